@@ -1,0 +1,30 @@
+package dev.httpcap.capture;
+
+/**
+ * A source of link-layer frames: a capture file, standard input or (later) a live interface.
+ * Driven by one thread in a loop of {@link #poll(PacketHandler, int)} calls, Agent style.
+ */
+public interface PacketSource extends AutoCloseable
+{
+    /**
+     * Deliver up to {@code limit} frames to {@code handler}.
+     *
+     * @return the number of frames delivered; 0 when nothing is available right now or the source is done.
+     */
+    int poll(PacketHandler handler, int limit);
+
+    /** @return true once every frame has been delivered (end of file), or the source failed for good. */
+    boolean isDone();
+
+    /** @return bytes of the underlying input consumed so far (for progress reporting; safe to read from any thread). */
+    long bytesConsumed();
+
+    /** @return total size of the input in bytes, or -1 when unknown (a pipe). */
+    long totalBytes();
+
+    /** @return file-level anomalies (truncated records, corrupt blocks) seen so far. */
+    CaptureFileCounters fileCounters();
+
+    @Override
+    void close();
+}

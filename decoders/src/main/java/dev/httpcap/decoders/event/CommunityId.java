@@ -1,0 +1,121 @@
+package dev.httpcap.decoders.event;
+
+import java.security.DigestException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+
+import dev.httpcap.decoders.json.JsonWriter;
+
+/**
+ * Community ID v1 flow hashes (https://github.com/corelight/community-id-spec), the value of
+ * {@code network.community_id} that lets our records be joined with Zeek's, Suricata's and
+ * Packetbeat's. One instance per thread: it reuses its digest and scratch arrays.
+ */
+public final class CommunityId
+{
+    private static final byte[] BASE64 =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".getBytes();
+    private static final byte[] PREFIX = {'1', ':'};
+
+    private final MessageDigest sha1;
+    private final int seed;
+    private final byte[] input = new byte[2 + 16 + 16 + 1 + 1 + 2 + 2];
+    private final byte[] digest = new byte[20];
+
+    public CommunityId()
+    {
+        this(0);
+    }
+
+    public CommunityId(final int seed)
+    {
+        this.seed = seed;
+        try
+        {
+            sha1 = MessageDigest.getInstance("SHA-1");
+        }
+        catch (final NoSuchAlgorithmException ex)
+        {
+            throw new IllegalStateException("SHA-1 is required by the Java platform", ex);
+        }
+    }
+
+    /**
+     * Write the Community ID of a flow as a JSON string value. Addresses are 128-bit values,
+     * IPv4 as IPv4-mapped; the endpoints may be given in either order.
+     */
+    public void value(
+        final JsonWriter out,
+        final int ipVersion,
+        final int protocol,
+        final long aHi, final long aLo, final int aPort,
+        final long bHi, final long bLo, final int bPort)
+    {
+        final boolean aFirst = Long.compareUnsigned(aHi, bHi) < 0 ||
+            (aHi == bHi && (Long.compareUnsigned(aLo, bLo) < 0 || (aLo == bLo && aPort <= bPort)));
+        int n = 0;
+        input[n++] = (byte)(seed >>> 8);
+        input[n++] = (byte)seed;
+        n = putAddress(n, ipVersion, aFirst ? aHi : bHi, aFirst ? aLo : bLo);
+        n = putAddress(n, ipVersion, aFirst ? bHi : aHi, aFirst ? bLo : aLo);
+        input[n++] = (byte)protocol;
+        input[n++] = 0;
+        final int p1 = aFirst ? aPort : bPort;
+        final int p2 = aFirst ? bPort : aPort;
+        input[n++] = (byte)(p1 >>> 8);
+        input[n++] = (byte)p1;
+        input[n++] = (byte)(p2 >>> 8);
+        input[n++] = (byte)p2;
+
+        sha1.reset();
+        sha1.update(input, 0, n);
+        try
+        {
+            sha1.digest(digest, 0, digest.length);
+        }
+        catch (final DigestException ex)
+        {
+            throw new IllegalStateException(ex);
+        }
+
+        out.startString().appendAscii(PREFIX);
+        // 20 bytes: six full 3-byte groups, then 2 bytes with one '=' of padding.
+        int i = 0;
+        for (; i + 3 <= digest.length; i += 3)
+        {
+            final int v = ((digest[i] & 0xFF) << 16) | ((digest[i + 1] & 0xFF) << 8) | (digest[i + 2] & 0xFF);
+            out.appendAscii((char)BASE64[v >>> 18])
+                .appendAscii((char)BASE64[(v >>> 12) & 0x3F])
+                .appendAscii((char)BASE64[(v >>> 6) & 0x3F])
+                .appendAscii((char)BASE64[v & 0x3F]);
+        }
+        final int v = ((digest[i] & 0xFF) << 16) | ((digest[i + 1] & 0xFF) << 8);
+        out.appendAscii((char)BASE64[v >>> 18])
+            .appendAscii((char)BASE64[(v >>> 12) & 0x3F])
+            .appendAscii((char)BASE64[(v >>> 6) & 0x3F])
+            .appendAscii('=');
+        out.endString();
+    }
+
+    private int putAddress(final int offset, final int ipVersion, final long hi, final long lo)
+    {
+        int n = offset;
+        if (ipVersion == 4)
+        {
+            for (int shift = 24; shift >= 0; shift -= 8)
+            {
+                input[n++] = (byte)(lo >>> shift);
+            }
+            return n;
+        }
+        for (int shift = 56; shift >= 0; shift -= 8)
+        {
+            input[n++] = (byte)(hi >>> shift);
+        }
+        for (int shift = 56; shift >= 0; shift -= 8)
+        {
+            input[n++] = (byte)(lo >>> shift);
+        }
+        return n;
+    }
+}

@@ -1,0 +1,179 @@
+package dev.httpcap.decoders.event;
+
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import dev.httpcap.decoders.json.JsonWriter;
+import dev.httpcap.decoders.tcp.TcpFlow;
+
+import static dev.httpcap.decoders.json.JsonWriter.encodeName;
+
+/**
+ * Encodes a finished TCP connection as a flow event ({@code event.dataset: "flow"}): as one
+ * ECS-aligned JSON object, or as one human-readable line. One instance per worker thread.
+ */
+public final class FlowEventEncoder
+{
+    private static final byte[] TIMESTAMP = encodeName("@timestamp");
+    private static final byte[] EVENT = encodeName("event");
+    private static final byte[] DATASET = encodeName("dataset");
+    private static final byte[] FLOW = encodeName("flow");
+    private static final byte[] KIND = encodeName("kind");
+    private static final byte[] KIND_EVENT = encodeName("event");
+    private static final byte[] START = encodeName("start");
+    private static final byte[] END = encodeName("end");
+    private static final byte[] DURATION = encodeName("duration");
+    private static final byte[] REASON = encodeName("reason");
+    private static final byte[] SOURCE = encodeName("source");
+    private static final byte[] DESTINATION = encodeName("destination");
+    private static final byte[] IP = encodeName("ip");
+    private static final byte[] PORT = encodeName("port");
+    private static final byte[] PACKETS = encodeName("packets");
+    private static final byte[] BYTES = encodeName("bytes");
+    private static final byte[] NETWORK = encodeName("network");
+    private static final byte[] TRANSPORT = encodeName("transport");
+    private static final byte[] TCP = encodeName("tcp");
+    private static final byte[] TYPE = encodeName("type");
+    private static final byte[] IPV4 = encodeName("ipv4");
+    private static final byte[] IPV6 = encodeName("ipv6");
+    private static final byte[] COMMUNITY_ID = encodeName("community_id");
+    private static final byte[] VLAN = encodeName("vlan");
+    private static final byte[] ID = encodeName("id");
+    private static final byte[] TAGS = encodeName("tags");
+    private static final byte[] MIDSTREAM = encodeName("midstream");
+    private static final byte[] HTTPCAP = encodeName("httpcap");
+    private static final byte[] HISTORY = encodeName("history");
+    private static final byte[] CLIENT_PAYLOAD_BYTES = encodeName("client_payload_bytes");
+    private static final byte[] SERVER_PAYLOAD_BYTES = encodeName("server_payload_bytes");
+
+    private static final byte[] TEXT_FLOW = encodeName(" flow ");
+    private static final byte[] TEXT_ARROW = encodeName(" > ");
+    private static final byte[] TEXT_PACKETS = encodeName("s pkts ");
+    private static final byte[] TEXT_BYTES = encodeName(" bytes ");
+    private static final byte[] TEXT_MIDSTREAM = encodeName(" midstream");
+
+    private static final int PROTOCOL_TCP = 6;
+
+    private final JsonWriter json = new JsonWriter();
+    private final CommunityId communityId = new CommunityId();
+    private final UnsafeBuffer historyView = new UnsafeBuffer(new byte[0]);
+
+    /**
+     * Write {@code flow} as one JSON object at {@code offset}.
+     *
+     * @return the number of bytes written.
+     */
+    public int encodeJson(final TcpFlow flow, final MutableDirectBuffer buffer, final int offset)
+    {
+        final JsonWriter out = json.wrap(buffer, offset);
+        out.startObject();
+        out.name(TIMESTAMP);
+        EventText.timestampValue(out, flow.startNanos());
+
+        out.startObject(EVENT)
+            .name(DATASET).rawString(FLOW)
+            .name(KIND).rawString(KIND_EVENT);
+        out.name(START);
+        EventText.timestampValue(out, flow.startNanos());
+        out.name(END);
+        EventText.timestampValue(out, flow.lastNanos());
+        out.name(DURATION).value(flow.lastNanos() - flow.startNanos())
+            .name(REASON).rawString(flow.endReason().reportNameBytes())
+            .endObject();
+
+        endpoint(out, SOURCE, flow, flow.clientHi(), flow.clientLo(), flow.clientPort(), TcpFlow.FROM_CLIENT);
+        endpoint(out, DESTINATION, flow, flow.serverHi(), flow.serverLo(), flow.serverPort(), TcpFlow.FROM_SERVER);
+
+        out.startObject(NETWORK)
+            .name(TRANSPORT).rawString(TCP)
+            .name(TYPE).rawString(flow.ipVersion() == 4 ? IPV4 : IPV6);
+        out.name(COMMUNITY_ID);
+        communityId.value(out, flow.ipVersion(), PROTOCOL_TCP,
+            flow.clientHi(), flow.clientLo(), flow.clientPort(), flow.serverHi(), flow.serverLo(), flow.serverPort());
+        out.name(PACKETS).value(flow.packets(TcpFlow.FROM_CLIENT) + flow.packets(TcpFlow.FROM_SERVER))
+            .name(BYTES).value(flow.bytes(TcpFlow.FROM_CLIENT) + flow.bytes(TcpFlow.FROM_SERVER));
+        if (flow.vlan() >= 0)
+        {
+            out.startObject(VLAN).name(ID).value(flow.vlan()).endObject();
+        }
+        out.endObject();
+
+        out.name(TAGS).startArray();
+        if (flow.isMidstream())
+        {
+            out.rawString(MIDSTREAM);
+        }
+        out.endArray();
+
+        historyView.wrap(flow.historyBytes());
+        out.startObject(HTTPCAP).startObject(FLOW)
+            .name(HISTORY).value(historyView, 0, flow.historyLength())
+            .name(CLIENT_PAYLOAD_BYTES).value(flow.payloadBytes(TcpFlow.FROM_CLIENT))
+            .name(SERVER_PAYLOAD_BYTES).value(flow.payloadBytes(TcpFlow.FROM_SERVER))
+            .endObject().endObject();
+
+        out.endObject();
+        return out.length();
+    }
+
+    /**
+     * Write {@code flow} as one human-readable line (no newline) at {@code offset}:
+     * {@code 2026-11-24T15:11:27.123456789Z flow 10.0.0.1:51234 > 10.0.0.2:80 0.412000000s pkts 6/4 bytes 482/5213 fin ShADadFf}.
+     *
+     * @return the number of bytes written.
+     */
+    public int encodeText(final TcpFlow flow, final MutableDirectBuffer buffer, final int offset)
+    {
+        final JsonWriter out = json.wrap(buffer, offset);
+        EventText.appendTimestamp(out, flow.startNanos());
+        out.appendAscii(TEXT_FLOW);
+        appendEndpoint(out, flow.ipVersion(), flow.clientHi(), flow.clientLo(), flow.clientPort());
+        out.appendAscii(TEXT_ARROW);
+        appendEndpoint(out, flow.ipVersion(), flow.serverHi(), flow.serverLo(), flow.serverPort());
+        out.appendAscii(' ');
+        final long duration = flow.lastNanos() - flow.startNanos();
+        out.appendDecimal(duration / 1_000_000_000L).appendAscii('.').appendPadded(duration % 1_000_000_000L, 9);
+        out.appendAscii(TEXT_PACKETS)
+            .appendDecimal(flow.packets(TcpFlow.FROM_CLIENT)).appendAscii('/').appendDecimal(flow.packets(TcpFlow.FROM_SERVER))
+            .appendAscii(TEXT_BYTES)
+            .appendDecimal(flow.bytes(TcpFlow.FROM_CLIENT)).appendAscii('/').appendDecimal(flow.bytes(TcpFlow.FROM_SERVER))
+            .appendAscii(' ').appendAscii(flow.endReason().reportNameBytes());
+        if (flow.historyLength() > 0)
+        {
+            historyView.wrap(flow.historyBytes(), 0, flow.historyLength());
+            out.appendAscii(' ').appendEscaped(historyView, 0, flow.historyLength());
+        }
+        if (flow.isMidstream())
+        {
+            out.appendAscii(TEXT_MIDSTREAM);
+        }
+        return out.length();
+    }
+
+    private void endpoint(
+        final JsonWriter out, final byte[] name, final TcpFlow flow,
+        final long hi, final long lo, final int port, final int direction)
+    {
+        out.startObject(name).name(IP);
+        EventText.ipValue(out, flow.ipVersion(), hi, lo);
+        out.name(PORT).value(port)
+            .name(PACKETS).value(flow.packets(direction))
+            .name(BYTES).value(flow.bytes(direction))
+            .endObject();
+    }
+
+    private static void appendEndpoint(final JsonWriter out, final int ipVersion, final long hi, final long lo, final int port)
+    {
+        if (ipVersion == 6)
+        {
+            out.appendAscii('[');
+            EventText.appendIp(out, ipVersion, hi, lo);
+            out.appendAscii(']');
+        }
+        else
+        {
+            EventText.appendIp(out, ipVersion, hi, lo);
+        }
+        out.appendAscii(':').appendDecimal(port);
+    }
+}

@@ -1,0 +1,214 @@
+package dev.httpcap.decoders.tcp;
+
+/**
+ * The state of one TCP connection, owned by one worker. Instances are pooled by
+ * {@link TcpFlowTracker} and reused after the connection's record is written, so nothing may
+ * keep a reference past {@link FlowListener#onFlowEnd}.
+ * <p>
+ * "Client" is the side that sent the first SYN, or, when the capture began inside the
+ * connection, the side with the higher port (servers listen on the lower, well-known port).
+ */
+public final class TcpFlow
+{
+    /** Direction of a segment: sent by the client, or by the server. */
+    public static final int FROM_CLIENT = 0;
+    public static final int FROM_SERVER = 1;
+
+    private static final int MAX_HISTORY = 24;
+    private static final byte[] CLIENT_LETTERS = {'S', 'H', 'A', 'D', 'F', 'R'};
+    private static final byte[] SERVER_LETTERS = {'s', 'h', 'a', 'd', 'f', 'r'};
+    static final int HISTORY_SYN = 0;
+    static final int HISTORY_SYN_ACK = 1;
+    static final int HISTORY_ACK = 2;
+    static final int HISTORY_DATA = 3;
+    static final int HISTORY_FIN = 4;
+    static final int HISTORY_RST = 5;
+
+    final int index;
+
+    int ipVersion;
+    int vlan;
+    long clientHi;
+    long clientLo;
+    int clientPort;
+    long serverHi;
+    long serverLo;
+    int serverPort;
+
+    long startNanos;
+    long lastNanos;
+    final long[] packets = new long[2];
+    final long[] bytes = new long[2];
+    final long[] payloadBytes = new long[2];
+
+    boolean midstream;
+    boolean clientIsnKnown;
+    long clientIsn;
+    boolean clientFin;
+    boolean serverFin;
+    boolean reset;
+    FlowEndReason endReason;
+
+    private final byte[] history = new byte[MAX_HISTORY];
+    private int historyLength;
+    /** Bit per (direction, letter): each history letter is recorded once per direction. */
+    private int historySeen;
+
+    /** Linkage in the tracker's recency lists (indices, -1 for none). */
+    int prev = -1;
+    int next = -1;
+    boolean closedList;
+
+    /** Slot in the tracker's hash table, kept for O(1) removal. */
+    int tableSlot = -1;
+    int hash;
+    /** Why the connection closed (FIN or RST) before its record was written; null while open. */
+    FlowEndReason closeReason;
+
+    /** Later decoders (reassembly, HTTP) hang per-flow state here; the tracker never reads it. */
+    private Object attachment;
+
+    TcpFlow(final int index)
+    {
+        this.index = index;
+    }
+
+    void reset()
+    {
+        ipVersion = 0;
+        vlan = -1;
+        clientHi = clientLo = serverHi = serverLo = 0;
+        clientPort = serverPort = 0;
+        startNanos = lastNanos = 0;
+        packets[0] = packets[1] = 0;
+        bytes[0] = bytes[1] = 0;
+        payloadBytes[0] = payloadBytes[1] = 0;
+        midstream = false;
+        clientIsnKnown = false;
+        closeReason = null;
+        clientIsn = 0;
+        clientFin = serverFin = reset = false;
+        endReason = null;
+        historyLength = 0;
+        historySeen = 0;
+        prev = next = -1;
+        closedList = false;
+        tableSlot = -1;
+    }
+
+    void recordHistory(final int direction, final int letter)
+    {
+        final int bit = 1 << (direction * 8 + letter);
+        if ((historySeen & bit) == 0 && historyLength < MAX_HISTORY)
+        {
+            historySeen |= bit;
+            history[historyLength++] = direction == FROM_CLIENT ? CLIENT_LETTERS[letter] : SERVER_LETTERS[letter];
+        }
+    }
+
+    boolean isClosed()
+    {
+        return reset || (clientFin && serverFin);
+    }
+
+    public int ipVersion()
+    {
+        return ipVersion;
+    }
+
+    /** @return the outer VLAN id, or -1. */
+    public int vlan()
+    {
+        return vlan;
+    }
+
+    public long clientHi()
+    {
+        return clientHi;
+    }
+
+    public long clientLo()
+    {
+        return clientLo;
+    }
+
+    public int clientPort()
+    {
+        return clientPort;
+    }
+
+    public long serverHi()
+    {
+        return serverHi;
+    }
+
+    public long serverLo()
+    {
+        return serverLo;
+    }
+
+    public int serverPort()
+    {
+        return serverPort;
+    }
+
+    public long startNanos()
+    {
+        return startNanos;
+    }
+
+    public long lastNanos()
+    {
+        return lastNanos;
+    }
+
+    /** @param direction {@link #FROM_CLIENT} or {@link #FROM_SERVER}. */
+    public long packets(final int direction)
+    {
+        return packets[direction];
+    }
+
+    /** @return frame bytes on the wire sent in {@code direction}. */
+    public long bytes(final int direction)
+    {
+        return bytes[direction];
+    }
+
+    /** @return TCP payload bytes on the wire sent in {@code direction} (retransmissions included). */
+    public long payloadBytes(final int direction)
+    {
+        return payloadBytes[direction];
+    }
+
+    /** @return true when the capture began after the connection's SYN. */
+    public boolean isMidstream()
+    {
+        return midstream;
+    }
+
+    public FlowEndReason endReason()
+    {
+        return endReason;
+    }
+
+    /** @return Zeek-style history letters (uppercase: client, lowercase: server), valid until the flow is recycled. */
+    public byte[] historyBytes()
+    {
+        return history;
+    }
+
+    public int historyLength()
+    {
+        return historyLength;
+    }
+
+    public Object attachment()
+    {
+        return attachment;
+    }
+
+    public void attachment(final Object attachment)
+    {
+        this.attachment = attachment;
+    }
+}

@@ -1,0 +1,453 @@
+package dev.httpcap.decoders.tcp;
+
+/**
+ * The table of TCP connections owned by one worker: finds or creates the flow of each segment,
+ * counts packets and bytes each way, follows SYN/FIN/RST, and writes a record (through
+ * {@link FlowListener}) when a connection closes, idles out, is evicted or the capture ends.
+ * <p>
+ * Everything is sized at construction: a pool of at most {@code maxFlows} flows, an
+ * open-addressing hash table over them, and two recency lists (open and closed flows) that make
+ * timeouts O(1). Time is packet time, so replays are deterministic. Single-threaded by design:
+ * the worker that owns the shard is the only caller.
+ */
+public final class TcpFlowTracker
+{
+    private static final long SEQ_MASK = 0xFFFF_FFFFL;
+
+    private final FlowListener listener;
+    private final int maxFlows;
+    private final long idleTimeoutNanos;
+    private final long closeLingerNanos;
+
+    private final TcpFlow[] flows;
+    private final int[] freeStack;
+    private int freeCount;
+    private int allocated;
+
+    private final int[] table;
+    private final int tableMask;
+
+    private int openHead = -1;
+    private int openTail = -1;
+    private int closedHead = -1;
+    private int closedTail = -1;
+    private int activeFlows;
+
+    private long clockNanos = Long.MIN_VALUE;
+
+    private long flowsCreated;
+    private long midstreamStarts;
+    private long portReuses;
+    private final long[] ended = new long[FlowEndReason.count()];
+
+    /**
+     * @param maxFlows         most connections held at once; beyond it the least recently seen is evicted.
+     * @param idleTimeoutNanos an open connection with no packet for this long (packet time) is closed as a timeout.
+     * @param closeLingerNanos a closed connection stays this long (packet time) to collect its last ACKs and
+     *                         retransmissions before its record is written.
+     */
+    public TcpFlowTracker(
+        final FlowListener listener, final int maxFlows, final long idleTimeoutNanos, final long closeLingerNanos)
+    {
+        if (maxFlows < 1)
+        {
+            throw new IllegalArgumentException("maxFlows must be positive: " + maxFlows);
+        }
+        this.listener = listener;
+        this.maxFlows = maxFlows;
+        this.idleTimeoutNanos = idleTimeoutNanos;
+        this.closeLingerNanos = closeLingerNanos;
+        this.flows = new TcpFlow[maxFlows];
+        this.freeStack = new int[maxFlows];
+        final int capacity = Integer.highestOneBit(Math.max(2, maxFlows) * 2 - 1) << 1;
+        this.table = new int[capacity];
+        this.tableMask = capacity - 1;
+    }
+
+    /**
+     * Account one segment to its connection.
+     *
+     * @return the flow the segment belongs to, valid until the next call.
+     */
+    public TcpFlow onSegment(final TcpSegment segment)
+    {
+        advanceClock(segment.timestampNanos);
+
+        final int hash = hash(segment);
+        TcpFlow flow = find(segment, hash);
+        if (flow != null && startsNewConnection(flow, segment))
+        {
+            portReuses++;
+            end(flow, flow.closeReason != null ? flow.closeReason : FlowEndReason.PORT_REUSE);
+            flow = null;
+        }
+        if (flow == null)
+        {
+            flow = create(segment, hash);
+        }
+
+        update(flow, segment);
+        return flow;
+    }
+
+    /** Close every connection idle past the timeout at packet time {@code nowNanos}. */
+    public void advanceClock(final long nowNanos)
+    {
+        if (nowNanos > clockNanos)
+        {
+            clockNanos = nowNanos;
+        }
+        final long now = clockNanos;
+        while (closedHead >= 0 && now - flows[closedHead].lastNanos > closeLingerNanos)
+        {
+            final TcpFlow flow = flows[closedHead];
+            end(flow, flow.closeReason);
+        }
+        while (openHead >= 0 && now - flows[openHead].lastNanos > idleTimeoutNanos)
+        {
+            end(flows[openHead], FlowEndReason.TIMEOUT);
+        }
+    }
+
+    /** The capture ended: write every remaining connection's record. */
+    public void endAll()
+    {
+        while (closedHead >= 0)
+        {
+            final TcpFlow flow = flows[closedHead];
+            end(flow, flow.closeReason);
+        }
+        while (openHead >= 0)
+        {
+            end(flows[openHead], FlowEndReason.END_OF_CAPTURE);
+        }
+    }
+
+    public int activeFlows()
+    {
+        return activeFlows;
+    }
+
+    public long flowsCreated()
+    {
+        return flowsCreated;
+    }
+
+    public long midstreamStarts()
+    {
+        return midstreamStarts;
+    }
+
+    /** @return connections that began on a 4-tuple still held by an earlier connection. */
+    public long portReuses()
+    {
+        return portReuses;
+    }
+
+    public long flowsEnded(final FlowEndReason reason)
+    {
+        return ended[reason.ordinal()];
+    }
+
+    private static boolean startsNewConnection(final TcpFlow flow, final TcpSegment segment)
+    {
+        if ((segment.flags & (TcpSegment.SYN | TcpSegment.ACK)) != TcpSegment.SYN)
+        {
+            return false;
+        }
+        // A retransmitted SYN carries the same ISN; a new connection on the same 4-tuple does not.
+        return flow.isClosed() || flow.clientFin || flow.serverFin || !flow.clientIsnKnown ||
+            segment.seq != flow.clientIsn;
+    }
+
+    private TcpFlow create(final TcpSegment segment, final int hash)
+    {
+        if (freeCount == 0 && allocated == maxFlows)
+        {
+            if (closedHead >= 0)
+            {
+                final TcpFlow oldest = flows[closedHead];
+                end(oldest, oldest.closeReason);
+            }
+            else
+            {
+                end(flows[openHead], FlowEndReason.EVICTED);
+            }
+        }
+
+        final TcpFlow flow;
+        if (freeCount > 0)
+        {
+            flow = flows[freeStack[--freeCount]];
+        }
+        else
+        {
+            flow = new TcpFlow(allocated);
+            flows[allocated++] = flow;
+        }
+        flow.reset();
+        flowsCreated++;
+        activeFlows++;
+
+        final int flags = segment.flags;
+        final boolean senderIsClient;
+        if ((flags & (TcpSegment.SYN | TcpSegment.ACK)) == TcpSegment.SYN)
+        {
+            senderIsClient = true;
+            flow.clientIsn = segment.seq;
+            flow.clientIsnKnown = true;
+        }
+        else if ((flags & (TcpSegment.SYN | TcpSegment.ACK)) == (TcpSegment.SYN | TcpSegment.ACK))
+        {
+            senderIsClient = false;
+            flow.clientIsn = (segment.ack - 1) & SEQ_MASK;
+            flow.clientIsnKnown = true;
+        }
+        else
+        {
+            // Servers listen on the lower, usually well-known port; clients use ephemeral ones.
+            senderIsClient = segment.srcPort >= segment.dstPort;
+            flow.midstream = true;
+            midstreamStarts++;
+        }
+
+        flow.ipVersion = segment.ipVersion;
+        flow.vlan = segment.vlan;
+        if (senderIsClient)
+        {
+            flow.clientHi = segment.srcHi;
+            flow.clientLo = segment.srcLo;
+            flow.clientPort = segment.srcPort;
+            flow.serverHi = segment.dstHi;
+            flow.serverLo = segment.dstLo;
+            flow.serverPort = segment.dstPort;
+        }
+        else
+        {
+            flow.clientHi = segment.dstHi;
+            flow.clientLo = segment.dstLo;
+            flow.clientPort = segment.dstPort;
+            flow.serverHi = segment.srcHi;
+            flow.serverLo = segment.srcLo;
+            flow.serverPort = segment.srcPort;
+        }
+        flow.startNanos = segment.timestampNanos;
+        flow.lastNanos = segment.timestampNanos;
+        flow.hash = hash;
+
+        insert(flow);
+        linkTail(flow, false);
+        return flow;
+    }
+
+    private void update(final TcpFlow flow, final TcpSegment segment)
+    {
+        final int direction = segment.srcPort == flow.clientPort && segment.srcLo == flow.clientLo &&
+            segment.srcHi == flow.clientHi ? TcpFlow.FROM_CLIENT : TcpFlow.FROM_SERVER;
+        flow.packets[direction]++;
+        flow.bytes[direction] += segment.wireLength;
+        flow.payloadBytes[direction] += segment.wirePayloadLength;
+        if (segment.timestampNanos > flow.lastNanos)
+        {
+            flow.lastNanos = segment.timestampNanos;
+        }
+
+        final int flags = segment.flags;
+        if ((flags & TcpSegment.SYN) != 0)
+        {
+            flow.recordHistory(direction, (flags & TcpSegment.ACK) != 0 ? TcpFlow.HISTORY_SYN_ACK : TcpFlow.HISTORY_SYN);
+        }
+        if (segment.wirePayloadLength > 0)
+        {
+            flow.recordHistory(direction, TcpFlow.HISTORY_DATA);
+        }
+        else if ((flags & (TcpSegment.SYN | TcpSegment.FIN | TcpSegment.RST | TcpSegment.ACK)) == TcpSegment.ACK)
+        {
+            flow.recordHistory(direction, TcpFlow.HISTORY_ACK);
+        }
+        if ((flags & TcpSegment.FIN) != 0)
+        {
+            flow.recordHistory(direction, TcpFlow.HISTORY_FIN);
+            if (direction == TcpFlow.FROM_CLIENT)
+            {
+                flow.clientFin = true;
+            }
+            else
+            {
+                flow.serverFin = true;
+            }
+        }
+        if ((flags & TcpSegment.RST) != 0)
+        {
+            flow.recordHistory(direction, TcpFlow.HISTORY_RST);
+            flow.reset = true;
+        }
+
+        if (flow.closeReason == null && flow.isClosed())
+        {
+            flow.closeReason = flow.reset ? FlowEndReason.RST : FlowEndReason.FIN;
+        }
+        unlink(flow);
+        linkTail(flow, flow.closeReason != null);
+    }
+
+    private void end(final TcpFlow flow, final FlowEndReason reason)
+    {
+        flow.endReason = reason;
+        ended[reason.ordinal()]++;
+        unlink(flow);
+        remove(flow);
+        activeFlows--;
+        try
+        {
+            listener.onFlowEnd(flow);
+        }
+        finally
+        {
+            freeStack[freeCount++] = flow.index;
+        }
+    }
+
+    private TcpFlow find(final TcpSegment s, final int hash)
+    {
+        int slot = hash & tableMask;
+        while (true)
+        {
+            final int entry = table[slot];
+            if (entry == 0)
+            {
+                return null;
+            }
+            final TcpFlow flow = flows[entry - 1];
+            if (flow.hash == hash && flow.vlan == s.vlan && matches(flow, s))
+            {
+                return flow;
+            }
+            slot = (slot + 1) & tableMask;
+        }
+    }
+
+    private static boolean matches(final TcpFlow f, final TcpSegment s)
+    {
+        return (s.srcPort == f.clientPort && s.dstPort == f.serverPort &&
+            s.srcLo == f.clientLo && s.srcHi == f.clientHi && s.dstLo == f.serverLo && s.dstHi == f.serverHi) ||
+            (s.srcPort == f.serverPort && s.dstPort == f.clientPort &&
+            s.srcLo == f.serverLo && s.srcHi == f.serverHi && s.dstLo == f.clientLo && s.dstHi == f.clientHi);
+    }
+
+    private void insert(final TcpFlow flow)
+    {
+        int slot = flow.hash & tableMask;
+        while (table[slot] != 0)
+        {
+            slot = (slot + 1) & tableMask;
+        }
+        table[slot] = flow.index + 1;
+        flow.tableSlot = slot;
+    }
+
+    /** Linear-probing removal with backward shift, so lookups never need tombstones. */
+    private void remove(final TcpFlow flow)
+    {
+        int hole = flow.tableSlot;
+        table[hole] = 0;
+        flow.tableSlot = -1;
+        int slot = (hole + 1) & tableMask;
+        while (table[slot] != 0)
+        {
+            final TcpFlow moved = flows[table[slot] - 1];
+            final int home = moved.hash & tableMask;
+            // Move the entry into the hole unless its home lies cyclically in (hole, slot].
+            final boolean homeBetween = hole <= slot ? (home > hole && home <= slot) : (home > hole || home <= slot);
+            if (!homeBetween)
+            {
+                table[hole] = table[slot];
+                moved.tableSlot = hole;
+                table[slot] = 0;
+                hole = slot;
+            }
+            slot = (slot + 1) & tableMask;
+        }
+    }
+
+    private void linkTail(final TcpFlow flow, final boolean closed)
+    {
+        flow.closedList = closed;
+        flow.next = -1;
+        if (closed)
+        {
+            flow.prev = closedTail;
+            if (closedTail >= 0)
+            {
+                flows[closedTail].next = flow.index;
+            }
+            else
+            {
+                closedHead = flow.index;
+            }
+            closedTail = flow.index;
+        }
+        else
+        {
+            flow.prev = openTail;
+            if (openTail >= 0)
+            {
+                flows[openTail].next = flow.index;
+            }
+            else
+            {
+                openHead = flow.index;
+            }
+            openTail = flow.index;
+        }
+    }
+
+    private void unlink(final TcpFlow flow)
+    {
+        final int prev = flow.prev;
+        final int next = flow.next;
+        if (prev >= 0)
+        {
+            flows[prev].next = next;
+        }
+        else if (flow.closedList)
+        {
+            closedHead = next;
+        }
+        else
+        {
+            openHead = next;
+        }
+        if (next >= 0)
+        {
+            flows[next].prev = prev;
+        }
+        else if (flow.closedList)
+        {
+            closedTail = prev;
+        }
+        else
+        {
+            openTail = prev;
+        }
+        flow.prev = -1;
+        flow.next = -1;
+    }
+
+    private static int hash(final TcpSegment s)
+    {
+        // Commutative in the two endpoints, so both directions of a connection hash alike.
+        final long a = mix(s.srcHi ^ Long.rotateLeft(s.srcLo, 17) ^ ((long)s.srcPort << 48));
+        final long b = mix(s.dstHi ^ Long.rotateLeft(s.dstLo, 17) ^ ((long)s.dstPort << 48));
+        final long h = mix((a + b) ^ s.vlan);
+        return (int)(h ^ (h >>> 32));
+    }
+
+    private static long mix(final long value)
+    {
+        long z = value * 0x9E37_79B9_7F4A_7C15L;
+        z = (z ^ (z >>> 30)) * 0xBF58_476D_1CE4_E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D0_49BB_1331_11EBL;
+        return z ^ (z >>> 31);
+    }
+}

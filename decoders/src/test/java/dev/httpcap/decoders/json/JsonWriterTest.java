@@ -1,0 +1,71 @@
+package dev.httpcap.decoders.json;
+
+import java.nio.charset.StandardCharsets;
+
+import org.agrona.ExpandableArrayBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+class JsonWriterTest
+{
+    private final ExpandableArrayBuffer buffer = new ExpandableArrayBuffer(16);
+    private final JsonWriter writer = new JsonWriter();
+
+    private String written()
+    {
+        return buffer.getStringWithoutLengthUtf8(0, writer.length());
+    }
+
+    private String escape(final byte[] input)
+    {
+        writer.wrap(buffer, 0).value(new UnsafeBuffer(input), 0, input.length);
+        return written();
+    }
+
+    @Test
+    void shouldSeparateMembersAndNestedContainersWithCommas()
+    {
+        writer.wrap(buffer, 0).startObject()
+            .name(JsonWriter.encodeName("a")).value(1)
+            .startObject(JsonWriter.encodeName("b")).name(JsonWriter.encodeName("c")).value(true).endObject()
+            .name(JsonWriter.encodeName("d")).startArray().value(-2).nullValue().startObject().endObject().endArray()
+            .name(JsonWriter.encodeName("e")).rawString(JsonWriter.encodeName("x"))
+            .endObject();
+        assertEquals("{\"a\":1,\"b\":{\"c\":true},\"d\":[-2,null,{}],\"e\":\"x\"}", written());
+    }
+
+    @Test
+    void shouldEscapeQuotesBackslashesAndControlCharacters()
+    {
+        assertEquals("\"a\\\"b\\\\c\\n\\r\\t\\u0000\\u001f\\u007f\"",
+            escape("a\"b\\c\n\r\t\u0000\u001f\u007f".getBytes(StandardCharsets.UTF_8)));
+    }
+
+    @Test
+    void shouldKeepValidUtf8AndReplaceInvalidSequences()
+    {
+        assertEquals("\"h\u00e9\u20ac\uD83D\uDE00\"", escape("h\u00e9\u20ac\uD83D\uDE00".getBytes(StandardCharsets.UTF_8)));
+        // Lone continuation byte, overlong encoding, surrogate, truncated sequence at the end.
+        assertEquals("\"\uFFFDa\uFFFD\uFFFD\uFFFD\uFFFD\uFFFD\uFFFD\uFFFD\"",
+            escape(new byte[] {(byte)0x80, 'a', (byte)0xC0, (byte)0xAF, (byte)0xED, (byte)0xA0, (byte)0x80, (byte)0xE2, (byte)0x82}));
+    }
+
+    @Test
+    void shouldNeverProduceInvalidUtf8ForAnyTwoByteInput()
+    {
+        final byte[] input = new byte[2];
+        for (int a = 0; a < 256; a++)
+        {
+            for (int b = 0; b < 256; b++)
+            {
+                input[0] = (byte)a;
+                input[1] = (byte)b;
+                final String out = escape(input);
+                final byte[] reencoded = out.getBytes(StandardCharsets.UTF_8);
+                assertEquals(writer.length(), reencoded.length, "input " + a + "," + b);
+            }
+        }
+    }
+}
