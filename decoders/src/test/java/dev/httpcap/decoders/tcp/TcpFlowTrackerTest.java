@@ -1,0 +1,220 @@
+package dev.httpcap.decoders.tcp;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+import static dev.httpcap.decoders.tcp.TcpSegment.ACK;
+import static dev.httpcap.decoders.tcp.TcpSegment.FIN;
+import static dev.httpcap.decoders.tcp.TcpSegment.RST;
+import static dev.httpcap.decoders.tcp.TcpSegment.SYN;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class TcpFlowTrackerTest
+{
+    private static final long SECOND = 1_000_000_000L;
+    private static final long CLIENT = 0x0000_FFFF_0A00_0001L;
+    private static final long SERVER = 0x0000_FFFF_0A00_0002L;
+
+    record Ended(FlowEndReason reason, long clientIp, int clientPort, int serverPort, long clientPackets,
+        long serverPackets, long clientBytes, long serverBytes, boolean midstream, String history, long start, long end)
+    {
+    }
+
+    private final List<Ended> ended = new ArrayList<>();
+    private final FlowListener listener = flow -> ended.add(new Ended(flow.endReason(), flow.clientLo(), flow.clientPort(),
+        flow.serverPort(), flow.packets(TcpFlow.FROM_CLIENT), flow.packets(TcpFlow.FROM_SERVER),
+        flow.bytes(TcpFlow.FROM_CLIENT), flow.bytes(TcpFlow.FROM_SERVER), flow.isMidstream(),
+        new String(flow.historyBytes(), 0, flow.historyLength()), flow.startNanos(), flow.lastNanos()));
+    private final TcpSegment segment = new TcpSegment();
+
+    private TcpFlowTracker tracker(final int maxFlows)
+    {
+        return new TcpFlowTracker(listener, maxFlows, 60 * SECOND, 5 * SECOND);
+    }
+
+    private void send(final TcpFlowTracker tracker, final long time, final boolean fromClient, final int clientPort,
+        final int flags, final long seq, final int payload)
+    {
+        segment.timestampNanos = time;
+        segment.ipVersion = 4;
+        segment.vlan = -1;
+        segment.srcHi = 0;
+        segment.dstHi = 0;
+        segment.srcLo = fromClient ? CLIENT : SERVER;
+        segment.dstLo = fromClient ? SERVER : CLIENT;
+        segment.srcPort = fromClient ? clientPort : 80;
+        segment.dstPort = fromClient ? 80 : clientPort;
+        segment.flags = flags;
+        segment.seq = seq;
+        segment.wirePayloadLength = payload;
+        segment.payloadLength = payload;
+        segment.wireLength = 54 + payload;
+        tracker.onSegment(segment);
+    }
+
+    private void handshakeAndClose(final TcpFlowTracker tracker, final long t, final int port, final long isn)
+    {
+        send(tracker, t, true, port, SYN, isn, 0);
+        send(tracker, t + 1, false, port, SYN | ACK, 500, 0);
+        send(tracker, t + 2, true, port, ACK, isn + 1, 0);
+        send(tracker, t + 3, true, port, ACK, isn + 1, 100);
+        send(tracker, t + 4, false, port, ACK, 501, 1000);
+        send(tracker, t + 5, true, port, FIN | ACK, isn + 101, 0);
+        send(tracker, t + 6, false, port, FIN | ACK, 1501, 0);
+        send(tracker, t + 7, true, port, ACK, isn + 102, 0);
+    }
+
+    @Test
+    void shouldWriteOneRecordWithCountsEachWayWhenConnectionClosesWithFin()
+    {
+        final TcpFlowTracker tracker = tracker(16);
+        handshakeAndClose(tracker, SECOND, 40000, 1000);
+        assertTrue(ended.isEmpty(), "the closed connection lingers for its last packets");
+        tracker.endAll();
+
+        assertEquals(1, ended.size());
+        final Ended flow = ended.get(0);
+        assertEquals(FlowEndReason.FIN, flow.reason());
+        assertEquals(CLIENT, flow.clientIp());
+        assertEquals(40000, flow.clientPort());
+        assertEquals(5, flow.clientPackets());
+        assertEquals(3, flow.serverPackets());
+        assertEquals(5 * 54 + 100, flow.clientBytes());
+        assertEquals(3 * 54 + 1000, flow.serverBytes());
+        assertEquals("ShADdFf", flow.history());
+        assertFalse(flow.midstream());
+        assertEquals(SECOND, flow.start());
+        assertEquals(SECOND + 7, flow.end());
+    }
+
+    @Test
+    void shouldWriteClosedRecordAfterLingerInPacketTime()
+    {
+        final TcpFlowTracker tracker = tracker(16);
+        handshakeAndClose(tracker, SECOND, 40000, 1000);
+        send(tracker, 10 * SECOND, true, 40001, SYN, 9, 0);
+        assertEquals(1, ended.size());
+        assertEquals(FlowEndReason.FIN, ended.get(0).reason());
+        assertEquals(1, tracker.activeFlows());
+    }
+
+    @Test
+    void shouldEndWithRstAndStartANewFlowWhenTheTupleIsReused()
+    {
+        final TcpFlowTracker tracker = tracker(16);
+        send(tracker, 1, true, 40000, SYN, 1000, 0);
+        send(tracker, 2, false, 40000, RST | ACK, 0, 0);
+        send(tracker, 3, true, 40000, SYN, 2000, 0);
+        assertEquals(1, ended.size());
+        assertEquals(FlowEndReason.RST, ended.get(0).reason());
+        assertEquals(1, tracker.portReuses());
+        tracker.endAll();
+        assertEquals(FlowEndReason.END_OF_CAPTURE, ended.get(1).reason());
+        assertEquals(1, ended.get(1).clientPackets());
+    }
+
+    @Test
+    void shouldKeepRetransmittedSynInTheSameFlow()
+    {
+        final TcpFlowTracker tracker = tracker(16);
+        send(tracker, 1, true, 40000, SYN, 1000, 0);
+        send(tracker, 2, true, 40000, SYN, 1000, 0);
+        send(tracker, 3, false, 40000, SYN | ACK, 7, 0);
+        tracker.endAll();
+        assertEquals(1, ended.size());
+        assertEquals(2, ended.get(0).clientPackets());
+    }
+
+    @Test
+    void shouldTagMidstreamAndPickTheLowerPortAsServer()
+    {
+        final TcpFlowTracker tracker = tracker(16);
+        send(tracker, 1, false, 40000, ACK, 77, 500);
+        send(tracker, 2, true, 40000, ACK, 5, 0);
+        tracker.endAll();
+        assertEquals(1, ended.size());
+        assertTrue(ended.get(0).midstream());
+        assertEquals(40000, ended.get(0).clientPort());
+        assertEquals(80, ended.get(0).serverPort());
+        assertEquals(1, ended.get(0).serverPackets());
+        assertEquals(1, tracker.midstreamStarts());
+    }
+
+    @Test
+    void shouldTakeTheReceiverOfASynAckAsClient()
+    {
+        final TcpFlowTracker tracker = tracker(16);
+        send(tracker, 1, false, 40000, SYN | ACK, 77, 0);
+        tracker.endAll();
+        assertEquals(40000, ended.get(0).clientPort());
+        assertFalse(ended.get(0).midstream());
+    }
+
+    @Test
+    void shouldTimeOutIdleFlowsInPacketTime()
+    {
+        final TcpFlowTracker tracker = tracker(16);
+        send(tracker, 0, true, 40000, SYN, 1, 0);
+        send(tracker, 30 * SECOND, true, 40001, SYN, 1, 0);
+        assertTrue(ended.isEmpty());
+        send(tracker, 61 * SECOND, true, 40002, SYN, 1, 0);
+        assertEquals(1, ended.size());
+        assertEquals(FlowEndReason.TIMEOUT, ended.get(0).reason());
+        assertEquals(40000, ended.get(0).clientPort());
+    }
+
+    @Test
+    void shouldEvictTheLeastRecentlySeenFlowWhenTheTableIsFull()
+    {
+        final TcpFlowTracker tracker = tracker(4);
+        for (int i = 0; i < 4; i++)
+        {
+            send(tracker, i, true, 40000 + i, SYN, 1, 0);
+        }
+        send(tracker, 10, true, 40000, ACK, 2, 0);
+        send(tracker, 11, true, 50000, SYN, 1, 0);
+        assertEquals(1, ended.size());
+        assertEquals(FlowEndReason.EVICTED, ended.get(0).reason());
+        assertEquals(40001, ended.get(0).clientPort());
+        assertEquals(1, tracker.flowsEnded(FlowEndReason.EVICTED));
+        assertEquals(4, tracker.activeFlows());
+    }
+
+    @Test
+    void shouldFindEveryFlowAfterManyInsertionsAndRemovals()
+    {
+        final TcpFlowTracker tracker = new TcpFlowTracker(listener, 1024, 5 * SECOND, 5 * SECOND);
+        long time = 0;
+        long expectedEnded = 0;
+        for (int round = 0; round < 20; round++)
+        {
+            for (int i = 0; i < 1000; i++)
+            {
+                send(tracker, time++, true, 1024 + (round * 1000 + i) % 60000, SYN, i, 0);
+            }
+            for (int i = 0; i < 1000; i += 2)
+            {
+                send(tracker, time++, false, 1024 + (round * 1000 + i) % 60000, RST, 0, 0);
+            }
+            time += 10 * SECOND;
+            send(tracker, time, true, 1, SYN, 0, 0);
+            expectedEnded += 500;
+            assertEquals(expectedEnded, tracker.flowsEnded(FlowEndReason.RST));
+            for (final Ended e : ended)
+            {
+                if (e.reason() == FlowEndReason.RST)
+                {
+                    assertEquals(1, e.serverPackets(), "the RST found its flow");
+                }
+            }
+            assertEquals(0, tracker.flowsEnded(FlowEndReason.EVICTED));
+        }
+        tracker.endAll();
+        assertEquals(0, tracker.activeFlows());
+        assertEquals(tracker.flowsCreated(), ended.size());
+    }
+}

@@ -1,0 +1,136 @@
+package dev.httpcap.pipeline;
+
+import java.util.concurrent.CountDownLatch;
+
+import org.agrona.ExpandableDirectByteBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import com.lmax.disruptor.EventHandler;
+
+import dev.httpcap.decoders.event.FlowEventEncoder;
+import dev.httpcap.decoders.tcp.FlowListener;
+import dev.httpcap.decoders.tcp.TcpFlow;
+import dev.httpcap.decoders.tcp.TcpFlowTracker;
+import dev.httpcap.decoders.tcp.TcpSegment;
+import dev.httpcap.sinks.EventFormat;
+
+/**
+ * Worker {@code shard}: consumes the packet ring, takes the frames whose connection hashes to it,
+ * and owns those connections outright (no locks: no other thread touches them). Finished
+ * connections are encoded here, on the worker, and handed to the sink thread.
+ */
+final class FlowWorkerHandler implements EventHandler<PacketEvent>, FlowListener
+{
+    private final int shard;
+    private final UnsafeBuffer region;
+    private final TcpFlowTracker tracker;
+    private final TcpSegment segment = new TcpSegment();
+    private final FlowEventEncoder flowEncoder = new FlowEventEncoder();
+    private final ExpandableDirectByteBuffer scratch = new ExpandableDirectByteBuffer(4096);
+    private final EventHandoff handoff;
+    private final boolean json;
+    private final boolean text;
+    private final CountDownLatch finished;
+
+    private long packets;
+    private long eventsEmitted;
+    private long eventsDropped;
+
+    FlowWorkerHandler(
+        final int shard, final UnsafeBuffer region, final PipelineConfig config, final EventHandoff handoff,
+        final boolean json, final boolean text, final CountDownLatch finished)
+    {
+        this.shard = shard;
+        this.region = region;
+        this.handoff = handoff;
+        this.json = json;
+        this.text = text;
+        this.finished = finished;
+        this.tracker = new TcpFlowTracker(
+            this, config.maxFlowsPerWorker(), config.flowIdleTimeoutNanos(), config.flowCloseLingerNanos());
+    }
+
+    @Override
+    public void onEvent(final PacketEvent event, final long sequence, final boolean endOfBatch)
+    {
+        final int slots = event.slots;
+        if (slots > 0)
+        {
+            if (event.shard == shard)
+            {
+                onPacket(event);
+            }
+        }
+        else if (slots == PacketEvent.END_OF_CAPTURE)
+        {
+            tracker.endAll();
+            finished.countDown();
+        }
+    }
+
+    private void onPacket(final PacketEvent event)
+    {
+        packets++;
+        final TcpSegment s = segment;
+        s.timestampNanos = event.timestampNanos;
+        s.ipVersion = event.ipVersion;
+        s.srcHi = event.srcHi;
+        s.srcLo = event.srcLo;
+        s.dstHi = event.dstHi;
+        s.dstLo = event.dstLo;
+        s.srcPort = event.srcPort;
+        s.dstPort = event.dstPort;
+        s.vlan = event.vlan;
+        s.flags = event.tcpFlags;
+        s.seq = event.seq;
+        s.ack = event.ack;
+        s.window = event.window;
+        s.wireLength = event.wireLength;
+        s.wirePayloadLength = event.wirePayloadLength;
+        s.payload = region;
+        s.payloadOffset = event.regionOffset + event.payloadOffset;
+        s.payloadLength = event.payloadLength;
+        tracker.onSegment(s);
+    }
+
+    @Override
+    public void onFlowEnd(final TcpFlow flow)
+    {
+        eventsEmitted++;
+        boolean handedOver = true;
+        if (json)
+        {
+            final int length = flowEncoder.encodeJson(flow, scratch, 0);
+            handedOver = handoff.offer(EventFormat.JSON, scratch, 0, length);
+        }
+        if (text)
+        {
+            final int length = flowEncoder.encodeText(flow, scratch, 0);
+            handedOver &= handoff.offer(EventFormat.TEXT, scratch, 0, length);
+        }
+        if (!handedOver)
+        {
+            eventsDropped++;
+        }
+    }
+
+    TcpFlowTracker tracker()
+    {
+        return tracker;
+    }
+
+    long packets()
+    {
+        return packets;
+    }
+
+    long eventsEmitted()
+    {
+        return eventsEmitted;
+    }
+
+    long eventsDropped()
+    {
+        return eventsDropped;
+    }
+}

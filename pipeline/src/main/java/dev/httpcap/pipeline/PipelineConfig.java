@@ -1,0 +1,175 @@
+package dev.httpcap.pipeline;
+
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+
+/** Sizes and policies of a {@link Pipeline}, fixed at start-up. Fluent setters; defaults suit reading files. */
+public final class PipelineConfig
+{
+    /** The largest frame any capture can deliver (libpcap's MAXIMUM_SNAPLEN). */
+    public static final int MAX_FRAME_LENGTH = 262_144;
+
+    private int workers = 1;
+    private int ringSlots = 16_384;
+    private int slotBytes = 2_048;
+    private BackPressure packetBackPressure = BackPressure.BLOCK;
+    private BackPressure eventBackPressure = BackPressure.BLOCK;
+    private int maxFlowsPerWorker = 100_000;
+    private long flowIdleTimeoutNanos = TimeUnit.SECONDS.toNanos(300);
+    private long flowCloseLingerNanos = TimeUnit.SECONDS.toNanos(5);
+    private int eventRingBytes = 8 * 1024 * 1024;
+    private String filter;
+    private ThreadFactory threadFactory = Thread::new;
+
+    public int workers()
+    {
+        return workers;
+    }
+
+    public PipelineConfig workers(final int workers)
+    {
+        if (workers < 1 || workers > 256)
+        {
+            throw new IllegalArgumentException("workers must be between 1 and 256: " + workers);
+        }
+        this.workers = workers;
+        return this;
+    }
+
+    public int ringSlots()
+    {
+        return ringSlots;
+    }
+
+    /** Number of slots in the packet ring; a power of two. */
+    public PipelineConfig ringSlots(final int ringSlots)
+    {
+        if (ringSlots < 64 || Integer.bitCount(ringSlots) != 1)
+        {
+            throw new IllegalArgumentException("ring slots must be a power of two >= 64: " + ringSlots);
+        }
+        this.ringSlots = ringSlots;
+        return this;
+    }
+
+    public int slotBytes()
+    {
+        return slotBytes;
+    }
+
+    /** Bytes of frame storage per slot; larger frames span several slots. A multiple of 64. */
+    public PipelineConfig slotBytes(final int slotBytes)
+    {
+        if (slotBytes < 128 || slotBytes % 64 != 0)
+        {
+            throw new IllegalArgumentException("slot bytes must be a multiple of 64, at least 128: " + slotBytes);
+        }
+        this.slotBytes = slotBytes;
+        return this;
+    }
+
+    public BackPressure packetBackPressure()
+    {
+        return packetBackPressure;
+    }
+
+    /** Policy when the workers fall behind capture. */
+    public PipelineConfig packetBackPressure(final BackPressure policy)
+    {
+        this.packetBackPressure = policy;
+        return this;
+    }
+
+    public BackPressure eventBackPressure()
+    {
+        return eventBackPressure;
+    }
+
+    /** Policy when the sinks fall behind the workers. */
+    public PipelineConfig eventBackPressure(final BackPressure policy)
+    {
+        this.eventBackPressure = policy;
+        return this;
+    }
+
+    public int maxFlowsPerWorker()
+    {
+        return maxFlowsPerWorker;
+    }
+
+    public PipelineConfig maxFlowsPerWorker(final int maxFlowsPerWorker)
+    {
+        if (maxFlowsPerWorker < 1)
+        {
+            throw new IllegalArgumentException("max flows per worker must be positive: " + maxFlowsPerWorker);
+        }
+        this.maxFlowsPerWorker = maxFlowsPerWorker;
+        return this;
+    }
+
+    public long flowIdleTimeoutNanos()
+    {
+        return flowIdleTimeoutNanos;
+    }
+
+    public PipelineConfig flowIdleTimeoutNanos(final long nanos)
+    {
+        if (nanos <= 0)
+        {
+            throw new IllegalArgumentException("flow idle timeout must be positive");
+        }
+        this.flowIdleTimeoutNanos = nanos;
+        return this;
+    }
+
+    public long flowCloseLingerNanos()
+    {
+        return flowCloseLingerNanos;
+    }
+
+    public PipelineConfig flowCloseLingerNanos(final long nanos)
+    {
+        this.flowCloseLingerNanos = nanos;
+        return this;
+    }
+
+    public int eventRingBytes()
+    {
+        return eventRingBytes;
+    }
+
+    /** Capacity of the worker-to-sink hand-off; a power of two. */
+    public PipelineConfig eventRingBytes(final int bytes)
+    {
+        if (bytes < 64 * 1024 || Integer.bitCount(bytes) != 1)
+        {
+            throw new IllegalArgumentException("event ring bytes must be a power of two >= 65536: " + bytes);
+        }
+        this.eventRingBytes = bytes;
+        return this;
+    }
+
+    public String filter()
+    {
+        return filter;
+    }
+
+    /** A tcpdump-style capture filter applied to every frame, or null. */
+    public PipelineConfig filter(final String filter)
+    {
+        this.filter = filter == null || filter.isBlank() ? null : filter;
+        return this;
+    }
+
+    public ThreadFactory threadFactory()
+    {
+        return threadFactory;
+    }
+
+    /** Where the capture, worker and sink threads come from (pinning enters here). */
+    public PipelineConfig threadFactory(final ThreadFactory threadFactory)
+    {
+        this.threadFactory = threadFactory;
+        return this;
+    }
+}

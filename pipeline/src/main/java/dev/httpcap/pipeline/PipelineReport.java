@@ -1,0 +1,183 @@
+package dev.httpcap.pipeline;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import dev.httpcap.capture.CaptureFileCounters;
+import dev.httpcap.capture.DecodeStatus;
+import dev.httpcap.capture.PacketSource;
+import dev.httpcap.decoders.tcp.FlowEndReason;
+import dev.httpcap.sinks.EventSink;
+
+/**
+ * Everything a run counted, taken after its threads have stopped. Every packet read is either
+ * decoded or in exactly one drop counter, and {@link #lines()} prints them so the totals can be
+ * checked by eye or by a script.
+ *
+ * @param elapsedNanos    wall time of the run.
+ * @param packetsRead     frames in the input, as tcpdump counts them.
+ * @param decoded         frames decoded as TCP (and handed to a worker) or UDP.
+ * @param drops           frames not decoded, by reason; only reasons with a count.
+ * @param flows           connection records, by end reason (every reason listed).
+ * @param midstreamFlows  connections whose start was not captured.
+ * @param eventsEmitted   events the workers produced.
+ * @param eventsDropped   events the hand-off to the sinks could not take (full, drop policy; or too large).
+ * @param sinks           one line of counts per sink.
+ * @param fileAnomalies   capture-file problems (truncated records, corrupt blocks), non-zero only.
+ * @param workerErrors    packets a worker failed on (a bug: each is counted and skipped).
+ * @param firstWorkerError the first such failure, or null.
+ * @param failure         what stopped the run early, or null.
+ */
+public record PipelineReport(
+    long elapsedNanos,
+    long packetsRead,
+    long decoded,
+    Map<String, Long> drops,
+    Map<String, Long> flows,
+    long midstreamFlows,
+    long eventsEmitted,
+    long eventsDropped,
+    List<String> sinks,
+    Map<String, Long> fileAnomalies,
+    long workerErrors,
+    Throwable firstWorkerError,
+    Throwable failure)
+{
+    static PipelineReport of(
+        final long elapsedNanos, final PacketSource source, final RingPublisher publisher,
+        final List<FlowWorkerHandler> workers, final EventHandoff handoff, final List<EventSink> sinks,
+        final long workerErrors, final Throwable firstWorkerError, final Throwable failure)
+    {
+        final Map<String, Long> drops = new LinkedHashMap<>();
+        long decoded = 0;
+        for (int i = 0; i < DecodeStatus.count(); i++)
+        {
+            final DecodeStatus status = DecodeStatus.of(i);
+            final long count = publisher.decodeCount(status);
+            if (!status.isDrop())
+            {
+                decoded += count;
+            }
+            else
+            {
+                putNonZero(drops, status.reportName(), count);
+            }
+        }
+        // A TCP frame that did not reach a worker was decoded but then dropped: move it across.
+        decoded -= publisher.ringFull() + publisher.frameTooLarge();
+        putNonZero(drops, "filtered", publisher.filtered());
+        putNonZero(drops, "filter_unsupported_link_type", publisher.unfilterableLinkType());
+        putNonZero(drops, "ring_full", publisher.ringFull());
+        putNonZero(drops, "frame_too_large", publisher.frameTooLarge());
+
+        final CaptureFileCounters fileCounters = source.fileCounters();
+        long packetsRead = publisher.packetsRead();
+        putNonZero(drops, "oversized_record", fileCounters.oversizedFrames());
+        packetsRead += fileCounters.oversizedFrames();
+
+        final Map<String, Long> fileAnomalies = new LinkedHashMap<>();
+        putNonZero(fileAnomalies, "truncated_records", fileCounters.truncatedRecords());
+        putNonZero(fileAnomalies, "corrupt_blocks", fileCounters.corruptBlocks());
+
+        final Map<String, Long> flows = new LinkedHashMap<>();
+        long midstream = 0;
+        long emitted = 0;
+        long dropped = 0;
+        for (final FlowEndReason reason : FlowEndReason.values())
+        {
+            long count = 0;
+            for (final FlowWorkerHandler worker : workers)
+            {
+                count += worker.tracker().flowsEnded(reason);
+            }
+            flows.put(reason.reportName(), count);
+        }
+        for (final FlowWorkerHandler worker : workers)
+        {
+            midstream += worker.tracker().midstreamStarts();
+            emitted += worker.eventsEmitted();
+            dropped += worker.eventsDropped();
+        }
+
+        final List<String> sinkLines = new ArrayList<>();
+        for (final EventSink sink : sinks)
+        {
+            String line = "sink " + sink.name() + ": " + sink.eventsWritten() + " events, " + sink.bytesWritten() +
+                " bytes written";
+            if (sink.eventsFailed() > 0)
+            {
+                line += ", " + sink.eventsFailed() + " failed (" + sink.lastError() + ")";
+            }
+            sinkLines.add(line);
+        }
+
+        return new PipelineReport(
+            elapsedNanos, packetsRead, decoded, drops, flows, midstream, emitted, dropped, sinkLines,
+            fileAnomalies, workerErrors, firstWorkerError, failure);
+    }
+
+    /** @return frames dropped for any reason. */
+    public long dropped()
+    {
+        long total = 0;
+        for (final long count : drops.values())
+        {
+            total += count;
+        }
+        return total;
+    }
+
+    /** @return connection records written or attempted, all reasons together. */
+    public long flowCount()
+    {
+        long total = 0;
+        for (final long count : flows.values())
+        {
+            total += count;
+        }
+        return total;
+    }
+
+    /** @return the report as the lines printed on standard error at the end of a run. */
+    public List<String> lines()
+    {
+        final List<String> lines = new ArrayList<>();
+        lines.add("packets: " + packetsRead + " read, " + decoded + " decoded, " + dropped() + " dropped");
+        if (!drops.isEmpty())
+        {
+            lines.add("drops: " + join(drops));
+        }
+        lines.add("flows: " + flowCount() + " (" + join(flows) + "), " + midstreamFlows + " midstream");
+        lines.add("events: " + (eventsEmitted - eventsDropped) + " written, " + eventsDropped + " dropped");
+        lines.addAll(sinks);
+        if (!fileAnomalies.isEmpty())
+        {
+            lines.add("file: " + join(fileAnomalies));
+        }
+        if (workerErrors > 0)
+        {
+            lines.add("worker errors: " + workerErrors + " packets skipped after an internal error (first: " +
+                firstWorkerError + ")");
+        }
+        final double seconds = elapsedNanos / 1e9;
+        lines.add(String.format("time: %.3f s, %.0f packets/s", seconds, seconds > 0 ? packetsRead / seconds : 0.0));
+        return lines;
+    }
+
+    private static void putNonZero(final Map<String, Long> map, final String name, final long value)
+    {
+        if (value != 0)
+        {
+            map.merge(name, value, Long::sum);
+        }
+    }
+
+    private static String join(final Map<String, Long> counts)
+    {
+        final StringBuilder sb = new StringBuilder();
+        counts.forEach((name, count) -> sb.append(sb.isEmpty() ? "" : " ").append(name).append('=').append(count));
+        return sb.toString();
+    }
+}

@@ -1,0 +1,212 @@
+package dev.httpcap.pipeline;
+
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import com.lmax.disruptor.InsufficientCapacityException;
+import com.lmax.disruptor.RingBuffer;
+
+import dev.httpcap.capture.BpfCompiler;
+import dev.httpcap.capture.BpfProgram;
+import dev.httpcap.capture.DecodeStatus;
+import dev.httpcap.capture.PacketDecoder;
+import dev.httpcap.capture.PacketHandler;
+import dev.httpcap.capture.PacketInfo;
+import dev.httpcap.capture.SymmetricFlowHash;
+
+/**
+ * The capture thread's half of the pipeline: filters and decodes each frame, picks the shard that
+ * owns its connection, copies the frame once into pre-allocated ring storage and publishes it.
+ * Owned by the capture thread; its counters are read by others only after that thread is joined,
+ * except {@link #packetsReadRelaxed()}, which feeds progress displays.
+ */
+final class RingPublisher implements PacketHandler
+{
+    private static final int MAX_LINK_TYPES = 512;
+
+    private final RingBuffer<PacketEvent> ring;
+    private final UnsafeBuffer region;
+    private final int slotBytes;
+    private final int slotMask;
+    private final int workers;
+    private final boolean dropWhenFull;
+    private final String filterExpression;
+    /** Filters are compiled per link type, the first time a frame of that type arrives. */
+    private final BpfProgram[] filters = new BpfProgram[MAX_LINK_TYPES];
+    private final PacketDecoder decoder = new PacketDecoder();
+    private final PacketInfo info = new PacketInfo();
+
+    private final long[] decodeCounts = new long[DecodeStatus.count()];
+    private long packetsRead;
+    private long filtered;
+    private long ringFull;
+    private long frameTooLarge;
+    private long unfilterableLinkType;
+    private final AtomicLong packetsReadRelaxed = new AtomicLong();
+
+    RingPublisher(
+        final RingBuffer<PacketEvent> ring, final UnsafeBuffer region, final int slotBytes, final int workers,
+        final BackPressure backPressure, final String filterExpression)
+    {
+        this.ring = ring;
+        this.region = region;
+        this.slotBytes = slotBytes;
+        this.slotMask = ring.getBufferSize() - 1;
+        this.workers = workers;
+        this.dropWhenFull = backPressure == BackPressure.DROP;
+        this.filterExpression = filterExpression;
+    }
+
+    @Override
+    public void onPacket(
+        final DirectBuffer frame, final int offset, final int capturedLength, final int wireLength,
+        final long timestampNanos, final int linkType, final int interfaceId)
+    {
+        packetsRead++;
+        if (filterExpression != null && !passesFilter(frame, offset, capturedLength, wireLength, linkType))
+        {
+            return;
+        }
+
+        final DecodeStatus status = decoder.decode(frame, offset, capturedLength, linkType, info);
+        decodeCounts[status.ordinal()]++;
+        if (status != DecodeStatus.TCP)
+        {
+            return;
+        }
+        if (capturedLength > PipelineConfig.MAX_FRAME_LENGTH)
+        {
+            frameTooLarge++;
+            return;
+        }
+
+        final int slots = Math.max(1, (capturedLength + slotBytes - 1) / slotBytes);
+        final long hi;
+        if (dropWhenFull)
+        {
+            try
+            {
+                hi = ring.tryNext(slots);
+            }
+            catch (final InsufficientCapacityException ex)
+            {
+                // A pre-allocated singleton: dropping allocates nothing.
+                ringFull++;
+                return;
+            }
+        }
+        else
+        {
+            hi = ring.next(slots);
+        }
+        final long lo = hi - slots + 1;
+
+        // Slots are contiguous in the region and the region has a MAX_FRAME_LENGTH tail, so a frame
+        // starting near the end may run past the last slot without wrapping.
+        final int regionOffset = ((int)lo & slotMask) * slotBytes;
+        region.putBytes(regionOffset, frame, offset, capturedLength);
+
+        final PacketEvent event = ring.get(lo);
+        event.slots = slots;
+        event.shard = (int)Long.remainderUnsigned(SymmetricFlowHash.hash(info), workers);
+        event.regionOffset = regionOffset;
+        event.frameLength = capturedLength;
+        event.wireLength = wireLength;
+        event.timestampNanos = timestampNanos;
+        event.ipVersion = info.ipVersion;
+        event.srcHi = info.srcHi;
+        event.srcLo = info.srcLo;
+        event.dstHi = info.dstHi;
+        event.dstLo = info.dstLo;
+        event.srcPort = info.srcPort;
+        event.dstPort = info.dstPort;
+        event.vlan = info.outerVlan;
+        event.tcpFlags = info.tcpFlags;
+        event.seq = info.seq;
+        event.ack = info.ack;
+        event.window = info.window;
+        event.payloadOffset = info.payloadOffset;
+        event.payloadLength = info.payloadLength;
+        event.wirePayloadLength = info.wirePayloadLength;
+        for (long s = lo + 1; s <= hi; s++)
+        {
+            ring.get(s).slots = PacketEvent.CONTINUATION;
+        }
+        ring.publish(lo, hi);
+    }
+
+    /** Tell every worker that no more packets will come. Blocks for room even under the drop policy. */
+    void publishEndOfCapture()
+    {
+        final long sequence = ring.next();
+        ring.get(sequence).slots = PacketEvent.END_OF_CAPTURE;
+        ring.publish(sequence);
+    }
+
+    /** Called by the capture loop after each poll batch. */
+    void publishProgress()
+    {
+        packetsReadRelaxed.lazySet(packetsRead);
+    }
+
+    long packetsReadRelaxed()
+    {
+        return packetsReadRelaxed.get();
+    }
+
+    private boolean passesFilter(
+        final DirectBuffer frame, final int offset, final int capturedLength, final int wireLength, final int linkType)
+    {
+        if (linkType < 0 || linkType >= MAX_LINK_TYPES)
+        {
+            unfilterableLinkType++;
+            return false;
+        }
+        BpfProgram program = filters[linkType];
+        if (program == null)
+        {
+            // Once per link type per run; an expression libpcap cannot compile for this link type is a
+            // configuration error and stops the run with libpcap's message.
+            program = BpfCompiler.compile(filterExpression, linkType, PipelineConfig.MAX_FRAME_LENGTH);
+            filters[linkType] = program;
+        }
+        if (program.matches(frame, offset, capturedLength, wireLength))
+        {
+            return true;
+        }
+        filtered++;
+        return false;
+    }
+
+    long packetsRead()
+    {
+        return packetsRead;
+    }
+
+    long decodeCount(final DecodeStatus status)
+    {
+        return decodeCounts[status.ordinal()];
+    }
+
+    long filtered()
+    {
+        return filtered;
+    }
+
+    long ringFull()
+    {
+        return ringFull;
+    }
+
+    long frameTooLarge()
+    {
+        return frameTooLarge;
+    }
+
+    long unfilterableLinkType()
+    {
+        return unfilterableLinkType;
+    }
+}
