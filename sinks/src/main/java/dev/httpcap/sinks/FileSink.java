@@ -1,0 +1,235 @@
+package dev.httpcap.sinks;
+
+import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * Writes events to a file, one per line, with optional size-based rotation.
+ * <p>
+ * The file is opened for append, so a restart adds to what is there. With rotation on, when the
+ * next event would take the file past {@code rotateBytes}, the file is closed and renamed
+ * {@code PATH.1}, older files shift up ({@code PATH.1} to {@code PATH.2} and so on), the oldest
+ * beyond {@code PATH.keep} is deleted, and a fresh {@code PATH} is started. So at most
+ * {@code keep} rotated files are kept besides the live one. An event never straddles two files; an
+ * event longer than {@code rotateBytes} gets a file of its own.
+ * <p>
+ * Rotation runs on the sink thread. If it fails (a rename refused, say) the error is recorded
+ * and writing goes on, into a fresh file when one can be opened.
+ */
+public final class FileSink extends BatchingChannelSink
+{
+    /** Rotated files kept when no {@code keep} is given. */
+    public static final int DEFAULT_KEEP = 10;
+
+    /** Most rotated files a sink will keep. */
+    public static final int MAX_KEEP = 1000;
+
+    private static final VarHandle ROTATIONS;
+
+    static
+    {
+        try
+        {
+            ROTATIONS = MethodHandles.lookup().findVarHandle(FileSink.class, "rotations", long.class);
+        }
+        catch (final ReflectiveOperationException ex)
+        {
+            throw new ExceptionInInitializerError(ex);
+        }
+    }
+
+    private final Path path;
+    private final Path[] rotatedPaths;
+    private final long rotateBytes;
+    private final int keep;
+    private FileChannel channel;
+    private long fileBytes;
+    private long rotations;
+
+    /**
+     * A file sink with the default batch buffer, named {@code file:PATH}.
+     *
+     * @see #FileSink(Path, EventFormat, long, int, int, String)
+     */
+    public FileSink(final Path path, final EventFormat format, final long rotateBytes, final int keep)
+        throws IOException
+    {
+        this(path, format, rotateBytes, keep, DEFAULT_BATCH_CAPACITY, "file:" + path);
+    }
+
+    /**
+     * Create the parent directories and open the file, so that an unusable path fails here rather
+     * than at the first event.
+     *
+     * @param path          of the live file.
+     * @param format        of the events written.
+     * @param rotateBytes   size a file may not exceed before rotating; 0 never rotates.
+     * @param keep          rotated files to keep besides the live one, 0 to {@link #MAX_KEEP}.
+     * @param batchCapacity bytes of the batch buffer.
+     * @param name          for reports.
+     * @throws IOException if the directories cannot be made or the file cannot be opened for writing.
+     */
+    public FileSink(
+        final Path path,
+        final EventFormat format,
+        final long rotateBytes,
+        final int keep,
+        final int batchCapacity,
+        final String name) throws IOException
+    {
+        super(format, name, batchCapacity);
+        if (rotateBytes < 0)
+        {
+            throw new IllegalArgumentException("rotateBytes must be >= 0: " + rotateBytes);
+        }
+        if (keep < 0 || keep > MAX_KEEP)
+        {
+            throw new IllegalArgumentException("keep must be in 0.." + MAX_KEEP + ": " + keep);
+        }
+
+        this.path = path;
+        this.rotateBytes = rotateBytes;
+        this.keep = keep;
+        this.rotatedPaths = new Path[keep];
+        final String fileName = path.getFileName().toString();
+        for (int i = 0; i < keep; i++)
+        {
+            rotatedPaths[i] = path.resolveSibling(fileName + "." + (i + 1));
+        }
+
+        final Path parent = path.toAbsolutePath().getParent();
+        if (null != parent)
+        {
+            Files.createDirectories(parent);
+        }
+        openFile();
+    }
+
+    /** @return the live file. */
+    public Path path()
+    {
+        return path;
+    }
+
+    /** @return the size a file may reach before rotating; 0 if never. */
+    public long rotateBytes()
+    {
+        return rotateBytes;
+    }
+
+    /** @return how many rotated files are kept besides the live one. */
+    public int keep()
+    {
+        return keep;
+    }
+
+    /** @return how many times the file has been rotated. */
+    public long rotations()
+    {
+        return (long)ROTATIONS.getAcquire(this);
+    }
+
+    int write(final ByteBuffer src) throws IOException
+    {
+        // Reopened if closed underneath us, as an interrupt during a write does.
+        final FileChannel channel = null != this.channel && this.channel.isOpen() ? this.channel : openFile();
+        final int written = channel.write(src);
+        fileBytes += written;
+        return written;
+    }
+
+    void beforeEvent(final int length)
+    {
+        if (rotateBytes > 0)
+        {
+            final long used = fileBytes + pendingBytes();
+            if (used > 0 && used + length + 1 > rotateBytes)
+            {
+                rotate();
+            }
+        }
+    }
+
+    void closeOutput() throws IOException
+    {
+        final FileChannel channel = this.channel;
+        this.channel = null;
+        if (null != channel)
+        {
+            channel.close();
+        }
+    }
+
+    private FileChannel openFile() throws IOException
+    {
+        final FileChannel channel = FileChannel.open(
+            path, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+        this.channel = channel;
+        fileBytes = channel.size();
+        return channel;
+    }
+
+    private void rotate()
+    {
+        flush();
+        try
+        {
+            closeOutput();
+        }
+        catch (final IOException ex)
+        {
+            recordError(ex);
+        }
+
+        try
+        {
+            shiftFiles();
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            recordError(ex);
+        }
+        ROTATIONS.setRelease(this, rotations + 1);
+        startNewOutput();
+        fileBytes = 0;
+
+        try
+        {
+            openFile();
+        }
+        catch (final IOException ex)
+        {
+            // Left closed: the next write tries again and counts its events failed if it cannot.
+            recordError(ex);
+        }
+    }
+
+    private void shiftFiles() throws IOException
+    {
+        if (0 == keep)
+        {
+            Files.deleteIfExists(path);
+            return;
+        }
+
+        Files.deleteIfExists(rotatedPaths[keep - 1]);
+        for (int i = keep - 1; i > 0; i--)
+        {
+            if (Files.exists(rotatedPaths[i - 1]))
+            {
+                Files.move(rotatedPaths[i - 1], rotatedPaths[i], StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+        if (Files.exists(path))
+        {
+            Files.move(path, rotatedPaths[0], StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+}
