@@ -1,0 +1,51 @@
+package dev.httpcap.capture;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Problems found in the structure of a capture file, as opposed to in the packets it holds.
+ * Written by the reading thread; read by others only after it has finished.
+ */
+public final class CaptureFileCounters
+{
+    long truncatedRecords;
+    long corruptBlocks;
+    long oversizedFrames;
+    long skippedBlocks;
+
+    /** @return records or blocks cut short by the end of the file (the last one, when a capture was interrupted). */
+    public long truncatedRecords()
+    {
+        return truncatedRecords;
+    }
+
+    /** @return blocks with impossible lengths or references; reading stops (or skips the block) and counts it. */
+    public long corruptBlocks()
+    {
+        return corruptBlocks;
+    }
+
+    /** @return records whose captured length exceeds 262144 bytes: skipped, not delivered. */
+    public long oversizedFrames()
+    {
+        return oversizedFrames;
+    }
+
+    /** @return pcapng blocks without packets that we do not use (name resolution, statistics, custom). */
+    public long skippedBlocks()
+    {
+        return skippedBlocks;
+    }
+
+    /** @return every counter by name, in a stable order. */
+    public Map<String, Long> asMap()
+    {
+        final Map<String, Long> map = new LinkedHashMap<>();
+        map.put("truncated_records", truncatedRecords);
+        map.put("corrupt_blocks", corruptBlocks);
+        map.put("oversized_frames", oversizedFrames);
+        map.put("skipped_blocks", skippedBlocks);
+        return map;
+    }
+}

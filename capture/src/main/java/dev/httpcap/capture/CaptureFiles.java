@@ -1,0 +1,363 @@
+package dev.httpcap.capture;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** Opens capture files: pcap or pcapng, memory-mapped, or streamed from standard input. */
+public final class CaptureFiles
+{
+    private CaptureFiles()
+    {
+    }
+
+    /**
+     * Open {@code pathOrDash} ("-" for standard input) and recognise its format.
+     *
+     * @throws CaptureFileException with a one-line reason when it is missing, unreadable, empty or not a capture.
+     */
+    public static PacketSource open(final String pathOrDash) throws CaptureFileException
+    {
+        if ("-".equals(pathOrDash))
+        {
+            return open(System.in, "standard input");
+        }
+        final Path path = Path.of(pathOrDash);
+        if (Files.isDirectory(path))
+        {
+            throw new CaptureFileException("'" + pathOrDash + "' is a directory, not a capture file");
+        }
+        final FileChannel channel;
+        try
+        {
+            channel = FileChannel.open(path, StandardOpenOption.READ);
+        }
+        catch (final NoSuchFileException ex)
+        {
+            throw new CaptureFileException("cannot read '" + pathOrDash + "': no such file");
+        }
+        catch (final AccessDeniedException ex)
+        {
+            throw new CaptureFileException("cannot read '" + pathOrDash + "': permission denied");
+        }
+        catch (final IOException ex)
+        {
+            throw new CaptureFileException("cannot read '" + pathOrDash + "': " + ex.getMessage(), ex);
+        }
+
+        final Arena arena = Arena.ofShared();
+        try (channel)
+        {
+            final long size = channel.size();
+            if (size == 0)
+            {
+                throw new CaptureFileException("'" + pathOrDash + "' is empty");
+            }
+            if (size < CaptureFileParser.headerLength())
+            {
+                throw new CaptureFileException("'" + pathOrDash + "' is too short (" + size + " bytes) to be a pcap or pcapng file");
+            }
+            final MemorySegment file = channel.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
+            final CaptureFileCounters counters = new CaptureFileCounters();
+            final CaptureFileParser parser = new CaptureFileParser(counters);
+            final long start = parser.readHeader(file, 0, pathOrDash);
+            return new MappedSource(arena, file, parser, counters, start);
+        }
+        catch (final CaptureFileException ex)
+        {
+            arena.close();
+            throw ex;
+        }
+        catch (final IOException ex)
+        {
+            arena.close();
+            throw new CaptureFileException("cannot read '" + pathOrDash + "': " + ex.getMessage(), ex);
+        }
+    }
+
+    /** Read a capture streamed from {@code in} (a pipe): nothing is mapped, a bounded buffer is refilled. */
+    public static PacketSource open(final InputStream in, final String name) throws CaptureFileException
+    {
+        return new StreamSource(Channels.newChannel(in), name);
+    }
+
+    /** The whole file mapped once; records are read in place. */
+    private static final class MappedSource implements PacketSource
+    {
+        private final Arena arena;
+        private final MemorySegment file;
+        private final CaptureFileParser parser;
+        private final CaptureFileCounters counters;
+        private final long size;
+        private final AtomicLong consumed = new AtomicLong();
+        private long position;
+        private boolean done;
+
+        MappedSource(
+            final Arena arena, final MemorySegment file, final CaptureFileParser parser,
+            final CaptureFileCounters counters, final long start)
+        {
+            this.arena = arena;
+            this.file = file;
+            this.parser = parser;
+            this.counters = counters;
+            this.size = file.byteSize();
+            this.position = start;
+        }
+
+        @Override
+        public int poll(final PacketHandler handler, final int limit)
+        {
+            int delivered = 0;
+            while (!done && delivered < limit)
+            {
+                final long result = parser.next(file, position, size, handler);
+                if (result > 0)
+                {
+                    position += result;
+                    if (parser.delivered())
+                    {
+                        delivered++;
+                    }
+                }
+                else
+                {
+                    if (result == CaptureFileParser.CORRUPT)
+                    {
+                        counters.corruptBlocks++;
+                    }
+                    else if (position < size)
+                    {
+                        counters.truncatedRecords++;
+                    }
+                    done = true;
+                }
+            }
+            consumed.lazySet(position);
+            return delivered;
+        }
+
+        @Override
+        public boolean isDone()
+        {
+            return done;
+        }
+
+        @Override
+        public long bytesConsumed()
+        {
+            return consumed.get();
+        }
+
+        @Override
+        public long totalBytes()
+        {
+            return size;
+        }
+
+        @Override
+        public CaptureFileCounters fileCounters()
+        {
+            return counters;
+        }
+
+        @Override
+        public void close()
+        {
+            if (arena.scope().isAlive())
+            {
+                arena.close();
+            }
+        }
+    }
+
+    /**
+     * A pipe: records are parsed from an off-heap window that is compacted and refilled. The
+     * window grows only when one record is bigger than it, up to the largest legal block.
+     */
+    private static final class StreamSource implements PacketSource
+    {
+        private static final long INITIAL_CAPACITY = 1 << 20;
+        private static final long MAX_CAPACITY = 256L * 1024 * 1024 + 64;
+
+        private final ReadableByteChannel in;
+        private final String name;
+        private final Arena arena = Arena.ofShared();
+        private final CaptureFileCounters counters = new CaptureFileCounters();
+        private final CaptureFileParser parser = new CaptureFileParser(counters);
+        private final AtomicLong consumed = new AtomicLong();
+        private MemorySegment window;
+        private long position;
+        private long limit;
+        private long consumedTotal;
+        private boolean endOfInput;
+        private boolean done;
+
+        StreamSource(final ReadableByteChannel in, final String name) throws CaptureFileException
+        {
+            this.in = in;
+            this.name = name;
+            this.window = arena.allocate(INITIAL_CAPACITY, 64);
+            try
+            {
+                while (limit < CaptureFileParser.headerLength() && fill())
+                {
+                    // keep reading: a pipe may deliver the header in pieces
+                }
+                if (limit == 0)
+                {
+                    throw new CaptureFileException(name + " is empty");
+                }
+                if (limit < CaptureFileParser.headerLength())
+                {
+                    throw new CaptureFileException(name + " is too short (" + limit + " bytes) to be a pcap or pcapng file");
+                }
+                position = parser.readHeader(window, 0, name);
+                consumedTotal = position;
+            }
+            catch (final CaptureFileException ex)
+            {
+                arena.close();
+                throw ex;
+            }
+        }
+
+        @Override
+        public int poll(final PacketHandler handler, final int maxPackets)
+        {
+            int delivered = 0;
+            while (!done && delivered < maxPackets)
+            {
+                final long result = parser.next(window, position, limit, handler);
+                if (result > 0)
+                {
+                    position += result;
+                    consumedTotal += result;
+                    if (parser.delivered())
+                    {
+                        delivered++;
+                    }
+                    continue;
+                }
+                if (result == CaptureFileParser.CORRUPT)
+                {
+                    counters.corruptBlocks++;
+                    done = true;
+                    break;
+                }
+                if (endOfInput)
+                {
+                    if (position < limit)
+                    {
+                        counters.truncatedRecords++;
+                    }
+                    done = true;
+                    break;
+                }
+                if (delivered > 0)
+                {
+                    // Hand back what we have before blocking on the pipe.
+                    break;
+                }
+                compact();
+                if (!fill())
+                {
+                    endOfInput = true;
+                }
+            }
+            consumed.lazySet(consumedTotal);
+            return delivered;
+        }
+
+        private void compact()
+        {
+            final long remaining = limit - position;
+            if (position > 0)
+            {
+                MemorySegment.copy(window, position, window, 0, remaining);
+                position = 0;
+                limit = remaining;
+            }
+            if (limit == window.byteSize() && window.byteSize() < MAX_CAPACITY)
+            {
+                // One record is larger than the window: grow (rare; at most up to the largest legal block).
+                final MemorySegment larger = arena.allocate(Math.min(MAX_CAPACITY, window.byteSize() * 2), 64);
+                MemorySegment.copy(window, 0, larger, 0, limit);
+                window = larger;
+            }
+        }
+
+        /** @return false at end of input. */
+        private boolean fill()
+        {
+            if (limit == window.byteSize())
+            {
+                return true;
+            }
+            try
+            {
+                final int read = in.read(window.asSlice(limit, window.byteSize() - limit).asByteBuffer());
+                if (read < 0)
+                {
+                    return false;
+                }
+                limit += read;
+                return true;
+            }
+            catch (final IOException ex)
+            {
+                counters.truncatedRecords++;
+                return false;
+            }
+        }
+
+        @Override
+        public boolean isDone()
+        {
+            return done;
+        }
+
+        @Override
+        public long bytesConsumed()
+        {
+            return consumed.get();
+        }
+
+        @Override
+        public long totalBytes()
+        {
+            return -1;
+        }
+
+        @Override
+        public CaptureFileCounters fileCounters()
+        {
+            return counters;
+        }
+
+        @Override
+        public void close()
+        {
+            if (arena.scope().isAlive())
+            {
+                arena.close();
+            }
+        }
+
+        @Override
+        public String toString()
+        {
+            return name;
+        }
+    }
+}

@@ -1,0 +1,107 @@
+package dev.httpcap.capture;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.channels.WritableByteChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+import org.agrona.DirectBuffer;
+
+/**
+ * Writes classic pcap files (little-endian, micro- or nanosecond timestamps), like
+ * {@code tcpdump -w}. Buffered in one direct buffer; no allocation per packet.
+ */
+public final class PcapFileWriter implements AutoCloseable
+{
+    private static final int BUFFER_BYTES = 1 << 20;
+
+    private final WritableByteChannel channel;
+    private final boolean nanos;
+    private final int snaplen;
+    private final ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    private long packets;
+
+    public PcapFileWriter(final Path path, final int linkType, final int snaplen, final boolean nanos) throws IOException
+    {
+        this(FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+            StandardOpenOption.WRITE), linkType, snaplen, nanos);
+    }
+
+    public PcapFileWriter(
+        final WritableByteChannel channel, final int linkType, final int snaplen, final boolean nanos) throws IOException
+    {
+        this.channel = channel;
+        this.nanos = nanos;
+        this.snaplen = snaplen;
+        buffer.putInt(nanos ? 0xA1B23C4D : 0xA1B2C3D4).putShort((short)2).putShort((short)4)
+            .putInt(0).putInt(0).putInt(snaplen).putInt(linkType);
+    }
+
+    /** Append one frame, cut to the snap length. */
+    public void writePacket(
+        final DirectBuffer frame, final int offset, final int capturedLength, final int wireLength,
+        final long timestampNanos) throws IOException
+    {
+        final int length = Math.min(capturedLength, snaplen);
+        if (buffer.remaining() < 16 + length)
+        {
+            drain();
+        }
+        final long seconds = Math.floorDiv(timestampNanos, 1_000_000_000L);
+        final long fraction = Math.floorMod(timestampNanos, 1_000_000_000L);
+        buffer.putInt((int)seconds).putInt((int)(nanos ? fraction : fraction / 1000))
+            .putInt(length).putInt(Math.max(wireLength, length));
+        if (buffer.remaining() >= length)
+        {
+            frame.getBytes(offset, buffer, buffer.position(), length);
+            buffer.position(buffer.position() + length);
+        }
+        else
+        {
+            drain();
+            final ByteBuffer big = ByteBuffer.allocateDirect(length);
+            frame.getBytes(offset, big, 0, length);
+            while (big.hasRemaining())
+            {
+                channel.write(big);
+            }
+        }
+        packets++;
+    }
+
+    public long packets()
+    {
+        return packets;
+    }
+
+    public void flush() throws IOException
+    {
+        drain();
+    }
+
+    private void drain() throws IOException
+    {
+        buffer.flip();
+        while (buffer.hasRemaining())
+        {
+            channel.write(buffer);
+        }
+        buffer.clear();
+    }
+
+    @Override
+    public void close() throws IOException
+    {
+        try
+        {
+            drain();
+        }
+        finally
+        {
+            channel.close();
+        }
+    }
+}

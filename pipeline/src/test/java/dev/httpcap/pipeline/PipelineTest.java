@@ -1,0 +1,210 @@
+package dev.httpcap.pipeline;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import dev.httpcap.capture.CaptureFiles;
+import dev.httpcap.capture.PacketSource;
+import dev.httpcap.sinks.EventFormat;
+import dev.httpcap.sinks.EventSink;
+import dev.httpcap.sinks.FileSink;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class PipelineTest
+{
+    private static final int CONNECTIONS = 300;
+    private static final int LARGE_PAYLOAD = 60_000;
+
+    @TempDir
+    Path dir;
+
+    /** A classic pcap built by hand: Ethernet/IPv4/TCP connections, interleaved, plus noise. */
+    static final class Capture
+    {
+        final ByteArrayOutputStream out = new ByteArrayOutputStream();
+        long packets;
+        long[] clientPackets = new long[CONNECTIONS];
+        long[] serverPackets = new long[CONNECTIONS];
+        long[] clientBytes = new long[CONNECTIONS];
+        long[] serverBytes = new long[CONNECTIONS];
+
+        Capture()
+        {
+            final ByteBuffer header = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN);
+            header.putInt(0xa1b2c3d4).putShort((short)2).putShort((short)4).putInt(0).putInt(0).putInt(262144).putInt(1);
+            out.writeBytes(header.array());
+        }
+
+        void record(final byte[] frame, final long micros)
+        {
+            final ByteBuffer rec = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN);
+            rec.putInt((int)(micros / 1_000_000)).putInt((int)(micros % 1_000_000)).putInt(frame.length).putInt(frame.length);
+            out.writeBytes(rec.array());
+            out.writeBytes(frame);
+            packets++;
+        }
+
+        void tcp(final int connection, final boolean fromClient, final int flags, final int payload, final long micros)
+        {
+            final int clientIp = 0x0A000000 | (connection + 1);
+            final int serverIp = 0x0A0100FE;
+            final int clientPort = 20_000 + connection;
+            final byte[] frame = tcpFrame(
+                fromClient ? clientIp : serverIp, fromClient ? serverIp : clientIp,
+                fromClient ? clientPort : 80, fromClient ? 80 : clientPort, flags, payload);
+            record(frame, micros);
+            if (fromClient)
+            {
+                clientPackets[connection]++;
+                clientBytes[connection] += frame.length;
+            }
+            else
+            {
+                serverPackets[connection]++;
+                serverBytes[connection] += frame.length;
+            }
+        }
+
+        static byte[] tcpFrame(final int src, final int dst, final int sport, final int dport, final int flags, final int payload)
+        {
+            final ByteBuffer b = ByteBuffer.allocate(14 + 20 + 20 + payload);
+            b.put(new byte[] {2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1}).putShort((short)0x0800);
+            b.put((byte)0x45).put((byte)0).putShort((short)(40 + payload)).putShort((short)0).putShort((short)0x4000)
+                .put((byte)64).put((byte)6).putShort((short)0).putInt(src).putInt(dst);
+            b.putShort((short)sport).putShort((short)dport).putInt(1000).putInt(flags == 0x02 ? 0 : 2000)
+                .put((byte)0x50).put((byte)flags).putShort((short)65535).putShort((short)0).putShort((short)0);
+            for (int i = 0; i < payload; i++)
+            {
+                b.put((byte)('a' + i % 26));
+            }
+            return b.array();
+        }
+    }
+
+    static Capture connections()
+    {
+        final Capture capture = new Capture();
+        long t = 1_700_000_000_000_000L;
+        // Open every connection before closing any, so that flows stay live together and the
+        // ring wraps many times; every 10th connection carries a frame bigger than many slots.
+        for (int c = 0; c < CONNECTIONS; c++)
+        {
+            capture.tcp(c, true, 0x02, 0, t++);
+            capture.tcp(c, false, 0x12, 0, t++);
+            capture.tcp(c, true, 0x10, 0, t++);
+        }
+        for (int c = 0; c < CONNECTIONS; c++)
+        {
+            capture.tcp(c, true, 0x18, 100, t++);
+            capture.tcp(c, false, 0x18, c % 10 == 0 ? LARGE_PAYLOAD : 1_000, t++);
+            if (c % 7 == 0)
+            {
+                // ARP: counted, never published.
+                final byte[] arp = new byte[42];
+                arp[12] = 0x08;
+                arp[13] = 0x06;
+                capture.record(arp, t++);
+            }
+        }
+        for (int c = 0; c < CONNECTIONS; c++)
+        {
+            capture.tcp(c, true, 0x11, 0, t++);
+            capture.tcp(c, false, 0x11, 0, t++);
+            capture.tcp(c, true, 0x10, 0, t++);
+        }
+        return capture;
+    }
+
+    private PipelineReport run(final Capture capture, final PipelineConfig config, final Path events) throws Exception
+    {
+        final Path pcap = dir.resolve("in.pcap");
+        Files.write(pcap, capture.out.toByteArray());
+        final EventSink sink = new FileSink(events, EventFormat.JSON, 0, 1);
+        try (PacketSource source = CaptureFiles.open(pcap.toString()))
+        {
+            return new Pipeline(config, List.of(sink)).run(source);
+        }
+        finally
+        {
+            sink.close();
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2, 3})
+    void shouldAccountForEveryPacketAndWriteOneRecordPerConnection(final int workers) throws Exception
+    {
+        final Capture capture = connections();
+        final Path events = dir.resolve("events.ndjson");
+        final PipelineReport report = run(
+            capture, new PipelineConfig().workers(workers).ringSlots(512).slotBytes(2048), events);
+
+        assertNull(report.failure());
+        assertEquals(capture.packets, report.packetsRead());
+        assertEquals(report.packetsRead(), report.decoded() + report.dropped());
+        assertEquals((long)Math.ceil(CONNECTIONS / 7.0), report.drops().get("non_ip"));
+        assertEquals(CONNECTIONS, report.flows().get("fin"));
+        assertEquals(CONNECTIONS, report.flowCount());
+        assertEquals(CONNECTIONS, report.eventsEmitted());
+        assertEquals(0, report.eventsDropped());
+
+        final List<String> lines = Files.readAllLines(events);
+        assertEquals(CONNECTIONS, lines.size());
+        final Pattern counts = Pattern.compile(
+            "\"source\":\\{\"ip\":\"10\\.0\\.\\d+\\.\\d+\",\"port\":(\\d+),\"packets\":(\\d+),\"bytes\":(\\d+)}," +
+            "\"destination\":\\{\"ip\":\"10\\.1\\.0\\.254\",\"port\":80,\"packets\":(\\d+),\"bytes\":(\\d+)}");
+        final List<Integer> seen = new ArrayList<>();
+        for (final String line : lines)
+        {
+            assertTrue(line.startsWith("{\"@timestamp\":\"2023-11-14T"), line);
+            assertTrue(line.contains("\"reason\":\"fin\""), line);
+            final Matcher m = counts.matcher(line);
+            assertTrue(m.find(), line);
+            final int c = Integer.parseInt(m.group(1)) - 20_000;
+            seen.add(c);
+            assertEquals(capture.clientPackets[c], Long.parseLong(m.group(2)), line);
+            assertEquals(capture.clientBytes[c], Long.parseLong(m.group(3)), line);
+            assertEquals(capture.serverPackets[c], Long.parseLong(m.group(4)), line);
+            assertEquals(capture.serverBytes[c], Long.parseLong(m.group(5)), line);
+        }
+        assertEquals(CONNECTIONS, seen.stream().distinct().count());
+    }
+
+    @Test
+    void shouldCountFilteredPacketsAsDrops() throws Exception
+    {
+        final Capture capture = connections();
+        final Path events = dir.resolve("filtered.ndjson");
+        // Only connections whose client port is even.
+        final StringBuilder filter = new StringBuilder("tcp and (");
+        for (int c = 0; c < 10; c += 2)
+        {
+            filter.append(c == 0 ? "" : " or ").append("port ").append(20_000 + c);
+        }
+        filter.append(')');
+        final PipelineReport report = run(capture, new PipelineConfig().workers(2).filter(filter.toString()), events);
+
+        assertNull(report.failure());
+        assertEquals(capture.packets, report.packetsRead());
+        assertEquals(report.packetsRead(), report.decoded() + report.dropped());
+        assertEquals(5, report.flowCount());
+        assertEquals(5 * 8, report.decoded());
+        assertEquals(capture.packets - 5 * 8, report.drops().get("filtered"));
+        assertEquals(5, Files.readAllLines(events).size());
+    }
+}
