@@ -49,7 +49,7 @@ public final class BpfCompiler
             // pcap_compile is not thread-safe in older libpcap releases.
             try (Arena arena = Arena.ofConfined())
             {
-                final MemorySegment pcap = (MemorySegment)lib.openDead.invokeExact(linkType, snaplen);
+                final MemorySegment pcap = (MemorySegment)lib.openDead.invokeExact(dataLinkType(linkType), snaplen);
                 if (pcap.equals(MemorySegment.NULL))
                 {
                     throw new IllegalArgumentException("libpcap cannot open link type " + linkType);
@@ -103,6 +103,19 @@ public final class BpfCompiler
                 throw new IllegalStateException("libpcap call failed: " + ex, ex);
             }
         }
+    }
+
+    /**
+     * pcap_open_dead takes a DLT_ value, not the LINKTYPE_ value stored in files; they differ
+     * only where DLT_ numbers were platform-specific.
+     */
+    private static int dataLinkType(final int linkType)
+    {
+        return switch (linkType)
+        {
+            case LinkTypes.RAW, LinkTypes.RAW_BSD_14 -> LinkTypes.RAW_BSD_12;
+            default -> linkType;
+        };
     }
 
     private static Native nativeLibrary()

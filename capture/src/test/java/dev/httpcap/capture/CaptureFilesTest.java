@@ -1,0 +1,309 @@
+package dev.httpcap.capture;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class CaptureFilesTest
+{
+    private static final long T0 = 1_700_000_000L;
+
+    @TempDir
+    Path dir;
+
+    record Packet(byte[] bytes, int wireLength, long timestampNanos, int linkType, int interfaceId)
+    {
+    }
+
+    static List<Packet> readAll(final PacketSource source)
+    {
+        final List<Packet> packets = new ArrayList<>();
+        while (!source.isDone())
+        {
+            source.poll((frame, offset, captured, wire, ts, linkType, ifId) ->
+            {
+                final byte[] bytes = new byte[captured];
+                frame.getBytes(offset, bytes);
+                packets.add(new Packet(bytes, wire, ts, linkType, ifId));
+            }, 3);
+        }
+        return packets;
+    }
+
+    static byte[] pcap(final ByteOrder order, final boolean nanos, final int linkType, final byte[]... frames)
+    {
+        final ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.writeBytes(ByteBuffer.allocate(24).order(order).putInt(nanos ? 0xA1B23C4D : 0xA1B2C3D4)
+            .putShort((short)2).putShort((short)4).putInt(0).putInt(0).putInt(65535).putInt(linkType).array());
+        for (int i = 0; i < frames.length; i++)
+        {
+            out.writeBytes(ByteBuffer.allocate(16).order(order).putInt((int)(T0 + i)).putInt(nanos ? 123_456_789 : 123_456)
+                .putInt(frames[i].length).putInt(frames[i].length + 10).array());
+            out.writeBytes(frames[i]);
+        }
+        return out.toByteArray();
+    }
+
+    /** pcapng blocks for tests. */
+    static final class PcapNg
+    {
+        final ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteOrder order = ByteOrder.LITTLE_ENDIAN;
+
+        PcapNg section(final ByteOrder order)
+        {
+            this.order = order;
+            return block(0x0A0D0D0A, ByteBuffer.allocate(16).order(order).putInt(0x1A2B3C4D).putShort((short)1)
+                .putShort((short)0).putLong(-1).array());
+        }
+
+        PcapNg iface(final int linkType, final int tsresol)
+        {
+            final ByteBuffer b = ByteBuffer.allocate(8 + (tsresol >= 0 ? 8 : 0) + 4).order(order);
+            b.putShort((short)linkType).putShort((short)0).putInt(0);
+            if (tsresol >= 0)
+            {
+                b.putShort((short)9).putShort((short)1).put((byte)tsresol).put(new byte[3]);
+            }
+            b.putShort((short)0).putShort((short)0);
+            return block(1, b.array());
+        }
+
+        PcapNg epb(final int interfaceId, final long units, final byte[] frame)
+        {
+            final int padded = (frame.length + 3) & ~3;
+            final ByteBuffer b = ByteBuffer.allocate(20 + padded).order(order);
+            b.putInt(interfaceId).putInt((int)(units >>> 32)).putInt((int)units).putInt(frame.length).putInt(frame.length);
+            b.put(frame);
+            return block(6, b.array());
+        }
+
+        PcapNg spb(final byte[] frame)
+        {
+            final int padded = (frame.length + 3) & ~3;
+            final ByteBuffer b = ByteBuffer.allocate(4 + padded).order(order);
+            b.putInt(frame.length).put(frame);
+            return block(3, b.array());
+        }
+
+        PcapNg block(final int type, final byte[] body)
+        {
+            final ByteBuffer b = ByteBuffer.allocate(12 + body.length).order(order);
+            b.putInt(type).putInt(12 + body.length).put(body).putInt(12 + body.length);
+            out.writeBytes(b.array());
+            return this;
+        }
+
+        byte[] bytes()
+        {
+            return out.toByteArray();
+        }
+    }
+
+    private PacketSource open(final byte[] file) throws Exception
+    {
+        final Path path = dir.resolve("capture-" + System.nanoTime());
+        Files.write(path, file);
+        return CaptureFiles.open(path.toString());
+    }
+
+    @Test
+    void shouldReadPcapInBothByteOrdersAndBothResolutions() throws Exception
+    {
+        final byte[] a = FrameBuilder.tcp().payload("first").build();
+        final byte[] b = FrameBuilder.tcp().payload("second!").build();
+        for (final ByteOrder order : new ByteOrder[] {ByteOrder.LITTLE_ENDIAN, ByteOrder.BIG_ENDIAN})
+        {
+            for (final boolean nanos : new boolean[] {false, true})
+            {
+                try (PacketSource source = open(pcap(order, nanos, LinkTypes.ETHERNET, a, b)))
+                {
+                    final List<Packet> packets = readAll(source);
+                    assertEquals(2, packets.size());
+                    assertArrayEquals(a, packets.get(0).bytes());
+                    assertArrayEquals(b, packets.get(1).bytes());
+                    assertEquals(a.length + 10, packets.get(0).wireLength());
+                    assertEquals((T0 + 1) * 1_000_000_000L + (nanos ? 123_456_789 : 123_456_000), packets.get(1).timestampNanos());
+                    assertEquals(LinkTypes.ETHERNET, packets.get(0).linkType());
+                    assertEquals(source.totalBytes(), source.bytesConsumed());
+                    assertEquals(0, source.fileCounters().truncatedRecords());
+                }
+            }
+        }
+    }
+
+    @Test
+    void shouldReadPcapngWithSeveralInterfacesAndSections() throws Exception
+    {
+        final byte[] eth = FrameBuilder.tcp().payload("eth").build();
+        final byte[] raw = FrameBuilder.tcp().linkType(LinkTypes.RAW).payload("raw").build();
+        final byte[] file = new PcapNg()
+            .section(ByteOrder.LITTLE_ENDIAN)
+            .iface(LinkTypes.ETHERNET, -1)
+            .iface(LinkTypes.RAW, 9)
+            .epb(0, T0 * 1_000_000L + 5, eth)
+            .block(5, new byte[8])
+            .epb(1, T0 * 1_000_000_000L + 7, raw)
+            .spb(eth)
+            .section(ByteOrder.BIG_ENDIAN)
+            .iface(LinkTypes.RAW, 0x80 | 20)
+            .epb(0, (T0 << 20) + (1 << 19), raw)
+            .bytes();
+        try (PacketSource source = open(file))
+        {
+            final List<Packet> packets = readAll(source);
+            assertEquals(4, packets.size());
+            assertEquals(new Packet(eth, eth.length, T0 * 1_000_000_000L + 5_000, LinkTypes.ETHERNET, 0).toString().length() > 0, true);
+            assertArrayEquals(eth, packets.get(0).bytes());
+            assertEquals(T0 * 1_000_000_000L + 5_000, packets.get(0).timestampNanos());
+            assertEquals(0, packets.get(0).interfaceId());
+            assertArrayEquals(raw, packets.get(1).bytes());
+            assertEquals(LinkTypes.RAW, packets.get(1).linkType());
+            assertEquals(1, packets.get(1).interfaceId());
+            assertEquals(T0 * 1_000_000_000L + 7, packets.get(1).timestampNanos());
+            assertArrayEquals(eth, packets.get(2).bytes());
+            assertEquals(LinkTypes.ETHERNET, packets.get(2).linkType());
+            assertArrayEquals(raw, packets.get(3).bytes());
+            assertEquals(LinkTypes.RAW, packets.get(3).linkType());
+            assertEquals(T0 * 1_000_000_000L + 500_000_000L, packets.get(3).timestampNanos());
+            assertEquals(1, source.fileCounters().skippedBlocks());
+            assertEquals(0, source.fileCounters().corruptBlocks());
+        }
+    }
+
+    @Test
+    void shouldCountAPacketForAnUnknownInterfaceAndGoOn() throws Exception
+    {
+        final byte[] eth = FrameBuilder.tcp().build();
+        final byte[] file = new PcapNg().section(ByteOrder.LITTLE_ENDIAN).iface(LinkTypes.ETHERNET, -1)
+            .epb(3, 0, eth).epb(0, 0, eth).bytes();
+        try (PacketSource source = open(file))
+        {
+            assertEquals(1, readAll(source).size());
+            assertEquals(1, source.fileCounters().corruptBlocks());
+        }
+    }
+
+    @Test
+    void shouldStopCleanlyAndCountATruncatedLastRecord() throws Exception
+    {
+        final byte[] frame = FrameBuilder.tcp().payload("x".repeat(100)).build();
+        final byte[] file = pcap(ByteOrder.LITTLE_ENDIAN, false, LinkTypes.ETHERNET, frame, frame, frame);
+        for (int cut = 1; cut < frame.length + 16; cut += 7)
+        {
+            try (PacketSource source = open(Arrays.copyOf(file, file.length - cut)))
+            {
+                assertEquals(2, readAll(source).size());
+                assertEquals(1, source.fileCounters().truncatedRecords());
+            }
+        }
+    }
+
+    @Test
+    void shouldSkipOversizedFramesAndStopAtGarbage() throws Exception
+    {
+        final byte[] big = new byte[300_000];
+        final byte[] frame = FrameBuilder.tcp().build();
+        try (PacketSource source = open(pcap(ByteOrder.LITTLE_ENDIAN, false, LinkTypes.ETHERNET, frame, big, frame)))
+        {
+            assertEquals(2, readAll(source).size());
+            assertEquals(1, source.fileCounters().oversizedFrames());
+        }
+        final byte[] garbage = pcap(ByteOrder.LITTLE_ENDIAN, false, LinkTypes.ETHERNET, frame);
+        final byte[] withGarbage = Arrays.copyOf(garbage, garbage.length + 32);
+        Arrays.fill(withGarbage, garbage.length, withGarbage.length, (byte)0xFF);
+        try (PacketSource source = open(withGarbage))
+        {
+            assertEquals(1, readAll(source).size());
+            assertEquals(1, source.fileCounters().corruptBlocks());
+        }
+    }
+
+    @Test
+    void shouldExplainFilesThatCannotBeRead() throws Exception
+    {
+        assertEquals("cannot read '" + dir.resolve("nope.pcap") + "': no such file",
+            assertThrows(CaptureFileException.class, () -> CaptureFiles.open(dir.resolve("nope.pcap").toString())).getMessage());
+        assertTrue(assertThrows(CaptureFileException.class, () -> CaptureFiles.open(dir.toString()))
+            .getMessage().endsWith("is a directory, not a capture file"));
+        final Path empty = Files.createFile(dir.resolve("empty.pcap"));
+        assertTrue(assertThrows(CaptureFileException.class, () -> CaptureFiles.open(empty.toString()))
+            .getMessage().endsWith("is empty"));
+        final Path text = Files.writeString(dir.resolve("notes.txt"), "these are not the packets you are looking for");
+        assertEquals("'" + text + "' is not a pcap or pcapng file (it starts with 0x74686573)",
+            assertThrows(CaptureFileException.class, () -> CaptureFiles.open(text.toString())).getMessage());
+        final Path tiny = Files.write(dir.resolve("tiny.pcap"), new byte[] {(byte)0xD4, (byte)0xC3, (byte)0xB2, (byte)0xA1});
+        assertTrue(assertThrows(CaptureFileException.class, () -> CaptureFiles.open(tiny.toString()))
+            .getMessage().contains("too short"));
+    }
+
+    @Test
+    void shouldStreamFromAPipeThatDeliversBytesInSmallPieces() throws Exception
+    {
+        final byte[] small = FrameBuilder.tcp().payload("hello").build();
+        final byte[] large = FrameBuilder.tcp().payload(new byte[200_000]).build();
+        final byte[][] frames = new byte[50][];
+        for (int i = 0; i < frames.length; i++)
+        {
+            frames[i] = i % 10 == 9 ? large : small;
+        }
+        for (final byte[] file : new byte[][] {
+            pcap(ByteOrder.BIG_ENDIAN, true, LinkTypes.ETHERNET, frames),
+            new PcapNg().section(ByteOrder.LITTLE_ENDIAN).iface(LinkTypes.ETHERNET, 9).epb(0, 1, small).epb(0, 2, large).bytes()})
+        {
+            final InputStream trickle = new ByteArrayInputStream(file)
+            {
+                @Override
+                public synchronized int read(final byte[] b, final int off, final int len)
+                {
+                    return super.read(b, off, Math.min(len, 4093));
+                }
+            };
+            try (PacketSource source = CaptureFiles.open(trickle, "standard input"))
+            {
+                final List<Packet> packets = readAll(source);
+                assertTrue(packets.size() == frames.length || packets.size() == 2);
+                assertArrayEquals(large, packets.get(packets.size() == 2 ? 1 : 9).bytes());
+                assertEquals(-1, source.totalBytes());
+                assertEquals(file.length, source.bytesConsumed());
+                assertEquals(0, source.fileCounters().truncatedRecords());
+            }
+        }
+        assertTrue(assertThrows(CaptureFileException.class,
+            () -> CaptureFiles.open(new ByteArrayInputStream(new byte[0]), "standard input")).getMessage().contains("empty"));
+    }
+
+    @Test
+    void shouldReadBackWhatPcapFileWriterWrote() throws Exception
+    {
+        final Path path = dir.resolve("written.pcap");
+        final byte[] frame = FrameBuilder.tcp().payload("written").build();
+        try (PcapFileWriter writer = new PcapFileWriter(path, LinkTypes.ETHERNET, 65535, true))
+        {
+            writer.writePacket(new org.agrona.concurrent.UnsafeBuffer(frame), 0, frame.length, frame.length + 4, 1_234_567_890_123L);
+        }
+        try (PacketSource source = CaptureFiles.open(path.toString()))
+        {
+            final List<Packet> packets = readAll(source);
+            assertEquals(1, packets.size());
+            assertArrayEquals(frame, packets.get(0).bytes());
+            assertEquals(frame.length + 4, packets.get(0).wireLength());
+            assertEquals(1_234_567_890_123L, packets.get(0).timestampNanos());
+        }
+    }
+}
