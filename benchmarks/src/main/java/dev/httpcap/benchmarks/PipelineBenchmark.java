@@ -1,0 +1,154 @@
+package dev.httpcap.benchmarks;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.agrona.concurrent.UnsafeBuffer;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+import dev.httpcap.capture.CaptureFiles;
+import dev.httpcap.capture.FrameBuilder;
+import dev.httpcap.capture.LinkTypes;
+import dev.httpcap.capture.PacketSource;
+import dev.httpcap.capture.PcapFileWriter;
+import dev.httpcap.pipeline.Pipeline;
+import dev.httpcap.pipeline.PipelineConfig;
+import dev.httpcap.pipeline.PipelineReport;
+import dev.httpcap.sinks.EventFormat;
+import dev.httpcap.sinks.NullSink;
+
+/**
+ * The reader → ring → workers path: a memory-mapped pcap (in the page cache) read through the
+ * whole pipeline to a sink that discards events, on 1 and 2 workers. One operation is one
+ * packet, so the score is packets per second and {@code gc.alloc.rate.norm} is bytes per packet.
+ * <p>
+ * {@link #emptyCapture} runs the same pipeline over a capture with no packets: its allocation
+ * is the fixed cost of one run (ring, flow tables, threads), so the steady-state allocation per
+ * packet is {@code (readCapture.norm * PACKETS - emptyCapture.norm) / PACKETS}.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(value = 1, jvmArgsAppend = {
+    "--enable-native-access=ALL-UNNAMED", "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
+    "--sun-misc-unsafe-memory-access=allow", "-Xmx1g"})
+public class PipelineBenchmark
+{
+    /** Packets in the generated capture: about 35,000 HTTP-shaped connections of 14 packets. */
+    public static final int PACKETS = 500_000;
+
+    @Param({"1", "2"})
+    public int workers;
+
+    private Path dir;
+    private Path capture;
+    private Path empty;
+    private PipelineConfig config;
+
+    @Setup(Level.Trial)
+    public void setUp() throws IOException
+    {
+        dir = Files.createTempDirectory("httpcap-bench");
+        capture = dir.resolve("bench.pcap");
+        empty = dir.resolve("empty.pcap");
+        writeCapture(capture, PACKETS);
+        writeCapture(empty, 0);
+        config = new PipelineConfig().workers(workers);
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() throws IOException
+    {
+        Files.deleteIfExists(capture);
+        Files.deleteIfExists(empty);
+        Files.deleteIfExists(dir);
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(PACKETS)
+    public long readCapture() throws Exception
+    {
+        return run(capture, PACKETS);
+    }
+
+    @Benchmark
+    public long emptyCapture() throws Exception
+    {
+        return run(empty, 0);
+    }
+
+    private long run(final Path file, final long expected) throws Exception
+    {
+        final NullSink sink = new NullSink(EventFormat.JSON);
+        final PipelineReport report;
+        try (PacketSource source = CaptureFiles.open(file.toString()))
+        {
+            report = new Pipeline(config, List.of(sink)).run(source);
+        }
+        if (report.packetsRead() != expected || report.decoded() != expected)
+        {
+            throw new IllegalStateException("benchmark pipeline lost packets: " + report.lines());
+        }
+        return sink.eventsWritten();
+    }
+
+    /**
+     * Writes HTTP-shaped connections (handshake, a 300-byte request, five 1400-byte response
+     * segments with ACKs, FIN exchange) from many clients, interleaved 64 at a time.
+     */
+    static void writeCapture(final Path path, final int packets) throws IOException
+    {
+        final byte[][] template = new byte[14][];
+        final int[] flags = {0x02, 0x12, 0x10, 0x18, 0x10, 0x18, 0x18, 0x18, 0x10, 0x18, 0x18, 0x11, 0x11, 0x10};
+        final boolean[] fromClient = {true, false, true, true, false, false, false, false, true, false, false, true, false, true};
+        final int[] payload = {0, 0, 0, 300, 0, 1400, 1400, 1400, 0, 1400, 1400, 0, 0, 0};
+        try (PcapFileWriter writer = new PcapFileWriter(path, LinkTypes.ETHERNET, 65535, false))
+        {
+            long time = 1_700_000_000_000_000_000L;
+            int written = 0;
+            int connection = 0;
+            while (written < packets)
+            {
+                final int batch = 64;
+                for (int step = 0; step < template.length && written < packets; step++)
+                {
+                    for (int c = connection; c < connection + batch && written < packets; c++)
+                    {
+                        final byte[] client = {10, (byte)(c >>> 16), (byte)(c >>> 8), (byte)c};
+                        final byte[] server = {10, (byte)255, 0, 1};
+                        final int clientPort = 1024 + (c % 60_000);
+                        final byte[] frame = FrameBuilder.tcp()
+                            .addresses(fromClient[step] ? client : server, fromClient[step] ? server : client)
+                            .ports(fromClient[step] ? clientPort : 80, fromClient[step] ? 80 : clientPort)
+                            .flags(flags[step])
+                            .seq(1000 + step * 1400L, 2000 + step * 1400L)
+                            .payload(new byte[payload[step]])
+                            .build();
+                        writer.writePacket(new UnsafeBuffer(frame), 0, frame.length, frame.length, time);
+                        time += 1_000;
+                        written++;
+                    }
+                }
+                connection += batch;
+            }
+        }
+    }
+}
