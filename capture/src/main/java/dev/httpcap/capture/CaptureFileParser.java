@@ -198,8 +198,8 @@ final class CaptureFileParser
         {
             case PCAPNG_SHB -> interfaceCount = 0;
             case BLOCK_IDB -> addInterface(window, body, bodyEnd);
-            case BLOCK_EPB -> enhancedPacket(window, body, bodyEnd, handler);
-            case BLOCK_PB -> obsoletePacket(window, body, bodyEnd, handler);
+            case BLOCK_EPB -> packetBlock(window, body, bodyEnd, false, handler);
+            case BLOCK_PB -> packetBlock(window, body, bodyEnd, true, handler);
             case BLOCK_SPB -> simplePacket(window, body, bodyEnd, handler);
             default -> counters.skippedBlocks++;
         }
@@ -263,29 +263,20 @@ final class CaptureFileParser
         }
     }
 
-    private void enhancedPacket(final MemorySegment window, final long body, final long bodyEnd, final PacketHandler handler)
+    /**
+     * Enhanced (EPB) and obsolete (PB) packet blocks share a layout: interface, timestamp high and
+     * low words, captured and original lengths, data; the PB's interface id is 16 bits.
+     */
+    private void packetBlock(
+        final MemorySegment window, final long body, final long bodyEnd, final boolean obsolete,
+        final PacketHandler handler)
     {
         if (bodyEnd - body < 20)
         {
             counters.corruptBlocks++;
             return;
         }
-        final int interfaceId = i32(window, body);
-        final long high = i32(window, body + 4) & 0xFFFF_FFFFL;
-        final long low = i32(window, body + 8) & 0xFFFF_FFFFL;
-        final long capturedLength = i32(window, body + 12) & 0xFFFF_FFFFL;
-        final long wireLength = i32(window, body + 16) & 0xFFFF_FFFFL;
-        packet(window, body + 20, bodyEnd, interfaceId, (high << 32) | low, capturedLength, wireLength, handler);
-    }
-
-    private void obsoletePacket(final MemorySegment window, final long body, final long bodyEnd, final PacketHandler handler)
-    {
-        if (bodyEnd - body < 20)
-        {
-            counters.corruptBlocks++;
-            return;
-        }
-        final int interfaceId = u16(window, body);
+        final int interfaceId = obsolete ? u16(window, body) : i32(window, body);
         final long high = i32(window, body + 4) & 0xFFFF_FFFFL;
         final long low = i32(window, body + 8) & 0xFFFF_FFFFL;
         final long capturedLength = i32(window, body + 12) & 0xFFFF_FFFFL;

@@ -93,6 +93,16 @@ class CaptureFilesTest
             return block(6, b.array());
         }
 
+        PcapNg pb(final int interfaceId, final long units, final byte[] frame)
+        {
+            final int padded = (frame.length + 3) & ~3;
+            final ByteBuffer b = ByteBuffer.allocate(20 + padded).order(order);
+            b.putShort((short)interfaceId).putShort((short)0).putInt((int)(units >>> 32)).putInt((int)units)
+                .putInt(frame.length).putInt(frame.length);
+            b.put(frame);
+            return block(2, b.array());
+        }
+
         PcapNg spb(final byte[] frame)
         {
             final int padded = (frame.length + 3) & ~3;
@@ -183,6 +193,23 @@ class CaptureFilesTest
             assertEquals(T0 * 1_000_000_000L + 500_000_000L, packets.get(3).timestampNanos());
             assertEquals(1, source.fileCounters().skippedBlocks());
             assertEquals(0, source.fileCounters().corruptBlocks());
+        }
+    }
+
+    @Test
+    void shouldReadTheObsoletePacketBlock() throws Exception
+    {
+        final byte[] raw = FrameBuilder.tcp().linkType(LinkTypes.RAW).payload("old").build();
+        final byte[] file = new PcapNg().section(ByteOrder.BIG_ENDIAN).iface(LinkTypes.ETHERNET, -1)
+            .iface(LinkTypes.RAW, 6).pb(1, T0 * 1_000_000L + 42, raw).bytes();
+        try (PacketSource source = open(file))
+        {
+            final List<Packet> packets = readAll(source);
+            assertEquals(1, packets.size());
+            assertArrayEquals(raw, packets.get(0).bytes());
+            assertEquals(1, packets.get(0).interfaceId());
+            assertEquals(LinkTypes.RAW, packets.get(0).linkType());
+            assertEquals(T0 * 1_000_000_000L + 42_000, packets.get(0).timestampNanos());
         }
     }
 
