@@ -1,9 +1,12 @@
 package dev.httpcap.capture;
 
+import java.io.FileDescriptor;
+import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.channels.AsynchronousCloseException;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.channels.ReadableByteChannel;
@@ -30,7 +33,9 @@ public final class CaptureFiles
     {
         if ("-".equals(pathOrDash))
         {
-            return open(System.in, "standard input");
+            // A FileChannel, unlike a stream, can be interrupted while blocked in read(): a stop
+            // request must not wait for the writer of the pipe.
+            return new StreamSource(new FileInputStream(FileDescriptor.in).getChannel(), "standard input");
         }
         final Path path = Path.of(pathOrDash);
         if (Files.isDirectory(path))
@@ -313,6 +318,11 @@ public final class CaptureFiles
                 }
                 limit += read;
                 return true;
+            }
+            catch (final AsynchronousCloseException ex)
+            {
+                // Interrupted by a stop request (ClosedByInterruptException is one of these): a clean end.
+                return false;
             }
             catch (final IOException ex)
             {

@@ -39,6 +39,7 @@ public final class Pipeline
     private volatile boolean stopRequested;
     private volatile PacketSource runningSource;
     private volatile RingPublisher runningPublisher;
+    private volatile Thread captureThread;
 
     public Pipeline(final PipelineConfig config, final List<EventSink> sinks)
     {
@@ -56,6 +57,12 @@ public final class Pipeline
     public void requestStop()
     {
         stopRequested = true;
+        final Thread capture = captureThread;
+        if (capture != null)
+        {
+            // Wakes a capture blocked on a pipe; the loop then sees the request and ends the capture.
+            capture.interrupt();
+        }
     }
 
     /** @return packets read so far by the running pipeline (for progress displays), or 0. */
@@ -131,10 +138,16 @@ public final class Pipeline
             final AtomicReference<Throwable> captureFailure = new AtomicReference<>();
             runningSource = source;
             runningPublisher = publisher;
-            final Thread captureThread = config.threadFactory().newThread(() -> capture(source, publisher, captureFailure));
-            captureThread.setName("httpcap-capture");
-            captureThread.start();
-            captureThread.join();
+            final Thread capture = config.threadFactory().newThread(() -> capture(source, publisher, captureFailure));
+            capture.setName("httpcap-capture");
+            captureThread = capture;
+            capture.start();
+            if (stopRequested)
+            {
+                capture.interrupt();
+            }
+            capture.join();
+            captureThread = null;
 
             finished.await();
             for (final BatchEventProcessor<PacketEvent> processor : processors)
@@ -175,6 +188,9 @@ public final class Pipeline
         }
         finally
         {
+            // A stop request may have interrupted us; the interrupt has done its job, and the
+            // end-of-capture publication below must not be disturbed by it.
+            Thread.interrupted();
             publisher.publishProgress();
             publisher.publishEndOfCapture();
         }
