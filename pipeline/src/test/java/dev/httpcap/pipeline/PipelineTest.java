@@ -186,6 +186,86 @@ class PipelineTest
     }
 
     @Test
+    void shouldCountEveryEventTheSinksCannotTakeUnderTheDropPolicy() throws Exception
+    {
+        final Path pcap = dir.resolve("in.pcap");
+        final Capture capture = connections();
+        Files.write(pcap, capture.out.toByteArray());
+        final SlowSink sink = new SlowSink();
+        final PipelineReport report;
+        try (PacketSource source = CaptureFiles.open(pcap.toString()))
+        {
+            report = new Pipeline(new PipelineConfig().workers(2).eventRingBytes(64 * 1024)
+                .eventBackPressure(BackPressure.DROP), List.of(sink)).run(source);
+        }
+
+        assertNull(report.failure());
+        assertEquals(CONNECTIONS, report.eventsEmitted());
+        assertTrue(report.eventsDropped() > 0, "a 64 KiB hand-off cannot hold 300 records for a slow sink");
+        assertEquals(report.eventsEmitted(), sink.eventsWritten() + report.eventsDropped());
+        assertEquals(capture.packets, report.decoded() + report.dropped());
+    }
+
+    /** Takes a millisecond per event: far slower than the workers. */
+    private static final class SlowSink implements EventSink
+    {
+        private long events;
+
+        @Override
+        public EventFormat format()
+        {
+            return EventFormat.JSON;
+        }
+
+        @Override
+        public void onEvent(final org.agrona.DirectBuffer buffer, final int offset, final int length)
+        {
+            java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+            events++;
+        }
+
+        @Override
+        public void flush()
+        {
+        }
+
+        @Override
+        public void close()
+        {
+        }
+
+        @Override
+        public String name()
+        {
+            return "slow";
+        }
+
+        @Override
+        public long eventsWritten()
+        {
+            return events;
+        }
+
+        @Override
+        public long bytesWritten()
+        {
+            return 0;
+        }
+
+        @Override
+        public long eventsFailed()
+        {
+            return 0;
+        }
+
+        @Override
+        public String lastError()
+        {
+            return null;
+        }
+    }
+
+    @Test
     void shouldCountFilteredPacketsAsDrops() throws Exception
     {
         final Capture capture = connections();
