@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
     versionProvider = Main.Version.class,
     description = "Decodes HTTP traffic from capture files into structured events.",
     subcommands = {ReadCommand.class, CommandLine.HelpCommand.class})
-public final class Main implements Runnable
+public final class Main implements java.util.concurrent.Callable<Integer>
 {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -37,10 +37,12 @@ public final class Main implements Runnable
         return commandLine.execute(args);
     }
 
+    /** No command given: show the usage and fail, as a mistyped command line should. */
     @Override
-    public void run()
+    public Integer call()
     {
         spec.commandLine().usage(System.err);
+        return 2;
     }
 
     static final class Version implements CommandLine.IVersionProvider
