@@ -54,6 +54,19 @@ public final class TcpFlow
     /** Bit per (direction, letter): each history letter is recorded once per direction. */
     private int historySeen;
 
+    /** Direction of the segment the tracker accounted last. */
+    int lastDirection;
+
+    /** Reassembly state, per direction (see {@link TcpReassembler}). Sequence numbers are 32-bit, compared by difference. */
+    final boolean[] seqKnown = new boolean[2];
+    final int[] nextSeq = new int[2];
+    final int[] reassemblyWindow = {-1, -1};
+    final boolean[] finSeen = new boolean[2];
+    final int[] finSeq = new int[2];
+    final boolean[] streamEnded = new boolean[2];
+    final long[] streamBytes = new long[2];
+    final long[] gapBytes = new long[2];
+
     /** Linkage in the tracker's recency lists (indices, -1 for none). */
     int prev = -1;
     int next = -1;
@@ -91,6 +104,18 @@ public final class TcpFlow
         endReason = null;
         historyLength = 0;
         historySeen = 0;
+        lastDirection = FROM_CLIENT;
+        for (int d = 0; d < 2; d++)
+        {
+            seqKnown[d] = false;
+            nextSeq[d] = 0;
+            reassemblyWindow[d] = -1;
+            finSeen[d] = false;
+            finSeq[d] = 0;
+            streamEnded[d] = false;
+            streamBytes[d] = 0;
+            gapBytes[d] = 0;
+        }
         prev = next = -1;
         closedList = false;
         tableSlot = -1;
@@ -200,6 +225,24 @@ public final class TcpFlow
     public int historyLength()
     {
         return historyLength;
+    }
+
+    /** @return stream bytes delivered in order for {@code direction} (each byte once, retransmissions removed). */
+    public long streamBytes(final int direction)
+    {
+        return streamBytes[direction];
+    }
+
+    /** @return bytes of {@code direction}'s stream reported lost (never captured). */
+    public long gapBytes(final int direction)
+    {
+        return gapBytes[direction];
+    }
+
+    /** @return the direction of the segment most recently accounted to this flow. */
+    public int lastDirection()
+    {
+        return lastDirection;
     }
 
     public Object attachment()

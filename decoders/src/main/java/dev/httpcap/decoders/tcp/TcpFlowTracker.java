@@ -244,6 +244,7 @@ public final class TcpFlowTracker
     {
         final int direction = segment.srcPort == flow.clientPort && segment.srcLo == flow.clientLo &&
             segment.srcHi == flow.clientHi ? TcpFlow.FROM_CLIENT : TcpFlow.FROM_SERVER;
+        flow.lastDirection = direction;
         flow.packets[direction]++;
         flow.bytes[direction] += segment.wireLength;
         flow.payloadBytes[direction] += segment.wirePayloadLength;
