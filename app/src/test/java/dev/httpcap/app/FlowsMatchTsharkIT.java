@@ -99,12 +99,62 @@ class FlowsMatchTsharkIT
         }
         final FlowComparison.Result comparison = FlowComparison.compare(capture.connections(), read.flows());
         log(comparison.summary() + "\nevents by dataset: " + read.datasets() + ", flow reasons: " + read.flowReasons());
+        problems.addAll(checkReassembly(events, pcap, dir, recording.stdoutText()));
         if (!problems.isEmpty() || !comparison.ok())
         {
             fail("httpcap disagrees with tshark on " + pcap + " (keep it with -Dhttpcap.it.workdir=DIR)\n"
                 + (problems.isEmpty() ? "" : "report/event problems:\n  " + String.join("\n  ", problems) + "\n")
                 + comparison.report() + "\n--- httpcap stderr (tail) ---\n" + ItSupport.tail(run.stderrText(), 20));
         }
+    }
+
+    private static final Pattern KERNEL_DROPS = Pattern.compile("(?m)^(\\d+) packets dropped by kernel");
+
+    /**
+     * The reassembled streams: each flow's stream bytes are its payload bytes less retransmitted
+     * bytes, so over the capture payload - stream lies between 0 and what tshark flags as
+     * retransmission (a partial retransmission counts whole in tshark, only its old part in ours);
+     * and when the kernel dropped nothing, nothing is reported lost.
+     */
+    static List<String> checkReassembly(final Path events, final Path pcap, final Path dir, final String recorderOutput)
+        throws IOException, InterruptedException
+    {
+        final List<String> problems = new ArrayList<>();
+        final com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+        long payload = 0;
+        long stream = 0;
+        long gaps = 0;
+        for (final String line : Files.readAllLines(events))
+        {
+            final com.fasterxml.jackson.databind.JsonNode flow = mapper.readTree(line).path("httpcap").path("flow");
+            payload += flow.path("client_payload_bytes").asLong() + flow.path("server_payload_bytes").asLong();
+            stream += flow.path("client_stream_bytes").asLong() + flow.path("server_stream_bytes").asLong();
+            gaps += flow.path("client_gap_bytes").asLong() + flow.path("server_gap_bytes").asLong();
+        }
+        final ItSupport.Result retransmissions = ItSupport.run("tshark-retransmissions", List.of("tshark", "-r",
+            pcap.toString(), "-n", "-Y", "tcp.analysis.retransmission", "-T", "fields", "-e", "tcp.len"),
+            null, dir, Duration.ofMinutes(5), Map.of());
+        long retransmitted = 0;
+        for (final String length : retransmissions.stdoutText().split("\\s+"))
+        {
+            if (!length.isBlank())
+            {
+                retransmitted += Long.parseLong(length.strip());
+            }
+        }
+        log("reassembly: payload " + payload + " B, stream " + stream + " B, gaps " + gaps + " B; tshark retransmitted "
+            + retransmitted + " B");
+        if (stream > payload || payload - stream > retransmitted)
+        {
+            problems.add("stream bytes " + stream + " do not equal payload bytes " + payload
+                + " less at most tshark's retransmitted bytes " + retransmitted);
+        }
+        final Matcher drops = KERNEL_DROPS.matcher(recorderOutput);
+        if (drops.find() && Long.parseLong(drops.group(1)) == 0 && gaps != 0)
+        {
+            problems.add(gaps + " gap bytes reported although tcpdump lost no packet");
+        }
+        return problems;
     }
 
     static Path workDir(final Path tempDir) throws IOException

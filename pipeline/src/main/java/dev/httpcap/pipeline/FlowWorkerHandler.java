@@ -9,8 +9,10 @@ import com.lmax.disruptor.EventHandler;
 
 import dev.httpcap.decoders.event.FlowEventEncoder;
 import dev.httpcap.decoders.tcp.FlowListener;
+import dev.httpcap.decoders.tcp.StreamListener;
 import dev.httpcap.decoders.tcp.TcpFlow;
 import dev.httpcap.decoders.tcp.TcpFlowTracker;
+import dev.httpcap.decoders.tcp.TcpReassembler;
 import dev.httpcap.decoders.tcp.TcpSegment;
 import dev.httpcap.sinks.EventFormat;
 
@@ -21,9 +23,34 @@ import dev.httpcap.sinks.EventFormat;
  */
 final class FlowWorkerHandler implements EventHandler<PacketEvent>, FlowListener
 {
+    /**
+     * Where the reassembled streams go. Nothing consumes them yet (the HTTP parser will): the
+     * reassembler's own accounting — stream and gap bytes per flow, anomaly counters — is the
+     * output for now.
+     */
+    private static final StreamListener NO_STREAM_CONSUMER = new StreamListener()
+    {
+        @Override
+        public void onData(final TcpFlow flow, final int direction, final org.agrona.DirectBuffer buffer,
+            final int offset, final int length, final long timestampNanos)
+        {
+        }
+
+        @Override
+        public void onGap(final TcpFlow flow, final int direction, final long length, final long timestampNanos)
+        {
+        }
+
+        @Override
+        public void onEnd(final TcpFlow flow, final int direction, final boolean reset, final long timestampNanos)
+        {
+        }
+    };
+
     private final int shard;
     private final UnsafeBuffer region;
     private final TcpFlowTracker tracker;
+    private final TcpReassembler reassembler;
     private final TcpSegment segment = new TcpSegment();
     private final FlowEventEncoder flowEncoder = new FlowEventEncoder();
     private final ExpandableDirectByteBuffer scratch = new ExpandableDirectByteBuffer(4096);
@@ -48,6 +75,8 @@ final class FlowWorkerHandler implements EventHandler<PacketEvent>, FlowListener
         this.finished = finished;
         this.tracker = new TcpFlowTracker(
             this, config.maxFlowsPerWorker(), config.flowIdleTimeoutNanos(), config.flowCloseLingerNanos());
+        this.reassembler = new TcpReassembler(
+            NO_STREAM_CONSUMER, config.reassemblyWindowBytes(), config.reassemblyWindows());
     }
 
     @Override
@@ -63,7 +92,14 @@ final class FlowWorkerHandler implements EventHandler<PacketEvent>, FlowListener
         }
         else if (slots == PacketEvent.END_OF_CAPTURE)
         {
-            tracker.endAll();
+            try
+            {
+                tracker.endAll();
+            }
+            finally
+            {
+                reassembler.close();
+            }
             finished.countDown();
         }
     }
@@ -90,12 +126,14 @@ final class FlowWorkerHandler implements EventHandler<PacketEvent>, FlowListener
         s.payload = region;
         s.payloadOffset = event.regionOffset + event.payloadOffset;
         s.payloadLength = event.payloadLength;
-        tracker.onSegment(s);
+        final TcpFlow flow = tracker.onSegment(s);
+        reassembler.onSegment(flow, flow.lastDirection(), s);
     }
 
     @Override
     public void onFlowEnd(final TcpFlow flow)
     {
+        reassembler.onFlowEnd(flow, flow.lastNanos());
         eventsEmitted++;
         boolean handedOver = true;
         if (json)
@@ -117,6 +155,11 @@ final class FlowWorkerHandler implements EventHandler<PacketEvent>, FlowListener
     TcpFlowTracker tracker()
     {
         return tracker;
+    }
+
+    TcpReassembler reassembler()
+    {
+        return reassembler;
     }
 
     long packets()

@@ -18,6 +18,8 @@ public final class PipelineConfig
     private long flowIdleTimeoutNanos = TimeUnit.SECONDS.toNanos(300);
     private long flowCloseLingerNanos = TimeUnit.SECONDS.toNanos(5);
     private int eventRingBytes = 8 * 1024 * 1024;
+    private int reassemblyWindowBytes = 128 * 1024;
+    private int reassemblyWindows = 256;
     private String filter;
     private ThreadFactory threadFactory = Thread::new;
 
@@ -146,6 +148,38 @@ public final class PipelineConfig
             throw new IllegalArgumentException("event ring bytes must be a power of two >= 65536: " + bytes);
         }
         this.eventRingBytes = bytes;
+        return this;
+    }
+
+    public int reassemblyWindowBytes()
+    {
+        return reassemblyWindowBytes;
+    }
+
+    /** Bytes one direction of one connection may hold out of order (the per-flow cap); a power of two. */
+    public PipelineConfig reassemblyWindowBytes(final int bytes)
+    {
+        if (bytes < 1024 || Integer.bitCount(bytes) != 1)
+        {
+            throw new IllegalArgumentException("reassembly window must be a power of two of at least 1024 bytes: " + bytes);
+        }
+        this.reassemblyWindowBytes = bytes;
+        return this;
+    }
+
+    public int reassemblyWindows()
+    {
+        return reassemblyWindows;
+    }
+
+    /** Reassembly windows per worker: the per-worker cap on out-of-order bytes is windows × window bytes. */
+    public PipelineConfig reassemblyWindows(final int windows)
+    {
+        if (windows < 1 || (long)windows * reassemblyWindowBytes > Integer.MAX_VALUE)
+        {
+            throw new IllegalArgumentException("reassembly windows must be positive and total under 2 GiB per worker: " + windows);
+        }
+        this.reassemblyWindows = windows;
         return this;
     }
 

@@ -22,6 +22,7 @@ import dev.httpcap.sinks.EventSink;
  * @param drops           frames not decoded, by reason; only reasons with a count.
  * @param flows           connection records, by end reason (every reason listed).
  * @param midstreamFlows  connections whose start was not captured.
+ * @param reassembly      TCP reassembly counters (bytes delivered, gap bytes, anomalies), every one listed.
  * @param eventsEmitted   events the workers produced.
  * @param eventsDropped   events the hand-off to the sinks could not take (full, drop policy; or too large).
  * @param sinks           one line of counts per sink.
@@ -37,6 +38,7 @@ public record PipelineReport(
     Map<String, Long> drops,
     Map<String, Long> flows,
     long midstreamFlows,
+    Map<String, Long> reassembly,
     long eventsEmitted,
     long eventsDropped,
     List<String> sinks,
@@ -94,6 +96,25 @@ public record PipelineReport(
             }
             flows.put(reason.reportName(), count);
         }
+        final long[] r = new long[8];
+        for (final FlowWorkerHandler worker : workers)
+        {
+            r[0] += worker.reassembler().deliveredBytes();
+            r[1] += worker.reassembler().gapBytes();
+            r[2] += worker.reassembler().outOfOrder();
+            r[3] += worker.reassembler().retransmitted();
+            r[4] += worker.reassembler().overlapConflicts();
+            r[5] += worker.reassembler().keepAlives();
+            r[6] += worker.reassembler().capEvictions();
+            r[7] += worker.reassembler().midstreamStarts();
+        }
+        final Map<String, Long> reassembly = new LinkedHashMap<>();
+        final String[] names = {"stream_bytes", "gap_bytes", "out_of_order", "retransmitted", "overlap_conflicts",
+            "keepalives", "cap_evictions", "midstream_streams"};
+        for (int i = 0; i < names.length; i++)
+        {
+            reassembly.put(names[i], r[i]);
+        }
         for (final FlowWorkerHandler worker : workers)
         {
             midstream += worker.tracker().midstreamStarts();
@@ -114,7 +135,7 @@ public record PipelineReport(
         }
 
         return new PipelineReport(
-            elapsedNanos, packetsRead, decoded, drops, flows, midstream, emitted, dropped, sinkLines,
+            elapsedNanos, packetsRead, decoded, drops, flows, midstream, reassembly, emitted, dropped, sinkLines,
             fileAnomalies, workerErrors, firstWorkerError, failure);
     }
 
@@ -150,6 +171,7 @@ public record PipelineReport(
             lines.add("drops: " + join(drops));
         }
         lines.add("flows: " + flowCount() + " (" + join(flows) + "), " + midstreamFlows + " midstream");
+        lines.add("reassembly: " + join(reassembly));
         lines.add("events: " + (eventsEmitted - eventsDropped) + " written, " + eventsDropped + " dropped");
         lines.addAll(sinks);
         if (!fileAnomalies.isEmpty())

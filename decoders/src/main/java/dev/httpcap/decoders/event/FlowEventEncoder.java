@@ -45,6 +45,11 @@ public final class FlowEventEncoder
     private static final byte[] HISTORY = encodeName("history");
     private static final byte[] CLIENT_PAYLOAD_BYTES = encodeName("client_payload_bytes");
     private static final byte[] SERVER_PAYLOAD_BYTES = encodeName("server_payload_bytes");
+    private static final byte[] CLIENT_STREAM_BYTES = encodeName("client_stream_bytes");
+    private static final byte[] SERVER_STREAM_BYTES = encodeName("server_stream_bytes");
+    private static final byte[] CLIENT_GAP_BYTES = encodeName("client_gap_bytes");
+    private static final byte[] SERVER_GAP_BYTES = encodeName("server_gap_bytes");
+    private static final byte[] GAP = encodeName("gap");
 
     private static final byte[] TEXT_FLOW = encodeName(" flow ");
     private static final byte[] TEXT_ARROW = encodeName(" > ");
@@ -103,6 +108,10 @@ public final class FlowEventEncoder
         {
             out.rawString(MIDSTREAM);
         }
+        if (flow.gapBytes(TcpFlow.FROM_CLIENT) + flow.gapBytes(TcpFlow.FROM_SERVER) > 0)
+        {
+            out.rawString(GAP);
+        }
         out.endArray();
 
         historyView.wrap(flow.historyBytes());
@@ -110,6 +119,10 @@ public final class FlowEventEncoder
             .name(HISTORY).value(historyView, 0, flow.historyLength())
             .name(CLIENT_PAYLOAD_BYTES).value(flow.payloadBytes(TcpFlow.FROM_CLIENT))
             .name(SERVER_PAYLOAD_BYTES).value(flow.payloadBytes(TcpFlow.FROM_SERVER))
+            .name(CLIENT_STREAM_BYTES).value(flow.streamBytes(TcpFlow.FROM_CLIENT))
+            .name(SERVER_STREAM_BYTES).value(flow.streamBytes(TcpFlow.FROM_SERVER))
+            .name(CLIENT_GAP_BYTES).value(flow.gapBytes(TcpFlow.FROM_CLIENT))
+            .name(SERVER_GAP_BYTES).value(flow.gapBytes(TcpFlow.FROM_SERVER))
             .endObject().endObject();
 
         out.endObject();
