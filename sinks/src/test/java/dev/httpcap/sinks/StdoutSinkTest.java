@@ -292,7 +292,8 @@ class StdoutSinkTest
         writeEvents(sink, small, large, 100_000);
         final long allocated = threads.getCurrentThreadAllocatedBytes() - before;
 
-        assertTrue(allocated < 1024, "allocated " + allocated + " bytes for 100k events");
+        // One allocation per event would be >= 1.6 MB; a few KB are the JVM's own noise (TLAB, JIT).
+        assertTrue(allocated < 64 * 1024, "allocated " + allocated + " bytes for 100k events");
         assertEquals(120_000, sink.eventsWritten());
     }
 

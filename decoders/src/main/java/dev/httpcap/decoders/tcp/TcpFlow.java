@@ -60,6 +60,8 @@ public final class TcpFlow
     /** Reassembly state, per direction (see {@link TcpReassembler}). Sequence numbers are 32-bit, compared by difference. */
     final boolean[] seqKnown = new boolean[2];
     final int[] nextSeq = new int[2];
+    /** One past the highest sequence number a segment of the direction covered (by its wire length). */
+    final int[] highestSeq = new int[2];
     final int[] reassemblyWindow = {-1, -1};
     final boolean[] finSeen = new boolean[2];
     final int[] finSeq = new int[2];
@@ -109,6 +111,7 @@ public final class TcpFlow
         {
             seqKnown[d] = false;
             nextSeq[d] = 0;
+            highestSeq[d] = 0;
             reassemblyWindow[d] = -1;
             finSeen[d] = false;
             finSeq[d] = 0;

@@ -100,12 +100,14 @@ public final class TcpReassembler
             {
                 flow.seqKnown[direction] = true;
                 flow.nextSeq[direction] = seq + 1;
+                flow.highestSeq[direction] = seq + 1;
             }
             if ((flags & TcpSegment.ACK) != 0 && !flow.seqKnown[1 - direction])
             {
                 // A SYN-ACK seen before (or without) its SYN tells where the other stream starts.
                 flow.seqKnown[1 - direction] = true;
                 flow.nextSeq[1 - direction] = (int)segment.ack;
+                flow.highestSeq[1 - direction] = (int)segment.ack;
             }
             seq++;
         }
@@ -113,6 +115,7 @@ public final class TcpReassembler
         {
             flow.seqKnown[direction] = true;
             flow.nextSeq[direction] = seq;
+            flow.highestSeq[direction] = seq;
             midstreamStarts++;
         }
 
@@ -161,6 +164,10 @@ public final class TcpReassembler
     {
         final int next = flow.nextSeq[direction];
         final int end = seq + wire;
+        if (end - flow.highestSeq[direction] > 0)
+        {
+            flow.highestSeq[direction] = end;
+        }
         if (end - next <= 0)
         {
             if (wire == 1 && next - seq == 1)
@@ -436,16 +443,26 @@ public final class TcpReassembler
         drainWindow(flow, direction, now);
     }
 
+    /** Deliver everything held and report every hole, up to the highest byte the sender was seen to send. */
     private void flushAll(final TcpFlow flow, final int direction, final long now)
     {
+        int target = flow.highestSeq[direction];
         final int window = flow.reassemblyWindow[direction];
         if (window >= 0 && rangeCount[window] > 0)
         {
-            flushUntil(flow, direction, rangeEnd[window * MAX_RANGES + rangeCount[window] - 1], now);
+            final int lastEnd = rangeEnd[window * MAX_RANGES + rangeCount[window] - 1];
+            if (lastEnd - target > 0)
+            {
+                target = lastEnd;
+            }
         }
-        if (flow.finSeen[direction] && flow.finSeq[direction] - flow.nextSeq[direction] > 0)
+        if (flow.finSeen[direction] && flow.finSeq[direction] - target > 0)
         {
-            flushUntil(flow, direction, flow.finSeq[direction], now);
+            target = flow.finSeq[direction];
+        }
+        if (target - flow.nextSeq[direction] > 0)
+        {
+            flushUntil(flow, direction, target, now);
         }
     }
 

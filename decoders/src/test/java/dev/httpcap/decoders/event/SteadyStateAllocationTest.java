@@ -80,7 +80,8 @@ class SteadyStateAllocationTest
         assertTrue(tracker.flowsCreated() >= 120_000);
         assertEquals(0, tracker.flowsEnded(dev.httpcap.decoders.tcp.FlowEndReason.EVICTED));
         assertTrue(encodedBytes > 0);
-        // 800,000 packets and 100,000 records: anything above a few hundred bytes would be per-packet garbage.
-        assertTrue(allocated < 4096, "allocated " + allocated + " bytes in the steady state");
+        // 800,000 packets and 100,000 records: one object per record would be >= 1.6 MB, one per
+        // packet >= 12.8 MB; a few KB are the JVM's own noise (TLAB refills, JIT).
+        assertTrue(allocated < 64 * 1024, "allocated " + allocated + " bytes in the steady state");
     }
 }
