@@ -100,6 +100,7 @@ class TcpReassemblerFuzzTest
             segment.payload = payload;
 
             int maxEnd = 0;
+            boolean finSent = false;
             final int count = choices.pick(0, 60);
             final boolean handshake = choices.flip();
             if (handshake)
@@ -133,7 +134,13 @@ class TcpReassemblerFuzzTest
                     segment.payloadOffset = 0;
                 }
                 final int segmentStart = (int)(segment.seq - (isn + 1));
-                maxEnd = Math.max(maxEnd, segmentStart + length);
+                if (length > 0 || (kind == 8 && !finSent))
+                {
+                    // An empty segment sends no byte, whatever its sequence number says; the
+                    // (first) FIN does say that every byte before it was sent.
+                    maxEnd = Math.max(maxEnd, segmentStart + length);
+                }
+                finSent |= kind == 8;
                 reassembler.onSegment(flow, TcpFlow.FROM_CLIENT, segment);
                 assertTrue(reassembler.windowsInUse() <= WINDOWS);
 
