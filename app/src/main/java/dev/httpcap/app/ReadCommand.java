@@ -63,6 +63,14 @@ final class ReadCommand implements Callable<Integer>
     @Option(names = "--slot-bytes", paramLabel = "N", description = "bytes per ring slot (bigger frames span slots); default ${DEFAULT-VALUE}")
     int slotBytes = 2_048;
 
+    @Option(names = "--reassembly-window-kb", paramLabel = "KB",
+        description = "bytes (KiB, a power of two) one direction of a connection may hold out of order; default ${DEFAULT-VALUE}")
+    int reassemblyWindowKb = 128;
+
+    @Option(names = "--reassembly-windows", paramLabel = "N",
+        description = "reassembly windows per worker (memory = windows x window); default ${DEFAULT-VALUE}")
+    int reassemblyWindows = 256;
+
     @Option(names = "--progress", paramLabel = "WHEN", description = "progress bar on standard error: auto (when it is a terminal), always, never")
     String progress = "auto";
 
@@ -81,6 +89,8 @@ final class ReadCommand implements Callable<Integer>
                 .eventBackPressure(backPressure)
                 .maxFlowsPerWorker(maxFlows)
                 .flowIdleTimeoutNanos(TimeUnit.SECONDS.toNanos(flowTimeoutSeconds))
+                .reassemblyWindowBytes(reassemblyWindowKb * 1024)
+                .reassemblyWindows(reassemblyWindows)
                 .filter(filter);
             if (config.filter() != null)
             {
