@@ -15,6 +15,7 @@ import static dev.httpcap.decoders.tcp.TcpSegment.PSH;
 import static dev.httpcap.decoders.tcp.TcpSegment.RST;
 import static dev.httpcap.decoders.tcp.TcpSegment.SYN;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class TcpReassemblerTest
 {
@@ -217,6 +218,35 @@ class TcpReassemblerTest
         assertEquals(List.of("c:abcd"), seen);
         assertEquals(1, reassembler.keepAlives());
         assertEquals(0, reassembler.overlapConflicts());
+    }
+
+    @Test
+    void shouldIgnoreZeroWindowProbes()
+    {
+        handshake(CLIENT_ISN, SERVER_ISN);
+        send(true, ACK, CLIENT_ISN + 1, SERVER_ISN + 1, "abc");
+        // Linux probes a zero window with an empty segment one below the next sequence number...
+        send(true, ACK, CLIENT_ISN + 3, SERVER_ISN + 1, "");
+        // ...others send the next byte, which is sent again once the window opens.
+        send(true, ACK, CLIENT_ISN + 4, SERVER_ISN + 1, "d");
+        send(true, ACK, CLIENT_ISN + 4, SERVER_ISN + 1, "def");
+        assertEquals(List.of("c:abcdef"), seen);
+        assertEquals(0, reassembler.overlapConflicts());
+        assertEquals(0, reassembler.gapBytes());
+    }
+
+    @Test
+    void shouldHoldNoMoreThanItsWindowsWhateverTheNumberOfHalfOpenConnections()
+    {
+        for (int port = 1; port <= 2_000; port++)
+        {
+            send(true, 20000 + port, SYN, CLIENT_ISN, 0, "", 0);
+            send(true, 20000 + port, ACK, CLIENT_ISN + 100, SERVER_ISN + 1, "x", 1);
+            assertTrue(reassembler.windowsInUse() <= 4);
+        }
+        // The tracker holds 16 flows here, so evicted flows give their windows back; the others
+        // find the pool empty and give up their hole at once.
+        assertTrue(reassembler.capEvictions() > 1_000, "cap evictions " + reassembler.capEvictions());
     }
 
     @Test
