@@ -96,9 +96,15 @@ public final class CaptureFiles
         return new StreamSource(Channels.newChannel(in), name);
     }
 
-    /** The whole file mapped once; records are read in place. */
-    private static final class MappedSource implements PacketSource
+    /**
+     * The whole file mapped once; records are read in place. Pages behind the read position are
+     * handed back to the kernel every {@link #RELEASE_STEP} bytes, so a file of any size costs a
+     * bounded resident set (the pages stay in the page cache; only our mapping lets go of them).
+     */
+    static final class MappedSource implements PacketSource
     {
+        static final long RELEASE_STEP = 64L * 1024 * 1024;
+
         private final Arena arena;
         private final MemorySegment file;
         private final CaptureFileParser parser;
@@ -106,6 +112,7 @@ public final class CaptureFiles
         private final long size;
         private final AtomicLong consumed = new AtomicLong();
         private long position;
+        private long released;
         private boolean done;
 
         MappedSource(
@@ -118,6 +125,7 @@ public final class CaptureFiles
             this.counters = counters;
             this.size = file.byteSize();
             this.position = start;
+            Madvise.sequential(file);
         }
 
         @Override
@@ -147,6 +155,11 @@ public final class CaptureFiles
                     }
                     done = true;
                 }
+            }
+            if (position - released >= RELEASE_STEP)
+            {
+                // Frames are only valid during onPacket, so everything before position is done with.
+                released = Madvise.dontNeed(file, released, position);
             }
             consumed.lazySet(position);
             return delivered;

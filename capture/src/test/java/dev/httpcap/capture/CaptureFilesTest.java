@@ -316,6 +316,41 @@ class CaptureFilesTest
     }
 
     @Test
+    void shouldKeepReadingCorrectlyAfterReleasingPagesBehindTheReadPosition() throws Exception
+    {
+        final Path path = dir.resolve("large.pcap");
+        final int frames = (int)(CaptureFiles.MappedSource.RELEASE_STEP * 5 / 4 / 1500);
+        final byte[] payload = new byte[1400];
+        try (PcapFileWriter writer = new PcapFileWriter(path, LinkTypes.ETHERNET, 65535, false))
+        {
+            for (int i = 0; i < frames; i++)
+            {
+                java.util.Arrays.fill(payload, (byte)i);
+                final byte[] frame = FrameBuilder.tcp().seq(i, 0).payload(payload).build();
+                writer.writePacket(new org.agrona.concurrent.UnsafeBuffer(frame), 0, frame.length, frame.length, i * 1000L);
+            }
+        }
+        final long[] count = new long[1];
+        final PacketDecoder decoder = new PacketDecoder();
+        final PacketInfo info = new PacketInfo();
+        try (PacketSource source = CaptureFiles.open(path.toString()))
+        {
+            while (!source.isDone())
+            {
+                source.poll((frame, offset, captured, wire, ts, linkType, ifId) ->
+                {
+                    assertEquals(DecodeStatus.TCP, decoder.decode(frame, offset, captured, linkType, info));
+                    assertEquals(count[0], info.seq);
+                    assertEquals((byte)count[0], frame.getByte(offset + info.payloadOffset + 1399));
+                    count[0]++;
+                }, 1000);
+            }
+            assertEquals(frames, count[0]);
+            assertEquals(source.totalBytes(), source.bytesConsumed());
+        }
+    }
+
+    @Test
     void shouldReadBackWhatPcapFileWriterWrote() throws Exception
     {
         final Path path = dir.resolve("written.pcap");
