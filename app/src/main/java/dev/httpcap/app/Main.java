@@ -10,8 +10,8 @@ import picocli.CommandLine.Command;
     name = "httpcap",
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
-    description = "Decodes HTTP traffic from capture files into structured events.",
-    subcommands = {ReadCommand.class, CommandLine.HelpCommand.class})
+    description = "Decodes HTTP traffic from capture files and live interfaces into structured events.",
+    subcommands = {ReadCommand.class, LiveCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements java.util.concurrent.Callable<Integer>
 {
     @CommandLine.Spec

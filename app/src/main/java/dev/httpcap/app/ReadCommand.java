@@ -4,11 +4,11 @@ import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -21,7 +21,6 @@ import dev.httpcap.pipeline.Pipeline;
 import dev.httpcap.pipeline.PipelineConfig;
 import dev.httpcap.pipeline.PipelineReport;
 import dev.httpcap.sinks.EventSink;
-import dev.httpcap.sinks.SinkSpecs;
 
 /** {@code httpcap read FILE}: decode a pcap or pcapng file (or standard input) into events. */
 @Command(
@@ -36,40 +35,8 @@ final class ReadCommand implements Callable<Integer>
     @Parameters(index = "0", paramLabel = "FILE", description = "pcap or pcapng file, or '-' for standard input")
     String file;
 
-    @Option(names = "--sink", paramLabel = "SPEC",
-        description = "where events go; repeat for several: stdout (readable lines, the default), stdout:json, " +
-            "file:PATH[?rotate-mb=N&keep=K&format=json|text]")
-    List<String> sinkSpecs = new ArrayList<>();
-
-    @Option(names = "--workers", paramLabel = "N", description = "worker threads (shards of the flow table); default ${DEFAULT-VALUE}")
-    int workers = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors() / 2));
-
-    @Option(names = "--filter", paramLabel = "EXPR", description = "tcpdump-style capture filter, compiled by libpcap")
-    String filter;
-
-    @Option(names = "--back-pressure", paramLabel = "POLICY",
-        description = "when workers or sinks fall behind: block (default for files: nothing is lost) or drop (count and go on)")
-    BackPressure backPressure = BackPressure.BLOCK;
-
-    @Option(names = "--max-flows", paramLabel = "N", description = "connections held per worker before the oldest is evicted; default ${DEFAULT-VALUE}")
-    int maxFlows = 100_000;
-
-    @Option(names = "--flow-timeout", paramLabel = "SECONDS", description = "close a connection idle this long (packet time); default ${DEFAULT-VALUE}")
-    long flowTimeoutSeconds = 300;
-
-    @Option(names = "--ring-slots", paramLabel = "N", description = "packet ring size, a power of two; default ${DEFAULT-VALUE}")
-    int ringSlots = 16_384;
-
-    @Option(names = "--slot-bytes", paramLabel = "N", description = "bytes per ring slot (bigger frames span slots); default ${DEFAULT-VALUE}")
-    int slotBytes = 2_048;
-
-    @Option(names = "--reassembly-window-kb", paramLabel = "KB",
-        description = "bytes (KiB, a power of two) one direction of a connection may hold out of order; default ${DEFAULT-VALUE}")
-    int reassemblyWindowKb = 128;
-
-    @Option(names = "--reassembly-windows", paramLabel = "N",
-        description = "reassembly windows per worker (memory = windows x window); default ${DEFAULT-VALUE}")
-    int reassemblyWindows = 256;
+    @Mixin
+    PipelineOptions options = new PipelineOptions();
 
     @Option(names = "--progress", paramLabel = "WHEN", description = "progress bar on standard error: auto (when it is a terminal), always, never")
     String progress = "auto";
@@ -81,17 +48,7 @@ final class ReadCommand implements Callable<Integer>
         final PipelineConfig config;
         try
         {
-            config = new PipelineConfig()
-                .workers(workers)
-                .ringSlots(ringSlots)
-                .slotBytes(slotBytes)
-                .packetBackPressure(backPressure)
-                .eventBackPressure(backPressure)
-                .maxFlowsPerWorker(maxFlows)
-                .flowIdleTimeoutNanos(TimeUnit.SECONDS.toNanos(flowTimeoutSeconds))
-                .reassemblyWindowBytes(reassemblyWindowKb * 1024)
-                .reassemblyWindows(reassemblyWindows)
-                .filter(filter);
+            config = options.config(BackPressure.BLOCK);
             if (config.filter() != null)
             {
                 // Fail fast on a syntax error, before any output is opened.
@@ -107,10 +64,7 @@ final class ReadCommand implements Callable<Integer>
         final List<EventSink> sinks = new ArrayList<>();
         try (PacketSource source = CaptureFiles.open(file))
         {
-            for (final String spec : sinkSpecs.isEmpty() ? List.of("stdout") : sinkSpecs)
-            {
-                sinks.add(SinkSpecs.open(spec));
-            }
+            options.openSinks(sinks);
             final Pipeline pipeline = new Pipeline(config, sinks);
             final AtomicInteger signals = new AtomicInteger();
             Signals.onInterrupt(() ->

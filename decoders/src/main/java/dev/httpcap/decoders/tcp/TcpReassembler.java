@@ -116,7 +116,11 @@ public final class TcpReassembler
             flow.seqKnown[direction] = true;
             flow.nextSeq[direction] = seq;
             flow.highestSeq[direction] = seq;
-            midstreamStarts++;
+            if ((flags & TcpSegment.RST) == 0)
+            {
+                // A bare RST answering a SYN (a closed port) starts no stream worth the name.
+                midstreamStarts++;
+            }
         }
 
         final int captured = segment.payloadLength;

@@ -1,0 +1,444 @@
+package dev.httpcap.capture;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.agrona.concurrent.UnsafeBuffer;
+
+/**
+ * Live capture from a Linux interface with an AF_PACKET socket and a TPACKET_V3 receive ring,
+ * through the Foreign Function & Memory API (no JNI, no native build). The kernel fills blocks
+ * of frames in a ring shared with us by {@code mmap}; we walk each block handed to user space,
+ * deliver its frames as views into the ring (zero copy up to the pipeline's own slot copy) and
+ * hand the block back.
+ * <p>
+ * On loopback every packet is seen twice by a packet socket, once leaving and once arriving;
+ * the outgoing copy is skipped there (and only there: on other interfaces outgoing frames are
+ * the host's own traffic). VLAN tags the kernel stripped are put back into the frame.
+ */
+public final class AfPacketSource implements PacketSource
+{
+    private static final int AF_PACKET = 17;
+    private static final int SOCK_RAW = 3;
+    private static final int ETH_P_ALL = 0x0003;
+    private static final int SOL_SOCKET = 1;
+    private static final int SO_ATTACH_FILTER = 26;
+    private static final int SOL_PACKET = 263;
+    private static final int PACKET_RX_RING = 5;
+    private static final int PACKET_STATISTICS = 6;
+    private static final int PACKET_VERSION = 10;
+    private static final int TPACKET_V3 = 2;
+    private static final int PROT_READ_WRITE = 0x3;
+    private static final int MAP_SHARED = 0x01;
+    private static final short POLLIN = 0x001;
+    private static final short POLLERR = 0x008;
+    private static final int TP_STATUS_KERNEL = 0;
+    private static final int TP_STATUS_USER = 1;
+    private static final int TP_STATUS_VLAN_VALID = 1 << 4;
+    private static final int TP_STATUS_VLAN_TPID_VALID = 1 << 6;
+    private static final int PACKET_OUTGOING = 4;
+    private static final int ARPHRD_LOOPBACK = 772;
+
+    // struct tpacket_block_desc / tpacket_hdr_v1
+    private static final long BLOCK_STATUS = 8;
+    private static final long BLOCK_NUM_PKTS = 12;
+    private static final long BLOCK_FIRST_PKT = 16;
+    // struct tpacket3_hdr, then struct sockaddr_ll at TPACKET_ALIGN(sizeof(tpacket3_hdr)) = 48
+    private static final long PKT_NEXT = 0;
+    private static final long PKT_SEC = 4;
+    private static final long PKT_NSEC = 8;
+    private static final long PKT_SNAPLEN = 12;
+    private static final long PKT_LEN = 16;
+    private static final long PKT_STATUS = 20;
+    private static final long PKT_MAC = 24;
+    private static final long PKT_VLAN_TCI = 32;
+    private static final long PKT_VLAN_TPID = 36;
+    private static final long PKT_SLL_HATYPE = 48 + 8;
+    private static final long PKT_SLL_PKTTYPE = 48 + 10;
+
+    private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
+    private static final VarHandle ERRNO = CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
+
+    private final Arena arena = Arena.ofShared();
+    private final Native lib;
+    private final int fd;
+    private final MemorySegment ring;
+    private final int blockSize;
+    private final int blockCount;
+    private final MemorySegment pollFd;
+    private final MemorySegment stats;
+    private final MemorySegment statsLength;
+    private final MemorySegment errno;
+    private final UnsafeBuffer frame = new UnsafeBuffer(0, 0);
+    private final UnsafeBuffer vlanFrame = new UnsafeBuffer(new byte[CaptureFileParser.MAX_FRAME_LENGTH + 4]);
+    private final CaptureFileCounters counters = new CaptureFileCounters();
+    private final String interfaceName;
+    private final int pollTimeoutMillis;
+
+    private int currentBlock;
+    private final AtomicLong received = new AtomicLong();
+    private final AtomicLong kernelDrops = new AtomicLong();
+    private final AtomicLong kernelPackets = new AtomicLong();
+    private long outgoingSkipped;
+    private volatile boolean closed;
+
+    /**
+     * Open a capture on {@code interfaceName}.
+     *
+     * @param ringBytes  memory of the receive ring (rounded down to whole blocks).
+     * @param blockBytes size of one block (a power of two, at least the page size).
+     * @param filter     a compiled filter for link type Ethernet (or the interface's), attached in the kernel; or null.
+     * @throws CaptureFileException with a one-line reason (no such interface, no privilege, ...).
+     */
+    public AfPacketSource(
+        final String interfaceName, final int ringBytes, final int blockBytes, final int retireMillis,
+        final BpfProgram filter) throws CaptureFileException
+    {
+        this.interfaceName = interfaceName;
+        this.lib = Native.get();
+        this.blockSize = blockBytes;
+        this.blockCount = Math.max(2, ringBytes / blockBytes);
+        this.pollTimeoutMillis = 100;
+        this.errno = arena.allocate(CALL_STATE);
+        int socket = -1;
+        try
+        {
+            final int index = (int)lib.ifNameToIndex.invokeExact(arena.allocateFrom(interfaceName));
+            if (index == 0)
+            {
+                throw new CaptureFileException("no such interface '" + interfaceName + "' (see 'ip link')");
+            }
+            socket = (int)lib.socket.invokeExact(errno, AF_PACKET, SOCK_RAW, (int)Short.reverseBytes((short)ETH_P_ALL) & 0xFFFF);
+            if (socket < 0)
+            {
+                final int error = (int)ERRNO.get(errno, 0L);
+                throw new CaptureFileException(error == 1 ?
+                    "capturing on '" + interfaceName + "' needs root or CAP_NET_RAW (operation not permitted)" :
+                    "cannot open a packet socket: " + strerror(error));
+            }
+            check(setInt(socket, SOL_PACKET, PACKET_VERSION, TPACKET_V3), "set TPACKET_V3");
+
+            // struct tpacket_req3: block size, block count, frame size, frame count, retire timeout, priv, features
+            final MemorySegment request = arena.allocate(7 * 4L, 4);
+            request.set(INT, 0, blockSize);
+            request.set(INT, 4, blockCount);
+            request.set(INT, 8, 2048);
+            request.set(INT, 12, (int)((long)blockSize * blockCount / 2048));
+            request.set(INT, 16, retireMillis);
+            request.set(INT, 20, 0);
+            request.set(INT, 24, 0);
+            check((int)lib.setsockopt.invokeExact(errno, socket, SOL_PACKET, PACKET_RX_RING, request, 28),
+                "set up a " + ((long)blockSize * blockCount >> 20) + " MiB receive ring");
+
+            final long ringLength = (long)blockSize * blockCount;
+            final MemorySegment mapped = (MemorySegment)lib.mmap.invokeExact(
+                errno, MemorySegment.NULL, ringLength, PROT_READ_WRITE, MAP_SHARED, socket, 0L);
+            if (mapped.address() == -1L)
+            {
+                throw new CaptureFileException("cannot map the receive ring: " + strerror((int)ERRNO.get(errno, 0L)));
+            }
+            this.ring = mapped.reinterpret(ringLength);
+
+            if (filter != null)
+            {
+                final MemorySegment instructions = arena.allocate(8L * filter.instructionCount(), 8);
+                for (int i = 0; i < filter.instructionCount(); i++)
+                {
+                    instructions.set(ValueLayout.JAVA_SHORT, i * 8L, filter.code(i));
+                    instructions.set(ValueLayout.JAVA_BYTE, i * 8L + 2, filter.jt(i));
+                    instructions.set(ValueLayout.JAVA_BYTE, i * 8L + 3, filter.jf(i));
+                    instructions.set(INT, i * 8L + 4, filter.k(i));
+                }
+                // struct sock_fprog { unsigned short len; struct sock_filter *filter; }
+                final MemorySegment program = arena.allocate(16, 8);
+                program.set(ValueLayout.JAVA_SHORT, 0, (short)filter.instructionCount());
+                program.set(ValueLayout.ADDRESS, 8, instructions);
+                check((int)lib.setsockopt.invokeExact(errno, socket, SOL_SOCKET, SO_ATTACH_FILTER, program, 16),
+                    "attach the capture filter");
+            }
+
+            // struct sockaddr_ll
+            final MemorySegment address = arena.allocate(20, 4);
+            address.set(ValueLayout.JAVA_SHORT, 0, (short)AF_PACKET);
+            address.set(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN), 2, (short)ETH_P_ALL);
+            address.set(INT, 4, index);
+            check((int)lib.bind.invokeExact(errno, socket, address, 20), "bind to '" + interfaceName + "'");
+
+            this.pollFd = arena.allocate(8, 4);
+            pollFd.set(INT, 0, socket);
+            pollFd.set(ValueLayout.JAVA_SHORT, 4, (short)(POLLIN | POLLERR));
+            this.stats = arena.allocate(12, 4);
+            this.statsLength = arena.allocate(4, 4);
+            this.fd = socket;
+        }
+        catch (final CaptureFileException ex)
+        {
+            if (socket >= 0)
+            {
+                closeFd(socket);
+            }
+            arena.close();
+            throw ex;
+        }
+        catch (final Throwable ex)
+        {
+            if (socket >= 0)
+            {
+                closeFd(socket);
+            }
+            arena.close();
+            throw new CaptureFileException("cannot capture on '" + interfaceName + "': " + ex, ex);
+        }
+    }
+
+    @Override
+    public int poll(final PacketHandler handler, final int limit)
+    {
+        if (closed)
+        {
+            return 0;
+        }
+        int delivered = 0;
+        while (delivered < limit)
+        {
+            final long block = (long)currentBlock * blockSize;
+            if ((ring.get(INT, block + BLOCK_STATUS) & TP_STATUS_USER) == 0)
+            {
+                if (delivered == 0)
+                {
+                    waitForBlock();
+                }
+                break;
+            }
+            VarHandle.acquireFence();
+            final int packets = ring.get(INT, block + BLOCK_NUM_PKTS);
+            long packet = block + (ring.get(INT, block + BLOCK_FIRST_PKT) & 0xFFFF_FFFFL);
+            for (int i = 0; i < packets; i++)
+            {
+                delivered += deliver(packet, handler);
+                packet += ring.get(INT, packet + PKT_NEXT) & 0xFFFF_FFFFL;
+            }
+            VarHandle.releaseFence();
+            ring.set(INT, block + BLOCK_STATUS, TP_STATUS_KERNEL);
+            currentBlock = (currentBlock + 1) % blockCount;
+        }
+        received.lazySet(received.get() + delivered);
+        return delivered;
+    }
+
+    private int deliver(final long packet, final PacketHandler handler)
+    {
+        final int status = ring.get(INT, packet + PKT_STATUS);
+        if ((ring.get(ValueLayout.JAVA_SHORT, packet + PKT_SLL_HATYPE) & 0xFFFF) == ARPHRD_LOOPBACK &&
+            (ring.get(ValueLayout.JAVA_BYTE, packet + PKT_SLL_PKTTYPE) & 0xFF) == PACKET_OUTGOING)
+        {
+            outgoingSkipped++;
+            return 0;
+        }
+        final int captured = ring.get(INT, packet + PKT_SNAPLEN);
+        final int wire = ring.get(INT, packet + PKT_LEN);
+        final long timestamp = (ring.get(INT, packet + PKT_SEC) & 0xFFFF_FFFFL) * 1_000_000_000L +
+            (ring.get(INT, packet + PKT_NSEC) & 0xFFFF_FFFFL);
+        final long data = packet + (ring.get(ValueLayout.JAVA_SHORT, packet + PKT_MAC) & 0xFFFF);
+        if ((status & TP_STATUS_VLAN_VALID) != 0 && captured >= 12)
+        {
+            // The kernel took the 802.1Q tag out of the frame: put it back after the MAC addresses.
+            final int tpid = (status & TP_STATUS_VLAN_TPID_VALID) != 0 ?
+                ring.get(ValueLayout.JAVA_SHORT, packet + PKT_VLAN_TPID) & 0xFFFF : 0x8100;
+            final int tci = ring.get(INT, packet + PKT_VLAN_TCI) & 0xFFFF;
+            frame.wrap(ring.address() + data, captured);
+            vlanFrame.putBytes(0, frame, 0, 12);
+            vlanFrame.putShort(12, (short)tpid, ByteOrder.BIG_ENDIAN);
+            vlanFrame.putShort(14, (short)tci, ByteOrder.BIG_ENDIAN);
+            vlanFrame.putBytes(16, frame, 12, captured - 12);
+            handler.onPacket(vlanFrame, 0, captured + 4, wire + 4, timestamp, LinkTypes.ETHERNET, 0);
+            return 1;
+        }
+        frame.wrap(ring.address() + data, captured);
+        handler.onPacket(frame, 0, captured, wire, timestamp, LinkTypes.ETHERNET, 0);
+        return 1;
+    }
+
+    private void waitForBlock()
+    {
+        try
+        {
+            final int ignored = (int)lib.poll.invokeExact(errno, pollFd, 1L, pollTimeoutMillis);
+        }
+        catch (final Throwable ex)
+        {
+            throw new IllegalStateException("poll failed on '" + interfaceName + "'", ex);
+        }
+    }
+
+    /** Read and accumulate the kernel's counters (they reset on every read). Capture thread only. */
+    public void updateKernelStatistics()
+    {
+        try
+        {
+            statsLength.set(INT, 0, 12);
+            final int rc = (int)lib.getsockopt.invokeExact(errno, fd, SOL_PACKET, PACKET_STATISTICS, stats, statsLength);
+            if (rc == 0)
+            {
+                kernelPackets.addAndGet(stats.get(INT, 0) & 0xFFFF_FFFFL);
+                kernelDrops.addAndGet(stats.get(INT, 4) & 0xFFFF_FFFFL);
+            }
+        }
+        catch (final Throwable ex)
+        {
+            // Statistics are best effort; the capture goes on.
+        }
+    }
+
+    /** @return packets the kernel dropped because the ring was full (read by {@link #updateKernelStatistics}). */
+    public long kernelDrops()
+    {
+        return kernelDrops.get();
+    }
+
+    /** @return packets the kernel passed the filter (read by {@link #updateKernelStatistics}). */
+    public long kernelPackets()
+    {
+        return kernelPackets.get();
+    }
+
+    /** @return loopback frames skipped because they were the outgoing copy of a packet. */
+    public long outgoingSkipped()
+    {
+        return outgoingSkipped;
+    }
+
+    @Override
+    public boolean isDone()
+    {
+        return closed;
+    }
+
+    @Override
+    public long bytesConsumed()
+    {
+        return 0;
+    }
+
+    @Override
+    public long totalBytes()
+    {
+        return -1;
+    }
+
+    @Override
+    public CaptureFileCounters fileCounters()
+    {
+        return counters;
+    }
+
+    @Override
+    public void close()
+    {
+        if (!closed)
+        {
+            closed = true;
+            try
+            {
+                final int ignored = (int)lib.munmap.invokeExact(errno, ring, ring.byteSize());
+            }
+            catch (final Throwable ex)
+            {
+                // closing anyway
+            }
+            closeFd(fd);
+            arena.close();
+        }
+    }
+
+    private void closeFd(final int socket)
+    {
+        try
+        {
+            final int ignored = (int)lib.close.invokeExact(errno, socket);
+        }
+        catch (final Throwable ex)
+        {
+            // nothing more to do
+        }
+    }
+
+    private int setInt(final int socket, final int level, final int option, final int value) throws Throwable
+    {
+        final MemorySegment v = arena.allocate(INT);
+        v.set(INT, 0, value);
+        return (int)lib.setsockopt.invokeExact(errno, socket, level, option, v, 4);
+    }
+
+    private void check(final int rc, final String what) throws CaptureFileException
+    {
+        if (rc != 0)
+        {
+            throw new CaptureFileException("cannot " + what + " on '" + interfaceName + "': " +
+                strerror((int)ERRNO.get(errno, 0L)));
+        }
+    }
+
+    private String strerror(final int error)
+    {
+        try
+        {
+            return ((MemorySegment)lib.strerror.invokeExact(error)).reinterpret(256).getString(0) + " (errno " + error + ")";
+        }
+        catch (final Throwable ex)
+        {
+            return "errno " + error;
+        }
+    }
+
+    private record Native(
+        MethodHandle socket, MethodHandle setsockopt, MethodHandle getsockopt, MethodHandle bind, MethodHandle mmap,
+        MethodHandle munmap, MethodHandle poll, MethodHandle close, MethodHandle ifNameToIndex, MethodHandle strerror)
+    {
+        private static volatile Native instance;
+
+        static Native get()
+        {
+            Native lib = instance;
+            if (lib == null)
+            {
+                final Linker linker = Linker.nativeLinker();
+                final Linker.Option errno = Linker.Option.captureCallState("errno");
+                final ValueLayout.OfLong size = ValueLayout.JAVA_LONG;
+                lib = new Native(
+                    handle(linker, "socket", FunctionDescriptor.of(INT, INT, INT, INT), errno),
+                    handle(linker, "setsockopt", FunctionDescriptor.of(INT, INT, INT, INT, ValueLayout.ADDRESS, INT), errno),
+                    handle(linker, "getsockopt", FunctionDescriptor.of(INT, INT, INT, INT, ValueLayout.ADDRESS,
+                        ValueLayout.ADDRESS), errno),
+                    handle(linker, "bind", FunctionDescriptor.of(INT, INT, ValueLayout.ADDRESS, INT), errno),
+                    handle(linker, "mmap", FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS, size, INT, INT,
+                        INT, size), errno),
+                    handle(linker, "munmap", FunctionDescriptor.of(INT, ValueLayout.ADDRESS, size), errno),
+                    handle(linker, "poll", FunctionDescriptor.of(INT, ValueLayout.ADDRESS, size, INT), errno),
+                    handle(linker, "close", FunctionDescriptor.of(INT, INT), errno),
+                    linker.downcallHandle(linker.defaultLookup().find("if_nametoindex").orElseThrow(),
+                        FunctionDescriptor.of(INT, ValueLayout.ADDRESS)),
+                    linker.downcallHandle(linker.defaultLookup().find("strerror").orElseThrow(),
+                        FunctionDescriptor.of(ValueLayout.ADDRESS, INT)));
+                instance = lib;
+            }
+            return lib;
+        }
+
+        private static MethodHandle handle(
+            final Linker linker, final String name, final FunctionDescriptor descriptor, final Linker.Option errno)
+        {
+            return linker.downcallHandle(linker.defaultLookup().find(name).orElseThrow(), descriptor, errno);
+        }
+    }
+}
