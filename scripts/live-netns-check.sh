@@ -4,7 +4,8 @@
 # nginx serves in namespace "server"; curl makes REQUESTS connections (one request each) plus one
 # keep-alive connection with three requests from namespace "client"; `bin/httpcap live` captures
 # on the server's veth with AF_PACKET. Leaves in OUTDIR: events.ndjson, httpcap.err (the report),
-# curl.codes (one HTTP status per request). Needs root. Everything is removed on exit.
+# curl.codes (one HTTP status per request). httpcap is stopped with SIGTERM once curl is done.
+# Needs root. Everything is removed on exit.
 set -euo pipefail
 case ":$PATH:" in *:/usr/sbin:*) ;; *) export PATH=$PATH:/usr/sbin:/sbin ;; esac
 root=$(cd -- "$(dirname -- "$(readlink -f -- "${BASH_SOURCE[0]}")")/.." && pwd -P)
@@ -77,7 +78,7 @@ done
 
 # The readiness probes above are not captured: httpcap starts now.
 HTTPCAP_JAVA_OPTS=${HTTPCAP_JAVA_OPTS:-} ip netns exec "$ns_server" "$root/bin/httpcap" live \
-  --interface "$veth_server" --filter "tcp port 80" --duration "${HTTPCAP_LIVE_SECONDS:-8}" \
+  --interface "$veth_server" --filter "tcp port 80" --duration "${HTTPCAP_LIVE_SECONDS:-120}" \
   --sink "file:$out/events.ndjson" --workers 2 </dev/null >"$out/httpcap.out" 2>"$out/httpcap.err" &
 httpcap_pid=$!
 for ((i = 0; i < 600; i++)); do
@@ -94,8 +95,12 @@ done
 ip netns exec "$ns_client" curl -s --noproxy '*' -o /dev/null -o /dev/null -o /dev/null -w '%{http_code}\n' \
   "http://$server_ip/page.txt" "http://$server_ip/index.html" "http://$server_ip/missing" >>"$out/curl.codes"
 
-wait "$httpcap_pid"
-status=$?
+# Stop it as a user would: SIGTERM makes it drain the ring and the pipeline, then report.
+# (--duration above is only a safety net.) Give the last FIN/ACKs a moment to be captured.
+sleep 0.3
+kill -TERM "$httpcap_pid"
+status=0
+wait "$httpcap_pid" || status=$?
 httpcap_pid=""
 echo "client $client_ip server $server_ip; httpcap exit $status"
 cat "$out/httpcap.err"
