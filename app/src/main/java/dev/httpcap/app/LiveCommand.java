@@ -70,7 +70,7 @@ final class LiveCommand implements Callable<Integer>
             {
                 throw new IllegalArgumentException("--buffer-mb must hold at least two blocks: " + bufferMb);
             }
-            config = options.config(BackPressure.DROP);
+            config = options.config(BackPressure.DROP).clockTickNanos(TimeUnit.SECONDS.toNanos(1));
             kernelFilter = config.filter() == null ? null :
                 BpfCompiler.compile(config.filter(), LinkTypes.ETHERNET, PipelineConfig.MAX_FRAME_LENGTH);
         }

@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Decodes HTTP traffic from capture files and live interfaces into structured events.",
-    subcommands = {ReadCommand.class, LiveCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {ReadCommand.class, LiveCommand.class, InterfacesCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements java.util.concurrent.Callable<Integer>
 {
     @CommandLine.Spec

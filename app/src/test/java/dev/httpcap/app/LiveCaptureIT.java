@@ -33,6 +33,15 @@ class LiveCaptureIT
     private static final Pattern KERNEL = Pattern.compile("(?m)^kernel: (\\d+) packets captured, (\\d+) dropped");
 
     @Test
+    void shouldListTheLoopbackInterface(@TempDir final Path dir) throws Exception
+    {
+        final ItSupport.Result run = ItSupport.httpcap("interfaces", List.of("interfaces"), null, dir, Duration.ofMinutes(1));
+        assertEquals(0, run.exitCode(), run::describe);
+        assertTrue(run.stdoutText().lines().anyMatch(line ->
+            line.matches("\\d+\\s+lo\\s+up\\s+loopback\\s+.*127\\.0\\.0\\.1/8.*")), run.stdoutText());
+    }
+
+    @Test
     @Timeout(value = 3, unit = TimeUnit.MINUTES)
     void shouldRecordEveryConnectionCapturedLiveOnAVethInANamespace(@TempDir final Path dir) throws Exception
     {

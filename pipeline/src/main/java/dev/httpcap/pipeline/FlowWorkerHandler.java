@@ -90,6 +90,10 @@ final class FlowWorkerHandler implements EventHandler<PacketEvent>, FlowListener
                 onPacket(event);
             }
         }
+        else if (slots == PacketEvent.CLOCK_TICK)
+        {
+            tracker.advanceClock(event.timestampNanos);
+        }
         else if (slots == PacketEvent.END_OF_CAPTURE)
         {
             try

@@ -14,6 +14,8 @@ final class PacketEvent
     static final int CONTINUATION = 0;
     /** A control event every worker acts on: the capture has ended. */
     static final int END_OF_CAPTURE = -1;
+    /** A control event every worker acts on: packet time is now {@link #timestampNanos} (live capture, no traffic). */
+    static final int CLOCK_TICK = -2;
 
     int slots;
     int shard;

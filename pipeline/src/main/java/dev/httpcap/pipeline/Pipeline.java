@@ -173,12 +173,25 @@ public final class Pipeline
     private void capture(final PacketSource source, final RingPublisher publisher, final AtomicReference<Throwable> failure)
     {
         final IdleStrategy idle = new BackoffIdleStrategy(10, 10, 1_000, 1_000_000);
+        final long tick = config.clockTickNanos();
+        long lastTick = System.nanoTime();
         try
         {
             while (!stopRequested && !source.isDone())
             {
                 final int read = source.poll(publisher, POLL_LIMIT);
                 publisher.publishProgress();
+                if (tick > 0)
+                {
+                    final long now = System.nanoTime();
+                    if (now - lastTick >= tick)
+                    {
+                        // Live capture: packet time is wall-clock time, and a worker whose shard is
+                        // quiet must still see it pass to time out its idle connections.
+                        publisher.publishClockTick(System.currentTimeMillis() * 1_000_000L);
+                        lastTick = now;
+                    }
+                }
                 idle.idle(read);
             }
         }

@@ -21,6 +21,7 @@ public final class PipelineConfig
     private int reassemblyWindowBytes = 128 * 1024;
     private int reassemblyWindows = 256;
     private String filter;
+    private long clockTickNanos;
     private ThreadFactory threadFactory = Thread::new;
 
     public int workers()
@@ -192,6 +193,26 @@ public final class PipelineConfig
     public PipelineConfig filter(final String filter)
     {
         this.filter = filter == null || filter.isBlank() ? null : filter;
+        return this;
+    }
+
+    public long clockTickNanos()
+    {
+        return clockTickNanos;
+    }
+
+    /**
+     * Live capture only: every this long, tell the workers the current time, so idle
+     * connections time out even on a worker whose shard is quiet. 0 (the default, and the only
+     * right value for files) keeps time purely packet time.
+     */
+    public PipelineConfig clockTickNanos(final long nanos)
+    {
+        if (nanos < 0)
+        {
+            throw new IllegalArgumentException("clock tick must not be negative");
+        }
+        this.clockTickNanos = nanos;
         return this;
     }
 

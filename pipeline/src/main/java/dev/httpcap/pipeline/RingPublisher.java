@@ -145,6 +145,16 @@ final class RingPublisher implements PacketHandler
         ring.publish(sequence);
     }
 
+    /** Tell every worker the time is {@code epochNanos}; never dropped (a tick is tiny and rare). */
+    void publishClockTick(final long epochNanos)
+    {
+        final long sequence = ring.next();
+        final PacketEvent event = ring.get(sequence);
+        event.slots = PacketEvent.CLOCK_TICK;
+        event.timestampNanos = epochNanos;
+        ring.publish(sequence);
+    }
+
     /** Called by the capture loop after each poll batch. */
     void publishProgress()
     {

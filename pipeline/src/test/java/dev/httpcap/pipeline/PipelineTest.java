@@ -266,6 +266,131 @@ class PipelineTest
     }
 
     @Test
+    void shouldTimeOutIdleConnectionsOnAQuietLiveLinkThroughClockTicks() throws Exception
+    {
+        final SlowSink sink = new SlowSink();
+        final java.util.concurrent.atomic.AtomicLong written = new java.util.concurrent.atomic.AtomicLong();
+        final EventSink counting = new ForwardingSink(sink, written);
+        final byte[] syn = Capture.tcpFrame(0x0A000001, 0x0A000002, 40000, 80, 0x02, 0);
+        // A live source: one SYN stamped now, then silence until the connection's record is out.
+        final PacketSource quiet = new PacketSource()
+        {
+            private boolean sent;
+            private final long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+
+            @Override
+            public int poll(final dev.httpcap.capture.PacketHandler handler, final int limit)
+            {
+                if (!sent)
+                {
+                    sent = true;
+                    handler.onPacket(new org.agrona.concurrent.UnsafeBuffer(syn), 0, syn.length, syn.length,
+                        System.currentTimeMillis() * 1_000_000L, 1, 0);
+                    return 1;
+                }
+                java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+                return 0;
+            }
+
+            @Override
+            public boolean isDone()
+            {
+                return written.get() > 0 || System.nanoTime() > deadline;
+            }
+
+            @Override
+            public long bytesConsumed()
+            {
+                return 0;
+            }
+
+            @Override
+            public long totalBytes()
+            {
+                return -1;
+            }
+
+            @Override
+            public dev.httpcap.capture.CaptureFileCounters fileCounters()
+            {
+                return new dev.httpcap.capture.CaptureFileCounters();
+            }
+
+            @Override
+            public void close()
+            {
+            }
+        };
+
+        final PipelineReport report = new Pipeline(new PipelineConfig().workers(2)
+            .flowIdleTimeoutNanos(200_000_000L).clockTickNanos(50_000_000L), List.of(counting)).run(quiet);
+
+        assertNull(report.failure());
+        assertEquals(1, written.get(), "the idle connection's record was written while the capture was still running");
+        assertEquals(1, report.flows().get("timeout"));
+        assertEquals(0, report.flows().get("end_of_capture"));
+    }
+
+    /** Counts what reaches the wrapped sink, visibly to other threads. */
+    private record ForwardingSink(EventSink sink, java.util.concurrent.atomic.AtomicLong written) implements EventSink
+    {
+        @Override
+        public EventFormat format()
+        {
+            return sink.format();
+        }
+
+        @Override
+        public void onEvent(final org.agrona.DirectBuffer buffer, final int offset, final int length)
+        {
+            sink.onEvent(buffer, offset, length);
+            written.incrementAndGet();
+        }
+
+        @Override
+        public void flush()
+        {
+            sink.flush();
+        }
+
+        @Override
+        public void close()
+        {
+            sink.close();
+        }
+
+        @Override
+        public String name()
+        {
+            return sink.name();
+        }
+
+        @Override
+        public long eventsWritten()
+        {
+            return sink.eventsWritten();
+        }
+
+        @Override
+        public long bytesWritten()
+        {
+            return sink.bytesWritten();
+        }
+
+        @Override
+        public long eventsFailed()
+        {
+            return sink.eventsFailed();
+        }
+
+        @Override
+        public String lastError()
+        {
+            return sink.lastError();
+        }
+    }
+
+    @Test
     void shouldCountFilteredPacketsAsDrops() throws Exception
     {
         final Capture capture = connections();
