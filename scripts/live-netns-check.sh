@@ -3,7 +3,8 @@
 #   scripts/live-netns-check.sh OUTDIR [REQUESTS]
 # nginx serves in namespace "server"; curl makes REQUESTS connections (one request each) plus one
 # keep-alive connection with three requests from namespace "client"; `bin/httpcap live` captures
-# on the server's veth with AF_PACKET. Leaves in OUTDIR: events.ndjson, httpcap.err (the report),
+# on the server's veth with AF_PACKET. Leaves in OUTDIR: events.ndjson, capture.pcap (what it
+# recorded with --write), httpcap.err (the report),
 # curl.codes (one HTTP status per request). httpcap is stopped with SIGTERM once curl is done.
 # Needs root. Everything is removed on exit.
 set -euo pipefail
@@ -79,7 +80,7 @@ done
 # The readiness probes above are not captured: httpcap starts now.
 HTTPCAP_JAVA_OPTS=${HTTPCAP_JAVA_OPTS:-} ip netns exec "$ns_server" "$root/bin/httpcap" live \
   --interface "$veth_server" --filter "tcp port 80" --duration "${HTTPCAP_LIVE_SECONDS:-120}" \
-  --sink "file:$out/events.ndjson" --workers 2 </dev/null >"$out/httpcap.out" 2>"$out/httpcap.err" &
+  --sink "file:$out/events.ndjson" --workers 2 --write "$out/capture.pcap" </dev/null >"$out/httpcap.out" 2>"$out/httpcap.err" &
 httpcap_pid=$!
 for ((i = 0; i < 600; i++)); do
   grep -q "capturing on" "$out/httpcap.err" 2>/dev/null && break

@@ -16,6 +16,7 @@ import dev.httpcap.capture.BpfCompiler;
 import dev.httpcap.capture.BpfProgram;
 import dev.httpcap.capture.CaptureFileException;
 import dev.httpcap.capture.LinkTypes;
+import dev.httpcap.capture.RotatingPcapWriter;
 import dev.httpcap.pipeline.BackPressure;
 import dev.httpcap.pipeline.Pipeline;
 import dev.httpcap.pipeline.PipelineConfig;
@@ -50,6 +51,12 @@ final class LiveCommand implements Callable<Integer>
 
     @Option(names = "--retire-ms", paramLabel = "MS", description = "the kernel hands over a partly filled block after this long; default ${DEFAULT-VALUE}")
     int retireMillis = 20;
+
+    @Option(names = {"-w", "--write"}, paramLabel = "FILE", description = "also record every captured frame to this pcap file, like tcpdump -w")
+    java.nio.file.Path writeFile;
+
+    @Option(names = "--write-rotate-mb", paramLabel = "MB", description = "start FILE.1, FILE.2, ... when the file would pass this size (0: never)")
+    long writeRotateMb;
 
     @Mixin
     PipelineOptions options = new PipelineOptions();
@@ -91,9 +98,24 @@ final class LiveCommand implements Callable<Integer>
             err.println("httpcap: " + ex.getMessage());
             return 1;
         }
-        final LiveSource source = new LiveSource(capture, count, (long)(durationSeconds * 1e9),
+        RotatingPcapWriter recorder = null;
+        if (writeFile != null)
+        {
+            try
+            {
+                recorder = new RotatingPcapWriter(writeFile, LinkTypes.ETHERNET, PipelineConfig.MAX_FRAME_LENGTH,
+                    writeRotateMb * 1024 * 1024);
+            }
+            catch (final java.io.IOException ex)
+            {
+                capture.close();
+                err.println("httpcap: cannot write '" + writeFile + "': " + ex.getMessage());
+                return 1;
+            }
+        }
+        final LiveSource source = new LiveSource(capture, recorder, count, (long)(durationSeconds * 1e9),
             TimeUnit.MILLISECONDS.toNanos(2L * retireMillis + 50));
-        try (source)
+        try
         {
             options.openSinks(sinks);
             // The kernel already filters; the pipeline need not run the program again.
@@ -113,6 +135,7 @@ final class LiveCommand implements Callable<Integer>
                 (kernelFilter != null ? ", filter '" + options.filter + "'" : "") + ")");
 
             final PipelineReport report = pipeline.run(source);
+            source.close();
             for (final String line : report.lines())
             {
                 err.println(line);
@@ -120,6 +143,10 @@ final class LiveCommand implements Callable<Integer>
             err.println("kernel: " + capture.kernelPackets() + " packets captured, " + capture.kernelDrops() +
                 " dropped (ring full)" + (capture.outgoingSkipped() > 0 ?
                 ", " + capture.outgoingSkipped() + " loopback outgoing duplicates skipped" : ""));
+            if (source.recorderSummary() != null)
+            {
+                err.println(source.recorderSummary());
+            }
             if (report.failure() != null)
             {
                 err.println("httpcap: " + report.failure());
@@ -134,6 +161,7 @@ final class LiveCommand implements Callable<Integer>
         }
         finally
         {
+            source.close();
             for (final EventSink sink : sinks)
             {
                 sink.close();

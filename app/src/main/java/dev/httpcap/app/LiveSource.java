@@ -8,6 +8,7 @@ import dev.httpcap.capture.AfPacketSource;
 import dev.httpcap.capture.CaptureFileCounters;
 import dev.httpcap.capture.PacketHandler;
 import dev.httpcap.capture.PacketSource;
+import dev.httpcap.capture.RotatingPcapWriter;
 
 /**
  * A live capture with an end: after {@code --count} packets, after {@code --duration}, or when
@@ -20,6 +21,8 @@ final class LiveSource implements PacketSource, PacketHandler
     private static final long STATISTICS_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
 
     private final AfPacketSource capture;
+    private final RotatingPcapWriter recorder;
+    private String recorderError;
     private final long maxPackets;
     private final long deadlineNanos;
     private final long drainNanos;
@@ -28,10 +31,15 @@ final class LiveSource implements PacketSource, PacketHandler
     private long packets;
     private long nextStatisticsNanos;
     private boolean done;
+    private boolean closed;
 
-    LiveSource(final AfPacketSource capture, final long maxPackets, final long durationNanos, final long drainNanos)
+    /** @param recorder where every captured frame is also written ({@code --write}), or null. */
+    LiveSource(
+        final AfPacketSource capture, final RotatingPcapWriter recorder, final long maxPackets, final long durationNanos,
+        final long drainNanos)
     {
         this.capture = capture;
+        this.recorder = recorder;
         this.maxPackets = maxPackets > 0 ? maxPackets : Long.MAX_VALUE;
         this.deadlineNanos = durationNanos > 0 ? System.nanoTime() + durationNanos : Long.MAX_VALUE;
         this.drainNanos = drainNanos;
@@ -79,6 +87,18 @@ final class LiveSource implements PacketSource, PacketHandler
         if (packets < maxPackets)
         {
             packets++;
+            if (recorder != null && recorderError == null)
+            {
+                try
+                {
+                    recorder.write(frame, offset, capturedLength, wireLength, timestampNanos);
+                }
+                catch (final java.io.IOException ex)
+                {
+                    // A full disk must not stop the capture: stop recording, say so in the report.
+                    recorderError = ex.toString();
+                }
+            }
             downstream.onPacket(frame, offset, capturedLength, wireLength, timestampNanos, linkType, interfaceId);
         }
     }
@@ -116,7 +136,37 @@ final class LiveSource implements PacketSource, PacketHandler
     @Override
     public void close()
     {
+        if (closed)
+        {
+            return;
+        }
+        closed = true;
         capture.close();
+        if (recorder != null)
+        {
+            try
+            {
+                recorder.close();
+            }
+            catch (final java.io.IOException ex)
+            {
+                if (recorderError == null)
+                {
+                    recorderError = ex.toString();
+                }
+            }
+        }
+    }
+
+    /** @return a report line about {@code --write}, or null when not recording. Call after {@link #close()}. */
+    String recorderSummary()
+    {
+        if (recorder == null)
+        {
+            return null;
+        }
+        return "write: " + recorder.packets() + " packets in " + recorder.files() + " file(s)" +
+            (recorderError != null ? "; recording stopped: " + recorderError : "");
     }
 
     AfPacketSource capture()

@@ -92,5 +92,17 @@ class LiveCaptureIT
             assertEquals(0, flow.path("client_gap_bytes").asLong() + flow.path("server_gap_bytes").asLong(), line);
             assertTrue(event.path("tags").isEmpty(), line);
         }
+
+        // What --write recorded, read back, gives the same records: live and replay agree.
+        final ItSupport.Result replay = ItSupport.httpcap("replay", List.of("read", dir.resolve("capture.pcap").toString(),
+            "--sink", "file:" + dir.resolve("replay.ndjson")), null, dir, Duration.ofMinutes(1));
+        assertEquals(0, replay.exitCode(), replay::describe);
+        assertTrue(replay.stderrText().contains("packets: " + read.group(1) + " read"), replay.stderrText());
+        assertEquals(sorted(lines), sorted(Files.readAllLines(dir.resolve("replay.ndjson"))));
+    }
+
+    private static List<String> sorted(final List<String> lines)
+    {
+        return lines.stream().sorted().toList();
     }
 }

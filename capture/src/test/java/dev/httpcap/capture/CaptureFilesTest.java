@@ -351,6 +351,33 @@ class CaptureFilesTest
     }
 
     @Test
+    void shouldRotateRecordingsAndKeepEveryFrameReadable() throws Exception
+    {
+        final Path path = dir.resolve("rec.pcap");
+        final byte[] frame = FrameBuilder.tcp().payload(new byte[500]).build();
+        try (RotatingPcapWriter writer = new RotatingPcapWriter(path, LinkTypes.ETHERNET, 65535, 10_000))
+        {
+            for (int i = 0; i < 100; i++)
+            {
+                writer.write(new org.agrona.concurrent.UnsafeBuffer(frame), 0, frame.length, frame.length, i);
+            }
+            assertEquals(100, writer.packets());
+            assertTrue(writer.files() > 1);
+        }
+        long total = 0;
+        int files = 0;
+        for (Path file = path; Files.exists(file); file = dir.resolve("rec.pcap." + (++files)))
+        {
+            assertTrue(Files.size(file) <= 10_000, file + " is " + Files.size(file) + " bytes");
+            try (PacketSource source = CaptureFiles.open(file.toString()))
+            {
+                total += readAll(source).size();
+            }
+        }
+        assertEquals(100, total);
+    }
+
+    @Test
     void shouldReadBackWhatPcapFileWriterWrote() throws Exception
     {
         final Path path = dir.resolve("written.pcap");
