@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import picocli.CommandLine.Command;
@@ -51,6 +52,10 @@ final class LiveCommand implements Callable<Integer>
 
     @Option(names = "--retire-ms", paramLabel = "MS", description = "the kernel hands over a partly filled block after this long; default ${DEFAULT-VALUE}")
     int retireMillis = 20;
+
+    @Option(names = "--stats-interval", paramLabel = "SECONDS",
+        description = "print a statistics line on standard error this often (0: never); default ${DEFAULT-VALUE}")
+    double statsIntervalSeconds = 10;
 
     @Option(names = {"-w", "--write"}, paramLabel = "FILE", description = "also record every captured frame to this pcap file, like tcpdump -w")
     java.nio.file.Path writeFile;
@@ -134,7 +139,24 @@ final class LiveCommand implements Callable<Integer>
             err.println("httpcap: capturing on " + interfaceName + " (AF_PACKET, TPACKET_V3, " + bufferMb + " MiB ring" +
                 (kernelFilter != null ? ", filter '" + options.filter + "'" : "") + ")");
 
-            final PipelineReport report = pipeline.run(source);
+            final AtomicBoolean done = new AtomicBoolean();
+            final Thread stats = statsIntervalSeconds > 0 ?
+                Thread.ofPlatform().daemon().name("httpcap-stats").start(new StatsPrinter(
+                    err, pipeline, capture, (long)(statsIntervalSeconds * 1e9), done)) : null;
+            final PipelineReport report;
+            try
+            {
+                report = pipeline.run(source);
+            }
+            finally
+            {
+                done.set(true);
+                if (stats != null)
+                {
+                    stats.interrupt();
+                    stats.join();
+                }
+            }
             source.close();
             for (final String line : report.lines())
             {

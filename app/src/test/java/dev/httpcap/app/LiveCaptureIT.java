@@ -72,6 +72,9 @@ class LiveCaptureIT
             "every packet the kernel captured was read");
         assertEquals(0, Long.parseLong(kernel.group(2)), "kernel drops");
         assertEquals(read.group(1), read.group(2), "every packet decoded");
+        assertTrue(report.lines().anyMatch(line -> line.matches(
+            "stats: [\\d,]+ packets/s, [\\d.]+ Mbit/s, kernel drops 0, ring drops 0, flows \\d+, .*")),
+            "periodic statistics while capturing:\n" + report);
 
         final ObjectMapper mapper = new ObjectMapper();
         final List<String> lines = Files.readAllLines(dir.resolve("events.ndjson"));

@@ -62,6 +62,8 @@ final class FlowWorkerHandler implements EventHandler<PacketEvent>, FlowListener
     private long packets;
     private long eventsEmitted;
     private long eventsDropped;
+    private final java.util.concurrent.atomic.AtomicLong activeFlowsRelaxed = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong eventsRelaxed = new java.util.concurrent.atomic.AtomicLong();
 
     FlowWorkerHandler(
         final int shard, final UnsafeBuffer region, final PipelineConfig config, final EventHandoff handoff,
@@ -83,6 +85,12 @@ final class FlowWorkerHandler implements EventHandler<PacketEvent>, FlowListener
     public void onEvent(final PacketEvent event, final long sequence, final boolean endOfBatch)
     {
         final int slots = event.slots;
+        if (endOfBatch)
+        {
+            // For live statistics, read by another thread; once per batch, not per packet.
+            activeFlowsRelaxed.lazySet(tracker.activeFlows());
+            eventsRelaxed.lazySet(eventsEmitted);
+        }
         if (slots > 0)
         {
             if (event.shard == shard)
@@ -164,6 +172,16 @@ final class FlowWorkerHandler implements EventHandler<PacketEvent>, FlowListener
     TcpReassembler reassembler()
     {
         return reassembler;
+    }
+
+    long activeFlowsRelaxed()
+    {
+        return activeFlowsRelaxed.get();
+    }
+
+    long eventsRelaxed()
+    {
+        return eventsRelaxed.get();
     }
 
     long packets()

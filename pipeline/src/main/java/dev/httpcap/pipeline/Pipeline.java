@@ -40,6 +40,8 @@ public final class Pipeline
     private volatile PacketSource runningSource;
     private volatile RingPublisher runningPublisher;
     private volatile Thread captureThread;
+    private volatile List<FlowWorkerHandler> runningWorkers;
+    private volatile EventHandoff runningHandoff;
 
     public Pipeline(final PipelineConfig config, final List<EventSink> sinks)
     {
@@ -70,6 +72,44 @@ public final class Pipeline
     {
         final RingPublisher publisher = runningPublisher;
         return publisher == null ? 0 : publisher.packetsReadRelaxed();
+    }
+
+    /**
+     * Counters of the running pipeline for a periodic statistics line, read without stopping it
+     * (each is a recent value, not a consistent snapshot); null when nothing runs.
+     */
+    public LiveStats liveStats()
+    {
+        final RingPublisher publisher = runningPublisher;
+        final List<FlowWorkerHandler> workers = runningWorkers;
+        final EventHandoff handoff = runningHandoff;
+        if (publisher == null || workers == null || handoff == null)
+        {
+            return null;
+        }
+        long flows = 0;
+        long events = 0;
+        for (final FlowWorkerHandler worker : workers)
+        {
+            flows += worker.activeFlowsRelaxed();
+            events += worker.eventsRelaxed();
+        }
+        return new LiveStats(publisher.packetsReadRelaxed(), publisher.wireBytesReadRelaxed(), publisher.ringFullRelaxed(),
+            flows, events, handoff.dropped(), handoff.ring().size());
+    }
+
+    /**
+     * @param packets          frames read so far.
+     * @param wireBytes        their length on the wire.
+     * @param ringDrops        frames dropped because the workers were behind (drop policy).
+     * @param activeFlows      connections currently held by the workers.
+     * @param events           events produced so far.
+     * @param eventDrops       events the sink hand-off could not take.
+     * @param sinkBacklogBytes encoded events waiting for the sink thread.
+     */
+    public record LiveStats(
+        long packets, long wireBytes, long ringDrops, long activeFlows, long events, long eventDrops, long sinkBacklogBytes)
+    {
     }
 
     /** @return input bytes consumed so far by the running pipeline's source, or 0. */
@@ -137,6 +177,8 @@ public final class Pipeline
                 ring, region, slotBytes, workers, config.packetBackPressure(), config.filter());
             final AtomicReference<Throwable> captureFailure = new AtomicReference<>();
             runningSource = source;
+            runningWorkers = List.copyOf(handlers);
+            runningHandoff = handoff;
             runningPublisher = publisher;
             final Thread capture = config.threadFactory().newThread(() -> capture(source, publisher, captureFailure));
             capture.setName("httpcap-capture");
@@ -161,6 +203,8 @@ public final class Pipeline
             sinkRunner.producersDone();
             sinkThread.join();
             runningPublisher = null;
+            runningWorkers = null;
+            runningHandoff = null;
             runningSource = null;
 
             final Throwable failure = captureFailure.get() != null ? captureFailure.get() : sinkRunner.failure();

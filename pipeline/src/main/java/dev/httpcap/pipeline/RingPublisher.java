@@ -45,6 +45,9 @@ final class RingPublisher implements PacketHandler
     private long frameTooLarge;
     private long unfilterableLinkType;
     private final AtomicLong packetsReadRelaxed = new AtomicLong();
+    private long wireBytesRead;
+    private final AtomicLong wireBytesReadRelaxed = new AtomicLong();
+    private final AtomicLong ringFullRelaxed = new AtomicLong();
 
     RingPublisher(
         final RingBuffer<PacketEvent> ring, final UnsafeBuffer region, final int slotBytes, final int workers,
@@ -65,6 +68,7 @@ final class RingPublisher implements PacketHandler
         final long timestampNanos, final int linkType, final int interfaceId)
     {
         packetsRead++;
+        wireBytesRead += wireLength;
         if (filterExpression != null && !passesFilter(frame, offset, capturedLength, wireLength, linkType))
         {
             return;
@@ -159,6 +163,18 @@ final class RingPublisher implements PacketHandler
     void publishProgress()
     {
         packetsReadRelaxed.lazySet(packetsRead);
+        wireBytesReadRelaxed.lazySet(wireBytesRead);
+        ringFullRelaxed.lazySet(ringFull);
+    }
+
+    long wireBytesReadRelaxed()
+    {
+        return wireBytesReadRelaxed.get();
+    }
+
+    long ringFullRelaxed()
+    {
+        return ringFullRelaxed.get();
     }
 
     long packetsReadRelaxed()

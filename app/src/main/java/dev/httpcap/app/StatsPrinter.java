@@ -1,0 +1,61 @@
+package dev.httpcap.app;
+
+import java.io.PrintStream;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
+
+import dev.httpcap.capture.AfPacketSource;
+import dev.httpcap.pipeline.Pipeline;
+
+/**
+ * The live statistics line, every {@code --stats-interval}: rates over the last interval and the
+ * running drop totals, so a capture that starts losing packets says so while it runs.
+ */
+final class StatsPrinter implements Runnable
+{
+    private final PrintStream out;
+    private final Pipeline pipeline;
+    private final AfPacketSource capture;
+    private final long intervalNanos;
+    private final AtomicBoolean done;
+
+    StatsPrinter(
+        final PrintStream out, final Pipeline pipeline, final AfPacketSource capture, final long intervalNanos,
+        final AtomicBoolean done)
+    {
+        this.out = out;
+        this.pipeline = pipeline;
+        this.capture = capture;
+        this.intervalNanos = intervalNanos;
+        this.done = done;
+    }
+
+    @Override
+    public void run()
+    {
+        long lastTime = System.nanoTime();
+        long lastPackets = 0;
+        long lastBytes = 0;
+        long lastEvents = 0;
+        while (!done.get())
+        {
+            LockSupport.parkNanos(intervalNanos);
+            final Pipeline.LiveStats stats = pipeline.liveStats();
+            if (done.get() || stats == null)
+            {
+                continue;
+            }
+            final long now = System.nanoTime();
+            final double seconds = Math.max(1e-9, (now - lastTime) / 1e9);
+            out.printf("stats: %,.0f packets/s, %.1f Mbit/s, kernel drops %d, ring drops %d, flows %d, events %,.0f/s, " +
+                "event drops %d, sink backlog %d B%n",
+                (stats.packets() - lastPackets) / seconds, (stats.wireBytes() - lastBytes) * 8 / seconds / 1e6,
+                capture.kernelDrops(), stats.ringDrops(), stats.activeFlows(), (stats.events() - lastEvents) / seconds,
+                stats.eventDrops(), stats.sinkBacklogBytes());
+            lastTime = now;
+            lastPackets = stats.packets();
+            lastBytes = stats.wireBytes();
+            lastEvents = stats.events();
+        }
+    }
+}
