@@ -86,7 +86,6 @@ public final class AfPacketSource implements PacketSource
     private final int pollTimeoutMillis;
 
     private int currentBlock;
-    private final AtomicLong received = new AtomicLong();
     private final AtomicLong kernelDrops = new AtomicLong();
     private final AtomicLong kernelPackets = new AtomicLong();
     private long outgoingSkipped;
@@ -118,7 +117,11 @@ public final class AfPacketSource implements PacketSource
             {
                 throw new CaptureFileException("no such interface '" + interfaceName + "' (see 'ip link')");
             }
-            socket = (int)lib.socket.invokeExact(errno, AF_PACKET, SOCK_RAW, (int)Short.reverseBytes((short)ETH_P_ALL) & 0xFFFF);
+            // Protocol 0: the socket receives nothing until bind() names ETH_P_ALL and the interface,
+            // after the ring and the filter are in place. Opened with ETH_P_ALL it would take
+            // unfiltered frames from every interface in the meantime (IPv6 neighbour discovery on a
+            // fresh veth, say) into the ring.
+            socket = (int)lib.socket.invokeExact(errno, AF_PACKET, SOCK_RAW, 0);
             if (socket < 0)
             {
                 final int error = (int)ERRNO.get(errno, 0L);
@@ -232,7 +235,6 @@ public final class AfPacketSource implements PacketSource
             ring.set(INT, block + BLOCK_STATUS, TP_STATUS_KERNEL);
             currentBlock = (currentBlock + 1) % blockCount;
         }
-        received.lazySet(received.get() + delivered);
         return delivered;
     }
 

@@ -59,7 +59,6 @@ final class FlowWorkerHandler implements EventHandler<PacketEvent>, FlowListener
     private final boolean text;
     private final CountDownLatch finished;
 
-    private long packets;
     private long eventsEmitted;
     private long eventsDropped;
     private final java.util.concurrent.atomic.AtomicLong activeFlowsRelaxed = new java.util.concurrent.atomic.AtomicLong();
@@ -118,7 +117,6 @@ final class FlowWorkerHandler implements EventHandler<PacketEvent>, FlowListener
 
     private void onPacket(final PacketEvent event)
     {
-        packets++;
         final TcpSegment s = segment;
         s.timestampNanos = event.timestampNanos;
         s.ipVersion = event.ipVersion;
@@ -182,11 +180,6 @@ final class FlowWorkerHandler implements EventHandler<PacketEvent>, FlowListener
     long eventsRelaxed()
     {
         return eventsRelaxed.get();
-    }
-
-    long packets()
-    {
-        return packets;
     }
 
     long eventsEmitted()

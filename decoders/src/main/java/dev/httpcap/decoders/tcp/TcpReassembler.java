@@ -198,7 +198,8 @@ public final class TcpReassembler
         }
 
         final int window = flow.reassemblyWindow[direction];
-        if (start == next)
+        final boolean inOrder = start == next;
+        if (inOrder)
         {
             // In order: deliver from the packet up to whatever was already buffered further on.
             final int limit = window >= 0 && rangeCount[window] > 0 ? rangeStart[window * MAX_RANGES] : end;
@@ -220,7 +221,11 @@ public final class TcpReassembler
             }
         }
 
-        outOfOrder++;
+        if (!inOrder)
+        {
+            // (The tail of an in-order segment that overlaps buffered bytes is not out of order.)
+            outOfOrder++;
+        }
         buffer(flow, direction, start, end, payload, offset, available, now);
         drainWindow(flow, direction, now);
     }
