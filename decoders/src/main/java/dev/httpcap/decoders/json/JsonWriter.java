@@ -110,6 +110,18 @@ public final class JsonWriter
         return this;
     }
 
+    /** Write a member name taken from the wire: escaped like a string value. */
+    public JsonWriter name(final DirectBuffer src, final int offset, final int length)
+    {
+        comma();
+        putByte('"');
+        appendEscaped(src, offset, length);
+        putByte('"');
+        putByte(':');
+        afterName = true;
+        return this;
+    }
+
     /** Shortcut for {@code name(name).startObject()}. */
     public JsonWriter startObject(final byte[] name)
     {

@@ -1,0 +1,207 @@
+package dev.httpcap.decoders.http;
+
+import java.util.Arrays;
+
+/**
+ * Limits and options of the HTTP/1.x decoder, fixed at start-up. Fluent setters; the defaults are
+ * those of {@code bin/httpcap}. Every limit bounds memory: a message that breaks one is tagged and
+ * the decoder goes on, it never buffers more.
+ */
+public final class HttpConfig
+{
+    /** The HTTP ports decoded by default; HTTP on other ports is found from a connection's first bytes. */
+    public static final int[] DEFAULT_PORTS = {80, 8080, 8000, 3000, 5000, 8008, 8081, 9200};
+
+    private int maxLineBytes = 8 * 1024;
+    private int maxHeaderBytes = 32 * 1024;
+    private int maxHeaders = 100;
+    private int bodyBytes;
+    private boolean decodeBody;
+    private HeaderSelection headers = HeaderSelection.DEFAULT;
+    private boolean redact = true;
+    private final boolean[] ports = new boolean[65_536];
+    private boolean detectOnAnyPort = true;
+    private int maxPipelined = 64;
+    private int lineBuffers = 4_096;
+    private int maxTransactions = 65_536;
+    private int probeBytes = 16 * 1024;
+
+    public HttpConfig()
+    {
+        ports(DEFAULT_PORTS);
+    }
+
+    /** @return the longest request line, status line, header line or chunk line kept whole. */
+    public int maxLineBytes()
+    {
+        return maxLineBytes;
+    }
+
+    public HttpConfig maxLineBytes(final int maxLineBytes)
+    {
+        this.maxLineBytes = checkRange("max line bytes", maxLineBytes, 64, 1 << 20);
+        return this;
+    }
+
+    /** @return header bytes of one message (names and values) kept for its event; beyond: {@code headers_truncated}. */
+    public int maxHeaderBytes()
+    {
+        return maxHeaderBytes;
+    }
+
+    public HttpConfig maxHeaderBytes(final int maxHeaderBytes)
+    {
+        this.maxHeaderBytes = checkRange("max header bytes", maxHeaderBytes, 256, 1 << 22);
+        return this;
+    }
+
+    /** @return header fields of one message kept for its event; beyond: {@code headers_truncated}. */
+    public int maxHeaders()
+    {
+        return maxHeaders;
+    }
+
+    public HttpConfig maxHeaders(final int maxHeaders)
+    {
+        this.maxHeaders = checkRange("max headers", maxHeaders, 1, 10_000);
+        return this;
+    }
+
+    /** @return body bytes captured per message (after de-chunking); 0 captures none. */
+    public int bodyBytes()
+    {
+        return bodyBytes;
+    }
+
+    public HttpConfig bodyBytes(final int bodyBytes)
+    {
+        this.bodyBytes = checkRange("body bytes", bodyBytes, 0, 1 << 20);
+        return this;
+    }
+
+    /** @return whether captured bodies with {@code Content-Encoding: gzip|deflate} are decoded for the event. */
+    public boolean decodeBody()
+    {
+        return decodeBody;
+    }
+
+    public HttpConfig decodeBody(final boolean decodeBody)
+    {
+        this.decodeBody = decodeBody;
+        return this;
+    }
+
+    public HeaderSelection headers()
+    {
+        return headers;
+    }
+
+    public HttpConfig headers(final HeaderSelection headers)
+    {
+        this.headers = headers;
+        return this;
+    }
+
+    /** @return whether the values of authorization, proxy-authorization, cookie and set-cookie are replaced. */
+    public boolean redact()
+    {
+        return redact;
+    }
+
+    public HttpConfig redact(final boolean redact)
+    {
+        this.redact = redact;
+        return this;
+    }
+
+    public boolean isHttpPort(final int port)
+    {
+        return ports[port];
+    }
+
+    /** Decode connections to these server ports as HTTP (replaces the list). */
+    public HttpConfig ports(final int... ports)
+    {
+        Arrays.fill(this.ports, false);
+        for (final int port : ports)
+        {
+            this.ports[checkRange("port", port, 1, 65_535)] = true;
+        }
+        return this;
+    }
+
+    /** @return whether connections on other ports are decoded when their first bytes are HTTP. */
+    public boolean detectOnAnyPort()
+    {
+        return detectOnAnyPort;
+    }
+
+    public HttpConfig detectOnAnyPort(final boolean detect)
+    {
+        this.detectOnAnyPort = detect;
+        return this;
+    }
+
+    /** @return requests one connection may have outstanding; older ones are reported {@code no_response}. */
+    public int maxPipelined()
+    {
+        return maxPipelined;
+    }
+
+    public HttpConfig maxPipelined(final int maxPipelined)
+    {
+        this.maxPipelined = checkRange("max pipelined", maxPipelined, 1, 1 << 16);
+        return this;
+    }
+
+    /** @return buffers per worker for lines that span segments ({@link #maxLineBytes()} each). */
+    public int lineBuffers()
+    {
+        return lineBuffers;
+    }
+
+    public HttpConfig lineBuffers(final int lineBuffers)
+    {
+        this.lineBuffers = checkRange("line buffers", lineBuffers, 1, 1 << 24);
+        return this;
+    }
+
+    /** @return transactions one worker holds open at once (all connections together). */
+    public int maxTransactions()
+    {
+        return maxTransactions;
+    }
+
+    public HttpConfig maxTransactions(final int maxTransactions)
+    {
+        this.maxTransactions = checkRange("max transactions", maxTransactions, 1, 1 << 24);
+        return this;
+    }
+
+    /** @return stream bytes searched for a request or status line in a connection caught midstream on an unknown port. */
+    public int probeBytes()
+    {
+        return probeBytes;
+    }
+
+    public HttpConfig probeBytes(final int probeBytes)
+    {
+        this.probeBytes = checkRange("probe bytes", probeBytes, 0, 1 << 24);
+        return this;
+    }
+
+    /** @return bytes one transaction may keep: start lines, stored headers and captured bodies of both messages. */
+    int transactionStoreBytes()
+    {
+        return 2 * (maxLineBytes + maxHeaderBytes + bodyBytes);
+    }
+
+    private static int checkRange(final String what, final int value, final int min, final int max)
+    {
+        if (value < min || value > max)
+        {
+            throw new IllegalArgumentException(what + " must be between " + min + " and " + max + ": " + value);
+        }
+        return value;
+    }
+}

@@ -1,0 +1,1545 @@
+package dev.httpcap.decoders.http;
+
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import dev.httpcap.decoders.tcp.StreamListener;
+import dev.httpcap.decoders.tcp.TcpFlow;
+
+import static dev.httpcap.decoders.http.HttpStream.BODY_CLOSE;
+import static dev.httpcap.decoders.http.HttpStream.BODY_LENGTH;
+import static dev.httpcap.decoders.http.HttpStream.CHUNK_DATA;
+import static dev.httpcap.decoders.http.HttpStream.CHUNK_END;
+import static dev.httpcap.decoders.http.HttpStream.CHUNK_SIZE;
+import static dev.httpcap.decoders.http.HttpStream.HEADERS;
+import static dev.httpcap.decoders.http.HttpStream.OPAQUE;
+import static dev.httpcap.decoders.http.HttpStream.START;
+import static dev.httpcap.decoders.http.HttpStream.SYNC;
+import static dev.httpcap.decoders.http.HttpStream.TRAILERS;
+import static dev.httpcap.decoders.http.HttpStream.WAIT;
+import static dev.httpcap.decoders.http.HttpTransaction.TAG_BODY_TRUNCATED;
+import static dev.httpcap.decoders.http.HttpTransaction.TAG_GAP;
+import static dev.httpcap.decoders.http.HttpTransaction.TAG_HEADERS_TRUNCATED;
+import static dev.httpcap.decoders.http.HttpTransaction.TAG_INCOMPLETE;
+import static dev.httpcap.decoders.http.HttpTransaction.TAG_MIDSTREAM;
+import static dev.httpcap.decoders.http.HttpTransaction.TAG_NO_REQUEST;
+import static dev.httpcap.decoders.http.HttpTransaction.TAG_NO_RESPONSE;
+import static dev.httpcap.decoders.http.HttpTransaction.TAG_PARSE_ERROR;
+
+/**
+ * HTTP/1.x over the reassembled streams of one worker's connections: a resumable parser per
+ * direction (an explicit state machine that stops when a segment runs out and resumes with the
+ * next), and the pairing of requests with responses, in order, into {@link HttpTransaction}s.
+ * <p>
+ * Zero-copy where a line lies inside one segment; a line that spans segments is gathered in a
+ * pooled buffer of {@link HttpConfig#maxLineBytes()}. Everything an event needs is copied into the
+ * transaction's bounded store. Nothing throws on input: a broken message is tagged, and the
+ * parser finds the next plausible start line. All pools grow while the worker warms up, then
+ * recycle; their sizes are bounded by the configuration.
+ * <p>
+ * Single-threaded: one instance per worker.
+ */
+public final class HttpDecoder implements StreamListener
+{
+    private static final Object NOT_HTTP = new Object();
+    private static final UnsafeBuffer EMPTY = new UnsafeBuffer(new byte[0]);
+    private static final byte[] GET = {'G', 'E', 'T'};
+    private static final byte[] HEAD = {'H', 'E', 'A', 'D'};
+    private static final byte[] POST = {'P', 'O', 'S', 'T'};
+    private static final byte[] CONNECT = {'C', 'O', 'N', 'N', 'E', 'C', 'T'};
+    private static final byte[] CONTENT_LENGTH = ascii("content-length");
+    private static final byte[] TRANSFER_ENCODING = ascii("transfer-encoding");
+    private static final byte[] CONNECTION = ascii("connection");
+    private static final byte[] UPGRADE = ascii("upgrade");
+    private static final byte[] HOST = ascii("host");
+    private static final byte[] USER_AGENT = ascii("user-agent");
+    private static final byte[] CONTENT_TYPE = ascii("content-type");
+    private static final byte[] CONTENT_ENCODING = ascii("content-encoding");
+    private static final byte[] CHUNKED = ascii("chunked");
+    private static final byte[] WEBSOCKET = ascii("websocket");
+    private static final int MAX_METHOD = 32;
+
+    private final HttpConfig config;
+    private final HttpEventListener listener;
+    private final int maxLine;
+    private final HeaderSelection selection;
+
+    private HttpConnection[] freeConnections = new HttpConnection[64];
+    private int freeConnectionCount;
+    private HttpTransaction[] freeTransactions = new HttpTransaction[64];
+    private int freeTransactionCount;
+    private int transactionsAllocated;
+    private UnsafeBuffer[] freeLines = new UnsafeBuffer[64];
+    private int freeLineCount;
+    private int linesAllocated;
+    /** Stands in for a transaction when the pool is exhausted: parsed for framing, never emitted. */
+    private final HttpTransaction untracked;
+
+    private TcpFlow flow;
+
+    private long connections;
+    private long notHttp;
+    private long requests;
+    private long responses;
+    private long emitted;
+    private long orphanResponses;
+    private long noResponse;
+    private long parseErrors;
+    private long resyncs;
+    private long lineBuffersExhausted;
+    private long transactionsExhausted;
+    private long pipelineOverflows;
+
+    public HttpDecoder(final HttpConfig config, final HttpEventListener listener)
+    {
+        this.config = config;
+        this.listener = listener;
+        this.maxLine = config.maxLineBytes();
+        this.selection = config.headers();
+        this.untracked = new HttpTransaction(config.transactionStoreBytes(), config.maxHeaders());
+    }
+
+    @Override
+    public void onData(
+        final TcpFlow flow, final int direction, final DirectBuffer buffer, final int offset, final int length,
+        final long timestampNanos)
+    {
+        final HttpConnection c = connection(flow, buffer, offset, length, direction);
+        if (c == null)
+        {
+            return;
+        }
+        this.flow = flow;
+        final HttpStream s = c.streams[direction];
+        int pos = offset;
+        final int end = offset + length;
+        while (pos < end && flow.attachment() == c)
+        {
+            switch (s.state)
+            {
+                case START, SYNC, HEADERS, CHUNK_SIZE, CHUNK_END, TRAILERS ->
+                    pos = line(c, s, buffer, pos, end, timestampNanos);
+                case BODY_LENGTH ->
+                {
+                    final int n = (int)Math.min(s.remaining, end - pos);
+                    body(s, buffer, pos, n);
+                    pos += n;
+                    s.remaining -= n;
+                    if (s.remaining == 0)
+                    {
+                        messageComplete(c, s, timestampNanos);
+                    }
+                }
+                case CHUNK_DATA ->
+                {
+                    final int n = (int)Math.min(s.remaining, end - pos);
+                    body(s, buffer, pos, n);
+                    pos += n;
+                    s.remaining -= n;
+                    if (s.remaining == 0)
+                    {
+                        s.state = CHUNK_END;
+                    }
+                }
+                case BODY_CLOSE ->
+                {
+                    body(s, buffer, pos, end - pos);
+                    s.tx.responseEndNanos = timestampNanos;
+                    pos = end;
+                }
+                case WAIT ->
+                {
+                    // The client spoke before the server answered its CONNECT or Upgrade: another
+                    // request means the upgrade was not waited for; anything else is the new protocol.
+                    s.state = looksLikeRequest(buffer, pos, end) ? START : OPAQUE;
+                }
+                default ->
+                {
+                    s.opaqueBytes += end - pos;
+                    pos = end;
+                }
+            }
+        }
+    }
+
+    @Override
+    public void onGap(final TcpFlow flow, final int direction, final long length, final long timestampNanos)
+    {
+        final Object attachment = flow.attachment();
+        if (!(attachment instanceof HttpConnection c))
+        {
+            if (attachment == null && config.isHttpPort(flow.serverPort()))
+            {
+                // Lost before the first byte: decode from the next plausible start line.
+                final HttpConnection fresh = acquireConnection(flow, flow.isMidstream(), false);
+                fresh.streams[direction].state = SYNC;
+                fresh.streams[direction].resynced = true;
+                if (direction == TcpFlow.FROM_CLIENT)
+                {
+                    fresh.clientLost = true;
+                }
+            }
+            return;
+        }
+        this.flow = flow;
+        final HttpStream s = c.streams[direction];
+        final HttpTransaction tx = s.tx;
+        switch (s.state)
+        {
+            case BODY_LENGTH, CHUNK_DATA ->
+            {
+                if (length <= s.remaining)
+                {
+                    tx.tags |= TAG_GAP;
+                    bodyLost(s, length);
+                    s.remaining -= length;
+                    if (s.remaining == 0)
+                    {
+                        if (s.state == BODY_LENGTH)
+                        {
+                            messageComplete(c, s, timestampNanos);
+                        }
+                        else
+                        {
+                            s.state = CHUNK_END;
+                        }
+                    }
+                    return;
+                }
+            }
+            case BODY_CLOSE ->
+            {
+                tx.tags |= TAG_GAP;
+                bodyLost(s, length);
+                return;
+            }
+            case OPAQUE, WAIT ->
+            {
+                s.opaqueBytes += length;
+                return;
+            }
+            default ->
+            {
+            }
+        }
+        // The gap swallowed message boundaries: give up on the message in progress and look for
+        // the next start line.
+        dropLine(s);
+        if (direction == TcpFlow.FROM_CLIENT)
+        {
+            c.clientLost = true;
+        }
+        resyncs++;
+        s.resynced = true;
+        if (tx != null)
+        {
+            tx.tags |= TAG_GAP;
+            abandonMessage(c, s, timestampNanos);
+        }
+        s.state = SYNC;
+    }
+
+    @Override
+    public void onEnd(final TcpFlow flow, final int direction, final boolean reset, final long timestampNanos)
+    {
+        if (flow.attachment() instanceof HttpConnection c)
+        {
+            this.flow = flow;
+            endStream(c, c.streams[direction], reset, timestampNanos);
+        }
+    }
+
+    /**
+     * The connection is over (its record is about to be written): emit every transaction it still
+     * holds, in order, and release its state. Call after the reassembler's {@code onFlowEnd}.
+     */
+    public void onFlowEnd(final TcpFlow flow)
+    {
+        final Object attachment = flow.attachment();
+        if (!(attachment instanceof HttpConnection c))
+        {
+            flow.attachment(null);
+            return;
+        }
+        this.flow = flow;
+        endStream(c, c.streams[0], false, flow.lastNanos());
+        endStream(c, c.streams[1], false, flow.lastNanos());
+        while (c.head < c.tail)
+        {
+            final HttpTransaction tx = c.pop();
+            if (!tx.requestDone)
+            {
+                tx.tags |= TAG_INCOMPLETE;
+                tx.requestDone = true;
+            }
+            if (!tx.responseDone || tx.status == 0)
+            {
+                noResponse(tx);
+            }
+            emit(tx);
+        }
+        releaseConnection(c);
+        flow.attachment(null);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Lines
+
+    private int line(
+        final HttpConnection c, final HttpStream s, final DirectBuffer buffer, final int pos, final int end,
+        final long timestampNanos)
+    {
+        if (!c.confirmed && !s.partial && (s.state == START) && !startsPlausibly(buffer.getByte(pos), s.requests))
+        {
+            // Not a request or status line where one must begin: this connection is not HTTP.
+            notHttp(c);
+            return end;
+        }
+        final int newline = HttpChars.indexOf(buffer, pos, end, (byte)'\n');
+        if (newline < 0)
+        {
+            appendPartial(s, buffer, pos, end - pos, timestampNanos);
+            if (s.state == SYNC && !c.confirmed && c.probing)
+            {
+                probe(c, s, end - pos);
+            }
+            return end;
+        }
+        if (!s.partial)
+        {
+            s.lineStartNanos = timestampNanos;
+            int lineEnd = newline;
+            if (lineEnd > pos && buffer.getByte(lineEnd - 1) == '\r')
+            {
+                lineEnd--;
+            }
+            final int lineLength = lineEnd - pos;
+            final boolean overflow = lineLength > maxLine;
+            onLine(c, s, buffer, pos, overflow ? maxLine : lineLength, overflow, newline + 1 - pos, timestampNanos);
+        }
+        else
+        {
+            appendPartial(s, buffer, pos, newline - pos, timestampNanos);
+            final UnsafeBuffer lineBuffer = s.line;
+            int lineLength = s.lineLength;
+            boolean overflow = s.lineOverflow;
+            if (lineLength > 0 && lineBuffer != null && lineBuffer.getByte(lineLength - 1) == '\r')
+            {
+                lineLength--;
+            }
+            if (lineLength > maxLine)
+            {
+                overflow = true;
+                lineLength = maxLine;
+            }
+            final long wire = s.lineWireBytes + 1;
+            s.partial = false;
+            s.line = null;
+            s.lineLength = 0;
+            s.lineOverflow = false;
+            s.lineWireBytes = 0;
+            onLine(c, s, lineBuffer != null ? lineBuffer : EMPTY, 0, lineBuffer != null ? lineLength : 0, overflow,
+                wire, timestampNanos);
+            if (lineBuffer != null)
+            {
+                releaseLine(lineBuffer);
+            }
+        }
+        if (s.state == SYNC && !c.confirmed && c.probing)
+        {
+            probe(c, s, newline + 1 - pos);
+        }
+        return newline + 1;
+    }
+
+    private void appendPartial(
+        final HttpStream s, final DirectBuffer buffer, final int offset, final int length, final long timestampNanos)
+    {
+        if (!s.partial)
+        {
+            s.partial = true;
+            s.lineStartNanos = timestampNanos;
+            s.lineLength = 0;
+            s.lineOverflow = false;
+            s.lineWireBytes = 0;
+            s.line = null;
+        }
+        s.lineWireBytes += length;
+        if (s.lineOverflow || length == 0)
+        {
+            return;
+        }
+        if (s.line == null)
+        {
+            s.line = borrowLine();
+            if (s.line == null)
+            {
+                lineBuffersExhausted++;
+                s.lineOverflow = true;
+                return;
+            }
+        }
+        final int room = maxLine + 1 - s.lineLength;
+        final int n = Math.min(room, length);
+        s.line.putBytes(s.lineLength, buffer, offset, n);
+        s.lineLength += n;
+        if (n < length)
+        {
+            s.lineOverflow = true;
+        }
+    }
+
+    private void dropLine(final HttpStream s)
+    {
+        if (s.line != null)
+        {
+            releaseLine(s.line);
+        }
+        s.partial = false;
+        s.line = null;
+        s.lineLength = 0;
+        s.lineOverflow = false;
+        s.lineWireBytes = 0;
+    }
+
+    private void onLine(
+        final HttpConnection c, final HttpStream s, final DirectBuffer buffer, final int offset, final int length,
+        final boolean overflow, final long wireBytes, final long timestampNanos)
+    {
+        switch (s.state)
+        {
+            case START -> startLine(c, s, buffer, offset, length, overflow, wireBytes, false);
+            case SYNC -> startLine(c, s, buffer, offset, length, overflow, wireBytes, true);
+            case HEADERS ->
+            {
+                addWireBytes(s, wireBytes);
+                if (length == 0 && !overflow)
+                {
+                    headersComplete(c, s, timestampNanos);
+                }
+                else
+                {
+                    header(s, buffer, offset, length, overflow);
+                }
+            }
+            case CHUNK_SIZE ->
+            {
+                addWireBytes(s, wireBytes);
+                chunkSize(c, s, buffer, offset, length, overflow, timestampNanos);
+            }
+            case CHUNK_END ->
+            {
+                addWireBytes(s, wireBytes);
+                if (length == 0 && !overflow)
+                {
+                    s.state = CHUNK_SIZE;
+                }
+                else
+                {
+                    parseError(c, s, timestampNanos);
+                }
+            }
+            case TRAILERS ->
+            {
+                addWireBytes(s, wireBytes);
+                if (length == 0 && !overflow)
+                {
+                    messageComplete(c, s, timestampNanos);
+                }
+            }
+            default ->
+            {
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Start lines
+
+    private void startLine(
+        final HttpConnection c, final HttpStream s, final DirectBuffer buffer, final int offset, final int length,
+        final boolean overflow, final long wireBytes, final boolean syncing)
+    {
+        if (length == 0 && !overflow && !syncing)
+        {
+            return; // empty lines before a message are allowed
+        }
+        final boolean valid = s.requests
+            ? requestLine(c, s, buffer, offset, length, overflow, wireBytes, syncing)
+            : statusLine(c, s, buffer, offset, length, overflow, wireBytes, syncing);
+        if (valid)
+        {
+            c.confirmed = true;
+            return;
+        }
+        if (syncing)
+        {
+            return;
+        }
+        if (!c.confirmed)
+        {
+            notHttp(c);
+            return;
+        }
+        // Garbage where a message must start: look for the next start line. A bad request is
+        // reported (the server will answer it, typically 400); bytes a server sent beyond a
+        // response are not a response, and pairing them would shift every later pair.
+        parseErrors++;
+        resyncs++;
+        if (s.requests)
+        {
+            final HttpTransaction tx = newRequest(c, s);
+            tx.tags |= TAG_PARSE_ERROR;
+            addWireBytes(s, wireBytes);
+            abandonMessage(c, s, s.lineStartNanos);
+        }
+        else
+        {
+            s.resynced = true;
+        }
+        s.state = SYNC;
+    }
+
+    private boolean requestLine(
+        final HttpConnection c, final HttpStream s, final DirectBuffer buffer, final int offset, final int length,
+        final boolean overflow, final long wireBytes, final boolean strict)
+    {
+        final int end = offset + length;
+        int i = offset;
+        while (i < end && i - offset <= MAX_METHOD)
+        {
+            final byte b = buffer.getByte(i);
+            if (!HttpChars.isTokenChar(b) || (strict && (b < 'A' || b > 'Z') && b != '-' && b != '_'))
+            {
+                break;
+            }
+            i++;
+        }
+        final int methodLength = i - offset;
+        if (methodLength == 0 || methodLength > MAX_METHOD || i >= end || buffer.getByte(i) != ' ')
+        {
+            return false;
+        }
+        final int targetStart = i + 1;
+        int targetEnd;
+        int minor;
+        if (overflow)
+        {
+            // The line broke the limit: keep the method and what fits of the target, tag it.
+            targetEnd = end;
+            minor = -1;
+        }
+        else
+        {
+            if (length < methodLength + 10 || !isHttp1(buffer, end - 8) || buffer.getByte(end - 9) != ' ')
+            {
+                return false;
+            }
+            minor = buffer.getByte(end - 1) - '0';
+            targetEnd = end - 9;
+            while (targetEnd > targetStart && buffer.getByte(targetEnd - 1) == ' ')
+            {
+                targetEnd--;
+            }
+            if (targetEnd <= targetStart)
+            {
+                return false;
+            }
+        }
+        if (strict && overflow)
+        {
+            return false;
+        }
+        final HttpTransaction tx = newRequest(c, s);
+        tx.requestMinor = minor;
+        tx.methodKind = methodKind(buffer, offset, methodLength);
+        final int methodAt = tx.append(buffer, offset, methodLength);
+        if (methodAt >= 0)
+        {
+            tx.setField(HttpTransaction.METHOD, methodAt, methodLength);
+        }
+        final int targetAt = tx.append(buffer, targetStart, targetEnd - targetStart);
+        if (targetAt >= 0)
+        {
+            tx.setField(HttpTransaction.TARGET, targetAt, targetEnd - targetStart);
+        }
+        addWireBytes(s, wireBytes);
+        if (overflow)
+        {
+            tx.tags |= TAG_PARSE_ERROR;
+            parseErrors++;
+            resyncs++;
+            tx.requestEndNanos = s.lineStartNanos;
+            abandonMessage(c, s, s.lineStartNanos);
+            s.state = SYNC;
+            return true;
+        }
+        s.state = HEADERS;
+        return true;
+    }
+
+    private HttpTransaction newRequest(final HttpConnection c, final HttpStream s)
+    {
+        requests++;
+        if (c.queued() == c.queue.length)
+        {
+            final HttpTransaction oldest = c.at(c.head);
+            if (c.streams[1].tx == oldest)
+            {
+                pipelineOverflows++;
+                return startMessage(s, untracked(), true);
+            }
+            pipelineOverflows++;
+            c.pop();
+            oldest.requestDone = true;
+            noResponse(oldest);
+            emit(oldest);
+        }
+        final HttpTransaction tx = acquireTransaction();
+        if (tx != untracked)
+        {
+            if (c.cursor < c.tail && !c.streams[1].resynced)
+            {
+                // Sent before the previous answer began; after a loss on the server's side the
+                // missing answer may simply not have been seen, so that is not evidence.
+                c.pipelined = true;
+            }
+            c.push(tx);
+            tx.queued = true;
+        }
+        tx.depth = ++c.depth;
+        return startMessage(s, tx, true);
+    }
+
+    private HttpTransaction startMessage(final HttpStream s, final HttpTransaction tx, final boolean request)
+    {
+        s.tx = tx;
+        s.startMessage();
+        if (request)
+        {
+            tx.hasRequest = true;
+            tx.requestStartNanos = s.lineStartNanos;
+            tx.requestEndNanos = s.lineStartNanos;
+        }
+        else
+        {
+            tx.hasResponse = true;
+            tx.responseStartNanos = s.lineStartNanos;
+            tx.responseEndNanos = s.lineStartNanos;
+        }
+        return tx;
+    }
+
+    private HttpTransaction untracked()
+    {
+        untracked.reset();
+        return untracked;
+    }
+
+    private boolean statusLine(
+        final HttpConnection c, final HttpStream s, final DirectBuffer buffer, final int offset, final int length,
+        final boolean overflow, final long wireBytes, final boolean strict)
+    {
+        // HTTP/1.1 200[ reason]
+        if (length < 12 || !isHttp1(buffer, offset) || buffer.getByte(offset + 8) != ' ')
+        {
+            return false;
+        }
+        final int d0 = buffer.getByte(offset + 9) - '0';
+        final int d1 = buffer.getByte(offset + 10) - '0';
+        final int d2 = buffer.getByte(offset + 11) - '0';
+        if (d0 < 1 || d0 > 5 || d1 < 0 || d1 > 9 || d2 < 0 || d2 > 9 || (length > 12 && buffer.getByte(offset + 12) != ' '))
+        {
+            return false;
+        }
+        if (strict && overflow)
+        {
+            return false;
+        }
+        final int status = d0 * 100 + d1 * 10 + d2;
+        HttpTransaction tx = s.tx;
+        if (tx == null)
+        {
+            responses++;
+            tx = pairResponse(c, s);
+        }
+        else
+        {
+            // The final response after an interim one: same transaction.
+            tx.resetResponseFields();
+            s.startMessage();
+        }
+        tx.status = status;
+        tx.responseMinor = buffer.getByte(offset + 7) - '0';
+        if (length > 13)
+        {
+            final int phraseAt = tx.append(buffer, offset + 13, length - 13);
+            if (phraseAt >= 0)
+            {
+                tx.setField(HttpTransaction.PHRASE, phraseAt, length - 13);
+            }
+        }
+        else
+        {
+            tx.setField(HttpTransaction.PHRASE, 0, 0);
+        }
+        addWireBytes(s, wireBytes);
+        if (overflow)
+        {
+            tx.tags |= TAG_PARSE_ERROR;
+            parseErrors++;
+            resyncs++;
+            abandonMessage(c, s, s.lineStartNanos);
+            s.state = SYNC;
+            return true;
+        }
+        s.state = HEADERS;
+        return true;
+    }
+
+    /** @return the transaction a response starting now answers: the oldest waiting request, or a new one without a request. */
+    private HttpTransaction pairResponse(final HttpConnection c, final HttpStream s)
+    {
+        final long start = s.lineStartNanos;
+        if (c.cursor < c.tail && c.at(c.cursor).requestStartNanos <= start)
+        {
+            HttpTransaction tx = c.at(c.cursor);
+            if (s.resynced)
+            {
+                if (!c.pipelined)
+                {
+                    // One request at a time: the answers to older requests were lost with the gap.
+                    while (c.cursor + 1 < c.tail && c.at(c.cursor + 1).requestStartNanos <= start)
+                    {
+                        tx.tags |= TAG_GAP;
+                        noResponse(tx);
+                        c.cursor++;
+                        tx = c.at(c.cursor);
+                    }
+                    tryEmit(c);
+                }
+                else
+                {
+                    tx.tags |= TAG_GAP; // pipelined: the pairing after a loss is a guess
+                }
+                s.resynced = false;
+            }
+            return startMessage(s, tx, false);
+        }
+        // No request was seen for this response: before the capture, lost, or unparseable.
+        orphanResponses++;
+        final HttpTransaction tx = acquireTransaction();
+        tx.depth = ++c.depth;
+        tx.requestDone = true;
+        tx.tags |= c.midstream && !c.clientLost ? TAG_MIDSTREAM : (c.clientLost || s.resynced) ? TAG_GAP : TAG_NO_REQUEST;
+        s.resynced = false;
+        return startMessage(s, tx, false);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Headers
+
+    private void header(
+        final HttpStream s, final DirectBuffer buffer, final int offset, final int length, final boolean overflow)
+    {
+        final HttpTransaction tx = s.tx;
+        s.headerBytes += length;
+        s.headerFields++;
+        if (overflow)
+        {
+            tx.tags |= TAG_HEADERS_TRUNCATED;
+            return;
+        }
+        final byte first = buffer.getByte(offset);
+        if (first == ' ' || first == '\t')
+        {
+            return; // obsolete line folding: the continuation is not kept
+        }
+        final int end = offset + length;
+        final int colon = HttpChars.indexOf(buffer, offset, end, (byte)':');
+        int nameEnd = colon;
+        while (nameEnd > offset && HttpChars.isSpace(buffer.getByte(nameEnd - 1)))
+        {
+            nameEnd--;
+        }
+        if (colon < 0 || nameEnd == offset)
+        {
+            tx.tags |= TAG_PARSE_ERROR;
+            parseErrors++;
+            return;
+        }
+        int valueStart = colon + 1;
+        while (valueStart < end && HttpChars.isSpace(buffer.getByte(valueStart)))
+        {
+            valueStart++;
+        }
+        int valueEnd = end;
+        while (valueEnd > valueStart && HttpChars.isSpace(buffer.getByte(valueEnd - 1)))
+        {
+            valueEnd--;
+        }
+        final int nameLength = nameEnd - offset;
+        final int valueLength = valueEnd - valueStart;
+        final boolean request = s.requests;
+
+        int special = -1;
+        switch (nameLength)
+        {
+            case 4 ->
+            {
+                if (request && HttpChars.equalsIgnoreCase(buffer, offset, 4, HOST))
+                {
+                    special = HttpTransaction.HOST;
+                }
+            }
+            case 7 ->
+            {
+                if (HttpChars.equalsIgnoreCase(buffer, offset, 7, UPGRADE))
+                {
+                    s.upgrade = true;
+                    s.websocket |= HttpChars.listContains(buffer, valueStart, valueEnd, WEBSOCKET);
+                }
+            }
+            case 10 ->
+            {
+                if (HttpChars.equalsIgnoreCase(buffer, offset, 10, CONNECTION))
+                {
+                    s.connectionUpgrade |= HttpChars.listContains(buffer, valueStart, valueEnd, UPGRADE);
+                }
+                else if (request && HttpChars.equalsIgnoreCase(buffer, offset, 10, USER_AGENT))
+                {
+                    special = HttpTransaction.USER_AGENT;
+                }
+            }
+            case 12 ->
+            {
+                if (HttpChars.equalsIgnoreCase(buffer, offset, 12, CONTENT_TYPE))
+                {
+                    special = request ? HttpTransaction.REQUEST_CONTENT_TYPE : HttpTransaction.RESPONSE_CONTENT_TYPE;
+                }
+            }
+            case 14 ->
+            {
+                if (HttpChars.equalsIgnoreCase(buffer, offset, 14, CONTENT_LENGTH))
+                {
+                    final long value = HttpChars.parseDecimal(buffer, valueStart, valueLength);
+                    if (value < 0 || (s.contentLength >= 0 && s.contentLength != value))
+                    {
+                        s.badLength = true;
+                    }
+                    s.contentLength = value;
+                }
+            }
+            case 16 ->
+            {
+                if (HttpChars.equalsIgnoreCase(buffer, offset, 16, CONTENT_ENCODING))
+                {
+                    special = request ? HttpTransaction.REQUEST_CONTENT_ENCODING : HttpTransaction.RESPONSE_CONTENT_ENCODING;
+                }
+            }
+            case 17 ->
+            {
+                if (HttpChars.equalsIgnoreCase(buffer, offset, 17, TRANSFER_ENCODING))
+                {
+                    // Only a final "chunked" frames the body; any other coding leaves it to the close.
+                    s.chunked = HttpChars.listEndsWith(buffer, valueStart, valueEnd, CHUNKED);
+                    s.otherCoding = !s.chunked;
+                }
+            }
+            default ->
+            {
+            }
+        }
+
+        int storedValue = -1;
+        final int side = request ? 0 : 1;
+        if (s.headerFields > config.maxHeaders() || s.headerBytes > config.maxHeaderBytes())
+        {
+            tx.tags |= TAG_HEADERS_TRUNCATED;
+        }
+        else if (selection != HeaderSelection.NONE)
+        {
+            final int mark = tx.storeLength;
+            final int nameAt = tx.append(buffer, offset, nameLength);
+            if (nameAt >= 0)
+            {
+                final UnsafeBuffer store = tx.store;
+                for (int k = 0; k < nameLength; k++)
+                {
+                    store.putByte(nameAt + k, HttpChars.lower(store.getByte(nameAt + k)));
+                }
+                if (selection.selects(store, nameAt, nameLength))
+                {
+                    if (config.redact() && HeaderSelection.isSensitive(store, nameAt, nameLength))
+                    {
+                        if (!tx.addHeader(side, nameAt, nameLength, 0, HttpTransaction.REDACTED))
+                        {
+                            tx.tags |= TAG_HEADERS_TRUNCATED;
+                        }
+                    }
+                    else
+                    {
+                        storedValue = tx.append(buffer, valueStart, valueLength);
+                        if (storedValue < 0 || !tx.addHeader(side, nameAt, nameLength, storedValue, valueLength))
+                        {
+                            tx.storeLength = mark;
+                            storedValue = -1;
+                            tx.tags |= TAG_HEADERS_TRUNCATED;
+                        }
+                    }
+                }
+                else
+                {
+                    tx.storeLength = mark;
+                }
+            }
+            else
+            {
+                tx.tags |= TAG_HEADERS_TRUNCATED;
+            }
+        }
+        if (special >= 0 && !tx.hasField(special))
+        {
+            final int at = storedValue >= 0 ? storedValue : tx.append(buffer, valueStart, valueLength);
+            if (at >= 0)
+            {
+                tx.setField(special, at, valueLength);
+            }
+        }
+    }
+
+    private void headersComplete(final HttpConnection c, final HttpStream s, final long timestampNanos)
+    {
+        final HttpTransaction tx = s.tx;
+        if (s.requests)
+        {
+            tx.upgradeRequested = s.upgrade;
+            tx.websocketRequested = s.upgrade && s.websocket;
+            if (s.badLength || (s.otherCoding && !s.chunked))
+            {
+                parseError(c, s, timestampNanos);
+            }
+            else if (s.chunked)
+            {
+                beginBody(s, CHUNK_SIZE, 0);
+            }
+            else if (s.contentLength > 0)
+            {
+                beginBody(s, BODY_LENGTH, s.contentLength);
+            }
+            else
+            {
+                messageComplete(c, s, timestampNanos);
+            }
+            return;
+        }
+
+        final int status = tx.status;
+        if (status < 200 && status != 101)
+        {
+            // Interim (100 Continue, 103 Early Hints): the final response follows, for the same request.
+            tx.infoCode = status;
+            tx.status = 0;
+            s.state = START;
+            return;
+        }
+        final HttpStream client = c.streams[0];
+        final boolean tunnel = status == 101 || (tx.methodKind == HttpTransaction.METHOD_CONNECT && status < 300);
+        if (tunnel)
+        {
+            dropLine(client);
+            client.state = OPAQUE;
+            messageComplete(c, s, timestampNanos);
+            s.state = OPAQUE;
+            return;
+        }
+        if (client.state == WAIT)
+        {
+            client.state = START; // the upgrade was refused: the client goes on with HTTP
+        }
+        else if (client.state == OPAQUE && client.tx == null)
+        {
+            client.state = SYNC;
+        }
+        if (tx.methodKind == HttpTransaction.METHOD_HEAD || status == 204 || status == 304)
+        {
+            messageComplete(c, s, timestampNanos);
+        }
+        else if (s.badLength)
+        {
+            tx.tags |= TAG_PARSE_ERROR;
+            parseErrors++;
+            beginBody(s, BODY_CLOSE, 0);
+        }
+        else if (s.chunked)
+        {
+            beginBody(s, CHUNK_SIZE, 0);
+        }
+        else if (s.otherCoding || s.contentLength < 0)
+        {
+            beginBody(s, BODY_CLOSE, 0);
+        }
+        else if (s.contentLength > 0)
+        {
+            beginBody(s, BODY_LENGTH, s.contentLength);
+        }
+        else
+        {
+            messageComplete(c, s, timestampNanos);
+        }
+    }
+
+    private void chunkSize(
+        final HttpConnection c, final HttpStream s, final DirectBuffer buffer, final int offset, final int length,
+        final boolean overflow, final long timestampNanos)
+    {
+        long size = 0;
+        int i = offset;
+        final int end = offset + length;
+        while (i < end)
+        {
+            final int digit = HttpChars.hexValue(buffer.getByte(i));
+            if (digit < 0)
+            {
+                break;
+            }
+            size = (size << 4) | digit;
+            i++;
+        }
+        final int digits = i - offset;
+        // After the size: optional whitespace and chunk extensions (";name=value"), ignored.
+        while (i < end && HttpChars.isSpace(buffer.getByte(i)))
+        {
+            i++;
+        }
+        if (overflow || digits == 0 || digits > 15 || (i < end && buffer.getByte(i) != ';'))
+        {
+            parseError(c, s, timestampNanos);
+            return;
+        }
+        if (size == 0)
+        {
+            s.state = TRAILERS;
+        }
+        else
+        {
+            s.remaining = size;
+            s.state = CHUNK_DATA;
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Bodies
+
+    private void beginBody(final HttpStream s, final int state, final long length)
+    {
+        s.state = state;
+        s.remaining = length;
+        final int capture = config.bodyBytes();
+        if (capture > 0)
+        {
+            final int size = state == BODY_LENGTH ? (int)Math.min(capture, length) : capture;
+            final HttpTransaction tx = s.tx;
+            final int at = tx.reserve(size);
+            if (at >= 0)
+            {
+                tx.setField(s.requests ? HttpTransaction.REQUEST_BODY : HttpTransaction.RESPONSE_BODY, at, 0);
+                s.bodyCapture = true;
+                s.bodyCaptured = 0;
+                s.bodyCaptureLimit = size;
+            }
+        }
+    }
+
+    private void body(final HttpStream s, final DirectBuffer buffer, final int offset, final int length)
+    {
+        final HttpTransaction tx = s.tx;
+        if (s.requests)
+        {
+            tx.requestBodyBytes += length;
+            tx.requestBytes += length;
+        }
+        else
+        {
+            tx.responseBodyBytes += length;
+            tx.responseBytes += length;
+        }
+        if (s.bodyCapture)
+        {
+            final int field = s.requests ? HttpTransaction.REQUEST_BODY : HttpTransaction.RESPONSE_BODY;
+            final int n = Math.min(length, s.bodyCaptureLimit - s.bodyCaptured);
+            if (n > 0)
+            {
+                tx.store.putBytes(tx.fieldOffset(field) + s.bodyCaptured, buffer, offset, n);
+                s.bodyCaptured += n;
+                tx.setField(field, tx.fieldOffset(field), s.bodyCaptured);
+            }
+            if (n < length)
+            {
+                tx.tags |= TAG_BODY_TRUNCATED;
+            }
+        }
+    }
+
+    private void bodyLost(final HttpStream s, final long length)
+    {
+        final HttpTransaction tx = s.tx;
+        if (s.requests)
+        {
+            tx.requestBodyBytes += length;
+            tx.requestBytes += length;
+        }
+        else
+        {
+            tx.responseBodyBytes += length;
+            tx.responseBytes += length;
+        }
+        // What was captured of the body stops at the hole.
+        s.bodyCaptureLimit = s.bodyCaptured;
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Message and transaction lifecycle
+
+    private void addWireBytes(final HttpStream s, final long bytes)
+    {
+        final HttpTransaction tx = s.tx;
+        if (tx != null)
+        {
+            if (s.requests)
+            {
+                tx.requestBytes += bytes;
+            }
+            else
+            {
+                tx.responseBytes += bytes;
+            }
+        }
+    }
+
+    private void parseError(final HttpConnection c, final HttpStream s, final long timestampNanos)
+    {
+        s.tx.tags |= TAG_PARSE_ERROR;
+        parseErrors++;
+        resyncs++;
+        abandonMessage(c, s, timestampNanos);
+        s.state = SYNC;
+    }
+
+    /** The message in progress cannot be followed to its end: finish it as it is (the caller tags why). */
+    private void abandonMessage(final HttpConnection c, final HttpStream s, final long timestampNanos)
+    {
+        messageComplete(c, s, timestampNanos);
+        s.state = SYNC;
+    }
+
+    private void messageComplete(final HttpConnection c, final HttpStream s, final long timestampNanos)
+    {
+        final HttpTransaction tx = s.tx;
+        s.tx = null;
+        s.bodyCapture = false;
+        s.state = START;
+        if (tx == untracked)
+        {
+            return;
+        }
+        if (s.requests)
+        {
+            tx.requestDone = true;
+            tx.requestEndNanos = timestampNanos;
+            if (tx.upgradeRequested || tx.methodKind == HttpTransaction.METHOD_CONNECT)
+            {
+                s.state = WAIT;
+            }
+            tryEmit(c);
+        }
+        else
+        {
+            tx.responseDone = true;
+            tx.responseEndNanos = timestampNanos;
+            if (tx.queued)
+            {
+                c.cursor++;
+                tryEmit(c);
+            }
+            else
+            {
+                emit(tx);
+            }
+        }
+    }
+
+    private void endStream(final HttpConnection c, final HttpStream s, final boolean reset, final long timestampNanos)
+    {
+        final HttpTransaction tx = s.tx;
+        if (tx != null)
+        {
+            if (s.state == BODY_CLOSE)
+            {
+                if (reset)
+                {
+                    tx.tags |= TAG_INCOMPLETE;
+                }
+                messageComplete(c, s, tx.responseEndNanos);
+            }
+            else
+            {
+                tx.tags |= TAG_INCOMPLETE;
+                if (!s.requests && tx.status == 0)
+                {
+                    noResponse(tx);
+                }
+                messageComplete(c, s, s.requests ? tx.requestEndNanos : tx.responseEndNanos);
+            }
+        }
+        dropLine(s);
+        s.state = OPAQUE;
+    }
+
+    private void noResponse(final HttpTransaction tx)
+    {
+        if (!tx.hasTag(TAG_NO_RESPONSE))
+        {
+            noResponse++;
+        }
+        tx.tags |= TAG_NO_RESPONSE;
+        tx.responseDone = true;
+    }
+
+    private void tryEmit(final HttpConnection c)
+    {
+        while (c.head < c.cursor)
+        {
+            final HttpTransaction tx = c.at(c.head);
+            if (!tx.requestDone || !tx.responseDone)
+            {
+                return;
+            }
+            c.pop();
+            emit(tx);
+        }
+    }
+
+    private void emit(final HttpTransaction tx)
+    {
+        if (flow.attachment() instanceof HttpConnection c && c.midstream)
+        {
+            tx.tags |= TAG_MIDSTREAM;
+        }
+        if ((tx.tags & TAG_GAP) != 0)
+        {
+            gapTransactions++;
+        }
+        emitted++;
+        try
+        {
+            listener.onTransaction(flow, tx);
+        }
+        finally
+        {
+            releaseTransaction(tx);
+        }
+    }
+
+    private long gapTransactions;
+
+    // ---------------------------------------------------------------------------------------------
+    // Connections and detection
+
+    private HttpConnection connection(
+        final TcpFlow flow, final DirectBuffer buffer, final int offset, final int length, final int direction)
+    {
+        final Object attachment = flow.attachment();
+        if (attachment instanceof HttpConnection c)
+        {
+            return c;
+        }
+        if (attachment != null)
+        {
+            return null;
+        }
+        final boolean port = config.isHttpPort(flow.serverPort());
+        if (!port && !config.detectOnAnyPort())
+        {
+            flow.attachment(NOT_HTTP);
+            notHttp++;
+            return null;
+        }
+        if (!port && !flow.isMidstream() && length > 0 &&
+            !startsPlausibly(buffer.getByte(offset), direction == TcpFlow.FROM_CLIENT))
+        {
+            flow.attachment(NOT_HTTP);
+            notHttp++;
+            return null;
+        }
+        return acquireConnection(flow, flow.isMidstream(), !port);
+    }
+
+    private HttpConnection acquireConnection(final TcpFlow flow, final boolean midstream, final boolean probing)
+    {
+        connections++;
+        final HttpConnection c = freeConnectionCount > 0
+            ? freeConnections[--freeConnectionCount]
+            : new HttpConnection(config.maxPipelined());
+        c.reset(midstream, probing);
+        flow.attachment(c);
+        return c;
+    }
+
+    private void probe(final HttpConnection c, final HttpStream s, final long bytes)
+    {
+        s.probed += bytes;
+        if (s.probed > config.probeBytes())
+        {
+            notHttp(c);
+        }
+    }
+
+    private void notHttp(final HttpConnection c)
+    {
+        notHttp++;
+        connections--;
+        for (final HttpStream s : c.streams)
+        {
+            if (s.tx != null && s.tx != untracked && !s.tx.queued)
+            {
+                releaseTransaction(s.tx);
+            }
+            s.tx = null;
+        }
+        while (c.head < c.tail)
+        {
+            releaseTransaction(c.pop());
+        }
+        releaseConnection(c);
+        flow.attachment(NOT_HTTP);
+    }
+
+    private void releaseConnection(final HttpConnection c)
+    {
+        for (final HttpStream s : c.streams)
+        {
+            dropLine(s);
+            s.tx = null;
+        }
+        if (freeConnectionCount == freeConnections.length)
+        {
+            freeConnections = java.util.Arrays.copyOf(freeConnections, freeConnections.length * 2);
+        }
+        freeConnections[freeConnectionCount++] = c;
+    }
+
+    private static boolean startsPlausibly(final byte b, final boolean request)
+    {
+        return request ? (b >= 'A' && b <= 'Z') || (b >= 'a' && b <= 'z') || b == '\r' || b == '\n' : b == 'H';
+    }
+
+    private static boolean looksLikeRequest(final DirectBuffer buffer, final int offset, final int end)
+    {
+        int i = offset;
+        while (i < end && i - offset <= MAX_METHOD)
+        {
+            final byte b = buffer.getByte(i);
+            if (b == ' ')
+            {
+                return i > offset;
+            }
+            if (b < 'A' || b > 'Z')
+            {
+                return false;
+            }
+            i++;
+        }
+        return false;
+    }
+
+    private static boolean isHttp1(final DirectBuffer buffer, final int offset)
+    {
+        if (buffer.getByte(offset) != 'H' || buffer.getByte(offset + 1) != 'T' || buffer.getByte(offset + 2) != 'T' ||
+            buffer.getByte(offset + 3) != 'P' || buffer.getByte(offset + 4) != '/' || buffer.getByte(offset + 5) != '1' ||
+            buffer.getByte(offset + 6) != '.')
+        {
+            return false;
+        }
+        final byte minor = buffer.getByte(offset + 7);
+        return minor >= '0' && minor <= '9';
+    }
+
+    private static int methodKind(final DirectBuffer buffer, final int offset, final int length)
+    {
+        return switch (length)
+        {
+            case 3 -> equals(buffer, offset, GET) ? HttpTransaction.METHOD_GET : HttpTransaction.METHOD_OTHER;
+            case 4 -> equals(buffer, offset, HEAD) ? HttpTransaction.METHOD_HEAD :
+                equals(buffer, offset, POST) ? HttpTransaction.METHOD_POST : HttpTransaction.METHOD_OTHER;
+            case 7 -> equals(buffer, offset, CONNECT) ? HttpTransaction.METHOD_CONNECT : HttpTransaction.METHOD_OTHER;
+            default -> HttpTransaction.METHOD_OTHER;
+        };
+    }
+
+    private static boolean equals(final DirectBuffer buffer, final int offset, final byte[] expected)
+    {
+        for (int i = 0; i < expected.length; i++)
+        {
+            if (buffer.getByte(offset + i) != expected[i])
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Pools
+
+    private HttpTransaction acquireTransaction()
+    {
+        final HttpTransaction tx;
+        if (freeTransactionCount > 0)
+        {
+            tx = freeTransactions[--freeTransactionCount];
+        }
+        else if (transactionsAllocated < config.maxTransactions())
+        {
+            transactionsAllocated++;
+            tx = new HttpTransaction(config.transactionStoreBytes(), config.maxHeaders());
+        }
+        else
+        {
+            transactionsExhausted++;
+            return untracked();
+        }
+        tx.reset();
+        return tx;
+    }
+
+    private void releaseTransaction(final HttpTransaction tx)
+    {
+        if (tx == untracked)
+        {
+            return;
+        }
+        if (freeTransactionCount == freeTransactions.length)
+        {
+            freeTransactions = java.util.Arrays.copyOf(freeTransactions, freeTransactions.length * 2);
+        }
+        freeTransactions[freeTransactionCount++] = tx;
+    }
+
+    private UnsafeBuffer borrowLine()
+    {
+        if (freeLineCount > 0)
+        {
+            return freeLines[--freeLineCount];
+        }
+        if (linesAllocated < config.lineBuffers())
+        {
+            linesAllocated++;
+            return new UnsafeBuffer(new byte[maxLine + 1]);
+        }
+        return null;
+    }
+
+    private void releaseLine(final UnsafeBuffer line)
+    {
+        if (freeLineCount == freeLines.length)
+        {
+            freeLines = java.util.Arrays.copyOf(freeLines, freeLines.length * 2);
+        }
+        freeLines[freeLineCount++] = line;
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Counters (read after the worker has stopped, or for tests)
+
+    /** @return connections decoded as HTTP. */
+    public long connections()
+    {
+        return connections;
+    }
+
+    /** @return connections looked at and found not to be HTTP. */
+    public long notHttp()
+    {
+        return notHttp;
+    }
+
+    public long requests()
+    {
+        return requests;
+    }
+
+    public long responses()
+    {
+        return responses;
+    }
+
+    /** @return transactions handed to the listener. */
+    public long transactions()
+    {
+        return emitted;
+    }
+
+    /** @return responses with no request to pair with. */
+    public long orphanResponses()
+    {
+        return orphanResponses;
+    }
+
+    public long noResponse()
+    {
+        return noResponse;
+    }
+
+    public long parseErrors()
+    {
+        return parseErrors;
+    }
+
+    /** @return times a direction lost its place (a gap or a grammar error) and searched for the next start line. */
+    public long resyncs()
+    {
+        return resyncs;
+    }
+
+    /** @return transactions tagged {@code gap}. */
+    public long gapTransactions()
+    {
+        return gapTransactions;
+    }
+
+    /** @return partial lines that could not be kept because every line buffer was in use. */
+    public long lineBuffersExhausted()
+    {
+        return lineBuffersExhausted;
+    }
+
+    /** @return messages not tracked because every transaction was in use. */
+    public long transactionsExhausted()
+    {
+        return transactionsExhausted;
+    }
+
+    /** @return requests reported early (no_response) because too many were outstanding on their connection. */
+    public long pipelineOverflows()
+    {
+        return pipelineOverflows;
+    }
+
+    /** @return transactions currently held (for leak checks). */
+    public int transactionsInUse()
+    {
+        return transactionsAllocated - freeTransactionCount;
+    }
+
+    /** @return line buffers currently lent out (for leak checks). */
+    public int lineBuffersInUse()
+    {
+        return linesAllocated - freeLineCount;
+    }
+
+    private static byte[] ascii(final String s)
+    {
+        return s.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    }
+}

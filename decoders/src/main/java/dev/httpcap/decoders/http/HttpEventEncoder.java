@@ -1,0 +1,644 @@
+package dev.httpcap.decoders.http;
+
+import java.util.zip.DataFormatException;
+import java.util.zip.Inflater;
+
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import dev.httpcap.decoders.event.CommunityId;
+import dev.httpcap.decoders.event.EventText;
+import dev.httpcap.decoders.json.JsonWriter;
+import dev.httpcap.decoders.tcp.TcpFlow;
+
+import static dev.httpcap.decoders.json.JsonWriter.encodeName;
+
+/**
+ * Encodes a finished {@link HttpTransaction} as the ECS-aligned JSON event of
+ * {@code docs/architecture.md} ({@code event.dataset: "http"}), or as one readable line. Writes
+ * straight into the output buffer; one instance per worker thread; allocation-free once warm.
+ */
+public final class HttpEventEncoder
+{
+    private static final byte[] TIMESTAMP = encodeName("@timestamp");
+    private static final byte[] EVENT = encodeName("event");
+    private static final byte[] DATASET = encodeName("dataset");
+    private static final byte[] HTTP = encodeName("http");
+    private static final byte[] DURATION = encodeName("duration");
+    private static final byte[] OUTCOME = encodeName("outcome");
+    private static final byte[] SUCCESS = encodeName("success");
+    private static final byte[] FAILURE = encodeName("failure");
+    private static final byte[] UNKNOWN = encodeName("unknown");
+    private static final byte[] SOURCE = encodeName("source");
+    private static final byte[] DESTINATION = encodeName("destination");
+    private static final byte[] IP = encodeName("ip");
+    private static final byte[] PORT = encodeName("port");
+    private static final byte[] BYTES = encodeName("bytes");
+    private static final byte[] NETWORK = encodeName("network");
+    private static final byte[] TRANSPORT = encodeName("transport");
+    private static final byte[] TCP = encodeName("tcp");
+    private static final byte[] TYPE = encodeName("type");
+    private static final byte[] IPV4 = encodeName("ipv4");
+    private static final byte[] IPV6 = encodeName("ipv6");
+    private static final byte[] COMMUNITY_ID = encodeName("community_id");
+    private static final byte[] VLAN = encodeName("vlan");
+    private static final byte[] ID = encodeName("id");
+    private static final byte[] URL = encodeName("url");
+    private static final byte[] ORIGINAL = encodeName("original");
+    private static final byte[] PATH = encodeName("path");
+    private static final byte[] QUERY = encodeName("query");
+    private static final byte[] DOMAIN = encodeName("domain");
+    private static final byte[] SCHEME = encodeName("scheme");
+    private static final byte[] USER_AGENT = encodeName("user_agent");
+    private static final byte[] VERSION = encodeName("version");
+    private static final byte[] REQUEST = encodeName("request");
+    private static final byte[] RESPONSE = encodeName("response");
+    private static final byte[] METHOD = encodeName("method");
+    private static final byte[] MIME_TYPE = encodeName("mime_type");
+    private static final byte[] BODY = encodeName("body");
+    private static final byte[] CONTENT = encodeName("content");
+    private static final byte[] HEADERS = encodeName("headers");
+    private static final byte[] STATUS_CODE = encodeName("status_code");
+    private static final byte[] STATUS_PHRASE = encodeName("status_phrase");
+    private static final byte[] TAGS = encodeName("tags");
+    private static final byte[] HTTPCAP = encodeName("httpcap");
+    private static final byte[] TRANS_DEPTH = encodeName("trans_depth");
+    private static final byte[] INFO_CODE = encodeName("info_code");
+    private static final byte[] REDACTED_VALUE = encodeName("[redacted]");
+    private static final byte[] SLASH = encodeName("/");
+    private static final byte[] LIST_SEPARATOR = encodeName(", ");
+    private static final byte[] GZIP = encodeName("gzip");
+    private static final byte[] X_GZIP = encodeName("x-gzip");
+    private static final byte[] DEFLATE = encodeName("deflate");
+    private static final byte[][] VERSIONS = new byte[10][];
+    private static final byte[][] TAG_NAMES = new byte[HttpTransaction.TAG_NAMES.length][];
+
+    private static final byte[] TEXT_ARROW = encodeName(" > ");
+    private static final byte[] TEXT_NONE = encodeName(" -");
+    private static final byte[] TEXT_MS = encodeName("ms ");
+
+    private static final int PROTOCOL_TCP = 6;
+
+    static
+    {
+        for (int minor = 0; minor < VERSIONS.length; minor++)
+        {
+            VERSIONS[minor] = encodeName("1." + minor);
+        }
+        for (int i = 0; i < TAG_NAMES.length; i++)
+        {
+            TAG_NAMES[i] = encodeName(HttpTransaction.TAG_NAMES[i]);
+        }
+    }
+
+    private final JsonWriter json = new JsonWriter();
+    private final CommunityId communityId = new CommunityId();
+    private final boolean decodeBody;
+    private final Inflater gzipInflater = new Inflater(true);
+    private final Inflater zlibInflater = new Inflater(false);
+    private final byte[] decoded;
+    private final UnsafeBuffer decodedView;
+
+    public HttpEventEncoder(final HttpConfig config)
+    {
+        this.decodeBody = config.decodeBody() && config.bodyBytes() > 0;
+        this.decoded = new byte[decodeBody ? config.bodyBytes() : 0];
+        this.decodedView = new UnsafeBuffer(decoded);
+    }
+
+    /** Release the inflaters' native memory. */
+    public void close()
+    {
+        gzipInflater.end();
+        zlibInflater.end();
+    }
+
+    /**
+     * Write {@code tx} as one JSON object at {@code offset}.
+     *
+     * @return the number of bytes written.
+     */
+    public int encodeJson(final TcpFlow flow, final HttpTransaction tx, final MutableDirectBuffer buffer, final int offset)
+    {
+        final JsonWriter out = json.wrap(buffer, offset);
+        final DirectBuffer store = tx.store;
+        final boolean response = tx.status != 0;
+        final long start = tx.hasRequest ? tx.requestStartNanos : tx.responseStartNanos;
+
+        out.startObject();
+        out.name(TIMESTAMP);
+        EventText.timestampValue(out, start);
+
+        out.startObject(EVENT).name(DATASET).rawString(HTTP);
+        if (response)
+        {
+            out.name(DURATION).value(Math.max(0, tx.responseEndNanos - start));
+        }
+        out.name(OUTCOME).rawString(!response ? UNKNOWN : tx.status >= 400 ? FAILURE : SUCCESS).endObject();
+
+        out.startObject(SOURCE).name(IP);
+        EventText.ipValue(out, flow.ipVersion(), flow.clientHi(), flow.clientLo());
+        out.name(PORT).value(flow.clientPort()).name(BYTES).value(tx.requestBytes).endObject();
+        out.startObject(DESTINATION).name(IP);
+        EventText.ipValue(out, flow.ipVersion(), flow.serverHi(), flow.serverLo());
+        out.name(PORT).value(flow.serverPort()).name(BYTES).value(tx.responseBytes).endObject();
+
+        out.startObject(NETWORK)
+            .name(TRANSPORT).rawString(TCP)
+            .name(TYPE).rawString(flow.ipVersion() == 4 ? IPV4 : IPV6);
+        out.name(COMMUNITY_ID);
+        communityId.value(out, flow.ipVersion(), PROTOCOL_TCP,
+            flow.clientHi(), flow.clientLo(), flow.clientPort(), flow.serverHi(), flow.serverLo(), flow.serverPort());
+        if (flow.vlan() >= 0)
+        {
+            out.startObject(VLAN).name(ID).value(flow.vlan()).endObject();
+        }
+        out.endObject();
+
+        if (tx.hasField(HttpTransaction.TARGET))
+        {
+            url(out, tx, store);
+        }
+        if (tx.hasField(HttpTransaction.USER_AGENT))
+        {
+            out.startObject(USER_AGENT).name(ORIGINAL)
+                .value(store, tx.fieldOffset(HttpTransaction.USER_AGENT), tx.fieldLength(HttpTransaction.USER_AGENT))
+                .endObject();
+        }
+
+        out.startObject(HTTP);
+        final int minor = tx.requestMinor >= 0 ? tx.requestMinor : tx.responseMinor;
+        if (minor >= 0)
+        {
+            out.name(VERSION).rawString(VERSIONS[minor]);
+        }
+        if (tx.hasRequest)
+        {
+            out.startObject(REQUEST);
+            if (tx.hasField(HttpTransaction.METHOD))
+            {
+                out.name(METHOD).value(store, tx.fieldOffset(HttpTransaction.METHOD), tx.fieldLength(HttpTransaction.METHOD));
+            }
+            mimeType(out, tx, HttpTransaction.REQUEST_CONTENT_TYPE);
+            body(out, tx, tx.requestBodyBytes, HttpTransaction.REQUEST_BODY, HttpTransaction.REQUEST_CONTENT_ENCODING);
+            headers(out, tx, 0);
+            out.endObject();
+        }
+        if (response)
+        {
+            out.startObject(RESPONSE).name(STATUS_CODE).value(tx.status);
+            if (tx.hasField(HttpTransaction.PHRASE))
+            {
+                out.name(STATUS_PHRASE).value(store, tx.fieldOffset(HttpTransaction.PHRASE), tx.fieldLength(HttpTransaction.PHRASE));
+            }
+            mimeType(out, tx, HttpTransaction.RESPONSE_CONTENT_TYPE);
+            body(out, tx, tx.responseBodyBytes, HttpTransaction.RESPONSE_BODY, HttpTransaction.RESPONSE_CONTENT_ENCODING);
+            headers(out, tx, 1);
+            out.endObject();
+        }
+        out.endObject();
+
+        out.name(TAGS).startArray();
+        for (int i = 0; i < TAG_NAMES.length; i++)
+        {
+            if ((tx.tags & (1 << i)) != 0)
+            {
+                out.rawString(TAG_NAMES[i]);
+            }
+        }
+        out.endArray();
+
+        out.startObject(HTTPCAP).name(TRANS_DEPTH).value(tx.depth).name(INFO_CODE);
+        if (tx.infoCode != 0)
+        {
+            out.value(tx.infoCode);
+        }
+        else
+        {
+            out.nullValue();
+        }
+        out.endObject();
+
+        out.endObject();
+        return out.length();
+    }
+
+    /**
+     * Write {@code tx} as one readable line (no newline) at {@code offset}:
+     * {@code 2026-11-24T15:11:27.123456789Z 10.0.0.1:51234 > 10.0.0.2:80 GET example.test/search?q=a 200 0.412ms 182/5213 [gap]}.
+     *
+     * @return the number of bytes written.
+     */
+    public int encodeText(final TcpFlow flow, final HttpTransaction tx, final MutableDirectBuffer buffer, final int offset)
+    {
+        final JsonWriter out = json.wrap(buffer, offset);
+        final DirectBuffer store = tx.store;
+        final long start = tx.hasRequest ? tx.requestStartNanos : tx.responseStartNanos;
+        EventText.appendTimestamp(out, start);
+        out.appendAscii(' ');
+        appendEndpoint(out, flow.ipVersion(), flow.clientHi(), flow.clientLo(), flow.clientPort());
+        out.appendAscii(TEXT_ARROW);
+        appendEndpoint(out, flow.ipVersion(), flow.serverHi(), flow.serverLo(), flow.serverPort());
+        out.appendAscii(' ');
+        if (tx.hasField(HttpTransaction.METHOD))
+        {
+            out.appendEscaped(store, tx.fieldOffset(HttpTransaction.METHOD), tx.fieldLength(HttpTransaction.METHOD));
+        }
+        else
+        {
+            out.appendAscii('-');
+        }
+        out.appendAscii(' ');
+        if (tx.hasField(HttpTransaction.TARGET))
+        {
+            final int targetOffset = tx.fieldOffset(HttpTransaction.TARGET);
+            final int targetLength = tx.fieldLength(HttpTransaction.TARGET);
+            if (tx.hasField(HttpTransaction.HOST) && targetLength > 0 && store.getByte(targetOffset) == '/')
+            {
+                out.appendEscaped(store, tx.fieldOffset(HttpTransaction.HOST), tx.fieldLength(HttpTransaction.HOST));
+            }
+            out.appendEscaped(store, targetOffset, targetLength);
+        }
+        else
+        {
+            out.appendAscii('-');
+        }
+        if (tx.status != 0)
+        {
+            final long duration = Math.max(0, tx.responseEndNanos - start);
+            out.appendAscii(' ').appendDecimal(tx.status).appendAscii(' ')
+                .appendDecimal(duration / 1_000_000).appendAscii('.').appendPadded((duration / 1_000) % 1_000, 3)
+                .appendAscii(TEXT_MS);
+        }
+        else
+        {
+            out.appendAscii(TEXT_NONE).appendAscii(TEXT_NONE).appendAscii(' ');
+        }
+        out.appendDecimal(tx.requestBytes).appendAscii('/').appendDecimal(tx.responseBytes);
+        if (tx.tags != 0)
+        {
+            out.appendAscii(' ').appendAscii('[');
+            boolean first = true;
+            for (int i = 0; i < TAG_NAMES.length; i++)
+            {
+                if ((tx.tags & (1 << i)) != 0)
+                {
+                    if (!first)
+                    {
+                        out.appendAscii(',');
+                    }
+                    out.appendAscii(TAG_NAMES[i]);
+                    first = false;
+                }
+            }
+            out.appendAscii(']');
+        }
+        return out.length();
+    }
+
+    private static void url(final JsonWriter out, final HttpTransaction tx, final DirectBuffer store)
+    {
+        final int targetOffset = tx.fieldOffset(HttpTransaction.TARGET);
+        final int targetLength = tx.fieldLength(HttpTransaction.TARGET);
+        final int end = targetOffset + targetLength;
+        out.startObject(URL).name(ORIGINAL).value(store, targetOffset, targetLength);
+
+        int pathStart = targetOffset;
+        int domainStart = -1;
+        int domainEnd = -1;
+        int schemeEnd = -1;
+        if (tx.methodKind == HttpTransaction.METHOD_CONNECT)
+        {
+            // authority-form: host:port
+            domainStart = targetOffset;
+            domainEnd = hostEnd(store, targetOffset, end);
+            pathStart = end;
+        }
+        else if (targetLength > 0 && store.getByte(targetOffset) != '/' && store.getByte(targetOffset) != '*')
+        {
+            // absolute-form: scheme://authority/path?query
+            final int colon = HttpChars.indexOf(store, targetOffset, end, (byte)':');
+            if (colon > targetOffset && colon + 2 < end && store.getByte(colon + 1) == '/' && store.getByte(colon + 2) == '/')
+            {
+                schemeEnd = colon;
+                domainStart = colon + 3;
+                int authorityEnd = domainStart;
+                while (authorityEnd < end)
+                {
+                    final byte b = store.getByte(authorityEnd);
+                    if (b == '/' || b == '?' || b == '#')
+                    {
+                        break;
+                    }
+                    authorityEnd++;
+                }
+                final int at = lastIndexOf(store, domainStart, authorityEnd, (byte)'@');
+                if (at >= 0)
+                {
+                    domainStart = at + 1; // never report userinfo
+                }
+                domainEnd = hostEnd(store, domainStart, authorityEnd);
+                pathStart = authorityEnd;
+            }
+        }
+        if (pathStart < end || schemeEnd >= 0)
+        {
+            int fragment = HttpChars.indexOf(store, pathStart, end, (byte)'#');
+            if (fragment < 0)
+            {
+                fragment = end;
+            }
+            final int question = HttpChars.indexOf(store, pathStart, fragment, (byte)'?');
+            final int pathEnd = question >= 0 ? question : fragment;
+            if (pathEnd > pathStart)
+            {
+                out.name(PATH).value(store, pathStart, pathEnd - pathStart);
+            }
+            else if (schemeEnd >= 0)
+            {
+                out.name(PATH).rawString(SLASH); // an absolute URI without a path means "/"
+            }
+            if (question >= 0)
+            {
+                out.name(QUERY).value(store, question + 1, fragment - question - 1);
+            }
+        }
+        if (schemeEnd >= 0)
+        {
+            out.name(SCHEME).value(store, targetOffset, schemeEnd - targetOffset);
+        }
+        if (domainStart < 0 && tx.hasField(HttpTransaction.HOST))
+        {
+            domainStart = tx.fieldOffset(HttpTransaction.HOST);
+            domainEnd = hostEnd(store, domainStart, domainStart + tx.fieldLength(HttpTransaction.HOST));
+        }
+        if (domainStart >= 0 && domainEnd > domainStart)
+        {
+            if (store.getByte(domainStart) == '[' && store.getByte(domainEnd - 1) == ']')
+            {
+                domainStart++;
+                domainEnd--;
+            }
+            out.name(DOMAIN).value(store, domainStart, domainEnd - domainStart);
+        }
+        out.endObject();
+    }
+
+    /** @return the end of the host in {@code host[:port]} or {@code [v6][:port]}. */
+    private static int hostEnd(final DirectBuffer buffer, final int start, final int end)
+    {
+        if (start < end && buffer.getByte(start) == '[')
+        {
+            final int close = HttpChars.indexOf(buffer, start, end, (byte)']');
+            return close >= 0 ? close + 1 : end;
+        }
+        final int colon = HttpChars.indexOf(buffer, start, end, (byte)':');
+        return colon >= 0 ? colon : end;
+    }
+
+    private static int lastIndexOf(final DirectBuffer buffer, final int start, final int end, final byte b)
+    {
+        for (int i = end - 1; i >= start; i--)
+        {
+            if (buffer.getByte(i) == b)
+            {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static void mimeType(final JsonWriter out, final HttpTransaction tx, final int field)
+    {
+        if (!tx.hasField(field))
+        {
+            return;
+        }
+        final DirectBuffer store = tx.store;
+        final int start = tx.fieldOffset(field);
+        int end = start + tx.fieldLength(field);
+        final int semicolon = HttpChars.indexOf(store, start, end, (byte)';');
+        if (semicolon >= 0)
+        {
+            end = semicolon;
+        }
+        while (end > start && HttpChars.isSpace(store.getByte(end - 1)))
+        {
+            end--;
+        }
+        if (end > start)
+        {
+            out.name(MIME_TYPE).value(store, start, end - start);
+        }
+    }
+
+    private void body(
+        final JsonWriter out, final HttpTransaction tx, final long bytes, final int bodyField, final int encodingField)
+    {
+        out.startObject(BODY).name(BYTES).value(bytes);
+        if (tx.hasField(bodyField))
+        {
+            final int offset = tx.fieldOffset(bodyField);
+            final int length = tx.fieldLength(bodyField);
+            out.name(CONTENT);
+            final int decodedLength = decodeBody ? decode(tx, offset, length, encodingField) : -1;
+            if (decodedLength >= 0)
+            {
+                out.value(decodedView, 0, decodedLength);
+            }
+            else
+            {
+                out.value(tx.store, offset, length);
+            }
+        }
+        out.endObject();
+    }
+
+    /** @return bytes inflated into {@link #decoded}, or -1 when the body is not gzip/deflate or does not inflate. */
+    private int decode(final HttpTransaction tx, final int offset, final int length, final int encodingField)
+    {
+        if (!tx.hasField(encodingField) || length == 0)
+        {
+            return -1;
+        }
+        final DirectBuffer store = tx.store;
+        final int encodingOffset = tx.fieldOffset(encodingField);
+        final int encodingEnd = encodingOffset + tx.fieldLength(encodingField);
+        final byte[] input = tx.store.byteArray();
+        if (HttpChars.listContains(store, encodingOffset, encodingEnd, GZIP) ||
+            HttpChars.listContains(store, encodingOffset, encodingEnd, X_GZIP))
+        {
+            final int header = gzipHeaderLength(store, offset, length);
+            return header < 0 ? -1 : inflate(gzipInflater, input, offset + header, length - header);
+        }
+        if (HttpChars.listContains(store, encodingOffset, encodingEnd, DEFLATE))
+        {
+            final int zlib = inflate(zlibInflater, input, offset, length);
+            return zlib >= 0 ? zlib : inflate(gzipInflater, input, offset, length); // some servers send raw deflate
+        }
+        return -1;
+    }
+
+    private int inflate(final Inflater inflater, final byte[] input, final int offset, final int length)
+    {
+        inflater.reset();
+        inflater.setInput(input, offset, length);
+        int produced = 0;
+        try
+        {
+            while (produced < decoded.length && !inflater.finished())
+            {
+                final int n = inflater.inflate(decoded, produced, decoded.length - produced);
+                if (n == 0 && (inflater.needsInput() || inflater.needsDictionary()))
+                {
+                    break; // the captured prefix ends here
+                }
+                produced += n;
+            }
+        }
+        catch (final DataFormatException ex)
+        {
+            return produced > 0 ? produced : -1;
+        }
+        return produced;
+    }
+
+    /** @return the length of the RFC 1952 header at {@code offset}, or -1 when it is not one (or is cut). */
+    private static int gzipHeaderLength(final DirectBuffer buffer, final int offset, final int length)
+    {
+        if (length < 10 || (buffer.getByte(offset) & 0xFF) != 0x1F || (buffer.getByte(offset + 1) & 0xFF) != 0x8B ||
+            buffer.getByte(offset + 2) != 8)
+        {
+            return -1;
+        }
+        final int flags = buffer.getByte(offset + 3) & 0xFF;
+        int i = 10;
+        if ((flags & 0x04) != 0)
+        {
+            if (i + 2 > length)
+            {
+                return -1;
+            }
+            i += 2 + ((buffer.getByte(offset + i) & 0xFF) | (buffer.getByte(offset + i + 1) & 0xFF) << 8);
+        }
+        if ((flags & 0x08) != 0)
+        {
+            i = skipZeroTerminated(buffer, offset, length, i);
+        }
+        if (i >= 0 && (flags & 0x10) != 0)
+        {
+            i = skipZeroTerminated(buffer, offset, length, i);
+        }
+        if (i >= 0 && (flags & 0x02) != 0)
+        {
+            i += 2;
+        }
+        return i >= 0 && i <= length ? i : -1;
+    }
+
+    private static int skipZeroTerminated(final DirectBuffer buffer, final int offset, final int length, final int from)
+    {
+        for (int i = from; i < length; i++)
+        {
+            if (buffer.getByte(offset + i) == 0)
+            {
+                return i + 1;
+            }
+        }
+        return -1;
+    }
+
+    private static void headers(final JsonWriter out, final HttpTransaction tx, final int side)
+    {
+        final int count = tx.headerCount[side];
+        if (count == 0)
+        {
+            return;
+        }
+        final int[] table = tx.headers[side];
+        final DirectBuffer store = tx.store;
+        out.startObject(HEADERS);
+        for (int i = 0; i < count; i++)
+        {
+            final int nameOffset = table[4 * i];
+            final int nameLength = table[4 * i + 1];
+            if (seenBefore(store, table, i, nameOffset, nameLength))
+            {
+                continue;
+            }
+            // Repeated fields are one member, their values joined with ", " (RFC 9110 5.3).
+            out.name(store, nameOffset, nameLength).startString();
+            boolean first = true;
+            for (int k = i; k < count; k++)
+            {
+                if (k != i && !sameName(store, table, k, nameOffset, nameLength))
+                {
+                    continue;
+                }
+                if (!first)
+                {
+                    out.appendAscii(LIST_SEPARATOR);
+                }
+                first = false;
+                final int valueLength = table[4 * k + 3];
+                if (valueLength == HttpTransaction.REDACTED)
+                {
+                    out.appendAscii(REDACTED_VALUE);
+                }
+                else
+                {
+                    out.appendEscaped(store, table[4 * k + 2], valueLength);
+                }
+            }
+            out.endString();
+        }
+        out.endObject();
+    }
+
+    private static boolean seenBefore(
+        final DirectBuffer store, final int[] table, final int index, final int nameOffset, final int nameLength)
+    {
+        for (int j = 0; j < index; j++)
+        {
+            if (sameName(store, table, j, nameOffset, nameLength))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean sameName(
+        final DirectBuffer store, final int[] table, final int index, final int nameOffset, final int nameLength)
+    {
+        if (table[4 * index + 1] != nameLength)
+        {
+            return false;
+        }
+        final int other = table[4 * index];
+        for (int k = 0; k < nameLength; k++)
+        {
+            if (store.getByte(other + k) != store.getByte(nameOffset + k))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static void appendEndpoint(final JsonWriter out, final int ipVersion, final long hi, final long lo, final int port)
+    {
+        if (ipVersion == 6)
+        {
+            out.appendAscii('[');
+            EventText.appendIp(out, ipVersion, hi, lo);
+            out.appendAscii(']');
+        }
+        else
+        {
+            EventText.appendIp(out, ipVersion, hi, lo);
+        }
+        out.appendAscii(':').appendDecimal(port);
+    }
+}

@@ -1,0 +1,11 @@
+package dev.httpcap.decoders.http;
+
+import dev.httpcap.decoders.tcp.TcpFlow;
+
+/** Receives each finished transaction, in order per connection, on the worker that owns the connection. */
+@FunctionalInterface
+public interface HttpEventListener
+{
+    /** {@code transaction} is only valid during the call: it is recycled when the call returns. */
+    void onTransaction(TcpFlow flow, HttpTransaction transaction);
+}

@@ -1,0 +1,94 @@
+package dev.httpcap.decoders.http;
+
+import org.agrona.concurrent.UnsafeBuffer;
+
+/** Parser state of one direction of one connection: where in a message it is, and the partial line it holds. */
+final class HttpStream
+{
+    /** Expecting a start line (empty lines before it are skipped). */
+    static final int START = 0;
+    /** Lost: skipping lines until one is a plausible start line. */
+    static final int SYNC = 1;
+    static final int HEADERS = 2;
+    static final int BODY_LENGTH = 3;
+    static final int CHUNK_SIZE = 4;
+    static final int CHUNK_DATA = 5;
+    static final int CHUNK_END = 6;
+    static final int TRAILERS = 7;
+    /** A response body that ends with the connection. */
+    static final int BODY_CLOSE = 8;
+    /** After CONNECT or an upgrade: the bytes are not HTTP. */
+    static final int OPAQUE = 9;
+    /** The client sent CONNECT or Upgrade and waits for the server's answer. */
+    static final int WAIT = 10;
+
+    final boolean requests;
+    int state;
+
+    /** A line that spans segments: its bytes so far (null when no buffer was free), and whether it broke the limit. */
+    boolean partial;
+    UnsafeBuffer line;
+    int lineLength;
+    boolean lineOverflow;
+    long lineWireBytes;
+    long lineStartNanos;
+
+    /** The transaction the message in progress belongs to, or null between messages. */
+    HttpTransaction tx;
+    long remaining;
+    int headerBytes;
+    int headerFields;
+    long contentLength;
+    boolean badLength;
+    boolean chunked;
+    boolean otherCoding;
+    boolean connectionUpgrade;
+    boolean upgrade;
+    boolean websocket;
+    boolean bodyCapture;
+    int bodyCaptured;
+    int bodyCaptureLimit;
+
+    /** Lost bytes since the last message: the next response may not answer the oldest request. */
+    boolean resynced;
+    long probed;
+    long opaqueBytes;
+
+    HttpStream(final boolean requests)
+    {
+        this.requests = requests;
+    }
+
+    void reset(final int initialState)
+    {
+        state = initialState;
+        partial = false;
+        line = null;
+        lineLength = 0;
+        lineOverflow = false;
+        lineWireBytes = 0;
+        lineStartNanos = 0;
+        tx = null;
+        remaining = 0;
+        resynced = false;
+        probed = 0;
+        opaqueBytes = 0;
+        startMessage();
+    }
+
+    void startMessage()
+    {
+        headerBytes = 0;
+        headerFields = 0;
+        contentLength = -1;
+        badLength = false;
+        chunked = false;
+        otherCoding = false;
+        connectionUpgrade = false;
+        upgrade = false;
+        websocket = false;
+        bodyCapture = false;
+        bodyCaptured = 0;
+        bodyCaptureLimit = 0;
+    }
+}

@@ -1,0 +1,288 @@
+package dev.httpcap.decoders.http;
+
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+/**
+ * One request and its response, as the decoder saw them: what the event needs, copied out of the
+ * segments into a bounded per-transaction store (start lines, selected header fields, captured body
+ * bytes) plus times, sizes and tags. Pooled by the decoder and reused after its event is written,
+ * so nothing may keep a reference past {@link HttpEventListener#onTransaction}.
+ */
+public final class HttpTransaction
+{
+    public static final int TAG_GAP = 1;
+    public static final int TAG_INCOMPLETE = 1 << 1;
+    public static final int TAG_MIDSTREAM = 1 << 2;
+    public static final int TAG_PARSE_ERROR = 1 << 3;
+    public static final int TAG_HEADERS_TRUNCATED = 1 << 4;
+    public static final int TAG_BODY_TRUNCATED = 1 << 5;
+    public static final int TAG_NO_RESPONSE = 1 << 6;
+    public static final int TAG_NO_REQUEST = 1 << 7;
+    /** Tag names in bit order. */
+    static final String[] TAG_NAMES = {
+        "gap", "incomplete", "midstream", "parse_error", "headers_truncated", "body_truncated", "no_response",
+        "no_request"};
+
+    static final int METHOD_OTHER = 0;
+    static final int METHOD_GET = 1;
+    static final int METHOD_HEAD = 2;
+    static final int METHOD_CONNECT = 3;
+    static final int METHOD_POST = 4;
+
+    /** Stored text fields: (offset, length) pairs in {@link #fields}; length -1 when absent. */
+    static final int METHOD = 0;
+    static final int TARGET = 1;
+    static final int PHRASE = 2;
+    static final int HOST = 3;
+    static final int USER_AGENT = 4;
+    static final int REQUEST_CONTENT_TYPE = 5;
+    static final int RESPONSE_CONTENT_TYPE = 6;
+    static final int REQUEST_CONTENT_ENCODING = 7;
+    static final int RESPONSE_CONTENT_ENCODING = 8;
+    static final int REQUEST_BODY = 9;
+    static final int RESPONSE_BODY = 10;
+    private static final int FIELD_COUNT = 11;
+    /** A header whose value was not kept because it carries credentials. */
+    static final int REDACTED = -2;
+
+    private static final int INITIAL_STORE = 1024;
+
+    final int capacity;
+    private byte[] storeArray = new byte[0];
+    final UnsafeBuffer store = new UnsafeBuffer(storeArray);
+    int storeLength;
+    final int[] fields = new int[2 * FIELD_COUNT];
+    /** Per side (0 request, 1 response): (name offset, name length, value offset, value length) per kept header. */
+    final int[][] headers;
+    final int[] headerCount = new int[2];
+
+    /** Whether the connection's decoder saw this side's start line. */
+    boolean hasRequest;
+    boolean hasResponse;
+    boolean requestDone;
+    boolean responseDone;
+    /** Still referenced by the connection's queue (false for a response without a request). */
+    boolean queued;
+    int tags;
+    int depth;
+    int methodKind;
+    int requestMinor = -1;
+    int responseMinor = -1;
+    int status;
+    int infoCode;
+    boolean upgradeRequested;
+    boolean websocketRequested;
+    long requestStartNanos;
+    long requestEndNanos;
+    long responseStartNanos;
+    long responseEndNanos;
+    long requestBytes;
+    long responseBytes;
+    long requestBodyBytes;
+    long responseBodyBytes;
+
+    HttpTransaction(final int capacity, final int maxHeaders)
+    {
+        this.capacity = capacity;
+        this.headers = new int[][] {new int[4 * maxHeaders], new int[4 * maxHeaders]};
+        reset();
+    }
+
+    void reset()
+    {
+        storeLength = 0;
+        java.util.Arrays.fill(fields, -1);
+        headerCount[0] = headerCount[1] = 0;
+        hasRequest = hasResponse = requestDone = responseDone = queued = false;
+        tags = 0;
+        depth = 0;
+        methodKind = METHOD_OTHER;
+        requestMinor = responseMinor = -1;
+        status = 0;
+        infoCode = 0;
+        upgradeRequested = websocketRequested = false;
+        requestStartNanos = requestEndNanos = responseStartNanos = responseEndNanos = 0;
+        requestBytes = responseBytes = requestBodyBytes = responseBodyBytes = 0;
+    }
+
+    /** Forget what was stored for the response (an interim 1xx response was followed by another status line). */
+    void resetResponseFields()
+    {
+        headerCount[1] = 0;
+        clearField(PHRASE);
+        clearField(RESPONSE_CONTENT_TYPE);
+        clearField(RESPONSE_CONTENT_ENCODING);
+    }
+
+    /**
+     * Copy {@code length} bytes into the store.
+     *
+     * @return their offset in {@link #store}, or -1 when the store is full.
+     */
+    int append(final DirectBuffer src, final int offset, final int length)
+    {
+        final int at = reserve(length);
+        if (at >= 0)
+        {
+            store.putBytes(at, src, offset, length);
+        }
+        return at;
+    }
+
+    /** @return the offset of {@code length} fresh bytes in {@link #store}, or -1 when the store is full. */
+    int reserve(final int length)
+    {
+        final int at = storeLength;
+        final int newLength = at + length;
+        if (length < 0 || newLength > capacity)
+        {
+            return -1;
+        }
+        if (newLength > storeArray.length)
+        {
+            // Grows while the pool warms up; a transaction keeps its array when recycled.
+            int size = Math.max(INITIAL_STORE, storeArray.length);
+            while (size < newLength)
+            {
+                size <<= 1;
+            }
+            final byte[] grown = new byte[Math.min(size, capacity)];
+            System.arraycopy(storeArray, 0, grown, 0, storeLength);
+            storeArray = grown;
+            store.wrap(grown);
+        }
+        storeLength = newLength;
+        return at;
+    }
+
+    void setField(final int field, final int offset, final int length)
+    {
+        fields[2 * field] = offset;
+        fields[2 * field + 1] = length;
+    }
+
+    void clearField(final int field)
+    {
+        fields[2 * field] = -1;
+        fields[2 * field + 1] = -1;
+    }
+
+    int fieldOffset(final int field)
+    {
+        return fields[2 * field];
+    }
+
+    /** @return the stored length of {@code field}, or -1 when absent. */
+    int fieldLength(final int field)
+    {
+        return fields[2 * field + 1];
+    }
+
+    boolean hasField(final int field)
+    {
+        return fields[2 * field + 1] >= 0;
+    }
+
+    /** @return whether a header was kept (false when {@code side}'s header table is full). */
+    boolean addHeader(final int side, final int nameOffset, final int nameLength, final int valueOffset, final int valueLength)
+    {
+        final int n = headerCount[side];
+        final int[] table = headers[side];
+        if (4 * n + 4 > table.length)
+        {
+            return false;
+        }
+        table[4 * n] = nameOffset;
+        table[4 * n + 1] = nameLength;
+        table[4 * n + 2] = valueOffset;
+        table[4 * n + 3] = valueLength;
+        headerCount[side] = n + 1;
+        return true;
+    }
+
+    public boolean hasTag(final int tag)
+    {
+        return (tags & tag) != 0;
+    }
+
+    public int tags()
+    {
+        return tags;
+    }
+
+    public int depth()
+    {
+        return depth;
+    }
+
+    public boolean hasRequest()
+    {
+        return hasRequest;
+    }
+
+    public boolean hasResponse()
+    {
+        return hasResponse;
+    }
+
+    /** @return the final status code, or 0 without a response. */
+    public int status()
+    {
+        return status;
+    }
+
+    /** @return the last interim (1xx) status before the final one, or 0. */
+    public int infoCode()
+    {
+        return infoCode;
+    }
+
+    public long requestStartNanos()
+    {
+        return requestStartNanos;
+    }
+
+    public long responseEndNanos()
+    {
+        return responseEndNanos;
+    }
+
+    public long requestBytes()
+    {
+        return requestBytes;
+    }
+
+    public long responseBytes()
+    {
+        return responseBytes;
+    }
+
+    public long requestBodyBytes()
+    {
+        return requestBodyBytes;
+    }
+
+    public long responseBodyBytes()
+    {
+        return responseBodyBytes;
+    }
+
+    /** @return the method as text, allocating (tests and tools). */
+    public String method()
+    {
+        return fieldString(METHOD);
+    }
+
+    /** @return the request target as text, allocating (tests and tools). */
+    public String target()
+    {
+        return fieldString(TARGET);
+    }
+
+    String fieldString(final int field)
+    {
+        final int length = fieldLength(field);
+        return length < 0 ? null : store.getStringWithoutLengthUtf8(fieldOffset(field), length);
+    }
+}

@@ -1,0 +1,183 @@
+package dev.httpcap.decoders.http;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.agrona.ExpandableDirectByteBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import dev.httpcap.decoders.tcp.TcpFlow;
+import dev.httpcap.decoders.tcp.TcpFlowTracker;
+import dev.httpcap.decoders.tcp.TcpSegment;
+
+/**
+ * Drives an {@link HttpDecoder} directly with stream bytes (no reassembler) for one connection,
+ * and collects its events as JSON and text lines.
+ */
+final class HttpHarness implements HttpEventListener
+{
+    static final long CLIENT = 0x0000_FFFF_0A00_0001L;
+    static final long SERVER = 0x0000_FFFF_0A00_0002L;
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    final HttpConfig config;
+    final HttpDecoder decoder;
+    final HttpEventEncoder encoder;
+    final TcpFlow flow;
+    final List<String> json = new ArrayList<>();
+    final List<String> text = new ArrayList<>();
+    private final ExpandableDirectByteBuffer out = new ExpandableDirectByteBuffer(4096);
+    long now = 1_700_000_000_000_000_000L;
+
+    HttpHarness()
+    {
+        this(new HttpConfig());
+    }
+
+    HttpHarness(final HttpConfig config)
+    {
+        this(config, false, 80);
+    }
+
+    HttpHarness(final HttpConfig config, final boolean midstream, final int serverPort)
+    {
+        this.config = config;
+        this.decoder = new HttpDecoder(config, this);
+        this.encoder = new HttpEventEncoder(config);
+        final TcpFlowTracker tracker = new TcpFlowTracker(f -> { }, 16, Long.MAX_VALUE / 4, 0);
+        final TcpSegment syn = new TcpSegment();
+        syn.timestampNanos = now;
+        syn.ipVersion = 4;
+        syn.srcLo = CLIENT;
+        syn.dstLo = SERVER;
+        syn.srcPort = 40_000;
+        syn.dstPort = serverPort;
+        syn.vlan = -1;
+        syn.flags = midstream ? TcpSegment.ACK : TcpSegment.SYN;
+        syn.seq = 100;
+        syn.payload = new UnsafeBuffer(new byte[0]);
+        flow = tracker.onSegment(syn);
+    }
+
+    @Override
+    public void onTransaction(final TcpFlow flow, final HttpTransaction transaction)
+    {
+        int length = encoder.encodeJson(flow, transaction, out, 0);
+        json.add(out.getStringWithoutLengthUtf8(0, length));
+        length = encoder.encodeText(flow, transaction, out, 0);
+        text.add(out.getStringWithoutLengthUtf8(0, length));
+    }
+
+    HttpHarness client(final String data)
+    {
+        return send(TcpFlow.FROM_CLIENT, data.getBytes(StandardCharsets.ISO_8859_1));
+    }
+
+    HttpHarness server(final String data)
+    {
+        return send(TcpFlow.FROM_SERVER, data.getBytes(StandardCharsets.ISO_8859_1));
+    }
+
+    HttpHarness send(final int direction, final byte[] data)
+    {
+        return send(direction, data, 0, data.length);
+    }
+
+    /** Deliver {@code data[offset, offset + length)} in a buffer of exactly that size, so reads past it fail. */
+    HttpHarness send(final int direction, final byte[] data, final int offset, final int length)
+    {
+        now += 1_000_000;
+        final byte[] copy = new byte[length + 16];
+        System.arraycopy(data, offset, copy, 8, length);
+        // Surrounding bytes that must never be read as part of the segment.
+        for (int i = 0; i < 8; i++)
+        {
+            copy[i] = '\n';
+            copy[copy.length - 1 - i] = '\n';
+        }
+        decoder.onData(flow, direction, new UnsafeBuffer(copy), 8, length, now);
+        return this;
+    }
+
+    HttpHarness gap(final int direction, final long length)
+    {
+        now += 1_000_000;
+        decoder.onGap(flow, direction, length, now);
+        return this;
+    }
+
+    HttpHarness end(final boolean reset)
+    {
+        now += 1_000_000;
+        decoder.onEnd(flow, TcpFlow.FROM_CLIENT, reset, now);
+        decoder.onEnd(flow, TcpFlow.FROM_SERVER, reset, now);
+        decoder.onFlowEnd(flow);
+        return this;
+    }
+
+    HttpHarness end()
+    {
+        return end(false);
+    }
+
+    List<JsonNode> events()
+    {
+        final List<JsonNode> nodes = new ArrayList<>();
+        for (final String line : json)
+        {
+            try
+            {
+                nodes.add(MAPPER.readTree(line));
+            }
+            catch (final Exception ex)
+            {
+                throw new AssertionError("not JSON: " + line, ex);
+            }
+        }
+        return nodes;
+    }
+
+    JsonNode only()
+    {
+        final List<JsonNode> events = events();
+        if (events.size() != 1)
+        {
+            throw new AssertionError("expected one event, got " + events.size() + ": " + json);
+        }
+        return events.get(0);
+    }
+
+    static List<String> tags(final JsonNode event)
+    {
+        final List<String> tags = new ArrayList<>();
+        event.get("tags").forEach(t -> tags.add(t.asText()));
+        return tags;
+    }
+
+    /** "METHOD target status depth [tags]" per event: the gist of what was paired with what. */
+    List<String> summary()
+    {
+        final List<String> lines = new ArrayList<>();
+        for (final JsonNode e : events())
+        {
+            final JsonNode request = e.path("http").path("request");
+            final JsonNode response = e.path("http").path("response");
+            lines.add(request.path("method").asText("-") + " " + e.path("url").path("original").asText("-") + " " +
+                (response.isMissingNode() ? "-" : response.path("status_code").asText()) + " " +
+                e.path("httpcap").path("trans_depth").asInt() + " " + tags(e));
+        }
+        return lines;
+    }
+
+    void assertNoLeaks()
+    {
+        if (decoder.transactionsInUse() != 0 || decoder.lineBuffersInUse() != 0)
+        {
+            throw new AssertionError("leak: " + decoder.transactionsInUse() + " transactions, " +
+                decoder.lineBuffersInUse() + " line buffers in use after the flow ended");
+        }
+    }
+}
