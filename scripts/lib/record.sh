@@ -16,6 +16,11 @@ REC_NGINX_PID=""
 REC_TCPDUMP_PID=""
 REC_OUT=""
 REC_CHILD_PID=""
+# Optional nginx config hooks for scripts that need more than the default site (empty by default,
+# which gives the default config): directives added at the end of the server block and of the
+# http block (locations, gzip, types, ...). Set them before rec_start_nginx.
+REC_NGINX_SERVER_EXTRA=${REC_NGINX_SERVER_EXTRA:-}
+REC_NGINX_HTTP_EXTRA=${REC_NGINX_HTTP_EXTRA:-}
 
 rec_log() { printf '%s: %s\n' "${REC_NAME:-record}" "$*" >&2; }
 rec_die() { rec_log "error: $*"; exit 1; }
@@ -123,7 +128,9 @@ http {
     server_name localhost;
     root $REC_DIR/www;
     location = /echo { return 200 "ok\n"; }
+$REC_NGINX_SERVER_EXTRA
   }
+$REC_NGINX_HTTP_EXTRA
 }
 CONF
 }
@@ -252,4 +259,16 @@ rec_curl_set() {
   "${c[@]}" "$REC_URL/no-such-file"
   "${c[@]}" -X POST -H 'Content-Type: application/json' --data-binary '{"hello":"httpcap","n":42}' "$REC_URL/echo"
   "${c[@]}" -I "$REC_URL/10k.txt"
+}
+
+# rec_raw_exchange REQUESTS_FILE RESPONSES_FILE: opens one connection to $REC_URL, writes the file's
+# bytes with a single write(2) (cat copies up to 128 KiB per write, so a small file leaves as one
+# segment on lo: pipelined requests), then reads until the server closes, for at most 10 s; so the
+# last request should say "Connection: close".
+rec_raw_exchange() {
+  local requests=$1 responses=$2 fd
+  exec {fd}<>"/dev/tcp/127.0.0.1/$REC_PORT" || rec_die "cannot connect to 127.0.0.1:$REC_PORT"
+  cat -- "$requests" >&"$fd"
+  timeout 10 cat <&"$fd" >"$responses" || rec_die "no complete answer to $requests within 10 s"
+  exec {fd}>&-
 }
