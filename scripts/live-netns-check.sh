@@ -80,7 +80,7 @@ done
 # The readiness probes above are not captured: httpcap starts now.
 HTTPCAP_JAVA_OPTS=${HTTPCAP_JAVA_OPTS:-} ip netns exec "$ns_server" "$root/bin/httpcap" live \
   --interface "$veth_server" --filter "tcp port 80" --duration "${HTTPCAP_LIVE_SECONDS:-120}" \
-  --sink "file:$out/events.ndjson" --workers 2 --write "$out/capture.pcap" --stats-interval 0.2 </dev/null >"$out/httpcap.out" 2>"$out/httpcap.err" &
+  --flows --sink "file:$out/events.ndjson" --workers 2 --write "$out/capture.pcap" --stats-interval 0.2 </dev/null >"$out/httpcap.out" 2>"$out/httpcap.err" &
 httpcap_pid=$!
 for ((i = 0; i < 600; i++)); do
   grep -q "capturing on" "$out/httpcap.err" 2>/dev/null && break

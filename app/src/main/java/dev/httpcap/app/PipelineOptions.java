@@ -6,6 +6,8 @@ import java.util.concurrent.TimeUnit;
 
 import picocli.CommandLine.Option;
 
+import dev.httpcap.decoders.http.HeaderSelection;
+import dev.httpcap.decoders.http.HttpConfig;
 import dev.httpcap.pipeline.BackPressure;
 import dev.httpcap.pipeline.PipelineConfig;
 import dev.httpcap.sinks.EventSink;
@@ -50,6 +52,72 @@ final class PipelineOptions
         description = "reassembly windows per worker (memory = windows x window); default ${DEFAULT-VALUE}")
     int reassemblyWindows = 256;
 
+    @Option(names = "--flows", description = "also write one record per TCP connection (event.dataset \"flow\")")
+    boolean flows;
+
+    @Option(names = "--no-http", description = "do not decode HTTP (with --flows: connection records only)")
+    boolean noHttp;
+
+    @Option(names = "--headers", paramLabel = "WHICH",
+        description = "header fields in each event: none, default (${DEFAULT-VALUE}: host, accept, content-type, " +
+            "content-length, content-encoding, transfer-encoding, location, referer, x-forwarded-for, x-request-id), " +
+            "all, or name,name,...")
+    String headers = "default";
+
+    @Option(names = "--no-redact",
+        description = "keep the values of authorization, proxy-authorization, cookie and set-cookie (redacted by default)")
+    boolean noRedact;
+
+    @Option(names = "--body-bytes", paramLabel = "N",
+        description = "capture the first N body bytes of each request and response (de-chunked); default ${DEFAULT-VALUE}")
+    int bodyBytes;
+
+    @Option(names = "--decode-body", description = "inflate captured bodies sent with Content-Encoding gzip or deflate")
+    boolean decodeBody;
+
+    @Option(names = "--http-ports", paramLabel = "PORTS", split = ",",
+        description = "server ports decoded as HTTP; default 80,8080,8000,3000,5000,8008,8081,9200")
+    List<Integer> httpPorts;
+
+    @Option(names = "--no-http-detect",
+        description = "decode only --http-ports (by default HTTP on any other port is found from a connection's first bytes)")
+    boolean noHttpDetect;
+
+    @Option(names = "--max-line-bytes", paramLabel = "N",
+        description = "longest request, status or header line kept; default ${DEFAULT-VALUE}")
+    int maxLineBytes = 8 * 1024;
+
+    @Option(names = "--max-header-bytes", paramLabel = "N",
+        description = "header bytes per message kept for the event (then tagged headers_truncated); default ${DEFAULT-VALUE}")
+    int maxHeaderBytes = 32 * 1024;
+
+    @Option(names = "--max-headers", paramLabel = "N",
+        description = "header fields per message kept for the event; default ${DEFAULT-VALUE}")
+    int maxHeaders = 100;
+
+    /** @return the HTTP decoder's options, or null with {@code --no-http}. */
+    HttpConfig httpConfig()
+    {
+        if (noHttp)
+        {
+            return null;
+        }
+        final HttpConfig http = new HttpConfig()
+            .headers(HeaderSelection.parse(headers))
+            .redact(!noRedact)
+            .bodyBytes(bodyBytes)
+            .decodeBody(decodeBody)
+            .detectOnAnyPort(!noHttpDetect)
+            .maxLineBytes(maxLineBytes)
+            .maxHeaderBytes(maxHeaderBytes)
+            .maxHeaders(maxHeaders);
+        if (httpPorts != null)
+        {
+            http.ports(httpPorts.stream().mapToInt(Integer::intValue).toArray());
+        }
+        return http;
+    }
+
     /** @throws IllegalArgumentException with a one-line message for a bad value. */
     PipelineConfig config(final BackPressure defaultBackPressure)
     {
@@ -64,7 +132,9 @@ final class PipelineOptions
             .flowIdleTimeoutNanos(TimeUnit.SECONDS.toNanos(flowTimeoutSeconds))
             .reassemblyWindowBytes(reassemblyWindowKb * 1024)
             .reassemblyWindows(reassemblyWindows)
-            .filter(filter);
+            .filter(filter)
+            .http(httpConfig())
+            .flowEvents(flows || noHttp);
     }
 
     /** Open every {@code --sink} into {@code sinks} (so the caller closes what was opened if one fails). */

@@ -83,7 +83,7 @@ class FlowsMatchTsharkIT
         // 3. httpcap.
         final Path events = dir.resolve("events.ndjson");
         final ItSupport.Result run = ItSupport.httpcap("httpcap",
-            List.of("read", pcap.toString(), "--sink", "file:" + events, "--workers", "2"), null, dir, Duration.ofMinutes(10));
+            List.of("read", pcap.toString(), "--flows", "--sink", "file:" + events, "--workers", "2"), null, dir, Duration.ofMinutes(10));
         log("httpcap read took " + run.elapsed().toMillis() + " ms; report:\n" + ItSupport.tail(run.stderrText().strip(), 12));
         assertEquals(0, run.exitCode(), () -> "httpcap read failed\n" + run.describe());
         assertTrue(Files.isRegularFile(events), () -> "httpcap wrote no " + events + "\n" + run.describe());

@@ -97,7 +97,7 @@ class LiveCaptureIT
         }
 
         // What --write recorded, read back, gives the same records: live and replay agree.
-        final ItSupport.Result replay = ItSupport.httpcap("replay", List.of("read", dir.resolve("capture.pcap").toString(),
+        final ItSupport.Result replay = ItSupport.httpcap("replay", List.of("read", dir.resolve("capture.pcap").toString(), "--flows",
             "--sink", "file:" + dir.resolve("replay.ndjson")), null, dir, Duration.ofMinutes(1));
         assertEquals(0, replay.exitCode(), replay::describe);
         assertTrue(replay.stderrText().contains("packets: " + read.group(1) + " read"), replay.stderrText());

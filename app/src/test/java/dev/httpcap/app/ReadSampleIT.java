@@ -27,7 +27,7 @@ class ReadSampleIT
     void sampleFile(@TempDir final Path dir) throws IOException, InterruptedException
     {
         final Path sample = sample();
-        check(sample, dir, List.of("read", sample.toString(), "--sink", "stdout:json"), null);
+        check(sample, dir, List.of("read", sample.toString(), "--flows", "--sink", "stdout:json"), null);
     }
 
     @Test
@@ -35,7 +35,7 @@ class ReadSampleIT
     void sampleFromStdin(@TempDir final Path dir) throws IOException, InterruptedException
     {
         final Path sample = sample();
-        check(sample, dir, List.of("read", "-", "--sink", "stdout:json"), sample);
+        check(sample, dir, List.of("read", "-", "--flows", "--sink", "stdout:json"), sample);
     }
 
     private static Path sample()

@@ -29,7 +29,7 @@ class StopOnSignalIT
         final Path out = dir.resolve("stdout");
         final Path err = dir.resolve("stderr");
         final ProcessBuilder builder = new ProcessBuilder(List.of(root.resolve("bin/httpcap").toString(),
-            "read", "-", "--sink", "stdout:json", "--progress", "always"))
+            "read", "-", "--flows", "--sink", "stdout:json", "--progress", "always"))
             .directory(root.toFile())
             .redirectOutput(out.toFile())
             .redirectError(err.toFile());
@@ -66,7 +66,11 @@ class StopOnSignalIT
         assertTrue(stderr.contains("packets: 46 read, 46 decoded, 0 dropped"), stderr);
         assertTrue(stderr.contains("flows: 4 (fin=4 "), stderr);
         final List<String> events = Files.readAllLines(out);
-        assertEquals(4, events.size(), String.join("\n", events));
-        events.forEach(line -> assertTrue(line.contains("\"dataset\":\"flow\"") && line.contains("\"reason\":\"fin\""), line));
+        final List<String> flows = events.stream().filter(line -> line.contains("\"dataset\":\"flow\"")).toList();
+        final List<String> http = events.stream().filter(line -> line.contains("\"dataset\":\"http\"")).toList();
+        assertEquals(4, flows.size(), String.join("\n", events));
+        assertEquals(5, http.size(), "the sample's five requests and responses\n" + String.join("\n", events));
+        assertEquals(events.size(), flows.size() + http.size(), String.join("\n", events));
+        flows.forEach(line -> assertTrue(line.contains("\"reason\":\"fin\""), line));
     }
 }

@@ -8,6 +8,10 @@ import org.agrona.concurrent.UnsafeBuffer;
 import com.lmax.disruptor.EventHandler;
 
 import dev.httpcap.decoders.event.FlowEventEncoder;
+import dev.httpcap.decoders.http.HttpDecoder;
+import dev.httpcap.decoders.http.HttpEventEncoder;
+import dev.httpcap.decoders.http.HttpEventListener;
+import dev.httpcap.decoders.http.HttpTransaction;
 import dev.httpcap.decoders.tcp.FlowListener;
 import dev.httpcap.decoders.tcp.StreamListener;
 import dev.httpcap.decoders.tcp.TcpFlow;
@@ -21,13 +25,9 @@ import dev.httpcap.sinks.EventFormat;
  * and owns those connections outright (no locks: no other thread touches them). Finished
  * connections are encoded here, on the worker, and handed to the sink thread.
  */
-final class FlowWorkerHandler implements EventHandler<PacketEvent>, FlowListener
+final class FlowWorkerHandler implements EventHandler<PacketEvent>, FlowListener, HttpEventListener
 {
-    /**
-     * Where the reassembled streams go. Nothing consumes them yet (the HTTP parser will): the
-     * reassembler's own accounting — stream and gap bytes per flow, anomaly counters — is the
-     * output for now.
-     */
+    /** Where the reassembled streams go when HTTP is not decoded: the reassembler's own accounting is the output. */
     private static final StreamListener NO_STREAM_CONSUMER = new StreamListener()
     {
         @Override
@@ -53,6 +53,9 @@ final class FlowWorkerHandler implements EventHandler<PacketEvent>, FlowListener
     private final TcpReassembler reassembler;
     private final TcpSegment segment = new TcpSegment();
     private final FlowEventEncoder flowEncoder = new FlowEventEncoder();
+    private final HttpDecoder http;
+    private final HttpEventEncoder httpEncoder;
+    private final boolean flowEvents;
     private final ExpandableDirectByteBuffer scratch = new ExpandableDirectByteBuffer(4096);
     private final EventHandoff handoff;
     private final boolean json;
@@ -76,8 +79,11 @@ final class FlowWorkerHandler implements EventHandler<PacketEvent>, FlowListener
         this.finished = finished;
         this.tracker = new TcpFlowTracker(
             this, config.maxFlowsPerWorker(), config.flowIdleTimeoutNanos(), config.flowCloseLingerNanos());
+        this.flowEvents = config.flowEvents();
+        this.http = config.http() != null ? new HttpDecoder(config.http(), this) : null;
+        this.httpEncoder = config.http() != null ? new HttpEventEncoder(config.http()) : null;
         this.reassembler = new TcpReassembler(
-            NO_STREAM_CONSUMER, config.reassemblyWindowBytes(), config.reassemblyWindows());
+            http != null ? http : NO_STREAM_CONSUMER, config.reassemblyWindowBytes(), config.reassemblyWindows());
     }
 
     @Override
@@ -110,6 +116,10 @@ final class FlowWorkerHandler implements EventHandler<PacketEvent>, FlowListener
             finally
             {
                 reassembler.close();
+                if (httpEncoder != null)
+                {
+                    httpEncoder.close();
+                }
             }
             finished.countDown();
         }
@@ -144,6 +154,14 @@ final class FlowWorkerHandler implements EventHandler<PacketEvent>, FlowListener
     public void onFlowEnd(final TcpFlow flow)
     {
         reassembler.onFlowEnd(flow, flow.lastNanos());
+        if (http != null)
+        {
+            http.onFlowEnd(flow);
+        }
+        if (!flowEvents)
+        {
+            return;
+        }
         eventsEmitted++;
         boolean handedOver = true;
         if (json)
@@ -160,6 +178,33 @@ final class FlowWorkerHandler implements EventHandler<PacketEvent>, FlowListener
         {
             eventsDropped++;
         }
+    }
+
+    @Override
+    public void onTransaction(final TcpFlow flow, final HttpTransaction transaction)
+    {
+        eventsEmitted++;
+        boolean handedOver = true;
+        if (json)
+        {
+            final int length = httpEncoder.encodeJson(flow, transaction, scratch, 0);
+            handedOver = handoff.offer(EventFormat.JSON, scratch, 0, length);
+        }
+        if (text)
+        {
+            final int length = httpEncoder.encodeText(flow, transaction, scratch, 0);
+            handedOver &= handoff.offer(EventFormat.TEXT, scratch, 0, length);
+        }
+        if (!handedOver)
+        {
+            eventsDropped++;
+        }
+    }
+
+    /** @return the HTTP decoder, or null when HTTP is not decoded. */
+    HttpDecoder http()
+    {
+        return http;
     }
 
     TcpFlowTracker tracker()

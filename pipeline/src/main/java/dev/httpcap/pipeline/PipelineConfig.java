@@ -3,6 +3,8 @@ package dev.httpcap.pipeline;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 
+import dev.httpcap.decoders.http.HttpConfig;
+
 /** Sizes and policies of a {@link Pipeline}, fixed at start-up. Fluent setters; defaults suit reading files. */
 public final class PipelineConfig
 {
@@ -23,6 +25,8 @@ public final class PipelineConfig
     private String filter;
     private long clockTickNanos;
     private ThreadFactory threadFactory = Thread::new;
+    private HttpConfig http = new HttpConfig();
+    private boolean flowEvents;
 
     public int workers()
     {
@@ -225,6 +229,31 @@ public final class PipelineConfig
     public PipelineConfig threadFactory(final ThreadFactory threadFactory)
     {
         this.threadFactory = threadFactory;
+        return this;
+    }
+
+    /** @return the HTTP decoder's limits and options, or null when HTTP is not decoded. */
+    public HttpConfig http()
+    {
+        return http;
+    }
+
+    /** Decode HTTP with these options (null: do not decode HTTP; only connection records, if enabled). */
+    public PipelineConfig http(final HttpConfig http)
+    {
+        this.http = http;
+        return this;
+    }
+
+    public boolean flowEvents()
+    {
+        return flowEvents;
+    }
+
+    /** Also write one record per TCP connection ({@code event.dataset: "flow"}). Off by default. */
+    public PipelineConfig flowEvents(final boolean flowEvents)
+    {
+        this.flowEvents = flowEvents;
         return this;
     }
 }

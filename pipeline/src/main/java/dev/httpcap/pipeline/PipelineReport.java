@@ -8,6 +8,7 @@ import java.util.Map;
 import dev.httpcap.capture.CaptureFileCounters;
 import dev.httpcap.capture.DecodeStatus;
 import dev.httpcap.capture.PacketSource;
+import dev.httpcap.decoders.http.HttpDecoder;
 import dev.httpcap.decoders.tcp.FlowEndReason;
 import dev.httpcap.sinks.EventSink;
 
@@ -23,6 +24,7 @@ import dev.httpcap.sinks.EventSink;
  * @param flows           connection records, by end reason (every reason listed).
  * @param midstreamFlows  connections whose start was not captured.
  * @param reassembly      TCP reassembly counters (bytes delivered, gap bytes, anomalies), every one listed.
+ * @param http            HTTP decoder counters (connections, transactions, anomalies); empty when HTTP is off.
  * @param eventsEmitted   events the workers produced.
  * @param eventsDropped   events the hand-off to the sinks could not take (full, drop policy; or too large).
  * @param sinks           one line of counts per sink.
@@ -39,6 +41,7 @@ public record PipelineReport(
     Map<String, Long> flows,
     long midstreamFlows,
     Map<String, Long> reassembly,
+    Map<String, Long> http,
     long eventsEmitted,
     long eventsDropped,
     List<String> sinks,
@@ -115,6 +118,28 @@ public record PipelineReport(
         {
             reassembly.put(names[i], r[i]);
         }
+        final Map<String, Long> http = new LinkedHashMap<>();
+        for (final FlowWorkerHandler worker : workers)
+        {
+            final HttpDecoder d = worker.http();
+            if (d == null)
+            {
+                continue;
+            }
+            http.merge("connections", d.connections(), Long::sum);
+            http.merge("not_http", d.notHttp(), Long::sum);
+            http.merge("requests", d.requests(), Long::sum);
+            http.merge("responses", d.responses(), Long::sum);
+            http.merge("transactions", d.transactions(), Long::sum);
+            http.merge("no_response", d.noResponse(), Long::sum);
+            http.merge("orphan_responses", d.orphanResponses(), Long::sum);
+            http.merge("gap", d.gapTransactions(), Long::sum);
+            http.merge("parse_errors", d.parseErrors(), Long::sum);
+            http.merge("resyncs", d.resyncs(), Long::sum);
+            http.merge("line_buffers_exhausted", d.lineBuffersExhausted(), Long::sum);
+            http.merge("transactions_exhausted", d.transactionsExhausted(), Long::sum);
+            http.merge("pipeline_overflows", d.pipelineOverflows(), Long::sum);
+        }
         for (final FlowWorkerHandler worker : workers)
         {
             midstream += worker.tracker().midstreamStarts();
@@ -135,7 +160,7 @@ public record PipelineReport(
         }
 
         return new PipelineReport(
-            elapsedNanos, packetsRead, decoded, drops, flows, midstream, reassembly, emitted, dropped, sinkLines,
+            elapsedNanos, packetsRead, decoded, drops, flows, midstream, reassembly, http, emitted, dropped, sinkLines,
             fileAnomalies, workerErrors, firstWorkerError, failure);
     }
 
@@ -172,6 +197,10 @@ public record PipelineReport(
         }
         lines.add("flows: " + flowCount() + " (" + join(flows) + "), " + midstreamFlows + " midstream");
         lines.add("reassembly: " + join(reassembly));
+        if (!http.isEmpty())
+        {
+            lines.add("http: " + join(http));
+        }
         lines.add("events: " + (eventsEmitted - eventsDropped) + " written, " + eventsDropped + " dropped");
         lines.addAll(sinks);
         if (!fileAnomalies.isEmpty())

@@ -152,7 +152,7 @@ class PipelineTest
         final Capture capture = connections();
         final Path events = dir.resolve("events.ndjson");
         final PipelineReport report = run(
-            capture, new PipelineConfig().workers(workers).ringSlots(512).slotBytes(2048), events);
+            capture, new PipelineConfig().flowEvents(true).workers(workers).ringSlots(512).slotBytes(2048), events);
 
         assertNull(report.failure());
         assertEquals(capture.packets, report.packetsRead());
@@ -195,7 +195,7 @@ class PipelineTest
         final PipelineReport report;
         try (PacketSource source = CaptureFiles.open(pcap.toString()))
         {
-            report = new Pipeline(new PipelineConfig().workers(2).eventRingBytes(64 * 1024)
+            report = new Pipeline(new PipelineConfig().flowEvents(true).workers(2).eventRingBytes(64 * 1024)
                 .eventBackPressure(BackPressure.DROP), List.of(sink)).run(source);
         }
 
@@ -322,7 +322,7 @@ class PipelineTest
             }
         };
 
-        final PipelineReport report = new Pipeline(new PipelineConfig().workers(2)
+        final PipelineReport report = new Pipeline(new PipelineConfig().flowEvents(true).workers(2)
             .flowIdleTimeoutNanos(200_000_000L).clockTickNanos(50_000_000L), List.of(counting)).run(quiet);
 
         assertNull(report.failure());
@@ -402,7 +402,7 @@ class PipelineTest
             filter.append(c == 0 ? "" : " or ").append("port ").append(20_000 + c);
         }
         filter.append(')');
-        final PipelineReport report = run(capture, new PipelineConfig().workers(2).filter(filter.toString()), events);
+        final PipelineReport report = run(capture, new PipelineConfig().flowEvents(true).workers(2).filter(filter.toString()), events);
 
         assertNull(report.failure());
         assertEquals(capture.packets, report.packetsRead());
