@@ -86,19 +86,22 @@ final class HttpHarness implements HttpEventListener
         return send(direction, data, 0, data.length);
     }
 
-    /** Deliver {@code data[offset, offset + length)} in a buffer of exactly that size, so reads past it fail. */
+    /**
+     * Deliver {@code data[offset, offset + length)} in a buffer of exactly that size (bounds-checked,
+     * so a read outside the segment throws), at a non-zero offset of the buffer it views.
+     */
     HttpHarness send(final int direction, final byte[] data, final int offset, final int length)
     {
         now += 1_000_000;
         final byte[] copy = new byte[length + 16];
         System.arraycopy(data, offset, copy, 8, length);
-        // Surrounding bytes that must never be read as part of the segment.
         for (int i = 0; i < 8; i++)
         {
             copy[i] = '\n';
             copy[copy.length - 1 - i] = '\n';
         }
-        decoder.onData(flow, direction, new UnsafeBuffer(copy), 8, length, now);
+        final UnsafeBuffer segment = new UnsafeBuffer(copy, 4, length + 4); // ends where the segment ends
+        decoder.onData(flow, direction, segment, 4, length, now);
         return this;
     }
 

@@ -1,0 +1,211 @@
+package dev.httpcap.decoders.http;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Random;
+
+import com.code_intelligence.jazzer.api.FuzzedDataProvider;
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+
+import dev.httpcap.decoders.tcp.TcpFlow;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Drives the HTTP decoder with arbitrary streams — pieces of real messages (start lines, framing
+ * headers, chunk lines, bodies) mixed with random bytes, cut into segments anywhere, with gaps,
+ * FINs and resets, under tiny limits — and checks that it never throws, never reads outside the
+ * segment it was given (the harness surrounds each segment with bytes that would show up), never
+ * holds more line buffers or transactions than configured, returns all of them when the
+ * connection ends, and always writes valid JSON.
+ * <p>
+ * {@code mvn test} replays saved inputs and runs the random-driven variant;
+ * {@code JAZZER_FUZZ=1 mvn -pl decoders test -Dtest=HttpDecoderFuzzTest#fuzz} fuzzes, guided by coverage.
+ */
+class HttpDecoderFuzzTest
+{
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final String[] PIECES = {
+        "GET / HTTP/1.1\r\n", "POST /p?q=1 HTTP/1.1\r\n", "HEAD /h HTTP/1.0\r\n", "CONNECT a:443 HTTP/1.1\r\n",
+        "GET http://x.test:8/a#f HTTP/1.1\r\n", "HTTP/1.1 200 OK\r\n", "HTTP/1.1 100 Continue\r\n", "HTTP/1.0 404 Nope\r\n",
+        "HTTP/1.1 101 Switching Protocols\r\n", "HTTP/1.1 204 No Content\r\n", "HTTP/1.1 304 Not Modified\r\n",
+        "Host: a\r\n", "Content-Length: 5\r\n", "Content-Length: 0\r\n", "Content-Length: x\r\n",
+        "Transfer-Encoding: chunked\r\n", "Transfer-Encoding: gzip\r\n", "Connection: Upgrade\r\n", "Upgrade: websocket\r\n",
+        "Content-Encoding: gzip\r\n", "Authorization: secret\r\n", "X-Long: " + "v".repeat(90) + "\r\n", " folded\r\n",
+        "\r\n", "\r\n", "\r\n", "5\r\n", "0\r\n", "a;ext=1\r\n", "zz\r\n", "hello", "\r\n0\r\n\r\n", "\n", "\r",
+        "\u0000\u00ff\u00c3", "\u001f\u008b\u0008\u0000",
+    };
+
+    /** One run: {@code choices} supplies every decision, from Jazzer or from a seeded Random. */
+    interface Choices
+    {
+        int pick(int min, int max);
+
+        boolean flip();
+
+        byte[] bytes(int max);
+    }
+
+    static void run(final Choices choices)
+    {
+        final HttpConfig config = new HttpConfig()
+            .maxLineBytes(64)
+            .maxHeaderBytes(256)
+            .maxHeaders(choices.pick(1, 6))
+            .lineBuffers(choices.pick(1, 3))
+            .maxTransactions(choices.pick(1, 5))
+            .maxPipelined(choices.pick(1, 4))
+            .bodyBytes(choices.flip() ? 0 : choices.pick(1, 40))
+            .decodeBody(choices.flip())
+            .headers(choices.flip() ? HeaderSelection.ALL : HeaderSelection.DEFAULT)
+            .probeBytes(choices.pick(0, 300));
+        final HttpHarness h = new HttpHarness(config, choices.flip(), choices.flip() ? 80 : 9999);
+        final byte[][] streams = {stream(choices), stream(choices)};
+        final int[] position = new int[2];
+        final boolean[] ended = new boolean[2];
+        try
+        {
+            final int steps = choices.pick(0, 40);
+            for (int i = 0; i < steps; i++)
+            {
+                final int d = choices.flip() ? TcpFlow.FROM_CLIENT : TcpFlow.FROM_SERVER;
+                if (ended[d])
+                {
+                    continue;
+                }
+                final int action = choices.pick(0, 19);
+                final int left = streams[d].length - position[d];
+                if (action == 0)
+                {
+                    h.gap(d, choices.pick(1, 300));
+                }
+                else if (action == 1)
+                {
+                    h.decoder.onEnd(h.flow, d, choices.flip(), h.now);
+                    ended[d] = true;
+                }
+                else if (left > 0)
+                {
+                    final int n = choices.pick(1, left);
+                    h.send(d, streams[d], position[d], n);
+                    position[d] += n;
+                }
+                assertTrue(h.decoder.lineBuffersInUse() <= config.lineBuffers(), "line buffers over the limit");
+                assertTrue(h.decoder.transactionsInUse() <= config.maxTransactions(), "transactions over the limit");
+            }
+            h.end(choices.flip());
+        }
+        catch (final RuntimeException | AssertionError ex)
+        {
+            throw new AssertionError("streams: " + escape(streams[0]) + " / " + escape(streams[1]), ex);
+        }
+        h.assertNoLeaks();
+        for (final String line : h.json)
+        {
+            try
+            {
+                MAPPER.readTree(line);
+            }
+            catch (final Exception ex)
+            {
+                throw new AssertionError("invalid JSON: " + line, ex);
+            }
+        }
+        assertEquals(h.json.size(), h.decoder.transactions());
+    }
+
+    private static byte[] stream(final Choices choices)
+    {
+        final ByteArrayOutputStream out = new ByteArrayOutputStream();
+        final int pieces = choices.pick(0, 30);
+        for (int i = 0; i < pieces; i++)
+        {
+            if (choices.pick(0, 9) == 0)
+            {
+                out.writeBytes(choices.bytes(40));
+            }
+            else
+            {
+                out.writeBytes(PIECES[choices.pick(0, PIECES.length - 1)].getBytes(StandardCharsets.ISO_8859_1));
+            }
+        }
+        return out.toByteArray();
+    }
+
+    private static String escape(final byte[] bytes)
+    {
+        final StringBuilder sb = new StringBuilder();
+        for (final byte b : bytes)
+        {
+            final int c = b & 0xFF;
+            if (c >= 0x20 && c < 0x7F && c != '\\')
+            {
+                sb.append((char)c);
+            }
+            else
+            {
+                sb.append(String.format("\\x%02x", c));
+            }
+        }
+        return sb.toString();
+    }
+
+    @FuzzTest(maxDuration = "30s")
+    void fuzz(final FuzzedDataProvider data)
+    {
+        run(new Choices()
+        {
+            @Override
+            public int pick(final int min, final int max)
+            {
+                return data.consumeInt(min, max);
+            }
+
+            @Override
+            public boolean flip()
+            {
+                return data.consumeBoolean();
+            }
+
+            @Override
+            public byte[] bytes(final int max)
+            {
+                return data.consumeBytes(max);
+            }
+        });
+    }
+
+    @Test
+    void shouldSurviveRandomStreams()
+    {
+        for (long seed = 0; seed < 5_000; seed++)
+        {
+            final Random random = new Random(seed);
+            run(new Choices()
+            {
+                @Override
+                public int pick(final int min, final int max)
+                {
+                    return min + (int)(random.nextDouble() * ((long)max - min + 1));
+                }
+
+                @Override
+                public boolean flip()
+                {
+                    return random.nextBoolean();
+                }
+
+                @Override
+                public byte[] bytes(final int max)
+                {
+                    final byte[] b = new byte[random.nextInt(max + 1)];
+                    random.nextBytes(b);
+                    return b;
+                }
+            });
+        }
+    }
+}
