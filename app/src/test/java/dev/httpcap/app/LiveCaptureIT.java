@@ -78,8 +78,22 @@ class LiveCaptureIT
 
         final ObjectMapper mapper = new ObjectMapper();
         final List<String> lines = Files.readAllLines(dir.resolve("events.ndjson"));
-        assertEquals(REQUESTS + 1, lines.size(), "one record per connection:\n" + String.join("\n", lines));
-        for (final String line : lines)
+        final List<String> flows = lines.stream().filter(line -> line.contains("\"dataset\":\"flow\"")).toList();
+        final List<String> http = lines.stream().filter(line -> line.contains("\"dataset\":\"http\"")).toList();
+        assertEquals(lines.size(), flows.size() + http.size(), String.join("\n", lines));
+        assertEquals(REQUESTS + 1, flows.size(), "one record per connection:\n" + String.join("\n", lines));
+        // One HTTP event per request curl made, with the status curl got, nothing doubtful.
+        final List<String> statuses = new java.util.ArrayList<>();
+        for (final String line : http)
+        {
+            final JsonNode event = mapper.readTree(line);
+            statuses.add(event.at("/http/response/status_code").asText());
+            assertEquals("GET", event.at("/http/request/method").asText(), line);
+            assertEquals(client, event.path("source").path("ip").asText(), line);
+            assertTrue(event.path("tags").isEmpty(), line);
+        }
+        assertEquals(sorted(codes), sorted(statuses), "HTTP events' statuses against curl's");
+        for (final String line : flows)
         {
             final JsonNode event = mapper.readTree(line);
             assertEquals("flow", event.path("event").path("dataset").asText(), line);
