@@ -95,6 +95,10 @@ final class PipelineOptions
         description = "header fields per message kept for the event; default ${DEFAULT-VALUE}")
     int maxHeaders = 100;
 
+    @Option(names = "--ws-payload-bytes", paramLabel = "N",
+        description = "payload bytes of each WebSocket message kept (text is cut on a character boundary); default ${DEFAULT-VALUE}")
+    int wsPayloadBytes = 256;
+
     /** @return the HTTP decoder's options, or null with {@code --no-http}. */
     HttpConfig httpConfig()
     {
@@ -110,7 +114,8 @@ final class PipelineOptions
             .detectOnAnyPort(!noHttpDetect)
             .maxLineBytes(maxLineBytes)
             .maxHeaderBytes(maxHeaderBytes)
-            .maxHeaders(maxHeaders);
+            .maxHeaders(maxHeaders)
+            .wsPayloadBytes(wsPayloadBytes);
         if (httpPorts != null)
         {
             http.ports(httpPorts.stream().mapToInt(Integer::intValue).toArray());

@@ -12,6 +12,7 @@ import dev.httpcap.decoders.http.HttpDecoder;
 import dev.httpcap.decoders.http.HttpEventEncoder;
 import dev.httpcap.decoders.http.HttpEventListener;
 import dev.httpcap.decoders.http.HttpTransaction;
+import dev.httpcap.decoders.http.WebSocketMessage;
 import dev.httpcap.decoders.tcp.FlowListener;
 import dev.httpcap.decoders.tcp.StreamListener;
 import dev.httpcap.decoders.tcp.TcpFlow;
@@ -119,6 +120,7 @@ final class FlowWorkerHandler implements EventHandler<PacketEvent>, FlowListener
                 if (httpEncoder != null)
                 {
                     httpEncoder.close();
+                    http.close();
                 }
             }
             finished.countDown();
@@ -193,6 +195,27 @@ final class FlowWorkerHandler implements EventHandler<PacketEvent>, FlowListener
         if (text)
         {
             final int length = httpEncoder.encodeText(flow, transaction, scratch, 0);
+            handedOver &= handoff.offer(EventFormat.TEXT, scratch, 0, length);
+        }
+        if (!handedOver)
+        {
+            eventsDropped++;
+        }
+    }
+
+    @Override
+    public void onWebSocketMessage(final TcpFlow flow, final WebSocketMessage message)
+    {
+        eventsEmitted++;
+        boolean handedOver = true;
+        if (json)
+        {
+            final int length = httpEncoder.encodeWebSocketJson(flow, message, scratch, 0);
+            handedOver = handoff.offer(EventFormat.JSON, scratch, 0, length);
+        }
+        if (text)
+        {
+            final int length = httpEncoder.encodeWebSocketText(flow, message, scratch, 0);
             handedOver &= handoff.offer(EventFormat.TEXT, scratch, 0, length);
         }
         if (!handedOver)

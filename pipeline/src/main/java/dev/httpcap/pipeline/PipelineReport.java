@@ -139,6 +139,11 @@ public record PipelineReport(
             http.merge("line_buffers_exhausted", d.lineBuffersExhausted(), Long::sum);
             http.merge("transactions_exhausted", d.transactionsExhausted(), Long::sum);
             http.merge("pipeline_overflows", d.pipelineOverflows(), Long::sum);
+            http.merge("websocket_upgrades", d.webSocketUpgrades(), Long::sum);
+            http.merge("websocket_messages", d.webSocketMessages(), Long::sum);
+            http.merge("websocket_parse_errors", d.webSocketParseErrors(), Long::sum);
+            http.merge("websocket_gaps", d.webSocketGaps(), Long::sum);
+            http.merge("websocket_inflaters_exhausted", d.webSocketInflatersExhausted(), Long::sum);
         }
         for (final FlowWorkerHandler worker : workers)
         {

@@ -17,7 +17,8 @@ public final class HeaderSelection
     /** The names {@code default} selects. */
     public static final List<String> DEFAULT_NAMES = List.of(
         "host", "accept", "content-type", "content-length", "content-encoding", "transfer-encoding", "location",
-        "referer", "x-forwarded-for", "x-request-id");
+        "referer", "x-forwarded-for", "x-request-id", "upgrade", "sec-websocket-key", "sec-websocket-accept",
+        "sec-websocket-protocol", "sec-websocket-extensions", "sec-websocket-version");
 
     public static final HeaderSelection NONE = new HeaderSelection("none", false, List.of());
     public static final HeaderSelection DEFAULT = new HeaderSelection("default", false, DEFAULT_NAMES);

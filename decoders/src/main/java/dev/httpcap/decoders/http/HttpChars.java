@@ -140,6 +140,19 @@ final class HttpChars
         return listContains(buffer, start, end, lower);
     }
 
+    /** @return whether {@code lower} occurs in {@code buffer[offset, end)}, ignoring case. */
+    static boolean containsIgnoreCase(final DirectBuffer buffer, final int offset, final int end, final byte[] lower)
+    {
+        for (int i = offset; i + lower.length <= end; i++)
+        {
+            if (equalsIgnoreCase(buffer, i, lower.length, lower))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static boolean isListSpace(final byte b)
     {
         return b == ' ' || b == '\t';

@@ -25,6 +25,8 @@ public final class HttpConfig
     private int lineBuffers = 4_096;
     private int maxTransactions = 65_536;
     private int probeBytes = 16 * 1024;
+    private int wsPayloadBytes = 256;
+    private int wsInflaters = 1_024;
 
     public HttpConfig()
     {
@@ -187,6 +189,30 @@ public final class HttpConfig
     public HttpConfig probeBytes(final int probeBytes)
     {
         this.probeBytes = checkRange("probe bytes", probeBytes, 0, 1 << 24);
+        return this;
+    }
+
+    /** @return payload bytes of each WebSocket message kept for its event (text is cut on a UTF-8 boundary). */
+    public int wsPayloadBytes()
+    {
+        return wsPayloadBytes;
+    }
+
+    public HttpConfig wsPayloadBytes(final int wsPayloadBytes)
+    {
+        this.wsPayloadBytes = checkRange("websocket payload bytes", wsPayloadBytes, 0, 1 << 24);
+        return this;
+    }
+
+    /** @return permessage-deflate decompressors per worker (each holds a 32 KiB window); beyond, messages are reported compressed. */
+    public int wsInflaters()
+    {
+        return wsInflaters;
+    }
+
+    public HttpConfig wsInflaters(final int wsInflaters)
+    {
+        this.wsInflaters = checkRange("websocket inflaters", wsInflaters, 0, 1 << 20);
         return this;
     }
 

@@ -1,5 +1,7 @@
 package dev.httpcap.decoders.http;
 
+import java.util.zip.Inflater;
+
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -17,6 +19,7 @@ import static dev.httpcap.decoders.http.HttpStream.START;
 import static dev.httpcap.decoders.http.HttpStream.SYNC;
 import static dev.httpcap.decoders.http.HttpStream.TRAILERS;
 import static dev.httpcap.decoders.http.HttpStream.WAIT;
+import static dev.httpcap.decoders.http.HttpStream.WEBSOCKET;
 import static dev.httpcap.decoders.http.HttpTransaction.TAG_BODY_TRUNCATED;
 import static dev.httpcap.decoders.http.HttpTransaction.TAG_GAP;
 import static dev.httpcap.decoders.http.HttpTransaction.TAG_HEADERS_TRUNCATED;
@@ -56,7 +59,12 @@ public final class HttpDecoder implements StreamListener
     private static final byte[] CONTENT_TYPE = ascii("content-type");
     private static final byte[] CONTENT_ENCODING = ascii("content-encoding");
     private static final byte[] CHUNKED = ascii("chunked");
-    private static final byte[] WEBSOCKET = ascii("websocket");
+    private static final byte[] WEBSOCKET_TOKEN = ascii("websocket");
+    private static final byte[] SEC_WEBSOCKET_EXTENSIONS = ascii("sec-websocket-extensions");
+    private static final byte[] PERMESSAGE_DEFLATE = ascii("permessage-deflate");
+    private static final byte[] CLIENT_NO_CONTEXT_TAKEOVER = ascii("client_no_context_takeover");
+    private static final byte[] SERVER_NO_CONTEXT_TAKEOVER = ascii("server_no_context_takeover");
+    private static final int INFLATER_SCRATCH = 16 * 1024;
     private static final int MAX_METHOD = 32;
 
     private final HttpConfig config;
@@ -76,6 +84,17 @@ public final class HttpDecoder implements StreamListener
     private final HttpTransaction untracked;
 
     private TcpFlow flow;
+
+    private Inflater[] freeInflaters = new Inflater[16];
+    private int freeInflaterCount;
+    private int inflatersAllocated;
+    private final byte[] inflaterInput = new byte[INFLATER_SCRATCH];
+    private final byte[] inflaterOutput = new byte[INFLATER_SCRATCH];
+    private long webSocketUpgrades;
+    private long webSocketMessages;
+    private long webSocketParseErrors;
+    private long webSocketGaps;
+    private long webSocketInflatersExhausted;
 
     private long connections;
     private long notHttp;
@@ -147,6 +166,7 @@ public final class HttpDecoder implements StreamListener
                     s.tx.responseEndNanos = timestampNanos;
                     pos = end;
                 }
+                case WEBSOCKET -> pos = s.ws.consume(this, buffer, pos, end, timestampNanos);
                 case WAIT ->
                 {
                     // The client spoke before the server answered its CONNECT or Upgrade: another
@@ -216,6 +236,11 @@ public final class HttpDecoder implements StreamListener
             case OPAQUE, WAIT ->
             {
                 s.opaqueBytes += length;
+                return;
+            }
+            case WEBSOCKET ->
+            {
+                s.ws.onGap(this, length, timestampNanos);
                 return;
             }
             default ->
@@ -797,7 +822,7 @@ public final class HttpDecoder implements StreamListener
                 if (HttpChars.equalsIgnoreCase(buffer, offset, 7, UPGRADE))
                 {
                     s.upgrade = true;
-                    s.websocket |= HttpChars.listContains(buffer, valueStart, valueEnd, WEBSOCKET);
+                    s.websocket |= HttpChars.listContains(buffer, valueStart, valueEnd, WEBSOCKET_TOKEN);
                 }
             }
             case 10 ->
@@ -844,6 +869,18 @@ public final class HttpDecoder implements StreamListener
                     // Only a final "chunked" frames the body; any other coding leaves it to the close.
                     s.chunked = HttpChars.listEndsWith(buffer, valueStart, valueEnd, CHUNKED);
                     s.otherCoding = !s.chunked;
+                }
+            }
+            case 24 ->
+            {
+                if (!request && HttpChars.equalsIgnoreCase(buffer, offset, 24, SEC_WEBSOCKET_EXTENSIONS) &&
+                    HttpChars.containsIgnoreCase(buffer, valueStart, valueEnd, PERMESSAGE_DEFLATE))
+                {
+                    s.wsDeflate = true;
+                    s.wsClientNoContextTakeover |=
+                        HttpChars.containsIgnoreCase(buffer, valueStart, valueEnd, CLIENT_NO_CONTEXT_TAKEOVER);
+                    s.wsServerNoContextTakeover |=
+                        HttpChars.containsIgnoreCase(buffer, valueStart, valueEnd, SERVER_NO_CONTEXT_TAKEOVER);
                 }
             }
             default ->
@@ -948,9 +985,19 @@ public final class HttpDecoder implements StreamListener
         if (tunnel)
         {
             dropLine(client);
-            client.state = OPAQUE;
+            final boolean websocket = status == 101 && tx.websocketRequested;
+            if (websocket)
+            {
+                webSocketUpgrades++;
+                startWebSocket(client, s, tx.depth);
+                startWebSocket(s, s, tx.depth);
+            }
+            else
+            {
+                client.state = OPAQUE;
+            }
             messageComplete(c, s, timestampNanos);
-            s.state = OPAQUE;
+            s.state = websocket ? WEBSOCKET : OPAQUE;
             return;
         }
         if (client.state == WAIT)
@@ -1171,6 +1218,10 @@ public final class HttpDecoder implements StreamListener
 
     private void endStream(final HttpConnection c, final HttpStream s, final boolean reset, final long timestampNanos)
     {
+        if (s.state == WEBSOCKET)
+        {
+            s.ws.end(this, HttpTransaction.TAG_INCOMPLETE, timestampNanos);
+        }
         final HttpTransaction tx = s.tx;
         if (tx != null)
         {
@@ -1321,6 +1372,11 @@ public final class HttpDecoder implements StreamListener
         {
             dropLine(s);
             s.tx = null;
+            if (s.ws != null && s.ws.inflater != null)
+            {
+                releaseInflater(s.ws.inflater);
+                s.ws.inflater = null;
+            }
         }
         if (freeConnectionCount == freeConnections.length)
         {
@@ -1450,6 +1506,116 @@ public final class HttpDecoder implements StreamListener
     }
 
     // ---------------------------------------------------------------------------------------------
+    // WebSocket
+
+    private void startWebSocket(final HttpStream stream, final HttpStream server, final int depth)
+    {
+        if (stream.ws == null)
+        {
+            stream.ws = new WebSocketStream(stream.requests ? TcpFlow.FROM_CLIENT : TcpFlow.FROM_SERVER);
+        }
+        final boolean noContextTakeover = stream.requests ? server.wsClientNoContextTakeover : server.wsServerNoContextTakeover;
+        stream.ws.reset(config.wsPayloadBytes(), server.wsDeflate, noContextTakeover, depth);
+        stream.state = WEBSOCKET;
+    }
+
+    void emitWebSocket(final WebSocketMessage message)
+    {
+        if (flow.attachment() instanceof HttpConnection c && c.midstream)
+        {
+            message.tags |= TAG_MIDSTREAM;
+        }
+        webSocketMessages++;
+        listener.onWebSocketMessage(flow, message);
+    }
+
+    void webSocketParseError()
+    {
+        webSocketParseErrors++;
+    }
+
+    void webSocketGap()
+    {
+        webSocketGaps++;
+    }
+
+    /** @return {@code existing}, or a decompressor from the pool, or null when the pool is used up. */
+    Inflater borrowInflater(final Inflater existing)
+    {
+        if (existing != null)
+        {
+            return existing;
+        }
+        if (freeInflaterCount > 0)
+        {
+            return freeInflaters[--freeInflaterCount];
+        }
+        if (inflatersAllocated < config.wsInflaters())
+        {
+            inflatersAllocated++;
+            return new Inflater(true);
+        }
+        webSocketInflatersExhausted++;
+        return null;
+    }
+
+    private void releaseInflater(final Inflater inflater)
+    {
+        inflater.reset();
+        if (freeInflaterCount == freeInflaters.length)
+        {
+            freeInflaters = java.util.Arrays.copyOf(freeInflaters, freeInflaters.length * 2);
+        }
+        freeInflaters[freeInflaterCount++] = inflater;
+    }
+
+    byte[] inflaterInput()
+    {
+        return inflaterInput;
+    }
+
+    byte[] inflaterOutput()
+    {
+        return inflaterOutput;
+    }
+
+    /** Release native memory held by pooled decompressors (at worker shutdown). */
+    public void close()
+    {
+        for (int i = 0; i < freeInflaterCount; i++)
+        {
+            freeInflaters[i].end();
+        }
+        freeInflaterCount = 0;
+    }
+
+    public long webSocketUpgrades()
+    {
+        return webSocketUpgrades;
+    }
+
+    public long webSocketMessages()
+    {
+        return webSocketMessages;
+    }
+
+    public long webSocketParseErrors()
+    {
+        return webSocketParseErrors;
+    }
+
+    /** @return WebSocket streams given up because bytes were lost outside a payload. */
+    public long webSocketGaps()
+    {
+        return webSocketGaps;
+    }
+
+    public long webSocketInflatersExhausted()
+    {
+        return webSocketInflatersExhausted;
+    }
+
+    // ---------------------------------------------------------------------------------------------
     // Counters (read after the worker has stopped, or for tests)
 
     /** @return connections decoded as HTTP. */
@@ -1530,6 +1696,12 @@ public final class HttpDecoder implements StreamListener
     public int transactionsInUse()
     {
         return transactionsAllocated - freeTransactionCount;
+    }
+
+    /** @return permessage-deflate decompressors currently lent out (for leak checks). */
+    public int inflatersInUse()
+    {
+        return inflatersAllocated - freeInflaterCount;
     }
 
     /** @return line buffers currently lent out (for leak checks). */

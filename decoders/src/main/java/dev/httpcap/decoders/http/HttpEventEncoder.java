@@ -74,7 +74,23 @@ public final class HttpEventEncoder
     private static final byte[][] VERSIONS = new byte[10][];
     private static final byte[][] TAG_NAMES = new byte[HttpTransaction.TAG_NAMES.length][];
 
+    private static final byte[] WEBSOCKET = encodeName("websocket");
+    private static final byte[] DIRECTION = encodeName("direction");
+    private static final byte[] CLIENT = encodeName("client");
+    private static final byte[] SERVER = encodeName("server");
+    private static final byte[] OPCODE = encodeName("opcode");
+    private static final byte[] PAYLOAD = encodeName("payload");
+    private static final byte[] TEXT = encodeName("text");
+    private static final byte[] INFLATED_BYTES = encodeName("inflated_bytes");
+    private static final byte[] CLOSE_CODE = encodeName("close_code");
+    private static final byte[] CLOSE_REASON = encodeName("close_reason");
+    private static final byte[] COMPRESSED = encodeName("compressed");
+    private static final byte[] FRAMES = encodeName("frames");
+    private static final byte[][] OPCODES = new byte[16][];
+
     private static final byte[] TEXT_ARROW = encodeName(" > ");
+    private static final byte[] TEXT_WEBSOCKET = encodeName(" websocket ");
+    private static final byte[] TEXT_BYTES = encodeName(" bytes");
     private static final byte[] TEXT_NONE = encodeName(" -");
     private static final byte[] TEXT_MS = encodeName("ms ");
 
@@ -89,6 +105,19 @@ public final class HttpEventEncoder
         for (int i = 0; i < TAG_NAMES.length; i++)
         {
             TAG_NAMES[i] = encodeName(HttpTransaction.TAG_NAMES[i]);
+        }
+        for (int i = 0; i < OPCODES.length; i++)
+        {
+            OPCODES[i] = encodeName(switch (i)
+            {
+                case WebSocketMessage.CONTINUATION -> "continuation";
+                case WebSocketMessage.TEXT -> "text";
+                case WebSocketMessage.BINARY -> "binary";
+                case WebSocketMessage.CLOSE -> "close";
+                case WebSocketMessage.PING -> "ping";
+                case WebSocketMessage.PONG -> "pong";
+                default -> "reserved_" + i;
+            });
         }
     }
 
@@ -295,6 +324,158 @@ public final class HttpEventEncoder
             out.appendAscii(']');
         }
         return out.length();
+    }
+
+    /**
+     * Write a WebSocket message as one JSON object ({@code event.dataset: "websocket"}) at {@code offset}.
+     *
+     * @return the number of bytes written.
+     */
+    public int encodeWebSocketJson(
+        final TcpFlow flow, final WebSocketMessage message, final MutableDirectBuffer buffer, final int offset)
+    {
+        final JsonWriter out = json.wrap(buffer, offset);
+        out.startObject();
+        out.name(TIMESTAMP);
+        EventText.timestampValue(out, message.startNanos);
+        out.startObject(EVENT).name(DATASET).rawString(WEBSOCKET)
+            .name(DURATION).value(Math.max(0, message.endNanos - message.startNanos)).endObject();
+
+        out.startObject(SOURCE).name(IP);
+        EventText.ipValue(out, flow.ipVersion(), flow.clientHi(), flow.clientLo());
+        out.name(PORT).value(flow.clientPort()).endObject();
+        out.startObject(DESTINATION).name(IP);
+        EventText.ipValue(out, flow.ipVersion(), flow.serverHi(), flow.serverLo());
+        out.name(PORT).value(flow.serverPort()).endObject();
+        out.startObject(NETWORK)
+            .name(TRANSPORT).rawString(TCP)
+            .name(TYPE).rawString(flow.ipVersion() == 4 ? IPV4 : IPV6);
+        out.name(COMMUNITY_ID);
+        communityId.value(out, flow.ipVersion(), PROTOCOL_TCP,
+            flow.clientHi(), flow.clientLo(), flow.clientPort(), flow.serverHi(), flow.serverLo(), flow.serverPort());
+        if (flow.vlan() >= 0)
+        {
+            out.startObject(VLAN).name(ID).value(flow.vlan()).endObject();
+        }
+        out.endObject();
+
+        out.startObject(WEBSOCKET)
+            .name(DIRECTION).rawString(message.direction == TcpFlow.FROM_CLIENT ? CLIENT : SERVER)
+            .name(OPCODE).rawString(OPCODES[message.opcode & 0xF]);
+        out.startObject(PAYLOAD).name(BYTES).value(message.bytes);
+        if (message.compressed && message.inflated)
+        {
+            out.name(INFLATED_BYTES).value(message.inflatedBytes);
+        }
+        if (message.opcode == WebSocketMessage.TEXT && (!message.compressed || message.inflated))
+        {
+            final long total = message.compressed ? message.inflatedBytes : message.bytes;
+            out.name(TEXT).value(message.payloadView, 0, utf8Prefix(message.payload, message.captured, total));
+        }
+        out.endObject();
+        if (message.opcode == WebSocketMessage.CLOSE && message.closeCode >= 0)
+        {
+            out.name(CLOSE_CODE).value(message.closeCode);
+            if (message.captured > 2)
+            {
+                out.name(CLOSE_REASON).value(message.payloadView, 2,
+                    utf8Prefix(message.payload, message.captured, message.bytes) - 2);
+            }
+        }
+        out.name(COMPRESSED).value(message.compressed)
+            .name(FRAMES).value(message.frames)
+            .endObject();
+
+        out.name(TAGS).startArray();
+        for (int i = 0; i < TAG_NAMES.length; i++)
+        {
+            if ((message.tags & (1 << i)) != 0)
+            {
+                out.rawString(TAG_NAMES[i]);
+            }
+        }
+        out.endArray();
+        out.startObject(HTTPCAP).name(TRANS_DEPTH).value(message.transDepth).endObject();
+        out.endObject();
+        return out.length();
+    }
+
+    /**
+     * Write a WebSocket message as one readable line at {@code offset}:
+     * {@code 2026-11-25T10:00:00.123456789Z 10.0.0.1:51234 > 10.0.0.2:80 websocket client text 11 bytes "hello world"}.
+     *
+     * @return the number of bytes written.
+     */
+    public int encodeWebSocketText(
+        final TcpFlow flow, final WebSocketMessage message, final MutableDirectBuffer buffer, final int offset)
+    {
+        final JsonWriter out = json.wrap(buffer, offset);
+        EventText.appendTimestamp(out, message.startNanos);
+        out.appendAscii(' ');
+        appendEndpoint(out, flow.ipVersion(), flow.clientHi(), flow.clientLo(), flow.clientPort());
+        out.appendAscii(TEXT_ARROW);
+        appendEndpoint(out, flow.ipVersion(), flow.serverHi(), flow.serverLo(), flow.serverPort());
+        out.appendAscii(TEXT_WEBSOCKET).appendAscii(message.direction == TcpFlow.FROM_CLIENT ? CLIENT : SERVER)
+            .appendAscii(' ').appendAscii(OPCODES[message.opcode & 0xF])
+            .appendAscii(' ').appendDecimal(message.bytes).appendAscii(TEXT_BYTES);
+        if (message.opcode == WebSocketMessage.CLOSE && message.closeCode >= 0)
+        {
+            out.appendAscii(' ').appendDecimal(message.closeCode);
+        }
+        if (message.opcode == WebSocketMessage.TEXT && (!message.compressed || message.inflated))
+        {
+            final long total = message.compressed ? message.inflatedBytes : message.bytes;
+            final int length = Math.min(80, utf8Prefix(message.payload, message.captured, total));
+            out.appendAscii(' ').appendAscii('"')
+                .appendEscaped(message.payloadView, 0, utf8Prefix(message.payload, length, Long.MAX_VALUE))
+                .appendAscii('"');
+        }
+        if (message.tags != 0)
+        {
+            out.appendAscii(' ').appendAscii('[');
+            boolean first = true;
+            for (int i = 0; i < TAG_NAMES.length; i++)
+            {
+                if ((message.tags & (1 << i)) != 0)
+                {
+                    if (!first)
+                    {
+                        out.appendAscii(',');
+                    }
+                    out.appendAscii(TAG_NAMES[i]);
+                    first = false;
+                }
+            }
+            out.appendAscii(']');
+        }
+        return out.length();
+    }
+
+    /**
+     * @return the length of {@code bytes[0, captured)} without a UTF-8 sequence cut by the capture
+     * limit (when {@code total} says the payload goes on).
+     */
+    static int utf8Prefix(final byte[] bytes, final int captured, final long total)
+    {
+        if (captured >= total || captured == 0)
+        {
+            return captured;
+        }
+        // Walk back over continuation bytes to the last lead byte; drop it if its sequence is cut.
+        int i = captured - 1;
+        int continuation = 0;
+        while (i >= 0 && continuation < 3 && (bytes[i] & 0xC0) == 0x80)
+        {
+            i--;
+            continuation++;
+        }
+        if (i < 0)
+        {
+            return captured;
+        }
+        final int lead = bytes[i] & 0xFF;
+        final int length = lead < 0x80 ? 1 : lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+        return continuation + 1 < length ? i : captured;
     }
 
     private static void url(final JsonWriter out, final HttpTransaction tx, final DirectBuffer store)

@@ -8,4 +8,9 @@ public interface HttpEventListener
 {
     /** {@code transaction} is only valid during the call: it is recycled when the call returns. */
     void onTransaction(TcpFlow flow, HttpTransaction transaction);
+
+    /** A WebSocket message after an upgrade; {@code message} is only valid during the call. */
+    default void onWebSocketMessage(final TcpFlow flow, final WebSocketMessage message)
+    {
+    }
 }

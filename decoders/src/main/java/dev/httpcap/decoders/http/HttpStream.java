@@ -21,6 +21,8 @@ final class HttpStream
     static final int OPAQUE = 9;
     /** The client sent CONNECT or Upgrade and waits for the server's answer. */
     static final int WAIT = 10;
+    /** After a 101 answering a WebSocket upgrade: frames, parsed by {@link #ws}. */
+    static final int WEBSOCKET = 11;
 
     final boolean requests;
     int state;
@@ -53,6 +55,12 @@ final class HttpStream
     boolean resynced;
     long probed;
     long opaqueBytes;
+    /** permessage-deflate was negotiated by the 101 (read from the server's headers), per direction. */
+    boolean wsDeflate;
+    boolean wsClientNoContextTakeover;
+    boolean wsServerNoContextTakeover;
+    /** The frame parser once upgraded; kept with the pooled connection. */
+    WebSocketStream ws;
 
     HttpStream(final boolean requests)
     {
@@ -73,6 +81,7 @@ final class HttpStream
         resynced = false;
         probed = 0;
         opaqueBytes = 0;
+        wsDeflate = wsClientNoContextTakeover = wsServerNoContextTakeover = false;
         startMessage();
     }
 

@@ -37,6 +37,10 @@ class HttpDecoderFuzzTest
         "Content-Encoding: gzip\r\n", "Authorization: secret\r\n", "X-Long: " + "v".repeat(90) + "\r\n", " folded\r\n",
         "\r\n", "\r\n", "\r\n", "5\r\n", "0\r\n", "a;ext=1\r\n", "zz\r\n", "hello", "\r\n0\r\n\r\n", "\n", "\r",
         "\u0000\u00ff\u00c3", "\u001f\u008b\u0008\u0000",
+        // WebSocket frames (after a 101): masked and unmasked text, fragments, ping, close, 16/64-bit lengths, RSV1.
+        "\u0081\u0085abcd\u0009\u0007\u000f\u0008\u000e", "\u0081\u0005hello", "\u0001\u0083abcdXYZ", "\u0080\u0001!",
+        "\u0089\u0080abcd", "\u0088\u0082abcd\u0062\u008a", "\u0082\u007e\u0001\u0000", "\u0082\u007f\u0000\u0000\u0000\u0000\u0000\u0001\u0000\u0000",
+        "\u00c1\u0007\u00f2\u0048\u00cd\u00c9\u00c9\u0007\u0000", "Sec-WebSocket-Extensions: permessage-deflate\r\n",
     };
 
     /** One run: {@code choices} supplies every decision, from Jazzer or from a seeded Random. */
@@ -61,7 +65,9 @@ class HttpDecoderFuzzTest
             .bodyBytes(choices.flip() ? 0 : choices.pick(1, 40))
             .decodeBody(choices.flip())
             .headers(choices.flip() ? HeaderSelection.ALL : HeaderSelection.DEFAULT)
-            .probeBytes(choices.pick(0, 300));
+            .probeBytes(choices.pick(0, 300))
+            .wsPayloadBytes(choices.pick(0, 20))
+            .wsInflaters(choices.pick(0, 1));
         final HttpHarness h = new HttpHarness(config, choices.flip(), choices.flip() ? 80 : 9999);
         final byte[][] streams = {stream(choices), stream(choices)};
         final int[] position = new int[2];
@@ -95,6 +101,7 @@ class HttpDecoderFuzzTest
                 }
                 assertTrue(h.decoder.lineBuffersInUse() <= config.lineBuffers(), "line buffers over the limit");
                 assertTrue(h.decoder.transactionsInUse() <= config.maxTransactions(), "transactions over the limit");
+                assertTrue(h.decoder.inflatersInUse() <= config.wsInflaters(), "inflaters over the limit");
             }
             h.end(choices.flip());
         }
@@ -103,6 +110,17 @@ class HttpDecoderFuzzTest
             throw new AssertionError("streams: " + escape(streams[0]) + " / " + escape(streams[1]), ex);
         }
         h.assertNoLeaks();
+        for (final String line : h.ws)
+        {
+            try
+            {
+                MAPPER.readTree(line);
+            }
+            catch (final Exception ex)
+            {
+                throw new AssertionError("invalid JSON: " + line, ex);
+            }
+        }
         for (final String line : h.json)
         {
             try

@@ -29,6 +29,8 @@ final class HttpHarness implements HttpEventListener
     final TcpFlow flow;
     final List<String> json = new ArrayList<>();
     final List<String> text = new ArrayList<>();
+    final List<String> ws = new ArrayList<>();
+    final List<String> wsText = new ArrayList<>();
     private final ExpandableDirectByteBuffer out = new ExpandableDirectByteBuffer(4096);
     long now = 1_700_000_000_000_000_000L;
 
@@ -69,6 +71,54 @@ final class HttpHarness implements HttpEventListener
         json.add(out.getStringWithoutLengthUtf8(0, length));
         length = encoder.encodeText(flow, transaction, out, 0);
         text.add(out.getStringWithoutLengthUtf8(0, length));
+    }
+
+    @Override
+    public void onWebSocketMessage(final TcpFlow flow, final WebSocketMessage message)
+    {
+        int length = encoder.encodeWebSocketJson(flow, message, out, 0);
+        ws.add(out.getStringWithoutLengthUtf8(0, length));
+        length = encoder.encodeWebSocketText(flow, message, out, 0);
+        wsText.add(out.getStringWithoutLengthUtf8(0, length));
+    }
+
+    List<JsonNode> wsEvents()
+    {
+        final List<JsonNode> nodes = new ArrayList<>();
+        for (final String line : ws)
+        {
+            try
+            {
+                nodes.add(MAPPER.readTree(line));
+            }
+            catch (final Exception ex)
+            {
+                throw new AssertionError("not JSON: " + line, ex);
+            }
+        }
+        return nodes;
+    }
+
+    /** "direction opcode bytes text|close_code [tags]" per WebSocket event. */
+    List<String> wsSummary()
+    {
+        final List<String> lines = new ArrayList<>();
+        for (final JsonNode e : wsEvents())
+        {
+            final JsonNode w = e.get("websocket");
+            String line = w.get("direction").asText() + " " + w.get("opcode").asText() + " " + w.at("/payload/bytes").asLong();
+            if (w.at("/payload/text").isTextual())
+            {
+                line += " '" + w.at("/payload/text").asText() + "'";
+            }
+            if (w.has("close_code"))
+            {
+                line += " " + w.get("close_code").asInt() + (w.has("close_reason") ? " '" + w.get("close_reason").asText() + "'" : "");
+            }
+            line += " " + tags(e);
+            lines.add(line);
+        }
+        return lines;
     }
 
     HttpHarness client(final String data)
@@ -177,7 +227,7 @@ final class HttpHarness implements HttpEventListener
 
     void assertNoLeaks()
     {
-        if (decoder.transactionsInUse() != 0 || decoder.lineBuffersInUse() != 0)
+        if (decoder.transactionsInUse() != 0 || decoder.lineBuffersInUse() != 0 || decoder.inflatersInUse() != 0)
         {
             throw new AssertionError("leak: " + decoder.transactionsInUse() + " transactions, " +
                 decoder.lineBuffersInUse() + " line buffers in use after the flow ended");
