@@ -272,3 +272,29 @@ rec_raw_exchange() {
   timeout 10 cat <&"$fd" >"$responses" || rec_die "no complete answer to $requests within 10 s"
   exec {fd}>&-
 }
+
+# rec_start_tcpdump_filter OUT FILTER: like rec_start_tcpdump, for a capture filter of the
+# caller's (several ports, say); rec_stop_tcpdump and the cleanup trap stop it the same way.
+rec_start_tcpdump_filter() {
+  REC_OUT=$1
+  local filter=$2 zopt=() i
+  ((EUID == 0)) && zopt=(-Z root)
+  rm -f -- "$REC_OUT"
+  tcpdump -i lo -s 0 -B 65536 -U "${zopt[@]}" -w "$REC_OUT" "$filter" \
+    </dev/null >"$REC_DIR/tcpdump.out" 2>"$REC_DIR/tcpdump.err" &
+  REC_TCPDUMP_PID=$!
+  for ((i = 0; i < 200; i++)); do
+    if ! kill -0 "$REC_TCPDUMP_PID" 2>/dev/null; then
+      wait "$REC_TCPDUMP_PID" 2>/dev/null || true
+      REC_TCPDUMP_PID=""
+      cat "$REC_DIR/tcpdump.err" >&2
+      rec_die "tcpdump exited early (needs root or CAP_NET_RAW to capture on lo)"
+    fi
+    if grep -q '^tcpdump: listening on' "$REC_DIR/tcpdump.err" && [[ -e $REC_OUT ]]; then
+      rec_log "tcpdump (pid $REC_TCPDUMP_PID) capturing '$filter' on lo to $REC_OUT"
+      return 0
+    fi
+    sleep 0.05
+  done
+  rec_die "tcpdump did not start capturing within 10 s"
+}
