@@ -48,6 +48,10 @@ final class FlowWorkerHandler implements EventHandler<PacketEvent>, FlowListener
         }
     };
 
+    private static final int FLOW_EVENT = 0;
+    private static final int HTTP_EVENT = 1;
+    private static final int WEBSOCKET_EVENT = 2;
+
     private final int shard;
     private final UnsafeBuffer region;
     private final TcpFlowTracker tracker;
@@ -164,58 +168,45 @@ final class FlowWorkerHandler implements EventHandler<PacketEvent>, FlowListener
         {
             return;
         }
-        eventsEmitted++;
-        boolean handedOver = true;
-        if (json)
-        {
-            final int length = flowEncoder.encodeJson(flow, scratch, 0);
-            handedOver = handoff.offer(EventFormat.JSON, scratch, 0, length);
-        }
-        if (text)
-        {
-            final int length = flowEncoder.encodeText(flow, scratch, 0);
-            handedOver &= handoff.offer(EventFormat.TEXT, scratch, 0, length);
-        }
-        if (!handedOver)
-        {
-            eventsDropped++;
-        }
+        handOver(FLOW_EVENT, flow, null, null);
     }
 
     @Override
     public void onTransaction(final TcpFlow flow, final HttpTransaction transaction)
     {
-        eventsEmitted++;
-        boolean handedOver = true;
-        if (json)
-        {
-            final int length = httpEncoder.encodeJson(flow, transaction, scratch, 0);
-            handedOver = handoff.offer(EventFormat.JSON, scratch, 0, length);
-        }
-        if (text)
-        {
-            final int length = httpEncoder.encodeText(flow, transaction, scratch, 0);
-            handedOver &= handoff.offer(EventFormat.TEXT, scratch, 0, length);
-        }
-        if (!handedOver)
-        {
-            eventsDropped++;
-        }
+        handOver(HTTP_EVENT, flow, transaction, null);
     }
 
     @Override
     public void onWebSocketMessage(final TcpFlow flow, final WebSocketMessage message)
     {
+        handOver(WEBSOCKET_EVENT, flow, null, message);
+    }
+
+    /** Encode one event in each format a sink wants and hand it to the sink thread; a refusal is counted. */
+    private void handOver(
+        final int kind, final TcpFlow flow, final HttpTransaction transaction, final WebSocketMessage message)
+    {
         eventsEmitted++;
         boolean handedOver = true;
         if (json)
         {
-            final int length = httpEncoder.encodeWebSocketJson(flow, message, scratch, 0);
+            final int length = switch (kind)
+            {
+                case HTTP_EVENT -> httpEncoder.encodeJson(flow, transaction, scratch, 0);
+                case WEBSOCKET_EVENT -> httpEncoder.encodeWebSocketJson(flow, message, scratch, 0);
+                default -> flowEncoder.encodeJson(flow, scratch, 0);
+            };
             handedOver = handoff.offer(EventFormat.JSON, scratch, 0, length);
         }
         if (text)
         {
-            final int length = httpEncoder.encodeWebSocketText(flow, message, scratch, 0);
+            final int length = switch (kind)
+            {
+                case HTTP_EVENT -> httpEncoder.encodeText(flow, transaction, scratch, 0);
+                case WEBSOCKET_EVENT -> httpEncoder.encodeWebSocketText(flow, message, scratch, 0);
+                default -> flowEncoder.encodeText(flow, scratch, 0);
+            };
             handedOver &= handoff.offer(EventFormat.TEXT, scratch, 0, length);
         }
         if (!handedOver)

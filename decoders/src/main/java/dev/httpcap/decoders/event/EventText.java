@@ -127,4 +127,20 @@ public final class EventText
         final long half = g < 4 ? hi : lo;
         return (int)((half >>> ((3 - (g & 3)) * 16)) & 0xFFFF);
     }
+
+    /** Append {@code ip:port} ({@code [v6]:port}) inside an open string or line. */
+    public static void appendEndpoint(final JsonWriter out, final int ipVersion, final long hi, final long lo, final int port)
+    {
+        if (ipVersion == 6)
+        {
+            out.appendAscii('[');
+            appendIp(out, ipVersion, hi, lo);
+            out.appendAscii(']');
+        }
+        else
+        {
+            appendIp(out, ipVersion, hi, lo);
+        }
+        out.appendAscii(':').appendDecimal(port);
+    }
 }

@@ -140,9 +140,9 @@ public final class FlowEventEncoder
         final JsonWriter out = json.wrap(buffer, offset);
         EventText.appendTimestamp(out, flow.startNanos());
         out.appendAscii(TEXT_FLOW);
-        appendEndpoint(out, flow.ipVersion(), flow.clientHi(), flow.clientLo(), flow.clientPort());
+        EventText.appendEndpoint(out, flow.ipVersion(), flow.clientHi(), flow.clientLo(), flow.clientPort());
         out.appendAscii(TEXT_ARROW);
-        appendEndpoint(out, flow.ipVersion(), flow.serverHi(), flow.serverLo(), flow.serverPort());
+        EventText.appendEndpoint(out, flow.ipVersion(), flow.serverHi(), flow.serverLo(), flow.serverPort());
         out.appendAscii(' ');
         final long duration = flow.lastNanos() - flow.startNanos();
         out.appendDecimal(duration / 1_000_000_000L).appendAscii('.').appendPadded(duration % 1_000_000_000L, 9);
@@ -173,20 +173,5 @@ public final class FlowEventEncoder
             .name(PACKETS).value(flow.packets(direction))
             .name(BYTES).value(flow.bytes(direction))
             .endObject();
-    }
-
-    private static void appendEndpoint(final JsonWriter out, final int ipVersion, final long hi, final long lo, final int port)
-    {
-        if (ipVersion == 6)
-        {
-            out.appendAscii('[');
-            EventText.appendIp(out, ipVersion, hi, lo);
-            out.appendAscii(']');
-        }
-        else
-        {
-            EventText.appendIp(out, ipVersion, hi, lo);
-        }
-        out.appendAscii(':').appendDecimal(port);
     }
 }

@@ -166,24 +166,7 @@ public final class HttpEventEncoder
         }
         out.name(OUTCOME).rawString(!response ? UNKNOWN : tx.status >= 400 ? FAILURE : SUCCESS).endObject();
 
-        out.startObject(SOURCE).name(IP);
-        EventText.ipValue(out, flow.ipVersion(), flow.clientHi(), flow.clientLo());
-        out.name(PORT).value(flow.clientPort()).name(BYTES).value(tx.requestBytes).endObject();
-        out.startObject(DESTINATION).name(IP);
-        EventText.ipValue(out, flow.ipVersion(), flow.serverHi(), flow.serverLo());
-        out.name(PORT).value(flow.serverPort()).name(BYTES).value(tx.responseBytes).endObject();
-
-        out.startObject(NETWORK)
-            .name(TRANSPORT).rawString(TCP)
-            .name(TYPE).rawString(flow.ipVersion() == 4 ? IPV4 : IPV6);
-        out.name(COMMUNITY_ID);
-        communityId.value(out, flow.ipVersion(), PROTOCOL_TCP,
-            flow.clientHi(), flow.clientLo(), flow.clientPort(), flow.serverHi(), flow.serverLo(), flow.serverPort());
-        if (flow.vlan() >= 0)
-        {
-            out.startObject(VLAN).name(ID).value(flow.vlan()).endObject();
-        }
-        out.endObject();
+        endpointsAndNetwork(out, flow, tx.requestBytes, tx.responseBytes);
 
         if (tx.hasField(HttpTransaction.TARGET))
         {
@@ -228,15 +211,7 @@ public final class HttpEventEncoder
         }
         out.endObject();
 
-        out.name(TAGS).startArray();
-        for (int i = 0; i < TAG_NAMES.length; i++)
-        {
-            if ((tx.tags & (1 << i)) != 0)
-            {
-                out.rawString(TAG_NAMES[i]);
-            }
-        }
-        out.endArray();
+        tagsArray(out, tx.tags);
 
         out.startObject(HTTPCAP).name(TRANS_DEPTH).value(tx.depth).name(INFO_CODE);
         if (tx.infoCode != 0)
@@ -266,9 +241,9 @@ public final class HttpEventEncoder
         final long start = tx.hasRequest ? tx.requestStartNanos : tx.responseStartNanos;
         EventText.appendTimestamp(out, start);
         out.appendAscii(' ');
-        appendEndpoint(out, flow.ipVersion(), flow.clientHi(), flow.clientLo(), flow.clientPort());
+        EventText.appendEndpoint(out, flow.ipVersion(), flow.clientHi(), flow.clientLo(), flow.clientPort());
         out.appendAscii(TEXT_ARROW);
-        appendEndpoint(out, flow.ipVersion(), flow.serverHi(), flow.serverLo(), flow.serverPort());
+        EventText.appendEndpoint(out, flow.ipVersion(), flow.serverHi(), flow.serverLo(), flow.serverPort());
         out.appendAscii(' ');
         if (tx.hasField(HttpTransaction.METHOD))
         {
@@ -305,24 +280,7 @@ public final class HttpEventEncoder
             out.appendAscii(TEXT_NONE).appendAscii(TEXT_NONE).appendAscii(' ');
         }
         out.appendDecimal(tx.requestBytes).appendAscii('/').appendDecimal(tx.responseBytes);
-        if (tx.tags != 0)
-        {
-            out.appendAscii(' ').appendAscii('[');
-            boolean first = true;
-            for (int i = 0; i < TAG_NAMES.length; i++)
-            {
-                if ((tx.tags & (1 << i)) != 0)
-                {
-                    if (!first)
-                    {
-                        out.appendAscii(',');
-                    }
-                    out.appendAscii(TAG_NAMES[i]);
-                    first = false;
-                }
-            }
-            out.appendAscii(']');
-        }
+        appendTags(out, tx.tags);
         return out.length();
     }
 
@@ -341,23 +299,7 @@ public final class HttpEventEncoder
         out.startObject(EVENT).name(DATASET).rawString(WEBSOCKET)
             .name(DURATION).value(Math.max(0, message.endNanos - message.startNanos)).endObject();
 
-        out.startObject(SOURCE).name(IP);
-        EventText.ipValue(out, flow.ipVersion(), flow.clientHi(), flow.clientLo());
-        out.name(PORT).value(flow.clientPort()).endObject();
-        out.startObject(DESTINATION).name(IP);
-        EventText.ipValue(out, flow.ipVersion(), flow.serverHi(), flow.serverLo());
-        out.name(PORT).value(flow.serverPort()).endObject();
-        out.startObject(NETWORK)
-            .name(TRANSPORT).rawString(TCP)
-            .name(TYPE).rawString(flow.ipVersion() == 4 ? IPV4 : IPV6);
-        out.name(COMMUNITY_ID);
-        communityId.value(out, flow.ipVersion(), PROTOCOL_TCP,
-            flow.clientHi(), flow.clientLo(), flow.clientPort(), flow.serverHi(), flow.serverLo(), flow.serverPort());
-        if (flow.vlan() >= 0)
-        {
-            out.startObject(VLAN).name(ID).value(flow.vlan()).endObject();
-        }
-        out.endObject();
+        endpointsAndNetwork(out, flow, -1, -1);
 
         out.startObject(WEBSOCKET)
             .name(DIRECTION).rawString(message.direction == TcpFlow.FROM_CLIENT ? CLIENT : SERVER)
@@ -386,15 +328,7 @@ public final class HttpEventEncoder
             .name(FRAMES).value(message.frames)
             .endObject();
 
-        out.name(TAGS).startArray();
-        for (int i = 0; i < TAG_NAMES.length; i++)
-        {
-            if ((message.tags & (1 << i)) != 0)
-            {
-                out.rawString(TAG_NAMES[i]);
-            }
-        }
-        out.endArray();
+        tagsArray(out, message.tags);
         out.startObject(HTTPCAP).name(TRANS_DEPTH).value(message.transDepth).endObject();
         out.endObject();
         return out.length();
@@ -412,9 +346,9 @@ public final class HttpEventEncoder
         final JsonWriter out = json.wrap(buffer, offset);
         EventText.appendTimestamp(out, message.startNanos);
         out.appendAscii(' ');
-        appendEndpoint(out, flow.ipVersion(), flow.clientHi(), flow.clientLo(), flow.clientPort());
+        EventText.appendEndpoint(out, flow.ipVersion(), flow.clientHi(), flow.clientLo(), flow.clientPort());
         out.appendAscii(TEXT_ARROW);
-        appendEndpoint(out, flow.ipVersion(), flow.serverHi(), flow.serverLo(), flow.serverPort());
+        EventText.appendEndpoint(out, flow.ipVersion(), flow.serverHi(), flow.serverLo(), flow.serverPort());
         out.appendAscii(TEXT_WEBSOCKET).appendAscii(message.direction == TcpFlow.FROM_CLIENT ? CLIENT : SERVER)
             .appendAscii(' ').appendAscii(OPCODES[message.opcode & 0xF])
             .appendAscii(' ').appendDecimal(message.bytes).appendAscii(TEXT_BYTES);
@@ -430,24 +364,7 @@ public final class HttpEventEncoder
                 .appendEscaped(message.payloadView, 0, utf8Prefix(message.payload, length, Long.MAX_VALUE))
                 .appendAscii('"');
         }
-        if (message.tags != 0)
-        {
-            out.appendAscii(' ').appendAscii('[');
-            boolean first = true;
-            for (int i = 0; i < TAG_NAMES.length; i++)
-            {
-                if ((message.tags & (1 << i)) != 0)
-                {
-                    if (!first)
-                    {
-                        out.appendAscii(',');
-                    }
-                    out.appendAscii(TAG_NAMES[i]);
-                    first = false;
-                }
-            }
-            out.appendAscii(']');
-        }
+        appendTags(out, message.tags);
         return out.length();
     }
 
@@ -476,6 +393,75 @@ public final class HttpEventEncoder
         final int lead = bytes[i] & 0xFF;
         final int length = lead < 0x80 ? 1 : lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
         return continuation + 1 < length ? i : captured;
+    }
+
+    /** {@code source} and {@code destination} (client and server; {@code bytes} when not negative) and {@code network}. */
+    private void endpointsAndNetwork(final JsonWriter out, final TcpFlow flow, final long clientBytes, final long serverBytes)
+    {
+        endpoint(out, SOURCE, flow.ipVersion(), flow.clientHi(), flow.clientLo(), flow.clientPort(), clientBytes);
+        endpoint(out, DESTINATION, flow.ipVersion(), flow.serverHi(), flow.serverLo(), flow.serverPort(), serverBytes);
+        out.startObject(NETWORK)
+            .name(TRANSPORT).rawString(TCP)
+            .name(TYPE).rawString(flow.ipVersion() == 4 ? IPV4 : IPV6);
+        out.name(COMMUNITY_ID);
+        communityId.value(out, flow.ipVersion(), PROTOCOL_TCP,
+            flow.clientHi(), flow.clientLo(), flow.clientPort(), flow.serverHi(), flow.serverLo(), flow.serverPort());
+        if (flow.vlan() >= 0)
+        {
+            out.startObject(VLAN).name(ID).value(flow.vlan()).endObject();
+        }
+        out.endObject();
+    }
+
+    private static void endpoint(
+        final JsonWriter out, final byte[] name, final int ipVersion, final long hi, final long lo, final int port,
+        final long bytes)
+    {
+        out.startObject(name).name(IP);
+        EventText.ipValue(out, ipVersion, hi, lo);
+        out.name(PORT).value(port);
+        if (bytes >= 0)
+        {
+            out.name(BYTES).value(bytes);
+        }
+        out.endObject();
+    }
+
+    private static void tagsArray(final JsonWriter out, final int tags)
+    {
+        out.name(TAGS).startArray();
+        for (int i = 0; i < TAG_NAMES.length; i++)
+        {
+            if ((tags & (1 << i)) != 0)
+            {
+                out.rawString(TAG_NAMES[i]);
+            }
+        }
+        out.endArray();
+    }
+
+    /** {@code " [gap,incomplete]"} for a readable line; nothing without tags. */
+    private static void appendTags(final JsonWriter out, final int tags)
+    {
+        if (tags == 0)
+        {
+            return;
+        }
+        out.appendAscii(' ').appendAscii('[');
+        boolean first = true;
+        for (int i = 0; i < TAG_NAMES.length; i++)
+        {
+            if ((tags & (1 << i)) != 0)
+            {
+                if (!first)
+                {
+                    out.appendAscii(',');
+                }
+                out.appendAscii(TAG_NAMES[i]);
+                first = false;
+            }
+        }
+        out.appendAscii(']');
     }
 
     private static void url(final JsonWriter out, final HttpTransaction tx, final DirectBuffer store)
@@ -806,20 +792,5 @@ public final class HttpEventEncoder
             }
         }
         return true;
-    }
-
-    private static void appendEndpoint(final JsonWriter out, final int ipVersion, final long hi, final long lo, final int port)
-    {
-        if (ipVersion == 6)
-        {
-            out.appendAscii('[');
-            EventText.appendIp(out, ipVersion, hi, lo);
-            out.appendAscii(']');
-        }
-        else
-        {
-            EventText.appendIp(out, ipVersion, hi, lo);
-        }
-        out.appendAscii(':').appendDecimal(port);
     }
 }
