@@ -1,5 +1,6 @@
 package dev.httpcap.app;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -11,6 +12,8 @@ import dev.httpcap.decoders.http.HttpConfig;
 import dev.httpcap.pipeline.BackPressure;
 import dev.httpcap.pipeline.PipelineConfig;
 import dev.httpcap.sinks.EventSink;
+import dev.httpcap.sinks.KafkaKey;
+import dev.httpcap.sinks.KafkaSinkConfig;
 import dev.httpcap.sinks.SinkSpecs;
 
 /** The options every command that runs a pipeline shares: sinks, workers, bounds and policies. */
@@ -18,7 +21,7 @@ final class PipelineOptions
 {
     @Option(names = "--sink", paramLabel = "SPEC",
         description = "where events go; repeat for several: stdout (readable lines, the default), stdout:json, " +
-            "file:PATH[?rotate-mb=N&keep=K&format=json|text]")
+            "file:PATH[?rotate-mb=N&keep=K&format=json|text], kafka://HOST:PORT[,HOST:PORT]/TOPIC[?OPTIONS]")
     List<String> sinkSpecs = new ArrayList<>();
 
     @Option(names = "--workers", paramLabel = "N", description = "worker threads (shards of the flow table); default ${DEFAULT-VALUE}")
@@ -145,9 +148,69 @@ final class PipelineOptions
     /** Open every {@code --sink} into {@code sinks} (so the caller closes what was opened if one fails). */
     void openSinks(final List<EventSink> sinks)
     {
+        final KafkaSinkConfig kafka = kafkaDefaults();
         for (final String spec : sinkSpecs.isEmpty() ? List.of("stdout") : sinkSpecs)
         {
-            sinks.add(SinkSpecs.open(spec));
+            sinks.add(SinkSpecs.open(spec, kafka, line -> System.err.println("httpcap: " + line)));
         }
+    }
+
+    // ---- Kafka sinks: defaults for every --sink kafka://...; a spec's ?options override them. ----
+
+    @Option(names = "--kafka-key", paramLabel = "KEY",
+        description = "record key: community_id (one connection's events in order in one partition; the default), " +
+            "host (url.domain) or none")
+    String kafkaKey = "community_id";
+
+    @Option(names = "--kafka-acks", paramLabel = "ACKS", description = "all (the default; idempotent producer), 1 or 0")
+    String kafkaAcks = "all";
+
+    @Option(names = "--kafka-compression", paramLabel = "CODEC", description = "lz4 (the default), zstd, snappy, gzip or none")
+    String kafkaCompression = "lz4";
+
+    @Option(names = "--kafka-batch-kb", paramLabel = "KB", description = "producer batch size; default ${DEFAULT-VALUE}")
+    int kafkaBatchKb = 256;
+
+    @Option(names = "--kafka-linger-ms", paramLabel = "MS", description = "producer linger; default ${DEFAULT-VALUE}")
+    int kafkaLingerMs = 5;
+
+    @Option(names = "--kafka-prop", paramLabel = "KEY=VALUE",
+        description = "any producer property, e.g. security.protocol=SASL_SSL or ssl.truststore.location=...; repeatable")
+    List<String> kafkaProps = new ArrayList<>();
+
+    @Option(names = "--spill-dir", paramLabel = "DIR",
+        description = "where Kafka sinks spill events the brokers cannot take (one directory per topic and brokers); " +
+            "default ${DEFAULT-VALUE}")
+    Path spillDir = Path.of("httpcap-spill");
+
+    @Option(names = "--spill-max-mb", paramLabel = "MB",
+        description = "disk space each Kafka sink's spill may use; beyond it events are dropped and counted (0: no spill); " +
+            "default ${DEFAULT-VALUE}")
+    long spillMaxMb = 1024;
+
+    @Option(names = "--kafka-close-seconds", paramLabel = "S",
+        description = "at the end, how long to wait for the brokers before spilling what is left; default ${DEFAULT-VALUE}")
+    long kafkaCloseSeconds = 10;
+
+    /** @throws IllegalArgumentException with a one-line message for a bad value. */
+    KafkaSinkConfig kafkaDefaults()
+    {
+        if (spillMaxMb < 0 || spillMaxMb > Long.MAX_VALUE >> 20 || kafkaCloseSeconds < 0 || kafkaBatchKb <= 0 ||
+            kafkaBatchKb > 1 << 20)
+        {
+            throw new IllegalArgumentException(
+                "--spill-max-mb and --kafka-close-seconds must be >= 0, --kafka-batch-kb in 1..1048576");
+        }
+        final KafkaSinkConfig config = new KafkaSinkConfig()
+            .key(KafkaKey.parse(kafkaKey))
+            .acks(kafkaAcks)
+            .compression(kafkaCompression)
+            .batchBytes(kafkaBatchKb * 1024)
+            .lingerMs(kafkaLingerMs)
+            .spillRoot(spillDir)
+            .spillMaxBytes(spillMaxMb << 20)
+            .closeTimeoutMs(kafkaCloseSeconds * 1000);
+        kafkaProps.forEach(config::producerProperty);
+        return config;
     }
 }

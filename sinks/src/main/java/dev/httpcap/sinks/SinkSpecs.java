@@ -3,6 +3,7 @@ package dev.httpcap.sinks;
 import java.io.IOException;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.util.function.Consumer;
 
 /**
  * Turns the value of a {@code --sink} option into an open {@link EventSink}.
@@ -13,12 +14,22 @@ import java.nio.file.Path;
  *     {@code format=text}) appended to {@code PATH}; rotated when a file would exceed {@code N}
  *     MiB ({@code 0}, the default, never rotates), keeping {@code K} rotated files (default
  *     {@value FileSink#DEFAULT_KEEP}).</li>
+ *     <li>{@code kafka://HOST:PORT[,HOST:PORT...]/TOPIC[?key=community_id|host|none&acks=all|1|0&
+ *     compression=lz4|zstd|snappy|gzip|none&batch-kb=N&linger-ms=N&spill-dir=DIR&spill-max-mb=N&
+ *     spill-after-ms=N&inflight-mb=N&close-seconds=N]}: one record per event (see {@link KafkaSink});
+ *     the options override the defaults given to {@link #open(String, KafkaSinkConfig, Consumer)}.</li>
  * </ul>
  */
 public final class SinkSpecs
 {
     /** What {@link #open(String)} accepts, for usage messages. */
-    public static final String ACCEPTED = "stdout, stdout:json or file:PATH[?rotate-mb=N&keep=K&format=json|text]";
+    public static final String ACCEPTED = "stdout, stdout:json, file:PATH[?rotate-mb=N&keep=K&format=json|text] " +
+        "or kafka://HOST:PORT[,HOST:PORT]/TOPIC[?key=...&acks=...]";
+
+    private static final String KAFKA_PREFIX = "kafka://";
+    private static final String KAFKA_OPTIONS = "key=community_id|host|none, acks=all|1|0, " +
+        "compression=lz4|zstd|snappy|gzip|none, batch-kb=N, linger-ms=N, spill-dir=DIR, spill-max-mb=N, " +
+        "spill-after-ms=N, inflight-mb=N, close-seconds=N";
 
     private static final String FILE_PREFIX = "file:";
     private static final String FILE_OPTIONS = "rotate-mb=N, keep=K (0.." + FileSink.MAX_KEEP + ") or format=json|text";
@@ -39,6 +50,21 @@ public final class SinkSpecs
      */
     public static EventSink open(final String spec)
     {
+        return open(spec, new KafkaSinkConfig(), line -> System.err.println("httpcap: " + line));
+    }
+
+    /**
+     * Open the sink a spec describes, with the defaults of Kafka sinks given.
+     *
+     * @param spec          as given on the command line.
+     * @param kafkaDefaults settings of {@code kafka://} sinks that their spec does not override; not changed.
+     * @param notices       where a Kafka sink reports lost and recovered brokers, spill trouble and its summary.
+     * @return the open sink, named by {@code spec}.
+     * @throws IllegalArgumentException with a one-line message if the spec is malformed or the sink
+     *                                  cannot be opened.
+     */
+    public static EventSink open(final String spec, final KafkaSinkConfig kafkaDefaults, final Consumer<String> notices)
+    {
         if (null == spec || spec.isBlank())
         {
             throw new IllegalArgumentException("empty sink: expected " + ACCEPTED);
@@ -54,6 +80,19 @@ public final class SinkSpecs
         if (spec.startsWith(FILE_PREFIX))
         {
             return openFile(spec);
+        }
+        if (spec.startsWith(KAFKA_PREFIX))
+        {
+            final KafkaSinkConfig config = kafkaConfig(spec, kafkaDefaults);
+            try
+            {
+                return new KafkaSink(config, spec, notices);
+            }
+            catch (final IOException ex)
+            {
+                throw new IllegalArgumentException(
+                    "cannot open sink '" + spec + "': spill " + BatchingChannelSink.describe(ex), ex);
+            }
         }
         throw new IllegalArgumentException("unknown sink '" + spec + "': expected " + ACCEPTED);
     }
@@ -133,6 +172,114 @@ public final class SinkSpecs
             throw new IllegalArgumentException(
                 "cannot open sink '" + spec + "': " + BatchingChannelSink.describe(ex), ex);
         }
+    }
+
+    /**
+     * The settings of a {@code kafka://} spec over {@code defaults}.
+     *
+     * @throws IllegalArgumentException with a one-line message if the spec is malformed.
+     */
+    public static KafkaSinkConfig kafkaConfig(final String spec, final KafkaSinkConfig defaults)
+    {
+        final int queryStart = spec.indexOf('?');
+        final String target = spec.substring(KAFKA_PREFIX.length(), -1 == queryStart ? spec.length() : queryStart);
+        final int slash = target.indexOf('/');
+        if (slash <= 0 || slash == target.length() - 1)
+        {
+            throw badKafka(spec, "expected kafka://HOST:PORT[,HOST:PORT]/TOPIC");
+        }
+        final String servers = target.substring(0, slash);
+        final String topic = target.substring(slash + 1);
+        for (final String server : servers.split(",", -1))
+        {
+            final int colon = server.lastIndexOf(':');
+            final String host = colon < 0 ? "" : server.substring(0, colon);
+            final String port = colon < 0 ? "" : server.substring(colon + 1);
+            if (host.isEmpty() || port.isEmpty() || !port.chars().allMatch(Character::isDigit) ||
+                port.length() > 5 || Integer.parseInt(port) < 1 || Integer.parseInt(port) > 65_535)
+            {
+                throw badKafka(spec, "broker '" + server + "' is not HOST:PORT");
+            }
+        }
+        if (topic.length() > 249 || !topic.chars().allMatch(c ->
+            (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'))
+        {
+            throw badKafka(spec, "topic '" + topic + "' is not a legal Kafka topic name (letters, digits, . _ -)");
+        }
+
+        final KafkaSinkConfig config = defaults.copy().bootstrapServers(servers).topic(topic);
+        if (-1 != queryStart)
+        {
+            final java.util.Set<String> seen = new java.util.HashSet<>();
+            for (final String option : spec.substring(queryStart + 1).split("&", -1))
+            {
+                final int eq = option.indexOf('=');
+                final String key = -1 == eq ? option : option.substring(0, eq);
+                final String value = -1 == eq ? "" : option.substring(eq + 1);
+                if (-1 == eq || value.isEmpty())
+                {
+                    throw badKafka(spec, "option '" + option + "' has no value");
+                }
+                if (!seen.add(key))
+                {
+                    throw badKafka(spec, "option '" + key + "' given twice");
+                }
+                try
+                {
+                    switch (key)
+                    {
+                        case "key" -> config.key(KafkaKey.parse(value));
+                        case "acks" -> config.acks(value);
+                        case "compression" -> config.compression(value);
+                        case "batch-kb" -> config.batchBytes((int)parseKafkaNumber(spec, key, value, 1, 1 << 20) * 1024);
+                        case "linger-ms" -> config.lingerMs((int)parseKafkaNumber(spec, key, value, 0, 60_000));
+                        case "spill-dir" -> config.spillDir(Path.of(value));
+                        case "spill-max-mb" -> config.spillMaxBytes(parseKafkaNumber(spec, key, value, 0, MAX_ROTATE_MB) << 20);
+                        case "spill-after-ms" -> config.stallMs(parseKafkaNumber(spec, key, value, 1, 3_600_000));
+                        case "inflight-mb" -> config.maxInflightBytes(parseKafkaNumber(spec, key, value, 1, 1 << 14) << 20);
+                        case "close-seconds" -> config.closeTimeoutMs(parseKafkaNumber(spec, key, value, 0, 86_400) * 1000);
+                        default -> throw badKafka(spec, "unknown option '" + key + "'");
+                    }
+                }
+                catch (final InvalidPathException ex)
+                {
+                    throw badKafka(spec, "spill-dir '" + value + "' is not a valid path");
+                }
+                catch (final IllegalArgumentException ex)
+                {
+                    if (ex.getMessage() != null && ex.getMessage().startsWith("bad sink"))
+                    {
+                        throw ex;
+                    }
+                    throw badKafka(spec, ex.getMessage());
+                }
+            }
+        }
+        return config;
+    }
+
+    private static long parseKafkaNumber(final String spec, final String key, final String value, final long min, final long max)
+    {
+        final long number;
+        try
+        {
+            number = Long.parseLong(value);
+        }
+        catch (final NumberFormatException ex)
+        {
+            throw badKafka(spec, key + " '" + value + "' is not a whole number");
+        }
+        if (number < min || number > max)
+        {
+            throw badKafka(spec, key + " " + value + " is out of range " + min + ".." + max);
+        }
+        return number;
+    }
+
+    private static IllegalArgumentException badKafka(final String spec, final String problem)
+    {
+        return new IllegalArgumentException(
+            "bad sink '" + spec + "': " + problem + "; kafka options are " + KAFKA_OPTIONS);
     }
 
     private static boolean checkOnce(final String spec, final String key, final boolean seen)

@@ -1,0 +1,142 @@
+package dev.httpcap.sinks;
+
+import org.agrona.DirectBuffer;
+
+/**
+ * What a Kafka record is keyed by, and how the key is found in an encoded JSON event without
+ * parsing it. Kafka sends records with the same key to the same partition, in order, so keying by
+ * {@link #COMMUNITY_ID} keeps every event of one connection in order.
+ * <p>
+ * The event encoder writes {@code network} before {@code url} and both before {@code http}, and
+ * every quote inside a JSON string is escaped, so the first unescaped {@code "community_id":"} is
+ * the connection's, and the first {@code "domain":"} after {@code "url":{} and before
+ * {@code "http":{} is the URL's host. A header that happens to share a name comes later and is
+ * never mistaken for them.
+ */
+public enum KafkaKey
+{
+    /** {@code network.community_id}: one connection's events stay ordered in one partition. */
+    COMMUNITY_ID("community_id"),
+    /** {@code url.domain}: one host's events in one partition. */
+    HOST("host"),
+    /** No key: the producer spreads records over partitions in sticky batches. */
+    NONE("none");
+
+    private static final byte[] COMMUNITY_ID_FIELD = ascii("\"community_id\":\"");
+    private static final byte[] URL_OBJECT = ascii("\"url\":{");
+    private static final byte[] DOMAIN_FIELD = ascii("\"domain\":\"");
+    private static final byte[] HTTP_OBJECT = ascii("\"http\":{");
+    private static final byte QUOTE = '"';
+    private static final byte BACKSLASH = '\\';
+
+    private final String specName;
+
+    KafkaKey(final String specName)
+    {
+        this.specName = specName;
+    }
+
+    /** @return the name used on the command line and in a sink spec. */
+    public String specName()
+    {
+        return specName;
+    }
+
+    /**
+     * @param name as given on the command line.
+     * @return the key with that name.
+     * @throws IllegalArgumentException naming the accepted values.
+     */
+    public static KafkaKey parse(final String name)
+    {
+        for (final KafkaKey key : values())
+        {
+            if (key.specName.equals(name))
+            {
+                return key;
+            }
+        }
+        throw new IllegalArgumentException("kafka key '" + name + "' is not community_id, host or none");
+    }
+
+    /**
+     * The record key of one encoded event.
+     *
+     * @param buffer holding the event JSON.
+     * @param offset of its first byte.
+     * @param length of the event.
+     * @return the key's bytes (the string value, still JSON-escaped), or {@code null} when this
+     *         mode has no key or the event has no such field.
+     */
+    public byte[] extract(final DirectBuffer buffer, final int offset, final int length)
+    {
+        final int end = offset + length;
+        return switch (this)
+        {
+            case COMMUNITY_ID -> stringAfter(buffer, indexOf(buffer, offset, end, COMMUNITY_ID_FIELD), end);
+            case HOST ->
+            {
+                final int url = indexOf(buffer, offset, end, URL_OBJECT);
+                if (url < 0)
+                {
+                    yield null;
+                }
+                final int http = indexOf(buffer, url, end, HTTP_OBJECT);
+                yield stringAfter(buffer, indexOf(buffer, url, http < 0 ? end : http, DOMAIN_FIELD), end);
+            }
+            case NONE -> null;
+        };
+    }
+
+    /** @return the index just past {@code pattern} in {@code [from, to)}, or -1. */
+    static int indexOf(final DirectBuffer buffer, final int from, final int to, final byte[] pattern)
+    {
+        final byte first = pattern[0];
+        final int last = to - pattern.length;
+        outer:
+        for (int i = from; i <= last; i++)
+        {
+            if (buffer.getByte(i) != first)
+            {
+                continue;
+            }
+            for (int j = 1; j < pattern.length; j++)
+            {
+                if (buffer.getByte(i + j) != pattern[j])
+                {
+                    continue outer;
+                }
+            }
+            return i + pattern.length;
+        }
+        return -1;
+    }
+
+    private static byte[] stringAfter(final DirectBuffer buffer, final int start, final int end)
+    {
+        if (start < 0)
+        {
+            return null;
+        }
+        for (int i = start; i < end; i++)
+        {
+            final byte b = buffer.getByte(i);
+            if (b == BACKSLASH)
+            {
+                i++;
+            }
+            else if (b == QUOTE)
+            {
+                final byte[] key = new byte[i - start];
+                buffer.getBytes(start, key);
+                return key;
+            }
+        }
+        return null;
+    }
+
+    private static byte[] ascii(final String text)
+    {
+        return text.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    }
+}
