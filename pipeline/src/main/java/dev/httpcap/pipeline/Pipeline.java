@@ -29,6 +29,11 @@ import dev.httpcap.sinks.EventSink;
  * thread writing the encoded events. {@link #run} drives it from the first packet to the final
  * report: when the source ends (or {@link #requestStop()} is called) the ring is drained, every
  * open connection is closed as "end of capture", and every sink is flushed.
+ * <p>
+ * {@link #run(List)} runs several such <em>lanes</em> side by side, one per source (AF_PACKET
+ * fanout: the kernel splits an interface by flow hash over K sockets): each lane has its own
+ * capture thread, ring and N workers, and nothing is shared between lanes except the hand-off to
+ * the one sink thread, which many producers may write. The report adds the lanes up.
  */
 public final class Pipeline
 {
@@ -37,9 +42,9 @@ public final class Pipeline
     private final PipelineConfig config;
     private final List<EventSink> sinks;
     private volatile boolean stopRequested;
-    private volatile PacketSource runningSource;
-    private volatile RingPublisher runningPublisher;
-    private volatile Thread captureThread;
+    private volatile List<? extends PacketSource> runningSources;
+    private volatile List<RingPublisher> runningPublishers;
+    private volatile List<Thread> captureThreads;
     private volatile List<FlowWorkerHandler> runningWorkers;
     private volatile EventHandoff runningHandoff;
 
@@ -59,33 +64,53 @@ public final class Pipeline
     public void requestStop()
     {
         stopRequested = true;
-        final Thread capture = captureThread;
-        if (capture != null)
+        final List<Thread> captures = captureThreads;
+        if (captures != null)
         {
-            // Wakes a capture blocked on a pipe; the loop then sees the request and ends the capture.
-            capture.interrupt();
+            for (final Thread capture : captures)
+            {
+                // Wakes a capture blocked on a pipe; the loop then sees the request and ends the capture.
+                capture.interrupt();
+            }
         }
     }
 
-    /** @return packets read so far by the running pipeline (for progress displays), or 0. */
+    /** @return packets read so far by the running pipeline, all lanes (for progress displays), or 0. */
     public long packetsReadSoFar()
     {
-        final RingPublisher publisher = runningPublisher;
-        return publisher == null ? 0 : publisher.packetsReadRelaxed();
+        final List<RingPublisher> publishers = runningPublishers;
+        long packets = 0;
+        if (publishers != null)
+        {
+            for (final RingPublisher publisher : publishers)
+            {
+                packets += publisher.packetsReadRelaxed();
+            }
+        }
+        return packets;
     }
 
     /**
-     * Counters of the running pipeline for a periodic statistics line, read without stopping it
-     * (each is a recent value, not a consistent snapshot); null when nothing runs.
+     * Counters of the running pipeline for a periodic statistics line, all lanes added up, read
+     * without stopping it (each is a recent value, not a consistent snapshot); null when nothing runs.
      */
     public LiveStats liveStats()
     {
-        final RingPublisher publisher = runningPublisher;
+        final List<RingPublisher> publishers = runningPublishers;
         final List<FlowWorkerHandler> workers = runningWorkers;
         final EventHandoff handoff = runningHandoff;
-        if (publisher == null || workers == null || handoff == null)
+        if (publishers == null || workers == null || handoff == null)
         {
             return null;
+        }
+        long packets = 0;
+        long wireBytes = 0;
+        long ringDrops = 0;
+        for (final RingPublisher publisher : publishers)
+        {
+            packets += publisher.packetsReadRelaxed();
+            wireBytes += publisher.wireBytesReadRelaxed();
+            ringDrops += publisher.ringFullRelaxed();
         }
         long flows = 0;
         long events = 0;
@@ -94,8 +119,7 @@ public final class Pipeline
             flows += worker.activeFlowsRelaxed();
             events += worker.eventsRelaxed();
         }
-        return new LiveStats(publisher.packetsReadRelaxed(), publisher.wireBytesReadRelaxed(), publisher.ringFullRelaxed(),
-            flows, events, handoff.dropped(), handoff.ring().size());
+        return new LiveStats(packets, wireBytes, ringDrops, flows, events, handoff.dropped(), handoff.ring().size());
     }
 
     /**
@@ -112,11 +136,19 @@ public final class Pipeline
     {
     }
 
-    /** @return input bytes consumed so far by the running pipeline's source, or 0. */
+    /** @return input bytes consumed so far by the running pipeline's sources, or 0. */
     public long bytesReadSoFar()
     {
-        final PacketSource source = runningSource;
-        return source == null ? 0 : source.bytesConsumed();
+        final List<? extends PacketSource> sources = runningSources;
+        long bytes = 0;
+        if (sources != null)
+        {
+            for (final PacketSource source : sources)
+            {
+                bytes += source.bytesConsumed();
+            }
+        }
+        return bytes;
     }
 
     /**
@@ -126,70 +158,105 @@ public final class Pipeline
      */
     public PipelineReport run(final PacketSource source) throws InterruptedException
     {
+        return run(List.of(source));
+    }
+
+    /**
+     * Read every source to its end (or until stopped), each through its own lane: its own capture
+     * thread, ring and {@link PipelineConfig#workers()} workers; the lanes share the sinks. The
+     * sources must split the traffic by connection (as AF_PACKET fanout in hash mode does), since a
+     * connection seen by two lanes would be tracked twice.
+     *
+     * @return the counts of everything that happened, all lanes added up.
+     */
+    public PipelineReport run(final List<? extends PacketSource> sources) throws InterruptedException
+    {
+        if (sources.isEmpty())
+        {
+            throw new IllegalArgumentException("no packet source");
+        }
         final long startNanos = System.nanoTime();
+        final int lanes = sources.size();
         final int workers = config.workers();
         final int slotBytes = config.slotBytes();
 
         try (Arena arena = Arena.ofShared())
         {
-            final long regionBytes = (long)config.ringSlots() * slotBytes + PipelineConfig.MAX_FRAME_LENGTH;
-            final MemorySegment regionMemory = arena.allocate(regionBytes, 64);
-            final UnsafeBuffer region = new UnsafeBuffer(regionMemory.address(), (int)regionBytes);
-
-            final RingBuffer<PacketEvent> ring = RingBuffer.createSingleProducer(
-                PacketEvent::new, config.ringSlots(), new SleepingWaitStrategy());
             final EventHandoff handoff = new EventHandoff(config.eventRingBytes(), config.eventBackPressure());
             final boolean json = sinks.stream().anyMatch(s -> s.format() == EventFormat.JSON);
             final boolean text = sinks.stream().anyMatch(s -> s.format() == EventFormat.TEXT);
 
-            final CountDownLatch finished = new CountDownLatch(workers);
+            final CountDownLatch finished = new CountDownLatch(lanes * workers);
             final AtomicLong workerErrors = new AtomicLong();
             final AtomicReference<Throwable> firstWorkerError = new AtomicReference<>();
-            final SequenceBarrier barrier = ring.newBarrier();
-            final List<FlowWorkerHandler> handlers = new ArrayList<>(workers);
-            final List<BatchEventProcessor<PacketEvent>> processors = new ArrayList<>(workers);
-            for (int i = 0; i < workers; i++)
+            final List<FlowWorkerHandler> handlers = new ArrayList<>(lanes * workers);
+            final List<BatchEventProcessor<PacketEvent>> processors = new ArrayList<>(lanes * workers);
+            final List<RingPublisher> publishers = new ArrayList<>(lanes);
+            for (int lane = 0; lane < lanes; lane++)
             {
-                final FlowWorkerHandler handler = new FlowWorkerHandler(i, region, config, handoff, json, text, finished);
-                final BatchEventProcessor<PacketEvent> processor =
-                    new BatchEventProcessorBuilder().build(ring, barrier, handler);
-                processor.setExceptionHandler(new WorkerExceptionHandler(workerErrors, firstWorkerError, finished));
-                handlers.add(handler);
-                processors.add(processor);
-                ring.addGatingSequences(processor.getSequence());
+                final long regionBytes = (long)config.ringSlots() * slotBytes + PipelineConfig.MAX_FRAME_LENGTH;
+                final MemorySegment regionMemory = arena.allocate(regionBytes, 64);
+                final UnsafeBuffer region = new UnsafeBuffer(regionMemory.address(), (int)regionBytes);
+                final RingBuffer<PacketEvent> ring = RingBuffer.createSingleProducer(
+                    PacketEvent::new, config.ringSlots(), new SleepingWaitStrategy());
+                final SequenceBarrier barrier = ring.newBarrier();
+                for (int i = 0; i < workers; i++)
+                {
+                    final FlowWorkerHandler handler = new FlowWorkerHandler(i, region, config, handoff, json, text, finished);
+                    final BatchEventProcessor<PacketEvent> processor =
+                        new BatchEventProcessorBuilder().build(ring, barrier, handler);
+                    processor.setExceptionHandler(new WorkerExceptionHandler(workerErrors, firstWorkerError, finished));
+                    handlers.add(handler);
+                    processors.add(processor);
+                    ring.addGatingSequences(processor.getSequence());
+                }
+                publishers.add(new RingPublisher(
+                    ring, region, slotBytes, workers, config.packetBackPressure(), config.filter()));
             }
 
             final SinkRunner sinkRunner = new SinkRunner(handoff, sinks);
-            final Thread sinkThread = config.threadFactory().newThread(sinkRunner);
+            final Thread sinkThread = config.sinkThreadFactory().newThread(sinkRunner);
             sinkThread.setName("httpcap-sink");
             sinkThread.start();
 
-            final List<Thread> workerThreads = new ArrayList<>(workers);
-            for (int i = 0; i < workers; i++)
+            final List<Thread> workerThreads = new ArrayList<>(lanes * workers);
+            for (int i = 0; i < processors.size(); i++)
             {
-                final Thread thread = config.threadFactory().newThread(processors.get(i));
-                thread.setName("httpcap-worker-" + i);
+                final Thread thread = config.workerThreadFactory().newThread(processors.get(i));
+                thread.setName(lanes == 1 ? "httpcap-worker-" + i : "httpcap-worker-" + i / workers + "-" + i % workers);
                 workerThreads.add(thread);
                 thread.start();
             }
 
-            final RingPublisher publisher = new RingPublisher(
-                ring, region, slotBytes, workers, config.packetBackPressure(), config.filter());
             final AtomicReference<Throwable> captureFailure = new AtomicReference<>();
-            runningSource = source;
+            runningSources = List.copyOf(sources);
             runningWorkers = List.copyOf(handlers);
             runningHandoff = handoff;
-            runningPublisher = publisher;
-            final Thread capture = config.threadFactory().newThread(() -> capture(source, publisher, captureFailure));
-            capture.setName("httpcap-capture");
-            captureThread = capture;
-            capture.start();
+            runningPublishers = List.copyOf(publishers);
+            final List<Thread> captures = new ArrayList<>(lanes);
+            for (int lane = 0; lane < lanes; lane++)
+            {
+                final PacketSource source = sources.get(lane);
+                final RingPublisher publisher = publishers.get(lane);
+                final Thread capture = config.captureThreadFactory().newThread(
+                    () -> capture(source, publisher, captureFailure));
+                capture.setName(lanes == 1 ? "httpcap-capture" : "httpcap-capture-" + lane);
+                captures.add(capture);
+            }
+            captureThreads = List.copyOf(captures);
+            for (final Thread capture : captures)
+            {
+                capture.start();
+            }
             if (stopRequested)
             {
-                capture.interrupt();
+                requestStop();
             }
-            capture.join();
-            captureThread = null;
+            for (final Thread capture : captures)
+            {
+                capture.join();
+            }
+            captureThreads = null;
 
             finished.await();
             for (final BatchEventProcessor<PacketEvent> processor : processors)
@@ -202,14 +269,14 @@ public final class Pipeline
             }
             sinkRunner.producersDone();
             sinkThread.join();
-            runningPublisher = null;
+            runningPublishers = null;
             runningWorkers = null;
             runningHandoff = null;
-            runningSource = null;
+            runningSources = null;
 
             final Throwable failure = captureFailure.get() != null ? captureFailure.get() : sinkRunner.failure();
             return PipelineReport.of(
-                System.nanoTime() - startNanos, source, publisher, handlers, handoff, sinks, workerErrors.get(),
+                System.nanoTime() - startNanos, sources, publishers, handlers, handoff, sinks, workerErrors.get(),
                 firstWorkerError.get(), failure);
         }
     }
@@ -241,7 +308,7 @@ public final class Pipeline
         }
         catch (final Throwable ex)
         {
-            failure.set(ex);
+            failure.compareAndSet(null, ex);
         }
         finally
         {

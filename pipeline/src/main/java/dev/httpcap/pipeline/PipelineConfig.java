@@ -24,7 +24,9 @@ public final class PipelineConfig
     private int reassemblyWindows = 256;
     private String filter;
     private long clockTickNanos;
-    private ThreadFactory threadFactory = Thread::new;
+    private ThreadFactory captureThreadFactory = Thread::new;
+    private ThreadFactory workerThreadFactory = Thread::new;
+    private ThreadFactory sinkThreadFactory = Thread::new;
     private HttpConfig http = new HttpConfig();
     private boolean flowEvents;
 
@@ -220,15 +222,48 @@ public final class PipelineConfig
         return this;
     }
 
-    public ThreadFactory threadFactory()
-    {
-        return threadFactory;
-    }
-
-    /** Where the capture, worker and sink threads come from (pinning enters here). */
+    /** Where the capture, worker and sink threads come from (pinning enters here): one factory for all three. */
     public PipelineConfig threadFactory(final ThreadFactory threadFactory)
     {
-        this.threadFactory = threadFactory;
+        this.captureThreadFactory = threadFactory;
+        this.workerThreadFactory = threadFactory;
+        this.sinkThreadFactory = threadFactory;
+        return this;
+    }
+
+    public ThreadFactory captureThreadFactory()
+    {
+        return captureThreadFactory;
+    }
+
+    /** Where capture threads (one per source) come from; they are named before they start. */
+    public PipelineConfig captureThreadFactory(final ThreadFactory threadFactory)
+    {
+        this.captureThreadFactory = threadFactory;
+        return this;
+    }
+
+    public ThreadFactory workerThreadFactory()
+    {
+        return workerThreadFactory;
+    }
+
+    /** Where worker threads (workers per source) come from, in lane then shard order. */
+    public PipelineConfig workerThreadFactory(final ThreadFactory threadFactory)
+    {
+        this.workerThreadFactory = threadFactory;
+        return this;
+    }
+
+    public ThreadFactory sinkThreadFactory()
+    {
+        return sinkThreadFactory;
+    }
+
+    /** Where the sink thread comes from. */
+    public PipelineConfig sinkThreadFactory(final ThreadFactory threadFactory)
+    {
+        this.sinkThreadFactory = threadFactory;
         return this;
     }
 

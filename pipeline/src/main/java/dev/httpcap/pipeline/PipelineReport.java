@@ -51,40 +51,50 @@ public record PipelineReport(
     Throwable failure)
 {
     static PipelineReport of(
-        final long elapsedNanos, final PacketSource source, final RingPublisher publisher,
+        final long elapsedNanos, final List<? extends PacketSource> sources, final List<RingPublisher> publishers,
         final List<FlowWorkerHandler> workers, final EventHandoff handoff, final List<EventSink> sinks,
         final long workerErrors, final Throwable firstWorkerError, final Throwable failure)
     {
         final Map<String, Long> drops = new LinkedHashMap<>();
-        long decoded = 0;
-        for (int i = 0; i < DecodeStatus.count(); i++)
-        {
-            final DecodeStatus status = DecodeStatus.of(i);
-            final long count = publisher.decodeCount(status);
-            if (!status.isDrop())
-            {
-                decoded += count;
-            }
-            else
-            {
-                putNonZero(drops, status.reportName(), count);
-            }
-        }
-        // A TCP frame that did not reach a worker was decoded but then dropped: move it across.
-        decoded -= publisher.ringFull() + publisher.frameTooLarge();
-        putNonZero(drops, "filtered", publisher.filtered());
-        putNonZero(drops, "filter_unsupported_link_type", publisher.unfilterableLinkType());
-        putNonZero(drops, "ring_full", publisher.ringFull());
-        putNonZero(drops, "frame_too_large", publisher.frameTooLarge());
-
-        final CaptureFileCounters fileCounters = source.fileCounters();
-        long packetsRead = publisher.packetsRead();
-        putNonZero(drops, "oversized_record", fileCounters.oversizedFrames());
-        packetsRead += fileCounters.oversizedFrames();
-
         final Map<String, Long> fileAnomalies = new LinkedHashMap<>();
-        putNonZero(fileAnomalies, "truncated_records", fileCounters.truncatedRecords());
-        putNonZero(fileAnomalies, "corrupt_blocks", fileCounters.corruptBlocks());
+        long decoded = 0;
+        long packetsRead = 0;
+        // Several lanes (AF_PACKET fanout) add up: every counter is a sum over them.
+        for (final RingPublisher publisher : publishers)
+        {
+            for (int i = 0; i < DecodeStatus.count(); i++)
+            {
+                final DecodeStatus status = DecodeStatus.of(i);
+                final long count = publisher.decodeCount(status);
+                if (!status.isDrop())
+                {
+                    decoded += count;
+                }
+                else
+                {
+                    putNonZero(drops, status.reportName(), count);
+                }
+            }
+            // A TCP frame that did not reach a worker was decoded but then dropped: move it across.
+            decoded -= publisher.ringFull() + publisher.frameTooLarge();
+            packetsRead += publisher.packetsRead();
+        }
+        for (final RingPublisher publisher : publishers)
+        {
+            putNonZero(drops, "filtered", publisher.filtered());
+            putNonZero(drops, "filter_unsupported_link_type", publisher.unfilterableLinkType());
+            putNonZero(drops, "ring_full", publisher.ringFull());
+            putNonZero(drops, "frame_too_large", publisher.frameTooLarge());
+        }
+
+        for (final PacketSource source : sources)
+        {
+            final CaptureFileCounters fileCounters = source.fileCounters();
+            putNonZero(drops, "oversized_record", fileCounters.oversizedFrames());
+            packetsRead += fileCounters.oversizedFrames();
+            putNonZero(fileAnomalies, "truncated_records", fileCounters.truncatedRecords());
+            putNonZero(fileAnomalies, "corrupt_blocks", fileCounters.corruptBlocks());
+        }
 
         final Map<String, Long> flows = new LinkedHashMap<>();
         long midstream = 0;

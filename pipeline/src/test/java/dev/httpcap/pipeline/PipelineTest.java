@@ -34,7 +34,7 @@ class PipelineTest
     Path dir;
 
     /** A classic pcap built by hand: Ethernet/IPv4/TCP connections, interleaved, plus noise. */
-    static final class Capture
+    static class Capture
     {
         final ByteArrayOutputStream out = new ByteArrayOutputStream();
         long packets;
@@ -98,7 +98,32 @@ class PipelineTest
 
     static Capture connections()
     {
-        final Capture capture = new Capture();
+        return connections(c -> true);
+    }
+
+    /** The connections whose number passes {@code include} (the ARP noise goes with connection 0's share). */
+    static Capture connections(final java.util.function.IntPredicate include)
+    {
+        final Capture capture = new Capture()
+        {
+            @Override
+            void tcp(final int connection, final boolean fromClient, final int flags, final int payload, final long micros)
+            {
+                if (include.test(connection))
+                {
+                    super.tcp(connection, fromClient, flags, payload, micros);
+                }
+            }
+
+            @Override
+            void record(final byte[] frame, final long micros)
+            {
+                if (frame.length != 42 || include.test(0))
+                {
+                    super.record(frame, micros);
+                }
+            }
+        };
         long t = 1_700_000_000_000_000L;
         // Open every connection before closing any, so that flows stay live together and the
         // ring wraps many times; every 10th connection carries a frame bigger than many slots.
@@ -183,6 +208,61 @@ class PipelineTest
             assertEquals(capture.serverBytes[c], Long.parseLong(m.group(5)), line);
         }
         assertEquals(CONNECTIONS, seen.stream().distinct().count());
+    }
+
+    @Test
+    void shouldRunOneLanePerSourceAndAddTheLanesUpWhenTheSourcesSplitTheTrafficByConnection() throws Exception
+    {
+        final Capture even = connections(c -> c % 2 == 0);
+        final Capture odd = connections(c -> c % 2 == 1);
+        final Path evenPcap = dir.resolve("even.pcap");
+        final Path oddPcap = dir.resolve("odd.pcap");
+        Files.write(evenPcap, even.out.toByteArray());
+        Files.write(oddPcap, odd.out.toByteArray());
+        final Path events = dir.resolve("events.ndjson");
+        final List<String> captureThreads = new java.util.concurrent.CopyOnWriteArrayList<>();
+        final java.util.concurrent.atomic.AtomicInteger workerThreads = new java.util.concurrent.atomic.AtomicInteger();
+        final java.util.concurrent.atomic.AtomicInteger sinkThreads = new java.util.concurrent.atomic.AtomicInteger();
+        final PipelineConfig config = new PipelineConfig().flowEvents(true).workers(2).ringSlots(512)
+            .captureThreadFactory(r -> new Thread(() ->
+            {
+                captureThreads.add(Thread.currentThread().getName());
+                r.run();
+            }))
+            .workerThreadFactory(r ->
+            {
+                workerThreads.incrementAndGet();
+                return new Thread(r);
+            })
+            .sinkThreadFactory(r ->
+            {
+                sinkThreads.incrementAndGet();
+                return new Thread(r);
+            });
+        final EventSink sink = new FileSink(events, EventFormat.JSON, 0, 1);
+        final PipelineReport report;
+        try (PacketSource a = CaptureFiles.open(evenPcap.toString());
+            PacketSource b = CaptureFiles.open(oddPcap.toString()))
+        {
+            report = new Pipeline(config, List.of(sink)).run(List.of(a, b));
+        }
+        finally
+        {
+            sink.close();
+        }
+
+        assertNull(report.failure());
+        assertEquals(List.of("httpcap-capture-0", "httpcap-capture-1"), captureThreads.stream().sorted().toList());
+        assertEquals(4, workerThreads.get(), "two workers per lane");
+        assertEquals(1, sinkThreads.get(), "one sink thread for both lanes");
+        assertEquals(even.packets + odd.packets, report.packetsRead());
+        assertEquals(report.packetsRead(), report.decoded() + report.dropped());
+        assertEquals((long)Math.ceil(CONNECTIONS / 7.0), report.drops().get("non_ip"));
+        assertEquals(CONNECTIONS, report.flows().get("fin"));
+        assertEquals(CONNECTIONS, report.eventsEmitted());
+        final List<String> lines = Files.readAllLines(events);
+        assertEquals(CONNECTIONS, lines.size());
+        assertEquals(CONNECTIONS, lines.stream().map(line -> line.replaceAll(".*\"port\":(2\\d{4}).*", "$1")).distinct().count());
     }
 
     @Test
