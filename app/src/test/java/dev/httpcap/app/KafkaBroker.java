@@ -227,11 +227,19 @@ final class KafkaBroker implements AutoCloseable
 
     private static String clusterId()
     {
-        // A Kafka cluster id is a UUID in URL-safe base64 without padding (22 characters).
-        final UUID uuid = UUID.randomUUID();
-        final java.nio.ByteBuffer bytes = java.nio.ByteBuffer.allocate(16);
-        bytes.putLong(uuid.getMostSignificantBits()).putLong(uuid.getLeastSignificantBits());
-        return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(bytes.array());
+        // A Kafka cluster id is a UUID in URL-safe base64 without padding (22 characters); one
+        // starting with '-' would be taken for an option by the storage tool.
+        while (true)
+        {
+            final UUID uuid = UUID.randomUUID();
+            final java.nio.ByteBuffer bytes = java.nio.ByteBuffer.allocate(16);
+            bytes.putLong(uuid.getMostSignificantBits()).putLong(uuid.getLeastSignificantBits());
+            final String id = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(bytes.array());
+            if (id.charAt(0) != '-')
+            {
+                return id;
+            }
+        }
     }
 
     private static int freePort() throws IOException

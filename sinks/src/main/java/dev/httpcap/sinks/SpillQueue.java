@@ -8,6 +8,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -117,10 +118,15 @@ final class SpillQueue implements AutoCloseable
 
         Files.createDirectories(dir);
         lockChannel = FileChannel.open(dir.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        final FileLock fileLock;
+        FileLock fileLock;
         try
         {
             fileLock = lockChannel.tryLock();
+        }
+        catch (final OverlappingFileLockException ex)
+        {
+            // Held by another queue in this process: two sinks on one topic and cluster.
+            fileLock = null;
         }
         catch (final IOException ex)
         {

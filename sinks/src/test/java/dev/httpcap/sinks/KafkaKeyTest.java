@@ -1,0 +1,71 @@
+package dev.httpcap.sinks;
+
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+class KafkaKeyTest
+{
+    private static final String EVENT = "{\"@timestamp\":\"2026-11-24T15:11:27.123456000Z\"," +
+        "\"event\":{\"dataset\":\"http\"},\"source\":{\"ip\":\"10.0.0.1\",\"port\":51234}," +
+        "\"network\":{\"transport\":\"tcp\",\"type\":\"ipv4\",\"community_id\":\"1:LQU9qZlK+B5F3KDmev6m5PMibrg=\"}," +
+        "\"url\":{\"original\":\"/a?\\\"domain\\\":\\\"evil\\\"\",\"path\":\"/a\",\"domain\":\"example.test\"}," +
+        "\"http\":{\"request\":{\"headers\":{\"community_id\":\"header\",\"domain\":\"header\"}}}}";
+
+    @Test
+    void shouldFindTheConnectionsCommunityId()
+    {
+        assertEquals("1:LQU9qZlK+B5F3KDmev6m5PMibrg=", key(KafkaKey.COMMUNITY_ID, EVENT));
+    }
+
+    @Test
+    void shouldFindTheUrlDomainNotAnEscapedLookalikeOrAHeader()
+    {
+        assertEquals("example.test", key(KafkaKey.HOST, EVENT));
+    }
+
+    @Test
+    void shouldHaveNoKeyWhenTheFieldIsMissing()
+    {
+        final String noUrlDomain = "{\"network\":{\"transport\":\"tcp\"},\"url\":{\"path\":\"/\"}," +
+            "\"http\":{\"request\":{\"headers\":{\"domain\":\"header\"}}}}";
+        assertNull(key(KafkaKey.COMMUNITY_ID, noUrlDomain));
+        assertNull(key(KafkaKey.HOST, noUrlDomain), "a header named domain is not url.domain");
+        assertNull(key(KafkaKey.NONE, EVENT));
+    }
+
+    @Test
+    void shouldKeepEscapesInTheKey()
+    {
+        assertEquals("a\\\"b", key(KafkaKey.HOST, "{\"url\":{\"domain\":\"a\\\"b\"},\"http\":{}}"));
+    }
+
+    @Test
+    void shouldFindTheKeyAtAnOffsetInTheBuffer()
+    {
+        final byte[] padded = ("xxxx" + EVENT + "yyyy").getBytes(StandardCharsets.UTF_8);
+        final byte[] key = KafkaKey.COMMUNITY_ID.extract(new UnsafeBuffer(padded), 4, padded.length - 8);
+        assertEquals("1:LQU9qZlK+B5F3KDmev6m5PMibrg=", new String(key, StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void shouldParseTheSpecNames()
+    {
+        assertEquals(KafkaKey.COMMUNITY_ID, KafkaKey.parse("community_id"));
+        assertEquals(KafkaKey.HOST, KafkaKey.parse("host"));
+        assertEquals(KafkaKey.NONE, KafkaKey.parse("none"));
+        assertThrows(IllegalArgumentException.class, () -> KafkaKey.parse("flow"));
+    }
+
+    private static String key(final KafkaKey mode, final String json)
+    {
+        final byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
+        final byte[] key = mode.extract(new UnsafeBuffer(bytes), 0, bytes.length);
+        return null == key ? null : new String(key, StandardCharsets.UTF_8);
+    }
+}

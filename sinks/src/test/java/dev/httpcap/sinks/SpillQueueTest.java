@@ -1,0 +1,253 @@
+package dev.httpcap.sinks;
+
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class SpillQueueTest
+{
+    @TempDir
+    Path dir;
+
+    private final List<String> notices = new ArrayList<>();
+
+    @Test
+    void shouldReadRecordsInOrderAfterFlush() throws IOException
+    {
+        try (SpillQueue queue = open(1 << 20))
+        {
+            assertTrue(queue.drained());
+            append(queue, "a", "bb", "ccc");
+            final List<byte[]> out = new ArrayList<>();
+            queue.read(out, 100, 1 << 20);
+            assertEquals(0, out.size(), "nothing is visible before flush");
+
+            queue.flush();
+            assertFalse(queue.drained());
+            final long end = queue.read(out, 100, 1 << 20);
+            assertEquals(List.of("a", "bb", "ccc"), strings(out));
+            assertFalse(queue.drained(), "read but not committed");
+            queue.commit(end);
+            assertTrue(queue.drained());
+        }
+        assertNoSegments();
+    }
+
+    @Test
+    void shouldResumeFromTheCommittedPositionWhenReopened() throws IOException
+    {
+        try (SpillQueue queue = open(1 << 20))
+        {
+            append(queue, "one", "two", "three", "four");
+            queue.flush();
+            final List<byte[]> out = new ArrayList<>();
+            queue.commit(queue.read(out, 2, 1 << 20));
+            assertEquals(List.of("one", "two"), strings(out));
+            queue.read(new ArrayList<>(), 1, 1 << 20); // read, never committed: must come again
+        }
+        try (SpillQueue queue = open(1 << 20))
+        {
+            assertFalse(queue.drained());
+            append(queue, "five");
+            queue.flush();
+            assertEquals(List.of("three", "four", "five"), readAll(queue));
+            assertTrue(queue.drained());
+        }
+        assertNoSegments();
+    }
+
+    @Test
+    void shouldRollSegmentsAndDeleteThemWhenDelivered() throws IOException
+    {
+        final byte[] value = new byte[10_000];
+        try (SpillQueue queue = open(8L << 20))
+        {
+            for (int i = 0; i < 500; i++)
+            {
+                value[0] = (byte)i;
+                assertTrue(queue.append(new UnsafeBuffer(value), 0, value.length));
+            }
+            queue.flush();
+            assertTrue(segments().size() > 2, "1 MiB segments: " + segments());
+            final List<byte[]> out = new ArrayList<>();
+            while (!queue.drained())
+            {
+                queue.commit(queue.read(out, 64, 1 << 20));
+            }
+            assertEquals(500, out.size());
+            for (int i = 0; i < 500; i++)
+            {
+                assertEquals((byte)i, out.get(i)[0]);
+            }
+            assertEquals(1, segments().size(), "only the segment being written is left");
+        }
+    }
+
+    @Test
+    void shouldRefuseRecordsWhenFull() throws IOException
+    {
+        try (SpillQueue queue = open(1 << 20))
+        {
+            final byte[] value = new byte[100_000];
+            int accepted = 0;
+            while (queue.append(new UnsafeBuffer(value), 0, value.length))
+            {
+                accepted++;
+            }
+            assertEquals(10, accepted, "1 MiB holds ten 100 kB records and the headers");
+            assertTrue(queue.diskBytes() <= 1 << 20);
+            queue.flush();
+            queue.commit(queue.read(new ArrayList<>(), 100, 100 << 20));
+        }
+    }
+
+    @Test
+    void shouldSkipTheRestOfASegmentWhoseChecksumDoesNotMatch() throws IOException
+    {
+        try (SpillQueue queue = open(1 << 20))
+        {
+            append(queue, "first", "second", "third");
+        }
+        // Flip a byte of "second": its checksum no longer matches.
+        final Path segment = segments().getFirst();
+        try (RandomAccessFile file = new RandomAccessFile(segment.toFile(), "rw"))
+        {
+            final long at = SpillQueue.SEGMENT_HEADER + SpillQueue.RECORD_HEADER + 5 + SpillQueue.RECORD_HEADER + 2;
+            file.seek(at);
+            final int b = file.read();
+            file.seek(at);
+            file.write(b ^ 0x20);
+        }
+        try (SpillQueue queue = open(1 << 20))
+        {
+            append(queue, "fourth");
+            queue.flush();
+            assertEquals(List.of("first", "fourth"), readAll(queue));
+            assertEquals(1, queue.corruptSegments());
+            assertTrue(queue.corruptBytes() > 0);
+        }
+        assertEquals(1, notices.size(), notices.toString());
+        assertTrue(notices.getFirst().contains("checksum mismatch") && notices.getFirst().contains(segment.toString()),
+            notices.getFirst());
+    }
+
+    @Test
+    void shouldReportATornRecordAtTheEndOfASegment() throws IOException
+    {
+        try (SpillQueue queue = open(1 << 20))
+        {
+            append(queue, "whole", "torn-record");
+        }
+        final Path segment = segments().getFirst();
+        try (RandomAccessFile file = new RandomAccessFile(segment.toFile(), "rw"))
+        {
+            file.setLength(file.length() - 4);
+        }
+        try (SpillQueue queue = open(1 << 20))
+        {
+            assertEquals(List.of("whole"), readAll(queue));
+        }
+        assertTrue(notices.getFirst().contains("ends inside a record"), notices.toString());
+    }
+
+    @Test
+    void shouldSkipASegmentWithoutTheMagic() throws IOException
+    {
+        Files.write(dir.resolve(String.format("%020d.spill", SpillQueue.FIRST_SEGMENT)),
+            "not a spill segment at all".getBytes(StandardCharsets.US_ASCII));
+        try (SpillQueue queue = open(1 << 20))
+        {
+            append(queue, "after");
+            queue.flush();
+            assertEquals(List.of("after"), readAll(queue));
+        }
+        assertTrue(notices.getFirst().contains("magic"), notices.toString());
+        assertNoSegments();
+    }
+
+    @Test
+    void shouldReadFrontRecordsBeforeEverythingElse() throws IOException
+    {
+        try (SpillQueue queue = open(1 << 20))
+        {
+            append(queue, "spilled-1", "spilled-2");
+            queue.flush();
+            assertEquals(2, queue.writeFront(List.of(bytes("unacked-1"), bytes("unacked-2"))));
+        }
+        try (SpillQueue queue = open(1 << 20))
+        {
+            assertEquals(List.of("unacked-1", "unacked-2", "spilled-1", "spilled-2"), readAll(queue));
+        }
+        assertNoSegments();
+    }
+
+    @Test
+    void shouldRefuseADirectoryAnotherQueueHolds() throws IOException
+    {
+        try (SpillQueue queue = open(1 << 20))
+        {
+            final IOException ex = assertThrows(IOException.class, () -> open(1 << 20));
+            assertTrue(ex.getMessage().contains("in use"), ex.getMessage());
+        }
+    }
+
+    private SpillQueue open(final long maxBytes) throws IOException
+    {
+        return new SpillQueue(dir, maxBytes, notices::add);
+    }
+
+    private static void append(final SpillQueue queue, final String... values)
+    {
+        for (final String value : values)
+        {
+            assertTrue(queue.append(bytes(value)));
+        }
+    }
+
+    private static List<String> readAll(final SpillQueue queue)
+    {
+        final List<byte[]> out = new ArrayList<>();
+        for (int i = 0; i < 1000 && !queue.drained(); i++)
+        {
+            queue.commit(queue.read(out, 100, 1 << 20));
+        }
+        return strings(out);
+    }
+
+    private static byte[] bytes(final String value)
+    {
+        return value.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static List<String> strings(final List<byte[]> values)
+    {
+        return values.stream().map(v -> new String(v, StandardCharsets.UTF_8)).toList();
+    }
+
+    private List<Path> segments() throws IOException
+    {
+        try (Stream<Path> files = Files.list(dir))
+        {
+            return files.filter(p -> p.toString().endsWith(SpillQueue.SUFFIX)).sorted().toList();
+        }
+    }
+
+    private void assertNoSegments() throws IOException
+    {
+        assertEquals(List.of(), segments(), "an empty queue leaves no segment behind");
+    }
+}
