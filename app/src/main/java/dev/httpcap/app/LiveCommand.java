@@ -1,6 +1,8 @@
 package dev.httpcap.app;
 
+import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -16,7 +18,10 @@ import dev.httpcap.capture.AfPacketSource;
 import dev.httpcap.capture.BpfCompiler;
 import dev.httpcap.capture.BpfProgram;
 import dev.httpcap.capture.CaptureFileException;
+import dev.httpcap.capture.LibpcapSource;
 import dev.httpcap.capture.LinkTypes;
+import dev.httpcap.capture.LivePacketSource;
+import dev.httpcap.capture.PinnedThreadFactory;
 import dev.httpcap.capture.RotatingPcapWriter;
 import dev.httpcap.pipeline.BackPressure;
 import dev.httpcap.pipeline.Pipeline;
@@ -25,18 +30,29 @@ import dev.httpcap.pipeline.PipelineReport;
 import dev.httpcap.sinks.EventSink;
 
 /**
- * {@code httpcap live --interface IF}: capture from a Linux interface with AF_PACKET (TPACKET_V3)
- * and write its events. The filter runs in the kernel, attached to the socket.
+ * {@code httpcap live --interface IF}: capture from a Linux interface and write its events. Two
+ * engines: AF_PACKET with a TPACKET_V3 ring (the default, the fast path; {@code --fanout K} spreads
+ * the interface over K sockets, capture threads and pipelines) or libpcap through pcap4j (portable).
+ * Either way the filter runs in the kernel.
+ * <p>
+ * Order of start-up: the capture sockets are opened first (they need root or CAP_NET_RAW), then
+ * {@code --user} gives up root, and only then are the {@code --write} files and the sinks opened —
+ * as the unprivileged user, so a path on the command line can never make root overwrite a file it
+ * should not, and the files belong to that user (tcpdump opens {@code -w} after {@code -Z} too).
  */
 @Command(
     name = "live",
     mixinStandardHelpOptions = true,
-    description = "Capture live from a network interface (Linux AF_PACKET, TPACKET_V3) and write its events.",
+    description = "Capture live from a network interface (Linux AF_PACKET/TPACKET_V3, or libpcap) and write its events.",
     sortOptions = false)
 final class LiveCommand implements Callable<Integer>
 {
     @Option(names = {"-i", "--interface"}, required = true, paramLabel = "IF", description = "interface to capture on (see 'ip link')")
     String interfaceName;
+
+    @Option(names = "--engine", paramLabel = "ENGINE",
+        description = "afpacket (AF_PACKET TPACKET_V3 ring; the default) or pcap (libpcap through pcap4j: portable, slower)")
+    String engine = "afpacket";
 
     @Option(names = "--duration", paramLabel = "SECONDS", description = "stop after this many seconds (default: until SIGINT/SIGTERM)")
     double durationSeconds;
@@ -44,21 +60,44 @@ final class LiveCommand implements Callable<Integer>
     @Option(names = {"-c", "--count"}, paramLabel = "N", description = "stop after N packets")
     long count;
 
-    @Option(names = "--buffer-mb", paramLabel = "MB", description = "kernel receive ring size; default ${DEFAULT-VALUE}")
+    @Option(names = {"-s", "--snaplen"}, paramLabel = "N",
+        description = "bytes kept of each frame (the kernel cuts the rest); default ${DEFAULT-VALUE}")
+    int snaplen = PipelineConfig.MAX_FRAME_LENGTH;
+
+    @Option(names = "--promisc", negatable = true, defaultValue = "true", fallbackValue = "true",
+        description = "put the interface in promiscuous mode while capturing (the default; --no-promisc: only traffic to this host)")
+    boolean promiscuous = true;
+
+    @Option(names = "--buffer-mb", paramLabel = "MB", description = "kernel receive ring (afpacket, per socket) or buffer (pcap) size; default ${DEFAULT-VALUE}")
     int bufferMb = 64;
 
-    @Option(names = "--block-kb", paramLabel = "KB", description = "ring block size, a power of two >= 128; default ${DEFAULT-VALUE}")
+    @Option(names = "--block-kb", paramLabel = "KB", description = "afpacket: ring block size, a power of two >= 128; default ${DEFAULT-VALUE}")
     int blockKb = 1024;
 
-    @Option(names = "--retire-ms", paramLabel = "MS", description = "the kernel hands over a partly filled block after this long; default ${DEFAULT-VALUE}")
+    @Option(names = "--retire-ms", paramLabel = "MS", description = "afpacket: the kernel hands over a partly filled block after this long; default ${DEFAULT-VALUE}")
     int retireMillis = 20;
+
+    @Option(names = "--fanout", paramLabel = "K",
+        description = "afpacket: K sockets in one PACKET_FANOUT group (flow hash), each with its own capture thread, ring " +
+            "and --workers workers; the sinks are shared; default ${DEFAULT-VALUE}")
+    int fanout = 1;
+
+    @Option(names = "--cpus", paramLabel = "SPEC",
+        description = "pin threads: none (the default) or e.g. capture=0,workers=1-3,sink=4 (threads of a kind take its CPUs in turn)")
+    String cpus = "none";
+
+    @Option(names = {"-Z", "--user"}, paramLabel = "NAME",
+        description = "once the capture is open, drop root and run as this user (and its primary group), like tcpdump -Z; " +
+            "--write files and sinks are then opened as that user")
+    String user;
 
     @Option(names = "--stats-interval", paramLabel = "SECONDS",
         description = "print a statistics line on standard error this often (0: never); default ${DEFAULT-VALUE}")
     double statsIntervalSeconds = 10;
 
-    @Option(names = {"-w", "--write"}, paramLabel = "FILE", description = "also record every captured frame to this pcap file, like tcpdump -w")
-    java.nio.file.Path writeFile;
+    @Option(names = {"-w", "--write"}, paramLabel = "FILE",
+        description = "also record every captured frame to this pcap file, like tcpdump -w (with --fanout K: FILE-0 ... FILE-(K-1), one per socket)")
+    Path writeFile;
 
     @Option(names = "--write-rotate-mb", paramLabel = "MB", description = "start FILE.1, FILE.2, ... when the file would pass this size (0: never)")
     long writeRotateMb;
@@ -72,19 +111,43 @@ final class LiveCommand implements Callable<Integer>
         final PrintStream err = System.err;
         final PipelineConfig config;
         final BpfProgram kernelFilter;
+        final CpuSpec cpuSpec;
+        final boolean pcap;
         try
         {
+            pcap = switch (engine)
+            {
+                case "afpacket", "af_packet", "af-packet" -> false;
+                case "pcap", "libpcap" -> true;
+                default -> throw new IllegalArgumentException("--engine must be afpacket or pcap: " + engine);
+            };
             if (blockKb < 128 || Integer.bitCount(blockKb) != 1)
             {
                 throw new IllegalArgumentException("--block-kb must be a power of two of at least 128: " + blockKb);
             }
-            if (bufferMb < 1 || (long)bufferMb * 1024 < 2L * blockKb)
+            if (bufferMb < 1 || bufferMb > 16 * 1024 || (long)bufferMb * 1024 < 2L * blockKb)
             {
-                throw new IllegalArgumentException("--buffer-mb must hold at least two blocks: " + bufferMb);
+                throw new IllegalArgumentException("--buffer-mb must hold at least two blocks (and be at most 16384): " + bufferMb);
             }
+            if (snaplen < 64 || snaplen > PipelineConfig.MAX_FRAME_LENGTH)
+            {
+                throw new IllegalArgumentException("--snaplen must be between 64 and " + PipelineConfig.MAX_FRAME_LENGTH + ": " + snaplen);
+            }
+            if (fanout < 1 || fanout > 64)
+            {
+                throw new IllegalArgumentException("--fanout must be between 1 and 64: " + fanout);
+            }
+            if (fanout > 1 && pcap)
+            {
+                throw new IllegalArgumentException("--fanout needs --engine afpacket");
+            }
+            cpuSpec = CpuSpec.parse(cpus);
             config = options.config(BackPressure.DROP).clockTickNanos(TimeUnit.SECONDS.toNanos(1));
-            kernelFilter = config.filter() == null ? null :
-                BpfCompiler.compile(config.filter(), LinkTypes.ETHERNET, PipelineConfig.MAX_FRAME_LENGTH);
+            // AF_PACKET: the filter's return value is the snap length, so a shorter snaplen with no
+            // filter still needs a (match-everything) program.
+            kernelFilter = pcap ? null : config.filter() != null ?
+                BpfCompiler.compile(config.filter(), LinkTypes.ETHERNET, snaplen) :
+                snaplen < PipelineConfig.MAX_FRAME_LENGTH ? BpfCompiler.compile("", LinkTypes.ETHERNET, snaplen) : null;
         }
         catch (final IllegalArgumentException | IllegalStateException ex)
         {
@@ -92,36 +155,86 @@ final class LiveCommand implements Callable<Integer>
             return 2;
         }
 
-        final List<EventSink> sinks = new ArrayList<>();
-        final AfPacketSource capture;
+        if (!cpuSpec.none())
+        {
+            // Before --user: the native side is loaded while the process may still write where it must.
+            final String unavailable = PinnedThreadFactory.unavailableReason();
+            if (unavailable != null)
+            {
+                err.println("httpcap: thread pinning is not available here (" + unavailable + "); threads run unpinned");
+            }
+            else
+            {
+                final java.util.function.Consumer<String> warn = line -> err.println("httpcap: " + line);
+                config.captureThreadFactory(new PinnedThreadFactory(cpuSpec.cpus(CpuSpec.CAPTURE), warn))
+                    .workerThreadFactory(new PinnedThreadFactory(cpuSpec.cpus(CpuSpec.WORKERS), warn))
+                    .sinkThreadFactory(new PinnedThreadFactory(cpuSpec.cpus(CpuSpec.SINK), warn));
+            }
+        }
+
+        final List<LivePacketSource> captures = new ArrayList<>();
+        final String description;
         try
         {
-            capture = new AfPacketSource(interfaceName, bufferMb * 1024 * 1024, blockKb * 1024, retireMillis, kernelFilter);
+            if (pcap)
+            {
+                final LibpcapSource source = new LibpcapSource(
+                    interfaceName, snaplen, promiscuous, bufferMb * 1024 * 1024, config.filter());
+                captures.add(source);
+                description = "libpcap via pcap4j, immediate mode, " + bufferMb + " MiB buffer, " +
+                    (source.nanosecondTimestamps() ? "nanosecond" : "microsecond") + " timestamps";
+            }
+            else if (fanout > 1)
+            {
+                final List<AfPacketSource> sockets = AfPacketSource.openFanout(
+                    fanout, interfaceName, bufferMb * 1024 * 1024, blockKb * 1024, retireMillis, kernelFilter, promiscuous);
+                captures.addAll(sockets);
+                description = "AF_PACKET, TPACKET_V3, fanout " + fanout + " (hash, group " + sockets.get(0).fanoutGroup() +
+                    "), " + bufferMb + " MiB ring each";
+            }
+            else
+            {
+                captures.add(new AfPacketSource(
+                    interfaceName, bufferMb * 1024 * 1024, blockKb * 1024, retireMillis, kernelFilter, promiscuous));
+                description = "AF_PACKET, TPACKET_V3, " + bufferMb + " MiB ring";
+            }
         }
         catch (final CaptureFileException ex)
         {
             err.println("httpcap: " + ex.getMessage());
             return 1;
         }
-        RotatingPcapWriter recorder = null;
-        if (writeFile != null)
-        {
-            try
-            {
-                recorder = new RotatingPcapWriter(writeFile, LinkTypes.ETHERNET, PipelineConfig.MAX_FRAME_LENGTH,
-                    writeRotateMb * 1024 * 1024);
-            }
-            catch (final java.io.IOException ex)
-            {
-                capture.close();
-                err.println("httpcap: cannot write '" + writeFile + "': " + ex.getMessage());
-                return 1;
-            }
-        }
-        final LiveSource source = new LiveSource(capture, recorder, count, (long)(durationSeconds * 1e9),
-            TimeUnit.MILLISECONDS.toNanos(2L * retireMillis + 50));
+
+        final List<EventSink> sinks = new ArrayList<>();
+        final List<LiveSource> sources = new ArrayList<>();
         try
         {
+            if (user != null)
+            {
+                err.println("httpcap: " + PrivilegeDrop.dropTo(user));
+            }
+            final LiveSource.Control control = new LiveSource.Control(count, (long)(durationSeconds * 1e9),
+                TimeUnit.MILLISECONDS.toNanos(2L * retireMillis + 50));
+            for (int lane = 0; lane < captures.size(); lane++)
+            {
+                final LivePacketSource capture = captures.get(lane);
+                RotatingPcapWriter recorder = null;
+                if (writeFile != null)
+                {
+                    final Path file = captures.size() == 1 ? writeFile : lanePath(writeFile, lane);
+                    try
+                    {
+                        // A VLAN tag the kernel took out is put back: 4 bytes more than the snap length.
+                        recorder = new RotatingPcapWriter(file, capture.linkType(),
+                            Math.min(snaplen + 4, PipelineConfig.MAX_FRAME_LENGTH), writeRotateMb * 1024 * 1024);
+                    }
+                    catch (final IOException ex)
+                    {
+                        throw new IllegalStateException("cannot write '" + file + "': " + ex.getMessage(), ex);
+                    }
+                }
+                sources.add(new LiveSource(capture, recorder, control));
+            }
             options.openSinks(sinks);
             // The kernel already filters; the pipeline need not run the program again.
             final Pipeline pipeline = new Pipeline(config.filter(null), sinks);
@@ -134,19 +247,22 @@ final class LiveCommand implements Callable<Integer>
                 }
                 err.println();
                 err.println("httpcap: stopping: draining the capture and the pipeline (signal again to exit at once)");
-                source.stop();
+                control.stop();
             });
-            err.println("httpcap: capturing on " + interfaceName + " (AF_PACKET, TPACKET_V3, " + bufferMb + " MiB ring" +
-                (kernelFilter != null ? ", filter '" + options.filter + "'" : "") + ")");
+            err.println("httpcap: capturing on " + interfaceName + " (" + description +
+                (snaplen < PipelineConfig.MAX_FRAME_LENGTH ? ", snaplen " + snaplen : "") +
+                (promiscuous ? "" : ", not promiscuous") +
+                (cpuSpec.none() ? "" : ", cpus " + cpuSpec) +
+                (config.filter() != null ? ", filter '" + config.filter() + "'" : "") + ")");
 
             final AtomicBoolean done = new AtomicBoolean();
             final Thread stats = statsIntervalSeconds > 0 ?
                 Thread.ofPlatform().daemon().name("httpcap-stats").start(new StatsPrinter(
-                    err, pipeline, capture, (long)(statsIntervalSeconds * 1e9), done)) : null;
+                    err, pipeline, captures, (long)(statsIntervalSeconds * 1e9), done)) : null;
             final PipelineReport report;
             try
             {
-                report = pipeline.run(source);
+                report = pipeline.run(sources);
             }
             finally
             {
@@ -157,17 +273,18 @@ final class LiveCommand implements Callable<Integer>
                     stats.join();
                 }
             }
-            source.close();
+            for (final LiveSource source : sources)
+            {
+                source.close();
+            }
             for (final String line : report.lines())
             {
                 err.println(line);
             }
-            err.println("kernel: " + capture.kernelPackets() + " packets captured, " + capture.kernelDrops() +
-                " dropped (ring full)" + (capture.outgoingSkipped() > 0 ?
-                ", " + capture.outgoingSkipped() + " loopback outgoing duplicates skipped" : ""));
-            if (source.recorderSummary() != null)
+            err.println(kernelLine(captures));
+            if (writeFile != null)
             {
-                err.println(source.recorderSummary());
+                err.println(recorderLine(sources));
             }
             if (report.failure() != null)
             {
@@ -181,13 +298,68 @@ final class LiveCommand implements Callable<Integer>
             err.println("httpcap: " + ex.getMessage());
             return 2;
         }
+        catch (final IllegalStateException ex)
+        {
+            err.println("httpcap: " + ex.getMessage());
+            return 1;
+        }
         finally
         {
-            source.close();
+            for (final LiveSource source : sources)
+            {
+                source.close();
+            }
+            for (final LivePacketSource capture : captures)
+            {
+                capture.close();
+            }
             for (final EventSink sink : sinks)
             {
                 sink.close();
             }
         }
+    }
+
+    /** {@code capture.pcap} → {@code capture-1.pcap}; {@code capture} → {@code capture-1}. */
+    static Path lanePath(final Path file, final int lane)
+    {
+        final String name = file.getFileName().toString();
+        final int dot = name.lastIndexOf('.');
+        final String laneName = dot > 0 ? name.substring(0, dot) + "-" + lane + name.substring(dot) : name + "-" + lane;
+        return file.resolveSibling(laneName);
+    }
+
+    /** The kernel's own counters, added up over the sockets. */
+    private static String kernelLine(final List<LivePacketSource> captures)
+    {
+        long packets = 0;
+        long drops = 0;
+        long interfaceDrops = 0;
+        long outgoing = 0;
+        for (final LivePacketSource capture : captures)
+        {
+            packets += capture.kernelPackets();
+            drops += capture.kernelDrops();
+            interfaceDrops += capture.interfaceDrops();
+            outgoing += capture.outgoingSkipped();
+        }
+        return "kernel: " + packets + " packets captured, " + drops + " dropped (ring full)" +
+            (captures.size() > 1 ? " over " + captures.size() + " fanout sockets" : "") +
+            (interfaceDrops > 0 ? ", " + interfaceDrops + " dropped by the interface" : "") +
+            (outgoing > 0 ? ", " + outgoing + " loopback outgoing duplicates skipped" : "");
+    }
+
+    private static String recorderLine(final List<LiveSource> sources)
+    {
+        long packets = 0;
+        int files = 0;
+        String error = null;
+        for (final LiveSource source : sources)
+        {
+            packets += source.recordedPackets();
+            files += source.recordedFiles();
+            error = error != null ? error : source.recorderError();
+        }
+        return "write: " + packets + " packets in " + files + " file(s)" + (error != null ? "; recording stopped: " + error : "");
     }
 }

@@ -1,11 +1,12 @@
 package dev.httpcap.app;
 
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.agrona.DirectBuffer;
 
-import dev.httpcap.capture.AfPacketSource;
 import dev.httpcap.capture.CaptureFileCounters;
+import dev.httpcap.capture.LivePacketSource;
 import dev.httpcap.capture.PacketHandler;
 import dev.httpcap.capture.PacketSource;
 import dev.httpcap.capture.RotatingPcapWriter;
@@ -15,40 +16,69 @@ import dev.httpcap.capture.RotatingPcapWriter;
  * asked to stop. Stopping drains first: the kernel hands a partly filled block over only when
  * its retire timeout expires, so the source keeps polling for a little longer than that before
  * it reports done — packets already captured are not left behind in the ring.
+ * <p>
+ * With {@code --fanout K} there is one LiveSource per socket, each driven by its own capture
+ * thread; they share one {@link Control}, so the count, the deadline and a stop request apply to
+ * the capture as a whole.
  */
 final class LiveSource implements PacketSource, PacketHandler
 {
     private static final long STATISTICS_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
 
-    private final AfPacketSource capture;
+    /** What the lanes of one capture share: when to stop, and how many packets may still be read. */
+    static final class Control
+    {
+        private final long maxPackets;
+        private final AtomicLong packets = new AtomicLong();
+        private final long deadlineNanos;
+        private final long drainNanos;
+        private volatile long stopAtNanos = Long.MAX_VALUE;
+
+        Control(final long maxPackets, final long durationNanos, final long drainNanos)
+        {
+            this.maxPackets = maxPackets > 0 ? maxPackets : Long.MAX_VALUE;
+            this.deadlineNanos = durationNanos > 0 ? System.nanoTime() + durationNanos : Long.MAX_VALUE;
+            this.drainNanos = drainNanos;
+        }
+
+        /** Stop after draining what the kernel has already captured. Any thread. */
+        void stop()
+        {
+            stopAtNanos = Math.min(stopAtNanos, System.nanoTime() + drainNanos);
+        }
+
+        boolean counted()
+        {
+            return maxPackets != Long.MAX_VALUE;
+        }
+
+        /** @return true when one more packet may be read (and counts it). */
+        boolean takePacket()
+        {
+            return packets.getAndIncrement() < maxPackets;
+        }
+
+        boolean countReached()
+        {
+            return packets.get() >= maxPackets;
+        }
+    }
+
+    private final LivePacketSource capture;
     private final RotatingPcapWriter recorder;
+    private final Control control;
     private String recorderError;
-    private final long maxPackets;
-    private final long deadlineNanos;
-    private final long drainNanos;
-    private volatile long stopAtNanos = Long.MAX_VALUE;
     private PacketHandler downstream;
-    private long packets;
     private long nextStatisticsNanos;
     private boolean done;
     private boolean closed;
 
     /** @param recorder where every captured frame is also written ({@code --write}), or null. */
-    LiveSource(
-        final AfPacketSource capture, final RotatingPcapWriter recorder, final long maxPackets, final long durationNanos,
-        final long drainNanos)
+    LiveSource(final LivePacketSource capture, final RotatingPcapWriter recorder, final Control control)
     {
         this.capture = capture;
         this.recorder = recorder;
-        this.maxPackets = maxPackets > 0 ? maxPackets : Long.MAX_VALUE;
-        this.deadlineNanos = durationNanos > 0 ? System.nanoTime() + durationNanos : Long.MAX_VALUE;
-        this.drainNanos = drainNanos;
-    }
-
-    /** Stop after draining what the kernel has already captured. Any thread. */
-    void stop()
-    {
-        stopAtNanos = Math.min(stopAtNanos, System.nanoTime() + drainNanos);
+        this.control = control;
     }
 
     @Override
@@ -59,11 +89,11 @@ final class LiveSource implements PacketSource, PacketHandler
             return 0;
         }
         final long now = System.nanoTime();
-        if (now >= deadlineNanos)
+        if (now >= control.deadlineNanos)
         {
-            stop();
+            control.stop();
         }
-        if (now >= stopAtNanos || packets >= maxPackets)
+        if (now >= control.stopAtNanos || control.counted() && control.countReached())
         {
             finish();
             return 0;
@@ -84,23 +114,23 @@ final class LiveSource implements PacketSource, PacketHandler
         final long timestampNanos, final int linkType, final int interfaceId)
     {
         // Like tcpdump -c: packets past the count in the same block are not read.
-        if (packets < maxPackets)
+        if (control.counted() && !control.takePacket())
         {
-            packets++;
-            if (recorder != null && recorderError == null)
-            {
-                try
-                {
-                    recorder.write(frame, offset, capturedLength, wireLength, timestampNanos);
-                }
-                catch (final java.io.IOException ex)
-                {
-                    // A full disk must not stop the capture: stop recording, say so in the report.
-                    recorderError = ex.toString();
-                }
-            }
-            downstream.onPacket(frame, offset, capturedLength, wireLength, timestampNanos, linkType, interfaceId);
+            return;
         }
+        if (recorder != null && recorderError == null)
+        {
+            try
+            {
+                recorder.write(frame, offset, capturedLength, wireLength, timestampNanos);
+            }
+            catch (final java.io.IOException ex)
+            {
+                // A full disk must not stop the capture: stop recording, say so in the report.
+                recorderError = ex.toString();
+            }
+        }
+        downstream.onPacket(frame, offset, capturedLength, wireLength, timestampNanos, linkType, interfaceId);
     }
 
     private void finish()
@@ -158,18 +188,25 @@ final class LiveSource implements PacketSource, PacketHandler
         }
     }
 
-    /** @return a report line about {@code --write}, or null when not recording. Call after {@link #close()}. */
-    String recorderSummary()
+    /** @return packets written by {@code --write} (0 when not recording). Call after {@link #close()}. */
+    long recordedPackets()
     {
-        if (recorder == null)
-        {
-            return null;
-        }
-        return "write: " + recorder.packets() + " packets in " + recorder.files() + " file(s)" +
-            (recorderError != null ? "; recording stopped: " + recorderError : "");
+        return recorder == null ? 0 : recorder.packets();
     }
 
-    AfPacketSource capture()
+    /** @return files written by {@code --write}. Call after {@link #close()}. */
+    int recordedFiles()
+    {
+        return recorder == null ? 0 : recorder.files();
+    }
+
+    /** @return why recording stopped early, or null. */
+    String recorderError()
+    {
+        return recorderError;
+    }
+
+    LivePacketSource capture()
     {
         return capture;
     }

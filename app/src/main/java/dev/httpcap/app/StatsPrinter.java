@@ -1,31 +1,34 @@
 package dev.httpcap.app;
 
 import java.io.PrintStream;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 
-import dev.httpcap.capture.AfPacketSource;
+import dev.httpcap.capture.LivePacketSource;
 import dev.httpcap.pipeline.Pipeline;
 
 /**
  * The live statistics line, every {@code --stats-interval}: rates over the last interval and the
- * running drop totals, so a capture that starts losing packets says so while it runs.
+ * running drop totals, so a capture that starts losing packets says so while it runs. With
+ * {@code --fanout} every figure is the sum over the sockets and their pipelines.
  */
 final class StatsPrinter implements Runnable
 {
     private final PrintStream out;
     private final Pipeline pipeline;
-    private final AfPacketSource capture;
+    private final List<? extends LivePacketSource> captures;
     private final long intervalNanos;
     private final AtomicBoolean done;
 
     StatsPrinter(
-        final PrintStream out, final Pipeline pipeline, final AfPacketSource capture, final long intervalNanos,
+        final PrintStream out, final Pipeline pipeline, final List<? extends LivePacketSource> captures,
+        final long intervalNanos,
         final AtomicBoolean done)
     {
         this.out = out;
         this.pipeline = pipeline;
-        this.capture = capture;
+        this.captures = List.copyOf(captures);
         this.intervalNanos = intervalNanos;
         this.done = done;
     }
@@ -50,12 +53,22 @@ final class StatsPrinter implements Runnable
             out.printf("stats: %,.0f packets/s, %.1f Mbit/s, kernel drops %d, ring drops %d, flows %d, events %,.0f/s, " +
                 "event drops %d, sink backlog %d B%n",
                 (stats.packets() - lastPackets) / seconds, (stats.wireBytes() - lastBytes) * 8 / seconds / 1e6,
-                capture.kernelDrops(), stats.ringDrops(), stats.activeFlows(), (stats.events() - lastEvents) / seconds,
+                kernelDrops(), stats.ringDrops(), stats.activeFlows(), (stats.events() - lastEvents) / seconds,
                 stats.eventDrops(), stats.sinkBacklogBytes());
             lastTime = now;
             lastPackets = stats.packets();
             lastBytes = stats.wireBytes();
             lastEvents = stats.events();
         }
+    }
+
+    private long kernelDrops()
+    {
+        long drops = 0;
+        for (final LivePacketSource capture : captures)
+        {
+            drops += capture.kernelDrops();
+        }
+        return drops;
     }
 }

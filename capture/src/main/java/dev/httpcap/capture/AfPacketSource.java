@@ -10,6 +10,8 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.agrona.concurrent.UnsafeBuffer;
@@ -24,15 +26,29 @@ import org.agrona.concurrent.UnsafeBuffer;
  * On loopback every packet is seen twice by a packet socket, once leaving and once arriving;
  * the outgoing copy is skipped there (and only there: on other interfaces outgoing frames are
  * the host's own traffic). VLAN tags the kernel stripped are put back into the frame.
+ * <p>
+ * {@link #openFanout} opens several sockets in one {@code PACKET_FANOUT} group in hash mode: the
+ * kernel sends each packet to one of them by a symmetric hash of its flow (IP fragments put back
+ * together first, {@code PACKET_FANOUT_FLAG_DEFRAG}), so both directions of a connection always
+ * reach the same socket, and each socket can feed its own capture thread and workers.
  */
-public final class AfPacketSource implements PacketSource
+public final class AfPacketSource implements LivePacketSource
 {
     private static final int AF_PACKET = 17;
     private static final int SOCK_RAW = 3;
     private static final int ETH_P_ALL = 0x0003;
     private static final int SOL_SOCKET = 1;
     private static final int SO_ATTACH_FILTER = 26;
+    private static final int SO_DETACH_FILTER = 27;
     private static final int SOL_PACKET = 263;
+    private static final int PACKET_ADD_MEMBERSHIP = 1;
+    private static final int PACKET_MR_PROMISC = 1;
+    private static final int PACKET_FANOUT = 18;
+    private static final int PACKET_FANOUT_HASH = 0;
+    private static final int PACKET_FANOUT_FLAG_UNIQUEID = 0x2000;
+    private static final int PACKET_FANOUT_FLAG_DEFRAG = 0x8000;
+    /** BPF_RET | BPF_K with k = 0: take nothing. */
+    private static final BpfProgram DROP_ALL = new BpfProgram(new short[] {0x06}, new byte[1], new byte[1], new int[1]);
     private static final int PACKET_RX_RING = 5;
     private static final int PACKET_STATISTICS = 6;
     private static final int PACKET_VERSION = 10;
@@ -84,6 +100,7 @@ public final class AfPacketSource implements PacketSource
     private final CaptureFileCounters counters = new CaptureFileCounters();
     private final String interfaceName;
     private final int pollTimeoutMillis;
+    private final int fanoutGroup;
 
     private int currentBlock;
     private final AtomicLong kernelDrops = new AtomicLong();
@@ -94,14 +111,68 @@ public final class AfPacketSource implements PacketSource
     /**
      * Open a capture on {@code interfaceName}.
      *
-     * @param ringBytes  memory of the receive ring (rounded down to whole blocks).
-     * @param blockBytes size of one block (a power of two, at least the page size).
-     * @param filter     a compiled filter for link type Ethernet (or the interface's), attached in the kernel; or null.
+     * @param ringBytes   memory of the receive ring (rounded down to whole blocks).
+     * @param blockBytes  size of one block (a power of two, at least the page size).
+     * @param filter      a compiled filter for link type Ethernet (or the interface's), attached in the kernel; or
+     *                    null. Its return value is the snap length: the kernel cuts frames to it.
+     * @param promiscuous put the interface in promiscuous mode for as long as the socket is open.
      * @throws CaptureFileException with a one-line reason (no such interface, no privilege, ...).
      */
     public AfPacketSource(
         final String interfaceName, final int ringBytes, final int blockBytes, final int retireMillis,
+        final BpfProgram filter, final boolean promiscuous) throws CaptureFileException
+    {
+        this(interfaceName, ringBytes, blockBytes, retireMillis, filter, promiscuous, -1);
+    }
+
+    /** Open a capture as above, not promiscuous. */
+    public AfPacketSource(
+        final String interfaceName, final int ringBytes, final int blockBytes, final int retireMillis,
         final BpfProgram filter) throws CaptureFileException
+    {
+        this(interfaceName, ringBytes, blockBytes, retireMillis, filter, false, -1);
+    }
+
+    /**
+     * Open {@code count} sockets on {@code interfaceName} in one new fanout group (hash mode, with
+     * defragmentation), each with a ring of {@code ringBytes}. Until a socket has joined the group
+     * it takes nothing, so no packet is delivered twice while the group is being formed.
+     *
+     * @throws CaptureFileException with a one-line reason; the sockets already opened are closed.
+     */
+    public static List<AfPacketSource> openFanout(
+        final int count, final String interfaceName, final int ringBytes, final int blockBytes, final int retireMillis,
+        final BpfProgram filter, final boolean promiscuous) throws CaptureFileException
+    {
+        final List<AfPacketSource> sockets = new ArrayList<>(count);
+        try
+        {
+            final AfPacketSource first = new AfPacketSource(
+                interfaceName, ringBytes, blockBytes, retireMillis, filter, promiscuous, FANOUT_CREATE);
+            sockets.add(first);
+            for (int i = 1; i < count; i++)
+            {
+                sockets.add(new AfPacketSource(
+                    interfaceName, ringBytes, blockBytes, retireMillis, filter, promiscuous, first.fanoutGroup));
+            }
+            return sockets;
+        }
+        catch (final CaptureFileException ex)
+        {
+            for (final AfPacketSource socket : sockets)
+            {
+                socket.close();
+            }
+            throw ex;
+        }
+    }
+
+    private static final int FANOUT_CREATE = 0x1_0000;
+
+    /** @param fanout -1: no fanout; {@link #FANOUT_CREATE}: start a new group; 0..65535: join that group. */
+    private AfPacketSource(
+        final String interfaceName, final int ringBytes, final int blockBytes, final int retireMillis,
+        final BpfProgram filter, final boolean promiscuous, final int fanout) throws CaptureFileException
     {
         this.interfaceName = interfaceName;
         this.lib = Native.get();
@@ -152,22 +223,16 @@ public final class AfPacketSource implements PacketSource
             }
             this.ring = mapped.reinterpret(ringLength);
 
-            if (filter != null)
+            // A socket joining a fanout group must take nothing between bind() and joining, or the
+            // packets of that moment would reach both it and the group.
+            final boolean joining = fanout >= 0 && fanout <= 0xFFFF;
+            if (joining)
             {
-                final MemorySegment instructions = arena.allocate(8L * filter.instructionCount(), 8);
-                for (int i = 0; i < filter.instructionCount(); i++)
-                {
-                    instructions.set(ValueLayout.JAVA_SHORT, i * 8L, filter.code(i));
-                    instructions.set(ValueLayout.JAVA_BYTE, i * 8L + 2, filter.jt(i));
-                    instructions.set(ValueLayout.JAVA_BYTE, i * 8L + 3, filter.jf(i));
-                    instructions.set(INT, i * 8L + 4, filter.k(i));
-                }
-                // struct sock_fprog { unsigned short len; struct sock_filter *filter; }
-                final MemorySegment program = arena.allocate(16, 8);
-                program.set(ValueLayout.JAVA_SHORT, 0, (short)filter.instructionCount());
-                program.set(ValueLayout.ADDRESS, 8, instructions);
-                check((int)lib.setsockopt.invokeExact(errno, socket, SOL_SOCKET, SO_ATTACH_FILTER, program, 16),
-                    "attach the capture filter");
+                attachFilter(socket, DROP_ALL);
+            }
+            else if (filter != null)
+            {
+                attachFilter(socket, filter);
             }
 
             // struct sockaddr_ll
@@ -176,6 +241,50 @@ public final class AfPacketSource implements PacketSource
             address.set(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN), 2, (short)ETH_P_ALL);
             address.set(INT, 4, index);
             check((int)lib.bind.invokeExact(errno, socket, address, 20), "bind to '" + interfaceName + "'");
+
+            if (promiscuous)
+            {
+                // struct packet_mreq { int mr_ifindex; unsigned short mr_type, mr_alen; unsigned char mr_address[8]; }
+                // Membership ends with the socket: the interface leaves promiscuous mode when we close.
+                final MemorySegment membership = arena.allocate(16, 4);
+                membership.set(INT, 0, index);
+                membership.set(ValueLayout.JAVA_SHORT, 4, (short)PACKET_MR_PROMISC);
+                check((int)lib.setsockopt.invokeExact(errno, socket, SOL_PACKET, PACKET_ADD_MEMBERSHIP, membership, 16),
+                    "enter promiscuous mode");
+            }
+
+            if (fanout == FANOUT_CREATE)
+            {
+                // The kernel picks an unused group id (UNIQUEID): a group of another process on the
+                // same interface is never joined by accident.
+                check(setInt(socket, SOL_PACKET, PACKET_FANOUT,
+                    (PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG | PACKET_FANOUT_FLAG_UNIQUEID) << 16),
+                    "create a fanout group");
+                final MemorySegment value = arena.allocate(INT);
+                final MemorySegment length = arena.allocate(INT);
+                length.set(INT, 0, 4);
+                check((int)lib.getsockopt.invokeExact(errno, socket, SOL_PACKET, PACKET_FANOUT, value, length),
+                    "read the fanout group id");
+                this.fanoutGroup = value.get(INT, 0) & 0xFFFF;
+            }
+            else if (joining)
+            {
+                check(setInt(socket, SOL_PACKET, PACKET_FANOUT, fanout | (PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG) << 16),
+                    "join fanout group " + fanout);
+                if (filter != null)
+                {
+                    attachFilter(socket, filter);
+                }
+                else
+                {
+                    check(setInt(socket, SOL_SOCKET, SO_DETACH_FILTER, 0), "detach the start-up filter");
+                }
+                this.fanoutGroup = fanout;
+            }
+            else
+            {
+                this.fanoutGroup = -1;
+            }
 
             this.pollFd = arena.allocate(8, 4);
             pollFd.set(INT, 0, socket);
@@ -202,6 +311,36 @@ public final class AfPacketSource implements PacketSource
             arena.close();
             throw new CaptureFileException("cannot capture on '" + interfaceName + "': " + ex, ex);
         }
+    }
+
+    private void attachFilter(final int socket, final BpfProgram filter) throws Throwable
+    {
+        final MemorySegment instructions = arena.allocate(8L * filter.instructionCount(), 8);
+        for (int i = 0; i < filter.instructionCount(); i++)
+        {
+            instructions.set(ValueLayout.JAVA_SHORT, i * 8L, filter.code(i));
+            instructions.set(ValueLayout.JAVA_BYTE, i * 8L + 2, filter.jt(i));
+            instructions.set(ValueLayout.JAVA_BYTE, i * 8L + 3, filter.jf(i));
+            instructions.set(INT, i * 8L + 4, filter.k(i));
+        }
+        // struct sock_fprog { unsigned short len; struct sock_filter *filter; }
+        final MemorySegment program = arena.allocate(16, 8);
+        program.set(ValueLayout.JAVA_SHORT, 0, (short)filter.instructionCount());
+        program.set(ValueLayout.ADDRESS, 8, instructions);
+        check((int)lib.setsockopt.invokeExact(errno, socket, SOL_SOCKET, SO_ATTACH_FILTER, program, 16),
+            "attach the capture filter");
+    }
+
+    /** @return the fanout group this socket is in, or -1. */
+    public int fanoutGroup()
+    {
+        return fanoutGroup;
+    }
+
+    @Override
+    public int linkType()
+    {
+        return LinkTypes.ETHERNET;
     }
 
     @Override
@@ -284,6 +423,7 @@ public final class AfPacketSource implements PacketSource
     }
 
     /** Read and accumulate the kernel's counters (they reset on every read). Capture thread only. */
+    @Override
     public void updateKernelStatistics()
     {
         try
@@ -303,18 +443,21 @@ public final class AfPacketSource implements PacketSource
     }
 
     /** @return packets the kernel dropped because the ring was full (read by {@link #updateKernelStatistics}). */
+    @Override
     public long kernelDrops()
     {
         return kernelDrops.get();
     }
 
     /** @return packets the kernel passed the filter (read by {@link #updateKernelStatistics}). */
+    @Override
     public long kernelPackets()
     {
         return kernelPackets.get();
     }
 
     /** @return loopback frames skipped because they were the outgoing copy of a packet. */
+    @Override
     public long outgoingSkipped()
     {
         return outgoingSkipped;
@@ -324,18 +467,6 @@ public final class AfPacketSource implements PacketSource
     public boolean isDone()
     {
         return closed;
-    }
-
-    @Override
-    public long bytesConsumed()
-    {
-        return 0;
-    }
-
-    @Override
-    public long totalBytes()
-    {
-        return -1;
     }
 
     @Override
