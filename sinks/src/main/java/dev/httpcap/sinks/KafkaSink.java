@@ -63,6 +63,8 @@ public final class KafkaSink implements EventSink
     private static final long IDLE_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
     private static final long MIN_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
     private static final long MAX_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(5);
+    private static final long CATCH_UP_NANOS = TimeUnit.SECONDS.toNanos(1);
+    private static final long CATCH_UP_PARK_NANOS = TimeUnit.MICROSECONDS.toNanos(200);
 
     private static final VarHandle LAST_ERROR;
 
@@ -225,6 +227,8 @@ public final class KafkaSink implements EventSink
             {
                 failedInSend = null;
                 spilling = true;
+                notice("brokers " + config.bootstrapServers() + " refused a record (" + lastTransientError + "); " +
+                    (null != spill ? "spilling to " + spill.dir() : "spilling is off, dropping events"));
                 spillEvent(new UnsafeBuffer(failedNow), 0, failedNow.length);
             }
             return;
@@ -422,8 +426,27 @@ public final class KafkaSink implements EventSink
         return System.nanoTime() - Math.max(lastAckNanos, outstandingSinceNanos) > stallNanos;
     }
 
+    /**
+     * Direct sends may resume once everything older is delivered. Under steady traffic the drainer
+     * is always one flush behind the sink thread, so when it has caught up with the last flush,
+     * the sink thread flushes what it has buffered and waits (briefly) for that to be delivered.
+     */
     private boolean canSendDirectly()
     {
+        if (directTrouble || directOutstanding.get() != 0 || !failedDirect.isEmpty() || (null != spill && !spill.drained()))
+        {
+            return false;
+        }
+        if (null != spill && spill.hasBuffered())
+        {
+            spill.flush();
+            LockSupport.unpark(drainerThread);
+            final long deadline = System.nanoTime() + CATCH_UP_NANOS;
+            while (!allDelivered() && System.nanoTime() - deadline < 0 && !directTrouble)
+            {
+                LockSupport.parkNanos(CATCH_UP_PARK_NANOS);
+            }
+        }
         return !directTrouble && allDelivered();
     }
 
@@ -431,7 +454,7 @@ public final class KafkaSink implements EventSink
     private boolean allDelivered()
     {
         return directOutstanding.get() == 0 && failedDirect.isEmpty() && drainer.idle &&
-            (null == spill || spill.drained());
+            (null == spill || (spill.drained() && !spill.hasBuffered()));
     }
 
     private void sendDirectly(final DirectBuffer buffer, final int offset, final int length)

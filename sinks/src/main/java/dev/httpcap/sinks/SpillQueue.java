@@ -219,10 +219,19 @@ final class SpillQueue implements AutoCloseable
         return lastError;
     }
 
-    /** @return true when every record written has been read and committed. Reader's or writer's view. */
+    /**
+     * @return true when every record flushed has been read and committed. The writer must also
+     *         check {@link #hasBuffered()}: appended records are invisible until flushed.
+     */
     boolean drained()
     {
         return committedPosition == writtenPosition;
+    }
+
+    /** @return true if appended records wait in the write batch (writer only). */
+    boolean hasBuffered()
+    {
+        return batchLength > 0;
     }
 
     // ---------------------------------------------------------------- writer
