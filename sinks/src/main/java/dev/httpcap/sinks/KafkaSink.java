@@ -58,6 +58,7 @@ public final class KafkaSink implements EventSink
     private static final int DELIVERED = 1;
     private static final int RETRY = 2;
     private static final int FAILED = 3;
+    private static final int NOT_SENT = 4;
     private static final int WINDOW_RECORDS = 16_384;
     private static final int WINDOW_BYTES = 16 << 20;
     private static final long IDLE_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
@@ -122,7 +123,7 @@ public final class KafkaSink implements EventSink
 
     /**
      * Open the spill, start the producer and check that the brokers answer (for at most
-     * {@link KafkaSinkConfig#maxBlockMs()}); if they do not, events are spilled from the start.
+     * {@link KafkaSinkConfig#startupProbeMs()}); if they do not, events are spilled from the start.
      *
      * @param config  of this sink; bootstrap servers and topic are required.
      * @param name    for reports, normally the spec.
@@ -164,15 +165,12 @@ public final class KafkaSink implements EventSink
             notice("the spill " + spill.dir() + " holds " + spill.diskBytes() + " bytes from an earlier run: " +
                 "sending them first");
         }
-        try
-        {
-            producer.partitionsFor(topic);
-        }
-        catch (final KafkaException ex)
+        final KafkaException unreachable = probeAtStart(config.startupProbeMs());
+        if (null != unreachable)
         {
             spilling = true;
             directTrouble = true;
-            notice("brokers " + config.bootstrapServers() + " do not answer (" + describe(ex) + "): " +
+            notice("brokers " + config.bootstrapServers() + " do not answer (" + describe(unreachable) + "): " +
                 (null != spill ? "events go to the spill " + spill.dir() + " until they do" :
                     "spilling is off, so events are dropped until they do"));
         }
@@ -407,6 +405,28 @@ public final class KafkaSink implements EventSink
             line.append("; ").append(lastError);
         }
         return line.toString();
+    }
+
+    /** @return null once the brokers give the topic's partitions, or the last error after {@code probeMs}. */
+    private KafkaException probeAtStart(final long probeMs)
+    {
+        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(probeMs);
+        while (true)
+        {
+            try
+            {
+                producer.partitionsFor(topic);
+                return null;
+            }
+            catch (final KafkaException ex)
+            {
+                if (System.nanoTime() - deadline >= 0)
+                {
+                    return ex;
+                }
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
+            }
+        }
     }
 
     private boolean troubled()
@@ -793,6 +813,20 @@ public final class KafkaSink implements EventSink
                     lastTransientError = describe(ex);
                     outstanding.decrementAndGet();
                 }
+                if (status[i] == RETRY)
+                {
+                    // Failed inside send (no metadata: the brokers are away); each further send would
+                    // wait max.block.ms as well, so the rest of the window waits for the next round.
+                    for (int j = i + 1; j < status.length; j++)
+                    {
+                        if (status[j] == PENDING)
+                        {
+                            status[j] = NOT_SENT;
+                            outstanding.decrementAndGet();
+                        }
+                    }
+                    break;
+                }
             }
         }
 
@@ -800,6 +834,7 @@ public final class KafkaSink implements EventSink
         private boolean settle()
         {
             int retry = 0;
+            int notSent = 0;
             for (int i = 0; i < status.length; i++)
             {
                 switch (status[i])
@@ -824,12 +859,17 @@ public final class KafkaSink implements EventSink
                         retry++;
                         status[i] = PENDING;
                     }
+                    case NOT_SENT ->
+                    {
+                        notSent++;
+                        status[i] = PENDING;
+                    }
                     default ->
                     {
                     }
                 }
             }
-            if (retry > 0)
+            if (retry > 0 || notSent > 0)
             {
                 resent.addAndGet(retry);
                 return false;
@@ -866,7 +906,7 @@ public final class KafkaSink implements EventSink
                         }
                     }
                     case FAILED -> failed.incrementAndGet();
-                    case PENDING, RETRY ->
+                    case PENDING, RETRY, NOT_SENT ->
                     {
                         allSettled = false;
                         if (!fromSpill)

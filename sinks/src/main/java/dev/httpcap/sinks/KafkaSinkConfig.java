@@ -34,7 +34,8 @@ public final class KafkaSinkConfig
     private long closeTimeoutMs = 10_000;
     private long stallMs = 3_000;
     private long maxInflightBytes = 32L << 20;
-    private int maxBlockMs = 5_000;
+    private int maxBlockMs = 100;
+    private int startupProbeMs = 5_000;
 
     /** @return a copy, so per-sink overrides leave the shared defaults alone. */
     public KafkaSinkConfig copy()
@@ -55,6 +56,7 @@ public final class KafkaSinkConfig
         copy.stallMs = stallMs;
         copy.maxInflightBytes = maxInflightBytes;
         copy.maxBlockMs = maxBlockMs;
+        copy.startupProbeMs = startupProbeMs;
         return copy;
     }
 
@@ -255,7 +257,11 @@ public final class KafkaSinkConfig
         return this;
     }
 
-    /** @return the producer's {@code max.block.ms}, also the start-up probe's limit; default 5 s. */
+    /**
+     * @return the producer's {@code max.block.ms}; default 100 ms. The producer forgets a topic's
+     *         partitions when its broker goes away, and {@code send} then waits this long for them:
+     *         kept short so the sink thread starts spilling instead of stalling.
+     */
     public int maxBlockMs()
     {
         return maxBlockMs;
@@ -264,6 +270,18 @@ public final class KafkaSinkConfig
     public KafkaSinkConfig maxBlockMs(final int maxBlockMs)
     {
         this.maxBlockMs = positive("max block", maxBlockMs);
+        return this;
+    }
+
+    /** @return how long opening the sink waits for the brokers to answer before it spills from the start; default 5 s. */
+    public int startupProbeMs()
+    {
+        return startupProbeMs;
+    }
+
+    public KafkaSinkConfig startupProbeMs(final int startupProbeMs)
+    {
+        this.startupProbeMs = positive("start-up probe", startupProbeMs);
         return this;
     }
 
