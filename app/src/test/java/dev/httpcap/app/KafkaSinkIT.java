@@ -152,9 +152,7 @@ class KafkaSinkIT
         assertTrue(spillBytes(spill) > written.size() * 500L, "events were not spilled: " + spillBytes(spill));
 
         broker.restart();
-        final Path empty = dir.resolve("empty.pcap");
-        Files.write(empty, emptyPcap());
-        final ItSupport.Result second = ItSupport.httpcap("killed-2", List.of("read", empty.toString(),
+        final ItSupport.Result second = ItSupport.httpcap("killed-2", List.of("read", emptyPcap(dir),
             "--sink", sink), null, dir, Duration.ofMinutes(3));
         report("httpcap killed, first run", Files.readString(dir.resolve("killed-1.stderr")));
         report("httpcap killed, second run", second.stderrText());
@@ -178,6 +176,52 @@ class KafkaSinkIT
         try (Stream<Path> left = Files.list(spill))
         {
             assertTrue(left.noneMatch(p -> p.toString().endsWith(".spill")), "spill not emptied");
+        }
+    }
+
+    @Test
+    void shouldSkipADamagedSpillSegmentWithAMessageAndGoOn() throws Exception
+    {
+        broker.createTopic("damaged", 1);
+        final Path pcap = generate("damaged.pcap", 200, 5);
+        final Path file = dir.resolve("damaged.ndjson");
+        final Path spill = dir.resolve("spill-damaged");
+        final String sink = "kafka://" + broker.bootstrap() + "/damaged?close-seconds=1&spill-dir=" + spill;
+
+        broker.kill();
+        final ItSupport.Result first = ItSupport.httpcap("damaged-1", List.of("read", pcap.toString(),
+            "--sink", sink, "--sink", "file:" + file), null, dir, Duration.ofMinutes(2));
+        assertEquals(0, first.exitCode(), first.describe());
+        final List<String> lines = Files.readAllLines(file);
+        assertEquals(1_000, lines.size());
+
+        final Path segment;
+        try (Stream<Path> files = Files.list(spill))
+        {
+            segment = files.filter(p -> p.toString().endsWith(".spill")).sorted().findFirst().orElseThrow();
+        }
+        try (java.io.RandomAccessFile raf = new java.io.RandomAccessFile(segment.toFile(), "rw"))
+        {
+            raf.seek(raf.length() / 2);
+            final int b = raf.read();
+            raf.seek(raf.length() / 2);
+            raf.write(b ^ 0x01);
+        }
+
+        broker.restart();
+        final ItSupport.Result second = ItSupport.httpcap("damaged-2", List.of("read", emptyPcap(dir),
+            "--sink", sink), null, dir, Duration.ofMinutes(2));
+        report("damaged spill", second.stderrText());
+        assertEquals(0, second.exitCode(), second.describe());
+        assertTrue(second.stderrText().contains(segment + " is damaged at byte") &&
+            second.stderrText().contains("checksum mismatch"), second.describe());
+        assertTrue(second.stderrText().contains("1 damaged segments"), second.describe());
+
+        final List<KafkaBroker.Read> reads = broker.readAll("damaged");
+        assertTrue(reads.size() > 100 && reads.size() < 1_000, "records before the damage: " + reads.size());
+        for (int i = 0; i < reads.size(); i++)
+        {
+            assertEquals(lines.get(i), reads.get(i).value(), "record " + i + ": the spill keeps the file's order");
         }
     }
 
@@ -348,11 +392,13 @@ class KafkaSinkIT
         return matcher.find() ? Long.parseLong(matcher.group(1)) : -1;
     }
 
-    /** An empty pcap: the global header alone. */
-    private static byte[] emptyPcap()
+    /** @return the path of an empty pcap (the global header alone) in {@code dir}. */
+    private static String emptyPcap(final Path dir) throws IOException
     {
-        return ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN)
+        final Path empty = dir.resolve("empty.pcap");
+        Files.write(empty, ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN)
             .putInt(0xa1b2c3d4).putShort((short)2).putShort((short)4).putInt(0).putInt(0).putInt(65_535).putInt(1)
-            .array();
+            .array());
+        return empty.toString();
     }
 }
