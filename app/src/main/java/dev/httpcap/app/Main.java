@@ -27,6 +27,8 @@ public final class Main implements java.util.concurrent.Callable<Integer>
     {
         final CommandLine commandLine = new CommandLine(new Main());
         commandLine.setErr(new PrintWriter(System.err, true));
+        // --back-pressure block|drop, as the help says, not only BLOCK|DROP.
+        commandLine.setCaseInsensitiveEnumValuesAllowed(true);
         commandLine.setParameterExceptionHandler((ex, ignored) ->
         {
             final PrintWriter err = ex.getCommandLine().getErr();
