@@ -180,6 +180,54 @@ class KafkaSinkIT
     }
 
     @Test
+    void shouldSpillWhatIsUnacknowledgedAtAGracefulStopAndSendItFirstNextTime() throws Exception
+    {
+        broker.createTopic("shutdown", 3);
+        final Path pcap = generate("shutdown.pcap", 2_000, 6);
+        final Path file = dir.resolve("shutdown.ndjson");
+        final byte[] bytes = Files.readAllBytes(pcap);
+        final int[] cuts = packetCuts(bytes, 2);
+        final String sink = "kafka://" + broker.bootstrap() + "/shutdown?close-seconds=3&spill-dir=" +
+            dir.resolve("spill-shutdown");
+
+        final Process first = startHttpcap("shutdown-1", List.of("read", "-", "--sink", sink, "--sink", "file:" + file));
+        try (OutputStream stdin = first.getOutputStream())
+        {
+            stdin.write(bytes, 0, cuts[0]);
+            stdin.flush();
+            awaitLines(file, 4_000);
+            broker.kill();
+            stdin.write(bytes, cuts[0], bytes.length - cuts[0]);
+        }
+        assertTrue(first.waitFor(2, TimeUnit.MINUTES), "httpcap did not stop");
+        final String firstErr = Files.readString(dir.resolve("shutdown-1.stderr"));
+        report("graceful stop, broker down", firstErr);
+        assertEquals(0, first.exitValue(), firstErr);
+        assertTrue(firstErr.contains("for the next start"), firstErr);
+
+        broker.restart();
+        final ItSupport.Result second = ItSupport.httpcap("shutdown-2", List.of("read", emptyPcap(dir),
+            "--sink", sink), null, dir, Duration.ofMinutes(3));
+        report("graceful stop, next start", second.stderrText());
+        assertEquals(0, second.exitCode(), second.describe());
+
+        final List<String> lines = Files.readAllLines(file);
+        assertEquals(12_000, lines.size());
+        final List<KafkaBroker.Read> reads = broker.readAll("shutdown");
+        final Map<String, Integer> counts = new HashMap<>();
+        reads.forEach(read -> counts.merge(read.value(), 1, Integer::sum));
+        final long missing = lines.stream().filter(line -> !counts.containsKey(line)).count();
+        final long duplicates = reads.size() - counts.size();
+        System.out.println("graceful stop: " + reads.size() + " records for " + lines.size() + " events, " +
+            duplicates + " duplicates (sent before the broker died, acknowledgement lost, spilled, sent again)");
+        assertEquals(0, missing, "events lost");
+        assertEquals(lines.size(), counts.size(), "unknown records in the topic");
+        assertTrue(duplicates <= firstNumber(SPILLED, firstErr),
+            "more duplicates than records spilled");
+        checkOrder(firstOccurrences(reads), true);
+    }
+
+    @Test
     void shouldSkipADamagedSpillSegmentWithAMessageAndGoOn() throws Exception
     {
         broker.createTopic("damaged", 1);
@@ -248,6 +296,13 @@ class KafkaSinkIT
             missing + " events missing, " + duplicated + " duplicated, " + unknown + " unknown in the topic (" +
                 reads.size() + " records for " + lines.size() + " events)");
         checkOrder(reads, keyed);
+    }
+
+    /** The reads without the later copies of a record. */
+    private static List<KafkaBroker.Read> firstOccurrences(final List<KafkaBroker.Read> reads)
+    {
+        final java.util.Set<String> seen = new java.util.HashSet<>();
+        return reads.stream().filter(read -> seen.add(read.value())).toList();
     }
 
     /** Per connection: one partition, trans_depth increasing in offset order, key = community_id. */
