@@ -9,6 +9,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -165,7 +166,7 @@ final class LiveCommand implements Callable<Integer>
             }
             else
             {
-                final java.util.function.Consumer<String> warn = line -> err.println("httpcap: " + line);
+                final Consumer<String> warn = line -> err.println("httpcap: " + line);
                 config.captureThreadFactory(new PinnedThreadFactory(cpuSpec.cpus(CpuSpec.CAPTURE), warn))
                     .workerThreadFactory(new PinnedThreadFactory(cpuSpec.cpus(CpuSpec.WORKERS), warn))
                     .sinkThreadFactory(new PinnedThreadFactory(cpuSpec.cpus(CpuSpec.SINK), warn));

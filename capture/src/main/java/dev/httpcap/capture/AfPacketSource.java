@@ -47,6 +47,8 @@ public final class AfPacketSource implements LivePacketSource
     private static final int PACKET_FANOUT_HASH = 0;
     private static final int PACKET_FANOUT_FLAG_UNIQUEID = 0x2000;
     private static final int PACKET_FANOUT_FLAG_DEFRAG = 0x8000;
+    /** Not a group id (those are 16 bits): the first socket of a fanout, which creates the group. */
+    private static final int FANOUT_CREATE = 0x1_0000;
     /** BPF_RET | BPF_K with k = 0: take nothing. */
     private static final BpfProgram DROP_ALL = new BpfProgram(new short[] {0x06}, new byte[1], new byte[1], new int[1]);
     private static final int PACKET_RX_RING = 5;
@@ -166,8 +168,6 @@ public final class AfPacketSource implements LivePacketSource
             throw ex;
         }
     }
-
-    private static final int FANOUT_CREATE = 0x1_0000;
 
     /** @param fanout -1: no fanout; {@link #FANOUT_CREATE}: start a new group; 0..65535: join that group. */
     private AfPacketSource(
