@@ -321,8 +321,20 @@ class KafkaSinkIT
                 if (seen != null)
                 {
                     assertEquals(seen[0], read.partition(), "connection " + connection + " in two partitions");
-                    assertTrue(depth > seen[1], "connection " + connection + " out of order: " + depth +
-                        " after " + seen[1] + " at offset " + read.offset());
+                    if (depth <= seen[1])
+                    {
+                        final StringBuilder history = new StringBuilder();
+                        for (final KafkaBroker.Read other : reads)
+                        {
+                            if (other.value().contains(connection))
+                            {
+                                history.append(' ').append(other.partition()).append('@').append(other.offset())
+                                    .append(":depth=").append(JSON.readTree(other.value()).path("httpcap").path("trans_depth").asInt());
+                            }
+                        }
+                        fail("connection " + connection + " out of order: " + depth + " after " + seen[1] +
+                            " at offset " + read.offset() + "; its records:" + history);
+                    }
                 }
                 last.put(connection, new int[] {read.partition(), depth});
             }
