@@ -22,9 +22,10 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.PriorityBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -97,13 +98,17 @@ public final class KafkaSink implements EventSink
     private boolean closed;
     private Thread writer;
     private byte[] failedInSend;
+    private long directSequence;
     private long outstandingSinceNanos;
     private boolean spillFullReported;
 
     // Shared with the producer's callbacks and the drainer.
     private final AtomicLong directOutstanding = new AtomicLong();
     private final AtomicLong directOutstandingBytes = new AtomicLong();
-    private final ConcurrentLinkedQueue<byte[]> failedDirect = new ConcurrentLinkedQueue<>();
+    // Oldest send first: the producer reports failures out of send order (batches aborted at close
+    // come from a hash set; expired queued batches are failed before expired in-flight ones).
+    private final PriorityBlockingQueue<DirectCallback> failedDirect =
+        new PriorityBlockingQueue<>(64, Comparator.comparingLong(DirectCallback::sequence));
     private volatile long lastAckNanos;
     private volatile boolean directTrouble;
     private volatile boolean closing;
@@ -289,9 +294,9 @@ public final class KafkaSink implements EventSink
         }
 
         final List<byte[]> left = drainer.settleAtClose();
-        for (byte[] value = failedDirect.poll(); null != value; value = failedDirect.poll())
+        for (DirectCallback failedRecord = failedDirect.poll(); null != failedRecord; failedRecord = failedDirect.poll())
         {
-            left.add(value);
+            left.add(failedRecord.value);
         }
         if (!left.isEmpty())
         {
@@ -490,7 +495,7 @@ public final class KafkaSink implements EventSink
         firstSendNanos.compareAndSet(0, System.nanoTime());
         try
         {
-            producer.send(new ProducerRecord<>(topic, null, key, value), new DirectCallback(value));
+            producer.send(new ProducerRecord<>(topic, null, key, value), new DirectCallback(value, directSequence++));
         }
         catch (final RuntimeException ex)
         {
@@ -576,10 +581,17 @@ public final class KafkaSink implements EventSink
     private final class DirectCallback implements Callback
     {
         private final byte[] value;
+        private final long sequence;
 
-        DirectCallback(final byte[] value)
+        DirectCallback(final byte[] value, final long sequence)
         {
             this.value = value;
+            this.sequence = sequence;
+        }
+
+        long sequence()
+        {
+            return sequence;
         }
 
         public void onCompletion(final RecordMetadata metadata, final Exception ex)
@@ -605,7 +617,7 @@ public final class KafkaSink implements EventSink
             else
             {
                 lastTransientError = describe(ex);
-                failedDirect.add(value);
+                failedDirect.add(this);
                 directTrouble = true;
             }
             if (directOutstanding.decrementAndGet() == 0)
@@ -745,8 +757,9 @@ public final class KafkaSink implements EventSink
             {
                 idle = false;
                 int bytes = 0;
-                for (byte[] value = failedDirect.poll(); null != value; value = failedDirect.poll())
+                for (DirectCallback failedRecord = failedDirect.poll(); null != failedRecord; failedRecord = failedDirect.poll())
                 {
+                    final byte[] value = failedRecord.value;
                     window.add(value);
                     bytes += value.length;
                     if (window.size() >= WINDOW_RECORDS || bytes >= WINDOW_BYTES)
