@@ -224,7 +224,14 @@ public final class KafkaSink implements EventSink
 
         if (!spilling)
         {
-            sendDirectly(buffer, offset, length);
+            if (!sendDirectly(buffer, offset, length))
+            {
+                spilling = true;
+                notice("brokers " + config.bootstrapServers() + " unreachable or slow: a delivery failed (" +
+                    lastTransientError + "); " + (null != spill ? "spilling to " + spill.dir() : "spilling is off, dropping events"));
+                spillEvent(buffer, offset, length);
+                return;
+            }
             final byte[] failedNow = failedInSend;
             if (null != failedNow)
             {
@@ -482,15 +489,26 @@ public final class KafkaSink implements EventSink
             (null == spill || (spill.drained() && !spill.hasBuffered()));
     }
 
-    private void sendDirectly(final DirectBuffer buffer, final int offset, final int length)
+    /**
+     * @return false, sending nothing, if a delivery failed since {@link #troubled()} looked. The
+     *         count goes up before the flag is read and a callback sets the flag before it counts
+     *         down, so once the drainer has seen nothing outstanding (and begun to resend older
+     *         records), no newer record goes directly.
+     */
+    private boolean sendDirectly(final DirectBuffer buffer, final int offset, final int length)
     {
-        final byte[] value = new byte[length];
-        buffer.getBytes(offset, value);
-        final byte[] key = keyMode.extract(buffer, offset, length);
         if (directOutstanding.getAndIncrement() == 0)
         {
             outstandingSinceNanos = System.nanoTime();
         }
+        if (directTrouble)
+        {
+            directOutstanding.decrementAndGet();
+            return false;
+        }
+        final byte[] value = new byte[length];
+        buffer.getBytes(offset, value);
+        final byte[] key = keyMode.extract(buffer, offset, length);
         directOutstandingBytes.addAndGet(length);
         firstSendNanos.compareAndSet(0, System.nanoTime());
         try
@@ -513,6 +531,7 @@ public final class KafkaSink implements EventSink
                 failedInSend = value;
             }
         }
+        return true;
     }
 
     private void spillEvent(final DirectBuffer buffer, final int offset, final int length)

@@ -296,6 +296,10 @@ public final class KafkaSinkConfig
         // requests in flight) needs acks=all.
         props.put("enable.idempotence", Boolean.toString("all".equals(acks)));
         props.put("max.in.flight.requests.per.connection", "5");
+        // The producer never gives up on a record by itself (only at close): if it failed an old
+        // batch on a timeout, a newer one of the same partition could still be delivered before
+        // the sink resent the old one. A broker that does not answer makes the sink spill instead.
+        props.put("delivery.timeout.ms", Integer.toString(Integer.MAX_VALUE));
         props.put("compression.type", compression);
         props.put("batch.size", Integer.toString(batchBytes));
         props.put("linger.ms", Integer.toString(lingerMs));

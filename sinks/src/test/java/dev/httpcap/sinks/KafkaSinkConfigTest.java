@@ -27,6 +27,8 @@ class KafkaSinkConfigTest
         assertEquals("lz4", producer.get("compression.type"));
         assertEquals("262144", producer.get("batch.size"));
         assertEquals("5", producer.get("linger.ms"));
+        assertEquals(Integer.toString(Integer.MAX_VALUE), producer.get("delivery.timeout.ms"),
+            "the producer never fails a record on a timeout: an older one could be delivered after a newer one");
         assertTrue(config.spillDir().startsWith(Path.of("httpcap-spill")), config.spillDir().toString());
         assertTrue(config.spillDir().getFileName().toString().startsWith("http-events-"));
     }
