@@ -40,12 +40,15 @@ import java.util.function.Consumer;
  * nothing has been acknowledged for {@link KafkaSinkConfig#stallMs()}, or more than
  * {@link KafkaSinkConfig#maxInflightBytes()} wait for acknowledgement — events go to a durable
  * {@link SpillQueue} on local disk instead. A second thread, the drainer, sends the spill to the
- * broker in order once the records sent before it are settled (failed ones first, from memory),
- * and the sink thread goes back to sending directly only when the spill is empty. So events of
- * one connection (one key) reach their partition in the order they were written. Only when the
+ * broker in order once the records sent before it are settled (failed ones first, from memory,
+ * oldest send first whatever order the producer reports them in), and the sink thread goes back
+ * to sending directly only when the spill is empty. So events of one connection (one key) reach
+ * their partition in the order they were written. Only when the
  * spill is full are events dropped, counted in {@link #eventsFailed()}.
  * <p>
  * The producer is idempotent (with {@code acks=all}): its own retries never duplicate a record.
+ * It has no delivery timeout, so it never fails an older record of a partition while a newer one
+ * still gets through; only closing it aborts what it holds.
  * A record is sent again by this sink only after the producer gave up on it, and a spilled record
  * after a restart only if it was sent but not acknowledged before the process stopped.
  * <p>
