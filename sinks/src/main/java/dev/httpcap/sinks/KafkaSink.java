@@ -25,7 +25,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.PriorityBlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -72,6 +72,7 @@ public final class KafkaSink implements EventSink
     private static final long CATCH_UP_PARK_NANOS = TimeUnit.MICROSECONDS.toNanos(200);
 
     private static final VarHandle LAST_ERROR;
+    private static final Comparator<DirectCallback> BY_SEQUENCE = Comparator.comparingLong(record -> record.sequence);
 
     static
     {
@@ -101,17 +102,17 @@ public final class KafkaSink implements EventSink
     private boolean closed;
     private Thread writer;
     private byte[] failedInSend;
-    private long directSequence;
     private long outstandingSinceNanos;
     private boolean spillFullReported;
 
     // Shared with the producer's callbacks and the drainer.
     private final AtomicLong directOutstanding = new AtomicLong();
     private final AtomicLong directOutstandingBytes = new AtomicLong();
-    // Oldest send first: the producer reports failures out of send order (batches aborted at close
-    // come from a hash set; expired queued batches are failed before expired in-flight ones).
-    private final PriorityBlockingQueue<DirectCallback> failedDirect =
-        new PriorityBlockingQueue<>(64, Comparator.comparingLong(DirectCallback::sequence));
+    // In the order the callbacks ran, which is not always the order of sending: a producer
+    // closed with batches outstanding aborts them in no particular order. Sorted by sequence
+    // before they are sent again or spilled.
+    private final ConcurrentLinkedQueue<DirectCallback> failedDirect = new ConcurrentLinkedQueue<>();
+    private long directSequence;
     private volatile long lastAckNanos;
     private volatile boolean directTrouble;
     private volatile boolean closing;
@@ -304,10 +305,6 @@ public final class KafkaSink implements EventSink
         }
 
         final List<byte[]> left = drainer.settleAtClose();
-        for (DirectCallback failedRecord = failedDirect.poll(); null != failedRecord; failedRecord = failedDirect.poll())
-        {
-            left.add(failedRecord.value);
-        }
         if (!left.isEmpty())
         {
             final int written = null != spill ? spill.writeFront(left) : 0;
@@ -500,6 +497,9 @@ public final class KafkaSink implements EventSink
      */
     private boolean sendDirectly(final DirectBuffer buffer, final int offset, final int length)
     {
+        final byte[] value = new byte[length];
+        buffer.getBytes(offset, value);
+        final byte[] key = keyMode.extract(buffer, offset, length);
         if (directOutstanding.getAndIncrement() == 0)
         {
             outstandingSinceNanos = System.nanoTime();
@@ -509,9 +509,6 @@ public final class KafkaSink implements EventSink
             directOutstanding.decrementAndGet();
             return false;
         }
-        final byte[] value = new byte[length];
-        buffer.getBytes(offset, value);
-        final byte[] key = keyMode.extract(buffer, offset, length);
         directOutstandingBytes.addAndGet(length);
         firstSendNanos.compareAndSet(0, System.nanoTime());
         try
@@ -611,11 +608,6 @@ public final class KafkaSink implements EventSink
             this.sequence = sequence;
         }
 
-        long sequence()
-        {
-            return sequence;
-        }
-
         public void onCompletion(final RecordMetadata metadata, final Exception ex)
         {
             directOutstandingBytes.addAndGet(-value.length);
@@ -702,6 +694,9 @@ public final class KafkaSink implements EventSink
         volatile boolean idle = true;
 
         private final List<byte[]> window = new ArrayList<>();
+        // Records sent directly that failed, oldest first; a window of them is taken from the front.
+        private final List<DirectCallback> backlog = new ArrayList<>();
+        private final List<DirectCallback> windowFailed = new ArrayList<>();
         private int[] status = new int[0];
         private AtomicInteger outstanding = new AtomicInteger();
         private boolean fromSpill;
@@ -775,20 +770,20 @@ public final class KafkaSink implements EventSink
         /** @return true if there is a window to send. */
         private boolean fill()
         {
-            if (!failedDirect.isEmpty())
+            if (!failedDirect.isEmpty() || !backlog.isEmpty())
             {
                 idle = false;
+                takeFailed(backlog);
                 int bytes = 0;
-                for (DirectCallback failedRecord = failedDirect.poll(); null != failedRecord; failedRecord = failedDirect.poll())
+                int taken = 0;
+                while (taken < backlog.size() && window.size() < WINDOW_RECORDS && bytes < WINDOW_BYTES)
                 {
-                    final byte[] value = failedRecord.value;
-                    window.add(value);
-                    bytes += value.length;
-                    if (window.size() >= WINDOW_RECORDS || bytes >= WINDOW_BYTES)
-                    {
-                        break;
-                    }
+                    final DirectCallback record = backlog.get(taken++);
+                    window.add(record.value);
+                    windowFailed.add(record);
+                    bytes += record.value.length;
                 }
+                backlog.subList(0, taken).clear();
                 fromSpill = false;
                 resetStatus();
                 return true;
@@ -914,6 +909,7 @@ public final class KafkaSink implements EventSink
                 spill.commit(windowEnd);
             }
             window.clear();
+            windowFailed.clear();
             status = new int[0];
             directTrouble = false;
             return true;
@@ -925,7 +921,7 @@ public final class KafkaSink implements EventSink
          */
         List<byte[]> settleAtClose()
         {
-            final List<byte[]> left = new ArrayList<>();
+            final List<DirectCallback> failedLeft = new ArrayList<>();
             boolean allSettled = true;
             for (int i = 0; i < status.length; i++)
             {
@@ -946,7 +942,7 @@ public final class KafkaSink implements EventSink
                         allSettled = false;
                         if (!fromSpill)
                         {
-                            left.add(window.get(i));
+                            failedLeft.add(windowFailed.get(i));
                         }
                     }
                     default ->
@@ -959,8 +955,31 @@ public final class KafkaSink implements EventSink
                 spill.commit(windowEnd);
             }
             window.clear();
+            windowFailed.clear();
             status = new int[0];
+            failedLeft.addAll(backlog);
+            backlog.clear();
+            takeFailed(failedLeft);
+            final List<byte[]> left = new ArrayList<>(failedLeft.size());
+            for (final DirectCallback record : failedLeft)
+            {
+                left.add(record.value);
+            }
             return left;
+        }
+
+        /** Move the failed direct records into {@code into}, and sort it oldest first. */
+        private void takeFailed(final List<DirectCallback> into)
+        {
+            final int before = into.size();
+            for (DirectCallback record = failedDirect.poll(); null != record; record = failedDirect.poll())
+            {
+                into.add(record);
+            }
+            if (into.size() > before)
+            {
+                into.sort(BY_SEQUENCE);
+            }
         }
     }
 }
