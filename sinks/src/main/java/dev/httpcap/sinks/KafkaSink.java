@@ -911,7 +911,11 @@ public final class KafkaSink implements EventSink
             window.clear();
             windowFailed.clear();
             status = new int[0];
-            directTrouble = false;
+            if (backlog.isEmpty())
+            {
+                // Only now may newer records go directly again: every failed one is delivered.
+                directTrouble = false;
+            }
             return true;
         }
 
