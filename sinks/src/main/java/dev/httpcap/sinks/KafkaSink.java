@@ -22,6 +22,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -68,6 +69,7 @@ public final class KafkaSink implements EventSink
     private static final long CATCH_UP_PARK_NANOS = TimeUnit.MICROSECONDS.toNanos(200);
 
     private static final VarHandle LAST_ERROR;
+    private static final Comparator<DirectCallback> BY_SEQUENCE = Comparator.comparingLong(record -> record.sequence);
 
     static
     {
@@ -103,7 +105,11 @@ public final class KafkaSink implements EventSink
     // Shared with the producer's callbacks and the drainer.
     private final AtomicLong directOutstanding = new AtomicLong();
     private final AtomicLong directOutstandingBytes = new AtomicLong();
-    private final ConcurrentLinkedQueue<byte[]> failedDirect = new ConcurrentLinkedQueue<>();
+    // In the order the callbacks ran, which is not always the order of sending: a producer
+    // closed with batches outstanding aborts them in no particular order. Sorted by sequence
+    // before they are sent again or spilled.
+    private final ConcurrentLinkedQueue<DirectCallback> failedDirect = new ConcurrentLinkedQueue<>();
+    private long directSequence;
     private volatile long lastAckNanos;
     private volatile boolean directTrouble;
     private volatile boolean closing;
@@ -289,10 +295,6 @@ public final class KafkaSink implements EventSink
         }
 
         final List<byte[]> left = drainer.settleAtClose();
-        for (byte[] value = failedDirect.poll(); null != value; value = failedDirect.poll())
-        {
-            left.add(value);
-        }
         if (!left.isEmpty())
         {
             final int written = null != spill ? spill.writeFront(left) : 0;
@@ -481,16 +483,19 @@ public final class KafkaSink implements EventSink
     {
         final byte[] value = new byte[length];
         buffer.getBytes(offset, value);
-        final byte[] key = keyMode.extract(buffer, offset, length);
+        final byte[] key = keyMode.extract(value, 0, length);
         if (directOutstanding.getAndIncrement() == 0)
         {
             outstandingSinceNanos = System.nanoTime();
         }
         directOutstandingBytes.addAndGet(length);
-        firstSendNanos.compareAndSet(0, System.nanoTime());
+        if (firstSendNanos.get() == 0)
+        {
+            firstSendNanos.compareAndSet(0, System.nanoTime());
+        }
         try
         {
-            producer.send(new ProducerRecord<>(topic, null, key, value), new DirectCallback(value));
+            producer.send(new ProducerRecord<>(topic, null, key, value), new DirectCallback(value, directSequence++));
         }
         catch (final RuntimeException ex)
         {
@@ -576,10 +581,12 @@ public final class KafkaSink implements EventSink
     private final class DirectCallback implements Callback
     {
         private final byte[] value;
+        private final long sequence;
 
-        DirectCallback(final byte[] value)
+        DirectCallback(final byte[] value, final long sequence)
         {
             this.value = value;
+            this.sequence = sequence;
         }
 
         public void onCompletion(final RecordMetadata metadata, final Exception ex)
@@ -605,7 +612,7 @@ public final class KafkaSink implements EventSink
             else
             {
                 lastTransientError = describe(ex);
-                failedDirect.add(value);
+                failedDirect.add(this);
                 directTrouble = true;
             }
             if (directOutstanding.decrementAndGet() == 0)
@@ -668,11 +675,13 @@ public final class KafkaSink implements EventSink
         volatile boolean idle = true;
 
         private final List<byte[]> window = new ArrayList<>();
+        // Records sent directly that failed, oldest first; a window of them is taken from the front.
+        private final List<DirectCallback> backlog = new ArrayList<>();
+        private final List<DirectCallback> windowFailed = new ArrayList<>();
         private int[] status = new int[0];
         private AtomicInteger outstanding = new AtomicInteger();
         private boolean fromSpill;
         private long windowEnd;
-        private final UnsafeBuffer keyView = new UnsafeBuffer(0, 0);
 
         public void run()
         {
@@ -741,19 +750,20 @@ public final class KafkaSink implements EventSink
         /** @return true if there is a window to send. */
         private boolean fill()
         {
-            if (!failedDirect.isEmpty())
+            if (!failedDirect.isEmpty() || !backlog.isEmpty())
             {
                 idle = false;
+                takeFailed(backlog);
                 int bytes = 0;
-                for (byte[] value = failedDirect.poll(); null != value; value = failedDirect.poll())
+                int taken = 0;
+                while (taken < backlog.size() && window.size() < WINDOW_RECORDS && bytes < WINDOW_BYTES)
                 {
-                    window.add(value);
-                    bytes += value.length;
-                    if (window.size() >= WINDOW_RECORDS || bytes >= WINDOW_BYTES)
-                    {
-                        break;
-                    }
+                    final DirectCallback record = backlog.get(taken++);
+                    window.add(record.value);
+                    windowFailed.add(record);
+                    bytes += record.value.length;
                 }
+                backlog.subList(0, taken).clear();
                 fromSpill = false;
                 resetStatus();
                 return true;
@@ -799,8 +809,7 @@ public final class KafkaSink implements EventSink
                     continue;
                 }
                 final byte[] value = window.get(i);
-                keyView.wrap(value);
-                final byte[] key = keyMode.extract(keyView, 0, value.length);
+                final byte[] key = keyMode.extract(value, 0, value.length);
                 firstSendNanos.compareAndSet(0, System.nanoTime());
                 try
                 {
@@ -879,6 +888,7 @@ public final class KafkaSink implements EventSink
                 spill.commit(windowEnd);
             }
             window.clear();
+            windowFailed.clear();
             status = new int[0];
             directTrouble = false;
             return true;
@@ -890,7 +900,7 @@ public final class KafkaSink implements EventSink
          */
         List<byte[]> settleAtClose()
         {
-            final List<byte[]> left = new ArrayList<>();
+            final List<DirectCallback> failedLeft = new ArrayList<>();
             boolean allSettled = true;
             for (int i = 0; i < status.length; i++)
             {
@@ -911,7 +921,7 @@ public final class KafkaSink implements EventSink
                         allSettled = false;
                         if (!fromSpill)
                         {
-                            left.add(window.get(i));
+                            failedLeft.add(windowFailed.get(i));
                         }
                     }
                     default ->
@@ -924,8 +934,31 @@ public final class KafkaSink implements EventSink
                 spill.commit(windowEnd);
             }
             window.clear();
+            windowFailed.clear();
             status = new int[0];
+            failedLeft.addAll(backlog);
+            backlog.clear();
+            takeFailed(failedLeft);
+            final List<byte[]> left = new ArrayList<>(failedLeft.size());
+            for (final DirectCallback record : failedLeft)
+            {
+                left.add(record.value);
+            }
             return left;
+        }
+
+        /** Move the failed direct records into {@code into}, and sort it oldest first. */
+        private void takeFailed(final List<DirectCallback> into)
+        {
+            final int before = into.size();
+            for (DirectCallback record = failedDirect.poll(); null != record; record = failedDirect.poll())
+            {
+                into.add(record);
+            }
+            if (into.size() > before)
+            {
+                into.sort(BY_SEQUENCE);
+            }
         }
     }
 }
