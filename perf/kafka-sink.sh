@@ -21,6 +21,8 @@
 #      process's wall clock (JVM start included);
 #    - ceiling: `bin/httpcap read traffic.pcap --sink file:/dev/null`, what the app produces
 #      without Kafka on this machine while the broker idles;
+#    - base (only with HTTPCAP_BASELINE_JAR=path/to/an/older/httpcap.jar): the sink as above, from
+#      that jar, to compare a change of the sink in the same run;
 # 4. prints each round, then a markdown table: best and range of each, sink/tool of the bests.
 set -euo pipefail
 
@@ -71,12 +73,12 @@ tool() { # TOPIC -> "RATE|the tool's summary line|errors"
 }
 
 # The app's JVM options (bin/httpcap) for the feed, so the sink runs as it does in the app.
-feed() { # TOPIC -> "RATE|feed line|sink summary"
+feed() { # TOPIC [JAR] -> "RATE|feed line|sink summary"
   local out rate
   # shellcheck disable=SC2086 # HTTPCAP_JAVA_OPTS is word-split, as bin/httpcap does
   out=$("$java" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow \
     --add-exports java.base/jdk.internal.misc=ALL-UNNAMED --add-opens java.base/java.nio=ALL-UNNAMED \
-    -Xms64m -Xmx512m ${HTTPCAP_JAVA_OPTS:-} -cp "$root/app/target/httpcap.jar" "$root/perf/KafkaSinkFeed.java" \
+    -Xms64m -Xmx512m ${HTTPCAP_JAVA_OPTS:-} -cp "${2:-$root/app/target/httpcap.jar}" "$root/perf/KafkaSinkFeed.java" \
     "$work/events.ndjson" "kafka://$bootstrap/$1?spill-dir=$work/spill" 2>&1)
   rate=$(sed -n 's/.*: \([0-9]*\) events\/s; sink:.*/\1/p' <<<"$out")
   echo "$rate|$(grep '^fed' <<<"$out")|$(grep ' delivered' <<<"$out" | sed 's/.*: \([0-9]* delivered\)/\1/')"
@@ -104,13 +106,13 @@ wall() { awk -v n="$records" -v a="$1" -v b="$2" 'BEGIN { printf "%d", n / (b - 
 
 topic perf-warmup
 for ((r = 1; r <= rounds; r++)); do
-  for t in tool sink read; do topic "perf-$t-$r"; done
+  for t in tool sink read ${HTTPCAP_BASELINE_JAR:+base}; do topic "perf-$t-$r"; done
 done
 echo "warming the broker up: $(tool perf-warmup | cut -d'|' -f2-)" >&2
 
-tool_rates=() sink_rates=() sink_own_rates=() read_rates=() read_wall_rates=() ceiling_rates=()
+base_rates=() base_own_rates=() tool_rates=() sink_rates=() sink_own_rates=() read_rates=() read_wall_rates=() ceiling_rates=()
 for ((r = 1; r <= rounds; r++)); do
-  if ((r % 2 == 1)); then order=(tool sink read ceiling); else order=(ceiling read sink tool); fi
+  if ((r % 2 == 1)); then order=(tool sink base read ceiling); else order=(ceiling read base sink tool); fi
   for what in "${order[@]}"; do
     case $what in
       tool)
@@ -123,6 +125,13 @@ for ((r = 1; r <= rounds; r++)); do
         echo "round $r sink: $line; $summary" >&2
         sink_rates+=("$rate")
         sink_own_rates+=("$(sed -n 's/.* delivered at \([0-9]*\) events\/s.*/\1/p' <<<"$summary")")
+        ;;
+      base)
+        [[ -n ${HTTPCAP_BASELINE_JAR:-} ]] || continue
+        IFS='|' read -r rate line summary <<<"$(feed "perf-base-$r" "$HTTPCAP_BASELINE_JAR")"
+        echo "round $r base: $line; $summary" >&2
+        base_rates+=("$rate")
+        base_own_rates+=("$(sed -n 's/.* delivered at \([0-9]*\) events\/s.*/\1/p' <<<"$summary")")
         ;;
       read)
         IFS='|' read -r rate wall_rate summary <<<"$(read_kafka "perf-read-$r")"
@@ -151,6 +160,10 @@ echo "|---|---|---|---|"
 echo "| kafka-producer-perf-test | its own: before first send → producer closed | $(cell "${tool_rates[@]}") | 100% |"
 echo "| KafkaSink (fed from memory) | first onEvent → close() returned | $(cell "${sink_rates[@]}") | $(pct "$(best "${sink_rates[@]}")" "$best_tool") |"
 echo "| KafkaSink (fed from memory) | sink's own: first send → last ack | $(cell "${sink_own_rates[@]}") | $(pct "$(best "${sink_own_rates[@]}")" "$best_tool") |"
+if [[ -n ${HTTPCAP_BASELINE_JAR:-} ]]; then
+  echo "| KafkaSink of $HTTPCAP_BASELINE_JAR | first onEvent → close() returned | $(cell "${base_rates[@]}") | $(pct "$(best "${base_rates[@]}")" "$best_tool") |"
+  echo "| KafkaSink of $HTTPCAP_BASELINE_JAR | sink's own: first send → last ack | $(cell "${base_own_rates[@]}") | $(pct "$(best "${base_own_rates[@]}")" "$best_tool") |"
+fi
 echo "| httpcap read → kafka | sink's own: first send → last ack | $(cell "${read_rates[@]}") | $(pct "$(best "${read_rates[@]}")" "$best_tool") |"
 echo "| httpcap read → kafka | whole process (JVM start to exit) | $(cell "${read_wall_rates[@]}") | $(pct "$(best "${read_wall_rates[@]}")" "$best_tool") |"
 echo "| httpcap read → file:/dev/null | whole process (no Kafka: the app's ceiling) | $(cell "${ceiling_rates[@]}") | $(pct "$(best "${ceiling_rates[@]}")" "$best_tool") |"
