@@ -31,7 +31,7 @@ public final class KafkaSinkFeed
     {
     }
 
-    public static void main(final String[] args) throws IOException
+    public static void main(final String[] args)
     {
         if (args.length < 2 || args.length > 3)
         {
@@ -41,8 +41,19 @@ public final class KafkaSinkFeed
         final UnsafeBuffer buffer;
         try (FileChannel channel = FileChannel.open(Path.of(args[0]), StandardOpenOption.READ))
         {
+            if (channel.size() > Integer.MAX_VALUE)
+            {
+                System.err.println("KafkaSinkFeed: " + args[0] + " is larger than 2 GiB");
+                System.exit(2);
+            }
             final MappedByteBuffer mapped = channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size());
             buffer = new UnsafeBuffer(mapped);
+        }
+        catch (final IOException ex)
+        {
+            System.err.println("KafkaSinkFeed: cannot read " + args[0] + ": " + ex);
+            System.exit(2);
+            return;
         }
         int[] starts = new int[1 << 16];
         int[] lengths = new int[1 << 16];
@@ -72,9 +83,35 @@ public final class KafkaSinkFeed
             System.err.println("KafkaSinkFeed: no events in " + args[0]);
             System.exit(1);
         }
-        final long count = args.length == 3 ? Long.parseLong(args[2]) : lines;
+        long count = lines;
+        if (args.length == 3)
+        {
+            try
+            {
+                count = Long.parseLong(args[2]);
+            }
+            catch (final NumberFormatException ex)
+            {
+                count = -1;
+            }
+            if (count < 1)
+            {
+                System.err.println("KafkaSinkFeed: COUNT must be a number > 0: " + args[2]);
+                System.exit(2);
+            }
+        }
 
-        final EventSink sink = SinkSpecs.open(args[1]);
+        final EventSink sink;
+        try
+        {
+            sink = SinkSpecs.open(args[1]);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            System.err.println("KafkaSinkFeed: " + ex.getMessage());
+            System.exit(2);
+            return;
+        }
         long bytes = 0;
         final long start = System.nanoTime();
         for (long n = 0; n < count; n++)
