@@ -1,37 +1,50 @@
 #!/usr/bin/env bash
 # Kafka sink throughput against Kafka's own kafka-producer-perf-test, same broker, same run:
 #
-#   perf/kafka-sink.sh [EVENTS] [PARTITIONS]        (default 300000 events, 1 partition)
+#   flock /tmp/httpcap-perf.lock perf/kafka-sink.sh [EVENTS] [PARTITIONS] [ROUNDS]
+#                                        (defaults: 300000 events, 1 partition, 3 rounds)
 #
-# 1. starts a local single-node KRaft broker (scripts/kafka/broker.sh, from Maven Central);
-# 2. generates synthetic HTTP traffic (scripts/kafka/HttpTrafficPcap.java) and writes its events
-#    once to a file: the payloads for the perf tool, so both send the very same records;
-# 3. warms the broker up with one perf-tool run, then twice in turn:
-#    bin/httpcap read → --sink kafka://.../perf-httpcap-N, timed by the sink (first send to last
-#    acknowledgement, printed at close; the whole process's wall clock is printed too), and
-#    org.apache.kafka.tools.ProducerPerformance (kafka-producer-perf-test) → perf-tool-N, with
-#    --payload-file of those events and the sink's producer settings: acks=all, idempotence,
-#    lz4, batch.size=262144, linger.ms=5, max.in.flight=5, buffer.memory=64 MiB, max.block.ms=100;
-# 4. prints the best of each and their ratio.
-# With one partition, keyed (httpcap) and unkeyed (perf tool) records batch alike.
+# 1. generates synthetic HTTP traffic (scripts/kafka/HttpTrafficPcap.java) and writes its events
+#    once to an NDJSON file: the very record bytes all three producers below send;
+# 2. starts a local single-node KRaft broker (scripts/kafka/broker.sh, from Maven Central) and
+#    warms it up with one perf-tool run (a cold broker would penalise whoever goes first);
+# 3. ROUNDS times, in alternating order, each to a fresh topic of PARTITIONS partitions:
+#    - tool: org.apache.kafka.tools.ProducerPerformance (kafka-producer-perf-test) with
+#      --payload-file of those events and the sink's producer settings; its own measurement
+#      (records acknowledged / time from before its first send to the end of producer.close());
+#    - sink: perf/KafkaSinkFeed.java hands the same events to a KafkaSink opened from the same
+#      spec as the app's (`kafka://HOST:PORT/TOPIC`, all defaults), on one thread as the app's sink
+#      thread does; timed from the first onEvent to the end of close() (= last acknowledgement),
+#      the sink's own "first send to last acknowledgement" printed beside it;
+#    - read: the whole app, `bin/httpcap read traffic.pcap --sink kafka://...`: capture file,
+#      TCP reassembly, HTTP decoding, JSON encoding and the sink, as the sink's and the whole
+#      process's wall clock (JVM start included);
+#    - ceiling: `bin/httpcap read traffic.pcap --sink file:/dev/null`, what the app produces
+#      without Kafka on this machine while the broker idles;
+#    - base (only with HTTPCAP_BASELINE_JAR=path/to/an/older/httpcap.jar): the sink as above, from
+#      that jar, to compare a change of the sink in the same run;
+# 4. prints each round, then a markdown table: best and range of each, sink/tool of the bests.
 set -euo pipefail
 
 events=${1:-300000}
 partitions=${2:-1}
+rounds=${3:-3}
 root=$(cd -- "$(dirname -- "$(readlink -f -- "${BASH_SOURCE[0]}")")/.." && pwd -P)
 work=$(mktemp -d /tmp/httpcap-kafka-perf.XXXXXX)
 broker="$root/scripts/kafka/broker.sh"
-trap '"$broker" stop "$work/broker" || true' EXIT
+trap '"$broker" stop "$work/broker" || true; rm -rf "$work"' EXIT
 
 # shellcheck source-path=SCRIPTDIR source=../scripts/lib/jdk.sh
 source "$root/scripts/lib/jdk.sh"
 httpcap_select_jdk || { httpcap_no_jdk_message; exit 1; }
+java=$HTTPCAP_JAVA_HOME/bin/java
 
 tx=20
 connections=$(((events + tx - 1) / tx))
 echo "generating $((connections * tx)) events ($connections connections x $tx transactions)" >&2
-"$HTTPCAP_JAVA_HOME/bin/java" "$root/scripts/kafka/HttpTrafficPcap.java" "$work/traffic.pcap" "$connections" "$tx"
+"$java" "$root/scripts/kafka/HttpTrafficPcap.java" "$work/traffic.pcap" "$connections" "$tx"
 "$root/bin/httpcap" read "$work/traffic.pcap" --sink "file:$work/events.ndjson" 2>/dev/null
+export HTTPCAP_NO_BUILD=1 # built by now; never rebuild inside a timed run
 records=$(wc -l <"$work/events.ndjson")
 size=$(awk '{ s += length($0) } END { printf "%d", s / NR }' "$work/events.ndjson")
 
@@ -42,47 +55,115 @@ topic() {
     --create --topic "$1" --partitions "$partitions" --replication-factor 1 >/dev/null
 }
 
-# The producer settings of the sink (KafkaSinkConfig): the perf tool gets the same.
-tool() {
-  "$broker" run "$work/broker" org.apache.kafka.tools.ProducerPerformance --topic "$1" \
-    --num-records "$2" --throughput -1 --payload-file "$work/events.ndjson" \
-    --producer-props bootstrap.servers="$bootstrap" acks=all enable.idempotence=true compression.type=lz4 \
-    batch.size=262144 linger.ms=5 max.in.flight.requests.per.connection=5 buffer.memory=67108864 max.block.ms=100 \
-    2>&1 | grep -E '^[0-9]+ records sent' | tail -n 1
+# The producer settings of the sink (KafkaSinkConfig.producerConfig with the defaults), but for
+# max.block.ms: the sink's 100 ms never binds (it probes the topic's metadata before its first
+# send and spills before the producer's buffer can fill), while the tool sends its first records
+# before it has metadata and, with 100 ms, loses them; so the tool keeps its default (60 s).
+props=(bootstrap.servers="$bootstrap" acks=all enable.idempotence=true compression.type=lz4
+  batch.size=262144 linger.ms=5 max.in.flight.requests.per.connection=5 buffer.memory=67108864)
+
+tool() { # TOPIC -> "RATE|the tool's summary line|errors"
+  local out line rate
+  out=$("$broker" run "$work/broker" org.apache.kafka.tools.ProducerPerformance --topic "$1" \
+    --num-records "$records" --throughput -1 --payload-file "$work/events.ndjson" \
+    --producer-props "${props[@]}" 2>&1)
+  line=$(grep -E '^[0-9]+ records sent, .*50th' <<<"$out" | tail -n 1)
+  rate=$(sed -n 's/.* records sent, \([0-9]*\)[0-9.]* records\/sec.*/\1/p' <<<"$line")
+  echo "$rate|$line|$(grep -c 'Exception' <<<"$out" || true) exceptions"
 }
 
-# A fresh broker is slow until its JIT has warmed up; whoever ran first would lose. Warm it, then
-# alternate the two producers, twice each.
-topic perf-warmup
-echo "warming the broker up: $(tool perf-warmup "$records")" >&2
+# The app's JVM options (bin/httpcap) for the feed, so the sink runs as it does in the app.
+feed() { # TOPIC [JAR] -> "RATE|feed line|sink summary"
+  local out rate
+  # shellcheck disable=SC2086 # HTTPCAP_JAVA_OPTS is word-split, as bin/httpcap does
+  out=$("$java" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow \
+    --add-exports java.base/jdk.internal.misc=ALL-UNNAMED --add-opens java.base/java.nio=ALL-UNNAMED \
+    -Xms64m -Xmx512m ${HTTPCAP_JAVA_OPTS:-} -cp "${2:-$root/app/target/httpcap.jar}" "$root/perf/KafkaSinkFeed.java" \
+    "$work/events.ndjson" "kafka://$bootstrap/$1?spill-dir=$work/spill" 2>&1)
+  rate=$(sed -n 's/.*: \([0-9]*\) events\/s; sink:.*/\1/p' <<<"$out")
+  echo "$rate|$(grep '^fed' <<<"$out")|$(grep ' delivered' <<<"$out" | sed 's/.*: \([0-9]* delivered\)/\1/')"
+}
 
-sink_rates=()
-tool_rates=()
-for round in 1 2; do
-  topic "perf-httpcap-$round"
-  topic "perf-tool-$round"
+read_kafka() { # TOPIC -> "SINK_RATE|WALL_RATE|sink summary"
+  local start end summary
   start=$(date +%s.%N)
-  "$root/bin/httpcap" read "$work/traffic.pcap" --workers 1 \
-    --sink "kafka://$bootstrap/perf-httpcap-$round?spill-dir=$work/spill" 2>"$work/httpcap.err"
+  "$root/bin/httpcap" read "$work/traffic.pcap" --sink "kafka://$bootstrap/$1?spill-dir=$work/spill" \
+    2>"$work/httpcap.err"
   end=$(date +%s.%N)
-  summary=$(grep ' delivered' "$work/httpcap.err" | tail -n 1)
-  sink_rate=$(sed -n 's/.* delivered at \([0-9]*\) events\/s.*/\1/p' <<<"$summary")
-  wall_rate=$(awk -v n="$records" -v a="$start" -v b="$end" 'BEGIN { printf "%d", n / (b - a) }')
-  echo "round $round httpcap: ${summary#*: }" >&2
-  echo "round $round httpcap: whole process $wall_rate events/s" >&2
-  tool_line=$(tool "perf-tool-$round" "$records")
-  echo "round $round perf tool: $tool_line" >&2
-  sink_rates+=("$sink_rate")
-  tool_rates+=("$(sed -n 's/.* records sent, \([0-9]*\)[0-9.]* records\/sec.*/\1/p' <<<"$tool_line")")
+  summary=$(grep ' delivered' "$work/httpcap.err" | tail -n 1 | sed 's/.*: \([0-9]* delivered\)/\1/')
+  echo "$(sed -n 's/.* delivered at \([0-9]*\) events\/s.*/\1/p' <<<"$summary")|$(wall "$start" "$end")|$summary"
+}
+
+ceiling() { # -> WALL_RATE
+  local start end
+  start=$(date +%s.%N)
+  "$root/bin/httpcap" read "$work/traffic.pcap" --sink file:/dev/null 2>/dev/null
+  end=$(date +%s.%N)
+  wall "$start" "$end"
+}
+
+wall() { awk -v n="$records" -v a="$1" -v b="$2" 'BEGIN { printf "%d", n / (b - a) }'; }
+
+topic perf-warmup
+for ((r = 1; r <= rounds; r++)); do
+  for t in tool sink read ${HTTPCAP_BASELINE_JAR:+base}; do topic "perf-$t-$r"; done
+done
+echo "warming the broker up: $(tool perf-warmup | cut -d'|' -f2-)" >&2
+
+base_rates=() base_own_rates=() tool_rates=() sink_rates=() sink_own_rates=() read_rates=() read_wall_rates=() ceiling_rates=()
+for ((r = 1; r <= rounds; r++)); do
+  if ((r % 2 == 1)); then order=(tool sink base read ceiling); else order=(ceiling read base sink tool); fi
+  for what in "${order[@]}"; do
+    case $what in
+      tool)
+        IFS='|' read -r rate line errors <<<"$(tool "perf-tool-$r")"
+        echo "round $r tool: $line ($errors)" >&2
+        tool_rates+=("$rate")
+        ;;
+      sink)
+        IFS='|' read -r rate line summary <<<"$(feed "perf-sink-$r")"
+        echo "round $r sink: $line; $summary" >&2
+        sink_rates+=("$rate")
+        sink_own_rates+=("$(sed -n 's/.* delivered at \([0-9]*\) events\/s.*/\1/p' <<<"$summary")")
+        ;;
+      base)
+        [[ -n ${HTTPCAP_BASELINE_JAR:-} ]] || continue
+        IFS='|' read -r rate line summary <<<"$(feed "perf-base-$r" "$HTTPCAP_BASELINE_JAR")"
+        echo "round $r base: $line; $summary" >&2
+        base_rates+=("$rate")
+        base_own_rates+=("$(sed -n 's/.* delivered at \([0-9]*\) events\/s.*/\1/p' <<<"$summary")")
+        ;;
+      read)
+        IFS='|' read -r rate wall_rate summary <<<"$(read_kafka "perf-read-$r")"
+        echo "round $r read: whole process $wall_rate events/s; sink: $summary" >&2
+        read_rates+=("$rate")
+        read_wall_rates+=("$wall_rate")
+        ;;
+      ceiling)
+        rate=$(ceiling)
+        echo "round $r ceiling (read to file:/dev/null): whole process $rate events/s" >&2
+        ceiling_rates+=("$rate")
+        ;;
+    esac
+  done
 done
 
 best() { printf '%s\n' "$@" | sort -n | tail -n 1; }
-best_sink=$(best "${sink_rates[@]}")
+cell() { printf '%s (%s)' "$(best "$@")" "$(printf '%s\n' "$@" | sort -n | paste -sd' ' | sed 's/ /, /g')"; }
+pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f%%", 100 * a / b }'; }
 best_tool=$(best "${tool_rates[@]}")
 echo
-printf '| %s | %s | %s | %s | %s | %s |\n' "records" "mean bytes" "partitions" \
-  "httpcap sink events/s (rounds)" "kafka-producer-perf-test records/s (rounds)" "best vs best"
-printf '| %s | %s | %s | %s (%s) | %s (%s) | %s |\n' "$records" "$size" "$partitions" \
-  "$best_sink" "${sink_rates[*]}" "$best_tool" "${tool_rates[*]}" \
-  "$(awk -v a="$best_sink" -v b="$best_tool" 'BEGIN { printf "%.0f%%", 100 * a / b }')"
-rm -rf "$work/traffic.pcap" "$work/events.ndjson"
+echo "$records records, mean $size bytes, $partitions partition(s), $rounds rounds; best (all rounds, sorted); events/s"
+echo
+echo "| producer | what is timed | events/s best (all) | best vs tool's best |"
+echo "|---|---|---|---|"
+echo "| kafka-producer-perf-test | its own: before first send → producer closed | $(cell "${tool_rates[@]}") | 100% |"
+echo "| KafkaSink (fed from memory) | first onEvent → close() returned | $(cell "${sink_rates[@]}") | $(pct "$(best "${sink_rates[@]}")" "$best_tool") |"
+echo "| KafkaSink (fed from memory) | sink's own: first send → last ack | $(cell "${sink_own_rates[@]}") | $(pct "$(best "${sink_own_rates[@]}")" "$best_tool") |"
+if [[ -n ${HTTPCAP_BASELINE_JAR:-} ]]; then
+  echo "| KafkaSink of $HTTPCAP_BASELINE_JAR | first onEvent → close() returned | $(cell "${base_rates[@]}") | $(pct "$(best "${base_rates[@]}")" "$best_tool") |"
+  echo "| KafkaSink of $HTTPCAP_BASELINE_JAR | sink's own: first send → last ack | $(cell "${base_own_rates[@]}") | $(pct "$(best "${base_own_rates[@]}")" "$best_tool") |"
+fi
+echo "| httpcap read → kafka | sink's own: first send → last ack | $(cell "${read_rates[@]}") | $(pct "$(best "${read_rates[@]}")" "$best_tool") |"
+echo "| httpcap read → kafka | whole process (JVM start to exit) | $(cell "${read_wall_rates[@]}") | $(pct "$(best "${read_wall_rates[@]}")" "$best_tool") |"
+echo "| httpcap read → file:/dev/null | whole process (no Kafka: the app's ceiling) | $(cell "${ceiling_rates[@]}") | $(pct "$(best "${ceiling_rates[@]}")" "$best_tool") |"

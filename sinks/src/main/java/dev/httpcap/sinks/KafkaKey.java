@@ -1,6 +1,6 @@
 package dev.httpcap.sinks;
 
-import org.agrona.DirectBuffer;
+import java.util.Arrays;
 
 /**
  * What a Kafka record is keyed by, and how the key is found in an encoded JSON event without
@@ -60,49 +60,51 @@ public enum KafkaKey
     }
 
     /**
-     * The record key of one encoded event.
+     * The record key of one encoded event. The sink copies each event into the record's value
+     * first and looks for the key there: a plain array scan, which the JIT compiles to far less
+     * than bounds-checked reads of a {@code DirectBuffer}.
      *
-     * @param buffer holding the event JSON.
+     * @param event  holding the event JSON.
      * @param offset of its first byte.
      * @param length of the event.
      * @return the key's bytes (the string value, still JSON-escaped), or {@code null} when this
      *         mode has no key or the event has no such field.
      */
-    public byte[] extract(final DirectBuffer buffer, final int offset, final int length)
+    public byte[] extract(final byte[] event, final int offset, final int length)
     {
         final int end = offset + length;
         return switch (this)
         {
-            case COMMUNITY_ID -> stringAfter(buffer, indexOf(buffer, offset, end, COMMUNITY_ID_FIELD), end);
+            case COMMUNITY_ID -> stringAfter(event, indexOf(event, offset, end, COMMUNITY_ID_FIELD), end);
             case HOST ->
             {
-                final int url = indexOf(buffer, offset, end, URL_OBJECT);
+                final int url = indexOf(event, offset, end, URL_OBJECT);
                 if (url < 0)
                 {
                     yield null;
                 }
-                final int http = indexOf(buffer, url, end, HTTP_OBJECT);
-                yield stringAfter(buffer, indexOf(buffer, url, http < 0 ? end : http, DOMAIN_FIELD), end);
+                final int http = indexOf(event, url, end, HTTP_OBJECT);
+                yield stringAfter(event, indexOf(event, url, http < 0 ? end : http, DOMAIN_FIELD), end);
             }
             case NONE -> null;
         };
     }
 
     /** @return the index just past {@code pattern} in {@code [from, to)}, or -1. */
-    static int indexOf(final DirectBuffer buffer, final int from, final int to, final byte[] pattern)
+    static int indexOf(final byte[] bytes, final int from, final int to, final byte[] pattern)
     {
         final byte first = pattern[0];
         final int last = to - pattern.length;
         outer:
         for (int i = from; i <= last; i++)
         {
-            if (buffer.getByte(i) != first)
+            if (bytes[i] != first)
             {
                 continue;
             }
             for (int j = 1; j < pattern.length; j++)
             {
-                if (buffer.getByte(i + j) != pattern[j])
+                if (bytes[i + j] != pattern[j])
                 {
                     continue outer;
                 }
@@ -112,7 +114,7 @@ public enum KafkaKey
         return -1;
     }
 
-    private static byte[] stringAfter(final DirectBuffer buffer, final int start, final int end)
+    private static byte[] stringAfter(final byte[] bytes, final int start, final int end)
     {
         if (start < 0)
         {
@@ -120,16 +122,14 @@ public enum KafkaKey
         }
         for (int i = start; i < end; i++)
         {
-            final byte b = buffer.getByte(i);
+            final byte b = bytes[i];
             if (b == BACKSLASH)
             {
                 i++;
             }
             else if (b == QUOTE)
             {
-                final byte[] key = new byte[i - start];
-                buffer.getBytes(start, key);
-                return key;
+                return Arrays.copyOfRange(bytes, start, i);
             }
         }
         return null;

@@ -499,7 +499,7 @@ public final class KafkaSink implements EventSink
     {
         final byte[] value = new byte[length];
         buffer.getBytes(offset, value);
-        final byte[] key = keyMode.extract(buffer, offset, length);
+        final byte[] key = keyMode.extract(value, 0, length);
         if (directOutstanding.getAndIncrement() == 0)
         {
             outstandingSinceNanos = System.nanoTime();
@@ -510,7 +510,10 @@ public final class KafkaSink implements EventSink
             return false;
         }
         directOutstandingBytes.addAndGet(length);
-        firstSendNanos.compareAndSet(0, System.nanoTime());
+        if (firstSendNanos.get() == 0)
+        {
+            firstSendNanos.compareAndSet(0, System.nanoTime());
+        }
         try
         {
             producer.send(new ProducerRecord<>(topic, null, key, value), new DirectCallback(value, directSequence++));
@@ -701,7 +704,6 @@ public final class KafkaSink implements EventSink
         private AtomicInteger outstanding = new AtomicInteger();
         private boolean fromSpill;
         private long windowEnd;
-        private final UnsafeBuffer keyView = new UnsafeBuffer(0, 0);
 
         public void run()
         {
@@ -829,8 +831,7 @@ public final class KafkaSink implements EventSink
                     continue;
                 }
                 final byte[] value = window.get(i);
-                keyView.wrap(value);
-                final byte[] key = keyMode.extract(keyView, 0, value.length);
+                final byte[] key = keyMode.extract(value, 0, value.length);
                 firstSendNanos.compareAndSet(0, System.nanoTime());
                 try
                 {

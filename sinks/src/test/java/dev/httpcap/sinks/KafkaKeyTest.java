@@ -1,6 +1,5 @@
 package dev.httpcap.sinks;
 
-import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -49,7 +48,7 @@ class KafkaKeyTest
     void shouldFindTheKeyAtAnOffsetInTheBuffer()
     {
         final byte[] padded = ("xxxx" + EVENT + "yyyy").getBytes(StandardCharsets.UTF_8);
-        final byte[] key = KafkaKey.COMMUNITY_ID.extract(new UnsafeBuffer(padded), 4, padded.length - 8);
+        final byte[] key = KafkaKey.COMMUNITY_ID.extract(padded, 4, padded.length - 8);
         assertEquals("1:LQU9qZlK+B5F3KDmev6m5PMibrg=", new String(key, StandardCharsets.UTF_8));
     }
 
@@ -65,7 +64,7 @@ class KafkaKeyTest
     private static String key(final KafkaKey mode, final String json)
     {
         final byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
-        final byte[] key = mode.extract(new UnsafeBuffer(bytes), 0, bytes.length);
+        final byte[] key = mode.extract(bytes, 0, bytes.length);
         return null == key ? null : new String(key, StandardCharsets.UTF_8);
     }
 }
