@@ -164,6 +164,10 @@ public class HandoffBenchmark
         produced += BATCH;
         while (consumed.get() != produced)
         {
+            if (!consumer.isAlive())
+            {
+                throw new IllegalStateException("the consumer thread died");
+            }
             Thread.onSpinWait();
         }
         return produced;
