@@ -1,8 +1,10 @@
 package dev.httpcap.benchmarks;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -34,8 +36,9 @@ import dev.httpcap.sinks.EventFormat;
 import dev.httpcap.sinks.NullSink;
 
 /**
- * The reader → ring → workers path: a memory-mapped pcap (in the page cache) read through the
- * whole pipeline to a sink that discards events, on 1 and 2 workers. One operation is one
+ * The reader → ring → workers path: a memory-mapped pcap (in the page cache) of HTTP
+ * connections read through the whole pipeline (decode, ring, TCP reassembly, HTTP decoding, JSON
+ * events) to a sink that discards events, on 1 and 2 workers. One operation is one
  * packet, so the score is packets per second and {@code gc.alloc.rate.norm} is bytes per packet.
  * <p>
  * {@link #emptyCapture} runs the same pipeline over a capture with no packets: its allocation
@@ -110,19 +113,69 @@ public class PipelineBenchmark
         {
             throw new IllegalStateException("benchmark pipeline lost packets: " + report.lines());
         }
+        // Every connection but the last batch's (cut off by the end of the capture) is one HTTP
+        // transaction, parsed without a gap or an error, and one event at the sink.
+        final long transactions = report.http().getOrDefault("transactions", 0L);
+        if (transactions < expected / 14 - 64 || report.http().getOrDefault("parse_errors", 0L) != 0 ||
+            report.reassembly().getOrDefault("gap_bytes", 0L) != 0 || sink.eventsWritten() != transactions)
+        {
+            throw new IllegalStateException("benchmark pipeline did not decode every exchange: " + report.lines());
+        }
         return sink.eventsWritten();
     }
 
+    /** The HTTP request each connection carries, in one 300-byte segment. */
+    static final byte[] REQUEST = padded(
+        "GET /products/shoes/running?color=blue HTTP/1.1\r\nHost: shop.example.com\r\n" +
+        "User-Agent: Mozilla/5.0 (X11; Linux x86_64)\r\nAccept: text/html\r\nX-Padding: ", "\r\n\r\n", 300);
+    /** Its response, 7,000 bytes in five 1400-byte segments: a head and a Content-Length body. */
+    static final byte[] RESPONSE = response(5 * 1400);
+
     /**
-     * Writes HTTP-shaped connections (handshake, a 300-byte request, five 1400-byte response
-     * segments with ACKs, FIN exchange) from many clients, interleaved 64 at a time.
+     * Writes HTTP connections (handshake, a 300-byte GET, its 200 response in five 1400-byte
+     * segments with ACKs, FIN exchange; sequence numbers as a real stack sends them) from many
+     * clients, interleaved 64 at a time.
      */
     static void writeCapture(final Path path, final int packets) throws IOException
     {
-        final byte[][] template = new byte[14][];
         final int[] flags = {0x02, 0x12, 0x10, 0x18, 0x10, 0x18, 0x18, 0x18, 0x10, 0x18, 0x18, 0x11, 0x11, 0x10};
         final boolean[] fromClient = {true, false, true, true, false, false, false, false, true, false, false, true, false, true};
         final int[] payload = {0, 0, 0, 300, 0, 1400, 1400, 1400, 0, 1400, 1400, 0, 0, 0};
+        final int steps = flags.length;
+        final long[] seq = new long[steps];
+        final long[] ack = new long[steps];
+        final byte[][] data = new byte[steps][];
+        long clientNext = 1000;
+        long serverNext = 500_000;
+        int responseAt = 0;
+        for (int step = 0; step < steps; step++)
+        {
+            final boolean client = fromClient[step];
+            seq[step] = client ? clientNext : serverNext;
+            ack[step] = (flags[step] & 0x10) == 0 ? 0 : client ? serverNext : clientNext;
+            final int advance = payload[step] + ((flags[step] & 0x03) != 0 ? 1 : 0); // SYN and FIN count one
+            if (client)
+            {
+                clientNext += advance;
+            }
+            else
+            {
+                serverNext += advance;
+            }
+            if (payload[step] == 0)
+            {
+                data[step] = new byte[0];
+            }
+            else if (client)
+            {
+                data[step] = REQUEST;
+            }
+            else
+            {
+                data[step] = Arrays.copyOfRange(RESPONSE, responseAt, responseAt + payload[step]);
+                responseAt += payload[step];
+            }
+        }
         try (PcapFileWriter writer = new PcapFileWriter(path, LinkTypes.ETHERNET, 65535, false))
         {
             long time = 1_700_000_000_000_000_000L;
@@ -131,7 +184,7 @@ public class PipelineBenchmark
             while (written < packets)
             {
                 final int batch = 64;
-                for (int step = 0; step < template.length && written < packets; step++)
+                for (int step = 0; step < steps && written < packets; step++)
                 {
                     for (int c = connection; c < connection + batch && written < packets; c++)
                     {
@@ -142,8 +195,8 @@ public class PipelineBenchmark
                             .addresses(fromClient[step] ? client : server, fromClient[step] ? server : client)
                             .ports(fromClient[step] ? clientPort : 80, fromClient[step] ? 80 : clientPort)
                             .flags(flags[step])
-                            .seq(1000 + step * 1400L, 2000 + step * 1400L)
-                            .payload(new byte[payload[step]])
+                            .seq(seq[step], ack[step])
+                            .payload(data[step])
                             .build();
                         writer.writePacket(new UnsafeBuffer(frame), 0, frame.length, frame.length, time);
                         time += 1_000;
@@ -151,6 +204,24 @@ public class PipelineBenchmark
                     }
                 }
                 connection += batch;
+            }
+        }
+    }
+
+    private static byte[] padded(final String head, final String tail, final int length)
+    {
+        return (head + "x".repeat(length - head.length() - tail.length()) + tail).getBytes(StandardCharsets.US_ASCII);
+    }
+
+    private static byte[] response(final int length)
+    {
+        String head = "";
+        for (int body = length; ; body--)
+        {
+            head = "HTTP/1.1 200 OK\r\nServer: nginx\r\nContent-Type: text/html\r\nContent-Length: " + body + "\r\n\r\n";
+            if (head.length() + body == length)
+            {
+                return (head + "<".repeat(body)).getBytes(StandardCharsets.US_ASCII);
             }
         }
     }

@@ -2,6 +2,7 @@ package dev.httpcap.decoders.http;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
@@ -79,6 +80,23 @@ public final class HeaderSelection
         return all || matchesAny(names, buffer, offset, length);
     }
 
+    /** @return whether the name at {@code buffer[offset, offset + length)}, in any case, is selected. */
+    public boolean selectsIgnoreCase(final DirectBuffer buffer, final int offset, final int length)
+    {
+        if (all)
+        {
+            return true;
+        }
+        for (final byte[] name : names)
+        {
+            if (name.length == length && HttpChars.equalsIgnoreCase(buffer, offset, length, name))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** @return whether the lowercased name carries credentials whose value is redacted. */
     public static boolean isSensitive(final DirectBuffer buffer, final int offset, final int length)
     {
@@ -105,6 +123,12 @@ public final class HeaderSelection
 
     private static boolean equals(final byte[] name, final DirectBuffer buffer, final int offset)
     {
+        final byte[] array = buffer.byteArray();
+        if (array != null)
+        {
+            final int from = buffer.wrapAdjustment() + offset;
+            return Arrays.equals(name, 0, name.length, array, from, from + name.length);
+        }
         for (int i = 0; i < name.length; i++)
         {
             if (buffer.getByte(offset + i) != name[i])

@@ -894,40 +894,37 @@ public final class HttpDecoder implements StreamListener
         {
             tx.tags |= TAG_HEADERS_TRUNCATED;
         }
-        else if (selection != HeaderSelection.NONE)
+        else if (selection.selectsIgnoreCase(buffer, offset, nameLength))
         {
+            // Only a selected name is copied (and lowercased in the copy): with the default
+            // selection most fields of a request are not, and cost no more than this look-up.
             final int mark = tx.storeLength;
             final int nameAt = tx.append(buffer, offset, nameLength);
             if (nameAt >= 0)
             {
                 final UnsafeBuffer store = tx.store;
-                for (int k = 0; k < nameLength; k++)
+                final byte[] bytes = store.byteArray();
+                final int base = store.wrapAdjustment() + nameAt;
+                for (int k = base; k < base + nameLength; k++)
                 {
-                    store.putByte(nameAt + k, HttpChars.lower(store.getByte(nameAt + k)));
+                    bytes[k] = HttpChars.lower(bytes[k]);
                 }
-                if (selection.selects(store, nameAt, nameLength))
+                if (config.redact() && HeaderSelection.isSensitive(store, nameAt, nameLength))
                 {
-                    if (config.redact() && HeaderSelection.isSensitive(store, nameAt, nameLength))
+                    if (!tx.addHeader(side, nameAt, nameLength, 0, HttpTransaction.REDACTED))
                     {
-                        if (!tx.addHeader(side, nameAt, nameLength, 0, HttpTransaction.REDACTED))
-                        {
-                            tx.tags |= TAG_HEADERS_TRUNCATED;
-                        }
-                    }
-                    else
-                    {
-                        storedValue = tx.append(buffer, valueStart, valueLength);
-                        if (storedValue < 0 || !tx.addHeader(side, nameAt, nameLength, storedValue, valueLength))
-                        {
-                            tx.storeLength = mark;
-                            storedValue = -1;
-                            tx.tags |= TAG_HEADERS_TRUNCATED;
-                        }
+                        tx.tags |= TAG_HEADERS_TRUNCATED;
                     }
                 }
                 else
                 {
-                    tx.storeLength = mark;
+                    storedValue = tx.append(buffer, valueStart, valueLength);
+                    if (storedValue < 0 || !tx.addHeader(side, nameAt, nameLength, storedValue, valueLength))
+                    {
+                        tx.storeLength = mark;
+                        storedValue = -1;
+                        tx.tags |= TAG_HEADERS_TRUNCATED;
+                    }
                 }
             }
             else

@@ -382,6 +382,16 @@ class HttpDecoderTest
             .client(request).server(response).end().only();
         assertEquals(1, listed.at("/http/request/headers").size());
         assertEquals("0", listed.at("/http/response/headers/content-length").asText());
+
+        // Selection is by name in any case on the wire; kept names are lowercased, credentials
+        // redacted even when listed, and an unlisted field leaves nothing behind.
+        final String shouting = "GET / HTTP/1.1\r\nHOST: b\r\nX-Request-ID: r1\r\nCOOKIE: s=1\r\nX-Other: o\r\n\r\n";
+        final JsonNode byDefault = new HttpHarness(new HttpConfig()).client(shouting).server(response).end().only();
+        assertEquals("{\"host\":\"b\",\"x-request-id\":\"r1\"}", byDefault.at("/http/request/headers").toString());
+        final JsonNode listedCookie = new HttpHarness(new HttpConfig().headers(HeaderSelection.parse("cookie,x-other")))
+            .client(shouting).server(response).end().only();
+        assertEquals("{\"cookie\":\"[redacted]\",\"x-other\":\"o\"}", listedCookie.at("/http/request/headers").toString());
+        assertEquals("b", listedCookie.at("/url/domain").asText());
     }
 
     @Test
