@@ -3,6 +3,7 @@
 #
 #   perf/live-capture-rates.sh [--rates LIST] [--pcap FILE] [--seconds S] [--buffer-mb MB]
 #                              [--repeat N] [--record-seconds S] [--out DIR] [--unique-ip]
+#                              [--tools afpacket,pcap,tcpdump]
 #
 #   --rates LIST        comma-separated packets/s to ask tcpreplay for, rising; "max" is tcpreplay
 #                       --topspeed (as fast as it can send: the sender's own ceiling)
@@ -16,6 +17,7 @@
 #   --repeat N          measure every rate N times (in turn); a rate is sustained only if all N pass
 #   --unique-ip         tcpreplay --unique-ip: new IP addresses on every loop of the file, so every
 #                       loop's connections are new ones to httpcap (costs the sender some speed)
+#   --tools LIST        which capturers to measure (default all three: afpacket,pcap,tcpdump)
 #   --out DIR           keep every log, report and tcpreplay output in DIR (default: a temp dir,
 #                       removed at exit)
 #
@@ -49,6 +51,7 @@ repeat=1
 record_seconds=6
 out=""
 unique_ip=0
+tool_names=afpacket,pcap,tcpdump
 
 usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//' >&2; exit 2; }
 die() { echo "$me: $*" >&2; exit 2; }
@@ -62,11 +65,17 @@ while (($#)); do
     --record-seconds) record_seconds=${2:?}; shift 2 ;;
     --out) out=${2:?}; shift 2 ;;
     --unique-ip) unique_ip=1; shift ;;
+    --tools) tool_names=${2:?}; shift 2 ;;
     -h|--help) usage ;;
     *) echo "$me: unknown option $1" >&2; usage ;;
   esac
 done
 IFS=, read -r -a rate_list <<<"$rates"
+IFS=, read -r -a tools <<<"$tool_names"
+((${#tools[@]})) || die "--tools is empty"
+for t in "${tools[@]}"; do
+  [[ $t == afpacket || $t == pcap || $t == tcpdump ]] || die "--tools: '$t' is not afpacket, pcap or tcpdump"
+done
 ((${#rate_list[@]})) || die "--rates is empty"
 max_numeric=0
 for r in "${rate_list[@]}"; do
@@ -224,7 +233,6 @@ measure() {
     "received ${received:-?}, kernel drops ${kdrops:-?}, other drops $other, events ${events:-?}: $ok" >&2
 }
 
-tools=(afpacket pcap tcpdump)
 : >"$work/results.tsv"
 step=0
 for rate in "${rate_list[@]}"; do
