@@ -242,6 +242,8 @@ measure() {
 }
 
 : >"$work/results.tsv"
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+started=$(date -u '+%Y-%m-%d %H:%M:%S UTC')
 step=0
 for rate in "${rate_list[@]}"; do
   for ((round = 1; round <= repeat; round++)); do
@@ -255,6 +257,9 @@ done
 # The table, then for each tool the highest rate it sustained (every round passing) before its first
 # failure, by two measures: the kernel's (0 kernel drops, every packet sent was received) and the
 # whole pipeline's (that, and httpcap dropped nothing after reading either).
+echo "$started; $(nproc) CPUs, kernel $(uname -r); load average (1/5/15 min) $load_before at the start," \
+  "$(cut -d' ' -f1-3 /proc/loadavg) at the end; $file_packets-frame capture replayed, ${seconds}s steps, ${buffer_mb} MiB buffers"
+echo
 echo "| requested pps | tool | round | sent | achieved pps | achieved Mbit/s | received | kernel drops | pipeline drops | events | sustained |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|"
 awk -F'\t' '{ printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 }' \
