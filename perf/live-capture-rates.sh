@@ -37,7 +37,9 @@
 #
 # HTTPCAP_LIVE_OPTS (word-split) adds options to both httpcap runs, HTTPCAP_JAVA_OPTS JVM options
 # (e.g. a flight recording), for diagnosis; the measurement itself uses neither.
-# Prints a Markdown table per step and tool, then the highest sustained rate per tool, on stdout.
+# Prints a Markdown table per step and tool (with the CPU time, user + system, the capturer had used
+# when the replay ended: JVM start-up and JIT included for httpcap), then the highest sustained
+# rate per tool, on stdout.
 # Needs root and: iproute2 (ip), tcpreplay, tcpdump, libpcap, a JDK 25 for bin/httpcap, and to
 # record the default capture nginx, wrk and curl (apt-get install tcpreplay tcpdump nginx-light wrk
 # curl iproute2). Run it under the machine-wide measurement lock:
@@ -111,6 +113,7 @@ ns=hcrate-$$
 tx=hcrt$$
 rx=hcrr$$
 capture_pid=""
+capture_cpu="?"
 cleanup() {
   if [[ -n $capture_pid ]]; then
     kill -TERM "$capture_pid" 2>/dev/null || true
@@ -177,6 +180,8 @@ stop_capture() {
   # 20 ms, tcpdump's libpcap after its 1000 ms timeout; tcpdump does not read a block the kernel
   # still holds when it stops), then stop the way a user would: each prints its counters.
   sleep 1.5
+  # CPU time the capturer has used so far (start-up included, its final drain not): user + system.
+  capture_cpu=$(awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$capture_pid/stat" 2>/dev/null || echo "?")
   case $tool in
     tcpdump) kill -INT "$capture_pid" ;;
     *) kill -TERM "$capture_pid" ;;
@@ -189,7 +194,7 @@ stop_capture() {
 num() { sed -n "$1" "$2" | tail -n 1; }
 
 # measure RATE TOOL ROUND: one step; appends a line to $work/results.tsv:
-# rate tool round sent achieved_pps achieved_mbps received kernel_drops other_drops events ok
+# rate tool round sent achieved_pps achieved_mbps received kernel_drops other_drops events ok cpu_seconds
 measure() {
   local rate=$1 tool=$2 round=$3 tag log replay limit pace=()
   tag=$rate-$tool-$round
@@ -235,10 +240,10 @@ measure() {
     ok=kernel
     ((other == 0)) && ok=yes
   fi
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$rate" "$tool" "$round" "${sent:-?}" "${pps:-?}" "${mbps:-?}" \
-    "${received:-?}" "${kdrops:-?}" "$other" "${events:-?}" "$ok" >>"$work/results.tsv"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$rate" "$tool" "$round" "${sent:-?}" "${pps:-?}" "${mbps:-?}" \
+    "${received:-?}" "${kdrops:-?}" "$other" "${events:-?}" "$ok" "$capture_cpu" >>"$work/results.tsv"
   echo "$me: $rate pps, $tool, round $round: sent ${sent:-?} at ${pps:-?} pps / ${mbps:-?} Mbit/s;" \
-    "received ${received:-?}, kernel drops ${kdrops:-?}, other drops $other, events ${events:-?}: $ok" >&2
+    "received ${received:-?}, kernel drops ${kdrops:-?}, other drops $other, events ${events:-?}, CPU ${capture_cpu}s: $ok" >&2
 }
 
 : >"$work/results.tsv"
@@ -260,9 +265,9 @@ done
 echo "$started; $(nproc) CPUs, kernel $(uname -r); load average (1/5/15 min) $load_before at the start," \
   "$(cut -d' ' -f1-3 /proc/loadavg) at the end; $file_packets-frame capture replayed, ${seconds}s steps, ${buffer_mb} MiB buffers"
 echo
-echo "| requested pps | tool | round | sent | achieved pps | achieved Mbit/s | received | kernel drops | pipeline drops | events | sustained |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|"
-awk -F'\t' '{ printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 }' \
+echo "| requested pps | tool | round | sent | achieved pps | achieved Mbit/s | received | kernel drops | pipeline drops | events | capturer CPU s | sustained |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
+awk -F'\t' '{ printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $12, $11 }' \
   "$work/results.tsv"
 echo
 summary() {
