@@ -38,7 +38,7 @@
 # HTTPCAP_LIVE_OPTS (word-split) adds options to both httpcap runs, HTTPCAP_JAVA_OPTS JVM options
 # (e.g. a flight recording), for diagnosis; the measurement itself uses neither.
 # Prints a Markdown table per step and tool (with the CPU time, user + system, the capturer had used
-# when the replay ended: JVM start-up and JIT included for httpcap), then the highest sustained
+# when it was told to stop: JVM start-up and JIT included for httpcap), then the highest sustained
 # rate per tool, on stdout.
 # Needs root and: iproute2 (ip), tcpreplay, tcpdump, libpcap, a JDK 25 for bin/httpcap, and to
 # record the default capture nginx, wrk and curl (apt-get install tcpreplay tcpdump nginx-light wrk
