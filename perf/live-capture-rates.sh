@@ -1,0 +1,301 @@
+#!/usr/bin/env bash
+# Live capture at rising rates: the highest packet rate each capturer takes with no kernel drops.
+#
+#   perf/live-capture-rates.sh [--rates LIST] [--pcap FILE] [--seconds S] [--buffer-mb MB]
+#                              [--repeat N] [--record-seconds S] [--out DIR] [--unique-ip]
+#                              [--tools afpacket,pcap,tcpdump]
+#
+#   --rates LIST        comma-separated packets/s to ask tcpreplay for, rising; "max" is tcpreplay
+#                       --topspeed (as fast as it can send: the sender's own ceiling)
+#                       (default 25000,50000,100000,150000,200000,300000,max)
+#   --pcap FILE         the Ethernet capture to replay (default: a fresh scripts/record-nginx-wrk.sh
+#                       recording, nginx loaded by wrk on loopback, --record-seconds long, default 3;
+#                       tcpreplay preloads the whole file before every step, so keep it modest)
+#   --seconds S         length of each step: tcpreplay sends rate x S packets, or what it manages in
+#                       S seconds when it cannot keep the rate (default 4)
+#   --buffer-mb MB      the kernel buffer of every capturer: httpcap --buffer-mb MB, tcpdump
+#                       -B MB*1024 (default 32)
+#   --repeat N          measure every rate N times (in turn); a rate is sustained only if all N pass
+#   --unique-ip         tcpreplay --unique-ip: new IP addresses on every loop of the file, so every
+#                       loop's connections are new ones to httpcap (costs the sender some speed)
+#   --tools LIST        which capturers to measure (default all three: afpacket,pcap,tcpdump)
+#   --out DIR           keep every log, report and tcpreplay output in DIR (default: a temp dir,
+#                       removed at exit)
+#
+# One network namespace with a veth pair and no addresses (IPv6 off, so the kernel sends nothing
+# of its own): tcpreplay (-K, the file preloaded into memory, --loop 0 --limit N) sends out of one
+# end and the capturer listens on the other, so every frame arrives exactly once. At each rate the
+# three capturers take turns (the one that starts rotates from rate to rate):
+#   afpacket  bin/httpcap live --engine afpacket --buffer-mb MB --sink file:…   (full decoding, all
+#   pcap      bin/httpcap live --engine pcap     --buffer-mb MB --sink file:…    other options default)
+#   tcpdump   tcpdump -w /dev/null -B MB*1024 -n   (its defaults otherwise: snaplen 262144, promiscuous)
+# A step is sustained ("kernel") when the capturer reports 0 kernel drops AND received exactly the
+# packets tcpreplay says it sent; "yes" when, besides, httpcap's pipeline dropped nothing after
+# reading either (live capture drops rather than blocks when its decoding workers fall behind:
+# drops ring_full, and events dropped). tcpreplay's achieved rate (its "Rated:" line) is what the
+# table shows beside the requested one; where it is short of the request the step is sender-bound.
+#
+# HTTPCAP_LIVE_OPTS (word-split) adds options to both httpcap runs, HTTPCAP_JAVA_OPTS JVM options
+# (e.g. a flight recording), for diagnosis; the measurement itself uses neither.
+# Prints a Markdown table per step and tool (with the CPU time, user + system, the capturer had used
+# when it was told to stop: JVM start-up and JIT included for httpcap), then the highest sustained
+# rate per tool, on stdout.
+# Needs root and: iproute2 (ip), tcpreplay, tcpdump, libpcap, a JDK 25 for bin/httpcap, and to
+# record the default capture nginx, wrk and curl (apt-get install tcpreplay tcpdump nginx-light wrk
+# curl iproute2). Run it under the machine-wide measurement lock:
+#   flock /tmp/httpcap-perf.lock perf/live-capture-rates.sh
+set -euo pipefail
+case ":$PATH:" in *:/usr/sbin:*) ;; *) export PATH=$PATH:/usr/sbin:/sbin ;; esac
+root=$(cd -- "$(dirname -- "$(readlink -f -- "${BASH_SOURCE[0]}")")/.." && pwd -P)
+me=live-capture-rates
+
+rates=25000,50000,100000,150000,200000,300000,max
+pcap=""
+seconds=4
+buffer_mb=32
+repeat=1
+record_seconds=3
+out=""
+unique_ip=0
+tool_names=afpacket,pcap,tcpdump
+
+usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//' >&2; exit 2; }
+die() { echo "$me: $*" >&2; exit 2; }
+while (($#)); do
+  case $1 in
+    --rates) rates=${2:?}; shift 2 ;;
+    --pcap) pcap=${2:?}; shift 2 ;;
+    --seconds) seconds=${2:?}; shift 2 ;;
+    --buffer-mb) buffer_mb=${2:?}; shift 2 ;;
+    --repeat) repeat=${2:?}; shift 2 ;;
+    --record-seconds) record_seconds=${2:?}; shift 2 ;;
+    --out) out=${2:?}; shift 2 ;;
+    --unique-ip) unique_ip=1; shift ;;
+    --tools) tool_names=${2:?}; shift 2 ;;
+    -h|--help) usage ;;
+    *) echo "$me: unknown option $1" >&2; usage ;;
+  esac
+done
+IFS=, read -r -a rate_list <<<"$rates"
+IFS=, read -r -a tools <<<"$tool_names"
+((${#tools[@]})) || die "--tools is empty"
+for t in "${tools[@]}"; do
+  [[ $t == afpacket || $t == pcap || $t == tcpdump ]] || die "--tools: '$t' is not afpacket, pcap or tcpdump"
+done
+((${#rate_list[@]})) || die "--rates is empty"
+max_numeric=0
+for r in "${rate_list[@]}"; do
+  if [[ $r == max ]]; then continue; fi
+  [[ $r =~ ^[1-9][0-9]*$ ]] || die "--rates: '$r' is neither a positive integer nor max"
+  ((r > max_numeric)) && max_numeric=$r
+done
+((max_numeric > 0)) || max_numeric=100000
+[[ $seconds =~ ^[1-9][0-9]*$ ]] || die "--seconds must be a positive integer: $seconds"
+[[ $buffer_mb =~ ^[1-9][0-9]*$ ]] || die "--buffer-mb must be a positive integer: $buffer_mb"
+[[ $repeat =~ ^[1-9][0-9]*$ ]] || die "--repeat must be a positive integer: $repeat"
+[[ $record_seconds =~ ^[0-9]+$ ]] && ((record_seconds >= 2)) || die "--record-seconds must be an integer >= 2"
+[[ -z $pcap || -r $pcap ]] || die "cannot read --pcap $pcap"
+((EUID == 0)) || die "needs root (a network namespace, packet sockets)"
+missing=()
+for tool in ip tcpreplay tcpdump; do command -v "$tool" >/dev/null 2>&1 || missing+=("$tool"); done
+if [[ -z $pcap ]]; then
+  for tool in nginx wrk curl; do command -v "$tool" >/dev/null 2>&1 || missing+=("$tool"); done
+fi
+((${#missing[@]} == 0)) || die "missing: ${missing[*]} (apt-get install tcpreplay tcpdump nginx-light wrk curl iproute2)"
+
+if [[ -n $out ]]; then
+  mkdir -p -- "$out"
+  work=$(cd -- "$out" && pwd -P)
+else
+  work=$(mktemp -d "${TMPDIR:-/tmp}/httpcap-rates.XXXXXX")
+fi
+ns=hcrate-$$
+tx=hcrt$$
+rx=hcrr$$
+capture_pid=""
+capture_cpu="?"
+cleanup() {
+  if [[ -n $capture_pid ]]; then
+    kill -TERM "$capture_pid" 2>/dev/null || true
+    wait "$capture_pid" 2>/dev/null || true
+  fi
+  ip netns del "$ns" 2>/dev/null || true
+  [[ -n $out ]] || rm -rf -- "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# bin/httpcap builds the jar if it is stale: do that now, not inside the first measurement.
+"$root/bin/httpcap" --version >/dev/null
+
+if [[ -z $pcap ]]; then
+  pcap=$work/nginx-wrk.pcap
+  echo "$me: recording $pcap (scripts/record-nginx-wrk.sh, ${record_seconds}s)" >&2
+  "$root/scripts/record-nginx-wrk.sh" "$pcap" "$record_seconds" >"$work/record.out" 2>"$work/record.err" ||
+    { cat "$work/record.err" >&2; exit 1; }
+fi
+
+ip netns add "$ns"
+ip -n "$ns" link add "$tx" type veth peer name "$rx"
+for dev in "$tx" "$rx"; do
+  # No addresses and no IPv6: nothing but the replay crosses the pair. The recording holds loopback
+  # segments of up to 64 KiB (GSO), so the MTU must let them through.
+  ip netns exec "$ns" sysctl -qw "net.ipv6.conf.$dev.disable_ipv6=1"
+  ip -n "$ns" link set "$dev" mtu 65535 up
+done
+ip -n "$ns" link set lo up
+
+# Frames in the file (tcpreplay counts them itself on a dry run through the same options).
+file_packets=$(tcpdump -r "$pcap" -n -q 2>/dev/null | wc -l)
+((file_packets > 0)) || die "no packets in $pcap"
+file_bytes=$(stat -c %s -- "$pcap")
+echo "$me: $pcap: $file_packets frames, $file_bytes bytes; veth $tx -> $rx in netns $ns; ${seconds}s a step," \
+  "buffer ${buffer_mb} MiB, rates $rates, repeat $repeat" >&2
+
+# start_capture TOOL LOG: starts it on $rx in the background ($capture_pid) and waits until it is capturing.
+start_capture() {
+  local tool=$1 log=$2 ready i
+  case $tool in
+    afpacket|pcap)
+      ip netns exec "$ns" "$root/bin/httpcap" live --interface "$rx" --engine "$tool" --buffer-mb "$buffer_mb" \
+        --sink "file:$work/events-$tool.ndjson" ${HTTPCAP_LIVE_OPTS:-} </dev/null >/dev/null 2>"$log" &
+      ready='capturing on' ;;
+    tcpdump)
+      ip netns exec "$ns" tcpdump -i "$rx" -n -B $((buffer_mb * 1024)) -w /dev/null </dev/null >/dev/null 2>"$log" &
+      ready='listening on' ;;
+  esac
+  capture_pid=$!
+  for ((i = 0; i < 600; i++)); do
+    grep -q "$ready" "$log" 2>/dev/null && return 0
+    kill -0 "$capture_pid" 2>/dev/null || { cat "$log" >&2; die "$tool exited before capturing"; }
+    sleep 0.05
+  done
+  die "$tool did not start capturing within 30 s"
+}
+
+stop_capture() {
+  local tool=$1 rc=0
+  # Let the kernel hand over its last, partly filled ring block (httpcap retires blocks after
+  # 20 ms, tcpdump's libpcap after its 1000 ms timeout; tcpdump does not read a block the kernel
+  # still holds when it stops), then stop the way a user would: each prints its counters.
+  sleep 1.5
+  # CPU time the capturer has used so far (start-up included, its final drain not): user + system.
+  capture_cpu=$(awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$capture_pid/stat" 2>/dev/null || echo "?")
+  case $tool in
+    tcpdump) kill -INT "$capture_pid" ;;
+    *) kill -TERM "$capture_pid" ;;
+  esac
+  wait "$capture_pid" || rc=$?
+  capture_pid=""
+  return "$rc"
+}
+
+num() { sed -n "$1" "$2" | tail -n 1; }
+
+# measure RATE TOOL ROUND: one step; appends a line to $work/results.tsv:
+# rate tool round sent achieved_pps achieved_mbps received kernel_drops other_drops events ok cpu_seconds
+measure() {
+  local rate=$1 tool=$2 round=$3 tag log replay limit pace=()
+  tag=$rate-$tool-$round
+  log=$work/$tag.err
+  replay=$work/$tag.tcpreplay
+  if [[ $rate == max ]]; then
+    limit=$((max_numeric * seconds * 10))
+    pace=(--topspeed)
+  else
+    limit=$((rate * seconds))
+    pace=(--pps="$rate")
+  fi
+  local extra=()
+  ((unique_ip)) && extra=(--unique-ip)
+  rm -f -- "$work/events-$tool.ndjson"
+  start_capture "$tool" "$log"
+  ip netns exec "$ns" tcpreplay -K --loop=0 --limit="$limit" --duration="$seconds" "${pace[@]}" "${extra[@]}" -i "$tx" "$pcap" \
+    >"$replay" 2>&1 || { cat "$replay" >&2; die "tcpreplay failed"; }
+  stop_capture "$tool" || echo "$me: $tool exited with status $? at $rate pps (see $log)" >&2
+
+  local sent pps mbps failed received kdrops other=0 events=-
+  sent=$(num 's/^[[:space:]]*Actual: \([0-9]*\) packets.*/\1/p' "$replay")
+  pps=$(num 's/^[[:space:]]*Rated: .* \([0-9.]*\) pps.*/\1/p' "$replay")
+  mbps=$(num 's/^[[:space:]]*Rated: .*Bps, \([0-9.]*\) Mbps.*/\1/p' "$replay")
+  failed=$(num 's/^[[:space:]]*Failed packets:[[:space:]]*\([0-9]*\).*/\1/p' "$replay")
+  case $tool in
+    tcpdump)
+      received=$(num 's/^\([0-9]*\) packets captured.*/\1/p' "$log")
+      kdrops=$(num 's/^\([0-9]*\) packets dropped by kernel.*/\1/p' "$log") ;;
+    *)
+      received=$(num 's/^packets: \([0-9]*\) read.*/\1/p' "$log")
+      kdrops=$(num 's/^kernel: [0-9]* packets captured, \([0-9]*\) dropped.*/\1/p' "$log")
+      local ring evdrops
+      ring=$(num 's/^drops: .*ring_full=\([0-9]*\).*/\1/p' "$log")
+      evdrops=$(num 's/^events: [0-9]* written, \([0-9]*\) dropped.*/\1/p' "$log")
+      other=$(( ${ring:-0} + ${evdrops:-0} ))
+      events=$(num 's/^events: \([0-9]*\) written.*/\1/p' "$log") ;;
+  esac
+  # yes: nothing lost anywhere; kernel: the kernel lost nothing and every packet was read, but
+  # httpcap's own pipeline dropped some (workers behind: ring_full, or events); no: packets lost.
+  local ok=no
+  if [[ -n $sent && -n $received && -n $kdrops ]] && ((kdrops == 0 && received == sent && ${failed:-0} == 0)); then
+    ok=kernel
+    ((other == 0)) && ok=yes
+  fi
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$rate" "$tool" "$round" "${sent:-?}" "${pps:-?}" "${mbps:-?}" \
+    "${received:-?}" "${kdrops:-?}" "$other" "${events:-?}" "$ok" "$capture_cpu" >>"$work/results.tsv"
+  echo "$me: $rate pps, $tool, round $round: sent ${sent:-?} at ${pps:-?} pps / ${mbps:-?} Mbit/s;" \
+    "received ${received:-?}, kernel drops ${kdrops:-?}, other drops $other, events ${events:-?}, CPU ${capture_cpu}s: $ok" >&2
+}
+
+: >"$work/results.tsv"
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+started=$(date -u '+%Y-%m-%d %H:%M:%S UTC')
+step=0
+for rate in "${rate_list[@]}"; do
+  for ((round = 1; round <= repeat; round++)); do
+    for ((k = 0; k < ${#tools[@]}; k++)); do
+      measure "$rate" "${tools[(step + k) % ${#tools[@]}]}" "$round"
+    done
+    step=$((step + 1))
+  done
+done
+
+# The table, then for each tool the highest rate it sustained (every round passing) before its first
+# failure, by two measures: the kernel's (0 kernel drops, every packet sent was received) and the
+# whole pipeline's (that, and httpcap dropped nothing after reading either).
+echo "$started; $(nproc) CPUs, kernel $(uname -r); load average (1/5/15 min) $load_before at the start," \
+  "$(cut -d' ' -f1-3 /proc/loadavg) at the end; $file_packets-frame capture replayed, ${seconds}s steps, ${buffer_mb} MiB buffers"
+echo
+echo "| requested pps | tool | round | sent | achieved pps | achieved Mbit/s | received | kernel drops | pipeline drops | events | capturer CPU s | sustained |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
+awk -F'\t' '{ printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $12, $11 }' \
+  "$work/results.tsv"
+echo
+summary() {
+  awk -F'\t' -v tool="$1" -v measure="$2" '
+    $2 == tool { if (!($1 in seen)) { order[++n] = $1; seen[$1] = 1 }
+                 if (!($11 == "yes" || (measure == "kernel" && $11 == "kernel"))) bad[$1] = 1
+                 if (!($1 in lo) || $5 + 0 < lo[$1]) lo[$1] = $5 + 0
+                 if (!($1 in hi) || $5 + 0 > hi[$1]) hi[$1] = $5 + 0 }
+    END {
+      label = measure == "kernel" ? "0 kernel drops, all received" : "nothing dropped anywhere"
+      # The steps sustained before the first failure, and the fastest of them as tcpreplay achieved
+      # it (a capturer that takes CPU from the sender makes it fall short of the request).
+      best = ""; top = -1
+      for (i = 1; i <= n; i++) {
+        r = order[i]; if (r in bad) break
+        best = r; if (lo[r] > top) { top = lo[r]; topr = r }
+      }
+      if (best == "") { printf "%s (%s): not even the lowest rate (%s pps)\n", tool, label, order[1]; exit }
+      printf "%s (%s): every step up to requested %s pps; fastest achieved %.0f pps (requested %s)", tool, label, best, top, topr
+      if (hi[topr] != lo[topr]) printf ", %.0f-%.0f over the rounds", lo[topr], hi[topr]
+      if (i <= n) printf "; first failure at %s", order[i]
+      else if (best == "max") printf "; it kept up with tcpreplay --topspeed too: the test is bounded by the sender"
+      else printf "; every step passed (add higher rates or max)"
+      printf "\n"
+    }' "$work/results.tsv"
+}
+for tool in "${tools[@]}"; do
+  summary "$tool" kernel
+  [[ $tool == tcpdump ]] || summary "$tool" all
+done
+[[ -z $out ]] || echo "$me: logs in $work" >&2
