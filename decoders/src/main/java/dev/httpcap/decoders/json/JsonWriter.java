@@ -1,5 +1,6 @@
 package dev.httpcap.decoders.json;
 
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 
 import org.agrona.DirectBuffer;
@@ -238,6 +239,17 @@ public final class JsonWriter
         int i = offset;
         while (i < end)
         {
+            final int run = plainRun(src, i, end);
+            if (run > 0)
+            {
+                buffer.putBytes(position, src, i, run);
+                position += run;
+                i += run;
+                if (i == end)
+                {
+                    break;
+                }
+            }
             final int b = src.getByte(i) & 0xFF;
             if (b < 0x80)
             {
@@ -261,6 +273,52 @@ public final class JsonWriter
             }
         }
         return this;
+    }
+
+    /**
+     * @return how many bytes from {@code i} need no escaping (printable ASCII other than {@code "}
+     * and {@code \\}): checked eight at a time, then one by one.
+     */
+    private static int plainRun(final DirectBuffer src, final int from, final int end)
+    {
+        int i = from;
+        while (i + Long.BYTES <= end)
+        {
+            final long word = src.getLong(i, ByteOrder.LITTLE_ENDIAN);
+            final long special = specialBytes(word);
+            if (special != 0)
+            {
+                return i - from + (Long.numberOfTrailingZeros(special) >>> 3);
+            }
+            i += Long.BYTES;
+        }
+        while (i < end && isPlain(src.getByte(i) & 0xFF))
+        {
+            i++;
+        }
+        return i - from;
+    }
+
+    /**
+     * The high bit of each byte of the result is set where {@code word} has a byte below 0x20,
+     * 0x7F or above, {@code "} or {@code \\}. A flag can be wrong only above a right one (borrows
+     * and carries run upwards), and only the lowest is used.
+     */
+    private static long specialBytes(final long word)
+    {
+        final long quote = word ^ 0x2222_2222_2222_2222L;
+        final long backslash = word ^ 0x5C5C_5C5C_5C5C_5C5CL;
+        final long control = word - 0x2020_2020_2020_2020L;
+        final long high = word + 0x0101_0101_0101_0101L;
+        return ((control & ~word) |
+            ((quote - 0x0101_0101_0101_0101L) & ~quote) |
+            ((backslash - 0x0101_0101_0101_0101L) & ~backslash) |
+            high | word) & 0x8080_8080_8080_8080L;
+    }
+
+    private static boolean isPlain(final int b)
+    {
+        return b >= 0x20 && b < 0x7F && b != '"' && b != '\\';
     }
 
     private void appendAsciiEscaped(final int b)

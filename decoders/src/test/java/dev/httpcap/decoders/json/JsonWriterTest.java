@@ -68,4 +68,34 @@ class JsonWriterTest
             }
         }
     }
+
+    @Test
+    void shouldEscapeEveryByteValueAtEveryPositionOfALongPlainString()
+    {
+        // The escaper copies runs of plain bytes eight at a time: put each byte value at each
+        // position of a 19-byte run (two words and a tail) and compare with escaping it alone.
+        final byte[] input = new byte[19];
+        for (int value = 0; value < 128; value++)
+        {
+            final String alone = escape(new byte[] {(byte)value});
+            final String escaped = alone.substring(1, alone.length() - 1);
+            for (int at = 0; at < input.length; at++)
+            {
+                java.util.Arrays.fill(input, (byte)'a');
+                input[at] = (byte)value;
+                final String expected = "\"" + "a".repeat(at) + escaped + "a".repeat(input.length - at - 1) + "\"";
+                assertEquals(expected, escape(input), "byte " + value + " at " + at);
+            }
+        }
+        for (int value = 128; value < 256; value++)
+        {
+            for (int at = 0; at < input.length; at++)
+            {
+                java.util.Arrays.fill(input, (byte)'a');
+                input[at] = (byte)value;
+                final String expected = "\"" + "a".repeat(at) + "\uFFFD" + "a".repeat(input.length - at - 1) + "\"";
+                assertEquals(expected, escape(input), "byte " + value + " at " + at);
+            }
+        }
+    }
 }
