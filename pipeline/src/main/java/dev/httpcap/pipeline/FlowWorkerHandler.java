@@ -217,7 +217,9 @@ final class FlowWorkerHandler implements EventHandler<PacketEvent>, FlowListener
                 case WEBSOCKET_EVENT -> httpEncoder.encodeWebSocketText(flow, message, scratch, 0);
                 default -> flowEncoder.encodeText(flow, scratch, 0);
             };
-            handedOver &= handoff.offer(EventFormat.TEXT, causeCaptureNanos, scratch, 0, length);
+            // An event whose JSON was dropped counts as dropped: not measured either.
+            handedOver &= handoff.offer(
+                EventFormat.TEXT, handedOver ? causeCaptureNanos : EventHandoff.NOT_MEASURED, scratch, 0, length);
         }
         if (!handedOver)
         {

@@ -94,6 +94,7 @@ public final class Pipeline
     /**
      * Counters of the running pipeline for a periodic statistics line, all lanes added up, read
      * without stopping it (each is a recent value, not a consistent snapshot); null when nothing runs.
+     * The latency is of the events written since the previous call: one caller should poll this.
      */
     public LiveStats liveStats()
     {
