@@ -284,6 +284,7 @@ class PipelineTest
         assertEquals(CONNECTIONS, report.eventsEmitted());
         assertTrue(report.eventsDropped() > 0, "a 64 KiB hand-off cannot hold 300 records for a slow sink");
         assertEquals(report.eventsEmitted(), sink.eventsWritten() + report.eventsDropped());
+        assertEquals(sink.eventsWritten(), report.latency().events(), "dropped events are not measured");
         assertEquals(capture.packets, report.decoded() + report.dropped());
     }
 
