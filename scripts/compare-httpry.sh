@@ -169,7 +169,7 @@ else
   echo "goal (httpcap at least 3x faster than httpry): NOT met"
 fi
 echo "httpcap's report (last run):"
-grep -E '^(packets|flows|reassembly|http|events|time):|^sink ' "$work/httpcap.err" | sed 's/^/  /' || true
+grep -E '^(packets|flows|reassembly|http|events|latency|time):|^sink ' "$work/httpcap.err" | sed 's/^/  /' || true
 
 if [[ -n ${COMPARE_KEEP:-} ]]; then
   mkdir -p -- "$COMPARE_KEEP"

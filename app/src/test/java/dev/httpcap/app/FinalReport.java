@@ -14,12 +14,17 @@ import java.util.regex.Pattern;
  * drops: non_ip=50 ip_fragment=6
  * flows: 1234 (fin=1200 rst=30 timeout=0 evicted=0 end_of_capture=4)
  * events: 1234 written, 0 dropped
+ * latency: capture to written p50=123us p99=456us p99.9=789us max=1234us (1234 events)
  * </pre>
- * Fields are null when their line (or part of it) is absent.
+ * Fields are null when their line (or part of it) is absent. {@code latency} is the four
+ * microsecond values p50, p99, p99.9 and max, empty for {@code latency: no events}.
  */
 record FinalReport(Long read, Long decoded, Long dropped, Map<String, Long> drops, Long flows,
-    Map<String, Long> flowReasons, Long eventsWritten, Long eventsDropped)
+    Map<String, Long> flowReasons, Long eventsWritten, Long eventsDropped, Long latencyEvents, List<Long> latency)
 {
+    private static final Pattern LATENCY = Pattern.compile(
+        "(?m)^\\s*latency: (?:no events|capture to written p50=(\\d+)us p99=(\\d+)us p99\\.9=(\\d+)us max=(\\d+)us " +
+        "\\((\\d+) events\\))$");
     private static final Pattern PACKETS = Pattern.compile("(?m)^\\s*packets:\\s*(\\d+) read\\b(.*)$");
     private static final Pattern DECODED = Pattern.compile("\\b(\\d+) decoded\\b");
     private static final Pattern DROPPED = Pattern.compile("\\b(\\d+) dropped\\b");
@@ -50,7 +55,19 @@ record FinalReport(Long read, Long decoded, Long dropped, Map<String, Long> drop
         final Matcher eventsLine = lastMatch(EVENTS, stderr);
         final Long written = eventsLine == null ? null : Long.parseLong(eventsLine.group(1));
         final Long eventsDropped = eventsLine == null || eventsLine.group(2) == null ? null : Long.parseLong(eventsLine.group(2));
-        return new FinalReport(read, decoded, dropped, drops, flows, reasons, written, eventsDropped);
+        final Matcher latencyLine = lastMatch(LATENCY, stderr);
+        Long latencyEvents = null;
+        List<Long> latency = null;
+        if (latencyLine != null)
+        {
+            latencyEvents = latencyLine.group(5) == null ? 0L : Long.parseLong(latencyLine.group(5));
+            latency = new ArrayList<>();
+            for (int g = 1; g <= 4 && latencyLine.group(g) != null; g++)
+            {
+                latency.add(Long.parseLong(latencyLine.group(g)));
+            }
+        }
+        return new FinalReport(read, decoded, dropped, drops, flows, reasons, written, eventsDropped, latencyEvents, latency);
     }
 
     /**
@@ -125,6 +142,18 @@ record FinalReport(Long read, Long decoded, Long dropped, Map<String, Long> drop
         if (eventsDropped != null && eventsDropped != 0)
         {
             problems.add("report says " + eventsDropped + " events dropped");
+        }
+        if (eventsWritten != null && latencyEvents == null)
+        {
+            problems.add("no 'latency: capture to written p50=...us p99=...us p99.9=...us max=...us (N events)' line");
+        }
+        else if (eventsWritten != null && !latencyEvents.equals(eventsWritten))
+        {
+            problems.add("latency measured for " + latencyEvents + " events, but " + eventsWritten + " were written");
+        }
+        if (latency != null && !latency.isEmpty() && !latency.equals(latency.stream().sorted().toList()))
+        {
+            problems.add("latency percentiles out of order (p50, p99, p99.9, max): " + latency);
         }
         return problems;
     }

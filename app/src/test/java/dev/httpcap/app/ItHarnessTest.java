@@ -21,6 +21,7 @@ class ItHarnessTest
         flows: 2 (fin=1 rst=1 timeout=0 evicted=0 port_reuse=0 end_of_capture=0), 0 midstream
         events: 2 written, 0 dropped
         sink file:/tmp/x: 2 events, 1404 bytes written
+        latency: capture to written p50=123us p99=456us p99.9=789us max=1234us (2 events)
         time: 0.081 s, 2383 packets/s
         """;
 
@@ -50,6 +51,9 @@ class ItHarnessTest
         assertEquals(1L, report.flowReasons().get("rst"));
         assertEquals(2L, report.eventsWritten());
         assertEquals(0L, report.eventsDropped());
+        assertEquals(2L, report.latencyEvents());
+        assertEquals(List.of(123L, 456L, 789L, 1234L), report.latency());
+        assertEquals(0L, FinalReport.parse("latency: no events\n").latencyEvents());
         assertNull(FinalReport.parse("httpcap: no such file").read());
     }
 
@@ -63,6 +67,9 @@ class ItHarnessTest
         assertEquals(List.of(), FinalReport.parse(REPORT).check(193, events));
         final List<String> problems = FinalReport.parse(REPORT.replace("190 decoded", "189 decoded")).check(194, events);
         assertEquals(2, problems.size(), problems::toString);
+        assertEquals(1, FinalReport.parse(REPORT.replace("(2 events)", "(3 events)")).check(193, events).size());
+        assertEquals(1, FinalReport.parse(REPORT.replace("p99=456us", "p99=8000us")).check(193, events).size());
+        assertEquals(1, FinalReport.parse(REPORT.replace("latency: capture", "latency capture")).check(193, events).size());
     }
 
     @Test

@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.agrona.DirectBuffer;
+import org.agrona.concurrent.AtomicBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
@@ -14,9 +15,18 @@ import dev.httpcap.sinks.EventFormat;
  * The bounded hand-off from the workers to the sink thread: Agrona's many-to-one ring buffer of
  * encoded events, off-heap, with the format as message type. Full ring: wait (block policy) or
  * drop and count (drop policy) — the hand-off never grows.
+ * <p>
+ * Each message is the {@code System.nanoTime()} capture time of what caused the event (8 bytes,
+ * {@link #NOT_MEASURED} for a message whose latency is not to be recorded) followed by the encoded
+ * event, written straight into the ring: one copy, as before.
  */
 final class EventHandoff
 {
+    /** Bytes before the encoded event in a message: its capture time. */
+    static final int HEADER_LENGTH = Long.BYTES;
+    /** Capture time of a message the sink thread does not measure (the first of an event's two formats). */
+    static final long NOT_MEASURED = Long.MIN_VALUE;
+
     private final ManyToOneRingBuffer ring;
     private final boolean dropWhenFull;
     private final AtomicLong dropped = new AtomicLong();
@@ -33,16 +43,19 @@ final class EventHandoff
     /**
      * Hand one encoded event to the sinks.
      *
+     * @param captureNanos when what caused the event was captured, or {@link #NOT_MEASURED}.
      * @return true when it was handed over; false when it was dropped (and counted).
      */
-    boolean offer(final EventFormat format, final DirectBuffer buffer, final int offset, final int length)
+    boolean offer(
+        final EventFormat format, final long captureNanos, final DirectBuffer buffer, final int offset, final int length)
     {
-        if (length > ring.maxMsgLength())
+        if (length > ring.maxMsgLength() - HEADER_LENGTH)
         {
             tooLarge.incrementAndGet();
             return false;
         }
-        while (!ring.write(format.msgTypeId(), buffer, offset, length))
+        int index;
+        while ((index = ring.tryClaim(format.msgTypeId(), HEADER_LENGTH + length)) < 0)
         {
             if (dropWhenFull || consumerGone)
             {
@@ -52,6 +65,10 @@ final class EventHandoff
             Thread.onSpinWait();
             Thread.yield();
         }
+        final AtomicBuffer messages = ring.buffer();
+        messages.putLong(index, captureNanos);
+        messages.putBytes(index + HEADER_LENGTH, buffer, offset, length);
+        ring.commit(index);
         return true;
     }
 

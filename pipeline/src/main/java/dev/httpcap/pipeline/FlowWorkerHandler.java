@@ -67,6 +67,8 @@ final class FlowWorkerHandler implements EventHandler<PacketEvent>, FlowListener
     private final boolean text;
     private final CountDownLatch finished;
 
+    /** Capture time of the ring slot being handled: the packet, clock tick or end of capture that causes any event now. */
+    private long causeCaptureNanos;
     private long eventsEmitted;
     private long eventsDropped;
     private final java.util.concurrent.atomic.AtomicLong activeFlowsRelaxed = new java.util.concurrent.atomic.AtomicLong();
@@ -105,15 +107,18 @@ final class FlowWorkerHandler implements EventHandler<PacketEvent>, FlowListener
         {
             if (event.shard == shard)
             {
+                causeCaptureNanos = event.captureNanos;
                 onPacket(event);
             }
         }
         else if (slots == PacketEvent.CLOCK_TICK)
         {
+            causeCaptureNanos = event.captureNanos;
             tracker.advanceClock(event.timestampNanos);
         }
         else if (slots == PacketEvent.END_OF_CAPTURE)
         {
+            causeCaptureNanos = event.captureNanos;
             try
             {
                 tracker.endAll();
@@ -183,7 +188,11 @@ final class FlowWorkerHandler implements EventHandler<PacketEvent>, FlowListener
         handOver(WEBSOCKET_EVENT, flow, null, message);
     }
 
-    /** Encode one event in each format a sink wants and hand it to the sink thread; a refusal is counted. */
+    /**
+     * Encode one event in each format a sink wants and hand it to the sink thread; a refusal is counted.
+     * The last format's message carries the capture time of what caused the event, so that the sink
+     * thread measures each event once.
+     */
     private void handOver(
         final int kind, final TcpFlow flow, final HttpTransaction transaction, final WebSocketMessage message)
     {
@@ -197,7 +206,8 @@ final class FlowWorkerHandler implements EventHandler<PacketEvent>, FlowListener
                 case WEBSOCKET_EVENT -> httpEncoder.encodeWebSocketJson(flow, message, scratch, 0);
                 default -> flowEncoder.encodeJson(flow, scratch, 0);
             };
-            handedOver = handoff.offer(EventFormat.JSON, scratch, 0, length);
+            handedOver = handoff.offer(
+                EventFormat.JSON, text ? EventHandoff.NOT_MEASURED : causeCaptureNanos, scratch, 0, length);
         }
         if (text)
         {
@@ -207,7 +217,9 @@ final class FlowWorkerHandler implements EventHandler<PacketEvent>, FlowListener
                 case WEBSOCKET_EVENT -> httpEncoder.encodeWebSocketText(flow, message, scratch, 0);
                 default -> flowEncoder.encodeText(flow, scratch, 0);
             };
-            handedOver &= handoff.offer(EventFormat.TEXT, scratch, 0, length);
+            // An event whose JSON was dropped counts as dropped: not measured either.
+            handedOver &= handoff.offer(
+                EventFormat.TEXT, handedOver ? causeCaptureNanos : EventHandoff.NOT_MEASURED, scratch, 0, length);
         }
         if (!handedOver)
         {

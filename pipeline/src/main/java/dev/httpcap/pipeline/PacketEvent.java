@@ -24,6 +24,11 @@ final class PacketEvent
     int frameLength;
     int wireLength;
     long timestampNanos;
+    /**
+     * {@code System.nanoTime()} when the capture thread took the packet (one reading per poll batch)
+     * or published the control event: where the capture-to-written latency of the events it causes starts.
+     */
+    long captureNanos;
 
     int ipVersion;
     long srcHi;

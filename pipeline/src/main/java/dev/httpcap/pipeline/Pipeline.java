@@ -47,6 +47,7 @@ public final class Pipeline
     private volatile List<Thread> captureThreads;
     private volatile List<FlowWorkerHandler> runningWorkers;
     private volatile EventHandoff runningHandoff;
+    private volatile CaptureLatency runningLatency;
 
     public Pipeline(final PipelineConfig config, final List<EventSink> sinks)
     {
@@ -93,13 +94,15 @@ public final class Pipeline
     /**
      * Counters of the running pipeline for a periodic statistics line, all lanes added up, read
      * without stopping it (each is a recent value, not a consistent snapshot); null when nothing runs.
+     * The latency is of the events written since the previous call: one caller should poll this.
      */
     public LiveStats liveStats()
     {
         final List<RingPublisher> publishers = runningPublishers;
         final List<FlowWorkerHandler> workers = runningWorkers;
         final EventHandoff handoff = runningHandoff;
-        if (publishers == null || workers == null || handoff == null)
+        final CaptureLatency latency = runningLatency;
+        if (publishers == null || workers == null || handoff == null || latency == null)
         {
             return null;
         }
@@ -119,7 +122,8 @@ public final class Pipeline
             flows += worker.activeFlowsRelaxed();
             events += worker.eventsRelaxed();
         }
-        return new LiveStats(packets, wireBytes, ringDrops, flows, events, handoff.dropped(), handoff.ring().size());
+        return new LiveStats(
+            packets, wireBytes, ringDrops, flows, events, handoff.dropped(), handoff.ring().size(), latency.sinceLastCall());
     }
 
     /**
@@ -130,9 +134,11 @@ public final class Pipeline
      * @param events           events produced so far.
      * @param eventDrops       events the sink hand-off could not take.
      * @param sinkBacklogBytes encoded events waiting for the sink thread.
+     * @param latency          capture-to-written latency of the events written since the previous call.
      */
     public record LiveStats(
-        long packets, long wireBytes, long ringDrops, long activeFlows, long events, long eventDrops, long sinkBacklogBytes)
+        long packets, long wireBytes, long ringDrops, long activeFlows, long events, long eventDrops, long sinkBacklogBytes,
+        Latency latency)
     {
     }
 
@@ -214,7 +220,8 @@ public final class Pipeline
                     ring, region, slotBytes, workers, config.packetBackPressure(), config.filter()));
             }
 
-            final SinkRunner sinkRunner = new SinkRunner(handoff, sinks);
+            final CaptureLatency latency = new CaptureLatency();
+            final SinkRunner sinkRunner = new SinkRunner(handoff, sinks, latency);
             final Thread sinkThread = config.sinkThreadFactory().newThread(sinkRunner);
             sinkThread.setName("httpcap-sink");
             sinkThread.start();
@@ -232,6 +239,7 @@ public final class Pipeline
             runningSources = List.copyOf(sources);
             runningWorkers = List.copyOf(handlers);
             runningHandoff = handoff;
+            runningLatency = latency;
             runningPublishers = List.copyOf(publishers);
             final List<Thread> captures = new ArrayList<>(lanes);
             for (int lane = 0; lane < lanes; lane++)
@@ -272,12 +280,13 @@ public final class Pipeline
             runningPublishers = null;
             runningWorkers = null;
             runningHandoff = null;
+            runningLatency = null;
             runningSources = null;
 
             final Throwable failure = captureFailure.get() != null ? captureFailure.get() : sinkRunner.failure();
             return PipelineReport.of(
-                System.nanoTime() - startNanos, sources, publishers, handlers, handoff, sinks, workerErrors.get(),
-                firstWorkerError.get(), failure);
+                System.nanoTime() - startNanos, sources, publishers, handlers, handoff, sinks, latency.total(),
+                workerErrors.get(), firstWorkerError.get(), failure);
         }
     }
 
@@ -290,6 +299,7 @@ public final class Pipeline
         {
             while (!stopRequested && !source.isDone())
             {
+                publisher.startBatch();
                 final int read = source.poll(publisher, POLL_LIMIT);
                 publisher.publishProgress();
                 if (tick > 0)

@@ -28,6 +28,7 @@ import dev.httpcap.sinks.EventSink;
  * @param eventsEmitted   events the workers produced.
  * @param eventsDropped   events the hand-off to the sinks could not take (full, drop policy; or too large).
  * @param sinks           one line of counts per sink.
+ * @param latency         capture-to-written latency of the events the sinks were given.
  * @param fileAnomalies   capture-file problems (truncated records, corrupt blocks), non-zero only.
  * @param workerErrors    packets a worker failed on (a bug: each is counted and skipped).
  * @param firstWorkerError the first such failure, or null.
@@ -45,6 +46,7 @@ public record PipelineReport(
     long eventsEmitted,
     long eventsDropped,
     List<String> sinks,
+    Latency latency,
     Map<String, Long> fileAnomalies,
     long workerErrors,
     Throwable firstWorkerError,
@@ -53,7 +55,7 @@ public record PipelineReport(
     static PipelineReport of(
         final long elapsedNanos, final List<? extends PacketSource> sources, final List<RingPublisher> publishers,
         final List<FlowWorkerHandler> workers, final EventHandoff handoff, final List<EventSink> sinks,
-        final long workerErrors, final Throwable firstWorkerError, final Throwable failure)
+        final Latency latency, final long workerErrors, final Throwable firstWorkerError, final Throwable failure)
     {
         final Map<String, Long> drops = new LinkedHashMap<>();
         final Map<String, Long> fileAnomalies = new LinkedHashMap<>();
@@ -176,7 +178,7 @@ public record PipelineReport(
 
         return new PipelineReport(
             elapsedNanos, packetsRead, decoded, drops, flows, midstream, reassembly, http, emitted, dropped, sinkLines,
-            fileAnomalies, workerErrors, firstWorkerError, failure);
+            latency, fileAnomalies, workerErrors, firstWorkerError, failure);
     }
 
     /** @return frames dropped for any reason. */
@@ -218,6 +220,7 @@ public record PipelineReport(
         }
         lines.add("events: " + (eventsEmitted - eventsDropped) + " written, " + eventsDropped + " dropped");
         lines.addAll(sinks);
+        lines.add(latency.reportLine());
         if (!fileAnomalies.isEmpty())
         {
             lines.add("file: " + join(fileAnomalies));

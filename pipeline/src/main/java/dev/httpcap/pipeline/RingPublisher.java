@@ -48,6 +48,8 @@ final class RingPublisher implements PacketHandler
     private long wireBytesRead;
     private final AtomicLong wireBytesReadRelaxed = new AtomicLong();
     private final AtomicLong ringFullRelaxed = new AtomicLong();
+    private boolean batchUnstamped = true;
+    private long batchCaptureNanos;
 
     RingPublisher(
         final RingBuffer<PacketEvent> ring, final UnsafeBuffer region, final int slotBytes, final int workers,
@@ -67,6 +69,13 @@ final class RingPublisher implements PacketHandler
         final DirectBuffer frame, final int offset, final int capturedLength, final int wireLength,
         final long timestampNanos, final int linkType, final int interfaceId)
     {
+        if (batchUnstamped)
+        {
+            // One clock reading per poll batch, taken when its first packet arrives: every packet of
+            // the batch was already waiting in the source then, so this is no later than its capture.
+            batchCaptureNanos = System.nanoTime();
+            batchUnstamped = false;
+        }
         packetsRead++;
         wireBytesRead += wireLength;
         if (filterExpression != null && !passesFilter(frame, offset, capturedLength, wireLength, linkType))
@@ -119,6 +128,7 @@ final class RingPublisher implements PacketHandler
         event.frameLength = capturedLength;
         event.wireLength = wireLength;
         event.timestampNanos = timestampNanos;
+        event.captureNanos = batchCaptureNanos;
         event.ipVersion = info.ipVersion;
         event.srcHi = info.srcHi;
         event.srcLo = info.srcLo;
@@ -141,11 +151,19 @@ final class RingPublisher implements PacketHandler
         ring.publish(lo, hi);
     }
 
+    /** Called by the capture loop before each poll: the next packet starts a batch with its own capture time. */
+    void startBatch()
+    {
+        batchUnstamped = true;
+    }
+
     /** Tell every worker that no more packets will come. Blocks for room even under the drop policy. */
     void publishEndOfCapture()
     {
         final long sequence = ring.next();
-        ring.get(sequence).slots = PacketEvent.END_OF_CAPTURE;
+        final PacketEvent event = ring.get(sequence);
+        event.slots = PacketEvent.END_OF_CAPTURE;
+        event.captureNanos = System.nanoTime();
         ring.publish(sequence);
     }
 
@@ -156,6 +174,7 @@ final class RingPublisher implements PacketHandler
         final PacketEvent event = ring.get(sequence);
         event.slots = PacketEvent.CLOCK_TICK;
         event.timestampNanos = epochNanos;
+        event.captureNanos = System.nanoTime();
         ring.publish(sequence);
     }
 

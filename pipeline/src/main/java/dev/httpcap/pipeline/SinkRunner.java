@@ -14,23 +14,34 @@ import dev.httpcap.sinks.EventSink;
  * The sink thread: drains the event hand-off into every sink that wants the event's format, and
  * flushes the sinks whenever the hand-off runs dry, so writes are batched under load and prompt
  * when traffic is light.
+ * <p>
+ * It also measures each event's capture-to-written latency: the capture times of the events given
+ * to the sinks wait in a fixed array until the next flush, and one clock reading after that flush
+ * ends all their latencies. When the array is full the sinks are flushed early, so an event never
+ * waits unmeasured and nothing grows.
  */
 final class SinkRunner implements Runnable, MessageHandler
 {
     private static final int READ_LIMIT = 1024;
+    /** Events given to the sinks between two flushes at most; more forces a flush (one write per 4096 events). */
+    static final int MAX_UNFLUSHED = 4 * READ_LIMIT;
 
     private final EventHandoff handoff;
     private final EventSink[] jsonSinks;
     private final EventSink[] textSinks;
     private final EventSink[] allSinks;
     private final IdleStrategy idle = new BackoffIdleStrategy(100, 10, 1_000, 1_000_000);
+    private final CaptureLatency latency;
+    private final long[] unflushedCaptureNanos = new long[MAX_UNFLUSHED];
+    private int unflushed;
     private volatile boolean producersDone;
     private volatile Throwable failure;
     private long events;
 
-    SinkRunner(final EventHandoff handoff, final List<EventSink> sinks)
+    SinkRunner(final EventHandoff handoff, final List<EventSink> sinks, final CaptureLatency latency)
     {
         this.handoff = handoff;
+        this.latency = latency;
         this.allSinks = sinks.toArray(EventSink[]::new);
         this.jsonSinks = sinks.stream().filter(s -> s.format() == EventFormat.JSON).toArray(EventSink[]::new);
         this.textSinks = sinks.stream().filter(s -> s.format() == EventFormat.TEXT).toArray(EventSink[]::new);
@@ -75,10 +86,21 @@ final class SinkRunner implements Runnable, MessageHandler
     public void onMessage(final int msgTypeId, final MutableDirectBuffer buffer, final int index, final int length)
     {
         events++;
+        final long captureNanos = buffer.getLong(index);
+        final int eventIndex = index + EventHandoff.HEADER_LENGTH;
+        final int eventLength = length - EventHandoff.HEADER_LENGTH;
         final EventSink[] sinks = msgTypeId == EventFormat.JSON.msgTypeId() ? jsonSinks : textSinks;
         for (final EventSink sink : sinks)
         {
-            sink.onEvent(buffer, index, length);
+            sink.onEvent(buffer, eventIndex, eventLength);
+        }
+        if (captureNanos != EventHandoff.NOT_MEASURED)
+        {
+            unflushedCaptureNanos[unflushed++] = captureNanos;
+            if (unflushed == MAX_UNFLUSHED)
+            {
+                flushAll();
+            }
         }
     }
 
@@ -87,6 +109,15 @@ final class SinkRunner implements Runnable, MessageHandler
         for (final EventSink sink : allSinks)
         {
             sink.flush();
+        }
+        if (unflushed > 0)
+        {
+            final long writtenNanos = System.nanoTime();
+            for (int i = 0; i < unflushed; i++)
+            {
+                latency.record(writtenNanos - unflushedCaptureNanos[i]);
+            }
+            unflushed = 0;
         }
     }
 

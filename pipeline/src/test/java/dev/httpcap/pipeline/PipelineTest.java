@@ -187,6 +187,7 @@ class PipelineTest
         assertEquals(CONNECTIONS, report.flowCount());
         assertEquals(CONNECTIONS, report.eventsEmitted());
         assertEquals(0, report.eventsDropped());
+        assertEquals(CONNECTIONS, report.latency().events(), "one latency per written event");
 
         final List<String> lines = Files.readAllLines(events);
         assertEquals(CONNECTIONS, lines.size());
@@ -283,6 +284,7 @@ class PipelineTest
         assertEquals(CONNECTIONS, report.eventsEmitted());
         assertTrue(report.eventsDropped() > 0, "a 64 KiB hand-off cannot hold 300 records for a slow sink");
         assertEquals(report.eventsEmitted(), sink.eventsWritten() + report.eventsDropped());
+        assertEquals(sink.eventsWritten(), report.latency().events(), "dropped events are not measured");
         assertEquals(capture.packets, report.decoded() + report.dropped());
     }
 
@@ -409,6 +411,116 @@ class PipelineTest
         assertEquals(1, written.get(), "the idle connection's record was written while the capture was still running");
         assertEquals(1, report.flows().get("timeout"));
         assertEquals(0, report.flows().get("end_of_capture"));
+        // The record was caused by the clock tick that timed the connection out, not by its SYN,
+        // which was captured at least the 200 ms idle timeout before.
+        assertEquals(1, report.latency().events());
+        assertTrue(report.latency().maxNanos() < 200_000_000L, report.latency().reportLine());
+    }
+
+    @Test
+    void shouldMeasureEveryWrittenEventFromItsCaptureToTheEndOfTheFlushThatWroteIt() throws Exception
+    {
+        final Path pcap = dir.resolve("in.pcap");
+        final Capture capture = connections();
+        Files.write(pcap, capture.out.toByteArray());
+        final long flushNanos = 20_000_000L;
+        final SlowFlushSink json = new SlowFlushSink(EventFormat.JSON, flushNanos);
+        final SlowFlushSink text = new SlowFlushSink(EventFormat.TEXT, 0);
+        final long before = System.nanoTime();
+        final PipelineReport report;
+        try (PacketSource source = CaptureFiles.open(pcap.toString()))
+        {
+            report = new Pipeline(new PipelineConfig().flowEvents(true).workers(2), List.of(json, text)).run(source);
+        }
+        final long runNanos = System.nanoTime() - before;
+
+        assertNull(report.failure());
+        assertEquals(CONNECTIONS, json.eventsWritten());
+        assertEquals(CONNECTIONS, text.eventsWritten());
+        final Latency latency = report.latency();
+        assertEquals(CONNECTIONS, latency.events(), "each event once, though it went out in two formats");
+        // An event counts as written only when the flush after it has returned, so every one
+        // waited at least one slow flush; none can have taken longer than the whole run.
+        assertTrue(latency.p50Nanos() >= flushNanos, latency.reportLine());
+        assertTrue(latency.p50Nanos() <= latency.p99Nanos(), latency.reportLine());
+        assertTrue(latency.p99Nanos() <= latency.p999Nanos(), latency.reportLine());
+        assertTrue(latency.p999Nanos() <= latency.maxNanos(), latency.reportLine());
+        assertTrue(latency.maxNanos() <= runNanos * 1.001, latency.reportLine() + " in a run of " + runNanos + " ns");
+        assertTrue(Pattern.matches(
+            "latency: capture to written p50=\\d+us p99=\\d+us p99\\.9=\\d+us max=\\d+us \\(300 events\\)",
+            latency.reportLine()), latency.reportLine());
+        assertTrue(report.lines().contains(latency.reportLine()), report.lines().toString());
+    }
+
+    /** Takes its time to flush, as a slow disk would. */
+    private static final class SlowFlushSink implements EventSink
+    {
+        private final EventFormat format;
+        private final long flushNanos;
+        private long events;
+
+        SlowFlushSink(final EventFormat format, final long flushNanos)
+        {
+            this.format = format;
+            this.flushNanos = flushNanos;
+        }
+
+        @Override
+        public EventFormat format()
+        {
+            return format;
+        }
+
+        @Override
+        public void onEvent(final org.agrona.DirectBuffer buffer, final int offset, final int length)
+        {
+            events++;
+        }
+
+        @Override
+        public void flush()
+        {
+            final long end = System.nanoTime() + flushNanos;
+            for (long now = System.nanoTime(); now < end; now = System.nanoTime())
+            {
+                java.util.concurrent.locks.LockSupport.parkNanos(end - now);
+            }
+        }
+
+        @Override
+        public void close()
+        {
+        }
+
+        @Override
+        public String name()
+        {
+            return format + " slow flush";
+        }
+
+        @Override
+        public long eventsWritten()
+        {
+            return events;
+        }
+
+        @Override
+        public long bytesWritten()
+        {
+            return 0;
+        }
+
+        @Override
+        public long eventsFailed()
+        {
+            return 0;
+        }
+
+        @Override
+        public String lastError()
+        {
+            return null;
+        }
     }
 
     /** Counts what reaches the wrapped sink, visibly to other threads. */
