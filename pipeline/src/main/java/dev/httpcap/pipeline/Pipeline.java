@@ -20,6 +20,7 @@ import com.lmax.disruptor.SequenceBarrier;
 import com.lmax.disruptor.SleepingWaitStrategy;
 
 import dev.httpcap.capture.PacketSource;
+import dev.httpcap.decoders.tcp.LazyMemory;
 import dev.httpcap.sinks.EventFormat;
 import dev.httpcap.sinks.EventSink;
 
@@ -119,7 +120,7 @@ public final class Pipeline
             flows += worker.activeFlowsRelaxed();
             events += worker.eventsRelaxed();
         }
-        return new LiveStats(packets, wireBytes, ringDrops, flows, events, handoff.dropped(), handoff.ring().size());
+        return new LiveStats(packets, wireBytes, ringDrops, flows, events, handoff.dropped(), handoff.backlogBytes());
     }
 
     /**
@@ -195,7 +196,7 @@ public final class Pipeline
             for (int lane = 0; lane < lanes; lane++)
             {
                 final long regionBytes = (long)config.ringSlots() * slotBytes + PipelineConfig.MAX_FRAME_LENGTH;
-                final MemorySegment regionMemory = arena.allocate(regionBytes, 64);
+                final MemorySegment regionMemory = LazyMemory.allocate(arena, regionBytes);
                 final UnsafeBuffer region = new UnsafeBuffer(regionMemory.address(), (int)regionBytes);
                 final RingBuffer<PacketEvent> ring = RingBuffer.createSingleProducer(
                     PacketEvent::new, config.ringSlots(), new SleepingWaitStrategy());
