@@ -238,6 +238,21 @@ public final class JsonWriter
         int i = offset;
         while (i < end)
         {
+            // A run of printable ASCII that needs no escape (most of any header or URL) is copied whole.
+            final int runStart = i;
+            while (i < end && isPlain(src.getByte(i)))
+            {
+                i++;
+            }
+            if (i > runStart)
+            {
+                buffer.putBytes(position, src, runStart, i - runStart);
+                position += i - runStart;
+                if (i == end)
+                {
+                    break;
+                }
+            }
             final int b = src.getByte(i) & 0xFF;
             if (b < 0x80)
             {
@@ -261,6 +276,12 @@ public final class JsonWriter
             }
         }
         return this;
+    }
+
+    /** @return true for a byte written as itself inside a JSON string: printable ASCII but quote and backslash. */
+    private static boolean isPlain(final byte b)
+    {
+        return b >= 0x20 && b != 0x7F && b != '"' && b != '\\';
     }
 
     private void appendAsciiEscaped(final int b)
