@@ -7,11 +7,20 @@ HTTPCAP_MIN_JAVA=25
 HTTPCAP_JAVA_HOME=""
 
 # Print the feature version (e.g. 25, 17, 8) of the java binary $1, or nothing if it does not run.
+# Reads JAVA_VERSION from the JDK's `release` file when there is one (starting a JVM only to ask
+# its version costs a whole JVM start, on every bin/httpcap run); runs `java -version` otherwise.
 httpcap_java_major() {
-  local java=$1 line ver
+  local java=$1 line ver release
   [[ -x $java ]] || return 1
-  line=$("$java" -version 2>&1 | grep -m1 -E 'version "[^"]+"') || return 1
-  ver=${line#*version \"}
+  release=$(dirname -- "$(dirname -- "$java")")/release
+  line=""
+  if [[ -r $release ]]; then
+    line=$(grep -m1 -E '^JAVA_VERSION="[^"]+"' "$release") || line=""
+  fi
+  if [[ -z $line ]]; then
+    line=$("$java" -version 2>&1 | grep -m1 -E 'version "[^"]+"') || return 1
+  fi
+  ver=${line#*\"}
   ver=${ver%%\"*}
   ver=${ver#1.}                # 1.8.0_392 -> 8.0_392
   ver=${ver%%[.+_-]*}          # 25.0.1 / 25-ea / 25+36 -> 25

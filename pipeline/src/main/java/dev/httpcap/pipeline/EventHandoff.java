@@ -1,6 +1,8 @@
 package dev.httpcap.pipeline;
 
-import java.nio.ByteBuffer;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.ref.Reference;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.agrona.DirectBuffer;
@@ -9,6 +11,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 
+import dev.httpcap.decoders.tcp.LazyMemory;
 import dev.httpcap.sinks.EventFormat;
 
 /**
@@ -27,16 +30,23 @@ final class EventHandoff
     /** Capture time of a message the sink thread does not measure (the first of an event's two formats). */
     static final long NOT_MEASURED = Long.MIN_VALUE;
 
+    private final MemorySegment memory;
     private final ManyToOneRingBuffer ring;
     private final boolean dropWhenFull;
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong tooLarge = new AtomicLong();
     private volatile boolean consumerGone;
 
+    /**
+     * @param capacity bytes of the ring; a power of two. Its memory is zeroed, its pages touched only
+     *                 as the ring fills, and freed by the garbage collector once this hand-off is
+     *                 unreachable (a statistics reader may still hold it after the pipeline ends).
+     */
     EventHandoff(final int capacity, final BackPressure backPressure)
     {
-        this.ring = new ManyToOneRingBuffer(new UnsafeBuffer(
-            ByteBuffer.allocateDirect(capacity + RingBufferDescriptor.TRAILER_LENGTH)));
+        final int bytes = capacity + RingBufferDescriptor.TRAILER_LENGTH;
+        this.memory = LazyMemory.allocate(Arena.ofAuto(), bytes);
+        this.ring = new ManyToOneRingBuffer(new UnsafeBuffer(memory.address(), bytes));
         this.dropWhenFull = backPressure == BackPressure.DROP;
     }
 
@@ -75,6 +85,20 @@ final class EventHandoff
     ManyToOneRingBuffer ring()
     {
         return ring;
+    }
+
+    /** @return bytes of encoded events waiting for the sink thread; safe from any thread, at any time. */
+    long backlogBytes()
+    {
+        try
+        {
+            return ring.size();
+        }
+        finally
+        {
+            // The ring's memory lives as long as this object: keep it alive until the read is done.
+            Reference.reachabilityFence(this);
+        }
     }
 
     /** The sink thread died: stop waiting for room that will never come. */

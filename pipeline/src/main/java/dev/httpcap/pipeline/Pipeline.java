@@ -20,6 +20,7 @@ import com.lmax.disruptor.SequenceBarrier;
 import com.lmax.disruptor.SleepingWaitStrategy;
 
 import dev.httpcap.capture.PacketSource;
+import dev.httpcap.decoders.tcp.LazyMemory;
 import dev.httpcap.sinks.EventFormat;
 import dev.httpcap.sinks.EventSink;
 
@@ -123,7 +124,7 @@ public final class Pipeline
             events += worker.eventsRelaxed();
         }
         return new LiveStats(
-            packets, wireBytes, ringDrops, flows, events, handoff.dropped(), handoff.ring().size(), latency.sinceLastCall());
+            packets, wireBytes, ringDrops, flows, events, handoff.dropped(), handoff.backlogBytes(), latency.sinceLastCall());
     }
 
     /**
@@ -201,7 +202,7 @@ public final class Pipeline
             for (int lane = 0; lane < lanes; lane++)
             {
                 final long regionBytes = (long)config.ringSlots() * slotBytes + PipelineConfig.MAX_FRAME_LENGTH;
-                final MemorySegment regionMemory = arena.allocate(regionBytes, 64);
+                final MemorySegment regionMemory = LazyMemory.allocate(arena, regionBytes);
                 final UnsafeBuffer region = new UnsafeBuffer(regionMemory.address(), (int)regionBytes);
                 final RingBuffer<PacketEvent> ring = RingBuffer.createSingleProducer(
                     PacketEvent::new, config.ringSlots(), new SleepingWaitStrategy());

@@ -65,7 +65,7 @@ public final class TcpReassembler
         this.windowBytes = windowBytes;
         this.windowMask = windowBytes - 1;
         this.windows = windows;
-        final MemorySegment memory = arena.allocate((long)windowBytes * windows, 64);
+        final MemorySegment memory = LazyMemory.allocate(arena, (long)windowBytes * windows);
         this.storage = new UnsafeBuffer(memory.address(), windowBytes * windows);
         this.freeWindows = new int[windows];
         for (int i = 0; i < windows; i++)
