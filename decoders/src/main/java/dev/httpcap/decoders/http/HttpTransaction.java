@@ -47,6 +47,8 @@ public final class HttpTransaction
     static final int REDACTED = -2;
 
     private static final int INITIAL_STORE = 1024;
+    /** Header slots per side a new transaction starts with; grown (and kept, as transactions are pooled) up to the limit. */
+    private static final int INITIAL_HEADERS = 16;
 
     final int capacity;
     private byte[] storeArray = new byte[0];
@@ -55,6 +57,7 @@ public final class HttpTransaction
     final int[] fields = new int[2 * FIELD_COUNT];
     /** Per side (0 request, 1 response): (name offset, name length, value offset, value length) per kept header. */
     final int[][] headers;
+    private final int maxHeaders;
     final int[] headerCount = new int[2];
 
     /** Whether the connection's decoder saw this side's start line. */
@@ -85,7 +88,11 @@ public final class HttpTransaction
     HttpTransaction(final int capacity, final int maxHeaders)
     {
         this.capacity = capacity;
-        this.headers = new int[][] {new int[4 * maxHeaders], new int[4 * maxHeaders]};
+        this.maxHeaders = maxHeaders;
+        // Small at first: with many connections open at once, each holds a transaction, and most
+        // messages carry far fewer fields than the limit.
+        final int initial = 4 * Math.min(INITIAL_HEADERS, maxHeaders);
+        this.headers = new int[][] {new int[initial], new int[initial]};
         reset();
     }
 
@@ -188,10 +195,15 @@ public final class HttpTransaction
     boolean addHeader(final int side, final int nameOffset, final int nameLength, final int valueOffset, final int valueLength)
     {
         final int n = headerCount[side];
-        final int[] table = headers[side];
+        int[] table = headers[side];
         if (4 * n + 4 > table.length)
         {
-            return false;
+            if (n >= maxHeaders)
+            {
+                return false;
+            }
+            table = java.util.Arrays.copyOf(table, 4 * Math.min(maxHeaders, Math.max(1, 2 * n)));
+            headers[side] = table;
         }
         table[4 * n] = nameOffset;
         table[4 * n + 1] = nameLength;

@@ -395,6 +395,30 @@ class HttpDecoderTest
     }
 
     @Test
+    void shouldKeepEveryHeaderUpToTheLimitWhateverTheTableStartsWith()
+    {
+        // A transaction's header table starts small and grows up to --max-headers.
+        final StringBuilder request = new StringBuilder("GET /many HTTP/1.1\r\nHost: a\r\n");
+        for (int i = 1; i <= 59; i++)
+        {
+            request.append("X-Field-").append(i).append(": v").append(i).append("\r\n");
+        }
+        request.append("\r\n");
+        final String response = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+
+        final JsonNode all = new HttpHarness(new HttpConfig().headers(HeaderSelection.ALL))
+            .client(request.toString()).server(response).end().only();
+        assertEquals(60, all.at("/http/request/headers").size());
+        assertEquals("v59", all.at("/http/request/headers/x-field-59").asText());
+        assertFalse(all.toString().contains("headers_truncated"));
+
+        final JsonNode limited = new HttpHarness(new HttpConfig().headers(HeaderSelection.ALL).maxHeaders(40))
+            .client(request.toString()).server(response).end().only();
+        assertEquals(40, limited.at("/http/request/headers").size());
+        assertTrue(limited.at("/tags").toString().contains("headers_truncated"));
+    }
+
+    @Test
     void shouldCaptureAndDecodeBodiesWhenAsked() throws Exception
     {
         final byte[] plain = "{\"greeting\":\"hello, hello, hello\"}".getBytes(StandardCharsets.UTF_8);
