@@ -637,12 +637,12 @@ public class HttpParserBenchmark
             0, (first + text.indexOf('\r', first)) / 2, (second + text.indexOf('\r', second)) / 2, message.length};
     }
 
-    private static byte[] ascii(final String s)
+    static byte[] ascii(final String s)
     {
         return s.getBytes(StandardCharsets.US_ASCII);
     }
 
-    private static UnsafeBuffer direct(final byte[] bytes)
+    static UnsafeBuffer direct(final byte[] bytes)
     {
         final UnsafeBuffer buffer = new UnsafeBuffer(ByteBuffer.allocateDirect(bytes.length));
         buffer.putBytes(0, bytes);

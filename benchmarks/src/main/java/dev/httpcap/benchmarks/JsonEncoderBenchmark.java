@@ -2,7 +2,6 @@ package dev.httpcap.benchmarks;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -39,6 +38,9 @@ import dev.httpcap.decoders.http.HttpTransaction;
 import dev.httpcap.decoders.tcp.TcpFlow;
 import dev.httpcap.decoders.tcp.TcpFlowTracker;
 import dev.httpcap.decoders.tcp.TcpSegment;
+
+import static dev.httpcap.benchmarks.HttpParserBenchmark.ascii;
+import static dev.httpcap.benchmarks.HttpParserBenchmark.direct;
 
 /**
  * Writing one HTTP transaction's JSON event: httpcap's {@link HttpEventEncoder} against Jackson's
@@ -504,18 +506,6 @@ public class JsonEncoderBenchmark
             }
             g.writeEndObject();
         }
-    }
-
-    private static byte[] ascii(final String s)
-    {
-        return s.getBytes(StandardCharsets.US_ASCII);
-    }
-
-    private static UnsafeBuffer direct(final byte[] bytes)
-    {
-        final UnsafeBuffer buffer = new UnsafeBuffer(ByteBuffer.allocateDirect(bytes.length));
-        buffer.putBytes(0, bytes);
-        return buffer;
     }
 
     private static TcpFlow newFlow(final TcpFlowTracker tracker)

@@ -74,12 +74,6 @@ public final class HeaderSelection
         return new HeaderSelection(String.join(",", names), false, names);
     }
 
-    /** @return whether the lowercased name at {@code buffer[offset, offset + length)} is selected. */
-    public boolean selects(final DirectBuffer buffer, final int offset, final int length)
-    {
-        return all || matchesAny(names, buffer, offset, length);
-    }
-
     /** @return whether the name at {@code buffer[offset, offset + length)}, in any case, is selected. */
     public boolean selectsIgnoreCase(final DirectBuffer buffer, final int offset, final int length)
     {
