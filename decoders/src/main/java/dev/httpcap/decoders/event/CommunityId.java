@@ -5,6 +5,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 
 import dev.httpcap.decoders.json.JsonWriter;
+import dev.httpcap.decoders.tcp.TcpFlow;
 
 /**
  * Community ID v1 flow hashes (https://github.com/corelight/community-id-spec), the value of
@@ -16,6 +17,7 @@ public final class CommunityId
     private static final byte[] BASE64 =
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".getBytes();
     private static final byte[] PREFIX = {'1', ':'};
+    private static final int PROTOCOL_TCP = 6;
 
     private final MessageDigest sha1;
     private final int seed;
@@ -41,11 +43,48 @@ public final class CommunityId
     }
 
     /**
+     * Write the Community ID of a TCP flow as a JSON string value. The digest is worked out for
+     * the flow's first event and kept in the flow for the others (one SHA-1 per connection, not
+     * per event).
+     */
+    public void value(final JsonWriter out, final TcpFlow flow)
+    {
+        if (!flow.communityDigestKnown())
+        {
+            digest(flow.ipVersion(), PROTOCOL_TCP,
+                flow.clientHi(), flow.clientLo(), flow.clientPort(), flow.serverHi(), flow.serverLo(), flow.serverPort());
+            flow.communityDigest(getLong(0), getLong(8),
+                ((digest[16] & 0xFF) << 24) | ((digest[17] & 0xFF) << 16) | ((digest[18] & 0xFF) << 8) | (digest[19] & 0xFF));
+        }
+        else
+        {
+            putLong(0, flow.communityDigest0());
+            putLong(8, flow.communityDigest1());
+            final int last = flow.communityDigest2();
+            digest[16] = (byte)(last >>> 24);
+            digest[17] = (byte)(last >>> 16);
+            digest[18] = (byte)(last >>> 8);
+            digest[19] = (byte)last;
+        }
+        writeDigest(out);
+    }
+
+    /**
      * Write the Community ID of a flow as a JSON string value. Addresses are 128-bit values,
      * IPv4 as IPv4-mapped; the endpoints may be given in either order.
      */
     public void value(
         final JsonWriter out,
+        final int ipVersion,
+        final int protocol,
+        final long aHi, final long aLo, final int aPort,
+        final long bHi, final long bLo, final int bPort)
+    {
+        digest(ipVersion, protocol, aHi, aLo, aPort, bHi, bLo, bPort);
+        writeDigest(out);
+    }
+
+    private void digest(
         final int ipVersion,
         final int protocol,
         final long aHi, final long aLo, final int aPort,
@@ -77,7 +116,10 @@ public final class CommunityId
         {
             throw new IllegalStateException(ex);
         }
+    }
 
+    private void writeDigest(final JsonWriter out)
+    {
         out.startString().appendAscii(PREFIX);
         // 20 bytes: six full 3-byte groups, then 2 bytes with one '=' of padding.
         int i = 0;
@@ -95,6 +137,24 @@ public final class CommunityId
             .appendAscii((char)BASE64[(v >>> 6) & 0x3F])
             .appendAscii('=');
         out.endString();
+    }
+
+    private long getLong(final int offset)
+    {
+        long value = 0;
+        for (int i = 0; i < Long.BYTES; i++)
+        {
+            value = (value << 8) | (digest[offset + i] & 0xFF);
+        }
+        return value;
+    }
+
+    private void putLong(final int offset, final long value)
+    {
+        for (int i = 0; i < Long.BYTES; i++)
+        {
+            digest[offset + i] = (byte)(value >>> (56 - 8 * i));
+        }
     }
 
     private int putAddress(final int offset, final int ipVersion, final long hi, final long lo)

@@ -57,7 +57,6 @@ public final class FlowEventEncoder
     private static final byte[] TEXT_BYTES = encodeName(" bytes ");
     private static final byte[] TEXT_MIDSTREAM = encodeName(" midstream");
 
-    private static final int PROTOCOL_TCP = 6;
 
     private final JsonWriter json = new JsonWriter();
     private final CommunityId communityId = new CommunityId();
@@ -93,8 +92,7 @@ public final class FlowEventEncoder
             .name(TRANSPORT).rawString(TCP)
             .name(TYPE).rawString(flow.ipVersion() == 4 ? IPV4 : IPV6);
         out.name(COMMUNITY_ID);
-        communityId.value(out, flow.ipVersion(), PROTOCOL_TCP,
-            flow.clientHi(), flow.clientLo(), flow.clientPort(), flow.serverHi(), flow.serverLo(), flow.serverPort());
+        communityId.value(out, flow);
         out.name(PACKETS).value(flow.packets(TcpFlow.FROM_CLIENT) + flow.packets(TcpFlow.FROM_SERVER))
             .name(BYTES).value(flow.bytes(TcpFlow.FROM_CLIENT) + flow.bytes(TcpFlow.FROM_SERVER));
         if (flow.vlan() >= 0)

@@ -94,7 +94,6 @@ public final class HttpEventEncoder
     private static final byte[] TEXT_NONE = encodeName(" -");
     private static final byte[] TEXT_MS = encodeName("ms ");
 
-    private static final int PROTOCOL_TCP = 6;
 
     static
     {
@@ -404,8 +403,7 @@ public final class HttpEventEncoder
             .name(TRANSPORT).rawString(TCP)
             .name(TYPE).rawString(flow.ipVersion() == 4 ? IPV4 : IPV6);
         out.name(COMMUNITY_ID);
-        communityId.value(out, flow.ipVersion(), PROTOCOL_TCP,
-            flow.clientHi(), flow.clientLo(), flow.clientPort(), flow.serverHi(), flow.serverLo(), flow.serverPort());
+        communityId.value(out, flow);
         if (flow.vlan() >= 0)
         {
             out.startObject(VLAN).name(ID).value(flow.vlan()).endObject();

@@ -83,6 +83,15 @@ public final class TcpFlow
     /** Later decoders (reassembly, HTTP) hang per-flow state here; the tracker never reads it. */
     private Object attachment;
 
+    /**
+     * The Community ID's SHA-1 digest (20 bytes, big-endian in 8 + 8 + 4), worked out by the
+     * first event of the flow that writes it: a connection's events all carry the same one.
+     */
+    private boolean communityDigestKnown;
+    private long communityDigest0;
+    private long communityDigest1;
+    private int communityDigest2;
+
     TcpFlow(final int index)
     {
         this.index = index;
@@ -122,6 +131,7 @@ public final class TcpFlow
         prev = next = -1;
         closedList = false;
         tableSlot = -1;
+        communityDigestKnown = false;
     }
 
     void recordHistory(final int direction, final int letter)
@@ -246,6 +256,35 @@ public final class TcpFlow
     public int lastDirection()
     {
         return lastDirection;
+    }
+
+    public boolean communityDigestKnown()
+    {
+        return communityDigestKnown;
+    }
+
+    public long communityDigest0()
+    {
+        return communityDigest0;
+    }
+
+    public long communityDigest1()
+    {
+        return communityDigest1;
+    }
+
+    public int communityDigest2()
+    {
+        return communityDigest2;
+    }
+
+    /** Keep the flow's Community ID digest for its later events (see {@code CommunityId}). */
+    public void communityDigest(final long digest0, final long digest1, final int digest2)
+    {
+        communityDigest0 = digest0;
+        communityDigest1 = digest1;
+        communityDigest2 = digest2;
+        communityDigestKnown = true;
     }
 
     public Object attachment()
