@@ -3,8 +3,10 @@ package dev.httpcap.decoders.json;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 
+import org.agrona.BufferUtil;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
+import org.agrona.UnsafeApi;
 
 /**
  * Writes one JSON document straight into a {@link MutableDirectBuffer}, without building a tree
@@ -15,11 +17,17 @@ import org.agrona.MutableDirectBuffer;
  * sequences are replaced by U+FFFD, so the output is always valid JSON in valid UTF-8.
  * <p>
  * The buffer must be able to grow (an {@code ExpandableDirectByteBuffer}) or be large enough for
- * the document.
+ * the document: room is checked once per piece written (a name, a number, a run of plain bytes)
+ * rather than once per byte, then the bytes are stored directly; a buffer that cannot grow fails
+ * with the {@code IndexOutOfBoundsException} of its own bounds check, before anything is written
+ * past its end.
  */
 public final class JsonWriter
 {
     private static final int MAX_DEPTH = 32;
+    /** "-9223372036854775808". */
+    private static final int MAX_LONG_DIGITS = 20;
+    private static final int SHORT_COPY = 16;
     private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] NULL = {'n', 'u', 'l', 'l'};
     private static final byte[] TRUE = {'t', 'r', 'u', 'e'};
@@ -27,6 +35,10 @@ public final class JsonWriter
     private static final byte[] REPLACEMENT = {(byte)0xEF, (byte)0xBF, (byte)0xBD};
 
     private MutableDirectBuffer buffer;
+    /** The buffer's memory as {@link UnsafeApi} addresses it (array null for off-heap), and its capacity: re-read after it grows. */
+    private byte[] array;
+    private long address;
+    private int capacity;
     private int start;
     private int position;
     private int depth;
@@ -38,6 +50,7 @@ public final class JsonWriter
     public JsonWriter wrap(final MutableDirectBuffer buffer, final int offset)
     {
         this.buffer = buffer;
+        refresh();
         this.start = offset;
         this.position = offset;
         this.depth = 0;
@@ -101,12 +114,28 @@ public final class JsonWriter
     /** Write a member name; {@code name} must be plain JSON-safe text (see {@link #encodeName}). */
     public JsonWriter name(final byte[] name)
     {
-        comma();
-        putByte('"');
-        buffer.putBytes(position, name);
-        position += name.length;
-        putByte('"');
-        putByte(':');
+        final int length = name.length;
+        reserve(length + 4);
+        final byte[] array = this.array;
+        long at = address + position;
+        if (depth > 0)
+        {
+            final long bit = 1L << (depth - 1);
+            if ((needsComma & bit) != 0)
+            {
+                UnsafeApi.putByte(array, at++, (byte)',');
+            }
+            else
+            {
+                needsComma |= bit;
+            }
+        }
+        UnsafeApi.putByte(array, at++, (byte)'"');
+        copy(name, array, at, length);
+        at += length;
+        UnsafeApi.putByte(array, at++, (byte)'"');
+        UnsafeApi.putByte(array, at++, (byte)':');
+        position = (int)(at - address);
         afterName = true;
         return this;
     }
@@ -132,7 +161,7 @@ public final class JsonWriter
     public JsonWriter value(final long value)
     {
         beforeValue();
-        position += buffer.putLongAscii(position, value);
+        putLongAscii(value);
         return this;
     }
 
@@ -154,9 +183,13 @@ public final class JsonWriter
     public JsonWriter rawString(final byte[] utf8)
     {
         beforeValue();
-        putByte('"');
-        putBytes(utf8);
-        putByte('"');
+        final int length = utf8.length;
+        reserve(length + 2);
+        final long at = address + position;
+        UnsafeApi.putByte(array, at, (byte)'"');
+        copy(utf8, array, at + 1, length);
+        UnsafeApi.putByte(array, at + 1 + length, (byte)'"');
+        position += length + 2;
         return this;
     }
 
@@ -199,17 +232,18 @@ public final class JsonWriter
 
     public JsonWriter appendDecimal(final long value)
     {
-        position += buffer.putLongAscii(position, value);
+        putLongAscii(value);
         return this;
     }
 
     /** Append {@code value} as exactly {@code digits} decimal digits, zero-padded. */
     public JsonWriter appendPadded(final long value, final int digits)
     {
+        reserve(digits);
         long v = value;
         for (int i = digits - 1; i >= 0; i--)
         {
-            buffer.putByte(position + i, (byte)('0' + (v % 10)));
+            UnsafeApi.putByte(array, address + position + i, (byte)('0' + (v % 10)));
             v /= 10;
         }
         position += digits;
@@ -242,6 +276,7 @@ public final class JsonWriter
             final int run = plainRun(src, i, end);
             if (run > 0)
             {
+                reserve(run);
                 buffer.putBytes(position, src, i, run);
                 position += run;
                 i += run;
@@ -265,10 +300,12 @@ public final class JsonWriter
             }
             else
             {
+                reserve(sequenceLength);
                 for (int k = 0; k < sequenceLength; k++)
                 {
-                    putByte(src.getByte(i + k));
+                    UnsafeApi.putByte(array, address + position + k, src.getByte(i + k));
                 }
+                position += sequenceLength;
                 i += sequenceLength;
             }
         }
@@ -449,12 +486,65 @@ public final class JsonWriter
 
     private void putByte(final int b)
     {
-        buffer.putByte(position++, (byte)b);
+        if (position >= capacity)
+        {
+            reserve(1);
+        }
+        UnsafeApi.putByte(array, address + position, (byte)b);
+        position++;
     }
 
     private void putBytes(final byte[] bytes)
     {
-        buffer.putBytes(position, bytes);
-        position += bytes.length;
+        final int length = bytes.length;
+        reserve(length);
+        copy(bytes, array, address + position, length);
+        position += length;
+    }
+
+    /** Copy {@code length} bytes of {@code src} to {@code (array, at)}; room was reserved. Short pieces (names) a byte at a time. */
+    private static void copy(final byte[] src, final byte[] array, final long at, final int length)
+    {
+        if (length <= SHORT_COPY)
+        {
+            for (int i = 0; i < length; i++)
+            {
+                UnsafeApi.putByte(array, at + i, src[i]);
+            }
+        }
+        else
+        {
+            UnsafeApi.copyMemory(src, BufferUtil.ARRAY_BASE_OFFSET, array, at, length);
+        }
+    }
+
+    /**
+     * Make room for {@code bytes} more bytes at the position: an expandable buffer grows; any other
+     * fails with its bounds-check exception, so nothing is ever stored past its end.
+     */
+    private void reserve(final int bytes)
+    {
+        if ((long)position + bytes > capacity)
+        {
+            buffer.checkLimit((int)Math.min(Integer.MAX_VALUE, (long)position + bytes));
+            refresh();
+        }
+    }
+
+    /** The buffer's own digit writer checks the room it needs (an expandable buffer grows): re-read its memory after. */
+    private void putLongAscii(final long value)
+    {
+        position += buffer.putLongAscii(position, value);
+        if (position > capacity - MAX_LONG_DIGITS)
+        {
+            refresh();
+        }
+    }
+
+    private void refresh()
+    {
+        array = buffer.byteArray();
+        address = buffer.addressOffset();
+        capacity = buffer.capacity();
     }
 }

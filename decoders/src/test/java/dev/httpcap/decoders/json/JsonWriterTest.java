@@ -7,6 +7,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 class JsonWriterTest
 {
@@ -97,5 +98,53 @@ class JsonWriterTest
                 assertEquals(expected, escape(input), "byte " + value + " at " + at);
             }
         }
+    }
+
+    @Test
+    void shouldFailOnAFullFixedBufferWithoutWritingPastItsEnd()
+    {
+        // A fixed buffer over the middle of an array: every document too long for it must fail with
+        // the buffer's bounds exception and leave the bytes around the window untouched.
+        final byte[] name = JsonWriter.encodeName("a-member-name-longer-than-sixteen-bytes");
+        final byte[] text = "plain text then \"quotes\" and \u00e9 and more plain text".getBytes(StandardCharsets.UTF_8);
+        int fitted = 0;
+        for (int window = 0; window < 200; window++)
+        {
+            final byte[] memory = new byte[window + 64];
+            java.util.Arrays.fill(memory, (byte)0x55);
+            final UnsafeBuffer fixed = new UnsafeBuffer(memory, 32, window);
+            final JsonWriter fixedWriter = new JsonWriter();
+            boolean failed = false;
+            try
+            {
+                fixedWriter.wrap(fixed, 0).startObject()
+                    .name(name).value(-1234567890123L)
+                    .name(JsonWriter.encodeName("t")).value(new UnsafeBuffer(text), 0, text.length)
+                    .name(JsonWriter.encodeName("r")).rawString(JsonWriter.encodeName("raw-string-of-some-length"))
+                    .name(JsonWriter.encodeName("n")).value(7)
+                    .endObject();
+            }
+            catch (final IndexOutOfBoundsException expected)
+            {
+                failed = true;
+            }
+            for (int i = 0; i < 32; i++)
+            {
+                assertEquals((byte)0x55, memory[i], "window " + window + " byte before it");
+                assertEquals((byte)0x55, memory[32 + window + i], "window " + window + " byte after it");
+            }
+            if (!failed)
+            {
+                assertEquals(fitted == 0 ? window : fitted, fixedWriter.length(), "window " + window);
+                fitted = fixedWriter.length();
+            }
+            else
+            {
+                assertEquals(0, fitted, "failed in window " + window + " after fitting in a smaller one");
+            }
+        }
+        assertEquals(156, fitted, "the document fits from its own length on");
+        assertThrows(IndexOutOfBoundsException.class,
+            () -> new JsonWriter().wrap(new UnsafeBuffer(new byte[4]), 0).name(name));
     }
 }
