@@ -6,16 +6,21 @@
 HTTPCAP_MIN_JAVA=25
 HTTPCAP_JAVA_HOME=""
 
-# Print the feature version (e.g. 25, 17, 8) of the java binary $1, or nothing if it does not run.
-# Reads JAVA_VERSION from the JDK's `release` file when there is one (starting a JVM only to ask
-# its version costs a whole JVM start, on every bin/httpcap run); runs `java -version` otherwise.
-httpcap_java_major() {
-  local java=$1 line ver release
+# Sets HTTPCAP_JAVA_MAJOR to the feature version (e.g. 25, 17, 8) of the java binary $1 and
+# returns 0, or returns 1 if it has none. Reads JAVA_VERSION from the JDK's `release` file with
+# shell builtins when there is one (bin/httpcap runs this on every start, so no process is
+# started: starting a JVM only to ask its version would cost a whole JVM start); runs
+# `java -version` otherwise.
+httpcap_java_major_of() {
+  local java=$1 line="" ver release
+  HTTPCAP_JAVA_MAJOR=""
   [[ -x $java ]] || return 1
-  release=$(dirname -- "$(dirname -- "$java")")/release
-  line=""
-  if [[ -r $release ]]; then
-    line=$(grep -m1 -E '^JAVA_VERSION="[^"]+"' "$release") || line=""
+  release=${java%/bin/java}/release
+  if [[ $release != "$java" && -r $release ]]; then
+    while IFS= read -r line || [[ -n $line ]]; do
+      [[ $line == JAVA_VERSION=\"* ]] && break
+      line=""
+    done <"$release"
   fi
   if [[ -z $line ]]; then
     line=$("$java" -version 2>&1 | grep -m1 -E 'version "[^"]+"') || return 1
@@ -25,28 +30,31 @@ httpcap_java_major() {
   ver=${ver#1.}                # 1.8.0_392 -> 8.0_392
   ver=${ver%%[.+_-]*}          # 25.0.1 / 25-ea / 25+36 -> 25
   [[ $ver =~ ^[0-9]+$ ]] || return 1
-  printf '%s\n' "$ver"
+  HTTPCAP_JAVA_MAJOR=$ver
+}
+
+# Print the feature version of the java binary $1, or nothing (and return 1) if it has none.
+httpcap_java_major() {
+  httpcap_java_major_of "$1" || return 1
+  printf '%s\n' "$HTTPCAP_JAVA_MAJOR"
 }
 
 # Sets HTTPCAP_JAVA_HOME to $JAVA_HOME if its java is new enough, else to the newest JDK
 # (>= HTTPCAP_MIN_JAVA) under /usr/lib/jvm. Returns 1 when there is none.
 httpcap_select_jdk() {
-  local major best="" best_major=0 java home
+  local best="" best_major=0 java home
   HTTPCAP_JAVA_HOME=""
-  if [[ -n ${JAVA_HOME:-} ]]; then
-    major=$(httpcap_java_major "$JAVA_HOME/bin/java") || major=0
-    if (( major >= HTTPCAP_MIN_JAVA )); then
-      HTTPCAP_JAVA_HOME=$JAVA_HOME
-      return 0
-    fi
+  if [[ -n ${JAVA_HOME:-} ]] && httpcap_java_major_of "$JAVA_HOME/bin/java" &&
+      (( HTTPCAP_JAVA_MAJOR >= HTTPCAP_MIN_JAVA )); then
+    HTTPCAP_JAVA_HOME=$JAVA_HOME
+    return 0
   fi
   for java in /usr/lib/jvm/*/bin/java; do
-    [[ -x $java ]] || continue
-    major=$(httpcap_java_major "$java") || continue
+    httpcap_java_major_of "$java" || continue
     home=${java%/bin/java}
-    if (( major >= HTTPCAP_MIN_JAVA && major > best_major )); then
+    if (( HTTPCAP_JAVA_MAJOR >= HTTPCAP_MIN_JAVA && HTTPCAP_JAVA_MAJOR > best_major )); then
       best=$home
-      best_major=$major
+      best_major=$HTTPCAP_JAVA_MAJOR
     fi
   done
   [[ -n $best ]] || return 1
