@@ -16,13 +16,14 @@ public final class CommunityId
 {
     private static final byte[] BASE64 =
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".getBytes();
-    private static final byte[] PREFIX = {'1', ':'};
     private static final int PROTOCOL_TCP = 6;
 
     private final MessageDigest sha1;
     private final int seed;
     private final byte[] input = new byte[2 + 16 + 16 + 1 + 1 + 2 + 2];
     private final byte[] digest = new byte[20];
+    /** "1:" and the digest in base64: 2 + 28 bytes. */
+    private final byte[] text = new byte[30];
 
     public CommunityId()
     {
@@ -120,23 +121,26 @@ public final class CommunityId
 
     private void writeDigest(final JsonWriter out)
     {
-        out.startString().appendAscii(PREFIX);
+        final byte[] text = this.text;
+        text[0] = '1';
+        text[1] = ':';
         // 20 bytes: six full 3-byte groups, then 2 bytes with one '=' of padding.
+        int n = 2;
         int i = 0;
         for (; i + 3 <= digest.length; i += 3)
         {
             final int v = ((digest[i] & 0xFF) << 16) | ((digest[i + 1] & 0xFF) << 8) | (digest[i + 2] & 0xFF);
-            out.appendAscii((char)BASE64[v >>> 18])
-                .appendAscii((char)BASE64[(v >>> 12) & 0x3F])
-                .appendAscii((char)BASE64[(v >>> 6) & 0x3F])
-                .appendAscii((char)BASE64[v & 0x3F]);
+            text[n++] = BASE64[v >>> 18];
+            text[n++] = BASE64[(v >>> 12) & 0x3F];
+            text[n++] = BASE64[(v >>> 6) & 0x3F];
+            text[n++] = BASE64[v & 0x3F];
         }
         final int v = ((digest[i] & 0xFF) << 16) | ((digest[i + 1] & 0xFF) << 8);
-        out.appendAscii((char)BASE64[v >>> 18])
-            .appendAscii((char)BASE64[(v >>> 12) & 0x3F])
-            .appendAscii((char)BASE64[(v >>> 6) & 0x3F])
-            .appendAscii('=');
-        out.endString();
+        text[n++] = BASE64[v >>> 18];
+        text[n++] = BASE64[(v >>> 12) & 0x3F];
+        text[n++] = BASE64[(v >>> 6) & 0x3F];
+        text[n++] = '=';
+        out.startString().appendAscii(text, 0, n).endString();
     }
 
     private long getLong(final int offset)

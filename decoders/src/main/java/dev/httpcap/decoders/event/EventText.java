@@ -62,10 +62,10 @@ public final class EventText
     {
         if (ipVersion == 4)
         {
-            out.appendDecimal((lo >>> 24) & 0xFF).appendAscii('.')
-                .appendDecimal((lo >>> 16) & 0xFF).appendAscii('.')
-                .appendDecimal((lo >>> 8) & 0xFF).appendAscii('.')
-                .appendDecimal(lo & 0xFF);
+            out.appendSmallDecimal((int)(lo >>> 24) & 0xFF).appendAscii('.')
+                .appendSmallDecimal((int)(lo >>> 16) & 0xFF).appendAscii('.')
+                .appendSmallDecimal((int)(lo >>> 8) & 0xFF).appendAscii('.')
+                .appendSmallDecimal((int)lo & 0xFF);
             return;
         }
 

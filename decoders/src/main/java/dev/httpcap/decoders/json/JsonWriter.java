@@ -27,7 +27,7 @@ public final class JsonWriter
     private static final int MAX_DEPTH = 32;
     /** "-9223372036854775808". */
     private static final int MAX_LONG_DIGITS = 20;
-    private static final int SHORT_COPY = 16;
+    private static final boolean LITTLE_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
     private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] NULL = {'n', 'u', 'l', 'l'};
     private static final byte[] TRUE = {'t', 'r', 'u', 'e'};
@@ -230,6 +230,49 @@ public final class JsonWriter
         return this;
     }
 
+    /** Append {@code value} in 0..999 (an IPv4 octet) as decimal digits without leading zeros. */
+    public JsonWriter appendSmallDecimal(final int value)
+    {
+        if (value < 0 || value > 999)
+        {
+            return appendDecimal(value);
+        }
+        reserve(3);
+        final long at = address + position;
+        if (value >= 100)
+        {
+            UnsafeApi.putByte(array, at, (byte)('0' + value / 100));
+            UnsafeApi.putByte(array, at + 1, (byte)('0' + (value / 10) % 10));
+            UnsafeApi.putByte(array, at + 2, (byte)('0' + value % 10));
+            position += 3;
+        }
+        else if (value >= 10)
+        {
+            UnsafeApi.putByte(array, at, (byte)('0' + value / 10));
+            UnsafeApi.putByte(array, at + 1, (byte)('0' + value % 10));
+            position += 2;
+        }
+        else
+        {
+            UnsafeApi.putByte(array, at, (byte)('0' + value));
+            position++;
+        }
+        return this;
+    }
+
+    /** Append {@code length} bytes of {@code ascii} from {@code offset}: text that needs no escaping. */
+    public JsonWriter appendAscii(final byte[] ascii, final int offset, final int length)
+    {
+        if (offset < 0 || length < 0 || offset > ascii.length - length)
+        {
+            throw new IndexOutOfBoundsException("offset=" + offset + " length=" + length + " of " + ascii.length);
+        }
+        reserve(length);
+        UnsafeApi.copyMemory(ascii, BufferUtil.ARRAY_BASE_OFFSET + offset, array, address + position, length);
+        position += length;
+        return this;
+    }
+
     public JsonWriter appendDecimal(final long value)
     {
         putLongAscii(value);
@@ -269,15 +312,23 @@ public final class JsonWriter
     /** Append untrusted bytes inside an open string, escaped. */
     public JsonWriter appendEscaped(final DirectBuffer src, final int offset, final int length)
     {
+        if (length <= 0)
+        {
+            return this;
+        }
+        // One range check for the whole string; the scan below reads the source directly.
+        src.boundsCheck(offset, length);
+        final byte[] srcArray = src.byteArray();
+        final long srcAddress = src.addressOffset();
         final int end = offset + length;
         int i = offset;
         while (i < end)
         {
-            final int run = plainRun(src, i, end);
+            final int run = plainRun(srcArray, srcAddress, i, end);
             if (run > 0)
             {
                 reserve(run);
-                buffer.putBytes(position, src, i, run);
+                UnsafeApi.copyMemory(srcArray, srcAddress + i, array, address + position, run);
                 position += run;
                 i += run;
                 if (i == end)
@@ -313,15 +364,19 @@ public final class JsonWriter
     }
 
     /**
-     * @return how many bytes from {@code i} need no escaping (printable ASCII other than {@code "}
-     * and {@code \\}): checked eight at a time, then one by one.
+     * @return how many bytes from {@code from} need no escaping (printable ASCII other than {@code "}
+     * and {@code \\}): checked eight at a time, then one by one. [from, end) was range-checked.
      */
-    private static int plainRun(final DirectBuffer src, final int from, final int end)
+    private static int plainRun(final byte[] srcArray, final long srcAddress, final int from, final int end)
     {
         int i = from;
         while (i + Long.BYTES <= end)
         {
-            final long word = src.getLong(i, ByteOrder.LITTLE_ENDIAN);
+            long word = UnsafeApi.getLong(srcArray, srcAddress + i);
+            if (!LITTLE_ENDIAN)
+            {
+                word = Long.reverseBytes(word);
+            }
             final long special = specialBytes(word);
             if (special != 0)
             {
@@ -329,7 +384,7 @@ public final class JsonWriter
             }
             i += Long.BYTES;
         }
-        while (i < end && isPlain(src.getByte(i) & 0xFF))
+        while (i < end && isPlain(UnsafeApi.getByte(srcArray, srcAddress + i) & 0xFF))
         {
             i++;
         }
@@ -502,10 +557,19 @@ public final class JsonWriter
         position += length;
     }
 
-    /** Copy {@code length} bytes of {@code src} to {@code (array, at)}; room was reserved. Short pieces (names) a byte at a time. */
+    /**
+     * Copy {@code length} bytes of {@code src} to {@code (array, at)}; room was reserved. Short
+     * pieces (names, constants) as two overlapping longs or byte by byte, longer ones in bulk.
+     */
     private static void copy(final byte[] src, final byte[] array, final long at, final int length)
     {
-        if (length <= SHORT_COPY)
+        if (length >= Long.BYTES && length <= 2 * Long.BYTES)
+        {
+            final long last = length - Long.BYTES;
+            UnsafeApi.putLong(array, at, UnsafeApi.getLong(src, BufferUtil.ARRAY_BASE_OFFSET));
+            UnsafeApi.putLong(array, at + last, UnsafeApi.getLong(src, BufferUtil.ARRAY_BASE_OFFSET + last));
+        }
+        else if (length < Long.BYTES)
         {
             for (int i = 0; i < length; i++)
             {

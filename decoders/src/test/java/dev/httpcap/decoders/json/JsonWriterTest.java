@@ -147,4 +147,26 @@ class JsonWriterTest
         assertThrows(IndexOutOfBoundsException.class,
             () -> new JsonWriter().wrap(new UnsafeBuffer(new byte[4]), 0).name(name));
     }
+
+    @Test
+    void shouldCopyNamesAndAsciiOfEveryShortLengthAndWriteSmallDecimals()
+    {
+        final StringBuilder expected = new StringBuilder("{");
+        writer.wrap(buffer, 0).startObject();
+        for (int length = 0; length <= 40; length++)
+        {
+            final String name = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ".substring(0, length);
+            final byte[] ascii = ("0123456789" + name).getBytes(StandardCharsets.US_ASCII);
+            writer.name(JsonWriter.encodeName(name)).startString().appendAscii(ascii, 10, length).endString();
+            expected.append(length == 0 ? "" : ",").append('"').append(name).append("\":\"").append(name).append('"');
+        }
+        for (final int value : new int[] {0, 7, 9, 10, 42, 99, 100, 255, 999, 1000, -1, 65535})
+        {
+            writer.name(JsonWriter.encodeName("n" + value)).startString().appendSmallDecimal(value).endString();
+            expected.append(",\"n").append(value).append("\":\"").append(value).append('"');
+        }
+        writer.endObject();
+        assertEquals(expected.append('}').toString(), written());
+        assertThrows(IndexOutOfBoundsException.class, () -> writer.appendAscii(new byte[4], 2, 3));
+    }
 }
