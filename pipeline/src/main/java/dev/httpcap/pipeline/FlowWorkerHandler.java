@@ -66,6 +66,7 @@ final class FlowWorkerHandler implements EventHandler<PacketEvent>, FlowListener
     private final boolean json;
     private final boolean text;
     private final CountDownLatch finished;
+    private boolean finishedCounted;
 
     /** Capture time of the ring slot being handled: the packet, clock tick or end of capture that causes any event now. */
     private long causeCaptureNanos;
@@ -132,6 +133,17 @@ final class FlowWorkerHandler implements EventHandler<PacketEvent>, FlowListener
                     http.close();
                 }
             }
+            finishedCounted = true;
+            finished.countDown();
+        }
+    }
+
+    /** Count this worker as finished, once: its end of capture failed, or its thread died before it. Called on the worker's thread. */
+    void abandon()
+    {
+        if (!finishedCounted)
+        {
+            finishedCounted = true;
             finished.countDown();
         }
     }

@@ -208,6 +208,8 @@ public final class Pipeline
             final List<FlowWorkerHandler> handlers = new ArrayList<>(lanes * workers);
             final List<BatchEventProcessor<PacketEvent>> processors = new ArrayList<>(lanes * workers);
             final List<RingPublisher> publishers = new ArrayList<>(lanes);
+            final List<RingBuffer<PacketEvent>> rings = new ArrayList<>(lanes);
+            final AtomicReference<Throwable> workerDeath = new AtomicReference<>();
             for (int lane = 0; lane < lanes; lane++)
             {
                 final long regionBytes = (long)config.ringSlots() * slotBytes + PipelineConfig.MAX_FRAME_LENGTH;
@@ -215,13 +217,14 @@ public final class Pipeline
                 final UnsafeBuffer region = new UnsafeBuffer(regionMemory.address(), (int)regionBytes);
                 final RingBuffer<PacketEvent> ring = RingBuffer.createSingleProducer(
                     PacketEvent::new, config.ringSlots(), new SleepingWaitStrategy(WAIT_RETRIES, WAIT_SLEEP_NANOS));
+                rings.add(ring);
                 final SequenceBarrier barrier = ring.newBarrier();
                 for (int i = 0; i < workers; i++)
                 {
                     final FlowWorkerHandler handler = new FlowWorkerHandler(i, region, config, handoff, json, text, finished);
                     final BatchEventProcessor<PacketEvent> processor =
                         new BatchEventProcessorBuilder().build(ring, barrier, handler);
-                    processor.setExceptionHandler(new WorkerExceptionHandler(workerErrors, firstWorkerError, finished));
+                    processor.setExceptionHandler(new WorkerExceptionHandler(workerErrors, firstWorkerError, handler));
                     handlers.add(handler);
                     processors.add(processor);
                     ring.addGatingSequences(processor.getSequence());
@@ -239,8 +242,13 @@ public final class Pipeline
             final List<Thread> workerThreads = new ArrayList<>(lanes * workers);
             for (int i = 0; i < processors.size(); i++)
             {
-                final Thread thread = config.workerThreadFactory().newThread(processors.get(i));
+                final BatchEventProcessor<PacketEvent> processor = processors.get(i);
+                final RingBuffer<PacketEvent> ring = rings.get(i / workers);
+                final FlowWorkerHandler handler = handlers.get(i);
+                final Thread thread = config.workerThreadFactory().newThread(processor);
                 thread.setName(lanes == 1 ? "httpcap-worker-" + i : "httpcap-worker-" + i / workers + "-" + i % workers);
+                thread.setUncaughtExceptionHandler(
+                    (dead, ex) -> workerDied(dead, ex, ring, processor, handler, workerDeath));
                 workerThreads.add(thread);
                 thread.start();
             }
@@ -293,11 +301,31 @@ public final class Pipeline
             runningLatency = null;
             runningSources = null;
 
-            final Throwable failure = captureFailure.get() != null ? captureFailure.get() : sinkRunner.failure();
+            final Throwable failure = captureFailure.get() != null ? captureFailure.get() :
+                workerDeath.get() != null ? workerDeath.get() : sinkRunner.failure();
             return PipelineReport.of(
                 System.nanoTime() - startNanos, sources, publishers, handlers, handoff, sinks, latency.total(),
                 workerErrors.get(), firstWorkerError.get(), failure);
         }
+    }
+
+    /**
+     * A worker thread ended with an exception the Disruptor did not catch (an error inside its
+     * exception handling, or one thrown by the thread factory's own code): its packets can no
+     * longer be decoded. Reading stops and the run ends with the failure, instead of the capture
+     * thread waiting forever for room the dead worker will never make: its sequence no longer
+     * holds the ring back, and its end of capture is counted as done. Runs on the dying thread.
+     */
+    private void workerDied(
+        final Thread dead, final Throwable ex, final RingBuffer<PacketEvent> ring,
+        final BatchEventProcessor<PacketEvent> processor, final FlowWorkerHandler handler,
+        final AtomicReference<Throwable> workerDeath)
+    {
+        workerDeath.compareAndSet(null, new IllegalStateException(
+            "worker thread " + dead.getName() + " died, so reading stopped: " + ex, ex));
+        ring.removeGatingSequence(processor.getSequence());
+        handler.abandon();
+        requestStop();
     }
 
     private void capture(final PacketSource source, final RingPublisher publisher, final AtomicReference<Throwable> failure)
@@ -348,13 +376,13 @@ public final class Pipeline
     {
         private final AtomicLong errors;
         private final AtomicReference<Throwable> first;
-        private final CountDownLatch finished;
+        private final FlowWorkerHandler worker;
 
-        WorkerExceptionHandler(final AtomicLong errors, final AtomicReference<Throwable> first, final CountDownLatch finished)
+        WorkerExceptionHandler(final AtomicLong errors, final AtomicReference<Throwable> first, final FlowWorkerHandler worker)
         {
             this.errors = errors;
             this.first = first;
-            this.finished = finished;
+            this.worker = worker;
         }
 
         @Override
@@ -364,7 +392,7 @@ public final class Pipeline
             first.compareAndSet(null, ex);
             if (event.slots == PacketEvent.END_OF_CAPTURE)
             {
-                finished.countDown();
+                worker.abandon();
             }
         }
 

@@ -267,6 +267,46 @@ class PipelineTest
     }
 
     @Test
+    void shouldStopWithTheFailureInsteadOfWaitingForeverWhenAWorkerThreadDies() throws Exception
+    {
+        // A ring far smaller than the capture: the capture thread must wait for the workers, and one
+        // of them dies at once (as a thread killed by an error outside the Disruptor's handling would).
+        final Path pcap = dir.resolve("in.pcap");
+        final Capture capture = connections();
+        Files.write(pcap, capture.out.toByteArray());
+        for (final int workers : new int[] {1, 2})
+        {
+            final java.util.concurrent.atomic.AtomicInteger started = new java.util.concurrent.atomic.AtomicInteger();
+            final PipelineConfig config = new PipelineConfig().flowEvents(true).workers(workers).ringSlots(512)
+                .workerThreadFactory(r -> new Thread(() ->
+                {
+                    if (started.getAndIncrement() == 0)
+                    {
+                        throw new OutOfMemoryError("simulated: the first worker dies");
+                    }
+                    r.run();
+                }));
+            final Path events = dir.resolve("events-" + workers + ".ndjson");
+            final EventSink sink = new FileSink(events, EventFormat.JSON, 0, 1);
+            final PipelineReport report = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+                java.time.Duration.ofSeconds(60), () ->
+                {
+                    try (PacketSource source = CaptureFiles.open(pcap.toString()))
+                    {
+                        return new Pipeline(config, List.of(sink)).run(source);
+                    }
+                    finally
+                    {
+                        sink.close();
+                    }
+                }, workers + " worker(s): the pipeline waited for a dead worker");
+            assertTrue(report.failure() != null && report.failure().getMessage().contains("died"),
+                workers + " worker(s): " + report.failure());
+            assertTrue(report.packetsRead() < capture.packets, "reading stopped: " + report.packetsRead() + " of " + capture.packets);
+        }
+    }
+
+    @Test
     void shouldCountEveryEventTheSinksCannotTakeUnderTheDropPolicy() throws Exception
     {
         final Path pcap = dir.resolve("in.pcap");
