@@ -153,6 +153,8 @@ public final class Main
     static String version()
     {
         final String version = Main.class.getPackage().getImplementationVersion();
-        return "httpcap " + (version == null ? "development build" : version) + " (Java " + Runtime.version() + ")";
+        // java.runtime.version is Runtime.version() as text, without the streams its toString() runs.
+        return "httpcap " + (version == null ? "development build" : version) + " (Java " +
+            System.getProperty("java.runtime.version") + ")";
     }
 }
