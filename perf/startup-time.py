@@ -7,7 +7,8 @@ Each TREE is a directory with bin/, scripts/lib/, samples/ and app/target/httpca
 or a copy of those four); its bin/httpcap runs with HTTPCAP_NO_BUILD=1 from TREE, so run it once
 beforehand to make its AOT cache. Per round, every case runs once in each tree, the trees' order
 alternating between rounds. Prints the median and range of wall time and of CPU time (user + system
-of the whole process tree) per tree and case.
+of the whole process tree) per tree and case, and the median and range of the paired per-round
+differences (first tree minus second).
 """
 import argparse
 import os
@@ -48,7 +49,9 @@ def main():
     for r in range(options.rounds):
         for case, args in CASES.items():
             for name in (names if r % 2 == 0 else names[::-1]):
-                results[(name, case)].append(run(trees[name], args))
+                wall, cpu = run(trees[name], args)
+                results[(name, case)].append((wall, cpu))
+                print(f"round {r + 1} {case!r} {name}: wall {wall:.3f} s, cpu {cpu:.3f} s", file=sys.stderr, flush=True)
     print(f"{options.rounds} rounds, interleaved; load average before {' '.join(load_before)}, "
           f"after {' '.join(open('/proc/loadavg').read().split()[:3])}")
     print("| case | tree | wall median (range), s | CPU median (range), s |")
@@ -59,6 +62,11 @@ def main():
             cpus = sorted(c for _, c in results[(name, case)])
             print(f"| {case} | {name} | {statistics.median(walls):.3f} ({walls[0]:.3f}–{walls[-1]:.3f}) | "
                   f"{statistics.median(cpus):.3f} ({cpus[0]:.3f}–{cpus[-1]:.3f}) |")
+        first, second = results[(names[0], case)], results[(names[1], case)]
+        dwall = sorted(a[0] - b[0] for a, b in zip(first, second))
+        dcpu = sorted(a[1] - b[1] for a, b in zip(first, second))
+        print(f"| {case} | {names[0]} − {names[1]}, paired | {statistics.median(dwall):+.3f} ({dwall[0]:+.3f}…{dwall[-1]:+.3f}) | "
+              f"{statistics.median(dcpu):+.3f} ({dcpu[0]:+.3f}…{dcpu[-1]:+.3f}) |")
 
 
 if __name__ == "__main__":
