@@ -431,7 +431,9 @@ public final class CommandSpec
     private String suggestion(final String typed)
     {
         final int equals = typed.indexOf('=');
-        final String name = equals < 0 ? typed : typed.substring(0, equals);
+        final String bare = equals < 0 ? typed : typed.substring(0, equals);
+        // -workers: a long name typed with one dash.
+        final String name = bare.startsWith("--") ? bare : "-" + bare;
         Option prefixMatch = null;
         int prefixMatches = 0;
         for (final Option option : options())

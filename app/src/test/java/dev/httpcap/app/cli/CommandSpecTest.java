@@ -203,6 +203,7 @@ class CommandSpecTest
         assertEquals("Unknown option: '--Workers' (did you mean '--workers'?)", error(read(), "x.pcap", "--Workers", "1"));
         assertEquals("Unknown option: '--work' (did you mean '--workers'?)", error(read(), "x.pcap", "--work", "1"));
         assertEquals("Unknown option: '--bogus'", error(read(), "--bogus"));
+        assertEquals("Unknown option: '-w' in '-workers' (did you mean '--workers'?)", error(read(), "x.pcap", "-workers", "1"));
     }
 
     @Test
