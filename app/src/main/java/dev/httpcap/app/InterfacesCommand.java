@@ -9,19 +9,19 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.Callable;
 
-import picocli.CommandLine.Command;
+import dev.httpcap.app.cli.CommandSpec;
 
 /** {@code httpcap interfaces}: what can be captured on, like {@code tcpdump -D} with addresses. */
-@Command(
-    name = "interfaces",
-    mixinStandardHelpOptions = true,
-    description = "List the network interfaces: name, index, state, link type and addresses.")
-final class InterfacesCommand implements Callable<Integer>
+final class InterfacesCommand
 {
-    @Override
-    public Integer call() throws SocketException
+    static CommandSpec spec()
+    {
+        return new CommandSpec("httpcap interfaces",
+            "List the network interfaces: name, index, state, link type and addresses.", true);
+    }
+
+    int call() throws SocketException
     {
         final List<NetworkInterface> interfaces = new ArrayList<>(NetworkInterface.networkInterfaces().toList());
         interfaces.sort(Comparator.comparingInt(NetworkInterface::getIndex));

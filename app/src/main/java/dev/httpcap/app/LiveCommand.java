@@ -5,16 +5,15 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-
+import dev.httpcap.app.cli.CommandSpec;
+import dev.httpcap.app.cli.Option;
+import dev.httpcap.app.cli.Option.Type;
+import dev.httpcap.app.cli.ParsedArgs;
 import dev.httpcap.capture.AfPacketSource;
 import dev.httpcap.capture.BpfCompiler;
 import dev.httpcap.capture.BpfProgram;
@@ -41,73 +40,95 @@ import dev.httpcap.sinks.EventSink;
  * as the unprivileged user, so a path on the command line can never make root overwrite a file it
  * should not, and the files belong to that user (tcpdump opens {@code -w} after {@code -Z} too).
  */
-@Command(
-    name = "live",
-    mixinStandardHelpOptions = true,
-    description = "Capture live from a network interface (Linux AF_PACKET/TPACKET_V3, or libpcap) and write its events.",
-    sortOptions = false)
-final class LiveCommand implements Callable<Integer>
+final class LiveCommand
 {
-    @Option(names = {"-i", "--interface"}, required = true, paramLabel = "IF", description = "interface to capture on (see 'ip link')")
-    String interfaceName;
+    private static final int DEFAULT_BUFFER_MB = 64;
+    private static final int DEFAULT_BLOCK_KB = 1024;
+    private static final int DEFAULT_RETIRE_MS = 20;
+    private static final double DEFAULT_STATS_INTERVAL_SECONDS = 10;
 
-    @Option(names = "--engine", paramLabel = "ENGINE",
-        description = "afpacket (AF_PACKET TPACKET_V3 ring; the default) or pcap (libpcap through pcap4j: portable, slower)")
-    String engine = "afpacket";
+    static final Option INTERFACE = Option.value("--interface", "IF", Type.STRING,
+        "interface to capture on (see 'ip link')").shortName("-i").required();
+    static final Option ENGINE = Option.value("--engine", "ENGINE", Type.STRING,
+        "afpacket (AF_PACKET TPACKET_V3 ring; the default) or pcap (libpcap through pcap4j: portable, slower)");
+    static final Option DURATION = Option.value("--duration", "SECONDS", Type.DOUBLE,
+        "stop after this many seconds (default: until SIGINT/SIGTERM)");
+    static final Option COUNT = Option.value("--count", "N", Type.LONG, "stop after N packets").shortName("-c");
+    static final Option SNAPLEN = Option.value("--snaplen", "N", Type.INT,
+        "bytes kept of each frame (the kernel cuts the rest)").shortName("-s").defaultValue(PipelineConfig.MAX_FRAME_LENGTH);
+    static final Option PROMISC = Option.negatable("--promisc",
+        "put the interface in promiscuous mode while capturing (the default; --no-promisc: only traffic to this host)");
+    static final Option BUFFER_MB = Option.value("--buffer-mb", "MB", Type.INT,
+        "kernel receive ring (afpacket, per socket) or buffer (pcap) size").defaultValue(DEFAULT_BUFFER_MB);
+    static final Option BLOCK_KB = Option.value("--block-kb", "KB", Type.INT,
+        "afpacket: ring block size, a power of two >= 128").defaultValue(DEFAULT_BLOCK_KB);
+    static final Option RETIRE_MS = Option.value("--retire-ms", "MS", Type.INT,
+        "afpacket: the kernel hands over a partly filled block after this long").defaultValue(DEFAULT_RETIRE_MS);
+    static final Option FANOUT = Option.value("--fanout", "K", Type.INT,
+        "afpacket: K sockets in one PACKET_FANOUT group (flow hash), each with its own capture thread, ring " +
+            "and --workers workers; the sinks are shared").defaultValue(1);
+    static final Option CPUS = Option.value("--cpus", "SPEC", Type.STRING,
+        "pin threads: none (the default) or e.g. capture=0,workers=1-3,sink=4 (threads of a kind take its CPUs in turn)");
+    static final Option USER = Option.value("--user", "NAME", Type.STRING,
+        "once the capture is open, drop root and run as this user (and its primary group), like tcpdump -Z; " +
+            "--write files and sinks are then opened as that user").shortName("-Z");
+    static final Option STATS_INTERVAL = Option.value("--stats-interval", "SECONDS", Type.DOUBLE,
+        "print a statistics line on standard error this often (0: never)").defaultValue(DEFAULT_STATS_INTERVAL_SECONDS);
+    static final Option WRITE = Option.value("--write", "FILE", Type.STRING,
+        "also record every captured frame to this pcap file, like tcpdump -w (with --fanout K: FILE-0 ... FILE-(K-1), " +
+            "one per socket)").shortName("-w");
+    static final Option WRITE_ROTATE_MB = Option.value("--write-rotate-mb", "MB", Type.LONG,
+        "start FILE.1, FILE.2, ... when the file would pass this size (0: never)");
 
-    @Option(names = "--duration", paramLabel = "SECONDS", description = "stop after this many seconds (default: until SIGINT/SIGTERM)")
-    double durationSeconds;
+    static final List<Option> OPTIONS = List.of(INTERFACE, ENGINE, DURATION, COUNT, SNAPLEN, PROMISC, BUFFER_MB, BLOCK_KB,
+        RETIRE_MS, FANOUT, CPUS, USER, STATS_INTERVAL, WRITE, WRITE_ROTATE_MB);
 
-    @Option(names = {"-c", "--count"}, paramLabel = "N", description = "stop after N packets")
-    long count;
+    final String interfaceName;
+    final String engine;
+    final double durationSeconds;
+    final long count;
+    final int snaplen;
+    final boolean promiscuous;
+    final int bufferMb;
+    final int blockKb;
+    final int retireMillis;
+    final int fanout;
+    final String cpus;
+    final String user;
+    final double statsIntervalSeconds;
+    final Path writeFile;
+    final long writeRotateMb;
+    final PipelineOptions options;
 
-    @Option(names = {"-s", "--snaplen"}, paramLabel = "N",
-        description = "bytes kept of each frame (the kernel cuts the rest); default ${DEFAULT-VALUE}")
-    int snaplen = PipelineConfig.MAX_FRAME_LENGTH;
+    LiveCommand(final ParsedArgs args)
+    {
+        interfaceName = args.string(INTERFACE, null);
+        engine = args.string(ENGINE, "afpacket");
+        durationSeconds = args.doubleValue(DURATION, 0);
+        count = args.longValue(COUNT, 0);
+        snaplen = args.intValue(SNAPLEN, PipelineConfig.MAX_FRAME_LENGTH);
+        promiscuous = args.flag(PROMISC, true);
+        bufferMb = args.intValue(BUFFER_MB, DEFAULT_BUFFER_MB);
+        blockKb = args.intValue(BLOCK_KB, DEFAULT_BLOCK_KB);
+        retireMillis = args.intValue(RETIRE_MS, DEFAULT_RETIRE_MS);
+        fanout = args.intValue(FANOUT, 1);
+        cpus = args.string(CPUS, "none");
+        user = args.string(USER, null);
+        statsIntervalSeconds = args.doubleValue(STATS_INTERVAL, DEFAULT_STATS_INTERVAL_SECONDS);
+        writeFile = args.isSet(WRITE) ? Path.of(args.string(WRITE, null)) : null;
+        writeRotateMb = args.longValue(WRITE_ROTATE_MB, 0);
+        options = new PipelineOptions().apply(args);
+    }
 
-    @Option(names = "--promisc", negatable = true, defaultValue = "true", fallbackValue = "true",
-        description = "put the interface in promiscuous mode while capturing (the default; --no-promisc: only traffic to this host)")
-    boolean promiscuous = true;
+    static CommandSpec spec()
+    {
+        return new CommandSpec("httpcap live",
+            "Capture live from a network interface (Linux AF_PACKET/TPACKET_V3, or libpcap) and write its events.", true)
+            .options(OPTIONS)
+            .options(PipelineOptions.OPTIONS);
+    }
 
-    @Option(names = "--buffer-mb", paramLabel = "MB", description = "kernel receive ring (afpacket, per socket) or buffer (pcap) size; default ${DEFAULT-VALUE}")
-    int bufferMb = 64;
-
-    @Option(names = "--block-kb", paramLabel = "KB", description = "afpacket: ring block size, a power of two >= 128; default ${DEFAULT-VALUE}")
-    int blockKb = 1024;
-
-    @Option(names = "--retire-ms", paramLabel = "MS", description = "afpacket: the kernel hands over a partly filled block after this long; default ${DEFAULT-VALUE}")
-    int retireMillis = 20;
-
-    @Option(names = "--fanout", paramLabel = "K",
-        description = "afpacket: K sockets in one PACKET_FANOUT group (flow hash), each with its own capture thread, ring " +
-            "and --workers workers; the sinks are shared; default ${DEFAULT-VALUE}")
-    int fanout = 1;
-
-    @Option(names = "--cpus", paramLabel = "SPEC",
-        description = "pin threads: none (the default) or e.g. capture=0,workers=1-3,sink=4 (threads of a kind take its CPUs in turn)")
-    String cpus = "none";
-
-    @Option(names = {"-Z", "--user"}, paramLabel = "NAME",
-        description = "once the capture is open, drop root and run as this user (and its primary group), like tcpdump -Z; " +
-            "--write files and sinks are then opened as that user")
-    String user;
-
-    @Option(names = "--stats-interval", paramLabel = "SECONDS",
-        description = "print a statistics line on standard error this often (0: never); default ${DEFAULT-VALUE}")
-    double statsIntervalSeconds = 10;
-
-    @Option(names = {"-w", "--write"}, paramLabel = "FILE",
-        description = "also record every captured frame to this pcap file, like tcpdump -w (with --fanout K: FILE-0 ... FILE-(K-1), one per socket)")
-    Path writeFile;
-
-    @Option(names = "--write-rotate-mb", paramLabel = "MB", description = "start FILE.1, FILE.2, ... when the file would pass this size (0: never)")
-    long writeRotateMb;
-
-    @Mixin
-    PipelineOptions options = new PipelineOptions();
-
-    @Override
-    public Integer call() throws Exception
+    int call() throws Exception
     {
         final PrintStream err = System.err;
         final PipelineConfig config;

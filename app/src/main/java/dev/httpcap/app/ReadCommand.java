@@ -3,15 +3,13 @@ package dev.httpcap.app;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-
+import dev.httpcap.app.cli.CommandSpec;
+import dev.httpcap.app.cli.Option;
+import dev.httpcap.app.cli.Parameter;
+import dev.httpcap.app.cli.ParsedArgs;
 import dev.httpcap.capture.BpfCompiler;
 import dev.httpcap.capture.CaptureFileException;
 import dev.httpcap.capture.CaptureFiles;
@@ -23,26 +21,35 @@ import dev.httpcap.pipeline.PipelineReport;
 import dev.httpcap.sinks.EventSink;
 
 /** {@code httpcap read FILE}: decode a pcap or pcapng file (or standard input) into events. */
-@Command(
-    name = "read",
-    mixinStandardHelpOptions = true,
-    description = "Read a pcap or pcapng capture file ('-' for standard input) and write its events.",
-    sortOptions = false)
-final class ReadCommand implements Callable<Integer>
+final class ReadCommand
 {
     private static final int LINKTYPE_ETHERNET = 1;
 
-    @Parameters(index = "0", paramLabel = "FILE", description = "pcap or pcapng file, or '-' for standard input")
-    String file;
+    static final Parameter FILE = Parameter.required("FILE", "pcap or pcapng file, or '-' for standard input");
+    static final Option PROGRESS = Option.value("--progress", "WHEN", Option.Type.STRING,
+        "progress bar on standard error: auto (when it is a terminal), always, never");
 
-    @Mixin
-    PipelineOptions options = new PipelineOptions();
+    final String file;
+    final PipelineOptions options;
+    final String progress;
 
-    @Option(names = "--progress", paramLabel = "WHEN", description = "progress bar on standard error: auto (when it is a terminal), always, never")
-    String progress = "auto";
+    ReadCommand(final ParsedArgs args)
+    {
+        file = args.positional(0);
+        options = new PipelineOptions().apply(args);
+        progress = args.string(PROGRESS, "auto");
+    }
 
-    @Override
-    public Integer call() throws Exception
+    static CommandSpec spec()
+    {
+        return new CommandSpec("httpcap read",
+            "Read a pcap or pcapng capture file ('-' for standard input) and write its events.", true)
+            .parameter(FILE)
+            .options(PipelineOptions.OPTIONS)
+            .options(List.of(PROGRESS));
+    }
+
+    int call() throws Exception
     {
         final PrintStream err = System.err;
         final PipelineConfig config;
