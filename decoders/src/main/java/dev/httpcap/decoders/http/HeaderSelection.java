@@ -91,6 +91,18 @@ public final class HeaderSelection
         return false;
     }
 
+    /** @return whether every field is selected. */
+    boolean selectsAll()
+    {
+        return all;
+    }
+
+    /** @return the selected names, lowercase (none for {@code all}); not to be modified. */
+    byte[][] names()
+    {
+        return names;
+    }
+
     /** @return whether the lowercased name carries credentials whose value is redacted. */
     public static boolean isSensitive(final DirectBuffer buffer, final int offset, final int length)
     {

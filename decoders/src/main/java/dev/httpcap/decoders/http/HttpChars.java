@@ -3,12 +3,17 @@ package dev.httpcap.decoders.http;
 import java.nio.ByteOrder;
 
 import org.agrona.DirectBuffer;
+import org.agrona.UnsafeApi;
 
 /** Character classes and allocation-free scanning over {@link DirectBuffer}s for the HTTP parser. */
 final class HttpChars
 {
     private static final long ONES = 0x0101010101010101L;
     private static final long HIGHS = 0x8080808080808080L;
+    private static final long LOWS = 0x7F7F7F7F7F7F7F7FL;
+    private static final long NEWLINES = ONES * '\n';
+    private static final long COLONS = ONES * ':';
+    private static final boolean LITTLE_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
     private static final boolean[] TOKEN = new boolean[256];
     private static final byte[] LOWER = new byte[256];
 
@@ -74,6 +79,138 @@ final class HttpChars
             }
         }
         return -1;
+    }
+
+    /**
+     * Byte {@code index} of {@code buffer} without Agrona's bounds check: for the parser's hot
+     * loops, whose callers have checked once that the whole range they read lies in the buffer.
+     */
+    static byte byteAt(final DirectBuffer buffer, final int index)
+    {
+        return UnsafeApi.getByte(buffer.byteArray(), buffer.addressOffset() + index);
+    }
+
+    /** Bytes {@code [index, index + 8)} as a little-endian word, unchecked as {@link #byteAt}. */
+    static long wordAt(final DirectBuffer buffer, final int index)
+    {
+        return load(buffer.byteArray(), buffer.addressOffset() + index);
+    }
+
+    private static long load(final byte[] array, final long address)
+    {
+        final long word = UnsafeApi.getLong(array, address);
+        return LITTLE_ENDIAN ? word : Long.reverseBytes(word);
+    }
+
+    /**
+     * One pass over {@code [from, to)} (checked by the caller to lie in the buffer) for the first
+     * {@code '\n'} and the first {@code ':'} before it, eight bytes per step: both masks come
+     * from the same word (SWAR, as {@link #indexOf}).
+     *
+     * @return {@code (colon << 32) | (newline & 0xFFFFFFFFL)}, each -1 when absent; see {@link #newline}, {@link #colon}.
+     */
+    static long scanLine(final DirectBuffer buffer, final int from, final int to)
+    {
+        final byte[] array = buffer.byteArray();
+        final long address = buffer.addressOffset();
+        int colon = -1;
+        int i = from;
+        if (to - from < 8)
+        {
+            for (; i < to; i++)
+            {
+                final byte b = UnsafeApi.getByte(array, address + i);
+                if (b == '\n')
+                {
+                    return pack(colon, i);
+                }
+                if (b == ':' && colon < 0)
+                {
+                    colon = i;
+                }
+            }
+            return pack(colon, -1);
+        }
+        while (i < to)
+        {
+            // Short of a whole word at the end: the range's last word, less the bytes already scanned.
+            final long word = to - i >= 8 ?
+                load(array, address + i) : load(array, address + to - 8) >>> ((8 - (to - i)) << 3);
+            final long newlines = zeroBytes(word ^ NEWLINES);
+            if (colon < 0)
+            {
+                final long colons = zeroBytes(word ^ COLONS);
+                if (colons != 0 && (newlines == 0 ||
+                    Long.numberOfTrailingZeros(colons) < Long.numberOfTrailingZeros(newlines)))
+                {
+                    colon = i + (Long.numberOfTrailingZeros(colons) >>> 3);
+                }
+            }
+            if (newlines != 0)
+            {
+                return pack(colon, i + (Long.numberOfTrailingZeros(newlines) >>> 3));
+            }
+            i += 8;
+        }
+        return pack(colon, -1);
+    }
+
+    static int newline(final long scan)
+    {
+        return (int)scan;
+    }
+
+    static int colon(final long scan)
+    {
+        return (int)(scan >> 32);
+    }
+
+    private static long pack(final int colon, final int newline)
+    {
+        return ((long)colon << 32) | (newline & 0xFFFFFFFFL);
+    }
+
+    /** A marker's high bit in each zero byte of {@code x}; the lowest marked byte is exact (higher ones may be borrows). */
+    private static long zeroBytes(final long x)
+    {
+        return (x - ONES) & ~x & HIGHS;
+    }
+
+    /** ASCII {@code A-Z} in {@code word} lowercased, every byte at once; other bytes (also 0x80-0xFF) unchanged. */
+    static long lowerAscii(final long word)
+    {
+        final long low = word & LOWS;
+        final long atLeastA = low + ONES * (0x80 - 'A');
+        final long aboveZ = low + ONES * (0x80 - 'Z' - 1);
+        final long upper = atLeastA & ~aboveZ & ~word & HIGHS;
+        return word | (upper >>> 2);
+    }
+
+    /**
+     * {@code count} (1-8) bytes at {@code index} as a little-endian word padded with zeros,
+     * lowercased; reads nothing outside {@code [index, limit)}, checked by the caller to lie in
+     * the buffer.
+     */
+    static long lowerWord(final DirectBuffer buffer, final int index, final int count, final int limit)
+    {
+        long word;
+        if (index + 8 <= limit)
+        {
+            word = wordAt(buffer, index);
+            if (count < 8)
+            {
+                word &= (1L << (count << 3)) - 1;
+            }
+        }
+        else
+        {
+            word = 0;
+            for (int k = count - 1; k >= 0; k--)
+            {
+                word = (word << 8) | (byteAt(buffer, index + k) & 0xFF);
+            }
+        }
+        return lowerAscii(word);
     }
 
     /** @return whether {@code buffer[offset, offset + length)} equals the lowercase ASCII {@code lower}, ignoring case. */

@@ -1,5 +1,7 @@
 package dev.httpcap.decoders.http;
 
+import java.nio.ByteOrder;
+
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -47,6 +49,7 @@ public final class HttpTransaction
     static final int REDACTED = -2;
 
     private static final int INITIAL_STORE = 1024;
+    private static final ByteOrder LITTLE_ENDIAN = ByteOrder.LITTLE_ENDIAN;
     /** Header slots per side a new transaction starts with; grown (and kept, as transactions are pooled) up to the limit. */
     private static final int INITIAL_HEADERS = 16;
 
@@ -133,6 +136,28 @@ public final class HttpTransaction
         if (at >= 0)
         {
             store.putBytes(at, src, offset, length);
+        }
+        return at;
+    }
+
+    /** {@link #append}, with ASCII letters lowercased in the copy (header names). */
+    int appendLowercase(final DirectBuffer src, final int offset, final int length)
+    {
+        final int at = reserve(length);
+        if (at >= 0)
+        {
+            store.putBytes(at, src, offset, length);
+            final byte[] bytes = storeArray;
+            int k = at;
+            final int end = at + length;
+            for (; k + 8 <= end; k += 8)
+            {
+                store.putLong(k, HttpChars.lowerAscii(store.getLong(k, LITTLE_ENDIAN)), LITTLE_ENDIAN);
+            }
+            for (; k < end; k++)
+            {
+                bytes[k] = HttpChars.lower(bytes[k]);
+            }
         }
         return at;
     }
