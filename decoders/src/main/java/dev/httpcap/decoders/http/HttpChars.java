@@ -131,21 +131,49 @@ final class HttpChars
             }
             return pack(colon, -1);
         }
+        // Up to the first colon or newline, both looked for in each word.
+        while (true)
+        {
+            if (i >= to)
+            {
+                return pack(-1, -1);
+            }
+            final long word = wordFrom(array, address, i, to);
+            final long newlines = zeroBytes(word ^ NEWLINES);
+            final long colons = zeroBytes(word ^ COLONS);
+            if ((newlines | colons) != 0)
+            {
+                final int newlineBit = Long.numberOfTrailingZeros(newlines);
+                final int colonBit = Long.numberOfTrailingZeros(colons);
+                if (newlineBit < colonBit)
+                {
+                    return pack(-1, i + (newlineBit >>> 3));
+                }
+                colon = i + (colonBit >>> 3);
+                if (newlines != 0)
+                {
+                    return pack(colon, i + (newlineBit >>> 3));
+                }
+                i += 8;
+                break;
+            }
+            i += 8;
+        }
+        // Then the newline alone, sixteen bytes per step while they last.
+        while (to - i >= 16)
+        {
+            final long first = zeroBytes(load(array, address + i) ^ NEWLINES);
+            final long second = zeroBytes(load(array, address + i + 8) ^ NEWLINES);
+            if ((first | second) != 0)
+            {
+                return pack(colon, first != 0 ?
+                    i + (Long.numberOfTrailingZeros(first) >>> 3) : i + 8 + (Long.numberOfTrailingZeros(second) >>> 3));
+            }
+            i += 16;
+        }
         while (i < to)
         {
-            // Short of a whole word at the end: the range's last word, less the bytes already scanned.
-            final long word = to - i >= 8 ?
-                load(array, address + i) : load(array, address + to - 8) >>> ((8 - (to - i)) << 3);
-            final long newlines = zeroBytes(word ^ NEWLINES);
-            if (colon < 0)
-            {
-                final long colons = zeroBytes(word ^ COLONS);
-                if (colons != 0 && (newlines == 0 ||
-                    Long.numberOfTrailingZeros(colons) < Long.numberOfTrailingZeros(newlines)))
-                {
-                    colon = i + (Long.numberOfTrailingZeros(colons) >>> 3);
-                }
-            }
+            final long newlines = zeroBytes(wordFrom(array, address, i, to) ^ NEWLINES);
             if (newlines != 0)
             {
                 return pack(colon, i + (Long.numberOfTrailingZeros(newlines) >>> 3));
@@ -153,6 +181,15 @@ final class HttpChars
             i += 8;
         }
         return pack(colon, -1);
+    }
+
+    /**
+     * The eight bytes from {@code i}; when fewer are left before {@code to}, those, padded with
+     * zeros (read as the last eight bytes before {@code to}, which the caller's range holds).
+     */
+    private static long wordFrom(final byte[] array, final long address, final int i, final int to)
+    {
+        return to - i >= 8 ? load(array, address + i) : load(array, address + to - 8) >>> ((8 - (to - i)) << 3);
     }
 
     static int newline(final long scan)

@@ -136,7 +136,9 @@ public final class HttpDecoder implements StreamListener
         {
             switch (s.state)
             {
-                case START, SYNC, HEADERS, CHUNK_SIZE, CHUNK_END, TRAILERS ->
+                case HEADERS -> pos = s.partial
+                    ? line(c, s, buffer, pos, end, timestampNanos) : headerLines(c, s, buffer, pos, end, timestampNanos);
+                case START, SYNC, CHUNK_SIZE, CHUNK_END, TRAILERS ->
                     pos = line(c, s, buffer, pos, end, timestampNanos);
                 case BODY_LENGTH ->
                 {
@@ -377,6 +379,41 @@ public final class HttpDecoder implements StreamListener
             probe(c, s, newline + 1 - pos);
         }
         return newline + 1;
+    }
+
+    /**
+     * The header fields of a message that lie whole in this segment, one after another: what
+     * {@link #line} and {@link #onLine} do for them, without going back through the state switch
+     * for every field. The line that ends the header block, one over the length limit and one the
+     * segment cuts go to {@link #line}.
+     *
+     * @return where the next line starts.
+     */
+    private int headerLines(
+        final HttpConnection c, final HttpStream s, final DirectBuffer buffer, final int from, final int end,
+        final long timestampNanos)
+    {
+        int pos = from;
+        while (pos < end)
+        {
+            final long scan = HttpChars.scanLine(buffer, pos, end);
+            final int newline = HttpChars.newline(scan);
+            int lineEnd = newline;
+            if (lineEnd > pos && HttpChars.byteAt(buffer, lineEnd - 1) == '\r')
+            {
+                lineEnd--;
+            }
+            final int length = lineEnd - pos;
+            if (newline < 0 || length == 0 || length > maxLine)
+            {
+                return line(c, s, buffer, pos, end, timestampNanos);
+            }
+            s.lineStartNanos = timestampNanos;
+            addWireBytes(s, newline + 1 - pos);
+            header(s, buffer, pos, length, false, HttpChars.colon(scan));
+            pos = newline + 1;
+        }
+        return pos;
     }
 
     private void appendPartial(
