@@ -14,6 +14,7 @@ final class HttpChars
     private static final long NEWLINES = ONES * '\n';
     private static final long COLONS = ONES * ':';
     private static final boolean LITTLE_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
+    private static final long ARRAY_BASE = UnsafeApi.arrayBaseOffset(byte[].class);
     private static final boolean[] TOKEN = new boolean[256];
     private static final byte[] LOWER = new byte[256];
 
@@ -94,6 +95,16 @@ final class HttpChars
     static long wordAt(final DirectBuffer buffer, final int index)
     {
         return load(buffer.byteArray(), buffer.addressOffset() + index);
+    }
+
+    /** {@code word} (little-endian) into {@code array[index, index + 8)}, which must lie in it. */
+    static void putWord(final byte[] array, final int index, final long word)
+    {
+        if (index < 0 || index > array.length - 8)
+        {
+            throw new IndexOutOfBoundsException("word at " + index + " of " + array.length);
+        }
+        UnsafeApi.putLong(array, ARRAY_BASE + index, LITTLE_ENDIAN ? word : Long.reverseBytes(word));
     }
 
     private static long load(final byte[] array, final long address)

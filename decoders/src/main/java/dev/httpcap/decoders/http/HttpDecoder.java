@@ -922,7 +922,7 @@ public final class HttpDecoder implements StreamListener
             // Only a selected name is copied (and lowercased in the copy): with the default
             // selection most fields of a request are not, and cost no more than the look-up.
             final int mark = tx.storeLength;
-            final int nameAt = tx.appendLowercase(buffer, offset, nameLength);
+            final int nameAt = tx.appendLowercase(buffer, offset, nameLength, end);
             if (nameAt >= 0)
             {
                 if (config.redact() && (name & HeaderNames.SENSITIVE) != 0)
@@ -934,7 +934,7 @@ public final class HttpDecoder implements StreamListener
                 }
                 else
                 {
-                    storedValue = tx.append(buffer, valueStart, valueLength);
+                    storedValue = tx.appendValue(buffer, valueStart, valueLength);
                     if (storedValue < 0 || !tx.addHeader(side, nameAt, nameLength, storedValue, valueLength))
                     {
                         tx.storeLength = mark;
@@ -950,7 +950,7 @@ public final class HttpDecoder implements StreamListener
         }
         if (special >= 0 && !tx.hasField(special))
         {
-            final int at = storedValue >= 0 ? storedValue : tx.append(buffer, valueStart, valueLength);
+            final int at = storedValue >= 0 ? storedValue : tx.appendValue(buffer, valueStart, valueLength);
             if (at >= 0)
             {
                 tx.setField(special, at, valueLength);

@@ -1,7 +1,5 @@
 package dev.httpcap.decoders.http;
 
-import java.nio.ByteOrder;
-
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -49,7 +47,6 @@ public final class HttpTransaction
     static final int REDACTED = -2;
 
     private static final int INITIAL_STORE = 1024;
-    private static final ByteOrder LITTLE_ENDIAN = ByteOrder.LITTLE_ENDIAN;
     /** Header slots per side a new transaction starts with; grown (and kept, as transactions are pooled) up to the limit. */
     private static final int INITIAL_HEADERS = 16;
 
@@ -140,24 +137,63 @@ public final class HttpTransaction
         return at;
     }
 
-    /** {@link #append}, with ASCII letters lowercased in the copy (header names). */
-    int appendLowercase(final DirectBuffer src, final int offset, final int length)
+    /**
+     * {@link #append} of a header name, ASCII letters lowercased, eight bytes at a time straight
+     * from the wire. Reads {@code src} only inside {@code [offset, limit)}, which the caller has
+     * checked lies in it ({@code limit >= offset + length}).
+     */
+    int appendLowercase(final DirectBuffer src, final int offset, final int length, final int limit)
     {
         final int at = reserve(length);
         if (at >= 0)
         {
-            store.putBytes(at, src, offset, length);
+            final byte[] bytes = storeArray; // the store wraps it whole: store index = array index
+            if (length >= 8)
+            {
+                for (int k = 0; k < length - 8; k += 8)
+                {
+                    HttpChars.putWord(bytes, at + k, HttpChars.lowerAscii(HttpChars.wordAt(src, offset + k)));
+                }
+                // The last eight bytes, overlapping the words before.
+                final int last = length - 8;
+                HttpChars.putWord(bytes, at + last, HttpChars.lowerAscii(HttpChars.wordAt(src, offset + last)));
+            }
+            else if (offset + 8 <= limit && at + 8 <= bytes.length)
+            {
+                // A whole word: the bytes past the name are scratch, overwritten by what is stored next.
+                HttpChars.putWord(bytes, at, HttpChars.lowerAscii(HttpChars.wordAt(src, offset)));
+            }
+            else
+            {
+                for (int k = 0; k < length; k++)
+                {
+                    bytes[at + k] = HttpChars.lower(HttpChars.byteAt(src, offset + k));
+                }
+            }
+        }
+        return at;
+    }
+
+    /**
+     * {@link #append} of a header value: a short one copied eight bytes at a time. Reads {@code src}
+     * only inside {@code [offset, offset + length)}, which the caller has checked lies in it.
+     */
+    int appendValue(final DirectBuffer src, final int offset, final int length)
+    {
+        if (length < 8 || length > 128)
+        {
+            return append(src, offset, length);
+        }
+        final int at = reserve(length);
+        if (at >= 0)
+        {
             final byte[] bytes = storeArray;
-            int k = at;
-            final int end = at + length;
-            for (; k + 8 <= end; k += 8)
+            for (int k = 0; k < length - 8; k += 8)
             {
-                store.putLong(k, HttpChars.lowerAscii(store.getLong(k, LITTLE_ENDIAN)), LITTLE_ENDIAN);
+                HttpChars.putWord(bytes, at + k, HttpChars.wordAt(src, offset + k));
             }
-            for (; k < end; k++)
-            {
-                bytes[k] = HttpChars.lower(bytes[k]);
-            }
+            final int last = length - 8;
+            HttpChars.putWord(bytes, at + last, HttpChars.wordAt(src, offset + last));
         }
         return at;
     }

@@ -118,6 +118,37 @@ class HttpCharsTest
         }
     }
 
+    @Test
+    void shouldStoreNamesLowercasedAndValuesAsTheyAreWhateverTheirLength()
+    {
+        final SplittableRandom random = new SplittableRandom(7);
+        for (int length = 0; length <= 140; length++)
+        {
+            final byte[] bytes = new byte[length + 2];
+            for (int i = 0; i < bytes.length; i++)
+            {
+                bytes[i] = ALPHABET[random.nextInt(ALPHABET.length)];
+            }
+            for (final DirectBuffer buffer : buffers(bytes))
+            {
+                // The name ends at the limit (nothing after it may be read) or two bytes before it.
+                for (final int limit : new int[] {length, length + 2})
+                {
+                    final HttpTransaction tx = new HttpTransaction(4096, 8);
+                    tx.append(new UnsafeBuffer(new byte[3]), 0, 3); // not at the store's start
+                    final int nameAt = tx.appendLowercase(buffer, 0, length, limit);
+                    final int valueAt = tx.appendValue(buffer, 0, length);
+                    assertEquals(3 + 2 * length, tx.storeLength);
+                    for (int i = 0; i < length; i++)
+                    {
+                        assertEquals(HttpChars.lower(bytes[i]), tx.store.getByte(nameAt + i), "name byte " + i + " of " + length);
+                        assertEquals(bytes[i], tx.store.getByte(valueAt + i), "value byte " + i + " of " + length);
+                    }
+                }
+            }
+        }
+    }
+
     private static int kind(final String lower)
     {
         return switch (lower)
