@@ -124,24 +124,12 @@ final class HttpChars
     {
         final byte[] array = buffer.byteArray();
         final long address = buffer.addressOffset();
-        int colon = -1;
-        int i = from;
         if (to - from < 8)
         {
-            for (; i < to; i++)
-            {
-                final byte b = UnsafeApi.getByte(array, address + i);
-                if (b == '\n')
-                {
-                    return pack(colon, i);
-                }
-                if (b == ':' && colon < 0)
-                {
-                    colon = i;
-                }
-            }
-            return pack(colon, -1);
+            return scanShort(array, address, from, to);
         }
+        int colon = -1;
+        int i = from;
         // Up to the first colon or newline, both looked for in each word.
         while (true)
         {
@@ -190,6 +178,24 @@ final class HttpChars
                 return pack(colon, i + (Long.numberOfTrailingZeros(newlines) >>> 3));
             }
             i += 8;
+        }
+        return pack(colon, -1);
+    }
+
+    private static long scanShort(final byte[] array, final long address, final int from, final int to)
+    {
+        int colon = -1;
+        for (int i = from; i < to; i++)
+        {
+            final byte b = UnsafeApi.getByte(array, address + i);
+            if (b == '\n')
+            {
+                return pack(colon, i);
+            }
+            if (b == ':' && colon < 0)
+            {
+                colon = i;
+            }
         }
         return pack(colon, -1);
     }

@@ -393,6 +393,7 @@ public final class HttpDecoder implements StreamListener
         final HttpConnection c, final HttpStream s, final DirectBuffer buffer, final int from, final int end,
         final long timestampNanos)
     {
+        s.lineStartNanos = timestampNanos;
         int pos = from;
         while (pos < end)
         {
@@ -406,13 +407,13 @@ public final class HttpDecoder implements StreamListener
             final int length = lineEnd - pos;
             if (newline < 0 || length == 0 || length > maxLine)
             {
+                addWireBytes(s, pos - from);
                 return line(c, s, buffer, pos, end, timestampNanos);
             }
-            s.lineStartNanos = timestampNanos;
-            addWireBytes(s, newline + 1 - pos);
             header(s, buffer, pos, length, false, HttpChars.colon(scan));
             pos = newline + 1;
         }
+        addWireBytes(s, pos - from);
         return pos;
     }
 
@@ -921,31 +922,27 @@ public final class HttpDecoder implements StreamListener
         {
             // Only a selected name is copied (and lowercased in the copy): with the default
             // selection most fields of a request are not, and cost no more than the look-up.
-            final int mark = tx.storeLength;
-            final int nameAt = tx.appendLowercase(buffer, offset, nameLength, end);
-            if (nameAt >= 0)
+            if (config.redact() && (name & HeaderNames.SENSITIVE) != 0)
             {
-                if (config.redact() && (name & HeaderNames.SENSITIVE) != 0)
+                final int nameAt = tx.appendLowercase(buffer, offset, nameLength, end);
+                if (nameAt < 0 || !tx.addHeader(side, nameAt, nameLength, 0, HttpTransaction.REDACTED))
                 {
-                    if (!tx.addHeader(side, nameAt, nameLength, 0, HttpTransaction.REDACTED))
-                    {
-                        tx.tags |= TAG_HEADERS_TRUNCATED;
-                    }
-                }
-                else
-                {
-                    storedValue = tx.appendValue(buffer, valueStart, valueLength);
-                    if (storedValue < 0 || !tx.addHeader(side, nameAt, nameLength, storedValue, valueLength))
-                    {
-                        tx.storeLength = mark;
-                        storedValue = -1;
-                        tx.tags |= TAG_HEADERS_TRUNCATED;
-                    }
+                    tx.tags |= TAG_HEADERS_TRUNCATED;
                 }
             }
             else
             {
-                tx.tags |= TAG_HEADERS_TRUNCATED;
+                final int mark = tx.storeLength;
+                final int nameAt = tx.appendField(buffer, offset, nameLength, valueStart, valueLength, end);
+                if (nameAt >= 0 && tx.addHeader(side, nameAt, nameLength, nameAt + nameLength, valueLength))
+                {
+                    storedValue = nameAt + nameLength;
+                }
+                else
+                {
+                    tx.storeLength = mark;
+                    tx.tags |= TAG_HEADERS_TRUNCATED;
+                }
             }
         }
         if (special >= 0 && !tx.hasField(special))
