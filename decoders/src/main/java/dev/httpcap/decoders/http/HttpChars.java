@@ -107,7 +107,23 @@ final class HttpChars
         UnsafeApi.putLong(array, ARRAY_BASE + index, LITTLE_ENDIAN ? word : Long.reverseBytes(word));
     }
 
-    private static long load(final byte[] array, final long address)
+    /** Checks that {@code array[index, index + length)} ({@code length >= 8}) lies in the array, for {@link #putWordUnchecked}. */
+    static void checkWords(final byte[] array, final int index, final int length)
+    {
+        if (index < 0 || length < 8 || index > array.length - length)
+        {
+            throw new IndexOutOfBoundsException("words at " + index + ", " + length + " bytes, of " + array.length);
+        }
+    }
+
+    /** {@link #putWord} inside a range {@link #checkWords} has checked. */
+    static void putWordUnchecked(final byte[] array, final int index, final long word)
+    {
+        UnsafeApi.putLong(array, ARRAY_BASE + index, LITTLE_ENDIAN ? word : Long.reverseBytes(word));
+    }
+
+    /** The little-endian word at {@code address} of {@code array} (null for native memory), unchecked. */
+    static long load(final byte[] array, final long address)
     {
         final long word = UnsafeApi.getLong(array, address);
         return LITTLE_ENDIAN ? word : Long.reverseBytes(word);
@@ -130,6 +146,24 @@ final class HttpChars
         }
         int colon = -1;
         int i = from;
+        if (to - from >= 16)
+        {
+            // Most header lines have their colon, and many their newline, in the first sixteen
+            // bytes: both words' matches at once, the first of each found without a branch.
+            final long first = load(array, address + from);
+            final long second = load(array, address + from + 8);
+            final int newlineBit = firstBit(zeroBytes(first ^ NEWLINES), zeroBytes(second ^ NEWLINES));
+            final int colonBit = firstBit(zeroBytes(first ^ COLONS), zeroBytes(second ^ COLONS));
+            if (newlineBit < 128)
+            {
+                return pack(colonBit < newlineBit ? from + (colonBit >>> 3) : -1, from + (newlineBit >>> 3));
+            }
+            if (colonBit < 128)
+            {
+                return newlineFrom(array, address, from + (colonBit >>> 3), from + 16, to);
+            }
+            i = from + 16;
+        }
         // Up to the first colon or newline, both looked for in each word.
         while (true)
         {
@@ -158,15 +192,20 @@ final class HttpChars
             }
             i += 8;
         }
-        // Then the newline alone, sixteen bytes per step while they last.
+        return newlineFrom(array, address, colon, i, to);
+    }
+
+    /** {@link #scanLine} once the colon is known: the newline alone, sixteen bytes per step while they last. */
+    private static long newlineFrom(final byte[] array, final long address, final int colon, final int from, final int to)
+    {
+        int i = from;
         while (to - i >= 16)
         {
             final long first = zeroBytes(load(array, address + i) ^ NEWLINES);
             final long second = zeroBytes(load(array, address + i + 8) ^ NEWLINES);
             if ((first | second) != 0)
             {
-                return pack(colon, first != 0 ?
-                    i + (Long.numberOfTrailingZeros(first) >>> 3) : i + 8 + (Long.numberOfTrailingZeros(second) >>> 3));
+                return pack(colon, i + (firstBit(first, second) >>> 3));
             }
             i += 16;
         }
@@ -207,6 +246,16 @@ final class HttpChars
     private static long wordFrom(final byte[] array, final long address, final int i, final int to)
     {
         return to - i >= 8 ? load(array, address + i) : load(array, address + to - 8) >>> ((8 - (to - i)) << 3);
+    }
+
+    /**
+     * The bit of the first marked byte of {@code low} then {@code high} (two {@link #zeroBytes}
+     * masks of consecutive words): 0-127, or 128 when neither has one; without a branch.
+     */
+    private static int firstBit(final long low, final long high)
+    {
+        final int lowBit = Long.numberOfTrailingZeros(low);
+        return lowBit + (lowBit >>> 6) * Long.numberOfTrailingZeros(high);
     }
 
     static int newline(final long scan)

@@ -204,13 +204,16 @@ public final class HttpTransaction
         final byte[] bytes = storeArray; // the store wraps it whole: store index = array index
         if (length >= 8)
         {
+            HttpChars.checkWords(bytes, at, length);
+            final byte[] srcArray = src.byteArray();
+            final long srcAddress = src.addressOffset() + offset;
             for (int k = 0; k < length - 8; k += 8)
             {
-                HttpChars.putWord(bytes, at + k, HttpChars.lowerAscii(HttpChars.wordAt(src, offset + k)));
+                HttpChars.putWordUnchecked(bytes, at + k, HttpChars.lowerAscii(HttpChars.load(srcArray, srcAddress + k)));
             }
             // The last eight bytes, overlapping the words before.
             final int last = length - 8;
-            HttpChars.putWord(bytes, at + last, HttpChars.lowerAscii(HttpChars.wordAt(src, offset + last)));
+            HttpChars.putWordUnchecked(bytes, at + last, HttpChars.lowerAscii(HttpChars.load(srcArray, srcAddress + last)));
         }
         else if (offset + 8 <= limit && at + 8 <= bytes.length)
         {
@@ -230,12 +233,15 @@ public final class HttpTransaction
     private void putValue(final int at, final DirectBuffer src, final int offset, final int length)
     {
         final byte[] bytes = storeArray;
+        HttpChars.checkWords(bytes, at, length);
+        final byte[] srcArray = src.byteArray();
+        final long srcAddress = src.addressOffset() + offset;
         for (int k = 0; k < length - 8; k += 8)
         {
-            HttpChars.putWord(bytes, at + k, HttpChars.wordAt(src, offset + k));
+            HttpChars.putWordUnchecked(bytes, at + k, HttpChars.load(srcArray, srcAddress + k));
         }
         final int last = length - 8;
-        HttpChars.putWord(bytes, at + last, HttpChars.wordAt(src, offset + last));
+        HttpChars.putWordUnchecked(bytes, at + last, HttpChars.load(srcArray, srcAddress + last));
     }
 
     /** @return the offset of {@code length} fresh bytes in {@link #store}, or -1 when the store is full. */
