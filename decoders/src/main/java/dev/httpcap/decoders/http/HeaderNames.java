@@ -39,11 +39,14 @@ final class HeaderNames
     /** Without an entry: selected when the selection keeps every field. */
     private final int otherwise;
     private final int mask;
-    /** Per slot: the name's length (0 for an empty slot), its lowercase bytes as little-endian words padded with zeros, its value. */
-    private final int[] lengths;
-    private final long[] firstWords;
+    /**
+     * Two longs per slot: the name's first eight bytes, lowercase, as a little-endian word padded
+     * with zeros; then its length in the high half and its value in the low half (0 for an empty
+     * slot). One array, so that a probe touches one cache line.
+     */
+    private final long[] slots;
+    /** Per slot: all the name's words, as the first (compared beyond the first for names longer than eight bytes). */
     private final long[][] words;
-    private final int[] values;
 
     HeaderNames(final HeaderSelection selection)
     {
@@ -55,10 +58,8 @@ final class HeaderNames
             size <<= 1;
         }
         mask = size - 1;
-        lengths = new int[size];
-        firstWords = new long[size];
+        slots = new long[2 * size];
         words = new long[size][];
-        values = new int[size];
         otherwise = selection.selectsAll() ? SELECTED : 0;
         for (int kind = 1; kind < KIND_NAMES.length; kind++)
         {
@@ -90,12 +91,13 @@ final class HeaderNames
     {
         final long first = HttpChars.lowerWord(buffer, offset, Math.min(length, 8), limit);
         int slot = hash(first, length) & mask;
-        int n;
-        while ((n = lengths[slot]) != 0)
+        long entry;
+        while ((entry = slots[2 * slot + 1]) != 0)
         {
-            if (n == length && firstWords[slot] == first && restEquals(words[slot], buffer, offset, length, limit))
+            if ((int)(entry >>> 32) == length && slots[2 * slot] == first &&
+                (length <= 8 || restEquals(words[slot], buffer, offset, length, limit)))
             {
-                return values[slot];
+                return (int)entry;
             }
             slot = (slot + 1) & mask;
         }
@@ -124,19 +126,19 @@ final class HeaderNames
             nameWords[i >>> 3] |= (long)(HttpChars.lower(name[i]) & 0xFF) << ((i & 7) << 3);
         }
         int slot = hash(nameWords[0], name.length) & mask;
-        while (lengths[slot] != 0)
+        long entry;
+        while ((entry = slots[2 * slot + 1]) != 0)
         {
-            if (lengths[slot] == name.length && java.util.Arrays.equals(words[slot], nameWords))
+            if ((int)(entry >>> 32) == name.length && java.util.Arrays.equals(words[slot], nameWords))
             {
-                values[slot] |= value;
+                slots[2 * slot + 1] = entry | value;
                 return;
             }
             slot = (slot + 1) & mask;
         }
-        lengths[slot] = name.length;
-        firstWords[slot] = nameWords[0];
+        slots[2 * slot] = nameWords[0];
+        slots[2 * slot + 1] = ((long)name.length << 32) | value;
         words[slot] = nameWords;
-        values[slot] = value;
     }
 
     private static int hash(final long firstWord, final int length)

@@ -299,11 +299,7 @@ final class HttpChars
         long word;
         if (index + 8 <= limit)
         {
-            word = wordAt(buffer, index);
-            if (count < 8)
-            {
-                word &= (1L << (count << 3)) - 1;
-            }
+            word = wordAt(buffer, index) & (-1L >>> ((8 - count) << 3));
         }
         else
         {
