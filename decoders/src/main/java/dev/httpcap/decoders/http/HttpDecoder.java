@@ -835,6 +835,18 @@ public final class HttpDecoder implements StreamListener
             parseErrors++;
             return;
         }
+        final int nameLength = nameEnd - offset;
+        final int name = names.lookup(buffer, offset, nameLength, end);
+        final boolean overLimits = s.headerFields > config.maxHeaders() || s.headerBytes > config.maxHeaderBytes();
+        if ((name & ~HeaderNames.SENSITIVE) == 0)
+        {
+            // Neither kept nor read (most fields with the default selection): the value is not looked at.
+            if (overLimits)
+            {
+                tx.tags |= TAG_HEADERS_TRUNCATED;
+            }
+            return;
+        }
         int valueStart = colon + 1;
         while (valueStart < end && HttpChars.isSpace(HttpChars.byteAt(buffer, valueStart)))
         {
@@ -845,10 +857,8 @@ public final class HttpDecoder implements StreamListener
         {
             valueEnd--;
         }
-        final int nameLength = nameEnd - offset;
         final int valueLength = valueEnd - valueStart;
         final boolean request = s.requests;
-        final int name = names.lookup(buffer, offset, nameLength, end);
 
         int special = -1;
         switch (HeaderNames.kind(name))
@@ -914,7 +924,7 @@ public final class HttpDecoder implements StreamListener
 
         int storedValue = -1;
         final int side = request ? 0 : 1;
-        if (s.headerFields > config.maxHeaders() || s.headerBytes > config.maxHeaderBytes())
+        if (overLimits)
         {
             tx.tags |= TAG_HEADERS_TRUNCATED;
         }
