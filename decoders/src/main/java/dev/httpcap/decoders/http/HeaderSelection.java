@@ -2,16 +2,13 @@ package dev.httpcap.decoders.http;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
-import org.agrona.DirectBuffer;
-
 /**
  * Which header fields an event carries: {@code none}, {@code default} (a short list useful on every
- * record), {@code all}, or a comma-separated list of names. Matching is on lowercased names and
- * allocation-free.
+ * record), {@code all}, or a comma-separated list of names. The decoder matches names in any case
+ * against it through the package's {@code HeaderNames} table.
  */
 public final class HeaderSelection
 {
@@ -24,9 +21,6 @@ public final class HeaderSelection
     public static final HeaderSelection NONE = new HeaderSelection("none", false, List.of());
     public static final HeaderSelection DEFAULT = new HeaderSelection("default", false, DEFAULT_NAMES);
     public static final HeaderSelection ALL = new HeaderSelection("all", true, List.of());
-
-    private static final byte[][] REDACTED = {
-        ascii("authorization"), ascii("proxy-authorization"), ascii("cookie"), ascii("set-cookie")};
 
     private final String description;
     private final boolean all;
@@ -74,63 +68,22 @@ public final class HeaderSelection
         return new HeaderSelection(String.join(",", names), false, names);
     }
 
-    /** @return whether the name at {@code buffer[offset, offset + length)}, in any case, is selected. */
-    public boolean selectsIgnoreCase(final DirectBuffer buffer, final int offset, final int length)
+    /** @return whether every field is selected. */
+    boolean selectsAll()
     {
-        if (all)
-        {
-            return true;
-        }
-        for (final byte[] name : names)
-        {
-            if (name.length == length && HttpChars.equalsIgnoreCase(buffer, offset, length, name))
-            {
-                return true;
-            }
-        }
-        return false;
+        return all;
     }
 
-    /** @return whether the lowercased name carries credentials whose value is redacted. */
-    public static boolean isSensitive(final DirectBuffer buffer, final int offset, final int length)
+    /** @return the selected names, lowercase (none for {@code all}); not to be modified. */
+    byte[][] names()
     {
-        return matchesAny(REDACTED, buffer, offset, length);
+        return names;
     }
 
     @Override
     public String toString()
     {
         return description;
-    }
-
-    private static boolean matchesAny(final byte[][] names, final DirectBuffer buffer, final int offset, final int length)
-    {
-        for (final byte[] name : names)
-        {
-            if (name.length == length && equals(name, buffer, offset))
-            {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static boolean equals(final byte[] name, final DirectBuffer buffer, final int offset)
-    {
-        final byte[] array = buffer.byteArray();
-        if (array != null)
-        {
-            final int from = buffer.wrapAdjustment() + offset;
-            return Arrays.equals(name, 0, name.length, array, from, from + name.length);
-        }
-        for (int i = 0; i < name.length; i++)
-        {
-            if (buffer.getByte(offset + i) != name[i])
-            {
-                return false;
-            }
-        }
-        return true;
     }
 
     private static boolean isToken(final String name)

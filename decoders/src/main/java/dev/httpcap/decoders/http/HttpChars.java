@@ -3,12 +3,18 @@ package dev.httpcap.decoders.http;
 import java.nio.ByteOrder;
 
 import org.agrona.DirectBuffer;
+import org.agrona.UnsafeApi;
 
 /** Character classes and allocation-free scanning over {@link DirectBuffer}s for the HTTP parser. */
 final class HttpChars
 {
     private static final long ONES = 0x0101010101010101L;
     private static final long HIGHS = 0x8080808080808080L;
+    private static final long LOWS = 0x7F7F7F7F7F7F7F7FL;
+    private static final long NEWLINES = ONES * '\n';
+    private static final long COLONS = ONES * ':';
+    private static final boolean LITTLE_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
+    private static final long ARRAY_BASE = UnsafeApi.arrayBaseOffset(byte[].class);
     private static final boolean[] TOKEN = new boolean[256];
     private static final byte[] LOWER = new byte[256];
 
@@ -74,6 +80,236 @@ final class HttpChars
             }
         }
         return -1;
+    }
+
+    /**
+     * Byte {@code index} of {@code buffer} without Agrona's bounds check: for the parser's hot
+     * loops, whose callers have checked once that the whole range they read lies in the buffer.
+     */
+    static byte byteAt(final DirectBuffer buffer, final int index)
+    {
+        return UnsafeApi.getByte(buffer.byteArray(), buffer.addressOffset() + index);
+    }
+
+    /** Bytes {@code [index, index + 8)} as a little-endian word, unchecked as {@link #byteAt}. */
+    static long wordAt(final DirectBuffer buffer, final int index)
+    {
+        return load(buffer.byteArray(), buffer.addressOffset() + index);
+    }
+
+    /** {@code word} (little-endian) into {@code array[index, index + 8)}, which must lie in it. */
+    static void putWord(final byte[] array, final int index, final long word)
+    {
+        if (index < 0 || index > array.length - 8)
+        {
+            throw new IndexOutOfBoundsException("word at " + index + " of " + array.length);
+        }
+        UnsafeApi.putLong(array, ARRAY_BASE + index, LITTLE_ENDIAN ? word : Long.reverseBytes(word));
+    }
+
+    /** Checks that {@code array[index, index + length)} ({@code length >= 8}) lies in the array, for {@link #putWordUnchecked}. */
+    static void checkWords(final byte[] array, final int index, final int length)
+    {
+        if (index < 0 || length < 8 || index > array.length - length)
+        {
+            throw new IndexOutOfBoundsException("words at " + index + ", " + length + " bytes, of " + array.length);
+        }
+    }
+
+    /** {@link #putWord} inside a range {@link #checkWords} has checked. */
+    static void putWordUnchecked(final byte[] array, final int index, final long word)
+    {
+        UnsafeApi.putLong(array, ARRAY_BASE + index, LITTLE_ENDIAN ? word : Long.reverseBytes(word));
+    }
+
+    /** The little-endian word at {@code address} of {@code array} (null for native memory), unchecked. */
+    static long load(final byte[] array, final long address)
+    {
+        final long word = UnsafeApi.getLong(array, address);
+        return LITTLE_ENDIAN ? word : Long.reverseBytes(word);
+    }
+
+    /**
+     * One pass over {@code [from, to)} (checked by the caller to lie in the buffer) for the first
+     * {@code '\n'} and the first {@code ':'} before it, eight bytes per step: both masks come
+     * from the same word (SWAR, as {@link #indexOf}).
+     *
+     * @return {@code (colon << 32) | (newline & 0xFFFFFFFFL)}, each -1 when absent; see {@link #newline}, {@link #colon}.
+     */
+    static long scanLine(final DirectBuffer buffer, final int from, final int to)
+    {
+        final byte[] array = buffer.byteArray();
+        final long address = buffer.addressOffset();
+        if (to - from < 8)
+        {
+            return scanShort(array, address, from, to);
+        }
+        int colon = -1;
+        int i = from;
+        if (to - from >= 16)
+        {
+            // Most header lines have their colon, and many their newline, in the first sixteen
+            // bytes: both words' matches at once, the first of each found without a branch.
+            final long first = load(array, address + from);
+            final long second = load(array, address + from + 8);
+            final int newlineBit = firstBit(zeroBytes(first ^ NEWLINES), zeroBytes(second ^ NEWLINES));
+            final int colonBit = firstBit(zeroBytes(first ^ COLONS), zeroBytes(second ^ COLONS));
+            if (newlineBit < 128)
+            {
+                return pack(colonBit < newlineBit ? from + (colonBit >>> 3) : -1, from + (newlineBit >>> 3));
+            }
+            if (colonBit < 128)
+            {
+                return newlineFrom(array, address, from + (colonBit >>> 3), from + 16, to);
+            }
+            i = from + 16;
+        }
+        // Up to the first colon or newline, both looked for in each word.
+        while (true)
+        {
+            if (i >= to)
+            {
+                return pack(-1, -1);
+            }
+            final long word = wordFrom(array, address, i, to);
+            final long newlines = zeroBytes(word ^ NEWLINES);
+            final long colons = zeroBytes(word ^ COLONS);
+            if ((newlines | colons) != 0)
+            {
+                final int newlineBit = Long.numberOfTrailingZeros(newlines);
+                final int colonBit = Long.numberOfTrailingZeros(colons);
+                if (newlineBit < colonBit)
+                {
+                    return pack(-1, i + (newlineBit >>> 3));
+                }
+                colon = i + (colonBit >>> 3);
+                if (newlines != 0)
+                {
+                    return pack(colon, i + (newlineBit >>> 3));
+                }
+                i += 8;
+                break;
+            }
+            i += 8;
+        }
+        return newlineFrom(array, address, colon, i, to);
+    }
+
+    /** {@link #scanLine} once the colon is known: the newline alone, sixteen bytes per step while they last. */
+    private static long newlineFrom(final byte[] array, final long address, final int colon, final int from, final int to)
+    {
+        int i = from;
+        while (to - i >= 16)
+        {
+            final long first = zeroBytes(load(array, address + i) ^ NEWLINES);
+            final long second = zeroBytes(load(array, address + i + 8) ^ NEWLINES);
+            if ((first | second) != 0)
+            {
+                return pack(colon, i + (firstBit(first, second) >>> 3));
+            }
+            i += 16;
+        }
+        while (i < to)
+        {
+            final long newlines = zeroBytes(wordFrom(array, address, i, to) ^ NEWLINES);
+            if (newlines != 0)
+            {
+                return pack(colon, i + (Long.numberOfTrailingZeros(newlines) >>> 3));
+            }
+            i += 8;
+        }
+        return pack(colon, -1);
+    }
+
+    private static long scanShort(final byte[] array, final long address, final int from, final int to)
+    {
+        int colon = -1;
+        for (int i = from; i < to; i++)
+        {
+            final byte b = UnsafeApi.getByte(array, address + i);
+            if (b == '\n')
+            {
+                return pack(colon, i);
+            }
+            if (b == ':' && colon < 0)
+            {
+                colon = i;
+            }
+        }
+        return pack(colon, -1);
+    }
+
+    /**
+     * The eight bytes from {@code i}; when fewer are left before {@code to}, those, padded with
+     * zeros (read as the last eight bytes before {@code to}, which the caller's range holds).
+     */
+    private static long wordFrom(final byte[] array, final long address, final int i, final int to)
+    {
+        return to - i >= 8 ? load(array, address + i) : load(array, address + to - 8) >>> ((8 - (to - i)) << 3);
+    }
+
+    /**
+     * The bit of the first marked byte of {@code low} then {@code high} (two {@link #zeroBytes}
+     * masks of consecutive words): 0-127, or 128 when neither has one; without a branch.
+     */
+    private static int firstBit(final long low, final long high)
+    {
+        final int lowBit = Long.numberOfTrailingZeros(low);
+        return lowBit + (lowBit >>> 6) * Long.numberOfTrailingZeros(high);
+    }
+
+    static int newline(final long scan)
+    {
+        return (int)scan;
+    }
+
+    static int colon(final long scan)
+    {
+        return (int)(scan >> 32);
+    }
+
+    private static long pack(final int colon, final int newline)
+    {
+        return ((long)colon << 32) | (newline & 0xFFFFFFFFL);
+    }
+
+    /** A marker's high bit in each zero byte of {@code x}; the lowest marked byte is exact (higher ones may be borrows). */
+    private static long zeroBytes(final long x)
+    {
+        return (x - ONES) & ~x & HIGHS;
+    }
+
+    /** ASCII {@code A-Z} in {@code word} lowercased, every byte at once; other bytes (also 0x80-0xFF) unchanged. */
+    static long lowerAscii(final long word)
+    {
+        final long low = word & LOWS;
+        final long atLeastA = low + ONES * (0x80 - 'A');
+        final long aboveZ = low + ONES * (0x80 - 'Z' - 1);
+        final long upper = atLeastA & ~aboveZ & ~word & HIGHS;
+        return word | (upper >>> 2);
+    }
+
+    /**
+     * {@code count} (1-8) bytes at {@code index} as a little-endian word padded with zeros,
+     * lowercased; reads nothing outside {@code [index, limit)}, checked by the caller to lie in
+     * the buffer.
+     */
+    static long lowerWord(final DirectBuffer buffer, final int index, final int count, final int limit)
+    {
+        long word;
+        if (index + 8 <= limit)
+        {
+            word = wordAt(buffer, index) & (-1L >>> ((8 - count) << 3));
+        }
+        else
+        {
+            word = 0;
+            for (int k = count - 1; k >= 0; k--)
+            {
+                word = (word << 8) | (byteAt(buffer, index + k) & 0xFF);
+            }
+        }
+        return lowerAscii(word);
     }
 
     /** @return whether {@code buffer[offset, offset + length)} equals the lowercase ASCII {@code lower}, ignoring case. */

@@ -50,27 +50,20 @@ public final class HttpDecoder implements StreamListener
     private static final byte[] HEAD = {'H', 'E', 'A', 'D'};
     private static final byte[] POST = {'P', 'O', 'S', 'T'};
     private static final byte[] CONNECT = {'C', 'O', 'N', 'N', 'E', 'C', 'T'};
-    private static final byte[] CONTENT_LENGTH = ascii("content-length");
-    private static final byte[] TRANSFER_ENCODING = ascii("transfer-encoding");
-    private static final byte[] CONNECTION = ascii("connection");
     private static final byte[] UPGRADE = ascii("upgrade");
-    private static final byte[] HOST = ascii("host");
-    private static final byte[] USER_AGENT = ascii("user-agent");
-    private static final byte[] CONTENT_TYPE = ascii("content-type");
-    private static final byte[] CONTENT_ENCODING = ascii("content-encoding");
     private static final byte[] CHUNKED = ascii("chunked");
     private static final byte[] WEBSOCKET_TOKEN = ascii("websocket");
-    private static final byte[] SEC_WEBSOCKET_EXTENSIONS = ascii("sec-websocket-extensions");
     private static final byte[] PERMESSAGE_DEFLATE = ascii("permessage-deflate");
     private static final byte[] CLIENT_NO_CONTEXT_TAKEOVER = ascii("client_no_context_takeover");
     private static final byte[] SERVER_NO_CONTEXT_TAKEOVER = ascii("server_no_context_takeover");
     private static final int INFLATER_SCRATCH = 16 * 1024;
     private static final int MAX_METHOD = 32;
+    private static final int UNKNOWN_COLON = -2;
 
     private final HttpConfig config;
     private final HttpEventListener listener;
     private final int maxLine;
-    private final HeaderSelection selection;
+    private final HeaderNames names;
 
     private HttpConnection[] freeConnections = new HttpConnection[64];
     private int freeConnectionCount;
@@ -114,7 +107,7 @@ public final class HttpDecoder implements StreamListener
         this.config = config;
         this.listener = listener;
         this.maxLine = config.maxLineBytes();
-        this.selection = config.headers();
+        this.names = new HeaderNames(config.headers());
         this.untracked = new HttpTransaction(config.transactionStoreBytes(), config.maxHeaders());
     }
 
@@ -123,6 +116,13 @@ public final class HttpDecoder implements StreamListener
         final TcpFlow flow, final int direction, final DirectBuffer buffer, final int offset, final int length,
         final long timestampNanos)
     {
+        // Checked once here: the line and header code below reads without per-access checks, and
+        // only inside [offset, offset + length).
+        if (offset < 0 || length < 0 || (long)offset + length > buffer.capacity())
+        {
+            throw new IndexOutOfBoundsException(
+                "segment [" + offset + ", " + offset + " + " + length + ") outside buffer of " + buffer.capacity());
+        }
         final HttpConnection c = connection(flow, buffer, offset, length, direction);
         if (c == null)
         {
@@ -136,7 +136,9 @@ public final class HttpDecoder implements StreamListener
         {
             switch (s.state)
             {
-                case START, SYNC, HEADERS, CHUNK_SIZE, CHUNK_END, TRAILERS ->
+                case HEADERS -> pos = s.partial
+                    ? line(c, s, buffer, pos, end, timestampNanos) : headerLines(c, s, buffer, pos, end, timestampNanos);
+                case START, SYNC, CHUNK_SIZE, CHUNK_END, TRAILERS ->
                     pos = line(c, s, buffer, pos, end, timestampNanos);
                 case BODY_LENGTH ->
                 {
@@ -320,7 +322,8 @@ public final class HttpDecoder implements StreamListener
             notHttp(c);
             return end;
         }
-        final int newline = HttpChars.indexOf(buffer, pos, end, (byte)'\n');
+        final long scan = HttpChars.scanLine(buffer, pos, end);
+        final int newline = HttpChars.newline(scan);
         if (newline < 0)
         {
             appendPartial(s, buffer, pos, end - pos, timestampNanos);
@@ -334,13 +337,14 @@ public final class HttpDecoder implements StreamListener
         {
             s.lineStartNanos = timestampNanos;
             int lineEnd = newline;
-            if (lineEnd > pos && buffer.getByte(lineEnd - 1) == '\r')
+            if (lineEnd > pos && HttpChars.byteAt(buffer, lineEnd - 1) == '\r')
             {
                 lineEnd--;
             }
             final int lineLength = lineEnd - pos;
             final boolean overflow = lineLength > maxLine;
-            onLine(c, s, buffer, pos, overflow ? maxLine : lineLength, overflow, newline + 1 - pos, timestampNanos);
+            onLine(c, s, buffer, pos, overflow ? maxLine : lineLength, overflow, newline + 1 - pos,
+                HttpChars.colon(scan), timestampNanos);
         }
         else
         {
@@ -364,7 +368,7 @@ public final class HttpDecoder implements StreamListener
             s.lineOverflow = false;
             s.lineWireBytes = 0;
             onLine(c, s, lineBuffer != null ? lineBuffer : EMPTY, 0, lineBuffer != null ? lineLength : 0, overflow,
-                wire, timestampNanos);
+                wire, UNKNOWN_COLON, timestampNanos);
             if (lineBuffer != null)
             {
                 releaseLine(lineBuffer);
@@ -375,6 +379,42 @@ public final class HttpDecoder implements StreamListener
             probe(c, s, newline + 1 - pos);
         }
         return newline + 1;
+    }
+
+    /**
+     * The header fields of a message that lie whole in this segment, one after another: what
+     * {@link #line} and {@link #onLine} do for them, without going back through the state switch
+     * for every field. The line that ends the header block, one over the length limit and one the
+     * segment cuts go to {@link #line}.
+     *
+     * @return where the next line starts.
+     */
+    private int headerLines(
+        final HttpConnection c, final HttpStream s, final DirectBuffer buffer, final int from, final int end,
+        final long timestampNanos)
+    {
+        s.lineStartNanos = timestampNanos;
+        int pos = from;
+        while (pos < end)
+        {
+            final long scan = HttpChars.scanLine(buffer, pos, end);
+            final int newline = HttpChars.newline(scan);
+            int lineEnd = newline;
+            if (lineEnd > pos && HttpChars.byteAt(buffer, lineEnd - 1) == '\r')
+            {
+                lineEnd--;
+            }
+            final int length = lineEnd - pos;
+            if (newline < 0 || length == 0 || length > maxLine)
+            {
+                addWireBytes(s, pos - from);
+                return line(c, s, buffer, pos, end, timestampNanos);
+            }
+            header(s, buffer, pos, length, false, HttpChars.colon(scan));
+            pos = newline + 1;
+        }
+        addWireBytes(s, pos - from);
+        return pos;
     }
 
     private void appendPartial(
@@ -427,9 +467,10 @@ public final class HttpDecoder implements StreamListener
         s.lineWireBytes = 0;
     }
 
+    /** @param colon where the line's first ':' is, -1 if it has none, {@link #UNKNOWN_COLON} if not looked for. */
     private void onLine(
         final HttpConnection c, final HttpStream s, final DirectBuffer buffer, final int offset, final int length,
-        final boolean overflow, final long wireBytes, final long timestampNanos)
+        final boolean overflow, final long wireBytes, final int colon, final long timestampNanos)
     {
         switch (s.state)
         {
@@ -444,7 +485,7 @@ public final class HttpDecoder implements StreamListener
                 }
                 else
                 {
-                    header(s, buffer, offset, length, overflow);
+                    header(s, buffer, offset, length, overflow, colon);
                 }
             }
             case CHUNK_SIZE ->
@@ -765,7 +806,8 @@ public final class HttpDecoder implements StreamListener
     // Headers
 
     private void header(
-        final HttpStream s, final DirectBuffer buffer, final int offset, final int length, final boolean overflow)
+        final HttpStream s, final DirectBuffer buffer, final int offset, final int length, final boolean overflow,
+        final int knownColon)
     {
         final HttpTransaction tx = s.tx;
         s.headerBytes += length;
@@ -775,15 +817,15 @@ public final class HttpDecoder implements StreamListener
             tx.tags |= TAG_HEADERS_TRUNCATED;
             return;
         }
-        final byte first = buffer.getByte(offset);
+        final byte first = HttpChars.byteAt(buffer, offset);
         if (first == ' ' || first == '\t')
         {
             return; // obsolete line folding: the continuation is not kept
         }
         final int end = offset + length;
-        final int colon = HttpChars.indexOf(buffer, offset, end, (byte)':');
+        final int colon = knownColon != UNKNOWN_COLON ? knownColon : HttpChars.indexOf(buffer, offset, end, (byte)':');
         int nameEnd = colon;
-        while (nameEnd > offset && HttpChars.isSpace(buffer.getByte(nameEnd - 1)))
+        while (nameEnd > offset && HttpChars.isSpace(HttpChars.byteAt(buffer, nameEnd - 1)))
         {
             nameEnd--;
         }
@@ -793,88 +835,80 @@ public final class HttpDecoder implements StreamListener
             parseErrors++;
             return;
         }
+        final int nameLength = nameEnd - offset;
+        final int name = names.lookup(buffer, offset, nameLength, end);
+        final boolean overLimits = s.headerFields > config.maxHeaders() || s.headerBytes > config.maxHeaderBytes();
+        if ((name & ~HeaderNames.SENSITIVE) == 0)
+        {
+            // Neither kept nor read (most fields with the default selection): the value is not looked at.
+            if (overLimits)
+            {
+                tx.tags |= TAG_HEADERS_TRUNCATED;
+            }
+            return;
+        }
         int valueStart = colon + 1;
-        while (valueStart < end && HttpChars.isSpace(buffer.getByte(valueStart)))
+        while (valueStart < end && HttpChars.isSpace(HttpChars.byteAt(buffer, valueStart)))
         {
             valueStart++;
         }
         int valueEnd = end;
-        while (valueEnd > valueStart && HttpChars.isSpace(buffer.getByte(valueEnd - 1)))
+        while (valueEnd > valueStart && HttpChars.isSpace(HttpChars.byteAt(buffer, valueEnd - 1)))
         {
             valueEnd--;
         }
-        final int nameLength = nameEnd - offset;
         final int valueLength = valueEnd - valueStart;
         final boolean request = s.requests;
 
         int special = -1;
-        switch (nameLength)
+        switch (HeaderNames.kind(name))
         {
-            case 4 ->
+            case HeaderNames.OTHER ->
             {
-                if (request && HttpChars.equalsIgnoreCase(buffer, offset, 4, HOST))
+            }
+            case HeaderNames.HOST ->
+            {
+                if (request)
                 {
                     special = HttpTransaction.HOST;
                 }
             }
-            case 7 ->
+            case HeaderNames.UPGRADE ->
             {
-                if (HttpChars.equalsIgnoreCase(buffer, offset, 7, UPGRADE))
-                {
-                    s.upgrade = true;
-                    s.websocket |= HttpChars.listContains(buffer, valueStart, valueEnd, WEBSOCKET_TOKEN);
-                }
+                s.upgrade = true;
+                s.websocket |= HttpChars.listContains(buffer, valueStart, valueEnd, WEBSOCKET_TOKEN);
             }
-            case 10 ->
+            case HeaderNames.CONNECTION ->
+                s.connectionUpgrade |= HttpChars.listContains(buffer, valueStart, valueEnd, UPGRADE);
+            case HeaderNames.USER_AGENT ->
             {
-                if (HttpChars.equalsIgnoreCase(buffer, offset, 10, CONNECTION))
-                {
-                    s.connectionUpgrade |= HttpChars.listContains(buffer, valueStart, valueEnd, UPGRADE);
-                }
-                else if (request && HttpChars.equalsIgnoreCase(buffer, offset, 10, USER_AGENT))
+                if (request)
                 {
                     special = HttpTransaction.USER_AGENT;
                 }
             }
-            case 12 ->
+            case HeaderNames.CONTENT_TYPE ->
+                special = request ? HttpTransaction.REQUEST_CONTENT_TYPE : HttpTransaction.RESPONSE_CONTENT_TYPE;
+            case HeaderNames.CONTENT_LENGTH ->
             {
-                if (HttpChars.equalsIgnoreCase(buffer, offset, 12, CONTENT_TYPE))
+                final long value = HttpChars.parseDecimal(buffer, valueStart, valueLength);
+                if (value < 0 || (s.contentLength >= 0 && s.contentLength != value))
                 {
-                    special = request ? HttpTransaction.REQUEST_CONTENT_TYPE : HttpTransaction.RESPONSE_CONTENT_TYPE;
+                    s.badLength = true;
                 }
+                s.contentLength = value;
             }
-            case 14 ->
+            case HeaderNames.CONTENT_ENCODING ->
+                special = request ? HttpTransaction.REQUEST_CONTENT_ENCODING : HttpTransaction.RESPONSE_CONTENT_ENCODING;
+            case HeaderNames.TRANSFER_ENCODING ->
             {
-                if (HttpChars.equalsIgnoreCase(buffer, offset, 14, CONTENT_LENGTH))
-                {
-                    final long value = HttpChars.parseDecimal(buffer, valueStart, valueLength);
-                    if (value < 0 || (s.contentLength >= 0 && s.contentLength != value))
-                    {
-                        s.badLength = true;
-                    }
-                    s.contentLength = value;
-                }
+                // Only a final "chunked" frames the body; any other coding leaves it to the close.
+                s.chunked = HttpChars.listEndsWith(buffer, valueStart, valueEnd, CHUNKED);
+                s.otherCoding = !s.chunked;
             }
-            case 16 ->
+            case HeaderNames.SEC_WEBSOCKET_EXTENSIONS ->
             {
-                if (HttpChars.equalsIgnoreCase(buffer, offset, 16, CONTENT_ENCODING))
-                {
-                    special = request ? HttpTransaction.REQUEST_CONTENT_ENCODING : HttpTransaction.RESPONSE_CONTENT_ENCODING;
-                }
-            }
-            case 17 ->
-            {
-                if (HttpChars.equalsIgnoreCase(buffer, offset, 17, TRANSFER_ENCODING))
-                {
-                    // Only a final "chunked" frames the body; any other coding leaves it to the close.
-                    s.chunked = HttpChars.listEndsWith(buffer, valueStart, valueEnd, CHUNKED);
-                    s.otherCoding = !s.chunked;
-                }
-            }
-            case 24 ->
-            {
-                if (!request && HttpChars.equalsIgnoreCase(buffer, offset, 24, SEC_WEBSOCKET_EXTENSIONS) &&
-                    HttpChars.containsIgnoreCase(buffer, valueStart, valueEnd, PERMESSAGE_DEFLATE))
+                if (!request && HttpChars.containsIgnoreCase(buffer, valueStart, valueEnd, PERMESSAGE_DEFLATE))
                 {
                     s.wsDeflate = true;
                     s.wsClientNoContextTakeover |=
@@ -890,51 +924,40 @@ public final class HttpDecoder implements StreamListener
 
         int storedValue = -1;
         final int side = request ? 0 : 1;
-        if (s.headerFields > config.maxHeaders() || s.headerBytes > config.maxHeaderBytes())
+        if (overLimits)
         {
             tx.tags |= TAG_HEADERS_TRUNCATED;
         }
-        else if (selection.selectsIgnoreCase(buffer, offset, nameLength))
+        else if ((name & HeaderNames.SELECTED) != 0)
         {
             // Only a selected name is copied (and lowercased in the copy): with the default
-            // selection most fields of a request are not, and cost no more than this look-up.
-            final int mark = tx.storeLength;
-            final int nameAt = tx.append(buffer, offset, nameLength);
-            if (nameAt >= 0)
+            // selection most fields of a request are not, and cost no more than the look-up.
+            if (config.redact() && (name & HeaderNames.SENSITIVE) != 0)
             {
-                final UnsafeBuffer store = tx.store;
-                final byte[] bytes = store.byteArray();
-                final int base = store.wrapAdjustment() + nameAt;
-                for (int k = base; k < base + nameLength; k++)
+                final int nameAt = tx.appendLowercase(buffer, offset, nameLength, end);
+                if (nameAt < 0 || !tx.addHeader(side, nameAt, nameLength, 0, HttpTransaction.REDACTED))
                 {
-                    bytes[k] = HttpChars.lower(bytes[k]);
-                }
-                if (config.redact() && HeaderSelection.isSensitive(store, nameAt, nameLength))
-                {
-                    if (!tx.addHeader(side, nameAt, nameLength, 0, HttpTransaction.REDACTED))
-                    {
-                        tx.tags |= TAG_HEADERS_TRUNCATED;
-                    }
-                }
-                else
-                {
-                    storedValue = tx.append(buffer, valueStart, valueLength);
-                    if (storedValue < 0 || !tx.addHeader(side, nameAt, nameLength, storedValue, valueLength))
-                    {
-                        tx.storeLength = mark;
-                        storedValue = -1;
-                        tx.tags |= TAG_HEADERS_TRUNCATED;
-                    }
+                    tx.tags |= TAG_HEADERS_TRUNCATED;
                 }
             }
             else
             {
-                tx.tags |= TAG_HEADERS_TRUNCATED;
+                final int mark = tx.storeLength;
+                final int nameAt = tx.appendField(buffer, offset, nameLength, valueStart, valueLength, end);
+                if (nameAt >= 0 && tx.addHeader(side, nameAt, nameLength, nameAt + nameLength, valueLength))
+                {
+                    storedValue = nameAt + nameLength;
+                }
+                else
+                {
+                    tx.storeLength = mark;
+                    tx.tags |= TAG_HEADERS_TRUNCATED;
+                }
             }
         }
         if (special >= 0 && !tx.hasField(special))
         {
-            final int at = storedValue >= 0 ? storedValue : tx.append(buffer, valueStart, valueLength);
+            final int at = storedValue >= 0 ? storedValue : tx.appendValue(buffer, valueStart, valueLength);
             if (at >= 0)
             {
                 tx.setField(special, at, valueLength);

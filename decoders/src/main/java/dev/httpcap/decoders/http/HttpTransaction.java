@@ -47,6 +47,8 @@ public final class HttpTransaction
     static final int REDACTED = -2;
 
     private static final int INITIAL_STORE = 1024;
+    /** Values longer than this are copied with one bulk copy rather than word by word. */
+    private static final int MAX_WORD_COPY = 128;
     /** Header slots per side a new transaction starts with; grown (and kept, as transactions are pooled) up to the limit. */
     private static final int INITIAL_HEADERS = 16;
 
@@ -135,6 +137,111 @@ public final class HttpTransaction
             store.putBytes(at, src, offset, length);
         }
         return at;
+    }
+
+    /**
+     * {@link #append} of a header name, ASCII letters lowercased, eight bytes at a time straight
+     * from the wire. Reads {@code src} only inside {@code [offset, limit)}, which the caller has
+     * checked lies in it ({@code limit >= offset + length}).
+     */
+    int appendLowercase(final DirectBuffer src, final int offset, final int length, final int limit)
+    {
+        final int at = reserve(length);
+        if (at >= 0)
+        {
+            putLowercase(at, src, offset, length, limit);
+        }
+        return at;
+    }
+
+    /**
+     * {@link #append} of a header value: a short one copied eight bytes at a time. Reads {@code src}
+     * only inside {@code [offset, offset + length)}, which the caller has checked lies in it.
+     */
+    int appendValue(final DirectBuffer src, final int offset, final int length)
+    {
+        if (length < 8 || length > MAX_WORD_COPY)
+        {
+            return append(src, offset, length);
+        }
+        final int at = reserve(length);
+        if (at >= 0)
+        {
+            putValue(at, src, offset, length);
+        }
+        return at;
+    }
+
+    /**
+     * A header field: its name lowercased as {@link #appendLowercase}, its value right after it
+     * as {@link #appendValue}; both or neither (when the store has no room for both).
+     *
+     * @return the name's offset in {@link #store} (the value's is that plus {@code nameLength}), or -1.
+     */
+    int appendField(
+        final DirectBuffer src, final int nameOffset, final int nameLength, final int valueOffset, final int valueLength,
+        final int limit)
+    {
+        final int at = reserve(nameLength + valueLength);
+        if (at >= 0)
+        {
+            putLowercase(at, src, nameOffset, nameLength, limit);
+            final int valueAt = at + nameLength;
+            if (valueLength < 8 || valueLength > MAX_WORD_COPY)
+            {
+                store.putBytes(valueAt, src, valueOffset, valueLength);
+            }
+            else
+            {
+                putValue(valueAt, src, valueOffset, valueLength);
+            }
+        }
+        return at;
+    }
+
+    private void putLowercase(final int at, final DirectBuffer src, final int offset, final int length, final int limit)
+    {
+        final byte[] bytes = storeArray; // the store wraps it whole: store index = array index
+        if (length >= 8)
+        {
+            HttpChars.checkWords(bytes, at, length);
+            final byte[] srcArray = src.byteArray();
+            final long srcAddress = src.addressOffset() + offset;
+            for (int k = 0; k < length - 8; k += 8)
+            {
+                HttpChars.putWordUnchecked(bytes, at + k, HttpChars.lowerAscii(HttpChars.load(srcArray, srcAddress + k)));
+            }
+            // The last eight bytes, overlapping the words before.
+            final int last = length - 8;
+            HttpChars.putWordUnchecked(bytes, at + last, HttpChars.lowerAscii(HttpChars.load(srcArray, srcAddress + last)));
+        }
+        else if (offset + 8 <= limit && at + 8 <= bytes.length)
+        {
+            // A whole word: the bytes past the name are scratch, overwritten by what is stored next.
+            HttpChars.putWord(bytes, at, HttpChars.lowerAscii(HttpChars.wordAt(src, offset)));
+        }
+        else
+        {
+            for (int k = 0; k < length; k++)
+            {
+                bytes[at + k] = HttpChars.lower(HttpChars.byteAt(src, offset + k));
+            }
+        }
+    }
+
+    /** {@code length} (8 or more) bytes, as words, the last one overlapping the one before. */
+    private void putValue(final int at, final DirectBuffer src, final int offset, final int length)
+    {
+        final byte[] bytes = storeArray;
+        HttpChars.checkWords(bytes, at, length);
+        final byte[] srcArray = src.byteArray();
+        final long srcAddress = src.addressOffset() + offset;
+        for (int k = 0; k < length - 8; k += 8)
+        {
+            HttpChars.putWordUnchecked(bytes, at + k, HttpChars.load(srcArray, srcAddress + k));
+        }
+        final int last = length - 8;
+        HttpChars.putWordUnchecked(bytes, at + last, HttpChars.load(srcArray, srcAddress + last));
     }
 
     /** @return the offset of {@code length} fresh bytes in {@link #store}, or -1 when the store is full. */
