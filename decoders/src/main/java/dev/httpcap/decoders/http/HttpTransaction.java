@@ -160,10 +160,6 @@ public final class HttpTransaction
      */
     int appendValue(final DirectBuffer src, final int offset, final int length)
     {
-        if (length < 8 || length > MAX_WORD_COPY)
-        {
-            return append(src, offset, length);
-        }
         final int at = reserve(length);
         if (at >= 0)
         {
@@ -186,15 +182,7 @@ public final class HttpTransaction
         if (at >= 0)
         {
             putLowercase(at, src, nameOffset, nameLength, limit);
-            final int valueAt = at + nameLength;
-            if (valueLength < 8 || valueLength > MAX_WORD_COPY)
-            {
-                store.putBytes(valueAt, src, valueOffset, valueLength);
-            }
-            else
-            {
-                putValue(valueAt, src, valueOffset, valueLength);
-            }
+            putValue(at + nameLength, src, valueOffset, valueLength);
         }
         return at;
     }
@@ -229,9 +217,17 @@ public final class HttpTransaction
         }
     }
 
-    /** {@code length} (8 or more) bytes, as words, the last one overlapping the one before. */
+    /**
+     * {@code length} bytes of a value into the reserved {@code at}: 8 to {@link #MAX_WORD_COPY} as
+     * words, the last one overlapping the one before; shorter and longer ones with one bulk copy.
+     */
     private void putValue(final int at, final DirectBuffer src, final int offset, final int length)
     {
+        if (length < 8 || length > MAX_WORD_COPY)
+        {
+            store.putBytes(at, src, offset, length);
+            return;
+        }
         final byte[] bytes = storeArray;
         HttpChars.checkWords(bytes, at, length);
         final byte[] srcArray = src.byteArray();
