@@ -6,6 +6,21 @@
 HTTPCAP_MIN_JAVA=25
 HTTPCAP_JAVA_HOME=""
 
+# Sets HTTPCAP_RELEASE_LINE to the first line of the JDK `release` file $1 that starts with $2
+# (e.g. JAVA_VERSION=), or to "" (and returns 1) when there is none; shell builtins only.
+httpcap_release_line() {
+  local line
+  HTTPCAP_RELEASE_LINE=""
+  [[ -r $1 ]] || return 1
+  while IFS= read -r line || [[ -n $line ]]; do
+    if [[ $line == "$2"* ]]; then
+      HTTPCAP_RELEASE_LINE=$line
+      return 0
+    fi
+  done <"$1"
+  return 1
+}
+
 # Sets HTTPCAP_JAVA_MAJOR to the feature version (e.g. 25, 17, 8) of the java binary $1 and
 # returns 0, or returns 1 if it has none. Reads JAVA_VERSION from the JDK's `release` file with
 # shell builtins when there is one (bin/httpcap runs this on every start, so no process is
@@ -16,11 +31,8 @@ httpcap_java_major_of() {
   HTTPCAP_JAVA_MAJOR=""
   [[ -x $java ]] || return 1
   release=${java%/bin/java}/release
-  if [[ $release != "$java" && -r $release ]]; then
-    while IFS= read -r line || [[ -n $line ]]; do
-      [[ $line == JAVA_VERSION=\"* ]] && break
-      line=""
-    done <"$release"
+  if [[ $release != "$java" ]] && httpcap_release_line "$release" 'JAVA_VERSION="'; then
+    line=$HTTPCAP_RELEASE_LINE
   fi
   if [[ -z $line ]]; then
     line=$("$java" -version 2>&1 | grep -m1 -E 'version "[^"]+"') || return 1
