@@ -329,14 +329,11 @@ class PipelineTest
     }
 
     /** Takes a millisecond per event: far slower than the workers. */
-    private static final class SlowSink implements EventSink
+    private static final class SlowSink extends TestSink
     {
-        private long events;
-
-        @Override
-        public EventFormat format()
+        SlowSink()
         {
-            return EventFormat.JSON;
+            super(EventFormat.JSON, "slow");
         }
 
         @Override
@@ -344,46 +341,6 @@ class PipelineTest
         {
             java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
             events++;
-        }
-
-        @Override
-        public void flush()
-        {
-        }
-
-        @Override
-        public void close()
-        {
-        }
-
-        @Override
-        public String name()
-        {
-            return "slow";
-        }
-
-        @Override
-        public long eventsWritten()
-        {
-            return events;
-        }
-
-        @Override
-        public long bytesWritten()
-        {
-            return 0;
-        }
-
-        @Override
-        public long eventsFailed()
-        {
-            return 0;
-        }
-
-        @Override
-        public String lastError()
-        {
-            return null;
         }
     }
 
@@ -493,28 +450,14 @@ class PipelineTest
     }
 
     /** Takes its time to flush, as a slow disk would. */
-    private static final class SlowFlushSink implements EventSink
+    private static final class SlowFlushSink extends TestSink
     {
-        private final EventFormat format;
         private final long flushNanos;
-        private long events;
 
         SlowFlushSink(final EventFormat format, final long flushNanos)
         {
-            this.format = format;
+            super(format, format + " slow flush");
             this.flushNanos = flushNanos;
-        }
-
-        @Override
-        public EventFormat format()
-        {
-            return format;
-        }
-
-        @Override
-        public void onEvent(final org.agrona.DirectBuffer buffer, final int offset, final int length)
-        {
-            events++;
         }
 
         @Override
@@ -525,41 +468,6 @@ class PipelineTest
             {
                 java.util.concurrent.locks.LockSupport.parkNanos(end - now);
             }
-        }
-
-        @Override
-        public void close()
-        {
-        }
-
-        @Override
-        public String name()
-        {
-            return format + " slow flush";
-        }
-
-        @Override
-        public long eventsWritten()
-        {
-            return events;
-        }
-
-        @Override
-        public long bytesWritten()
-        {
-            return 0;
-        }
-
-        @Override
-        public long eventsFailed()
-        {
-            return 0;
-        }
-
-        @Override
-        public String lastError()
-        {
-            return null;
         }
     }
 

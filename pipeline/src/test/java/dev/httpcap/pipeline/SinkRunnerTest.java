@@ -9,7 +9,6 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 
 import dev.httpcap.sinks.EventFormat;
-import dev.httpcap.sinks.EventSink;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -86,16 +85,15 @@ class SinkRunnerTest
             new Latency(5, 123_400, 456_600, 789_000, 1_234_499).reportLine());
     }
 
-    private static final class RecordingSink implements EventSink
+    private static final class RecordingSink extends TestSink
     {
         final List<String> lines = new ArrayList<>();
         int sinceFlush;
         int mostEventsBetweenFlushes;
 
-        @Override
-        public EventFormat format()
+        RecordingSink()
         {
-            return EventFormat.JSON;
+            super(EventFormat.JSON, "recording");
         }
 
         @Override
@@ -104,6 +102,7 @@ class SinkRunnerTest
             final byte[] bytes = new byte[length];
             buffer.getBytes(offset, bytes);
             lines.add(new String(bytes, StandardCharsets.US_ASCII));
+            events++;
             sinceFlush++;
         }
 
@@ -112,41 +111,6 @@ class SinkRunnerTest
         {
             mostEventsBetweenFlushes = Math.max(mostEventsBetweenFlushes, sinceFlush);
             sinceFlush = 0;
-        }
-
-        @Override
-        public void close()
-        {
-        }
-
-        @Override
-        public String name()
-        {
-            return "recording";
-        }
-
-        @Override
-        public long eventsWritten()
-        {
-            return lines.size();
-        }
-
-        @Override
-        public long bytesWritten()
-        {
-            return 0;
-        }
-
-        @Override
-        public long eventsFailed()
-        {
-            return 0;
-        }
-
-        @Override
-        public String lastError()
-        {
-            return null;
         }
     }
 }
