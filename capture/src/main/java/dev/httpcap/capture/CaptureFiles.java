@@ -97,13 +97,19 @@ public final class CaptureFiles
     }
 
     /**
-     * The whole file mapped once; records are read in place. Pages behind the read position are
-     * handed back to the kernel every {@link #RELEASE_STEP} bytes, so a file of any size costs a
-     * bounded resident set (the pages stay in the page cache; only our mapping lets go of them).
+     * The whole file mapped once; records are read in place, and their frames stay readable until
+     * {@link #close()} ({@link #framesStayReadable()}), so the pipeline's workers read them in place
+     * too. Pages more than {@link #RELEASE_LAG} behind the read position are handed back to the
+     * kernel every {@link #RELEASE_STEP} bytes, so a file of any size costs a bounded resident set
+     * (at most {@code RELEASE_LAG + RELEASE_STEP} of it). The pages stay in the page cache; only
+     * our mapping lets go of them, and a frame read again after that (a worker more than
+     * {@code RELEASE_LAG} behind) is mapped again from the cache, unchanged.
      */
     static final class MappedSource implements PacketSource
     {
-        static final long RELEASE_STEP = 64L * 1024 * 1024;
+        static final long RELEASE_STEP = 32L * 1024 * 1024;
+        /** How far behind the read position pages are kept: well over what the packet ring holds in flight. */
+        static final long RELEASE_LAG = 32L * 1024 * 1024;
 
         private final Arena arena;
         private final MemorySegment file;
@@ -156,10 +162,9 @@ public final class CaptureFiles
                     done = true;
                 }
             }
-            if (position - released >= RELEASE_STEP)
+            if (position - released >= RELEASE_LAG + RELEASE_STEP)
             {
-                // Frames are only valid during onPacket, so everything before position is done with.
-                released = Madvise.dontNeed(file, released, position);
+                released = Madvise.dontNeed(file, released, position - RELEASE_LAG);
             }
             consumed.lazySet(position);
             return delivered;
@@ -187,6 +192,12 @@ public final class CaptureFiles
         public CaptureFileCounters fileCounters()
         {
             return counters;
+        }
+
+        @Override
+        public boolean framesStayReadable()
+        {
+            return true;
         }
 
         @Override

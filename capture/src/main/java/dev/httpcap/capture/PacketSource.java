@@ -25,6 +25,17 @@ public interface PacketSource extends AutoCloseable
     /** @return file-level anomalies (truncated records, corrupt blocks) seen so far. */
     CaptureFileCounters fileCounters();
 
+    /**
+     * Whether a frame given to the handler stays readable, unchanged, at the same native address
+     * after {@code onPacket} returns, until this source is closed: true for a mapped file, whose
+     * frames other threads may then read in place instead of from a copy. False (the default)
+     * when the source reuses its memory for the next frames, as a live ring or a pipe's window does.
+     */
+    default boolean framesStayReadable()
+    {
+        return false;
+    }
+
     @Override
     void close();
 }

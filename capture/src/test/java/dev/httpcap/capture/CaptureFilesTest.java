@@ -16,6 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -319,7 +320,7 @@ class CaptureFilesTest
     void shouldKeepReadingCorrectlyAfterReleasingPagesBehindTheReadPosition() throws Exception
     {
         final Path path = dir.resolve("large.pcap");
-        final int frames = (int)(CaptureFiles.MappedSource.RELEASE_STEP * 5 / 4 / 1500);
+        final int frames = (int)((CaptureFiles.MappedSource.RELEASE_LAG + CaptureFiles.MappedSource.RELEASE_STEP) * 5 / 4 / 1500);
         final byte[] payload = new byte[1400];
         try (PcapFileWriter writer = new PcapFileWriter(path, LinkTypes.ETHERNET, 65535, false))
         {
@@ -331,10 +332,12 @@ class CaptureFilesTest
             }
         }
         final long[] count = new long[1];
+        final long[] payloadAddresses = new long[frames];
         final PacketDecoder decoder = new PacketDecoder();
         final PacketInfo info = new PacketInfo();
         try (PacketSource source = CaptureFiles.open(path.toString()))
         {
+            assertTrue(source.framesStayReadable());
             while (!source.isDone())
             {
                 source.poll((frame, offset, captured, wire, ts, linkType, ifId) ->
@@ -342,11 +345,23 @@ class CaptureFilesTest
                     assertEquals(DecodeStatus.TCP, decoder.decode(frame, offset, captured, linkType, info));
                     assertEquals(count[0], info.seq);
                     assertEquals((byte)count[0], frame.getByte(offset + info.payloadOffset + 1399));
+                    assertNull(frame.byteArray());
+                    payloadAddresses[(int)count[0]] = frame.addressOffset() + offset + info.payloadOffset;
                     count[0]++;
                 }, 1000);
             }
             assertEquals(frames, count[0]);
             assertEquals(source.totalBytes(), source.bytesConsumed());
+
+            // Every frame is still readable in place after the reading is over, also those whose
+            // pages were released behind the read position (what the pipeline's workers rely on).
+            final org.agrona.concurrent.UnsafeBuffer view = new org.agrona.concurrent.UnsafeBuffer(0, 0);
+            for (int i = 0; i < frames; i++)
+            {
+                view.wrap(payloadAddresses[i], payload.length);
+                assertEquals((byte)i, view.getByte(0));
+                assertEquals((byte)i, view.getByte(payload.length - 1));
+            }
         }
     }
 

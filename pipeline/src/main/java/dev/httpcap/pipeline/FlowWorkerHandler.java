@@ -53,7 +53,8 @@ final class FlowWorkerHandler implements EventHandler<PacketEvent>, FlowListener
     private static final int WEBSOCKET_EVENT = 2;
 
     private final int shard;
-    private final UnsafeBuffer region;
+    /** Re-pointed at each packet's payload, wherever the capture thread left it (see {@link PacketEvent#payloadAddress}). */
+    private final UnsafeBuffer payload = new UnsafeBuffer(0, 0);
     private final TcpFlowTracker tracker;
     private final TcpReassembler reassembler;
     private final TcpSegment segment = new TcpSegment();
@@ -76,11 +77,10 @@ final class FlowWorkerHandler implements EventHandler<PacketEvent>, FlowListener
     private final java.util.concurrent.atomic.AtomicLong eventsRelaxed = new java.util.concurrent.atomic.AtomicLong();
 
     FlowWorkerHandler(
-        final int shard, final UnsafeBuffer region, final PipelineConfig config, final EventHandoff handoff,
+        final int shard, final PipelineConfig config, final EventHandoff handoff,
         final boolean json, final boolean text, final CountDownLatch finished)
     {
         this.shard = shard;
-        this.region = region;
         this.handoff = handoff;
         this.json = json;
         this.text = text;
@@ -166,8 +166,9 @@ final class FlowWorkerHandler implements EventHandler<PacketEvent>, FlowListener
         s.window = event.window;
         s.wireLength = event.wireLength;
         s.wirePayloadLength = event.wirePayloadLength;
-        s.payload = region;
-        s.payloadOffset = event.regionOffset + event.payloadOffset;
+        payload.wrap(event.payloadAddress, event.payloadLength);
+        s.payload = payload;
+        s.payloadOffset = 0;
         s.payloadLength = event.payloadLength;
         final TcpFlow flow = tracker.onSegment(s);
         reassembler.onSegment(flow, flow.lastDirection(), s);

@@ -1,12 +1,14 @@
 package dev.httpcap.pipeline;
 
 /**
- * One slot of the packet ring. The frame bytes live off-heap in the ring's slot region; the slot
- * carries only primitives: where the frame is, which shard owns it, and the decoded TCP facts so
- * the worker does not decode the headers again.
+ * One slot of the packet ring. It carries only primitives: where the packet's TCP payload is,
+ * which shard owns it, and the decoded TCP facts, so the worker does not decode the headers
+ * again. The payload is read off-heap where {@link #payloadAddress} says: in place in a mapped
+ * capture file (whose frames stay readable until the run ends), otherwise in the ring's slot
+ * region, where the capture thread copied it (only the payload: the worker needs nothing else).
  * <p>
- * A frame larger than one slot's share of the region occupies several consecutive sequences:
- * the first carries the frame ({@link #slots} = their number), the others are marked as
+ * A payload larger than one slot's share of the region occupies several consecutive sequences:
+ * the first carries it ({@link #slots} = their number), the others are marked as
  * continuations ({@code slots == 0}) and skipped by every worker.
  */
 final class PacketEvent
@@ -19,9 +21,8 @@ final class PacketEvent
 
     int slots;
     int shard;
-    /** Offset of the frame's first byte in the slot region. */
-    int regionOffset;
-    int frameLength;
+    /** Native address of the TCP payload's first byte: in the mapped file, or in the slot region. */
+    long payloadAddress;
     int wireLength;
     long timestampNanos;
     /**
@@ -42,8 +43,7 @@ final class PacketEvent
     long seq;
     long ack;
     int window;
-    /** Offset of the TCP payload from the start of the frame. */
-    int payloadOffset;
+    /** Captured bytes of the TCP payload at {@link #payloadAddress}. */
     int payloadLength;
     int wirePayloadLength;
 }

@@ -221,7 +221,7 @@ public final class Pipeline
                 final SequenceBarrier barrier = ring.newBarrier();
                 for (int i = 0; i < workers; i++)
                 {
-                    final FlowWorkerHandler handler = new FlowWorkerHandler(i, region, config, handoff, json, text, finished);
+                    final FlowWorkerHandler handler = new FlowWorkerHandler(i, config, handoff, json, text, finished);
                     final BatchEventProcessor<PacketEvent> processor =
                         new BatchEventProcessorBuilder().build(ring, barrier, handler);
                     processor.setExceptionHandler(new WorkerExceptionHandler(workerErrors, firstWorkerError, handler));
@@ -229,8 +229,8 @@ public final class Pipeline
                     processors.add(processor);
                     ring.addGatingSequences(processor.getSequence());
                 }
-                publishers.add(new RingPublisher(
-                    ring, region, slotBytes, workers, config.packetBackPressure(), config.filter()));
+                publishers.add(new RingPublisher(ring, region, slotBytes, workers, config.packetBackPressure(),
+                    config.filter(), sources.get(lane).framesStayReadable()));
             }
 
             final CaptureLatency latency = new CaptureLatency();

@@ -19,7 +19,9 @@ import dev.httpcap.capture.SymmetricFlowHash;
 
 /**
  * The capture thread's half of the pipeline: filters and decodes each frame, picks the shard that
- * owns its connection, copies the frame once into pre-allocated ring storage and publishes it.
+ * owns its connection and publishes the decoded facts with where the TCP payload is: in place when
+ * the source's frames stay readable (a mapped file), otherwise copied once into pre-allocated ring
+ * storage (live capture, a pipe), the payload only.
  * Owned by the capture thread; its counters are read by others only after that thread is joined,
  * except {@link #packetsReadRelaxed()}, which feeds progress displays.
  */
@@ -39,6 +41,7 @@ final class RingPublisher implements PacketHandler
     private final int slotMask;
     private final int workers;
     private final boolean dropWhenFull;
+    private final boolean framesStayReadable;
     private final String filterExpression;
     /** Filters are compiled per link type, the first time a frame of that type arrives. */
     private final BpfProgram[] filters = new BpfProgram[MAX_LINK_TYPES];
@@ -60,7 +63,7 @@ final class RingPublisher implements PacketHandler
 
     RingPublisher(
         final RingBuffer<PacketEvent> ring, final UnsafeBuffer region, final int slotBytes, final int workers,
-        final BackPressure backPressure, final String filterExpression)
+        final BackPressure backPressure, final String filterExpression, final boolean framesStayReadable)
     {
         this.ring = ring;
         this.region = region;
@@ -69,6 +72,7 @@ final class RingPublisher implements PacketHandler
         this.workers = workers;
         this.dropWhenFull = backPressure == BackPressure.DROP;
         this.filterExpression = filterExpression;
+        this.framesStayReadable = framesStayReadable;
     }
 
     @Override
@@ -102,7 +106,11 @@ final class RingPublisher implements PacketHandler
             return;
         }
 
-        final int slots = Math.max(1, (capturedLength + slotBytes - 1) / slotBytes);
+        final int payloadLength = info.payloadLength;
+        // In place: the frame outlives this call at a native address (a mapped file's frames are
+        // not heap arrays), so the worker reads it there and the packet needs no region slot space.
+        final boolean inPlace = framesStayReadable && frame.byteArray() == null;
+        final int slots = inPlace ? 1 : Math.max(1, (payloadLength + slotBytes - 1) / slotBytes);
         final long hi;
         if (dropWhenFull)
         {
@@ -127,16 +135,24 @@ final class RingPublisher implements PacketHandler
         }
         final long lo = hi - slots + 1;
 
-        // Slots are contiguous in the region and the region has a MAX_FRAME_LENGTH tail, so a frame
-        // starting near the end may run past the last slot without wrapping.
-        final int regionOffset = ((int)lo & slotMask) * slotBytes;
-        region.putBytes(regionOffset, frame, offset, capturedLength);
+        final long payloadAddress;
+        if (inPlace)
+        {
+            payloadAddress = frame.addressOffset() + offset + info.payloadOffset;
+        }
+        else
+        {
+            // Slots are contiguous in the region and the region has a MAX_FRAME_LENGTH tail, so a
+            // payload starting near the end may run past the last slot without wrapping.
+            final int regionOffset = ((int)lo & slotMask) * slotBytes;
+            region.putBytes(regionOffset, frame, offset + info.payloadOffset, payloadLength);
+            payloadAddress = region.addressOffset() + regionOffset;
+        }
 
         final PacketEvent event = ring.get(lo);
         event.slots = slots;
         event.shard = (int)Long.remainderUnsigned(SymmetricFlowHash.hash(info), workers);
-        event.regionOffset = regionOffset;
-        event.frameLength = capturedLength;
+        event.payloadAddress = payloadAddress;
         event.wireLength = wireLength;
         event.timestampNanos = timestampNanos;
         event.captureNanos = batchCaptureNanos;
@@ -152,8 +168,7 @@ final class RingPublisher implements PacketHandler
         event.seq = info.seq;
         event.ack = info.ack;
         event.window = info.window;
-        event.payloadOffset = info.payloadOffset;
-        event.payloadLength = info.payloadLength;
+        event.payloadLength = payloadLength;
         event.wirePayloadLength = info.wirePayloadLength;
         for (long s = lo + 1; s <= hi; s++)
         {

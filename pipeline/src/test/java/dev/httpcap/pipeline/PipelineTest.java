@@ -3,6 +3,7 @@ package dev.httpcap.pipeline;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -22,6 +23,7 @@ import dev.httpcap.sinks.EventSink;
 import dev.httpcap.sinks.FileSink;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -168,6 +170,141 @@ class PipelineTest
         {
             sink.close();
         }
+    }
+
+    /**
+     * HTTP connections whose responses come in several segments, some larger than a ring slot:
+     * connection {@code c} asks for {@code /c/<c>} and gets {@link #httpBodyBytes(int)} of body.
+     */
+    static Capture httpConnections(final int connections)
+    {
+        final Capture capture = new Capture();
+        long t = 1_700_000_000_000_000L;
+        for (int c = 0; c < connections; c++)
+        {
+            final int client = 0x0A000000 | (c + 1);
+            final int server = 0x0A0100FE;
+            final int port = 20_000 + c;
+            final byte[] request = ("GET /c/" + c + " HTTP/1.1\r\nHost: example.test\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+            final byte[] body = new byte[httpBodyBytes(c)];
+            for (int i = 0; i < body.length; i++)
+            {
+                body[i] = (byte)('a' + (c + i) % 26);
+            }
+            final byte[] head = ("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: " + body.length +
+                "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+            final byte[] response = new byte[head.length + body.length];
+            System.arraycopy(head, 0, response, 0, head.length);
+            System.arraycopy(body, 0, response, head.length, body.length);
+
+            capture.record(httpFrame(client, server, port, 80, 0x02, 1000, 0, new byte[0], 0, 0), t++);
+            capture.record(httpFrame(server, client, 80, port, 0x12, 5000, 1001, new byte[0], 0, 0), t++);
+            capture.record(httpFrame(client, server, port, 80, 0x10, 1001, 5001, new byte[0], 0, 0), t++);
+            capture.record(httpFrame(client, server, port, 80, 0x18, 1001, 5001, request, 0, request.length), t++);
+            // Segments of varying size, from a few bytes to more than a 2048-byte ring slot.
+            final int segment = 7 + (c * 977) % 3000;
+            long seq = 5001;
+            for (int off = 0; off < response.length; off += segment)
+            {
+                final int n = Math.min(segment, response.length - off);
+                capture.record(httpFrame(server, client, 80, port, 0x18, seq, 1001 + request.length, response, off, n), t++);
+                seq += n;
+            }
+            capture.record(httpFrame(client, server, port, 80, 0x11, 1001 + request.length, seq, new byte[0], 0, 0), t++);
+            capture.record(httpFrame(server, client, 80, port, 0x11, seq, 1002 + request.length, new byte[0], 0, 0), t++);
+        }
+        return capture;
+    }
+
+    static int httpBodyBytes(final int connection)
+    {
+        return (connection * 1_031) % 9_000;
+    }
+
+    static byte[] httpFrame(
+        final int src, final int dst, final int sport, final int dport, final int flags, final long seq, final long ack,
+        final byte[] data, final int offset, final int length)
+    {
+        final ByteBuffer b = ByteBuffer.allocate(14 + 20 + 20 + length);
+        b.put(new byte[] {2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1}).putShort((short)0x0800);
+        b.put((byte)0x45).put((byte)0).putShort((short)(40 + length)).putShort((short)0).putShort((short)0x4000)
+            .put((byte)64).put((byte)6).putShort((short)0).putInt(src).putInt(dst);
+        b.putShort((short)sport).putShort((short)dport).putInt((int)seq).putInt((int)ack)
+            .put((byte)0x50).put((byte)flags).putShort((short)65535).putShort((short)0).putShort((short)0);
+        b.put(data, offset, length);
+        return b.array();
+    }
+
+    /**
+     * A mapped file's payloads are read by the workers in place; a pipe's are copied into the ring
+     * region first. Both must give the same events, also when the ring wraps many times over and
+     * payloads span several slots.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2})
+    void shouldDecodeTheSameEventsFromPayloadsReadInPlaceAndFromPayloadsCopiedIntoTheRing(final int workers)
+        throws Exception
+    {
+        final int connections = 400;
+        final Capture capture = httpConnections(connections);
+        final Path pcap = dir.resolve("http.pcap");
+        Files.write(pcap, capture.out.toByteArray());
+        final PipelineConfig config = new PipelineConfig().workers(workers).ringSlots(512).slotBytes(2048);
+
+        final Path mappedEvents = dir.resolve("mapped.ndjson");
+        final PipelineReport mapped;
+        final EventSink mappedSink = new FileSink(mappedEvents, EventFormat.JSON, 0, 1);
+        try (PacketSource source = CaptureFiles.open(pcap.toString()))
+        {
+            assertTrue(source.framesStayReadable());
+            mapped = new Pipeline(config, List.of(mappedSink)).run(source);
+        }
+        finally
+        {
+            mappedSink.close();
+        }
+
+        final Path copiedEvents = dir.resolve("copied.ndjson");
+        final PipelineReport copied;
+        final EventSink copiedSink = new FileSink(copiedEvents, EventFormat.JSON, 0, 1);
+        try (PacketSource source = CaptureFiles.open(new java.io.ByteArrayInputStream(capture.out.toByteArray()), "pipe"))
+        {
+            assertFalse(source.framesStayReadable());
+            copied = new Pipeline(config, List.of(copiedSink)).run(source);
+        }
+        finally
+        {
+            copiedSink.close();
+        }
+
+        for (final PipelineReport report : List.of(mapped, copied))
+        {
+            assertNull(report.failure());
+            assertEquals(capture.packets, report.packetsRead());
+            assertEquals(connections, report.eventsEmitted());
+            assertEquals(0, report.eventsDropped());
+        }
+        final List<String> lines = new ArrayList<>(Files.readAllLines(mappedEvents));
+        assertEquals(connections, lines.size());
+        final Pattern event = Pattern.compile(
+            "\"url\":\\{\"original\":\"/c/(\\d+)\".*\"status_code\":200,.*\"body\":\\{\"bytes\":(\\d+)}.*\"tags\":\\[]");
+        final boolean[] seen = new boolean[connections];
+        for (final String line : lines)
+        {
+            final Matcher m = event.matcher(line);
+            assertTrue(m.find(), line);
+            final int c = Integer.parseInt(m.group(1));
+            assertEquals(httpBodyBytes(c), Integer.parseInt(m.group(2)), line);
+            seen[c] = true;
+        }
+        for (int c = 0; c < connections; c++)
+        {
+            assertTrue(seen[c], "no event for connection " + c);
+        }
+        final List<String> copiedLines = new ArrayList<>(Files.readAllLines(copiedEvents));
+        lines.sort(null);
+        copiedLines.sort(null);
+        assertEquals(lines, copiedLines);
     }
 
     @ParameterizedTest
