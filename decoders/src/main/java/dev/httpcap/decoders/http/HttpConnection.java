@@ -6,10 +6,20 @@ package dev.httpcap.decoders.http;
  */
 final class HttpConnection
 {
+    /** Queue slots a new connection starts with: most connections never have more requests in flight. */
+    static final int INITIAL_QUEUE = 4;
+
     final HttpStream[] streams = {new HttpStream(true), new HttpStream(false)};
-    /** Requests in order: [head, cursor) answered or being answered, [cursor, tail) waiting. */
-    final HttpTransaction[] queue;
-    private final int mask;
+    /**
+     * Requests in order: [head, cursor) answered or being answered, [cursor, tail) waiting; the
+     * request at position p is at {@code queue[p & mask]}. Starts small and doubles, up to
+     * {@link #capacity}, when a connection pipelines deeper (kept, as connections are pooled): 100,000
+     * open connections would otherwise hold 100,000 arrays of the largest size, nearly all empty.
+     */
+    private HttpTransaction[] queue;
+    private int mask;
+    /** Most requests in flight: the configured limit rounded up to a power of two. */
+    private final int capacity;
     long head;
     long cursor;
     long tail;
@@ -32,8 +42,9 @@ final class HttpConnection
         {
             size <<= 1;
         }
-        queue = new HttpTransaction[size];
-        mask = size - 1;
+        capacity = size;
+        queue = new HttpTransaction[Math.min(size, INITIAL_QUEUE)];
+        mask = queue.length - 1;
     }
 
     void reset(final boolean midstream, final boolean probing)
@@ -60,10 +71,39 @@ final class HttpConnection
         return queue[(int)position & mask];
     }
 
+    /** @return whether {@link #push} would go past the most requests in flight. */
+    boolean full()
+    {
+        return queued() == capacity;
+    }
+
+    /** Queue {@code tx} after the others; the caller has checked that the queue is not {@link #full()}. */
     void push(final HttpTransaction tx)
     {
+        if (queued() == queue.length)
+        {
+            grow();
+        }
         queue[(int)tail & mask] = tx;
         tail++;
+    }
+
+    /** @return the slots the queue has now (a power of two, at most the configured limit rounded up). */
+    int queueSlots()
+    {
+        return queue.length;
+    }
+
+    private void grow()
+    {
+        final HttpTransaction[] grown = new HttpTransaction[queue.length << 1];
+        final int grownMask = grown.length - 1;
+        for (long position = head; position < tail; position++)
+        {
+            grown[(int)position & grownMask] = queue[(int)position & mask];
+        }
+        queue = grown;
+        mask = grownMask;
     }
 
     HttpTransaction pop()

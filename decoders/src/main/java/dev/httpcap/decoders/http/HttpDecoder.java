@@ -647,7 +647,7 @@ public final class HttpDecoder implements StreamListener
     private HttpTransaction newRequest(final HttpConnection c, final HttpStream s)
     {
         requests++;
-        if (c.queued() == c.queue.length)
+        if (c.full())
         {
             final HttpTransaction oldest = c.at(c.head);
             if (c.streams[1].tx == oldest)

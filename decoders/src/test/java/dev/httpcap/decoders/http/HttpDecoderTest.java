@@ -1,6 +1,7 @@
 package dev.httpcap.decoders.http;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -127,6 +128,53 @@ class HttpDecoderTest
         assertEquals(List.of("GET /1 200 1 []", "GET /2 404 2 []", "GET /3 302 3 []"), h.summary());
         assertEquals("failure", h.events().get(1).at("/event/outcome").asText());
         assertEquals("/x", h.events().get(2).at("/http/response/headers/location").asText());
+    }
+
+    @Test
+    void shouldPairDeeplyPipelinedRequestsInOrderAsTheQueueGrows()
+    {
+        // 20 requests in flight: the connection's queue starts with 4 slots and doubles to 32.
+        final int depth = 20;
+        final StringBuilder requests = new StringBuilder();
+        final StringBuilder responses = new StringBuilder();
+        final List<String> expected = new ArrayList<>();
+        for (int i = 1; i <= depth; i++)
+        {
+            requests.append("GET /").append(i).append(" HTTP/1.1\r\nHost: a\r\n\r\n");
+            final int status = 400 + i;
+            responses.append("HTTP/1.1 ").append(status).append(" X\r\nContent-Length: ").append(i % 3).append("\r\n\r\n")
+                .append("ab", 0, i % 3);
+            expected.add("GET /" + i + " " + status + " " + i + " []");
+        }
+        final HttpHarness h = new HttpHarness().client(requests.toString());
+        assertEquals(0, h.json.size());
+        // Answered in two halves, with more requests coming in between: the queue wraps.
+        final String all = responses.toString();
+        final int half = all.indexOf("HTTP/1.1 411");
+        h.server(all.substring(0, half));
+        assertEquals(10, h.json.size());
+        h.client("GET /21 HTTP/1.1\r\nHost: a\r\n\r\n").server(all.substring(half))
+            .server("HTTP/1.1 204 No Content\r\n\r\n").end();
+        expected.add("GET /21 204 21 []");
+        assertEquals(expected, h.summary());
+        assertEquals(0, h.decoder.pipelineOverflows());
+        h.assertNoLeaks();
+    }
+
+    @Test
+    void shouldGiveUpTheOldestRequestWhenMoreThanTheLimitAreInFlight()
+    {
+        // maxPipelined 8: the 9th request in flight pushes the oldest out, unanswered.
+        final StringBuilder requests = new StringBuilder();
+        for (int i = 1; i <= 9; i++)
+        {
+            requests.append("GET /").append(i).append(" HTTP/1.1\r\nHost: a\r\n\r\n");
+        }
+        final HttpHarness h = new HttpHarness(new HttpConfig().maxPipelined(8)).client(requests.toString());
+        assertEquals(List.of("GET /1 - 1 [no_response]"), h.summary());
+        assertEquals(1, h.decoder.pipelineOverflows());
+        h.end();
+        h.assertNoLeaks();
     }
 
     @Test
