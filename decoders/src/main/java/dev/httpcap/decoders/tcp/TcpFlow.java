@@ -37,9 +37,12 @@ public final class TcpFlow
 
     long startNanos;
     long lastNanos;
-    final long[] packets = new long[2];
-    final long[] bytes = new long[2];
-    final long[] payloadBytes = new long[2];
+    /**
+     * What is kept per direction (0 client to server, 1 server to client), in one object per
+     * direction rather than a two-element array per item: fewer objects and cache lines per
+     * connection (100,000 open connections held 1.2 million small arrays).
+     */
+    final Side[] sides = {new Side(), new Side()};
 
     boolean midstream;
     boolean clientIsnKnown;
@@ -57,17 +60,6 @@ public final class TcpFlow
     /** Direction of the segment the tracker accounted last. */
     int lastDirection;
 
-    /** Reassembly state, per direction (see {@link TcpReassembler}). Sequence numbers are 32-bit, compared by difference. */
-    final boolean[] seqKnown = new boolean[2];
-    final int[] nextSeq = new int[2];
-    /** One past the highest sequence number a segment of the direction covered (by its wire length). */
-    final int[] highestSeq = new int[2];
-    final int[] reassemblyWindow = {-1, -1};
-    final boolean[] finSeen = new boolean[2];
-    final int[] finSeq = new int[2];
-    final boolean[] streamEnded = new boolean[2];
-    final long[] streamBytes = new long[2];
-    final long[] gapBytes = new long[2];
 
     /** Linkage in the tracker's recency lists (indices, -1 for none). */
     int prev = -1;
@@ -104,9 +96,8 @@ public final class TcpFlow
         clientHi = clientLo = serverHi = serverLo = 0;
         clientPort = serverPort = 0;
         startNanos = lastNanos = 0;
-        packets[0] = packets[1] = 0;
-        bytes[0] = bytes[1] = 0;
-        payloadBytes[0] = payloadBytes[1] = 0;
+        sides[0].reset();
+        sides[1].reset();
         midstream = false;
         clientIsnKnown = false;
         closeReason = null;
@@ -116,18 +107,6 @@ public final class TcpFlow
         historyLength = 0;
         historySeen = 0;
         lastDirection = FROM_CLIENT;
-        for (int d = 0; d < 2; d++)
-        {
-            seqKnown[d] = false;
-            nextSeq[d] = 0;
-            highestSeq[d] = 0;
-            reassemblyWindow[d] = -1;
-            finSeen[d] = false;
-            finSeq[d] = 0;
-            streamEnded[d] = false;
-            streamBytes[d] = 0;
-            gapBytes[d] = 0;
-        }
         prev = next = -1;
         closedList = false;
         tableSlot = -1;
@@ -203,19 +182,19 @@ public final class TcpFlow
     /** @param direction {@link #FROM_CLIENT} or {@link #FROM_SERVER}. */
     public long packets(final int direction)
     {
-        return packets[direction];
+        return sides[direction].packets;
     }
 
     /** @return frame bytes on the wire sent in {@code direction}. */
     public long bytes(final int direction)
     {
-        return bytes[direction];
+        return sides[direction].bytes;
     }
 
     /** @return TCP payload bytes on the wire sent in {@code direction} (retransmissions included). */
     public long payloadBytes(final int direction)
     {
-        return payloadBytes[direction];
+        return sides[direction].payloadBytes;
     }
 
     /** @return true when the capture began after the connection's SYN. */
@@ -243,13 +222,13 @@ public final class TcpFlow
     /** @return stream bytes delivered in order for {@code direction} (each byte once, retransmissions removed). */
     public long streamBytes(final int direction)
     {
-        return streamBytes[direction];
+        return sides[direction].streamBytes;
     }
 
     /** @return bytes of {@code direction}'s stream reported lost (never captured). */
     public long gapBytes(final int direction)
     {
-        return gapBytes[direction];
+        return sides[direction].gapBytes;
     }
 
     /** @return the direction of the segment most recently accounted to this flow. */
@@ -295,5 +274,36 @@ public final class TcpFlow
     public void attachment(final Object attachment)
     {
         this.attachment = attachment;
+    }
+
+    /** One direction of a connection: its counters and its reassembly state (see {@link TcpReassembler}). */
+    static final class Side
+    {
+        long packets;
+        long bytes;
+        long payloadBytes;
+        /** Reassembly state. Sequence numbers are 32-bit, compared by difference. */
+        boolean seqKnown;
+        int nextSeq;
+        /** One past the highest sequence number a segment of the direction covered (by its wire length). */
+        int highestSeq;
+        int reassemblyWindow = -1;
+        boolean finSeen;
+        int finSeq;
+        boolean streamEnded;
+        long streamBytes;
+        long gapBytes;
+
+        void reset()
+        {
+            packets = bytes = payloadBytes = 0;
+            seqKnown = false;
+            nextSeq = highestSeq = 0;
+            reassemblyWindow = -1;
+            finSeen = false;
+            finSeq = 0;
+            streamEnded = false;
+            streamBytes = gapBytes = 0;
+        }
     }
 }

@@ -245,9 +245,9 @@ public final class TcpFlowTracker
         final int direction = segment.srcPort == flow.clientPort && segment.srcLo == flow.clientLo &&
             segment.srcHi == flow.clientHi ? TcpFlow.FROM_CLIENT : TcpFlow.FROM_SERVER;
         flow.lastDirection = direction;
-        flow.packets[direction]++;
-        flow.bytes[direction] += segment.wireLength;
-        flow.payloadBytes[direction] += segment.wirePayloadLength;
+        flow.sides[direction].packets++;
+        flow.sides[direction].bytes += segment.wireLength;
+        flow.sides[direction].payloadBytes += segment.wirePayloadLength;
         if (segment.timestampNanos > flow.lastNanos)
         {
             flow.lastNanos = segment.timestampNanos;

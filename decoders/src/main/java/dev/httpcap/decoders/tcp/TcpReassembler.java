@@ -88,7 +88,7 @@ public final class TcpReassembler
         {
             acknowledged(flow, 1 - direction, (int)segment.ack, now);
         }
-        if (flow.streamEnded[direction])
+        if (flow.sides[direction].streamEnded)
         {
             return;
         }
@@ -96,26 +96,26 @@ public final class TcpReassembler
         int seq = (int)segment.seq;
         if ((flags & TcpSegment.SYN) != 0)
         {
-            if (!flow.seqKnown[direction])
+            if (!flow.sides[direction].seqKnown)
             {
-                flow.seqKnown[direction] = true;
-                flow.nextSeq[direction] = seq + 1;
-                flow.highestSeq[direction] = seq + 1;
+                flow.sides[direction].seqKnown = true;
+                flow.sides[direction].nextSeq = seq + 1;
+                flow.sides[direction].highestSeq = seq + 1;
             }
-            if ((flags & TcpSegment.ACK) != 0 && !flow.seqKnown[1 - direction])
+            if ((flags & TcpSegment.ACK) != 0 && !flow.sides[1 - direction].seqKnown)
             {
                 // A SYN-ACK seen before (or without) its SYN tells where the other stream starts.
-                flow.seqKnown[1 - direction] = true;
-                flow.nextSeq[1 - direction] = (int)segment.ack;
-                flow.highestSeq[1 - direction] = (int)segment.ack;
+                flow.sides[1 - direction].seqKnown = true;
+                flow.sides[1 - direction].nextSeq = (int)segment.ack;
+                flow.sides[1 - direction].highestSeq = (int)segment.ack;
             }
             seq++;
         }
-        else if (!flow.seqKnown[direction])
+        else if (!flow.sides[direction].seqKnown)
         {
-            flow.seqKnown[direction] = true;
-            flow.nextSeq[direction] = seq;
-            flow.highestSeq[direction] = seq;
+            flow.sides[direction].seqKnown = true;
+            flow.sides[direction].nextSeq = seq;
+            flow.sides[direction].highestSeq = seq;
             if ((flags & TcpSegment.RST) == 0)
             {
                 // A bare RST answering a SYN (a closed port) starts no stream worth the name.
@@ -129,10 +129,10 @@ public final class TcpReassembler
         {
             data(flow, direction, seq, segment.payload, segment.payloadOffset, captured, wire, now);
         }
-        if ((flags & TcpSegment.FIN) != 0 && !flow.finSeen[direction])
+        if ((flags & TcpSegment.FIN) != 0 && !flow.sides[direction].finSeen)
         {
-            flow.finSeen[direction] = true;
-            flow.finSeq[direction] = seq + wire;
+            flow.sides[direction].finSeen = true;
+            flow.sides[direction].finSeq = seq + wire;
         }
         if ((flags & TcpSegment.RST) != 0)
         {
@@ -149,12 +149,12 @@ public final class TcpReassembler
     {
         for (int d = 0; d < 2; d++)
         {
-            if (!flow.streamEnded[d])
+            if (!flow.sides[d].streamEnded)
             {
                 flushAll(flow, d, timestampNanos);
-                if (flow.finSeen[d] && flow.nextSeq[d] == flow.finSeq[d])
+                if (flow.sides[d].finSeen && flow.sides[d].nextSeq == flow.sides[d].finSeq)
                 {
-                    flow.streamEnded[d] = true;
+                    flow.sides[d].streamEnded = true;
                     listener.onEnd(flow, d, false, timestampNanos);
                 }
             }
@@ -166,11 +166,11 @@ public final class TcpReassembler
         final TcpFlow flow, final int direction, final int seq, final DirectBuffer payload, final int payloadOffset,
         final int captured, final int wire, final long now)
     {
-        final int next = flow.nextSeq[direction];
+        final int next = flow.sides[direction].nextSeq;
         final int end = seq + wire;
-        if (end - flow.highestSeq[direction] > 0)
+        if (end - flow.sides[direction].highestSeq > 0)
         {
-            flow.highestSeq[direction] = end;
+            flow.sides[direction].highestSeq = end;
         }
         if (end - next <= 0)
         {
@@ -197,7 +197,7 @@ public final class TcpReassembler
             available = Math.max(0, captured - skip);
         }
 
-        final int window = flow.reassemblyWindow[direction];
+        final int window = flow.sides[direction].reassemblyWindow;
         final boolean inOrder = start == next;
         if (inOrder)
         {
@@ -247,19 +247,19 @@ public final class TcpReassembler
             available = Math.max(0, available - skip);
         }
         // Per-flow cap: a segment reaching past the window pushes the oldest data out, delivered or as a gap.
-        if (end - flow.nextSeq[direction] > windowBytes)
+        if (end - flow.sides[direction].nextSeq > windowBytes)
         {
             capEvictions++;
             flushUntil(flow, direction, end - windowBytes, now);
         }
-        int window = flow.reassemblyWindow[direction];
+        int window = flow.sides[direction].reassemblyWindow;
         if (window < 0)
         {
             if (freeCount == 0)
             {
                 // Per-worker cap: nowhere to hold it, so the hole before it is declared lost.
                 capEvictions++;
-                final int next = flow.nextSeq[direction];
+                final int next = flow.sides[direction].nextSeq;
                 if (start - next > 0)
                 {
                     gap(flow, direction, start - next, now);
@@ -272,7 +272,7 @@ public final class TcpReassembler
                 return;
             }
             window = freeWindows[--freeCount];
-            flow.reassemblyWindow[direction] = window;
+            flow.sides[direction].reassemblyWindow = window;
             rangeCount[window] = 0;
         }
 
@@ -281,7 +281,7 @@ public final class TcpReassembler
         {
             return;
         }
-        insert(window, flow.nextSeq[direction], start, capturedEnd, payload, offset);
+        insert(window, flow.sides[direction].nextSeq, start, capturedEnd, payload, offset);
         if (rangeCount[window] > MAX_RANGES - 1)
         {
             // Too many holes: give up on the oldest one.
@@ -383,7 +383,7 @@ public final class TcpReassembler
     /** Deliver buffered bytes that have become contiguous with the stream. */
     private void drainWindow(final TcpFlow flow, final int direction, final long now)
     {
-        final int window = flow.reassemblyWindow[direction];
+        final int window = flow.sides[direction].reassemblyWindow;
         if (window < 0)
         {
             return;
@@ -391,7 +391,7 @@ public final class TcpReassembler
         final int base = window * MAX_RANGES;
         while (rangeCount[window] > 0)
         {
-            final int next = flow.nextSeq[direction];
+            final int next = flow.sides[direction].nextSeq;
             final int rs = rangeStart[base];
             final int re = rangeEnd[base];
             if (re - next <= 0)
@@ -415,20 +415,20 @@ public final class TcpReassembler
     /** Advance the stream to {@code target}: deliver buffered bytes below it, report holes as gaps. */
     private void flushUntil(final TcpFlow flow, final int direction, final int target, final long now)
     {
-        final int window = flow.reassemblyWindow[direction];
+        final int window = flow.sides[direction].reassemblyWindow;
         if (window >= 0)
         {
             final int base = window * MAX_RANGES;
             while (rangeCount[window] > 0 && rangeStart[base] - target < 0)
             {
-                final int next = flow.nextSeq[direction];
+                final int next = flow.sides[direction].nextSeq;
                 final int rs = rangeStart[base];
                 final int re = rangeEnd[base];
                 if (rs - next > 0)
                 {
                     gap(flow, direction, rs - next, now);
                 }
-                final int from = flow.nextSeq[direction];
+                final int from = flow.sides[direction].nextSeq;
                 final int until = re - target < 0 ? re : target;
                 if (until - from > 0)
                 {
@@ -444,7 +444,7 @@ public final class TcpReassembler
                 }
             }
         }
-        final int next = flow.nextSeq[direction];
+        final int next = flow.sides[direction].nextSeq;
         if (target - next > 0)
         {
             gap(flow, direction, target - next, now);
@@ -455,8 +455,8 @@ public final class TcpReassembler
     /** Deliver everything held and report every hole, up to the highest byte the sender was seen to send. */
     private void flushAll(final TcpFlow flow, final int direction, final long now)
     {
-        int target = flow.highestSeq[direction];
-        final int window = flow.reassemblyWindow[direction];
+        int target = flow.sides[direction].highestSeq;
+        final int window = flow.sides[direction].reassemblyWindow;
         if (window >= 0 && rangeCount[window] > 0)
         {
             final int lastEnd = rangeEnd[window * MAX_RANGES + rangeCount[window] - 1];
@@ -465,11 +465,11 @@ public final class TcpReassembler
                 target = lastEnd;
             }
         }
-        if (flow.finSeen[direction] && flow.finSeq[direction] - target > 0)
+        if (flow.sides[direction].finSeen && flow.sides[direction].finSeq - target > 0)
         {
-            target = flow.finSeq[direction];
+            target = flow.sides[direction].finSeq;
         }
-        if (target - flow.nextSeq[direction] > 0)
+        if (target - flow.sides[direction].nextSeq > 0)
         {
             flushUntil(flow, direction, target, now);
         }
@@ -478,17 +478,17 @@ public final class TcpReassembler
     /** The peer acknowledged up to {@code ack}: whatever of the stream lies below it and was not seen is lost. */
     private void acknowledged(final TcpFlow flow, final int direction, final int ack, final long now)
     {
-        if (!flow.seqKnown[direction] || flow.streamEnded[direction])
+        if (!flow.sides[direction].seqKnown || flow.sides[direction].streamEnded)
         {
             return;
         }
         int target = ack;
-        if (flow.finSeen[direction] && target - flow.finSeq[direction] > 0)
+        if (flow.sides[direction].finSeen && target - flow.sides[direction].finSeq > 0)
         {
             // The FIN takes one sequence number that carries no byte.
-            target = flow.finSeq[direction];
+            target = flow.sides[direction].finSeq;
         }
-        if (target - flow.nextSeq[direction] > 0)
+        if (target - flow.sides[direction].nextSeq > 0)
         {
             flushUntil(flow, direction, target, now);
             maybeFinish(flow, direction, now);
@@ -497,9 +497,9 @@ public final class TcpReassembler
 
     private void maybeFinish(final TcpFlow flow, final int direction, final long now)
     {
-        if (flow.finSeen[direction] && !flow.streamEnded[direction] && flow.nextSeq[direction] == flow.finSeq[direction])
+        if (flow.sides[direction].finSeen && !flow.sides[direction].streamEnded && flow.sides[direction].nextSeq == flow.sides[direction].finSeq)
         {
-            flow.streamEnded[direction] = true;
+            flow.sides[direction].streamEnded = true;
             releaseWindow(flow, direction);
             listener.onEnd(flow, direction, false, now);
         }
@@ -507,14 +507,14 @@ public final class TcpReassembler
 
     private void end(final TcpFlow flow, final int direction, final boolean reset, final long now)
     {
-        if (flow.streamEnded[direction] || !flow.seqKnown[direction])
+        if (flow.sides[direction].streamEnded || !flow.sides[direction].seqKnown)
         {
-            flow.streamEnded[direction] = true;
+            flow.sides[direction].streamEnded = true;
             releaseWindow(flow, direction);
             return;
         }
         flushAll(flow, direction, now);
-        flow.streamEnded[direction] = true;
+        flow.sides[direction].streamEnded = true;
         releaseWindow(flow, direction);
         listener.onEnd(flow, direction, reset, now);
     }
@@ -540,16 +540,16 @@ public final class TcpReassembler
         {
             return;
         }
-        flow.nextSeq[direction] += length;
-        flow.streamBytes[direction] += length;
+        flow.sides[direction].nextSeq += length;
+        flow.sides[direction].streamBytes += length;
         deliveredBytes += length;
         listener.onData(flow, direction, buffer, offset, length, now);
     }
 
     private void gap(final TcpFlow flow, final int direction, final int length, final long now)
     {
-        flow.nextSeq[direction] += length;
-        flow.gapBytes[direction] += length;
+        flow.sides[direction].nextSeq += length;
+        flow.sides[direction].gapBytes += length;
         gapBytes += length;
         listener.onGap(flow, direction, length & 0xFFFF_FFFFL, now);
     }
@@ -564,12 +564,12 @@ public final class TcpReassembler
 
     private void releaseWindow(final TcpFlow flow, final int direction)
     {
-        final int window = flow.reassemblyWindow[direction];
+        final int window = flow.sides[direction].reassemblyWindow;
         if (window >= 0)
         {
             rangeCount[window] = 0;
             freeWindows[freeCount++] = window;
-            flow.reassemblyWindow[direction] = -1;
+            flow.sides[direction].reassemblyWindow = -1;
         }
     }
 

@@ -159,7 +159,7 @@ class TcpReassemblerFuzzTest
             reassembler.onFlowEnd(other, count);
             assertEquals(0, reassembler.windowsInUse(), "windows not returned");
             assertTrue(checker.position[0] <= maxEnd);
-            if (!flow.streamEnded[0])
+            if (!flow.sides[0].streamEnded)
             {
                 assertEquals(maxEnd, checker.position[0], "a flow's end delivers everything up to the last byte sent");
             }
