@@ -81,6 +81,8 @@ public final class TcpReassembler
     /** Take one segment of {@code flow} sent in {@code direction} (as accounted by the tracker). */
     public void onSegment(final TcpFlow flow, final int direction, final TcpSegment segment)
     {
+        final TcpFlow.Side side = flow.sides[direction];
+        final TcpFlow.Side other = flow.sides[1 - direction];
         segments++;
         final int flags = segment.flags;
         final long now = segment.timestampNanos;
@@ -88,7 +90,7 @@ public final class TcpReassembler
         {
             acknowledged(flow, 1 - direction, (int)segment.ack, now);
         }
-        if (flow.sides[direction].streamEnded)
+        if (side.streamEnded)
         {
             return;
         }
@@ -96,26 +98,26 @@ public final class TcpReassembler
         int seq = (int)segment.seq;
         if ((flags & TcpSegment.SYN) != 0)
         {
-            if (!flow.sides[direction].seqKnown)
+            if (!side.seqKnown)
             {
-                flow.sides[direction].seqKnown = true;
-                flow.sides[direction].nextSeq = seq + 1;
-                flow.sides[direction].highestSeq = seq + 1;
+                side.seqKnown = true;
+                side.nextSeq = seq + 1;
+                side.highestSeq = seq + 1;
             }
-            if ((flags & TcpSegment.ACK) != 0 && !flow.sides[1 - direction].seqKnown)
+            if ((flags & TcpSegment.ACK) != 0 && !other.seqKnown)
             {
                 // A SYN-ACK seen before (or without) its SYN tells where the other stream starts.
-                flow.sides[1 - direction].seqKnown = true;
-                flow.sides[1 - direction].nextSeq = (int)segment.ack;
-                flow.sides[1 - direction].highestSeq = (int)segment.ack;
+                other.seqKnown = true;
+                other.nextSeq = (int)segment.ack;
+                other.highestSeq = (int)segment.ack;
             }
             seq++;
         }
-        else if (!flow.sides[direction].seqKnown)
+        else if (!side.seqKnown)
         {
-            flow.sides[direction].seqKnown = true;
-            flow.sides[direction].nextSeq = seq;
-            flow.sides[direction].highestSeq = seq;
+            side.seqKnown = true;
+            side.nextSeq = seq;
+            side.highestSeq = seq;
             if ((flags & TcpSegment.RST) == 0)
             {
                 // A bare RST answering a SYN (a closed port) starts no stream worth the name.
@@ -129,10 +131,10 @@ public final class TcpReassembler
         {
             data(flow, direction, seq, segment.payload, segment.payloadOffset, captured, wire, now);
         }
-        if ((flags & TcpSegment.FIN) != 0 && !flow.sides[direction].finSeen)
+        if ((flags & TcpSegment.FIN) != 0 && !side.finSeen)
         {
-            flow.sides[direction].finSeen = true;
-            flow.sides[direction].finSeq = seq + wire;
+            side.finSeen = true;
+            side.finSeq = seq + wire;
         }
         if ((flags & TcpSegment.RST) != 0)
         {
@@ -149,12 +151,13 @@ public final class TcpReassembler
     {
         for (int d = 0; d < 2; d++)
         {
-            if (!flow.sides[d].streamEnded)
+            final TcpFlow.Side side = flow.sides[d];
+            if (!side.streamEnded)
             {
                 flushAll(flow, d, timestampNanos);
-                if (flow.sides[d].finSeen && flow.sides[d].nextSeq == flow.sides[d].finSeq)
+                if (side.finSeen && side.nextSeq == side.finSeq)
                 {
-                    flow.sides[d].streamEnded = true;
+                    side.streamEnded = true;
                     listener.onEnd(flow, d, false, timestampNanos);
                 }
             }
@@ -166,11 +169,12 @@ public final class TcpReassembler
         final TcpFlow flow, final int direction, final int seq, final DirectBuffer payload, final int payloadOffset,
         final int captured, final int wire, final long now)
     {
-        final int next = flow.sides[direction].nextSeq;
+        final TcpFlow.Side side = flow.sides[direction];
+        final int next = side.nextSeq;
         final int end = seq + wire;
-        if (end - flow.sides[direction].highestSeq > 0)
+        if (end - side.highestSeq > 0)
         {
-            flow.sides[direction].highestSeq = end;
+            side.highestSeq = end;
         }
         if (end - next <= 0)
         {
@@ -197,7 +201,7 @@ public final class TcpReassembler
             available = Math.max(0, captured - skip);
         }
 
-        final int window = flow.sides[direction].reassemblyWindow;
+        final int window = side.reassemblyWindow;
         final boolean inOrder = start == next;
         if (inOrder)
         {
@@ -234,6 +238,7 @@ public final class TcpReassembler
         final TcpFlow flow, final int direction, final int segmentStart, final int end, final DirectBuffer payload,
         final int segmentOffset, final int segmentAvailable, final long now)
     {
+        final TcpFlow.Side side = flow.sides[direction];
         int start = segmentStart;
         int offset = segmentOffset;
         int available = segmentAvailable;
@@ -247,19 +252,19 @@ public final class TcpReassembler
             available = Math.max(0, available - skip);
         }
         // Per-flow cap: a segment reaching past the window pushes the oldest data out, delivered or as a gap.
-        if (end - flow.sides[direction].nextSeq > windowBytes)
+        if (end - side.nextSeq > windowBytes)
         {
             capEvictions++;
             flushUntil(flow, direction, end - windowBytes, now);
         }
-        int window = flow.sides[direction].reassemblyWindow;
+        int window = side.reassemblyWindow;
         if (window < 0)
         {
             if (freeCount == 0)
             {
                 // Per-worker cap: nowhere to hold it, so the hole before it is declared lost.
                 capEvictions++;
-                final int next = flow.sides[direction].nextSeq;
+                final int next = side.nextSeq;
                 if (start - next > 0)
                 {
                     gap(flow, direction, start - next, now);
@@ -272,7 +277,7 @@ public final class TcpReassembler
                 return;
             }
             window = freeWindows[--freeCount];
-            flow.sides[direction].reassemblyWindow = window;
+            side.reassemblyWindow = window;
             rangeCount[window] = 0;
         }
 
@@ -281,7 +286,7 @@ public final class TcpReassembler
         {
             return;
         }
-        insert(window, flow.sides[direction].nextSeq, start, capturedEnd, payload, offset);
+        insert(window, side.nextSeq, start, capturedEnd, payload, offset);
         if (rangeCount[window] > MAX_RANGES - 1)
         {
             // Too many holes: give up on the oldest one.
@@ -383,7 +388,8 @@ public final class TcpReassembler
     /** Deliver buffered bytes that have become contiguous with the stream. */
     private void drainWindow(final TcpFlow flow, final int direction, final long now)
     {
-        final int window = flow.sides[direction].reassemblyWindow;
+        final TcpFlow.Side side = flow.sides[direction];
+        final int window = side.reassemblyWindow;
         if (window < 0)
         {
             return;
@@ -391,7 +397,7 @@ public final class TcpReassembler
         final int base = window * MAX_RANGES;
         while (rangeCount[window] > 0)
         {
-            final int next = flow.sides[direction].nextSeq;
+            final int next = side.nextSeq;
             final int rs = rangeStart[base];
             final int re = rangeEnd[base];
             if (re - next <= 0)
@@ -415,20 +421,21 @@ public final class TcpReassembler
     /** Advance the stream to {@code target}: deliver buffered bytes below it, report holes as gaps. */
     private void flushUntil(final TcpFlow flow, final int direction, final int target, final long now)
     {
-        final int window = flow.sides[direction].reassemblyWindow;
+        final TcpFlow.Side side = flow.sides[direction];
+        final int window = side.reassemblyWindow;
         if (window >= 0)
         {
             final int base = window * MAX_RANGES;
             while (rangeCount[window] > 0 && rangeStart[base] - target < 0)
             {
-                final int next = flow.sides[direction].nextSeq;
+                final int next = side.nextSeq;
                 final int rs = rangeStart[base];
                 final int re = rangeEnd[base];
                 if (rs - next > 0)
                 {
                     gap(flow, direction, rs - next, now);
                 }
-                final int from = flow.sides[direction].nextSeq;
+                final int from = side.nextSeq;
                 final int until = re - target < 0 ? re : target;
                 if (until - from > 0)
                 {
@@ -444,7 +451,7 @@ public final class TcpReassembler
                 }
             }
         }
-        final int next = flow.sides[direction].nextSeq;
+        final int next = side.nextSeq;
         if (target - next > 0)
         {
             gap(flow, direction, target - next, now);
@@ -455,8 +462,9 @@ public final class TcpReassembler
     /** Deliver everything held and report every hole, up to the highest byte the sender was seen to send. */
     private void flushAll(final TcpFlow flow, final int direction, final long now)
     {
-        int target = flow.sides[direction].highestSeq;
-        final int window = flow.sides[direction].reassemblyWindow;
+        final TcpFlow.Side side = flow.sides[direction];
+        int target = side.highestSeq;
+        final int window = side.reassemblyWindow;
         if (window >= 0 && rangeCount[window] > 0)
         {
             final int lastEnd = rangeEnd[window * MAX_RANGES + rangeCount[window] - 1];
@@ -465,11 +473,11 @@ public final class TcpReassembler
                 target = lastEnd;
             }
         }
-        if (flow.sides[direction].finSeen && flow.sides[direction].finSeq - target > 0)
+        if (side.finSeen && side.finSeq - target > 0)
         {
-            target = flow.sides[direction].finSeq;
+            target = side.finSeq;
         }
-        if (target - flow.sides[direction].nextSeq > 0)
+        if (target - side.nextSeq > 0)
         {
             flushUntil(flow, direction, target, now);
         }
@@ -478,17 +486,18 @@ public final class TcpReassembler
     /** The peer acknowledged up to {@code ack}: whatever of the stream lies below it and was not seen is lost. */
     private void acknowledged(final TcpFlow flow, final int direction, final int ack, final long now)
     {
-        if (!flow.sides[direction].seqKnown || flow.sides[direction].streamEnded)
+        final TcpFlow.Side side = flow.sides[direction];
+        if (!side.seqKnown || side.streamEnded)
         {
             return;
         }
         int target = ack;
-        if (flow.sides[direction].finSeen && target - flow.sides[direction].finSeq > 0)
+        if (side.finSeen && target - side.finSeq > 0)
         {
             // The FIN takes one sequence number that carries no byte.
-            target = flow.sides[direction].finSeq;
+            target = side.finSeq;
         }
-        if (target - flow.sides[direction].nextSeq > 0)
+        if (target - side.nextSeq > 0)
         {
             flushUntil(flow, direction, target, now);
             maybeFinish(flow, direction, now);
@@ -497,9 +506,10 @@ public final class TcpReassembler
 
     private void maybeFinish(final TcpFlow flow, final int direction, final long now)
     {
-        if (flow.sides[direction].finSeen && !flow.sides[direction].streamEnded && flow.sides[direction].nextSeq == flow.sides[direction].finSeq)
+        final TcpFlow.Side side = flow.sides[direction];
+        if (side.finSeen && !side.streamEnded && side.nextSeq == side.finSeq)
         {
-            flow.sides[direction].streamEnded = true;
+            side.streamEnded = true;
             releaseWindow(flow, direction);
             listener.onEnd(flow, direction, false, now);
         }
@@ -507,14 +517,15 @@ public final class TcpReassembler
 
     private void end(final TcpFlow flow, final int direction, final boolean reset, final long now)
     {
-        if (flow.sides[direction].streamEnded || !flow.sides[direction].seqKnown)
+        final TcpFlow.Side side = flow.sides[direction];
+        if (side.streamEnded || !side.seqKnown)
         {
-            flow.sides[direction].streamEnded = true;
+            side.streamEnded = true;
             releaseWindow(flow, direction);
             return;
         }
         flushAll(flow, direction, now);
-        flow.sides[direction].streamEnded = true;
+        side.streamEnded = true;
         releaseWindow(flow, direction);
         listener.onEnd(flow, direction, reset, now);
     }
@@ -536,20 +547,22 @@ public final class TcpReassembler
         final TcpFlow flow, final int direction, final DirectBuffer buffer, final int offset, final int length,
         final long now)
     {
+        final TcpFlow.Side side = flow.sides[direction];
         if (length <= 0)
         {
             return;
         }
-        flow.sides[direction].nextSeq += length;
-        flow.sides[direction].streamBytes += length;
+        side.nextSeq += length;
+        side.streamBytes += length;
         deliveredBytes += length;
         listener.onData(flow, direction, buffer, offset, length, now);
     }
 
     private void gap(final TcpFlow flow, final int direction, final int length, final long now)
     {
-        flow.sides[direction].nextSeq += length;
-        flow.sides[direction].gapBytes += length;
+        final TcpFlow.Side side = flow.sides[direction];
+        side.nextSeq += length;
+        side.gapBytes += length;
         gapBytes += length;
         listener.onGap(flow, direction, length & 0xFFFF_FFFFL, now);
     }
@@ -564,12 +577,13 @@ public final class TcpReassembler
 
     private void releaseWindow(final TcpFlow flow, final int direction)
     {
-        final int window = flow.sides[direction].reassemblyWindow;
+        final TcpFlow.Side side = flow.sides[direction];
+        final int window = side.reassemblyWindow;
         if (window >= 0)
         {
             rangeCount[window] = 0;
             freeWindows[freeCount++] = window;
-            flow.sides[direction].reassemblyWindow = -1;
+            side.reassemblyWindow = -1;
         }
     }
 
