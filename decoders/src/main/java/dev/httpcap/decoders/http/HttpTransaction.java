@@ -46,11 +46,11 @@ public final class HttpTransaction
     /** A header whose value was not kept because it carries credentials. */
     static final int REDACTED = -2;
 
-    private static final int INITIAL_STORE = 1024;
+    private static final int INITIAL_STORE = 512;
     /** Values longer than this are copied with one bulk copy rather than word by word. */
     private static final int MAX_WORD_COPY = 128;
     /** Header slots per side a new transaction starts with; grown (and kept, as transactions are pooled) up to the limit. */
-    private static final int INITIAL_HEADERS = 16;
+    private static final int INITIAL_HEADERS = 8;
 
     final int capacity;
     private byte[] storeArray = new byte[0];
