@@ -88,7 +88,13 @@ final class HttpChars
      */
     static byte byteAt(final DirectBuffer buffer, final int index)
     {
-        return UnsafeApi.getByte(buffer.byteArray(), buffer.addressOffset() + index);
+        return byteAt(buffer.byteArray(), buffer.addressOffset() + index);
+    }
+
+    /** The byte at {@code address} of {@code array} (null for native memory), unchecked; see {@link #load}. */
+    static byte byteAt(final byte[] array, final long address)
+    {
+        return array == null ? UnsafeApi.getByte(address) : UnsafeApi.getByte(array, address);
     }
 
     /** Bytes {@code [index, index + 8)} as a little-endian word, unchecked as {@link #byteAt}. */
@@ -125,7 +131,9 @@ final class HttpChars
     /** The little-endian word at {@code address} of {@code array} (null for native memory), unchecked. */
     static long load(final byte[] array, final long address)
     {
-        final long word = UnsafeApi.getLong(array, address);
+        // Off-heap and on-heap reads apart: an Unsafe access whose base may or may not be null
+        // is compiled with memory barriers around it (C2 cannot tell what it may alias).
+        final long word = array == null ? UnsafeApi.getLong(address) : UnsafeApi.getLong(array, address);
         return LITTLE_ENDIAN ? word : Long.reverseBytes(word);
     }
 
@@ -140,31 +148,35 @@ final class HttpChars
     {
         final byte[] array = buffer.byteArray();
         final long address = buffer.addressOffset();
+        if (to - from < 16)
+        {
+            return scanWords(array, address, from, to);
+        }
+        // Most header lines have their colon, and many their newline, in the first sixteen
+        // bytes: both words' matches at once, the first of each found without a branch.
+        final long first = load(array, address + from);
+        final long second = load(array, address + from + 8);
+        final int newlineBit = firstBit(zeroBytes(first ^ NEWLINES), zeroBytes(second ^ NEWLINES));
+        final int colonBit = firstBit(zeroBytes(first ^ COLONS), zeroBytes(second ^ COLONS));
+        if (newlineBit < 128)
+        {
+            return pack(colonBit < newlineBit ? from + (colonBit >>> 3) : -1, from + (newlineBit >>> 3));
+        }
+        if (colonBit < 128)
+        {
+            return newlineFrom(array, address, from + (colonBit >>> 3), from + 16, to);
+        }
+        return scanWords(array, address, from + 16, to);
+    }
+
+    /** {@link #scanLine} from {@code from} on, up to the first colon or newline a word at a time. */
+    private static long scanWords(final byte[] array, final long address, final int from, final int to)
+    {
         if (to - from < 8)
         {
             return scanShort(array, address, from, to);
         }
-        int colon = -1;
         int i = from;
-        if (to - from >= 16)
-        {
-            // Most header lines have their colon, and many their newline, in the first sixteen
-            // bytes: both words' matches at once, the first of each found without a branch.
-            final long first = load(array, address + from);
-            final long second = load(array, address + from + 8);
-            final int newlineBit = firstBit(zeroBytes(first ^ NEWLINES), zeroBytes(second ^ NEWLINES));
-            final int colonBit = firstBit(zeroBytes(first ^ COLONS), zeroBytes(second ^ COLONS));
-            if (newlineBit < 128)
-            {
-                return pack(colonBit < newlineBit ? from + (colonBit >>> 3) : -1, from + (newlineBit >>> 3));
-            }
-            if (colonBit < 128)
-            {
-                return newlineFrom(array, address, from + (colonBit >>> 3), from + 16, to);
-            }
-            i = from + 16;
-        }
-        // Up to the first colon or newline, both looked for in each word.
         while (true)
         {
             if (i >= to)
@@ -182,17 +194,15 @@ final class HttpChars
                 {
                     return pack(-1, i + (newlineBit >>> 3));
                 }
-                colon = i + (colonBit >>> 3);
+                final int colon = i + (colonBit >>> 3);
                 if (newlines != 0)
                 {
                     return pack(colon, i + (newlineBit >>> 3));
                 }
-                i += 8;
-                break;
+                return newlineFrom(array, address, colon, i + 8, to);
             }
             i += 8;
         }
-        return newlineFrom(array, address, colon, i, to);
     }
 
     /** {@link #scanLine} once the colon is known: the newline alone, sixteen bytes per step while they last. */
@@ -221,12 +231,40 @@ final class HttpChars
         return pack(colon, -1);
     }
 
+    /**
+     * The newlines of {@code word}: the high bit of each {@code '\n'} byte, exactly (no borrows
+     * between bytes, unlike {@link #zeroBytes}), so that every newline of a word can be taken from it.
+     */
+    static long newlines(final long word)
+    {
+        final long x = word ^ NEWLINES;
+        return ~(((x & LOWS) + LOWS) | x | LOWS);
+    }
+
+    /**
+     * The first {@code ':'} in {@code [from, newline)}, or -1; reads words inside {@code [from, to)}
+     * ({@code to - 8 >= } the start of the caller's checked range), {@code newline < to}.
+     */
+    static int colon(final byte[] array, final long address, final int from, final int newline, final int to)
+    {
+        for (int i = from; i < newline; i += 8)
+        {
+            final long colons = zeroBytes(wordFrom(array, address, i, to) ^ COLONS);
+            if (colons != 0)
+            {
+                final int at = i + (Long.numberOfTrailingZeros(colons) >>> 3);
+                return at < newline ? at : -1;
+            }
+        }
+        return -1;
+    }
+
     private static long scanShort(final byte[] array, final long address, final int from, final int to)
     {
         int colon = -1;
         for (int i = from; i < to; i++)
         {
-            final byte b = UnsafeApi.getByte(array, address + i);
+            final byte b = byteAt(array, address + i);
             if (b == '\n')
             {
                 return pack(colon, i);
@@ -243,7 +281,7 @@ final class HttpChars
      * The eight bytes from {@code i}; when fewer are left before {@code to}, those, padded with
      * zeros (read as the last eight bytes before {@code to}, which the caller's range holds).
      */
-    private static long wordFrom(final byte[] array, final long address, final int i, final int to)
+    static long wordFrom(final byte[] array, final long address, final int i, final int to)
     {
         return to - i >= 8 ? load(array, address + i) : load(array, address + to - 8) >>> ((8 - (to - i)) << 3);
     }

@@ -847,7 +847,15 @@ public final class HttpDecoder implements StreamListener
             }
             return;
         }
-        int valueStart = colon + 1;
+        field(s, tx, buffer, offset, nameLength, colon + 1, end, name, overLimits);
+    }
+
+    /** A field whose name the decoder reads or the selection keeps: its value trimmed, read, kept. */
+    private void field(
+        final HttpStream s, final HttpTransaction tx, final DirectBuffer buffer, final int offset, final int nameLength,
+        final int afterColon, final int end, final int name, final boolean overLimits)
+    {
+        int valueStart = afterColon;
         while (valueStart < end && HttpChars.isSpace(HttpChars.byteAt(buffer, valueStart)))
         {
             valueStart++;
@@ -858,14 +866,88 @@ public final class HttpDecoder implements StreamListener
             valueEnd--;
         }
         final int valueLength = valueEnd - valueStart;
-        final boolean request = s.requests;
+        final int kind = HeaderNames.kind(name);
+        final int special = kind == HeaderNames.OTHER ? -1 : known(s, kind, buffer, valueStart, valueEnd);
 
-        int special = -1;
-        switch (HeaderNames.kind(name))
+        if (overLimits)
         {
-            case HeaderNames.OTHER ->
+            tx.tags |= TAG_HEADERS_TRUNCATED;
+            if (special >= 0)
             {
+                fill(tx, special, -1, buffer, valueStart, valueLength);
             }
+            return;
+        }
+        int storedValue = -1;
+        if ((name & HeaderNames.SELECTED) != 0)
+        {
+            // Only a selected name is copied (and lowercased in the copy): with the default
+            // selection most fields of a request are not, and cost no more than the look-up.
+            final int side = s.requests ? 0 : 1;
+            if ((name & HeaderNames.SENSITIVE) != 0 && config.redact())
+            {
+                redacted(tx, side, buffer, offset, nameLength, end);
+            }
+            else
+            {
+                final int mark = tx.storeLength;
+                final int nameAt = tx.appendField(buffer, offset, nameLength, valueStart, valueLength, end);
+                if (nameAt >= 0 && tx.addHeader(side, nameAt, nameLength, nameAt + nameLength, valueLength))
+                {
+                    storedValue = nameAt + nameLength;
+                }
+                else
+                {
+                    tx.storeLength = mark;
+                    tx.tags |= TAG_HEADERS_TRUNCATED;
+                }
+            }
+        }
+        if (special >= 0)
+        {
+            fill(tx, special, storedValue, buffer, valueStart, valueLength);
+        }
+    }
+
+    private static void redacted(
+        final HttpTransaction tx, final int side, final DirectBuffer buffer, final int offset, final int nameLength,
+        final int end)
+    {
+        final int nameAt = tx.appendLowercase(buffer, offset, nameLength, end);
+        if (nameAt < 0 || !tx.addHeader(side, nameAt, nameLength, 0, HttpTransaction.REDACTED))
+        {
+            tx.tags |= TAG_HEADERS_TRUNCATED;
+        }
+    }
+
+    /** The first of a message's fields with this name fills transaction field {@code special}: the stored value, or a copy. */
+    private static void fill(
+        final HttpTransaction tx, final int special, final int storedValue, final DirectBuffer buffer, final int valueStart,
+        final int valueLength)
+    {
+        if (!tx.hasField(special))
+        {
+            final int at = storedValue >= 0 ? storedValue : tx.appendValue(buffer, valueStart, valueLength);
+            if (at >= 0)
+            {
+                tx.setField(special, at, valueLength);
+            }
+        }
+    }
+
+    /**
+     * What a field the decoder knows ({@code kind}, not {@link HeaderNames#OTHER}) says about the
+     * message: framing, upgrade, WebSocket options.
+     *
+     * @return the transaction field its value fills, or -1.
+     */
+    private static int known(
+        final HttpStream s, final int kind, final DirectBuffer buffer, final int valueStart, final int valueEnd)
+    {
+        final boolean request = s.requests;
+        int special = -1;
+        switch (kind)
+        {
             case HeaderNames.HOST ->
             {
                 if (request)
@@ -891,7 +973,7 @@ public final class HttpDecoder implements StreamListener
                 special = request ? HttpTransaction.REQUEST_CONTENT_TYPE : HttpTransaction.RESPONSE_CONTENT_TYPE;
             case HeaderNames.CONTENT_LENGTH ->
             {
-                final long value = HttpChars.parseDecimal(buffer, valueStart, valueLength);
+                final long value = HttpChars.parseDecimal(buffer, valueStart, valueEnd - valueStart);
                 if (value < 0 || (s.contentLength >= 0 && s.contentLength != value))
                 {
                     s.badLength = true;
@@ -921,48 +1003,7 @@ public final class HttpDecoder implements StreamListener
             {
             }
         }
-
-        int storedValue = -1;
-        final int side = request ? 0 : 1;
-        if (overLimits)
-        {
-            tx.tags |= TAG_HEADERS_TRUNCATED;
-        }
-        else if ((name & HeaderNames.SELECTED) != 0)
-        {
-            // Only a selected name is copied (and lowercased in the copy): with the default
-            // selection most fields of a request are not, and cost no more than the look-up.
-            if (config.redact() && (name & HeaderNames.SENSITIVE) != 0)
-            {
-                final int nameAt = tx.appendLowercase(buffer, offset, nameLength, end);
-                if (nameAt < 0 || !tx.addHeader(side, nameAt, nameLength, 0, HttpTransaction.REDACTED))
-                {
-                    tx.tags |= TAG_HEADERS_TRUNCATED;
-                }
-            }
-            else
-            {
-                final int mark = tx.storeLength;
-                final int nameAt = tx.appendField(buffer, offset, nameLength, valueStart, valueLength, end);
-                if (nameAt >= 0 && tx.addHeader(side, nameAt, nameLength, nameAt + nameLength, valueLength))
-                {
-                    storedValue = nameAt + nameLength;
-                }
-                else
-                {
-                    tx.storeLength = mark;
-                    tx.tags |= TAG_HEADERS_TRUNCATED;
-                }
-            }
-        }
-        if (special >= 0 && !tx.hasField(special))
-        {
-            final int at = storedValue >= 0 ? storedValue : tx.appendValue(buffer, valueStart, valueLength);
-            if (at >= 0)
-            {
-                tx.setField(special, at, valueLength);
-            }
-        }
+        return special;
     }
 
     private void headersComplete(final HttpConnection c, final HttpStream s, final long timestampNanos)
