@@ -13,6 +13,8 @@ final class HttpChars
     private static final long LOWS = 0x7F7F7F7F7F7F7F7FL;
     private static final long NEWLINES = ONES * '\n';
     private static final long COLONS = ONES * ':';
+    private static final long SPACES = ONES * ' ';
+    private static final long TABS = ONES * '\t';
     private static final boolean LITTLE_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
     private static final long ARRAY_BASE = UnsafeApi.arrayBaseOffset(byte[].class);
     private static final boolean[] TOKEN = new boolean[256];
@@ -237,7 +239,19 @@ final class HttpChars
      */
     static long newlines(final long word)
     {
-        final long x = word ^ NEWLINES;
+        return exactZeroBytes(word ^ NEWLINES);
+    }
+
+    /** How many of {@code word}'s bytes (little-endian) are spaces or tabs before the first that is not: 0-8. */
+    static int leadingSpaces(final long word)
+    {
+        final long spaces = exactZeroBytes(word ^ SPACES) | exactZeroBytes(word ^ TABS);
+        return Long.numberOfTrailingZeros(~spaces & HIGHS) >>> 3;
+    }
+
+    /** The high bit of each zero byte of {@code x}, exactly (no borrows between bytes, unlike {@link #zeroBytes}). */
+    private static long exactZeroBytes(final long x)
+    {
         return ~(((x & LOWS) + LOWS) | x | LOWS);
     }
 

@@ -410,7 +410,7 @@ public final class HttpDecoder implements StreamListener
                 addWireBytes(s, pos - from);
                 return line(c, s, buffer, pos, end, timestampNanos);
             }
-            header(s, buffer, pos, length, false, HttpChars.colon(scan));
+            header(s, buffer, pos, length, false, HttpChars.colon(scan), end);
             pos = newline + 1;
         }
         addWireBytes(s, pos - from);
@@ -485,7 +485,7 @@ public final class HttpDecoder implements StreamListener
                 }
                 else
                 {
-                    header(s, buffer, offset, length, overflow, colon);
+                    header(s, buffer, offset, length, overflow, colon, offset + length);
                 }
             }
             case CHUNK_SIZE ->
@@ -805,9 +805,13 @@ public final class HttpDecoder implements StreamListener
     // ---------------------------------------------------------------------------------------------
     // Headers
 
+    /**
+     * @param limit the end of the bytes that may be read (the segment's, or the line's when it
+     * was gathered), at or after the line's end.
+     */
     private void header(
         final HttpStream s, final DirectBuffer buffer, final int offset, final int length, final boolean overflow,
-        final int knownColon)
+        final int knownColon, final int limit)
     {
         final HttpTransaction tx = s.tx;
         s.headerBytes += length;
@@ -836,7 +840,7 @@ public final class HttpDecoder implements StreamListener
             return;
         }
         final int nameLength = nameEnd - offset;
-        final int name = names.lookup(buffer, offset, nameLength, end);
+        final int name = names.lookup(buffer, offset, nameLength, limit);
         final boolean overLimits = s.headerFields > config.maxHeaders() || s.headerBytes > config.maxHeaderBytes();
         if ((name & ~HeaderNames.SENSITIVE) == 0)
         {
@@ -847,18 +851,28 @@ public final class HttpDecoder implements StreamListener
             }
             return;
         }
-        field(s, tx, buffer, offset, nameLength, colon + 1, end, name, overLimits);
+        field(s, tx, buffer, offset, nameLength, colon + 1, end, limit, name, overLimits);
     }
 
     /** A field whose name the decoder reads or the selection keeps: its value trimmed, read, kept. */
     private void field(
         final HttpStream s, final HttpTransaction tx, final DirectBuffer buffer, final int offset, final int nameLength,
-        final int afterColon, final int end, final int name, final boolean overLimits)
+        final int afterColon, final int end, final int limit, final int name, final boolean overLimits)
     {
-        int valueStart = afterColon;
-        while (valueStart < end && HttpChars.isSpace(HttpChars.byteAt(buffer, valueStart)))
+        int valueStart;
+        final int spaces = afterColon + 8 <= limit ? HttpChars.leadingSpaces(HttpChars.wordAt(buffer, afterColon)) : 8;
+        if (spaces < 8)
         {
-            valueStart++;
+            // The bytes after the line (CR, LF) are not spaces: the run stops at the line's end.
+            valueStart = Math.min(afterColon + spaces, end);
+        }
+        else
+        {
+            valueStart = afterColon;
+            while (valueStart < end && HttpChars.isSpace(HttpChars.byteAt(buffer, valueStart)))
+            {
+                valueStart++;
+            }
         }
         int valueEnd = end;
         while (valueEnd > valueStart && HttpChars.isSpace(HttpChars.byteAt(buffer, valueEnd - 1)))
@@ -890,15 +904,9 @@ public final class HttpDecoder implements StreamListener
             }
             else
             {
-                final int mark = tx.storeLength;
-                final int nameAt = tx.appendField(buffer, offset, nameLength, valueStart, valueLength, end);
-                if (nameAt >= 0 && tx.addHeader(side, nameAt, nameLength, nameAt + nameLength, valueLength))
+                storedValue = tx.keepField(side, buffer, offset, nameLength, valueStart, valueLength, limit);
+                if (storedValue < 0)
                 {
-                    storedValue = nameAt + nameLength;
-                }
-                else
-                {
-                    tx.storeLength = mark;
                     tx.tags |= TAG_HEADERS_TRUNCATED;
                 }
             }
