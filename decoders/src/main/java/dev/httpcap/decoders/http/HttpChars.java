@@ -371,9 +371,16 @@ final class HttpChars
         {
             return false;
         }
-        for (int i = 0; i < length; i++)
+        buffer.boundsCheck(offset, length);
+        return equalsIgnoreCaseUnchecked(buffer, offset, lower);
+    }
+
+    /** {@link #equalsIgnoreCase} of {@code lower.length} bytes the caller has checked lie in the buffer. */
+    private static boolean equalsIgnoreCaseUnchecked(final DirectBuffer buffer, final int offset, final byte[] lower)
+    {
+        for (int i = 0; i < lower.length; i++)
         {
-            if (LOWER[buffer.getByte(offset + i) & 0xFF] != lower[i])
+            if (LOWER[byteAt(buffer, offset + i) & 0xFF] != lower[i])
             {
                 return false;
             }
@@ -384,31 +391,40 @@ final class HttpChars
     /** @return whether the comma-separated list in {@code buffer[offset, end)} holds {@code lower} as an element (any case). */
     static boolean listContains(final DirectBuffer buffer, final int offset, final int end, final byte[] lower)
     {
+        if (end <= offset)
+        {
+            return false;
+        }
+        // Checked once: the reads below stay inside [offset, end).
+        buffer.boundsCheck(offset, end - offset);
         int i = offset;
         while (i < end)
         {
-            while (i < end && isListSpace(buffer.getByte(i)))
+            while (i < end && isListSpace(byteAt(buffer, i)))
             {
                 i++;
             }
             int elementEnd = i;
-            while (elementEnd < end && buffer.getByte(elementEnd) != ',')
+            while (elementEnd < end && byteAt(buffer, elementEnd) != ',')
             {
                 elementEnd++;
             }
             int trimmedEnd = elementEnd;
-            while (trimmedEnd > i && isListSpace(buffer.getByte(trimmedEnd - 1)))
+            while (trimmedEnd > i && isListSpace(byteAt(buffer, trimmedEnd - 1)))
             {
                 trimmedEnd--;
             }
             // Transfer-coding parameters (";q=...") are not part of the name.
-            final int semicolon = indexOf(buffer, i, trimmedEnd, (byte)';');
-            int nameEnd = semicolon >= 0 ? semicolon : trimmedEnd;
-            while (nameEnd > i && isListSpace(buffer.getByte(nameEnd - 1)))
+            int nameEnd = i;
+            while (nameEnd < trimmedEnd && byteAt(buffer, nameEnd) != ';')
+            {
+                nameEnd++;
+            }
+            while (nameEnd > i && isListSpace(byteAt(buffer, nameEnd - 1)))
             {
                 nameEnd--;
             }
-            if (equalsIgnoreCase(buffer, i, nameEnd - i, lower))
+            if (nameEnd - i == lower.length && equalsIgnoreCaseUnchecked(buffer, i, lower))
             {
                 return true;
             }
@@ -420,8 +436,13 @@ final class HttpChars
     /** @return whether the last element of the comma-separated list in {@code buffer[offset, end)} is {@code lower}. */
     static boolean listEndsWith(final DirectBuffer buffer, final int offset, final int end, final byte[] lower)
     {
+        if (end <= offset)
+        {
+            return false;
+        }
+        buffer.boundsCheck(offset, end - offset);
         int start = end;
-        while (start > offset && buffer.getByte(start - 1) != ',')
+        while (start > offset && byteAt(buffer, start - 1) != ',')
         {
             start--;
         }
@@ -431,9 +452,14 @@ final class HttpChars
     /** @return whether {@code lower} occurs in {@code buffer[offset, end)}, ignoring case. */
     static boolean containsIgnoreCase(final DirectBuffer buffer, final int offset, final int end, final byte[] lower)
     {
+        if (end - offset < lower.length)
+        {
+            return false;
+        }
+        buffer.boundsCheck(offset, end - offset);
         for (int i = offset; i + lower.length <= end; i++)
         {
-            if (equalsIgnoreCase(buffer, i, lower.length, lower))
+            if (equalsIgnoreCaseUnchecked(buffer, i, lower))
             {
                 return true;
             }
@@ -458,10 +484,11 @@ final class HttpChars
         {
             return -1;
         }
+        buffer.boundsCheck(offset, length);
         long value = 0;
         for (int i = 0; i < length; i++)
         {
-            final int digit = buffer.getByte(offset + i) - '0';
+            final int digit = byteAt(buffer, offset + i) - '0';
             if (digit < 0 || digit > 9)
             {
                 return -1;

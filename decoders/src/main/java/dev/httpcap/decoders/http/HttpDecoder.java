@@ -58,6 +58,8 @@ public final class HttpDecoder implements StreamListener
     private static final byte[] SERVER_NO_CONTEXT_TAKEOVER = ascii("server_no_context_takeover");
     private static final int INFLATER_SCRATCH = 16 * 1024;
     private static final int MAX_METHOD = 32;
+    /** "HTTP/1." as a little-endian word (seven bytes). */
+    private static final long HTTP_1_DOT = 0x2E312F50545448L;
     private static final int UNKNOWN_COLON = -2;
 
     private final HttpConfig config;
@@ -574,7 +576,7 @@ public final class HttpDecoder implements StreamListener
         int i = offset;
         while (i < end && i - offset <= MAX_METHOD)
         {
-            final byte b = buffer.getByte(i);
+            final byte b = HttpChars.byteAt(buffer, i);
             if (!HttpChars.isTokenChar(b) || (strict && (b < 'A' || b > 'Z') && b != '-' && b != '_'))
             {
                 break;
@@ -582,7 +584,7 @@ public final class HttpDecoder implements StreamListener
             i++;
         }
         final int methodLength = i - offset;
-        if (methodLength == 0 || methodLength > MAX_METHOD || i >= end || buffer.getByte(i) != ' ')
+        if (methodLength == 0 || methodLength > MAX_METHOD || i >= end || HttpChars.byteAt(buffer, i) != ' ')
         {
             return false;
         }
@@ -597,13 +599,13 @@ public final class HttpDecoder implements StreamListener
         }
         else
         {
-            if (length < methodLength + 10 || !isHttp1(buffer, end - 8) || buffer.getByte(end - 9) != ' ')
+            if (length < methodLength + 10 || !isHttp1(buffer, end - 8) || HttpChars.byteAt(buffer, end - 9) != ' ')
             {
                 return false;
             }
-            minor = buffer.getByte(end - 1) - '0';
+            minor = HttpChars.byteAt(buffer, end - 1) - '0';
             targetEnd = end - 9;
-            while (targetEnd > targetStart && buffer.getByte(targetEnd - 1) == ' ')
+            while (targetEnd > targetStart && HttpChars.byteAt(buffer, targetEnd - 1) == ' ')
             {
                 targetEnd--;
             }
@@ -707,14 +709,14 @@ public final class HttpDecoder implements StreamListener
         final boolean overflow, final long wireBytes, final boolean strict)
     {
         // HTTP/1.1 200[ reason]
-        if (length < 12 || !isHttp1(buffer, offset) || buffer.getByte(offset + 8) != ' ')
+        if (length < 12 || !isHttp1(buffer, offset) || HttpChars.byteAt(buffer, offset + 8) != ' ')
         {
             return false;
         }
-        final int d0 = buffer.getByte(offset + 9) - '0';
-        final int d1 = buffer.getByte(offset + 10) - '0';
-        final int d2 = buffer.getByte(offset + 11) - '0';
-        if (d0 < 1 || d0 > 5 || d1 < 0 || d1 > 9 || d2 < 0 || d2 > 9 || (length > 12 && buffer.getByte(offset + 12) != ' '))
+        final int d0 = HttpChars.byteAt(buffer, offset + 9) - '0';
+        final int d1 = HttpChars.byteAt(buffer, offset + 10) - '0';
+        final int d2 = HttpChars.byteAt(buffer, offset + 11) - '0';
+        if (d0 < 1 || d0 > 5 || d1 < 0 || d1 > 9 || d2 < 0 || d2 > 9 || (length > 12 && HttpChars.byteAt(buffer, offset + 12) != ' '))
         {
             return false;
         }
@@ -736,7 +738,7 @@ public final class HttpDecoder implements StreamListener
             s.startMessage();
         }
         tx.status = status;
-        tx.responseMinor = buffer.getByte(offset + 7) - '0';
+        tx.responseMinor = HttpChars.byteAt(buffer, offset + 7) - '0';
         if (length > 13)
         {
             final int phraseAt = tx.append(buffer, offset + 13, length - 13);
@@ -1114,7 +1116,7 @@ public final class HttpDecoder implements StreamListener
         final int end = offset + length;
         while (i < end)
         {
-            final int digit = HttpChars.hexValue(buffer.getByte(i));
+            final int digit = HttpChars.hexValue(HttpChars.byteAt(buffer, i));
             if (digit < 0)
             {
                 break;
@@ -1124,11 +1126,11 @@ public final class HttpDecoder implements StreamListener
         }
         final int digits = i - offset;
         // After the size: optional whitespace and chunk extensions (";name=value"), ignored.
-        while (i < end && HttpChars.isSpace(buffer.getByte(i)))
+        while (i < end && HttpChars.isSpace(HttpChars.byteAt(buffer, i)))
         {
             i++;
         }
-        if (overflow || digits == 0 || digits > 15 || (i < end && buffer.getByte(i) != ';'))
+        if (overflow || digits == 0 || digits > 15 || (i < end && HttpChars.byteAt(buffer, i) != ';'))
         {
             parseError(c, s, timestampNanos);
             return;
@@ -1480,14 +1482,9 @@ public final class HttpDecoder implements StreamListener
 
     private static boolean isHttp1(final DirectBuffer buffer, final int offset)
     {
-        if (buffer.getByte(offset) != 'H' || buffer.getByte(offset + 1) != 'T' || buffer.getByte(offset + 2) != 'T' ||
-            buffer.getByte(offset + 3) != 'P' || buffer.getByte(offset + 4) != '/' || buffer.getByte(offset + 5) != '1' ||
-            buffer.getByte(offset + 6) != '.')
-        {
-            return false;
-        }
-        final byte minor = buffer.getByte(offset + 7);
-        return minor >= '0' && minor <= '9';
+        final long word = HttpChars.wordAt(buffer, offset);
+        final int minor = (int)(word >>> 56) - '0';
+        return (word & 0x00FF_FFFF_FFFF_FFFFL) == HTTP_1_DOT && minor >= 0 && minor <= 9;
     }
 
     private static int methodKind(final DirectBuffer buffer, final int offset, final int length)
@@ -1506,7 +1503,7 @@ public final class HttpDecoder implements StreamListener
     {
         for (int i = 0; i < expected.length; i++)
         {
-            if (buffer.getByte(offset + i) != expected[i])
+            if (HttpChars.byteAt(buffer, offset + i) != expected[i])
             {
                 return false;
             }
