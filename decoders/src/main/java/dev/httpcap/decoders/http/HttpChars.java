@@ -158,17 +158,22 @@ final class HttpChars
         // bytes: both words' matches at once, the first of each found without a branch.
         final long first = load(array, address + from);
         final long second = load(array, address + from + 8);
-        final int newlineBit = firstBit(zeroBytes(first ^ NEWLINES), zeroBytes(second ^ NEWLINES));
-        final int colonBit = firstBit(zeroBytes(first ^ COLONS), zeroBytes(second ^ COLONS));
-        if (newlineBit < 128)
+        final long newlines0 = zeroBytes(first ^ NEWLINES);
+        final long newlines1 = zeroBytes(second ^ NEWLINES);
+        final long colons0 = zeroBytes(first ^ COLONS);
+        final long colons1 = zeroBytes(second ^ COLONS);
+        if ((newlines0 | newlines1) == 0)
         {
-            return pack(colonBit < newlineBit ? from + (colonBit >>> 3) : -1, from + (newlineBit >>> 3));
+            // The usual header line: longer than sixteen bytes, its colon in them.
+            if ((colons0 | colons1) != 0)
+            {
+                return newlineFrom(array, address, from + (firstBit(colons0, colons1) >>> 3), from + 16, to);
+            }
+            return scanWords(array, address, from + 16, to);
         }
-        if (colonBit < 128)
-        {
-            return newlineFrom(array, address, from + (colonBit >>> 3), from + 16, to);
-        }
-        return scanWords(array, address, from + 16, to);
+        final int newlineBit = firstBit(newlines0, newlines1);
+        final int colonBit = firstBit(colons0, colons1);
+        return pack(colonBit < newlineBit ? from + (colonBit >>> 3) : -1, from + (newlineBit >>> 3));
     }
 
     /** {@link #scanLine} from {@code from} on, up to the first colon or newline a word at a time. */

@@ -190,9 +190,9 @@ public final class HttpTransaction
     /**
      * A kept header field: {@link #appendField} and {@link #addHeader} together, both or neither.
      * Where the store, the header table and the source all have room, the name and value are
-     * copied as whole words, the last one running past the field: its bytes past the field land
-     * in the store's unused part (overwritten by what is stored next, never read) and are read
-     * from {@code src} below {@code limit}, which the caller has checked lies in it.
+     * copied as whole words (the value's two at a time), the last ones running past the field:
+     * the bytes past it land in the store's unused part (overwritten by what is stored next, never
+     * read) and are read from {@code src} below {@code limit}, which the caller has checked lies in it.
      *
      * @return the value's offset in {@link #store}, or -1 when the field was not kept.
      */
@@ -205,8 +205,8 @@ public final class HttpTransaction
         final int at = storeLength;
         final int length = nameLength + valueLength;
         final byte[] bytes = storeArray;
-        if (4 * n + 4 > table.length || at + length > capacity || at + length + 8 > bytes.length ||
-            valueOffset + valueLength + 8 > limit || valueLength > MAX_WORD_COPY || nameOffset < 0 ||
+        if (4 * n + 4 > table.length || at + length > capacity || at + length + 16 > bytes.length ||
+            valueOffset + valueLength + 16 > limit || valueLength > MAX_WORD_COPY || nameOffset < 0 ||
             valueOffset < nameOffset + nameLength)
         {
             return keepFieldSlowly(side, src, nameOffset, nameLength, valueOffset, valueLength, limit);
@@ -221,9 +221,10 @@ public final class HttpTransaction
         }
         final int valueAt = at + nameLength;
         final long value = srcAddress + valueOffset;
-        for (int k = 0; k < valueLength; k += 8)
+        for (int k = 0; k < valueLength; k += 16)
         {
             HttpChars.putWordUnchecked(bytes, valueAt + k, HttpChars.load(srcArray, value + k));
+            HttpChars.putWordUnchecked(bytes, valueAt + k + 8, HttpChars.load(srcArray, value + k + 8));
         }
         storeLength = at + length;
         table[4 * n] = at;
