@@ -90,20 +90,18 @@ final class HeaderNames
      */
     int lookup(final DirectBuffer buffer, final int offset, final int length, final int limit)
     {
-        final long first;
-        final long second;
-        if (offset + 16 <= limit)
-        {
-            // Both words whole, masked to the name without a branch on its length.
-            final int tail = Math.max(0, Math.min(length - 8, 8));
-            first = HttpChars.lowerAscii(HttpChars.wordAt(buffer, offset) & (-1L >>> ((8 - Math.min(length, 8)) << 3)));
-            second = tail == 0 ? 0 : HttpChars.lowerAscii(HttpChars.wordAt(buffer, offset + 8) & (-1L >>> ((8 - tail) << 3)));
-        }
-        else
-        {
-            first = HttpChars.lowerWord(buffer, offset, Math.min(length, 8), limit);
-            second = length > 8 ? HttpChars.lowerWord(buffer, offset + 8, Math.min(length - 8, 8), limit) : 0;
-        }
+        return lookup(firstWord(buffer, offset, length, limit), secondWord(buffer, offset, length, limit), buffer, offset,
+            length, limit);
+    }
+
+    /**
+     * {@link #lookup(DirectBuffer, int, int, int)} with the name's first two words, as
+     * {@link #firstWord} and {@link #secondWord} give them.
+     */
+    int lookup(
+        final long first, final long second, final DirectBuffer buffer, final int offset, final int length,
+        final int limit)
+    {
         int slot = hash(first, length) & mask;
         while (true)
         {
@@ -120,6 +118,32 @@ final class HeaderNames
             }
             slot = (slot + 1) & mask;
         }
+    }
+
+    /** The first eight bytes of the name at {@code offset} ({@code length > 0}), lowercase, padded with zeros; reads as {@link #lookup}. */
+    static long firstWord(final DirectBuffer buffer, final int offset, final int length, final int limit)
+    {
+        if (offset + 8 <= limit)
+        {
+            // Whole, masked to the name without a branch on its length.
+            return HttpChars.lowerAscii(HttpChars.wordAt(buffer, offset) & (-1L >>> ((8 - Math.min(length, 8)) << 3)));
+        }
+        return HttpChars.lowerWord(buffer, offset, Math.min(length, 8), limit);
+    }
+
+    /** The name's second eight bytes as {@link #firstWord}, 0 for a name of up to eight bytes. */
+    static long secondWord(final DirectBuffer buffer, final int offset, final int length, final int limit)
+    {
+        final int tail = Math.max(0, Math.min(length - 8, 8));
+        if (tail == 0)
+        {
+            return 0;
+        }
+        if (offset + 16 <= limit)
+        {
+            return HttpChars.lowerAscii(HttpChars.wordAt(buffer, offset + 8) & (-1L >>> ((8 - tail) << 3)));
+        }
+        return HttpChars.lowerWord(buffer, offset + 8, tail, limit);
     }
 
     private static boolean restEquals(

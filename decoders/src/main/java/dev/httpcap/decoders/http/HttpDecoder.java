@@ -823,8 +823,8 @@ public final class HttpDecoder implements StreamListener
             tx.tags |= TAG_HEADERS_TRUNCATED;
             return;
         }
-        final byte first = HttpChars.byteAt(buffer, offset);
-        if (first == ' ' || first == '\t')
+        final byte lead = HttpChars.byteAt(buffer, offset);
+        if (lead == ' ' || lead == '\t')
         {
             return; // obsolete line folding: the continuation is not kept
         }
@@ -842,7 +842,9 @@ public final class HttpDecoder implements StreamListener
             return;
         }
         final int nameLength = nameEnd - offset;
-        final int name = names.lookup(buffer, offset, nameLength, limit);
+        final long first = HeaderNames.firstWord(buffer, offset, nameLength, limit);
+        final long second = HeaderNames.secondWord(buffer, offset, nameLength, limit);
+        final int name = names.lookup(first, second, buffer, offset, nameLength, limit);
         final boolean overLimits = s.headerFields > config.maxHeaders() || s.headerBytes > config.maxHeaderBytes();
         if ((name & ~HeaderNames.SENSITIVE) == 0)
         {
@@ -853,13 +855,17 @@ public final class HttpDecoder implements StreamListener
             }
             return;
         }
-        field(s, tx, buffer, offset, nameLength, colon + 1, end, limit, name, overLimits);
+        field(s, tx, buffer, offset, nameLength, first, second, colon + 1, end, limit, name, overLimits);
     }
 
-    /** A field whose name the decoder reads or the selection keeps: its value trimmed, read, kept. */
+    /**
+     * A field whose name the decoder reads or the selection keeps: its value trimmed, read, kept.
+     * {@code first} and {@code second}: the name's first two words, lowercase (see {@link HeaderNames#firstWord}).
+     */
     private void field(
         final HttpStream s, final HttpTransaction tx, final DirectBuffer buffer, final int offset, final int nameLength,
-        final int afterColon, final int end, final int limit, final int name, final boolean overLimits)
+        final long first, final long second, final int afterColon, final int end, final int limit, final int name,
+        final boolean overLimits)
     {
         int valueStart;
         final int spaces = afterColon + 8 <= limit ? HttpChars.leadingSpaces(HttpChars.wordAt(buffer, afterColon)) : 8;
@@ -906,7 +912,8 @@ public final class HttpDecoder implements StreamListener
             }
             else
             {
-                storedValue = tx.keepField(side, buffer, offset, nameLength, valueStart, valueLength, limit);
+                storedValue =
+                    tx.keepField(side, buffer, offset, nameLength, first, second, valueStart, valueLength, limit);
                 if (storedValue < 0)
                 {
                     tx.tags |= TAG_HEADERS_TRUNCATED;

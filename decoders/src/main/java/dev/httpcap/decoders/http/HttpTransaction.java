@@ -194,11 +194,13 @@ public final class HttpTransaction
      * the bytes past it land in the store's unused part (overwritten by what is stored next, never
      * read) and are read from {@code src} below {@code limit}, which the caller has checked lies in it.
      *
+     * @param first the name's first eight bytes, lowercase, as a little-endian word padded with zeros.
+     * @param second the next eight, the same way (0 for a name of up to eight bytes).
      * @return the value's offset in {@link #store}, or -1 when the field was not kept.
      */
     int keepField(
-        final int side, final DirectBuffer src, final int nameOffset, final int nameLength, final int valueOffset,
-        final int valueLength, final int limit)
+        final int side, final DirectBuffer src, final int nameOffset, final int nameLength, final long first,
+        final long second, final int valueOffset, final int valueLength, final int limit)
     {
         final int n = headerCount[side];
         final int[] table = headers[side];
@@ -214,8 +216,9 @@ public final class HttpTransaction
         final byte[] srcArray = src.byteArray();
         final long srcAddress = src.addressOffset();
         final long name = srcAddress + nameOffset;
-        HttpChars.putWordUnchecked(bytes, at, HttpChars.lowerAscii(HttpChars.load(srcArray, name)));
-        for (int k = 8; k < nameLength; k += 8)
+        HttpChars.putWordUnchecked(bytes, at, first);
+        HttpChars.putWordUnchecked(bytes, at + 8, second);
+        for (int k = 16; k < nameLength; k += 8)
         {
             HttpChars.putWordUnchecked(bytes, at + k, HttpChars.lowerAscii(HttpChars.load(srcArray, name + k)));
         }
