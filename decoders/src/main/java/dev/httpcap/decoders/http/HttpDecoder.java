@@ -412,7 +412,34 @@ public final class HttpDecoder implements StreamListener
                 addWireBytes(s, pos - from);
                 return line(c, s, buffer, pos, end, timestampNanos);
             }
-            header(s, buffer, pos, length, false, HttpChars.colon(scan), end);
+            final int colon = HttpChars.colon(scan);
+            if (colon <= pos || HttpChars.isSpace(HttpChars.byteAt(buffer, pos)) ||
+                HttpChars.isSpace(HttpChars.byteAt(buffer, colon - 1)))
+            {
+                // Folded, without a name, or with whitespace before the colon.
+                header(s, buffer, pos, length, false, colon, end);
+            }
+            else
+            {
+                // What header() does for a plain "name: value" line, here so that it does not
+                // depend on the compiler inlining header().
+                s.headerBytes += length;
+                s.headerFields++;
+                final int nameLength = colon - pos;
+                final long first = HeaderNames.firstWord(buffer, pos, nameLength, end);
+                final long second = HeaderNames.secondWord(buffer, pos, nameLength, end);
+                final int name = names.lookup(first, second, buffer, pos, nameLength, end);
+                final boolean overLimits =
+                    s.headerFields > config.maxHeaders() || s.headerBytes > config.maxHeaderBytes();
+                if ((name & ~HeaderNames.SENSITIVE) != 0)
+                {
+                    field(s, s.tx, buffer, pos, nameLength, first, second, colon + 1, lineEnd, end, name, overLimits);
+                }
+                else if (overLimits)
+                {
+                    s.tx.tags |= TAG_HEADERS_TRUNCATED;
+                }
+            }
             pos = newline + 1;
         }
         addWireBytes(s, pos - from);
