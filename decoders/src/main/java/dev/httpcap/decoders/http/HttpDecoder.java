@@ -431,7 +431,19 @@ public final class HttpDecoder implements StreamListener
                 final int name = names.lookup(first, second, buffer, pos, nameLength, end);
                 final boolean overLimits =
                     s.headerFields > config.maxHeaders() || s.headerBytes > config.maxHeaderBytes();
-                if ((name & ~HeaderNames.SENSITIVE) != 0)
+                if (name == HeaderNames.SELECTED && !overLimits)
+                {
+                    // Kept, and neither read nor redacted (most fields when all are kept): field()'s
+                    // path for it, here for the same reason.
+                    final int valueStart = valueStart(buffer, colon + 1, lineEnd, end);
+                    final int valueEnd = valueEnd(buffer, valueStart, lineEnd);
+                    if (s.tx.keepField(s.requests ? 0 : 1, buffer, pos, nameLength, first, second, valueStart,
+                        valueEnd - valueStart, end) < 0)
+                    {
+                        s.tx.tags |= TAG_HEADERS_TRUNCATED;
+                    }
+                }
+                else if ((name & ~HeaderNames.SENSITIVE) != 0)
                 {
                     field(s, s.tx, buffer, pos, nameLength, first, second, colon + 1, lineEnd, end, name, overLimits);
                 }
@@ -894,26 +906,8 @@ public final class HttpDecoder implements StreamListener
         final long first, final long second, final int afterColon, final int end, final int limit, final int name,
         final boolean overLimits)
     {
-        int valueStart;
-        final int spaces = afterColon + 8 <= limit ? HttpChars.leadingSpaces(HttpChars.wordAt(buffer, afterColon)) : 8;
-        if (spaces < 8)
-        {
-            // The bytes after the line (CR, LF) are not spaces: the run stops at the line's end.
-            valueStart = Math.min(afterColon + spaces, end);
-        }
-        else
-        {
-            valueStart = afterColon;
-            while (valueStart < end && HttpChars.isSpace(HttpChars.byteAt(buffer, valueStart)))
-            {
-                valueStart++;
-            }
-        }
-        int valueEnd = end;
-        while (valueEnd > valueStart && HttpChars.isSpace(HttpChars.byteAt(buffer, valueEnd - 1)))
-        {
-            valueEnd--;
-        }
+        final int valueStart = valueStart(buffer, afterColon, end, limit);
+        final int valueEnd = valueEnd(buffer, valueStart, end);
         final int valueLength = valueEnd - valueStart;
         final int kind = HeaderNames.kind(name);
         final int special = kind == HeaderNames.OTHER ? -1 : known(s, kind, buffer, valueStart, valueEnd);
@@ -977,6 +971,34 @@ public final class HttpDecoder implements StreamListener
                 tx.setField(special, at, valueLength);
             }
         }
+    }
+
+    /** Where the value of a field whose colon is at {@code afterColon - 1} starts: after its leading whitespace. */
+    private static int valueStart(final DirectBuffer buffer, final int afterColon, final int end, final int limit)
+    {
+        final int spaces = afterColon + 8 <= limit ? HttpChars.leadingSpaces(HttpChars.wordAt(buffer, afterColon)) : 8;
+        if (spaces < 8)
+        {
+            // The bytes after the line (CR, LF) are not spaces: the run stops at the line's end.
+            return Math.min(afterColon + spaces, end);
+        }
+        int valueStart = afterColon;
+        while (valueStart < end && HttpChars.isSpace(HttpChars.byteAt(buffer, valueStart)))
+        {
+            valueStart++;
+        }
+        return valueStart;
+    }
+
+    /** Where a value starting at {@code valueStart} ends: before the line's trailing whitespace. */
+    private static int valueEnd(final DirectBuffer buffer, final int valueStart, final int end)
+    {
+        int valueEnd = end;
+        while (valueEnd > valueStart && HttpChars.isSpace(HttpChars.byteAt(buffer, valueEnd - 1)))
+        {
+            valueEnd--;
+        }
+        return valueEnd;
     }
 
     /**

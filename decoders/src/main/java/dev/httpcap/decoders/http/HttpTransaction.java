@@ -208,8 +208,7 @@ public final class HttpTransaction
         final int length = nameLength + valueLength;
         final byte[] bytes = storeArray;
         if (4 * n + 4 > table.length || at + length > capacity || at + length + 16 > bytes.length ||
-            valueOffset + valueLength + 16 > limit || valueLength > MAX_WORD_COPY || nameOffset < 0 ||
-            valueOffset < nameOffset + nameLength)
+            valueOffset + valueLength + 16 > limit || nameOffset < 0 || valueOffset < nameOffset + nameLength)
         {
             return keepFieldSlowly(side, src, nameOffset, nameLength, valueOffset, valueLength, limit);
         }
@@ -218,9 +217,9 @@ public final class HttpTransaction
         final long name = srcAddress + nameOffset;
         HttpChars.putWordUnchecked(bytes, at, first);
         HttpChars.putWordUnchecked(bytes, at + 8, second);
-        for (int k = 16; k < nameLength; k += 8)
+        if (nameLength > 16)
         {
-            HttpChars.putWordUnchecked(bytes, at + k, HttpChars.lowerAscii(HttpChars.load(srcArray, name + k)));
+            putLowercaseWords(bytes, at, srcArray, name, nameLength);
         }
         final int valueAt = at + nameLength;
         final long value = srcAddress + valueOffset;
@@ -236,6 +235,16 @@ public final class HttpTransaction
         table[4 * n + 3] = valueLength;
         headerCount[side] = n + 1;
         return valueAt;
+    }
+
+    /** The words of a name past its first sixteen bytes, lowercased, inside the room {@link #keepField} has checked. */
+    private static void putLowercaseWords(
+        final byte[] bytes, final int at, final byte[] srcArray, final long name, final int nameLength)
+    {
+        for (int k = 16; k < nameLength; k += 8)
+        {
+            HttpChars.putWordUnchecked(bytes, at + k, HttpChars.lowerAscii(HttpChars.load(srcArray, name + k)));
+        }
     }
 
     private int keepFieldSlowly(
