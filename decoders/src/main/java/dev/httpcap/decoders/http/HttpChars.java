@@ -238,15 +238,6 @@ final class HttpChars
         return pack(colon, -1);
     }
 
-    /**
-     * The newlines of {@code word}: the high bit of each {@code '\n'} byte, exactly (no borrows
-     * between bytes, unlike {@link #zeroBytes}), so that every newline of a word can be taken from it.
-     */
-    static long newlines(final long word)
-    {
-        return exactZeroBytes(word ^ NEWLINES);
-    }
-
     /** How many of {@code word}'s bytes (little-endian) are spaces or tabs before the first that is not: 0-8. */
     static int leadingSpaces(final long word)
     {
@@ -258,24 +249,6 @@ final class HttpChars
     private static long exactZeroBytes(final long x)
     {
         return ~(((x & LOWS) + LOWS) | x | LOWS);
-    }
-
-    /**
-     * The first {@code ':'} in {@code [from, newline)}, or -1; reads words inside {@code [from, to)}
-     * ({@code to - 8 >= } the start of the caller's checked range), {@code newline < to}.
-     */
-    static int colon(final byte[] array, final long address, final int from, final int newline, final int to)
-    {
-        for (int i = from; i < newline; i += 8)
-        {
-            final long colons = zeroBytes(wordFrom(array, address, i, to) ^ COLONS);
-            if (colons != 0)
-            {
-                final int at = i + (Long.numberOfTrailingZeros(colons) >>> 3);
-                return at < newline ? at : -1;
-            }
-        }
-        return -1;
     }
 
     private static long scanShort(final byte[] array, final long address, final int from, final int to)
@@ -300,7 +273,7 @@ final class HttpChars
      * The eight bytes from {@code i}; when fewer are left before {@code to}, those, padded with
      * zeros (read as the last eight bytes before {@code to}, which the caller's range holds).
      */
-    static long wordFrom(final byte[] array, final long address, final int i, final int to)
+    private static long wordFrom(final byte[] array, final long address, final int i, final int to)
     {
         return to - i >= 8 ? load(array, address + i) : load(array, address + to - 8) >>> ((8 - (to - i)) << 3);
     }
