@@ -96,7 +96,7 @@ final class HttpChars
     /** The byte at {@code address} of {@code array} (null for native memory), unchecked; see {@link #load}. */
     static byte byteAt(final byte[] array, final long address)
     {
-        return array == null ? UnsafeApi.getByte(address) : UnsafeApi.getByte(array, address);
+        return UnsafeApi.getByte(array, address);
     }
 
     /** Bytes {@code [index, index + 8)} as a little-endian word, unchecked as {@link #byteAt}. */
@@ -133,9 +133,7 @@ final class HttpChars
     /** The little-endian word at {@code address} of {@code array} (null for native memory), unchecked. */
     static long load(final byte[] array, final long address)
     {
-        // Off-heap and on-heap reads apart: an Unsafe access whose base may or may not be null
-        // is compiled with memory barriers around it (C2 cannot tell what it may alias).
-        final long word = array == null ? UnsafeApi.getLong(address) : UnsafeApi.getLong(array, address);
+        final long word = UnsafeApi.getLong(array, address);
         return LITTLE_ENDIAN ? word : Long.reverseBytes(word);
     }
 
