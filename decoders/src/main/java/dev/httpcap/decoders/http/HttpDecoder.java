@@ -526,7 +526,10 @@ public final class HttpDecoder implements StreamListener
                 }
                 else
                 {
-                    header(s, buffer, offset, length, overflow, colon, offset + length);
+                    // A gathered line (colon not looked for yet) lies in a line buffer, all of which
+                    // may be read: the word reads past the line then need no shorter path.
+                    header(s, buffer, offset, length, overflow, colon,
+                        colon == UNKNOWN_COLON ? buffer.capacity() : offset + length);
                 }
             }
             case CHUNK_SIZE ->
@@ -868,7 +871,8 @@ public final class HttpDecoder implements StreamListener
             return; // obsolete line folding: the continuation is not kept
         }
         final int end = offset + length;
-        final int colon = knownColon != UNKNOWN_COLON ? knownColon : HttpChars.indexOf(buffer, offset, end, (byte)':');
+        // A line holds no newline: scanLine's colon is the line's first.
+        final int colon = knownColon != UNKNOWN_COLON ? knownColon : HttpChars.colon(HttpChars.scanLine(buffer, offset, end));
         int nameEnd = colon;
         while (nameEnd > offset && HttpChars.isSpace(HttpChars.byteAt(buffer, nameEnd - 1)))
         {
