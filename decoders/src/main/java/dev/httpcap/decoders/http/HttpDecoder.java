@@ -406,8 +406,15 @@ public final class HttpDecoder implements StreamListener
             {
                 lineEnd--;
             }
+            if (newline < 0)
+            {
+                // The segment ends inside the line: what line() does with it, without scanning it again.
+                addWireBytes(s, pos - from);
+                appendPartial(s, buffer, pos, end - pos, timestampNanos);
+                return end;
+            }
             final int length = lineEnd - pos;
-            if (newline < 0 || length == 0 || length > maxLine)
+            if (length == 0 || length > maxLine)
             {
                 addWireBytes(s, pos - from);
                 return line(c, s, buffer, pos, end, timestampNanos);
