@@ -414,7 +414,14 @@ public final class HttpDecoder implements StreamListener
                 return end;
             }
             final int length = lineEnd - pos;
-            if (length == 0 || length > maxLine)
+            if (length == 0)
+            {
+                // The end of the header block: what line() and onLine() do with it.
+                addWireBytes(s, newline + 1 - from);
+                headersComplete(c, s, timestampNanos);
+                return newline + 1;
+            }
+            if (length > maxLine)
             {
                 addWireBytes(s, pos - from);
                 return line(c, s, buffer, pos, end, timestampNanos);
