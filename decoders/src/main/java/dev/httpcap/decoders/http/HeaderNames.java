@@ -120,7 +120,10 @@ final class HeaderNames
         }
     }
 
-    /** The first eight bytes of the name at {@code offset} ({@code length > 0}), lowercase, padded with zeros; reads as {@link #lookup}. */
+    /**
+     * The first eight bytes of the name at {@code offset} ({@code length > 0}), lowercase, as a
+     * little-endian word padded with zeros; reads as {@link #lookup(DirectBuffer, int, int, int)}.
+     */
     static long firstWord(final DirectBuffer buffer, final int offset, final int length, final int limit)
     {
         if (offset + 8 <= limit)

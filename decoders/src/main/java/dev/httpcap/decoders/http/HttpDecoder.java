@@ -886,7 +886,8 @@ public final class HttpDecoder implements StreamListener
         }
         final int end = offset + length;
         // A line holds no newline: scanLine's colon is the line's first.
-        final int colon = knownColon != UNKNOWN_COLON ? knownColon : HttpChars.colon(HttpChars.scanLine(buffer, offset, end));
+        final int colon =
+            knownColon != UNKNOWN_COLON ? knownColon : HttpChars.colon(HttpChars.scanLine(buffer, offset, end));
         int nameEnd = colon;
         while (nameEnd > offset && HttpChars.isSpace(HttpChars.byteAt(buffer, nameEnd - 1)))
         {
