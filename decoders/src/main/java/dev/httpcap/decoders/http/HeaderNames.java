@@ -40,12 +40,13 @@ final class HeaderNames
     private final int otherwise;
     private final int mask;
     /**
-     * Two longs per slot: the name's first eight bytes, lowercase, as a little-endian word padded
-     * with zeros; then its length in the high half and its value in the low half (0 for an empty
-     * slot). One array, so that a probe touches one cache line.
+     * Four longs per slot: the name's first and second eight bytes, lowercase, as little-endian
+     * words padded with zeros (the second 0 for a name of up to eight bytes); then its length in
+     * the high half and its value in the low half (0 for an empty slot). One array, so that a
+     * probe touches one cache line.
      */
     private final long[] slots;
-    /** Per slot: all the name's words, as the first (compared beyond the first for names longer than eight bytes). */
+    /** Per slot: all the name's words, as the first two (compared beyond the second for names longer than sixteen bytes). */
     private final long[][] words;
 
     HeaderNames(final HeaderSelection selection)
@@ -58,7 +59,7 @@ final class HeaderNames
             size <<= 1;
         }
         mask = size - 1;
-        slots = new long[2 * size];
+        slots = new long[4 * size];
         words = new long[size][];
         otherwise = selection.selectsAll() ? SELECTED : 0;
         for (int kind = 1; kind < KIND_NAMES.length; kind++)
@@ -89,25 +90,69 @@ final class HeaderNames
      */
     int lookup(final DirectBuffer buffer, final int offset, final int length, final int limit)
     {
-        final long first = HttpChars.lowerWord(buffer, offset, Math.min(length, 8), limit);
+        return lookup(firstWord(buffer, offset, length, limit), secondWord(buffer, offset, length, limit), buffer, offset,
+            length, limit);
+    }
+
+    /**
+     * {@link #lookup(DirectBuffer, int, int, int)} with the name's first two words, as
+     * {@link #firstWord} and {@link #secondWord} give them.
+     */
+    int lookup(
+        final long first, final long second, final DirectBuffer buffer, final int offset, final int length,
+        final int limit)
+    {
         int slot = hash(first, length) & mask;
-        long entry;
-        while ((entry = slots[2 * slot + 1]) != 0)
+        while (true)
         {
-            if ((int)(entry >>> 32) == length && slots[2 * slot] == first &&
-                (length <= 8 || restEquals(words[slot], buffer, offset, length, limit)))
+            final int at = 4 * slot;
+            final long entry = slots[at + 3];
+            if (entry == 0)
+            {
+                return otherwise;
+            }
+            if ((int)(entry >>> 32) == length && slots[at] == first && slots[at + 1] == second &&
+                (length <= 16 || restEquals(words[slot], buffer, offset, length, limit)))
             {
                 return (int)entry;
             }
             slot = (slot + 1) & mask;
         }
-        return otherwise;
+    }
+
+    /**
+     * The first eight bytes of the name at {@code offset} ({@code length > 0}), lowercase, as a
+     * little-endian word padded with zeros; reads as {@link #lookup(DirectBuffer, int, int, int)}.
+     */
+    static long firstWord(final DirectBuffer buffer, final int offset, final int length, final int limit)
+    {
+        if (offset + 8 <= limit)
+        {
+            // Whole, masked to the name without a branch on its length.
+            return HttpChars.lowerAscii(HttpChars.wordAt(buffer, offset) & (-1L >>> ((8 - Math.min(length, 8)) << 3)));
+        }
+        return HttpChars.lowerWord(buffer, offset, Math.min(length, 8), limit);
+    }
+
+    /** The name's second eight bytes as {@link #firstWord}, 0 for a name of up to eight bytes. */
+    static long secondWord(final DirectBuffer buffer, final int offset, final int length, final int limit)
+    {
+        final int tail = Math.max(0, Math.min(length - 8, 8));
+        if (tail == 0)
+        {
+            return 0;
+        }
+        if (offset + 16 <= limit)
+        {
+            return HttpChars.lowerAscii(HttpChars.wordAt(buffer, offset + 8) & (-1L >>> ((8 - tail) << 3)));
+        }
+        return HttpChars.lowerWord(buffer, offset + 8, tail, limit);
     }
 
     private static boolean restEquals(
         final long[] expected, final DirectBuffer buffer, final int offset, final int length, final int limit)
     {
-        for (int w = 1; w < expected.length; w++)
+        for (int w = 2; w < expected.length; w++)
         {
             final int at = offset + 8 * w;
             if (HttpChars.lowerWord(buffer, at, Math.min(length - 8 * w, 8), limit) != expected[w])
@@ -127,17 +172,18 @@ final class HeaderNames
         }
         int slot = hash(nameWords[0], name.length) & mask;
         long entry;
-        while ((entry = slots[2 * slot + 1]) != 0)
+        while ((entry = slots[4 * slot + 3]) != 0)
         {
             if ((int)(entry >>> 32) == name.length && java.util.Arrays.equals(words[slot], nameWords))
             {
-                slots[2 * slot + 1] = entry | value;
+                slots[4 * slot + 3] = entry | value;
                 return;
             }
             slot = (slot + 1) & mask;
         }
-        slots[2 * slot] = nameWords[0];
-        slots[2 * slot + 1] = ((long)name.length << 32) | value;
+        slots[4 * slot] = nameWords[0];
+        slots[4 * slot + 1] = nameWords.length > 1 ? nameWords[1] : 0;
+        slots[4 * slot + 3] = ((long)name.length << 32) | value;
         words[slot] = nameWords;
     }
 

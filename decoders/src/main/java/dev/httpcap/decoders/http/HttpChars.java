@@ -13,6 +13,8 @@ final class HttpChars
     private static final long LOWS = 0x7F7F7F7F7F7F7F7FL;
     private static final long NEWLINES = ONES * '\n';
     private static final long COLONS = ONES * ':';
+    private static final long SPACES = ONES * ' ';
+    private static final long TABS = ONES * '\t';
     private static final boolean LITTLE_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
     private static final long ARRAY_BASE = UnsafeApi.arrayBaseOffset(byte[].class);
     private static final boolean[] TOKEN = new boolean[256];
@@ -88,7 +90,13 @@ final class HttpChars
      */
     static byte byteAt(final DirectBuffer buffer, final int index)
     {
-        return UnsafeApi.getByte(buffer.byteArray(), buffer.addressOffset() + index);
+        return byteAt(buffer.byteArray(), buffer.addressOffset() + index);
+    }
+
+    /** The byte at {@code address} of {@code array} (null for native memory), unchecked; see {@link #load}. */
+    static byte byteAt(final byte[] array, final long address)
+    {
+        return UnsafeApi.getByte(array, address);
     }
 
     /** Bytes {@code [index, index + 8)} as a little-endian word, unchecked as {@link #byteAt}. */
@@ -140,31 +148,40 @@ final class HttpChars
     {
         final byte[] array = buffer.byteArray();
         final long address = buffer.addressOffset();
+        if (to - from < 16)
+        {
+            return scanWords(array, address, from, to);
+        }
+        // Most header lines have their colon, and many their newline, in the first sixteen
+        // bytes: both words' matches at once, the first of each found without a branch.
+        final long first = load(array, address + from);
+        final long second = load(array, address + from + 8);
+        final long newlines0 = zeroBytes(first ^ NEWLINES);
+        final long newlines1 = zeroBytes(second ^ NEWLINES);
+        final long colons0 = zeroBytes(first ^ COLONS);
+        final long colons1 = zeroBytes(second ^ COLONS);
+        if ((newlines0 | newlines1) == 0)
+        {
+            // The usual header line: longer than sixteen bytes, its colon in them.
+            if ((colons0 | colons1) != 0)
+            {
+                return newlineFrom(array, address, from + (firstBit(colons0, colons1) >>> 3), from + 16, to);
+            }
+            return scanWords(array, address, from + 16, to);
+        }
+        final int newlineBit = firstBit(newlines0, newlines1);
+        final int colonBit = firstBit(colons0, colons1);
+        return pack(colonBit < newlineBit ? from + (colonBit >>> 3) : -1, from + (newlineBit >>> 3));
+    }
+
+    /** {@link #scanLine} from {@code from} on, up to the first colon or newline a word at a time. */
+    private static long scanWords(final byte[] array, final long address, final int from, final int to)
+    {
         if (to - from < 8)
         {
             return scanShort(array, address, from, to);
         }
-        int colon = -1;
         int i = from;
-        if (to - from >= 16)
-        {
-            // Most header lines have their colon, and many their newline, in the first sixteen
-            // bytes: both words' matches at once, the first of each found without a branch.
-            final long first = load(array, address + from);
-            final long second = load(array, address + from + 8);
-            final int newlineBit = firstBit(zeroBytes(first ^ NEWLINES), zeroBytes(second ^ NEWLINES));
-            final int colonBit = firstBit(zeroBytes(first ^ COLONS), zeroBytes(second ^ COLONS));
-            if (newlineBit < 128)
-            {
-                return pack(colonBit < newlineBit ? from + (colonBit >>> 3) : -1, from + (newlineBit >>> 3));
-            }
-            if (colonBit < 128)
-            {
-                return newlineFrom(array, address, from + (colonBit >>> 3), from + 16, to);
-            }
-            i = from + 16;
-        }
-        // Up to the first colon or newline, both looked for in each word.
         while (true)
         {
             if (i >= to)
@@ -182,17 +199,15 @@ final class HttpChars
                 {
                     return pack(-1, i + (newlineBit >>> 3));
                 }
-                colon = i + (colonBit >>> 3);
+                final int colon = i + (colonBit >>> 3);
                 if (newlines != 0)
                 {
                     return pack(colon, i + (newlineBit >>> 3));
                 }
-                i += 8;
-                break;
+                return newlineFrom(array, address, colon, i + 8, to);
             }
             i += 8;
         }
-        return newlineFrom(array, address, colon, i, to);
     }
 
     /** {@link #scanLine} once the colon is known: the newline alone, sixteen bytes per step while they last. */
@@ -221,12 +236,25 @@ final class HttpChars
         return pack(colon, -1);
     }
 
+    /** How many of {@code word}'s bytes (little-endian) are spaces or tabs before the first that is not: 0-8. */
+    static int leadingSpaces(final long word)
+    {
+        final long spaces = exactZeroBytes(word ^ SPACES) | exactZeroBytes(word ^ TABS);
+        return Long.numberOfTrailingZeros(~spaces & HIGHS) >>> 3;
+    }
+
+    /** The high bit of each zero byte of {@code x}, exactly (no borrows between bytes, unlike {@link #zeroBytes}). */
+    private static long exactZeroBytes(final long x)
+    {
+        return ~(((x & LOWS) + LOWS) | x | LOWS);
+    }
+
     private static long scanShort(final byte[] array, final long address, final int from, final int to)
     {
         int colon = -1;
         for (int i = from; i < to; i++)
         {
-            final byte b = UnsafeApi.getByte(array, address + i);
+            final byte b = byteAt(array, address + i);
             if (b == '\n')
             {
                 return pack(colon, i);
@@ -319,9 +347,16 @@ final class HttpChars
         {
             return false;
         }
-        for (int i = 0; i < length; i++)
+        buffer.boundsCheck(offset, length);
+        return equalsIgnoreCaseUnchecked(buffer, offset, lower);
+    }
+
+    /** {@link #equalsIgnoreCase} of {@code lower.length} bytes the caller has checked lie in the buffer. */
+    private static boolean equalsIgnoreCaseUnchecked(final DirectBuffer buffer, final int offset, final byte[] lower)
+    {
+        for (int i = 0; i < lower.length; i++)
         {
-            if (LOWER[buffer.getByte(offset + i) & 0xFF] != lower[i])
+            if (LOWER[byteAt(buffer, offset + i) & 0xFF] != lower[i])
             {
                 return false;
             }
@@ -332,31 +367,40 @@ final class HttpChars
     /** @return whether the comma-separated list in {@code buffer[offset, end)} holds {@code lower} as an element (any case). */
     static boolean listContains(final DirectBuffer buffer, final int offset, final int end, final byte[] lower)
     {
+        if (end <= offset)
+        {
+            return false;
+        }
+        // Checked once: the reads below stay inside [offset, end).
+        buffer.boundsCheck(offset, end - offset);
         int i = offset;
         while (i < end)
         {
-            while (i < end && isListSpace(buffer.getByte(i)))
+            while (i < end && isListSpace(byteAt(buffer, i)))
             {
                 i++;
             }
             int elementEnd = i;
-            while (elementEnd < end && buffer.getByte(elementEnd) != ',')
+            while (elementEnd < end && byteAt(buffer, elementEnd) != ',')
             {
                 elementEnd++;
             }
             int trimmedEnd = elementEnd;
-            while (trimmedEnd > i && isListSpace(buffer.getByte(trimmedEnd - 1)))
+            while (trimmedEnd > i && isListSpace(byteAt(buffer, trimmedEnd - 1)))
             {
                 trimmedEnd--;
             }
             // Transfer-coding parameters (";q=...") are not part of the name.
-            final int semicolon = indexOf(buffer, i, trimmedEnd, (byte)';');
-            int nameEnd = semicolon >= 0 ? semicolon : trimmedEnd;
-            while (nameEnd > i && isListSpace(buffer.getByte(nameEnd - 1)))
+            int nameEnd = i;
+            while (nameEnd < trimmedEnd && byteAt(buffer, nameEnd) != ';')
+            {
+                nameEnd++;
+            }
+            while (nameEnd > i && isListSpace(byteAt(buffer, nameEnd - 1)))
             {
                 nameEnd--;
             }
-            if (equalsIgnoreCase(buffer, i, nameEnd - i, lower))
+            if (nameEnd - i == lower.length && equalsIgnoreCaseUnchecked(buffer, i, lower))
             {
                 return true;
             }
@@ -368,8 +412,13 @@ final class HttpChars
     /** @return whether the last element of the comma-separated list in {@code buffer[offset, end)} is {@code lower}. */
     static boolean listEndsWith(final DirectBuffer buffer, final int offset, final int end, final byte[] lower)
     {
+        if (end <= offset)
+        {
+            return false;
+        }
+        buffer.boundsCheck(offset, end - offset);
         int start = end;
-        while (start > offset && buffer.getByte(start - 1) != ',')
+        while (start > offset && byteAt(buffer, start - 1) != ',')
         {
             start--;
         }
@@ -379,9 +428,14 @@ final class HttpChars
     /** @return whether {@code lower} occurs in {@code buffer[offset, end)}, ignoring case. */
     static boolean containsIgnoreCase(final DirectBuffer buffer, final int offset, final int end, final byte[] lower)
     {
+        if (end - offset < lower.length)
+        {
+            return false;
+        }
+        buffer.boundsCheck(offset, end - offset);
         for (int i = offset; i + lower.length <= end; i++)
         {
-            if (equalsIgnoreCase(buffer, i, lower.length, lower))
+            if (equalsIgnoreCaseUnchecked(buffer, i, lower))
             {
                 return true;
             }
@@ -406,10 +460,11 @@ final class HttpChars
         {
             return -1;
         }
+        buffer.boundsCheck(offset, length);
         long value = 0;
         for (int i = 0; i < length; i++)
         {
-            final int digit = buffer.getByte(offset + i) - '0';
+            final int digit = byteAt(buffer, offset + i) - '0';
             if (digit < 0 || digit > 9)
             {
                 return -1;

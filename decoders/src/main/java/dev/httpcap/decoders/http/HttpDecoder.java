@@ -58,6 +58,8 @@ public final class HttpDecoder implements StreamListener
     private static final byte[] SERVER_NO_CONTEXT_TAKEOVER = ascii("server_no_context_takeover");
     private static final int INFLATER_SCRATCH = 16 * 1024;
     private static final int MAX_METHOD = 32;
+    /** "HTTP/1." as a little-endian word (seven bytes). */
+    private static final long HTTP_1_DOT = 0x2E312F50545448L;
     private static final int UNKNOWN_COLON = -2;
 
     private final HttpConfig config;
@@ -404,13 +406,66 @@ public final class HttpDecoder implements StreamListener
             {
                 lineEnd--;
             }
+            if (newline < 0)
+            {
+                // The segment ends inside the line: what line() does with it, without scanning it again.
+                addWireBytes(s, pos - from);
+                appendPartial(s, buffer, pos, end - pos, timestampNanos);
+                return end;
+            }
             final int length = lineEnd - pos;
-            if (newline < 0 || length == 0 || length > maxLine)
+            if (length == 0)
+            {
+                // The end of the header block: what line() and onLine() do with it.
+                addWireBytes(s, newline + 1 - from);
+                headersComplete(c, s, timestampNanos);
+                return newline + 1;
+            }
+            if (length > maxLine)
             {
                 addWireBytes(s, pos - from);
                 return line(c, s, buffer, pos, end, timestampNanos);
             }
-            header(s, buffer, pos, length, false, HttpChars.colon(scan));
+            final int colon = HttpChars.colon(scan);
+            if (colon <= pos || HttpChars.isSpace(HttpChars.byteAt(buffer, pos)) ||
+                HttpChars.isSpace(HttpChars.byteAt(buffer, colon - 1)))
+            {
+                // Folded, without a name, or with whitespace before the colon.
+                header(s, buffer, pos, length, false, colon, end);
+            }
+            else
+            {
+                // What header() does for a plain "name: value" line, here so that it does not
+                // depend on the compiler inlining header().
+                s.headerBytes += length;
+                s.headerFields++;
+                final int nameLength = colon - pos;
+                final long first = HeaderNames.firstWord(buffer, pos, nameLength, end);
+                final long second = HeaderNames.secondWord(buffer, pos, nameLength, end);
+                final int name = names.lookup(first, second, buffer, pos, nameLength, end);
+                final boolean overLimits =
+                    s.headerFields > config.maxHeaders() || s.headerBytes > config.maxHeaderBytes();
+                if (name == HeaderNames.SELECTED && !overLimits)
+                {
+                    // Kept, and neither read nor redacted (most fields when all are kept): field()'s
+                    // path for it, here for the same reason.
+                    final int valueStart = valueStart(buffer, colon + 1, lineEnd, end);
+                    final int valueEnd = valueEnd(buffer, valueStart, lineEnd);
+                    if (s.tx.keepField(s.requests ? 0 : 1, buffer, pos, nameLength, first, second, valueStart,
+                        valueEnd - valueStart, end) < 0)
+                    {
+                        s.tx.tags |= TAG_HEADERS_TRUNCATED;
+                    }
+                }
+                else if ((name & ~HeaderNames.SENSITIVE) != 0)
+                {
+                    field(s, s.tx, buffer, pos, nameLength, first, second, colon + 1, lineEnd, end, name, overLimits);
+                }
+                else if (overLimits)
+                {
+                    s.tx.tags |= TAG_HEADERS_TRUNCATED;
+                }
+            }
             pos = newline + 1;
         }
         addWireBytes(s, pos - from);
@@ -485,7 +540,10 @@ public final class HttpDecoder implements StreamListener
                 }
                 else
                 {
-                    header(s, buffer, offset, length, overflow, colon);
+                    // A gathered line (colon not looked for yet) lies in a line buffer, all of which
+                    // may be read: the word reads past the line then need no shorter path.
+                    header(s, buffer, offset, length, overflow, colon,
+                        colon == UNKNOWN_COLON ? buffer.capacity() : offset + length);
                 }
             }
             case CHUNK_SIZE ->
@@ -574,7 +632,7 @@ public final class HttpDecoder implements StreamListener
         int i = offset;
         while (i < end && i - offset <= MAX_METHOD)
         {
-            final byte b = buffer.getByte(i);
+            final byte b = HttpChars.byteAt(buffer, i);
             if (!HttpChars.isTokenChar(b) || (strict && (b < 'A' || b > 'Z') && b != '-' && b != '_'))
             {
                 break;
@@ -582,7 +640,7 @@ public final class HttpDecoder implements StreamListener
             i++;
         }
         final int methodLength = i - offset;
-        if (methodLength == 0 || methodLength > MAX_METHOD || i >= end || buffer.getByte(i) != ' ')
+        if (methodLength == 0 || methodLength > MAX_METHOD || i >= end || HttpChars.byteAt(buffer, i) != ' ')
         {
             return false;
         }
@@ -597,13 +655,13 @@ public final class HttpDecoder implements StreamListener
         }
         else
         {
-            if (length < methodLength + 10 || !isHttp1(buffer, end - 8) || buffer.getByte(end - 9) != ' ')
+            if (length < methodLength + 10 || !isHttp1(buffer, end - 8) || HttpChars.byteAt(buffer, end - 9) != ' ')
             {
                 return false;
             }
-            minor = buffer.getByte(end - 1) - '0';
+            minor = HttpChars.byteAt(buffer, end - 1) - '0';
             targetEnd = end - 9;
-            while (targetEnd > targetStart && buffer.getByte(targetEnd - 1) == ' ')
+            while (targetEnd > targetStart && HttpChars.byteAt(buffer, targetEnd - 1) == ' ')
             {
                 targetEnd--;
             }
@@ -707,14 +765,14 @@ public final class HttpDecoder implements StreamListener
         final boolean overflow, final long wireBytes, final boolean strict)
     {
         // HTTP/1.1 200[ reason]
-        if (length < 12 || !isHttp1(buffer, offset) || buffer.getByte(offset + 8) != ' ')
+        if (length < 12 || !isHttp1(buffer, offset) || HttpChars.byteAt(buffer, offset + 8) != ' ')
         {
             return false;
         }
-        final int d0 = buffer.getByte(offset + 9) - '0';
-        final int d1 = buffer.getByte(offset + 10) - '0';
-        final int d2 = buffer.getByte(offset + 11) - '0';
-        if (d0 < 1 || d0 > 5 || d1 < 0 || d1 > 9 || d2 < 0 || d2 > 9 || (length > 12 && buffer.getByte(offset + 12) != ' '))
+        final int d0 = HttpChars.byteAt(buffer, offset + 9) - '0';
+        final int d1 = HttpChars.byteAt(buffer, offset + 10) - '0';
+        final int d2 = HttpChars.byteAt(buffer, offset + 11) - '0';
+        if (d0 < 1 || d0 > 5 || d1 < 0 || d1 > 9 || d2 < 0 || d2 > 9 || (length > 12 && HttpChars.byteAt(buffer, offset + 12) != ' '))
         {
             return false;
         }
@@ -736,7 +794,7 @@ public final class HttpDecoder implements StreamListener
             s.startMessage();
         }
         tx.status = status;
-        tx.responseMinor = buffer.getByte(offset + 7) - '0';
+        tx.responseMinor = HttpChars.byteAt(buffer, offset + 7) - '0';
         if (length > 13)
         {
             final int phraseAt = tx.append(buffer, offset + 13, length - 13);
@@ -805,9 +863,13 @@ public final class HttpDecoder implements StreamListener
     // ---------------------------------------------------------------------------------------------
     // Headers
 
+    /**
+     * @param limit the end of the bytes that may be read (the segment's, or the line's when it
+     * was gathered), at or after the line's end.
+     */
     private void header(
         final HttpStream s, final DirectBuffer buffer, final int offset, final int length, final boolean overflow,
-        final int knownColon)
+        final int knownColon, final int limit)
     {
         final HttpTransaction tx = s.tx;
         s.headerBytes += length;
@@ -817,13 +879,15 @@ public final class HttpDecoder implements StreamListener
             tx.tags |= TAG_HEADERS_TRUNCATED;
             return;
         }
-        final byte first = HttpChars.byteAt(buffer, offset);
-        if (first == ' ' || first == '\t')
+        final byte lead = HttpChars.byteAt(buffer, offset);
+        if (lead == ' ' || lead == '\t')
         {
             return; // obsolete line folding: the continuation is not kept
         }
         final int end = offset + length;
-        final int colon = knownColon != UNKNOWN_COLON ? knownColon : HttpChars.indexOf(buffer, offset, end, (byte)':');
+        // A line holds no newline: scanLine's colon is the line's first.
+        final int colon =
+            knownColon != UNKNOWN_COLON ? knownColon : HttpChars.colon(HttpChars.scanLine(buffer, offset, end));
         int nameEnd = colon;
         while (nameEnd > offset && HttpChars.isSpace(HttpChars.byteAt(buffer, nameEnd - 1)))
         {
@@ -836,7 +900,9 @@ public final class HttpDecoder implements StreamListener
             return;
         }
         final int nameLength = nameEnd - offset;
-        final int name = names.lookup(buffer, offset, nameLength, end);
+        final long first = HeaderNames.firstWord(buffer, offset, nameLength, limit);
+        final long second = HeaderNames.secondWord(buffer, offset, nameLength, limit);
+        final int name = names.lookup(first, second, buffer, offset, nameLength, limit);
         final boolean overLimits = s.headerFields > config.maxHeaders() || s.headerBytes > config.maxHeaderBytes();
         if ((name & ~HeaderNames.SENSITIVE) == 0)
         {
@@ -847,25 +913,126 @@ public final class HttpDecoder implements StreamListener
             }
             return;
         }
-        int valueStart = colon + 1;
+        field(s, tx, buffer, offset, nameLength, first, second, colon + 1, end, limit, name, overLimits);
+    }
+
+    /**
+     * A field whose name the decoder reads or the selection keeps: its value trimmed, read, kept.
+     * {@code first} and {@code second}: the name's first two words, lowercase (see {@link HeaderNames#firstWord}).
+     */
+    private void field(
+        final HttpStream s, final HttpTransaction tx, final DirectBuffer buffer, final int offset, final int nameLength,
+        final long first, final long second, final int afterColon, final int end, final int limit, final int name,
+        final boolean overLimits)
+    {
+        final int valueStart = valueStart(buffer, afterColon, end, limit);
+        final int valueEnd = valueEnd(buffer, valueStart, end);
+        final int valueLength = valueEnd - valueStart;
+        final int kind = HeaderNames.kind(name);
+        final int special = kind == HeaderNames.OTHER ? -1 : known(s, kind, buffer, valueStart, valueEnd);
+
+        if (overLimits)
+        {
+            tx.tags |= TAG_HEADERS_TRUNCATED;
+            if (special >= 0)
+            {
+                fill(tx, special, -1, buffer, valueStart, valueLength);
+            }
+            return;
+        }
+        int storedValue = -1;
+        if ((name & HeaderNames.SELECTED) != 0)
+        {
+            // Only a selected name is copied (and lowercased in the copy): with the default
+            // selection most fields of a request are not, and cost no more than the look-up.
+            final int side = s.requests ? 0 : 1;
+            if ((name & HeaderNames.SENSITIVE) != 0 && config.redact())
+            {
+                redacted(tx, side, buffer, offset, nameLength, end);
+            }
+            else
+            {
+                storedValue =
+                    tx.keepField(side, buffer, offset, nameLength, first, second, valueStart, valueLength, limit);
+                if (storedValue < 0)
+                {
+                    tx.tags |= TAG_HEADERS_TRUNCATED;
+                }
+            }
+        }
+        if (special >= 0)
+        {
+            fill(tx, special, storedValue, buffer, valueStart, valueLength);
+        }
+    }
+
+    private static void redacted(
+        final HttpTransaction tx, final int side, final DirectBuffer buffer, final int offset, final int nameLength,
+        final int end)
+    {
+        final int nameAt = tx.appendLowercase(buffer, offset, nameLength, end);
+        if (nameAt < 0 || !tx.addHeader(side, nameAt, nameLength, 0, HttpTransaction.REDACTED))
+        {
+            tx.tags |= TAG_HEADERS_TRUNCATED;
+        }
+    }
+
+    /** The first of a message's fields with this name fills transaction field {@code special}: the stored value, or a copy. */
+    private static void fill(
+        final HttpTransaction tx, final int special, final int storedValue, final DirectBuffer buffer, final int valueStart,
+        final int valueLength)
+    {
+        if (!tx.hasField(special))
+        {
+            final int at = storedValue >= 0 ? storedValue : tx.appendValue(buffer, valueStart, valueLength);
+            if (at >= 0)
+            {
+                tx.setField(special, at, valueLength);
+            }
+        }
+    }
+
+    /** Where the value of a field whose colon is at {@code afterColon - 1} starts: after its leading whitespace. */
+    private static int valueStart(final DirectBuffer buffer, final int afterColon, final int end, final int limit)
+    {
+        final int spaces = afterColon + 8 <= limit ? HttpChars.leadingSpaces(HttpChars.wordAt(buffer, afterColon)) : 8;
+        if (spaces < 8)
+        {
+            // The bytes after the line (CR, LF) are not spaces: the run stops at the line's end.
+            return Math.min(afterColon + spaces, end);
+        }
+        int valueStart = afterColon;
         while (valueStart < end && HttpChars.isSpace(HttpChars.byteAt(buffer, valueStart)))
         {
             valueStart++;
         }
+        return valueStart;
+    }
+
+    /** Where a value starting at {@code valueStart} ends: before the line's trailing whitespace. */
+    private static int valueEnd(final DirectBuffer buffer, final int valueStart, final int end)
+    {
         int valueEnd = end;
         while (valueEnd > valueStart && HttpChars.isSpace(HttpChars.byteAt(buffer, valueEnd - 1)))
         {
             valueEnd--;
         }
-        final int valueLength = valueEnd - valueStart;
-        final boolean request = s.requests;
+        return valueEnd;
+    }
 
+    /**
+     * What a field the decoder knows ({@code kind}, not {@link HeaderNames#OTHER}) says about the
+     * message: framing, upgrade, WebSocket options.
+     *
+     * @return the transaction field its value fills, or -1.
+     */
+    private static int known(
+        final HttpStream s, final int kind, final DirectBuffer buffer, final int valueStart, final int valueEnd)
+    {
+        final boolean request = s.requests;
         int special = -1;
-        switch (HeaderNames.kind(name))
+        switch (kind)
         {
-            case HeaderNames.OTHER ->
-            {
-            }
             case HeaderNames.HOST ->
             {
                 if (request)
@@ -891,7 +1058,7 @@ public final class HttpDecoder implements StreamListener
                 special = request ? HttpTransaction.REQUEST_CONTENT_TYPE : HttpTransaction.RESPONSE_CONTENT_TYPE;
             case HeaderNames.CONTENT_LENGTH ->
             {
-                final long value = HttpChars.parseDecimal(buffer, valueStart, valueLength);
+                final long value = HttpChars.parseDecimal(buffer, valueStart, valueEnd - valueStart);
                 if (value < 0 || (s.contentLength >= 0 && s.contentLength != value))
                 {
                     s.badLength = true;
@@ -921,48 +1088,7 @@ public final class HttpDecoder implements StreamListener
             {
             }
         }
-
-        int storedValue = -1;
-        final int side = request ? 0 : 1;
-        if (overLimits)
-        {
-            tx.tags |= TAG_HEADERS_TRUNCATED;
-        }
-        else if ((name & HeaderNames.SELECTED) != 0)
-        {
-            // Only a selected name is copied (and lowercased in the copy): with the default
-            // selection most fields of a request are not, and cost no more than the look-up.
-            if (config.redact() && (name & HeaderNames.SENSITIVE) != 0)
-            {
-                final int nameAt = tx.appendLowercase(buffer, offset, nameLength, end);
-                if (nameAt < 0 || !tx.addHeader(side, nameAt, nameLength, 0, HttpTransaction.REDACTED))
-                {
-                    tx.tags |= TAG_HEADERS_TRUNCATED;
-                }
-            }
-            else
-            {
-                final int mark = tx.storeLength;
-                final int nameAt = tx.appendField(buffer, offset, nameLength, valueStart, valueLength, end);
-                if (nameAt >= 0 && tx.addHeader(side, nameAt, nameLength, nameAt + nameLength, valueLength))
-                {
-                    storedValue = nameAt + nameLength;
-                }
-                else
-                {
-                    tx.storeLength = mark;
-                    tx.tags |= TAG_HEADERS_TRUNCATED;
-                }
-            }
-        }
-        if (special >= 0 && !tx.hasField(special))
-        {
-            final int at = storedValue >= 0 ? storedValue : tx.appendValue(buffer, valueStart, valueLength);
-            if (at >= 0)
-            {
-                tx.setField(special, at, valueLength);
-            }
-        }
+        return special;
     }
 
     private void headersComplete(final HttpConnection c, final HttpStream s, final long timestampNanos)
@@ -1065,7 +1191,7 @@ public final class HttpDecoder implements StreamListener
         final int end = offset + length;
         while (i < end)
         {
-            final int digit = HttpChars.hexValue(buffer.getByte(i));
+            final int digit = HttpChars.hexValue(HttpChars.byteAt(buffer, i));
             if (digit < 0)
             {
                 break;
@@ -1075,11 +1201,11 @@ public final class HttpDecoder implements StreamListener
         }
         final int digits = i - offset;
         // After the size: optional whitespace and chunk extensions (";name=value"), ignored.
-        while (i < end && HttpChars.isSpace(buffer.getByte(i)))
+        while (i < end && HttpChars.isSpace(HttpChars.byteAt(buffer, i)))
         {
             i++;
         }
-        if (overflow || digits == 0 || digits > 15 || (i < end && buffer.getByte(i) != ';'))
+        if (overflow || digits == 0 || digits > 15 || (i < end && HttpChars.byteAt(buffer, i) != ';'))
         {
             parseError(c, s, timestampNanos);
             return;
@@ -1431,14 +1557,9 @@ public final class HttpDecoder implements StreamListener
 
     private static boolean isHttp1(final DirectBuffer buffer, final int offset)
     {
-        if (buffer.getByte(offset) != 'H' || buffer.getByte(offset + 1) != 'T' || buffer.getByte(offset + 2) != 'T' ||
-            buffer.getByte(offset + 3) != 'P' || buffer.getByte(offset + 4) != '/' || buffer.getByte(offset + 5) != '1' ||
-            buffer.getByte(offset + 6) != '.')
-        {
-            return false;
-        }
-        final byte minor = buffer.getByte(offset + 7);
-        return minor >= '0' && minor <= '9';
+        final long word = HttpChars.wordAt(buffer, offset);
+        final int minor = (int)(word >>> 56) - '0';
+        return (word & 0x00FF_FFFF_FFFF_FFFFL) == HTTP_1_DOT && minor >= 0 && minor <= 9;
     }
 
     private static int methodKind(final DirectBuffer buffer, final int offset, final int length)
@@ -1457,7 +1578,7 @@ public final class HttpDecoder implements StreamListener
     {
         for (int i = 0; i < expected.length; i++)
         {
-            if (buffer.getByte(offset + i) != expected[i])
+            if (HttpChars.byteAt(buffer, offset + i) != expected[i])
             {
                 return false;
             }

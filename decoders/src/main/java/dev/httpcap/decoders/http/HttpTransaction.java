@@ -187,6 +187,80 @@ public final class HttpTransaction
         return at;
     }
 
+    /**
+     * A kept header field: {@link #appendField} and {@link #addHeader} together, both or neither.
+     * Where the store, the header table and the source all have room, the name and value are
+     * copied as whole words (the value's two at a time), the last ones running past the field:
+     * the bytes past it land in the store's unused part (overwritten by what is stored next, never
+     * read) and are read from {@code src} below {@code limit}, which the caller has checked lies in it.
+     *
+     * @param first the name's first eight bytes, lowercase, as a little-endian word padded with zeros.
+     * @param second the next eight, the same way (0 for a name of up to eight bytes).
+     * @return the value's offset in {@link #store}, or -1 when the field was not kept.
+     */
+    int keepField(
+        final int side, final DirectBuffer src, final int nameOffset, final int nameLength, final long first,
+        final long second, final int valueOffset, final int valueLength, final int limit)
+    {
+        final int n = headerCount[side];
+        final int[] table = headers[side];
+        final int at = storeLength;
+        final int length = nameLength + valueLength;
+        final byte[] bytes = storeArray;
+        if (4 * n + 4 > table.length || at + length > capacity || at + length + 16 > bytes.length ||
+            valueOffset + valueLength + 16 > limit || nameOffset < 0 || valueOffset < nameOffset + nameLength)
+        {
+            return keepFieldSlowly(side, src, nameOffset, nameLength, valueOffset, valueLength, limit);
+        }
+        final byte[] srcArray = src.byteArray();
+        final long srcAddress = src.addressOffset();
+        final long name = srcAddress + nameOffset;
+        HttpChars.putWordUnchecked(bytes, at, first);
+        HttpChars.putWordUnchecked(bytes, at + 8, second);
+        if (nameLength > 16)
+        {
+            putLowercaseWords(bytes, at, srcArray, name, nameLength);
+        }
+        final int valueAt = at + nameLength;
+        final long value = srcAddress + valueOffset;
+        for (int k = 0; k < valueLength; k += 16)
+        {
+            HttpChars.putWordUnchecked(bytes, valueAt + k, HttpChars.load(srcArray, value + k));
+            HttpChars.putWordUnchecked(bytes, valueAt + k + 8, HttpChars.load(srcArray, value + k + 8));
+        }
+        storeLength = at + length;
+        table[4 * n] = at;
+        table[4 * n + 1] = nameLength;
+        table[4 * n + 2] = valueAt;
+        table[4 * n + 3] = valueLength;
+        headerCount[side] = n + 1;
+        return valueAt;
+    }
+
+    /** The words of a name past its first sixteen bytes, lowercased, inside the room {@link #keepField} has checked. */
+    private static void putLowercaseWords(
+        final byte[] bytes, final int at, final byte[] srcArray, final long name, final int nameLength)
+    {
+        for (int k = 16; k < nameLength; k += 8)
+        {
+            HttpChars.putWordUnchecked(bytes, at + k, HttpChars.lowerAscii(HttpChars.load(srcArray, name + k)));
+        }
+    }
+
+    private int keepFieldSlowly(
+        final int side, final DirectBuffer src, final int nameOffset, final int nameLength, final int valueOffset,
+        final int valueLength, final int limit)
+    {
+        final int mark = storeLength;
+        final int nameAt = appendField(src, nameOffset, nameLength, valueOffset, valueLength, limit);
+        if (nameAt >= 0 && addHeader(side, nameAt, nameLength, nameAt + nameLength, valueLength))
+        {
+            return nameAt + nameLength;
+        }
+        storeLength = mark;
+        return -1;
+    }
+
     private void putLowercase(final int at, final DirectBuffer src, final int offset, final int length, final int limit)
     {
         final byte[] bytes = storeArray; // the store wraps it whole: store index = array index

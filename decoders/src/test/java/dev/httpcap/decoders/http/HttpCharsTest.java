@@ -22,6 +22,28 @@ class HttpCharsTest
     private static final byte[] ALPHABET = "aZ:\n\r -x\u00c1\u0080\u00ff\u0000@[`{".getBytes(StandardCharsets.ISO_8859_1);
 
     @Test
+    void shouldCountLeadingSpacesAndTabsAsAByteLoopDoes()
+    {
+        final SplittableRandom random = new SplittableRandom(7);
+        final byte[] alphabet = " \t !\u0000\u00a0\u0089\u0029\r\n".getBytes(StandardCharsets.ISO_8859_1);
+        for (int round = 0; round < 20_000; round++)
+        {
+            final byte[] bytes = new byte[8];
+            for (int i = 0; i < 8; i++)
+            {
+                bytes[i] = alphabet[random.nextInt(alphabet.length)];
+            }
+            final DirectBuffer buffer = new UnsafeBuffer(bytes);
+            int spaces = 0;
+            while (spaces < 8 && (bytes[spaces] == ' ' || bytes[spaces] == '\t'))
+            {
+                spaces++;
+            }
+            assertEquals(spaces, HttpChars.leadingSpaces(HttpChars.wordAt(buffer, 0)), () -> "in " + describe(bytes));
+        }
+    }
+
+    @Test
     void shouldFindTheNewlineAndTheColonBeforeItAsAByteLoopDoes()
     {
         final SplittableRandom random = new SplittableRandom(42);
