@@ -229,12 +229,20 @@ public final class HttpTransaction
             HttpChars.putWordUnchecked(bytes, valueAt + k + 8, HttpChars.load(srcArray, value + k + 8));
         }
         storeLength = at + length;
-        table[4 * n] = at;
-        table[4 * n + 1] = nameLength;
-        table[4 * n + 2] = valueAt;
-        table[4 * n + 3] = valueLength;
+        putEntry(table, n, at, nameLength, valueAt, valueLength);
         headerCount[side] = n + 1;
         return valueAt;
+    }
+
+    /** Header {@code n}'s entry in a side's table: where its name and value are in the store. */
+    private static void putEntry(
+        final int[] table, final int n, final int nameOffset, final int nameLength, final int valueOffset,
+        final int valueLength)
+    {
+        table[4 * n] = nameOffset;
+        table[4 * n + 1] = nameLength;
+        table[4 * n + 2] = valueOffset;
+        table[4 * n + 3] = valueLength;
     }
 
     /** The words of a name past its first sixteen bytes, lowercased, inside the room {@link #keepField} has checked. */
@@ -382,10 +390,7 @@ public final class HttpTransaction
             table = java.util.Arrays.copyOf(table, 4 * Math.min(maxHeaders, Math.max(1, 2 * n)));
             headers[side] = table;
         }
-        table[4 * n] = nameOffset;
-        table[4 * n + 1] = nameLength;
-        table[4 * n + 2] = valueOffset;
-        table[4 * n + 3] = valueLength;
+        putEntry(table, n, nameOffset, nameLength, valueOffset, valueLength);
         headerCount[side] = n + 1;
         return true;
     }
