@@ -90,6 +90,8 @@ final class FlowWorkerHandler implements EventHandler<PacketEvent>, FlowListener
         this.flowEvents = config.flowEvents();
         this.http = config.http() != null ? new HttpDecoder(config.http(), this) : null;
         this.httpEncoder = config.http() != null ? new HttpEventEncoder(config.http()) : null;
+        segment.payload = payload;
+        segment.payloadOffset = 0;
         this.reassembler = new TcpReassembler(
             http != null ? http : NO_STREAM_CONSUMER, config.reassemblyWindowBytes(), config.reassemblyWindows());
     }
@@ -167,8 +169,6 @@ final class FlowWorkerHandler implements EventHandler<PacketEvent>, FlowListener
         s.wireLength = event.wireLength;
         s.wirePayloadLength = event.wirePayloadLength;
         payload.wrap(event.payloadAddress, event.payloadLength);
-        s.payload = payload;
-        s.payloadOffset = 0;
         s.payloadLength = event.payloadLength;
         final TcpFlow flow = tracker.onSegment(s);
         reassembler.onSegment(flow, flow.lastDirection(), s);

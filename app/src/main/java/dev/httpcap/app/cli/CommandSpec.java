@@ -102,11 +102,6 @@ public final class CommandSpec
         return all;
     }
 
-    public List<Parameter> parameters()
-    {
-        return new ArrayList<>(parameters);
-    }
-
     public List<CommandSpec> subcommands()
     {
         return new ArrayList<>(subcommands);

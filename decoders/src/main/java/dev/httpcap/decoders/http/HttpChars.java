@@ -340,18 +340,10 @@ final class HttpChars
         return lowerAscii(word);
     }
 
-    /** @return whether {@code buffer[offset, offset + length)} equals the lowercase ASCII {@code lower}, ignoring case. */
-    static boolean equalsIgnoreCase(final DirectBuffer buffer, final int offset, final int length, final byte[] lower)
-    {
-        if (length != lower.length)
-        {
-            return false;
-        }
-        buffer.boundsCheck(offset, length);
-        return equalsIgnoreCaseUnchecked(buffer, offset, lower);
-    }
-
-    /** {@link #equalsIgnoreCase} of {@code lower.length} bytes the caller has checked lie in the buffer. */
+    /**
+     * @return whether the {@code lower.length} bytes at {@code offset}, which the caller has checked
+     *         lie in the buffer, equal the lowercase ASCII {@code lower}, ignoring case.
+     */
     private static boolean equalsIgnoreCaseUnchecked(final DirectBuffer buffer, final int offset, final byte[] lower)
     {
         for (int i = 0; i < lower.length; i++)
