@@ -219,11 +219,11 @@ public class HttpParserBenchmark
     {
         for (final HttpDecoder d : new HttpDecoder[] {decoder, allHeadersDecoder, jsonDecoder})
         {
-            if (d.parseErrors() != 0 || d.resyncs() != 0 || d.orphanResponses() != 0 || d.noResponse() != 0 ||
-                d.requests() != d.transactions() || d.responses() != d.transactions() || d.transactionsInUse() != 0)
+            if (d.counters().parseErrors() != 0 || d.counters().resyncs() != 0 || d.counters().orphanResponses() != 0 || d.counters().noResponse() != 0 ||
+                d.counters().requests() != d.counters().transactions() || d.counters().responses() != d.counters().transactions() || d.transactionsInUse() != 0)
             {
-                throw new IllegalStateException("httpcap lost its place: " + d.requests() + " requests, " +
-                    d.responses() + " responses, " + d.transactions() + " transactions, " + d.parseErrors() +
+                throw new IllegalStateException("httpcap lost its place: " + d.counters().requests() + " requests, " +
+                    d.counters().responses() + " responses, " + d.counters().transactions() + " transactions, " + d.counters().parseErrors() +
                     " parse errors, " + d.transactionsInUse() + " transactions in use");
             }
         }

@@ -130,7 +130,7 @@ public class JsonEncoderBenchmark
         decoder.onData(flow, TcpFlow.FROM_CLIENT, direct(request), 0, request.length, now);
         decoder.onData(flow, TcpFlow.FROM_SERVER, direct(response), 0, response.length, now + 412_000);
         tx = held[0];
-        if (tx == null || tx.status() == 0 || decoder.parseErrors() != 0)
+        if (tx == null || tx.status() == 0 || decoder.counters().parseErrors() != 0)
         {
             throw new IllegalStateException("the exchange did not parse into one transaction");
         }

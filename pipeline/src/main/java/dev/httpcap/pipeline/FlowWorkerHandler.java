@@ -12,7 +12,7 @@ import dev.httpcap.decoders.http.HttpDecoder;
 import dev.httpcap.decoders.http.HttpEventEncoder;
 import dev.httpcap.decoders.http.HttpEventListener;
 import dev.httpcap.decoders.http.HttpTransaction;
-import dev.httpcap.decoders.http.WebSocketMessage;
+import dev.httpcap.decoders.websocket.WebSocketMessage;
 import dev.httpcap.decoders.tcp.FlowListener;
 import dev.httpcap.decoders.tcp.StreamListener;
 import dev.httpcap.decoders.tcp.TcpFlow;

@@ -8,7 +8,7 @@ import java.util.Map;
 import dev.httpcap.capture.CaptureFileCounters;
 import dev.httpcap.capture.DecodeStatus;
 import dev.httpcap.capture.PacketSource;
-import dev.httpcap.decoders.http.HttpDecoder;
+import dev.httpcap.decoders.http.HttpCounters;
 import dev.httpcap.decoders.tcp.FlowEndReason;
 import dev.httpcap.sinks.EventSink;
 
@@ -133,11 +133,11 @@ public record PipelineReport(
         final Map<String, Long> http = new LinkedHashMap<>();
         for (final FlowWorkerHandler worker : workers)
         {
-            final HttpDecoder d = worker.http();
-            if (d == null)
+            if (worker.http() == null)
             {
                 continue;
             }
+            final HttpCounters d = worker.http().counters();
             http.merge("connections", d.connections(), Long::sum);
             http.merge("not_http", d.notHttp(), Long::sum);
             http.merge("requests", d.requests(), Long::sum);

@@ -480,4 +480,10 @@ final class HttpChars
         }
         return -1;
     }
+
+    /** @return the ASCII bytes of {@code s} (constants, at class initialisation). */
+    static byte[] ascii(final String s)
+    {
+        return s.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    }
 }

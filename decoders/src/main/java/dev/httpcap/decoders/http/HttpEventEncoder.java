@@ -9,8 +9,10 @@ import org.agrona.concurrent.UnsafeBuffer;
 
 import dev.httpcap.decoders.event.CommunityId;
 import dev.httpcap.decoders.event.EventText;
+import dev.httpcap.decoders.event.Tags;
 import dev.httpcap.decoders.json.JsonWriter;
 import dev.httpcap.decoders.tcp.TcpFlow;
+import dev.httpcap.decoders.websocket.WebSocketMessage;
 
 import static dev.httpcap.decoders.json.JsonWriter.encodeName;
 
@@ -72,7 +74,7 @@ public final class HttpEventEncoder
     private static final byte[] X_GZIP = encodeName("x-gzip");
     private static final byte[] DEFLATE = encodeName("deflate");
     private static final byte[][] VERSIONS = new byte[10][];
-    private static final byte[][] TAG_NAMES = new byte[HttpTransaction.TAG_NAMES.length][];
+    private static final byte[][] TAG_NAMES = new byte[Tags.NAMES.length][];
 
     private static final byte[] WEBSOCKET = encodeName("websocket");
     private static final byte[] DIRECTION = encodeName("direction");
@@ -103,7 +105,7 @@ public final class HttpEventEncoder
         }
         for (int i = 0; i < TAG_NAMES.length; i++)
         {
-            TAG_NAMES[i] = encodeName(HttpTransaction.TAG_NAMES[i]);
+            TAG_NAMES[i] = encodeName(Tags.NAMES[i]);
         }
         for (int i = 0; i < OPCODES.length; i++)
         {
@@ -294,41 +296,41 @@ public final class HttpEventEncoder
         final JsonWriter out = json.wrap(buffer, offset);
         out.startObject();
         out.name(TIMESTAMP);
-        EventText.timestampValue(out, message.startNanos);
+        EventText.timestampValue(out, message.startNanos());
         out.startObject(EVENT).name(DATASET).rawString(WEBSOCKET)
-            .name(DURATION).value(Math.max(0, message.endNanos - message.startNanos)).endObject();
+            .name(DURATION).value(Math.max(0, message.endNanos() - message.startNanos())).endObject();
 
         endpointsAndNetwork(out, flow, -1, -1);
 
         out.startObject(WEBSOCKET)
-            .name(DIRECTION).rawString(message.direction == TcpFlow.FROM_CLIENT ? CLIENT : SERVER)
-            .name(OPCODE).rawString(OPCODES[message.opcode & 0xF]);
-        out.startObject(PAYLOAD).name(BYTES).value(message.bytes);
-        if (message.compressed && message.inflated)
+            .name(DIRECTION).rawString(message.direction() == TcpFlow.FROM_CLIENT ? CLIENT : SERVER)
+            .name(OPCODE).rawString(OPCODES[message.opcode() & 0xF]);
+        out.startObject(PAYLOAD).name(BYTES).value(message.bytes());
+        if (message.compressed() && message.inflated())
         {
-            out.name(INFLATED_BYTES).value(message.inflatedBytes);
+            out.name(INFLATED_BYTES).value(message.inflatedBytes());
         }
-        if (message.opcode == WebSocketMessage.TEXT && (!message.compressed || message.inflated))
+        if (message.opcode() == WebSocketMessage.TEXT && (!message.compressed() || message.inflated()))
         {
-            final long total = message.compressed ? message.inflatedBytes : message.bytes;
-            out.name(TEXT).value(message.payloadView, 0, utf8Prefix(message.payload, message.captured, total));
+            final long total = message.compressed() ? message.inflatedBytes() : message.bytes();
+            out.name(TEXT).value(message.payloadView(), 0, utf8Prefix(message.payload(), message.captured(), total));
         }
         out.endObject();
-        if (message.opcode == WebSocketMessage.CLOSE && message.closeCode >= 0)
+        if (message.opcode() == WebSocketMessage.CLOSE && message.closeCode() >= 0)
         {
-            out.name(CLOSE_CODE).value(message.closeCode);
-            if (message.captured > 2)
+            out.name(CLOSE_CODE).value(message.closeCode());
+            if (message.captured() > 2)
             {
-                out.name(CLOSE_REASON).value(message.payloadView, 2,
-                    utf8Prefix(message.payload, message.captured, message.bytes) - 2);
+                out.name(CLOSE_REASON).value(message.payloadView(), 2,
+                    utf8Prefix(message.payload(), message.captured(), message.bytes()) - 2);
             }
         }
-        out.name(COMPRESSED).value(message.compressed)
-            .name(FRAMES).value(message.frames)
+        out.name(COMPRESSED).value(message.compressed())
+            .name(FRAMES).value(message.frames())
             .endObject();
 
-        tagsArray(out, message.tags);
-        out.startObject(HTTPCAP).name(TRANS_DEPTH).value(message.transDepth).endObject();
+        tagsArray(out, message.tags());
+        out.startObject(HTTPCAP).name(TRANS_DEPTH).value(message.transDepth()).endObject();
         out.endObject();
         return out.length();
     }
@@ -343,27 +345,27 @@ public final class HttpEventEncoder
         final TcpFlow flow, final WebSocketMessage message, final MutableDirectBuffer buffer, final int offset)
     {
         final JsonWriter out = json.wrap(buffer, offset);
-        EventText.appendTimestamp(out, message.startNanos);
+        EventText.appendTimestamp(out, message.startNanos());
         out.appendAscii(' ');
         EventText.appendEndpoint(out, flow.ipVersion(), flow.clientHi(), flow.clientLo(), flow.clientPort());
         out.appendAscii(TEXT_ARROW);
         EventText.appendEndpoint(out, flow.ipVersion(), flow.serverHi(), flow.serverLo(), flow.serverPort());
-        out.appendAscii(TEXT_WEBSOCKET).appendAscii(message.direction == TcpFlow.FROM_CLIENT ? CLIENT : SERVER)
-            .appendAscii(' ').appendAscii(OPCODES[message.opcode & 0xF])
-            .appendAscii(' ').appendDecimal(message.bytes).appendAscii(TEXT_BYTES);
-        if (message.opcode == WebSocketMessage.CLOSE && message.closeCode >= 0)
+        out.appendAscii(TEXT_WEBSOCKET).appendAscii(message.direction() == TcpFlow.FROM_CLIENT ? CLIENT : SERVER)
+            .appendAscii(' ').appendAscii(OPCODES[message.opcode() & 0xF])
+            .appendAscii(' ').appendDecimal(message.bytes()).appendAscii(TEXT_BYTES);
+        if (message.opcode() == WebSocketMessage.CLOSE && message.closeCode() >= 0)
         {
-            out.appendAscii(' ').appendDecimal(message.closeCode);
+            out.appendAscii(' ').appendDecimal(message.closeCode());
         }
-        if (message.opcode == WebSocketMessage.TEXT && (!message.compressed || message.inflated))
+        if (message.opcode() == WebSocketMessage.TEXT && (!message.compressed() || message.inflated()))
         {
-            final long total = message.compressed ? message.inflatedBytes : message.bytes;
-            final int length = Math.min(80, utf8Prefix(message.payload, message.captured, total));
+            final long total = message.compressed() ? message.inflatedBytes() : message.bytes();
+            final int length = Math.min(80, utf8Prefix(message.payload(), message.captured(), total));
             out.appendAscii(' ').appendAscii('"')
-                .appendEscaped(message.payloadView, 0, utf8Prefix(message.payload, length, Long.MAX_VALUE))
+                .appendEscaped(message.payloadView(), 0, utf8Prefix(message.payload(), length, Long.MAX_VALUE))
                 .appendAscii('"');
         }
-        appendTags(out, message.tags);
+        appendTags(out, message.tags());
         return out.length();
     }
 

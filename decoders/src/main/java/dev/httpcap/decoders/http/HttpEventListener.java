@@ -1,6 +1,7 @@
 package dev.httpcap.decoders.http;
 
 import dev.httpcap.decoders.tcp.TcpFlow;
+import dev.httpcap.decoders.websocket.WebSocketMessage;
 
 /** Receives each finished transaction, in order per connection, on the worker that owns the connection. */
 @FunctionalInterface

@@ -2,6 +2,8 @@ package dev.httpcap.decoders.http;
 
 import org.agrona.concurrent.UnsafeBuffer;
 
+import dev.httpcap.decoders.websocket.WebSocketStream;
+
 /** Parser state of one direction of one connection: where in a message it is, and the partial line it holds. */
 final class HttpStream
 {
@@ -83,6 +85,22 @@ final class HttpStream
         opaqueBytes = 0;
         wsDeflate = wsClientNoContextTakeover = wsServerNoContextTakeover = false;
         startMessage();
+    }
+
+    /** Counts {@code bytes} of the stream to the message in progress, if there is one. */
+    void addWireBytes(final long bytes)
+    {
+        if (tx != null)
+        {
+            if (requests)
+            {
+                tx.requestBytes += bytes;
+            }
+            else
+            {
+                tx.responseBytes += bytes;
+            }
+        }
     }
 
     void startMessage()

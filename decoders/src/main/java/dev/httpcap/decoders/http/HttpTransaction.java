@@ -11,19 +11,6 @@ import org.agrona.concurrent.UnsafeBuffer;
  */
 public final class HttpTransaction
 {
-    public static final int TAG_GAP = 1;
-    public static final int TAG_INCOMPLETE = 1 << 1;
-    public static final int TAG_MIDSTREAM = 1 << 2;
-    public static final int TAG_PARSE_ERROR = 1 << 3;
-    public static final int TAG_HEADERS_TRUNCATED = 1 << 4;
-    public static final int TAG_BODY_TRUNCATED = 1 << 5;
-    public static final int TAG_NO_RESPONSE = 1 << 6;
-    public static final int TAG_NO_REQUEST = 1 << 7;
-    /** Tag names in bit order. */
-    static final String[] TAG_NAMES = {
-        "gap", "incomplete", "midstream", "parse_error", "headers_truncated", "body_truncated", "no_response",
-        "no_request"};
-
     static final int METHOD_OTHER = 0;
     static final int METHOD_GET = 1;
     static final int METHOD_HEAD = 2;

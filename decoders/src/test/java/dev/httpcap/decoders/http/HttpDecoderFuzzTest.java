@@ -132,7 +132,7 @@ class HttpDecoderFuzzTest
                 throw new AssertionError("invalid JSON: " + line, ex);
             }
         }
-        assertEquals(h.json.size(), h.decoder.transactions());
+        assertEquals(h.json.size(), h.decoder.counters().transactions());
     }
 
     private static byte[] stream(final Choices choices)

@@ -157,7 +157,7 @@ class HttpDecoderTest
             .server("HTTP/1.1 204 No Content\r\n\r\n").end();
         expected.add("GET /21 204 21 []");
         assertEquals(expected, h.summary());
-        assertEquals(0, h.decoder.pipelineOverflows());
+        assertEquals(0, h.decoder.counters().pipelineOverflows());
         h.assertNoLeaks();
     }
 
@@ -172,7 +172,7 @@ class HttpDecoderTest
         }
         final HttpHarness h = new HttpHarness(new HttpConfig().maxPipelined(8)).client(requests.toString());
         assertEquals(List.of("GET /1 - 1 [no_response]"), h.summary());
-        assertEquals(1, h.decoder.pipelineOverflows());
+        assertEquals(1, h.decoder.counters().pipelineOverflows());
         h.end();
         h.assertNoLeaks();
     }
@@ -391,7 +391,7 @@ class HttpDecoderTest
     {
         final HttpHarness tls = new HttpHarness().client("\u0016\u0003\u0001\u0002\u0000GET / HTTP/1.1\r\n\r\n").server(OK).end();
         assertEquals(0, tls.json.size());
-        assertEquals(1, tls.decoder.notHttp());
+        assertEquals(1, tls.decoder.counters().notHttp());
         tls.assertNoLeaks();
 
         final HttpHarness otherPort = new HttpHarness(new HttpConfig(), false, 6379).client("PING\r\n").server("+PONG\r\n").end();

@@ -12,6 +12,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 import dev.httpcap.decoders.tcp.TcpFlow;
 import dev.httpcap.decoders.tcp.TcpFlowTracker;
 import dev.httpcap.decoders.tcp.TcpSegment;
+import dev.httpcap.decoders.websocket.WebSocketMessage;
 
 /**
  * Drives an {@link HttpDecoder} directly with stream bytes (no reassembler) for one connection,

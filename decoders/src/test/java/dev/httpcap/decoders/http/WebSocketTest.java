@@ -176,7 +176,7 @@ class WebSocketTest
             assertEquals("client text 2 'ok' []", summary.get(0), "case " + i);
             assertTrue(summary.get(1).startsWith("client ") && summary.get(1).endsWith("[parse_error]"), "case " + i + ": " + summary);
             assertEquals("server text 10 'still fine' []", summary.get(2), "the other direction goes on; case " + i);
-            assertEquals(1, h.decoder.webSocketParseErrors());
+            assertEquals(1, h.decoder.counters().webSocketParseErrors());
             h.assertNoLeaks();
         }
     }
@@ -194,7 +194,7 @@ class WebSocketTest
         h.send(TcpFlow.FROM_SERVER, server(1, "lost"));
         h.end();
         assertEquals(List.of("server binary 3000 [gap]", "server text 5 'after' []"), h.wsSummary());
-        assertEquals(1, h.decoder.webSocketGaps());
+        assertEquals(1, h.decoder.counters().webSocketGaps());
     }
 
     @Test

@@ -1,11 +1,11 @@
-package dev.httpcap.decoders.http;
+package dev.httpcap.decoders.websocket;
 
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * One WebSocket message as the decoder saw it: a data message (text or binary, its fragments
  * reassembled) or a control frame (ping, pong, close). Reused by the decoder: valid only during
- * {@link HttpEventListener#onWebSocketMessage}.
+ * the listener's call.
  */
 public final class WebSocketMessage
 {
@@ -100,5 +100,57 @@ public final class WebSocketMessage
     public String text()
     {
         return new String(payload, 0, captured, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** @return the captured payload bytes: the first {@link #captured()} of the (unmasked, inflated) payload. */
+    public byte[] payload()
+    {
+        return payload;
+    }
+
+    /** @return a view over {@link #payload()}. */
+    public UnsafeBuffer payloadView()
+    {
+        return payloadView;
+    }
+
+    /** @return bytes of {@link #payload()} held. */
+    public int captured()
+    {
+        return captured;
+    }
+
+    /** @return the payload's bytes after permessage-deflate decompression (compressed messages only). */
+    public long inflatedBytes()
+    {
+        return inflatedBytes;
+    }
+
+    /** @return whether a compressed payload could be inflated (its window was intact). */
+    public boolean inflated()
+    {
+        return inflated;
+    }
+
+    /** @return frames the message arrived in. */
+    public int frames()
+    {
+        return frames;
+    }
+
+    public long startNanos()
+    {
+        return startNanos;
+    }
+
+    public long endNanos()
+    {
+        return endNanos;
+    }
+
+    /** Adds {@code moreTags} (bits of {@code Tags}) to the message's tags. */
+    public void addTags(final int moreTags)
+    {
+        tags |= moreTags;
     }
 }

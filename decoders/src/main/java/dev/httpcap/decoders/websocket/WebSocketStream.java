@@ -1,9 +1,11 @@
-package dev.httpcap.decoders.http;
+package dev.httpcap.decoders.websocket;
 
 import java.util.zip.DataFormatException;
 import java.util.zip.Inflater;
 
 import org.agrona.DirectBuffer;
+
+import dev.httpcap.decoders.event.Tags;
 
 /**
  * RFC 6455 frame parser for one direction of an upgraded connection: resumable at any byte
@@ -12,7 +14,7 @@ import org.agrona.DirectBuffer;
  * may come between them. With permessage-deflate (RFC 7692) compressed messages are inflated
  * through a per-direction {@link Inflater} that keeps the sliding window between messages.
  */
-final class WebSocketStream
+public final class WebSocketStream
 {
     /** Parser states. */
     static final int HEADER = 0;
@@ -23,8 +25,8 @@ final class WebSocketStream
     private static final int CONTROL_CAPACITY = 125;
     private static final byte[] DEFLATE_TAIL = {0, 0, (byte)0xFF, (byte)0xFF};
 
-    final int direction;
-    int state;
+    private final int direction;
+    private int state;
     private final byte[] header = new byte[14];
     private int headerLength;
     private boolean fin;
@@ -39,18 +41,18 @@ final class WebSocketStream
     private WebSocketMessage message;
     private final WebSocketMessage controlFrame = new WebSocketMessage(CONTROL_CAPACITY);
     private boolean inMessage;
-    boolean deflate;
-    boolean noContextTakeover;
-    Inflater inflater;
+    private boolean deflate;
+    private boolean noContextTakeover;
+    private Inflater inflater;
     private boolean inflaterBroken;
-    int transDepth;
+    private int transDepth;
 
-    WebSocketStream(final int direction)
+    public WebSocketStream(final int direction)
     {
         this.direction = direction;
     }
 
-    void reset(final int capacity, final boolean deflate, final boolean noContextTakeover, final int transDepth)
+    public void reset(final int capacity, final boolean deflate, final boolean noContextTakeover, final int transDepth)
     {
         if (message == null || message.payload.length != capacity)
         {
@@ -67,7 +69,7 @@ final class WebSocketStream
     }
 
     /** The stream ends (or can no longer be followed): a message in progress is emitted tagged {@code tags}. */
-    void end(final HttpDecoder decoder, final int tags, final long timestampNanos)
+    public void end(final WebSocketHandler handler, final int tags, final long timestampNanos)
     {
         if (state != STOPPED)
         {
@@ -75,13 +77,13 @@ final class WebSocketStream
             {
                 controlFrame.tags |= tags;
                 controlFrame.endNanos = timestampNanos;
-                decoder.emitWebSocket(controlFrame);
+                handler.onMessage(controlFrame);
             }
             else if (inMessage)
             {
                 message.tags |= tags;
                 message.endNanos = timestampNanos;
-                decoder.emitWebSocket(message);
+                handler.onMessage(message);
             }
         }
         state = STOPPED;
@@ -93,7 +95,7 @@ final class WebSocketStream
      * message is no longer inflated, its window is broken); anything else ends the decoding of
      * this direction.
      */
-    void onGap(final HttpDecoder decoder, final long length, final long timestampNanos)
+    public void onGap(final WebSocketHandler handler, final long length, final long timestampNanos)
     {
         if (state == PAYLOAD && !control && length <= remaining)
         {
@@ -104,42 +106,42 @@ final class WebSocketStream
             remaining -= length;
             payloadPosition += length;
             message.bytes += length;
-            message.tags |= HttpTransaction.TAG_GAP;
+            message.tags |= Tags.GAP;
             if (remaining == 0)
             {
-                frameComplete(decoder, timestampNanos);
+                frameComplete(handler, timestampNanos);
             }
             return;
         }
-        decoder.webSocketGap();
-        end(decoder, HttpTransaction.TAG_GAP, timestampNanos);
+        handler.onGap();
+        end(handler, Tags.GAP, timestampNanos);
     }
 
-    int consume(final HttpDecoder decoder, final DirectBuffer buffer, final int offset, final int end, final long timestampNanos)
+    public int consume(final WebSocketHandler handler, final DirectBuffer buffer, final int offset, final int end, final long timestampNanos)
     {
         int pos = offset;
         while (pos < end && state != STOPPED)
         {
             if (state == HEADER)
             {
-                pos = header(decoder, buffer, pos, end, timestampNanos);
+                pos = header(handler, buffer, pos, end, timestampNanos);
             }
             else
             {
                 final int n = (int)Math.min(remaining, end - pos);
-                payload(decoder, buffer, pos, n);
+                payload(handler, buffer, pos, n);
                 pos += n;
                 remaining -= n;
                 if (remaining == 0)
                 {
-                    frameComplete(decoder, timestampNanos);
+                    frameComplete(handler, timestampNanos);
                 }
             }
         }
         return state == STOPPED ? end : pos;
     }
 
-    private int header(final HttpDecoder decoder, final DirectBuffer buffer, final int offset, final int end, final long timestampNanos)
+    private int header(final WebSocketHandler handler, final DirectBuffer buffer, final int offset, final int end, final long timestampNanos)
     {
         int pos = offset;
         if (headerLength < 2)
@@ -165,11 +167,11 @@ final class WebSocketStream
             return pos;
         }
         headerLength = 0;
-        frameHeader(decoder, needed, timestampNanos);
+        frameHeader(handler, needed, timestampNanos);
         return pos;
     }
 
-    private void frameHeader(final HttpDecoder decoder, final int headerSize, final long timestampNanos)
+    private void frameHeader(final WebSocketHandler handler, final int headerSize, final long timestampNanos)
     {
         final int b0 = header[0] & 0xFF;
         final int b1 = header[1] & 0xFF;
@@ -212,12 +214,12 @@ final class WebSocketStream
             (rsv1 && !deflate);
         if (bad)
         {
-            decoder.webSocketParseError();
+            handler.onParseError();
             if (inMessage)
             {
-                message.tags |= HttpTransaction.TAG_PARSE_ERROR;
+                message.tags |= Tags.PARSE_ERROR;
                 message.endNanos = timestampNanos;
-                decoder.emitWebSocket(message);
+                handler.onMessage(message);
                 inMessage = false;
             }
             else
@@ -225,8 +227,8 @@ final class WebSocketStream
                 final WebSocketMessage m = control ? controlFrame : message;
                 m.start(direction, opcode, timestampNanos, transDepth);
                 m.bytes = length;
-                m.tags |= HttpTransaction.TAG_PARSE_ERROR;
-                decoder.emitWebSocket(m);
+                m.tags |= Tags.PARSE_ERROR;
+                handler.onMessage(m);
             }
             state = STOPPED;
             return;
@@ -248,7 +250,7 @@ final class WebSocketStream
                 inMessage = true;
                 if (rsv1 && !inflaterBroken)
                 {
-                    inflater = decoder.borrowInflater(inflater);
+                    inflater = handler.borrowInflater(inflater);
                     message.inflated = inflater != null;
                     if (inflater != null && noContextTakeover)
                     {
@@ -261,11 +263,11 @@ final class WebSocketStream
         state = PAYLOAD;
         if (length == 0)
         {
-            frameComplete(decoder, timestampNanos);
+            frameComplete(handler, timestampNanos);
         }
     }
 
-    private void payload(final HttpDecoder decoder, final DirectBuffer buffer, final int offset, final int length)
+    private void payload(final WebSocketHandler handler, final DirectBuffer buffer, final int offset, final int length)
     {
         if (control)
         {
@@ -279,7 +281,7 @@ final class WebSocketStream
         {
             if (m.inflated && !inflaterBroken)
             {
-                final byte[] scratch = decoder.inflaterInput();
+                final byte[] scratch = handler.inflaterInput();
                 int done = 0;
                 while (done < length)
                 {
@@ -288,7 +290,7 @@ final class WebSocketStream
                     {
                         scratch[k] = unmask(buffer.getByte(offset + done + k), payloadPosition + done + k);
                     }
-                    inflate(decoder, m, scratch, n);
+                    inflate(handler, m, scratch, n);
                     done += n;
                 }
             }
@@ -314,11 +316,11 @@ final class WebSocketStream
         return masked ? (byte)(b ^ mask[(int)position & 3]) : b;
     }
 
-    private void inflate(final HttpDecoder decoder, final WebSocketMessage m, final byte[] input, final int length)
+    private void inflate(final WebSocketHandler handler, final WebSocketMessage m, final byte[] input, final int length)
     {
         final Inflater z = inflater;
         z.setInput(input, 0, length);
-        final byte[] discard = decoder.inflaterOutput();
+        final byte[] discard = handler.inflaterOutput();
         try
         {
             while (!z.needsInput() && !z.finished())
@@ -344,12 +346,12 @@ final class WebSocketStream
         {
             inflaterBroken = true;
             m.inflated = false;
-            m.tags |= HttpTransaction.TAG_PARSE_ERROR;
-            decoder.webSocketParseError();
+            m.tags |= Tags.PARSE_ERROR;
+            handler.onParseError();
         }
     }
 
-    private void frameComplete(final HttpDecoder decoder, final long timestampNanos)
+    private void frameComplete(final WebSocketHandler handler, final long timestampNanos)
     {
         state = HEADER;
         if (control)
@@ -360,7 +362,7 @@ final class WebSocketStream
                 c.closeCode = ((c.payload[0] & 0xFF) << 8) | (c.payload[1] & 0xFF);
             }
             c.endNanos = timestampNanos;
-            decoder.emitWebSocket(c);
+            handler.onMessage(c);
             return;
         }
         if (!fin)
@@ -371,12 +373,20 @@ final class WebSocketStream
         if (m.compressed && m.inflated && !inflaterBroken)
         {
             // RFC 7692 7.2.2: the sender removed the final empty block's tail; put it back.
-            final byte[] scratch = decoder.inflaterInput();
+            final byte[] scratch = handler.inflaterInput();
             System.arraycopy(DEFLATE_TAIL, 0, scratch, 0, DEFLATE_TAIL.length);
-            inflate(decoder, m, scratch, DEFLATE_TAIL.length);
+            inflate(handler, m, scratch, DEFLATE_TAIL.length);
         }
         m.endNanos = timestampNanos;
         inMessage = false;
-        decoder.emitWebSocket(m);
+        handler.onMessage(m);
+    }
+
+    /** @return the decompressor this stream holds (to go back to its pool), or null; the stream no longer holds it. */
+    public Inflater takeInflater()
+    {
+        final Inflater taken = inflater;
+        inflater = null;
+        return taken;
     }
 }

@@ -1,0 +1,29 @@
+package dev.httpcap.decoders.event;
+
+/**
+ * The {@code tags} of HTTP and WebSocket events: one bit each, so that a record carries a set of
+ * them in an {@code int}. Defined once here for every decoder and encoder.
+ */
+public final class Tags
+{
+    /** Bytes of this record were never captured, or its pairing after a loss is a guess. */
+    public static final int GAP = 1;
+    /** The connection ended or was reset mid-message. */
+    public static final int INCOMPLETE = 1 << 1;
+    /** The capture began inside the connection. */
+    public static final int MIDSTREAM = 1 << 2;
+    public static final int PARSE_ERROR = 1 << 3;
+    public static final int HEADERS_TRUNCATED = 1 << 4;
+    public static final int BODY_TRUNCATED = 1 << 5;
+    public static final int NO_RESPONSE = 1 << 6;
+    public static final int NO_REQUEST = 1 << 7;
+
+    /** Tag names in bit order. */
+    public static final String[] NAMES = {
+        "gap", "incomplete", "midstream", "parse_error", "headers_truncated", "body_truncated", "no_response",
+        "no_request"};
+
+    private Tags()
+    {
+    }
+}

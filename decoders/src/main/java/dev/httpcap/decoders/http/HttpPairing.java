@@ -1,0 +1,314 @@
+package dev.httpcap.decoders.http;
+
+import java.util.zip.Inflater;
+
+import dev.httpcap.decoders.event.Tags;
+import dev.httpcap.decoders.tcp.TcpFlow;
+import dev.httpcap.decoders.websocket.WebSocketHandler;
+import dev.httpcap.decoders.websocket.WebSocketMessage;
+
+import static dev.httpcap.decoders.http.HttpStream.START;
+import static dev.httpcap.decoders.http.HttpStream.WAIT;
+
+/**
+ * The life of a transaction: a request opens it and queues it on its connection, the response
+ * that starts after it (in order: pipelining) completes it, and it is handed to the listener
+ * once both are done — in the order the requests were sent. Also where WebSocket messages leave
+ * the decoder.
+ * <p>
+ * Single-threaded: one instance per worker; {@link #flow} is the connection being decoded.
+ */
+final class HttpPairing implements WebSocketHandler
+{
+    private final HttpEventListener listener;
+    private final HttpCounters counters;
+    private final HttpPools pools;
+    /** Stands in for a transaction when the pool is exhausted: parsed for framing, never emitted. */
+    private final HttpTransaction untracked;
+
+    /** The connection the decoder is working on (set at each entry point). */
+    TcpFlow flow;
+
+    HttpPairing(
+        final HttpConfig config, final HttpEventListener listener, final HttpCounters counters, final HttpPools pools)
+    {
+        this.listener = listener;
+        this.counters = counters;
+        this.pools = pools;
+        this.untracked = new HttpTransaction(config.transactionStoreBytes(), config.maxHeaders());
+    }
+
+    /** @return the transaction a request starting now opens, queued behind those still waiting. */
+    HttpTransaction newRequest(final HttpConnection c, final HttpStream s)
+    {
+        counters.requests++;
+        if (c.full())
+        {
+            final HttpTransaction oldest = c.at(c.head);
+            if (c.streams[1].tx == oldest)
+            {
+                counters.pipelineOverflows++;
+                return startMessage(s, untracked(), true);
+            }
+            counters.pipelineOverflows++;
+            c.pop();
+            oldest.requestDone = true;
+            noResponse(oldest);
+            emit(oldest);
+        }
+        final HttpTransaction tx = acquireTransaction();
+        if (tx != untracked)
+        {
+            if (c.cursor < c.tail && !c.streams[1].resynced)
+            {
+                // Sent before the previous answer began; after a loss on the server's side the
+                // missing answer may simply not have been seen, so that is not evidence.
+                c.pipelined = true;
+            }
+            c.push(tx);
+            tx.queued = true;
+        }
+        tx.depth = ++c.depth;
+        return startMessage(s, tx, true);
+    }
+
+    /** @return the transaction a response starting now answers: the oldest waiting request, or a new one without a request. */
+    HttpTransaction pairResponse(final HttpConnection c, final HttpStream s)
+    {
+        counters.responses++;
+        final long start = s.lineStartNanos;
+        if (c.cursor < c.tail && c.at(c.cursor).requestStartNanos <= start)
+        {
+            HttpTransaction tx = c.at(c.cursor);
+            if (s.resynced)
+            {
+                if (!c.pipelined)
+                {
+                    // One request at a time: the answers to older requests were lost with the gap.
+                    while (c.cursor + 1 < c.tail && c.at(c.cursor + 1).requestStartNanos <= start)
+                    {
+                        tx.tags |= Tags.GAP;
+                        noResponse(tx);
+                        c.cursor++;
+                        tx = c.at(c.cursor);
+                    }
+                    tryEmit(c);
+                }
+                else
+                {
+                    tx.tags |= Tags.GAP; // pipelined: the pairing after a loss is a guess
+                }
+                s.resynced = false;
+            }
+            return startMessage(s, tx, false);
+        }
+        // No request was seen for this response: before the capture, lost, or unparseable.
+        counters.orphanResponses++;
+        final HttpTransaction tx = acquireTransaction();
+        tx.depth = ++c.depth;
+        tx.requestDone = true;
+        tx.tags |= c.midstream && !c.clientLost ? Tags.MIDSTREAM : (c.clientLost || s.resynced) ? Tags.GAP : Tags.NO_REQUEST;
+        s.resynced = false;
+        return startMessage(s, tx, false);
+    }
+
+    private HttpTransaction startMessage(final HttpStream s, final HttpTransaction tx, final boolean request)
+    {
+        s.tx = tx;
+        s.startMessage();
+        if (request)
+        {
+            tx.hasRequest = true;
+            tx.requestStartNanos = s.lineStartNanos;
+            tx.requestEndNanos = s.lineStartNanos;
+        }
+        else
+        {
+            tx.hasResponse = true;
+            tx.responseStartNanos = s.lineStartNanos;
+            tx.responseEndNanos = s.lineStartNanos;
+        }
+        return tx;
+    }
+
+    private HttpTransaction acquireTransaction()
+    {
+        final HttpTransaction tx = pools.acquireTransaction();
+        return tx != null ? tx : untracked();
+    }
+
+    private HttpTransaction untracked()
+    {
+        untracked.reset();
+        return untracked;
+    }
+
+    /** The message in progress on {@code s} has ended: its half of the transaction is done. */
+    void messageComplete(final HttpConnection c, final HttpStream s, final long timestampNanos)
+    {
+        final HttpTransaction tx = s.tx;
+        s.tx = null;
+        s.bodyCapture = false;
+        s.state = START;
+        if (tx == untracked)
+        {
+            return;
+        }
+        if (s.requests)
+        {
+            tx.requestDone = true;
+            tx.requestEndNanos = timestampNanos;
+            if (tx.upgradeRequested || tx.methodKind == HttpTransaction.METHOD_CONNECT)
+            {
+                s.state = WAIT;
+            }
+            tryEmit(c);
+        }
+        else
+        {
+            tx.responseDone = true;
+            tx.responseEndNanos = timestampNanos;
+            if (tx.queued)
+            {
+                c.cursor++;
+                tryEmit(c);
+            }
+            else
+            {
+                emit(tx);
+            }
+        }
+    }
+
+    /** The message in progress cannot be followed to its end: finish it as it is (the caller tags why). */
+    void abandonMessage(final HttpConnection c, final HttpStream s, final long timestampNanos)
+    {
+        messageComplete(c, s, timestampNanos);
+        s.state = HttpStream.SYNC;
+    }
+
+    /** The connection is over: every transaction it still holds is emitted, in order. */
+    void connectionEnd(final HttpConnection c)
+    {
+        while (c.head < c.tail)
+        {
+            final HttpTransaction tx = c.pop();
+            if (!tx.requestDone)
+            {
+                tx.tags |= Tags.INCOMPLETE;
+                tx.requestDone = true;
+            }
+            if (!tx.responseDone || tx.status == 0)
+            {
+                noResponse(tx);
+            }
+            emit(tx);
+        }
+    }
+
+    /** The connection turned out not to be HTTP: its transactions go back unreported. */
+    void discard(final HttpConnection c)
+    {
+        for (final HttpStream s : c.streams)
+        {
+            if (s.tx != null && s.tx != untracked && !s.tx.queued)
+            {
+                pools.releaseTransaction(s.tx);
+            }
+            s.tx = null;
+        }
+        while (c.head < c.tail)
+        {
+            pools.releaseTransaction(c.pop());
+        }
+    }
+
+    void noResponse(final HttpTransaction tx)
+    {
+        if (!tx.hasTag(Tags.NO_RESPONSE))
+        {
+            counters.noResponse++;
+        }
+        tx.tags |= Tags.NO_RESPONSE;
+        tx.responseDone = true;
+    }
+
+    private void tryEmit(final HttpConnection c)
+    {
+        while (c.head < c.cursor)
+        {
+            final HttpTransaction tx = c.at(c.head);
+            if (!tx.requestDone || !tx.responseDone)
+            {
+                return;
+            }
+            c.pop();
+            emit(tx);
+        }
+    }
+
+    private void emit(final HttpTransaction tx)
+    {
+        if (flow.attachment() instanceof HttpConnection c && c.midstream)
+        {
+            tx.tags |= Tags.MIDSTREAM;
+        }
+        if ((tx.tags & Tags.GAP) != 0)
+        {
+            counters.gapTransactions++;
+        }
+        counters.transactions++;
+        try
+        {
+            listener.onTransaction(flow, tx);
+        }
+        finally
+        {
+            pools.releaseTransaction(tx);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // WebSocket
+
+    @Override
+    public void onMessage(final WebSocketMessage message)
+    {
+        if (flow.attachment() instanceof HttpConnection c && c.midstream)
+        {
+            message.addTags(Tags.MIDSTREAM);
+        }
+        counters.webSocketMessages++;
+        listener.onWebSocketMessage(flow, message);
+    }
+
+    @Override
+    public void onParseError()
+    {
+        counters.webSocketParseErrors++;
+    }
+
+    @Override
+    public void onGap()
+    {
+        counters.webSocketGaps++;
+    }
+
+    @Override
+    public Inflater borrowInflater(final Inflater existing)
+    {
+        return pools.borrowInflater(existing);
+    }
+
+    @Override
+    public byte[] inflaterInput()
+    {
+        return pools.inflaterInput;
+    }
+
+    @Override
+    public byte[] inflaterOutput()
+    {
+        return pools.inflaterOutput;
+    }
+}

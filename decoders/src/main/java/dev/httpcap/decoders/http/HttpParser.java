@@ -1,0 +1,732 @@
+package dev.httpcap.decoders.http;
+
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import dev.httpcap.decoders.event.Tags;
+import dev.httpcap.decoders.tcp.TcpFlow;
+import dev.httpcap.decoders.websocket.WebSocketStream;
+
+import static dev.httpcap.decoders.http.HttpStream.BODY_CLOSE;
+import static dev.httpcap.decoders.http.HttpStream.BODY_LENGTH;
+import static dev.httpcap.decoders.http.HttpStream.CHUNK_DATA;
+import static dev.httpcap.decoders.http.HttpStream.CHUNK_END;
+import static dev.httpcap.decoders.http.HttpStream.CHUNK_SIZE;
+import static dev.httpcap.decoders.http.HttpStream.HEADERS;
+import static dev.httpcap.decoders.http.HttpStream.OPAQUE;
+import static dev.httpcap.decoders.http.HttpStream.START;
+import static dev.httpcap.decoders.http.HttpStream.SYNC;
+import static dev.httpcap.decoders.http.HttpStream.TRAILERS;
+import static dev.httpcap.decoders.http.HttpStream.WAIT;
+import static dev.httpcap.decoders.http.HttpStream.WEBSOCKET;
+
+/**
+ * The HTTP/1.x state machine of one direction of a connection: an explicit state per
+ * {@link HttpStream} that stops when a segment runs out and resumes with the next. Lines are read
+ * where they lie in the segment; a line that spans segments is gathered in a pooled buffer of
+ * {@link HttpConfig#maxLineBytes()}. Start lines go to {@link StartLineParser}, header fields to
+ * {@link HeaderFieldParser}, message ends to {@link HttpPairing}. Nothing throws on input: a
+ * broken message is tagged, and the stream searches for the next plausible start line.
+ */
+final class HttpParser
+{
+    private static final UnsafeBuffer EMPTY = new UnsafeBuffer(new byte[0]);
+
+    private final HttpConfig config;
+    private final int maxLine;
+    private final HttpCounters counters;
+    private final HttpPools pools;
+    private final HttpPairing pairing;
+    private final HttpDetector detector;
+    private final StartLineParser startLines;
+    private final HeaderFieldParser fields;
+
+    HttpParser(
+        final HttpConfig config, final HttpCounters counters, final HttpPools pools, final HttpPairing pairing,
+        final HttpDetector detector)
+    {
+        this.config = config;
+        this.maxLine = config.maxLineBytes();
+        this.counters = counters;
+        this.pools = pools;
+        this.pairing = pairing;
+        this.detector = detector;
+        this.startLines = new StartLineParser(counters, pairing);
+        this.fields = new HeaderFieldParser(config, counters);
+    }
+
+    /** Decodes one segment of direction {@code s} of {@code c}, as far as the connection stays HTTP. */
+    void parse(
+        final HttpConnection c, final HttpStream s, final DirectBuffer buffer, final int offset, final int end,
+        final long timestampNanos)
+    {
+        final TcpFlow flow = pairing.flow;
+        int pos = offset;
+        while (pos < end && flow.attachment() == c)
+        {
+            switch (s.state)
+            {
+                case HEADERS -> pos = s.partial
+                    ? line(c, s, buffer, pos, end, timestampNanos) : headerLines(c, s, buffer, pos, end, timestampNanos);
+                case START, SYNC, CHUNK_SIZE, CHUNK_END, TRAILERS ->
+                    pos = line(c, s, buffer, pos, end, timestampNanos);
+                case BODY_LENGTH ->
+                {
+                    final int n = (int)Math.min(s.remaining, end - pos);
+                    body(s, buffer, pos, n);
+                    pos += n;
+                    s.remaining -= n;
+                    if (s.remaining == 0)
+                    {
+                        pairing.messageComplete(c, s, timestampNanos);
+                    }
+                }
+                case CHUNK_DATA ->
+                {
+                    final int n = (int)Math.min(s.remaining, end - pos);
+                    body(s, buffer, pos, n);
+                    pos += n;
+                    s.remaining -= n;
+                    if (s.remaining == 0)
+                    {
+                        s.state = CHUNK_END;
+                    }
+                }
+                case BODY_CLOSE ->
+                {
+                    body(s, buffer, pos, end - pos);
+                    s.tx.responseEndNanos = timestampNanos;
+                    pos = end;
+                }
+                case WEBSOCKET -> pos = s.ws.consume(pairing, buffer, pos, end, timestampNanos);
+                case WAIT ->
+                {
+                    // The client spoke before the server answered its CONNECT or Upgrade: another
+                    // request means the upgrade was not waited for; anything else is the new protocol.
+                    s.state = HttpDetector.looksLikeRequest(buffer, pos, end) ? START : OPAQUE;
+                }
+                default ->
+                {
+                    s.opaqueBytes += end - pos;
+                    pos = end;
+                }
+            }
+        }
+    }
+
+    /** {@code length} bytes of direction {@code s} of {@code c} were never captured. */
+    void gap(final HttpConnection c, final HttpStream s, final long length, final long timestampNanos)
+    {
+        final HttpTransaction tx = s.tx;
+        switch (s.state)
+        {
+            case BODY_LENGTH, CHUNK_DATA ->
+            {
+                if (length <= s.remaining)
+                {
+                    tx.tags |= Tags.GAP;
+                    bodyLost(s, length);
+                    s.remaining -= length;
+                    if (s.remaining == 0)
+                    {
+                        if (s.state == BODY_LENGTH)
+                        {
+                            pairing.messageComplete(c, s, timestampNanos);
+                        }
+                        else
+                        {
+                            s.state = CHUNK_END;
+                        }
+                    }
+                    return;
+                }
+            }
+            case BODY_CLOSE ->
+            {
+                tx.tags |= Tags.GAP;
+                bodyLost(s, length);
+                return;
+            }
+            case OPAQUE, WAIT ->
+            {
+                s.opaqueBytes += length;
+                return;
+            }
+            case WEBSOCKET ->
+            {
+                s.ws.onGap(pairing, length, timestampNanos);
+                return;
+            }
+            default ->
+            {
+            }
+        }
+        // The gap swallowed message boundaries: give up on the message in progress and look for
+        // the next start line.
+        pools.dropLine(s);
+        if (s.requests)
+        {
+            c.clientLost = true;
+        }
+        counters.resyncs++;
+        s.resynced = true;
+        if (tx != null)
+        {
+            tx.tags |= Tags.GAP;
+            pairing.abandonMessage(c, s, timestampNanos);
+        }
+        s.state = SYNC;
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Lines
+
+    private int line(
+        final HttpConnection c, final HttpStream s, final DirectBuffer buffer, final int pos, final int end,
+        final long timestampNanos)
+    {
+        if (!c.confirmed && !s.partial && (s.state == START) && !HttpDetector.startsPlausibly(buffer.getByte(pos), s.requests))
+        {
+            // Not a request or status line where one must begin: this connection is not HTTP.
+            detector.notHttp(c);
+            return end;
+        }
+        final long scan = HttpChars.scanLine(buffer, pos, end);
+        final int newline = HttpChars.newline(scan);
+        if (newline < 0)
+        {
+            appendPartial(s, buffer, pos, end - pos, timestampNanos);
+            if (s.state == SYNC && !c.confirmed && c.probing)
+            {
+                detector.probe(c, s, end - pos);
+            }
+            return end;
+        }
+        if (!s.partial)
+        {
+            s.lineStartNanos = timestampNanos;
+            int lineEnd = newline;
+            if (lineEnd > pos && HttpChars.byteAt(buffer, lineEnd - 1) == '\r')
+            {
+                lineEnd--;
+            }
+            final int lineLength = lineEnd - pos;
+            final boolean overflow = lineLength > maxLine;
+            onLine(c, s, buffer, pos, overflow ? maxLine : lineLength, overflow, newline + 1 - pos,
+                HttpChars.colon(scan), timestampNanos);
+        }
+        else
+        {
+            appendPartial(s, buffer, pos, newline - pos, timestampNanos);
+            final UnsafeBuffer lineBuffer = s.line;
+            int lineLength = s.lineLength;
+            boolean overflow = s.lineOverflow;
+            if (lineLength > 0 && lineBuffer != null && lineBuffer.getByte(lineLength - 1) == '\r')
+            {
+                lineLength--;
+            }
+            if (lineLength > maxLine)
+            {
+                overflow = true;
+                lineLength = maxLine;
+            }
+            final long wire = s.lineWireBytes + 1;
+            s.partial = false;
+            s.line = null;
+            s.lineLength = 0;
+            s.lineOverflow = false;
+            s.lineWireBytes = 0;
+            onLine(c, s, lineBuffer != null ? lineBuffer : EMPTY, 0, lineBuffer != null ? lineLength : 0, overflow,
+                wire, HeaderFieldParser.UNKNOWN_COLON, timestampNanos);
+            if (lineBuffer != null)
+            {
+                pools.releaseLine(lineBuffer);
+            }
+        }
+        if (s.state == SYNC && !c.confirmed && c.probing)
+        {
+            detector.probe(c, s, newline + 1 - pos);
+        }
+        return newline + 1;
+    }
+
+    /**
+     * The header fields of a message that lie whole in this segment, one after another: what
+     * {@link #line} and {@link #onLine} do for them, without going back through the state switch
+     * for every field. The line that ends the header block, one over the length limit and one the
+     * segment cuts go to {@link #line}.
+     *
+     * @return where the next line starts.
+     */
+    private int headerLines(
+        final HttpConnection c, final HttpStream s, final DirectBuffer buffer, final int from, final int end,
+        final long timestampNanos)
+    {
+        s.lineStartNanos = timestampNanos;
+        int pos = from;
+        while (pos < end)
+        {
+            final long scan = HttpChars.scanLine(buffer, pos, end);
+            final int newline = HttpChars.newline(scan);
+            int lineEnd = newline;
+            if (lineEnd > pos && HttpChars.byteAt(buffer, lineEnd - 1) == '\r')
+            {
+                lineEnd--;
+            }
+            if (newline < 0)
+            {
+                // The segment ends inside the line: what line() does with it, without scanning it again.
+                s.addWireBytes(pos - from);
+                appendPartial(s, buffer, pos, end - pos, timestampNanos);
+                return end;
+            }
+            final int length = lineEnd - pos;
+            if (length == 0)
+            {
+                // The end of the header block: what line() and onLine() do with it.
+                s.addWireBytes(newline + 1 - from);
+                headersComplete(c, s, timestampNanos);
+                return newline + 1;
+            }
+            if (length > maxLine)
+            {
+                s.addWireBytes(pos - from);
+                return line(c, s, buffer, pos, end, timestampNanos);
+            }
+            final int colon = HttpChars.colon(scan);
+            if (colon <= pos || HttpChars.isSpace(HttpChars.byteAt(buffer, pos)) ||
+                HttpChars.isSpace(HttpChars.byteAt(buffer, colon - 1)))
+            {
+                // Folded, without a name, or with whitespace before the colon.
+                fields.header(s, buffer, pos, length, false, colon, end);
+            }
+            else
+            {
+                // What header() does for a plain "name: value" line, here so that it does not
+                // depend on the compiler inlining header().
+                s.headerBytes += length;
+                s.headerFields++;
+                final int nameLength = colon - pos;
+                final long first = HeaderNames.firstWord(buffer, pos, nameLength, end);
+                final long second = HeaderNames.secondWord(buffer, pos, nameLength, end);
+                final int name = fields.names.lookup(first, second, buffer, pos, nameLength, end);
+                final boolean overLimits =
+                    s.headerFields > config.maxHeaders() || s.headerBytes > config.maxHeaderBytes();
+                if (name == HeaderNames.SELECTED && !overLimits)
+                {
+                    // Kept, and neither read nor redacted (most fields when all are kept): field()'s
+                    // path for it, here for the same reason.
+                    final int valueStart = HeaderFieldParser.valueStart(buffer, colon + 1, lineEnd, end);
+                    final int valueEnd = HeaderFieldParser.valueEnd(buffer, valueStart, lineEnd);
+                    if (s.tx.keepField(s.requests ? 0 : 1, buffer, pos, nameLength, first, second, valueStart,
+                        valueEnd - valueStart, end) < 0)
+                    {
+                        s.tx.tags |= Tags.HEADERS_TRUNCATED;
+                    }
+                }
+                else if ((name & ~HeaderNames.SENSITIVE) != 0)
+                {
+                    fields.field(s, s.tx, buffer, pos, nameLength, first, second, colon + 1, lineEnd, end, name, overLimits);
+                }
+                else if (overLimits)
+                {
+                    s.tx.tags |= Tags.HEADERS_TRUNCATED;
+                }
+            }
+            pos = newline + 1;
+        }
+        s.addWireBytes(pos - from);
+        return pos;
+    }
+
+    private void appendPartial(
+        final HttpStream s, final DirectBuffer buffer, final int offset, final int length, final long timestampNanos)
+    {
+        if (!s.partial)
+        {
+            s.partial = true;
+            s.lineStartNanos = timestampNanos;
+            s.lineLength = 0;
+            s.lineOverflow = false;
+            s.lineWireBytes = 0;
+            s.line = null;
+        }
+        s.lineWireBytes += length;
+        if (s.lineOverflow || length == 0)
+        {
+            return;
+        }
+        if (s.line == null)
+        {
+            s.line = pools.borrowLine();
+            if (s.line == null)
+            {
+                counters.lineBuffersExhausted++;
+                s.lineOverflow = true;
+                return;
+            }
+        }
+        final int room = maxLine + 1 - s.lineLength;
+        final int n = Math.min(room, length);
+        s.line.putBytes(s.lineLength, buffer, offset, n);
+        s.lineLength += n;
+        if (n < length)
+        {
+            s.lineOverflow = true;
+        }
+    }
+
+
+
+    private void onLine(
+        final HttpConnection c, final HttpStream s, final DirectBuffer buffer, final int offset, final int length,
+        final boolean overflow, final long wireBytes, final int colon, final long timestampNanos)
+    {
+        switch (s.state)
+        {
+            case START -> startLine(c, s, buffer, offset, length, overflow, wireBytes, false);
+            case SYNC -> startLine(c, s, buffer, offset, length, overflow, wireBytes, true);
+            case HEADERS ->
+            {
+                s.addWireBytes(wireBytes);
+                if (length == 0 && !overflow)
+                {
+                    headersComplete(c, s, timestampNanos);
+                }
+                else
+                {
+                    // A gathered line (colon not looked for yet) lies in a line buffer, all of which
+                    // may be read: the word reads past the line then need no shorter path.
+                    fields.header(s, buffer, offset, length, overflow, colon,
+                        colon == HeaderFieldParser.UNKNOWN_COLON ? buffer.capacity() : offset + length);
+                }
+            }
+            case CHUNK_SIZE ->
+            {
+                s.addWireBytes(wireBytes);
+                chunkSize(c, s, buffer, offset, length, overflow, timestampNanos);
+            }
+            case CHUNK_END ->
+            {
+                s.addWireBytes(wireBytes);
+                if (length == 0 && !overflow)
+                {
+                    s.state = CHUNK_SIZE;
+                }
+                else
+                {
+                    parseError(c, s, timestampNanos);
+                }
+            }
+            case TRAILERS ->
+            {
+                s.addWireBytes(wireBytes);
+                if (length == 0 && !overflow)
+                {
+                    pairing.messageComplete(c, s, timestampNanos);
+                }
+            }
+            default ->
+            {
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Start lines
+
+    private void startLine(
+        final HttpConnection c, final HttpStream s, final DirectBuffer buffer, final int offset, final int length,
+        final boolean overflow, final long wireBytes, final boolean syncing)
+    {
+        if (length == 0 && !overflow && !syncing)
+        {
+            return; // empty lines before a message are allowed
+        }
+        final boolean valid = s.requests
+            ? startLines.requestLine(c, s, buffer, offset, length, overflow, wireBytes, syncing)
+            : startLines.statusLine(c, s, buffer, offset, length, overflow, wireBytes, syncing);
+        if (valid)
+        {
+            c.confirmed = true;
+            return;
+        }
+        if (syncing)
+        {
+            return;
+        }
+        if (!c.confirmed)
+        {
+            detector.notHttp(c);
+            return;
+        }
+        // Garbage where a message must start: look for the next start line. A bad request is
+        // reported (the server will answer it, typically 400); bytes a server sent beyond a
+        // response are not a response, and pairing them would shift every later pair.
+        counters.parseErrors++;
+        counters.resyncs++;
+        if (s.requests)
+        {
+            final HttpTransaction tx = pairing.newRequest(c, s);
+            tx.tags |= Tags.PARSE_ERROR;
+            s.addWireBytes(wireBytes);
+            pairing.abandonMessage(c, s, s.lineStartNanos);
+        }
+        else
+        {
+            s.resynced = true;
+        }
+        s.state = SYNC;
+    }
+
+    private void headersComplete(final HttpConnection c, final HttpStream s, final long timestampNanos)
+    {
+        final HttpTransaction tx = s.tx;
+        if (s.requests)
+        {
+            tx.upgradeRequested = s.upgrade;
+            tx.websocketRequested = s.upgrade && s.websocket;
+            if (s.badLength || (s.otherCoding && !s.chunked))
+            {
+                parseError(c, s, timestampNanos);
+            }
+            else if (s.chunked)
+            {
+                beginBody(s, CHUNK_SIZE, 0);
+            }
+            else if (s.contentLength > 0)
+            {
+                beginBody(s, BODY_LENGTH, s.contentLength);
+            }
+            else
+            {
+                pairing.messageComplete(c, s, timestampNanos);
+            }
+            return;
+        }
+
+        final int status = tx.status;
+        if (status < 200 && status != 101)
+        {
+            // Interim (100 Continue, 103 Early Hints): the final response follows, for the same request.
+            tx.infoCode = status;
+            tx.status = 0;
+            s.state = START;
+            return;
+        }
+        final HttpStream client = c.streams[0];
+        final boolean tunnel = status == 101 || (tx.methodKind == HttpTransaction.METHOD_CONNECT && status < 300);
+        if (tunnel)
+        {
+            pools.dropLine(client);
+            final boolean websocket = status == 101 && tx.websocketRequested;
+            if (websocket)
+            {
+                counters.webSocketUpgrades++;
+                startWebSocket(client, s, tx.depth);
+                startWebSocket(s, s, tx.depth);
+            }
+            else
+            {
+                client.state = OPAQUE;
+            }
+            pairing.messageComplete(c, s, timestampNanos);
+            s.state = websocket ? WEBSOCKET : OPAQUE;
+            return;
+        }
+        if (client.state == WAIT)
+        {
+            client.state = START; // the upgrade was refused: the client goes on with HTTP
+        }
+        else if (client.state == OPAQUE && client.tx == null)
+        {
+            client.state = SYNC;
+        }
+        if (tx.methodKind == HttpTransaction.METHOD_HEAD || status == 204 || status == 304)
+        {
+            pairing.messageComplete(c, s, timestampNanos);
+        }
+        else if (s.badLength)
+        {
+            tx.tags |= Tags.PARSE_ERROR;
+            counters.parseErrors++;
+            beginBody(s, BODY_CLOSE, 0);
+        }
+        else if (s.chunked)
+        {
+            beginBody(s, CHUNK_SIZE, 0);
+        }
+        else if (s.otherCoding || s.contentLength < 0)
+        {
+            beginBody(s, BODY_CLOSE, 0);
+        }
+        else if (s.contentLength > 0)
+        {
+            beginBody(s, BODY_LENGTH, s.contentLength);
+        }
+        else
+        {
+            pairing.messageComplete(c, s, timestampNanos);
+        }
+    }
+
+    private void chunkSize(
+        final HttpConnection c, final HttpStream s, final DirectBuffer buffer, final int offset, final int length,
+        final boolean overflow, final long timestampNanos)
+    {
+        long size = 0;
+        int i = offset;
+        final int end = offset + length;
+        while (i < end)
+        {
+            final int digit = HttpChars.hexValue(HttpChars.byteAt(buffer, i));
+            if (digit < 0)
+            {
+                break;
+            }
+            size = (size << 4) | digit;
+            i++;
+        }
+        final int digits = i - offset;
+        // After the size: optional whitespace and chunk extensions (";name=value"), ignored.
+        while (i < end && HttpChars.isSpace(HttpChars.byteAt(buffer, i)))
+        {
+            i++;
+        }
+        if (overflow || digits == 0 || digits > 15 || (i < end && HttpChars.byteAt(buffer, i) != ';'))
+        {
+            parseError(c, s, timestampNanos);
+            return;
+        }
+        if (size == 0)
+        {
+            s.state = TRAILERS;
+        }
+        else
+        {
+            s.remaining = size;
+            s.state = CHUNK_DATA;
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Bodies
+
+    private void beginBody(final HttpStream s, final int state, final long length)
+    {
+        s.state = state;
+        s.remaining = length;
+        final int capture = config.bodyBytes();
+        if (capture > 0)
+        {
+            final int size = state == BODY_LENGTH ? (int)Math.min(capture, length) : capture;
+            final HttpTransaction tx = s.tx;
+            final int at = tx.reserve(size);
+            if (at >= 0)
+            {
+                tx.setField(s.requests ? HttpTransaction.REQUEST_BODY : HttpTransaction.RESPONSE_BODY, at, 0);
+                s.bodyCapture = true;
+                s.bodyCaptured = 0;
+                s.bodyCaptureLimit = size;
+            }
+        }
+    }
+
+    private void body(final HttpStream s, final DirectBuffer buffer, final int offset, final int length)
+    {
+        final HttpTransaction tx = s.tx;
+        if (s.requests)
+        {
+            tx.requestBodyBytes += length;
+            tx.requestBytes += length;
+        }
+        else
+        {
+            tx.responseBodyBytes += length;
+            tx.responseBytes += length;
+        }
+        if (s.bodyCapture)
+        {
+            final int field = s.requests ? HttpTransaction.REQUEST_BODY : HttpTransaction.RESPONSE_BODY;
+            final int n = Math.min(length, s.bodyCaptureLimit - s.bodyCaptured);
+            if (n > 0)
+            {
+                tx.store.putBytes(tx.fieldOffset(field) + s.bodyCaptured, buffer, offset, n);
+                s.bodyCaptured += n;
+                tx.setField(field, tx.fieldOffset(field), s.bodyCaptured);
+            }
+            if (n < length)
+            {
+                tx.tags |= Tags.BODY_TRUNCATED;
+            }
+        }
+    }
+
+    private void bodyLost(final HttpStream s, final long length)
+    {
+        final HttpTransaction tx = s.tx;
+        if (s.requests)
+        {
+            tx.requestBodyBytes += length;
+            tx.requestBytes += length;
+        }
+        else
+        {
+            tx.responseBodyBytes += length;
+            tx.responseBytes += length;
+        }
+        // What was captured of the body stops at the hole.
+        s.bodyCaptureLimit = s.bodyCaptured;
+    }
+
+    private void parseError(final HttpConnection c, final HttpStream s, final long timestampNanos)
+    {
+        s.tx.tags |= Tags.PARSE_ERROR;
+        counters.parseErrors++;
+        counters.resyncs++;
+        pairing.abandonMessage(c, s, timestampNanos);
+        s.state = SYNC;
+    }
+
+    void endStream(final HttpConnection c, final HttpStream s, final boolean reset, final long timestampNanos)
+    {
+        if (s.state == WEBSOCKET)
+        {
+            s.ws.end(pairing, Tags.INCOMPLETE, timestampNanos);
+        }
+        final HttpTransaction tx = s.tx;
+        if (tx != null)
+        {
+            if (s.state == BODY_CLOSE)
+            {
+                if (reset)
+                {
+                    tx.tags |= Tags.INCOMPLETE;
+                }
+                pairing.messageComplete(c, s, tx.responseEndNanos);
+            }
+            else
+            {
+                tx.tags |= Tags.INCOMPLETE;
+                if (!s.requests && tx.status == 0)
+                {
+                    pairing.noResponse(tx);
+                }
+                pairing.messageComplete(c, s, s.requests ? tx.requestEndNanos : tx.responseEndNanos);
+            }
+        }
+        pools.dropLine(s);
+        s.state = OPAQUE;
+    }
+
+    private void startWebSocket(final HttpStream stream, final HttpStream server, final int depth)
+    {
+        if (stream.ws == null)
+        {
+            stream.ws = new WebSocketStream(stream.requests ? TcpFlow.FROM_CLIENT : TcpFlow.FROM_SERVER);
+        }
+        final boolean noContextTakeover = stream.requests ? server.wsClientNoContextTakeover : server.wsServerNoContextTakeover;
+        stream.ws.reset(config.wsPayloadBytes(), server.wsDeflate, noContextTakeover, depth);
+        stream.state = WEBSOCKET;
+    }
+}

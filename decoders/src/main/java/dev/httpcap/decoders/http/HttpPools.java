@@ -1,0 +1,193 @@
+package dev.httpcap.decoders.http;
+
+import java.util.Arrays;
+import java.util.zip.Inflater;
+
+import org.agrona.concurrent.UnsafeBuffer;
+
+/**
+ * One worker's recycled HTTP state: connections, transactions, the buffers that gather a line
+ * split across segments, and WebSocket decompressors. Each pool grows while the worker warms up,
+ * up to its configured bound, then recycles.
+ */
+final class HttpPools
+{
+    private static final int INFLATER_SCRATCH = 16 * 1024;
+
+    private final HttpConfig config;
+    private final HttpCounters counters;
+    private final int maxLine;
+
+    private HttpConnection[] freeConnections = new HttpConnection[64];
+    private int freeConnectionCount;
+    private HttpTransaction[] freeTransactions = new HttpTransaction[64];
+    private int freeTransactionCount;
+    private int transactionsAllocated;
+    private UnsafeBuffer[] freeLines = new UnsafeBuffer[64];
+    private int freeLineCount;
+    private int linesAllocated;
+    private Inflater[] freeInflaters = new Inflater[16];
+    private int freeInflaterCount;
+    private int inflatersAllocated;
+    final byte[] inflaterInput = new byte[INFLATER_SCRATCH];
+    final byte[] inflaterOutput = new byte[INFLATER_SCRATCH];
+
+    HttpPools(final HttpConfig config, final HttpCounters counters)
+    {
+        this.config = config;
+        this.counters = counters;
+        this.maxLine = config.maxLineBytes();
+    }
+
+    HttpConnection acquireConnection()
+    {
+        return freeConnectionCount > 0 ? freeConnections[--freeConnectionCount] : new HttpConnection(config.maxPipelined());
+    }
+
+    /** Takes back {@code c} and what its streams still hold (the caller has handled their transactions). */
+    void releaseConnection(final HttpConnection c)
+    {
+        for (final HttpStream s : c.streams)
+        {
+            dropLine(s);
+            s.tx = null;
+            if (s.ws != null)
+            {
+                final Inflater inflater = s.ws.takeInflater();
+                if (inflater != null)
+                {
+                    releaseInflater(inflater);
+                }
+            }
+        }
+        if (freeConnectionCount == freeConnections.length)
+        {
+            freeConnections = Arrays.copyOf(freeConnections, freeConnections.length * 2);
+        }
+        freeConnections[freeConnectionCount++] = c;
+    }
+
+    /** @return a reset transaction, or null when {@link HttpConfig#maxTransactions()} are in use. */
+    HttpTransaction acquireTransaction()
+    {
+        final HttpTransaction tx;
+        if (freeTransactionCount > 0)
+        {
+            tx = freeTransactions[--freeTransactionCount];
+        }
+        else if (transactionsAllocated < config.maxTransactions())
+        {
+            transactionsAllocated++;
+            tx = new HttpTransaction(config.transactionStoreBytes(), config.maxHeaders());
+        }
+        else
+        {
+            counters.transactionsExhausted++;
+            return null;
+        }
+        tx.reset();
+        return tx;
+    }
+
+    void releaseTransaction(final HttpTransaction tx)
+    {
+        if (freeTransactionCount == freeTransactions.length)
+        {
+            freeTransactions = Arrays.copyOf(freeTransactions, freeTransactions.length * 2);
+        }
+        freeTransactions[freeTransactionCount++] = tx;
+    }
+
+    /** @return a buffer of {@code maxLineBytes + 1}, or null when every one is lent out. */
+    UnsafeBuffer borrowLine()
+    {
+        if (freeLineCount > 0)
+        {
+            return freeLines[--freeLineCount];
+        }
+        if (linesAllocated < config.lineBuffers())
+        {
+            linesAllocated++;
+            return new UnsafeBuffer(new byte[maxLine + 1]);
+        }
+        return null;
+    }
+
+    /** Forgets the partial line {@code s} holds, and gives back its buffer. */
+    void dropLine(final HttpStream s)
+    {
+        if (s.line != null)
+        {
+            releaseLine(s.line);
+        }
+        s.partial = false;
+        s.line = null;
+        s.lineLength = 0;
+        s.lineOverflow = false;
+        s.lineWireBytes = 0;
+    }
+
+    void releaseLine(final UnsafeBuffer line)
+    {
+        if (freeLineCount == freeLines.length)
+        {
+            freeLines = Arrays.copyOf(freeLines, freeLines.length * 2);
+        }
+        freeLines[freeLineCount++] = line;
+    }
+
+    /** @return {@code existing}, or a decompressor from the pool, or null when the pool is used up. */
+    Inflater borrowInflater(final Inflater existing)
+    {
+        if (existing != null)
+        {
+            return existing;
+        }
+        if (freeInflaterCount > 0)
+        {
+            return freeInflaters[--freeInflaterCount];
+        }
+        if (inflatersAllocated < config.wsInflaters())
+        {
+            inflatersAllocated++;
+            return new Inflater(true);
+        }
+        counters.webSocketInflatersExhausted++;
+        return null;
+    }
+
+    private void releaseInflater(final Inflater inflater)
+    {
+        inflater.reset();
+        if (freeInflaterCount == freeInflaters.length)
+        {
+            freeInflaters = Arrays.copyOf(freeInflaters, freeInflaters.length * 2);
+        }
+        freeInflaters[freeInflaterCount++] = inflater;
+    }
+
+    /** Releases the native memory of pooled decompressors. */
+    void close()
+    {
+        for (int i = 0; i < freeInflaterCount; i++)
+        {
+            freeInflaters[i].end();
+        }
+        freeInflaterCount = 0;
+    }
+
+    int transactionsInUse()
+    {
+        return transactionsAllocated - freeTransactionCount;
+    }
+
+    int inflatersInUse()
+    {
+        return inflatersAllocated - freeInflaterCount;
+    }
+
+    int lineBuffersInUse()
+    {
+        return linesAllocated - freeLineCount;
+    }
+}
