@@ -17,11 +17,17 @@ public final class Tags
     public static final int BODY_TRUNCATED = 1 << 5;
     public static final int NO_RESPONSE = 1 << 6;
     public static final int NO_REQUEST = 1 << 7;
+    /** A message broke the grammar in a way peers and servers accept (a version in lower case, an unmasked client frame). */
+    public static final int PROTOCOL_DEVIATION = 1 << 8;
+    /** A decoder pool was used up: the record is kept, with less in it than the traffic held. */
+    public static final int DECODER_OVERLOAD = 1 << 9;
+    /** More requests were in flight on the connection than {@code --max-pipelined}: reported before its answer came. */
+    public static final int PIPELINE_OVERFLOW = 1 << 10;
 
     /** Tag names in bit order. */
     public static final String[] NAMES = {
         "gap", "incomplete", "midstream", "parse_error", "headers_truncated", "body_truncated", "no_response",
-        "no_request"};
+        "no_request", "protocol_deviation", "decoder_overload", "pipeline_overflow"};
 
     private Tags()
     {

@@ -95,7 +95,7 @@ final class HttpDetector
     /** @return whether a message in this direction could begin with byte {@code b}. */
     static boolean startsPlausibly(final byte b, final boolean request)
     {
-        return request ? (b >= 'A' && b <= 'Z') || (b >= 'a' && b <= 'z') || b == '\r' || b == '\n' : b == 'H';
+        return request ? (b >= 'A' && b <= 'Z') || (b >= 'a' && b <= 'z') || b == '\r' || b == '\n' : b == 'H' || b == 'h';
     }
 
     /** @return whether the bytes begin with an upper-case method and a space. */

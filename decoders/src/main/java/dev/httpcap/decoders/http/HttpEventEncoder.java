@@ -54,6 +54,8 @@ public final class HttpEventEncoder
     private static final byte[] SCHEME = encodeName("scheme");
     private static final byte[] USER_AGENT = encodeName("user_agent");
     private static final byte[] VERSION = encodeName("version");
+    private static final byte[] VERSION_0_9 = encodeName("0.9");
+    private static final byte[] REQUEST_LINE = encodeName("request_line");
     private static final byte[] REQUEST = encodeName("request");
     private static final byte[] RESPONSE = encodeName("response");
     private static final byte[] METHOD = encodeName("method");
@@ -153,7 +155,7 @@ public final class HttpEventEncoder
     {
         final JsonWriter out = json.wrap(buffer, offset);
         final DirectBuffer store = tx.store;
-        final boolean response = tx.status != 0;
+        final boolean response = tx.status != 0 || (tx.http09 && tx.hasResponse);
         final long start = tx.hasRequest ? tx.requestStartNanos : tx.responseStartNanos;
 
         out.startObject();
@@ -165,7 +167,7 @@ public final class HttpEventEncoder
         {
             out.name(DURATION).value(Math.max(0, tx.responseEndNanos - start));
         }
-        out.name(OUTCOME).rawString(!response ? UNKNOWN : tx.status >= 400 ? FAILURE : SUCCESS).endObject();
+        out.name(OUTCOME).rawString(tx.status == 0 ? UNKNOWN : tx.status >= 400 ? FAILURE : SUCCESS).endObject();
 
         endpointsAndNetwork(out, flow, tx.requestBytes, tx.responseBytes);
 
@@ -182,7 +184,11 @@ public final class HttpEventEncoder
 
         out.startObject(HTTP);
         final int minor = tx.requestMinor >= 0 ? tx.requestMinor : tx.responseMinor;
-        if (minor >= 0)
+        if (tx.http09)
+        {
+            out.name(VERSION).rawString(VERSION_0_9);
+        }
+        else if (minor >= 0)
         {
             out.name(VERSION).rawString(VERSIONS[minor]);
         }
@@ -200,7 +206,11 @@ public final class HttpEventEncoder
         }
         if (response)
         {
-            out.startObject(RESPONSE).name(STATUS_CODE).value(tx.status);
+            out.startObject(RESPONSE);
+            if (tx.status != 0)
+            {
+                out.name(STATUS_CODE).value(tx.status);
+            }
             if (tx.hasField(HttpTransaction.PHRASE))
             {
                 out.name(STATUS_PHRASE).value(store, tx.fieldOffset(HttpTransaction.PHRASE), tx.fieldLength(HttpTransaction.PHRASE));
@@ -222,6 +232,11 @@ public final class HttpEventEncoder
         else
         {
             out.nullValue();
+        }
+        if (tx.hasField(HttpTransaction.REQUEST_LINE))
+        {
+            out.name(REQUEST_LINE).value(
+                store, tx.fieldOffset(HttpTransaction.REQUEST_LINE), tx.fieldLength(HttpTransaction.REQUEST_LINE));
         }
         out.endObject();
 

@@ -198,7 +198,7 @@ final class HttpPairing implements WebSocketHandler
                 tx.tags |= Tags.INCOMPLETE;
                 tx.requestDone = true;
             }
-            if (!tx.responseDone || tx.status == 0)
+            if (!tx.responseDone || (tx.status == 0 && !tx.http09))
             {
                 noResponse(tx);
             }

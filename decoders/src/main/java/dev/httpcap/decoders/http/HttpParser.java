@@ -185,18 +185,34 @@ final class HttpParser
         final HttpConnection c, final HttpStream s, final DirectBuffer buffer, final int pos, final int end,
         final long timestampNanos)
     {
-        if (!c.confirmed && !s.partial && (s.state == START) && !HttpDetector.startsPlausibly(buffer.getByte(pos), s.requests))
+        if (s.state == START && !s.partial)
         {
-            // Not a request or status line where one must begin: this connection is not HTTP.
-            detector.notHttp(c);
-            return end;
+            if (!s.requests && c.cursor < c.tail && c.at(c.cursor).http09)
+            {
+                // The answer to an HTTP/0.9 request: a bare body, up to the close.
+                s.lineStartNanos = timestampNanos;
+                pairing.pairResponse(c, s);
+                beginBody(s, BODY_CLOSE, 0);
+                return pos;
+            }
+            if (!c.confirmed && (c.probing || !s.requests) && !HttpDetector.startsPlausibly(buffer.getByte(pos), s.requests))
+            {
+                // Not a request or status line where one must begin: this connection is not HTTP. (On
+                // an HTTP port a client's garbage is a bad request; its server's answer decides.)
+                detector.notHttp(c);
+                return end;
+            }
         }
         final long scan = HttpChars.scanLine(buffer, pos, end);
         final int newline = HttpChars.newline(scan);
         if (newline < 0)
         {
             appendPartial(s, buffer, pos, end - pos, timestampNanos);
-            if (s.state == SYNC && !c.confirmed && c.probing)
+            if (s.state == START && s.lineOverflow)
+            {
+                overlongStartLine(c, s);
+            }
+            else if (s.state == SYNC && !c.confirmed && c.probing)
             {
                 detector.probe(c, s, end - pos);
             }
@@ -248,6 +264,25 @@ final class HttpParser
             detector.probe(c, s, newline + 1 - pos);
         }
         return newline + 1;
+    }
+
+    /**
+     * A start line broke the length limit before its end was seen: it is decided now, with what
+     * the limit kept of it, not at a newline that may never come; the rest of it is skipped.
+     */
+    private void overlongStartLine(final HttpConnection c, final HttpStream s)
+    {
+        final UnsafeBuffer lineBuffer = s.line;
+        final long wire = s.lineWireBytes;
+        s.line = null;
+        s.lineLength = Math.min(s.lineLength, maxLine);
+        s.lineWireBytes = 0;
+        startLine(c, s, lineBuffer != null ? lineBuffer : EMPTY, 0, lineBuffer != null ? s.lineLength : 0, true, wire, false);
+        if (lineBuffer != null)
+        {
+            pools.releaseLine(lineBuffer);
+        }
+        s.lineLength = 0;
     }
 
     /**
@@ -455,27 +490,23 @@ final class HttpParser
         {
             return;
         }
+        if (s.requests && (c.confirmed || !c.probing))
+        {
+            // Garbage where a request must start is still a request: the server will answer it
+            // (typically 400), and whether it does decides whether the connection is HTTP.
+            startLines.badRequestLine(c, s, buffer, offset, length, overflow, wireBytes);
+            return;
+        }
         if (!c.confirmed)
         {
             detector.notHttp(c);
             return;
         }
-        // Garbage where a message must start: look for the next start line. A bad request is
-        // reported (the server will answer it, typically 400); bytes a server sent beyond a
-        // response are not a response, and pairing them would shift every later pair.
+        // Bytes a server sent beyond a response are not a response, and pairing them would shift
+        // every later pair: look for the next status line.
         counters.parseErrors++;
         counters.resyncs++;
-        if (s.requests)
-        {
-            final HttpTransaction tx = pairing.newRequest(c, s);
-            tx.tags |= Tags.PARSE_ERROR;
-            s.addWireBytes(wireBytes);
-            pairing.abandonMessage(c, s, s.lineStartNanos);
-        }
-        else
-        {
-            s.resynced = true;
-        }
+        s.resynced = true;
         s.state = SYNC;
     }
 

@@ -29,7 +29,9 @@ public final class HttpTransaction
     static final int RESPONSE_CONTENT_ENCODING = 8;
     static final int REQUEST_BODY = 9;
     static final int RESPONSE_BODY = 10;
-    private static final int FIELD_COUNT = 11;
+    /** The raw request line, kept only when it could not be parsed. */
+    static final int REQUEST_LINE = 11;
+    private static final int FIELD_COUNT = 12;
     /** A header whose value was not kept because it carries credentials. */
     static final int REDACTED = -2;
 
@@ -60,6 +62,8 @@ public final class HttpTransaction
     int depth;
     int methodKind;
     int requestMinor = -1;
+    /** An HTTP/0.9 simple request, answered by a bare body (no status line, no headers). */
+    boolean http09;
     int responseMinor = -1;
     int status;
     int infoCode;
@@ -97,7 +101,7 @@ public final class HttpTransaction
         requestMinor = responseMinor = -1;
         status = 0;
         infoCode = 0;
-        upgradeRequested = websocketRequested = false;
+        upgradeRequested = websocketRequested = http09 = false;
         requestStartNanos = requestEndNanos = responseStartNanos = responseEndNanos = 0;
         requestBytes = responseBytes = requestBodyBytes = responseBodyBytes = 0;
     }

@@ -1,0 +1,137 @@
+package dev.httpcap.decoders.http;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Malformed, lenient and hostile HTTP: every transaction still gets its event (issue 15). */
+class MalformedHttpTest
+{
+    private static final String BAD_REQUEST =
+        "HTTP/1.1 400 Bad Request\r\nContent-Length: 5\r\nConnection: close\r\n\r\nnope\n";
+    private static final String OK = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+
+    @Test
+    void shouldReportABadFirstRequestLineAndItsResponseOnAnHttpPort()
+    {
+        // Each line a peer's test suite sends first; the server's 400 must be reported with it.
+        final String[][] cases = {
+            {"OPTIONS HTTP/1.1", "OPTIONS", null},
+            {"GET / HTTP/1.", "GET", "/"},
+            {"GET/ HTTP/1.1", null, null},
+            {"GET HTTP/1.1", "GET", null},
+            {"\u00c3\u00a9\u00c3\u00a9 / HTTP/1.1", null, null},
+        };
+        for (final String[] c : cases)
+        {
+            final HttpHarness h = new HttpHarness().client(c[0] + "\r\nHost: a\r\n\r\n").server(BAD_REQUEST).end();
+            final JsonNode e = h.only();
+            assertEquals(400, e.at("/http/response/status_code").asInt(), c[0]);
+            assertTrue(HttpHarness.tags(e).contains("parse_error"), c[0] + ": " + e);
+            assertFalse(HttpHarness.tags(e).contains("no_response"), c[0] + ": " + e);
+            assertEquals(c[1] == null ? "" : c[1], e.at("/http/request/method").asText(""), c[0]);
+            assertEquals(c[2] == null ? "" : c[2], e.at("/url/original").asText(""), c[0]);
+            // The raw line as the wire had it (these bytes are UTF-8).
+            assertEquals(new String(c[0].getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8),
+                e.at("/httpcap/request_line").asText(), c[0]);
+            assertEquals(0, h.decoder.counters().notHttp(), c[0]);
+            assertEquals(1, h.decoder.counters().parseErrors(), c[0]);
+            h.assertNoLeaks();
+        }
+    }
+
+    @Test
+    void shouldFindARequestLineBehindJunkAndResynchroniseAfterABadOne()
+    {
+        final HttpHarness h = new HttpHarness()
+            .client("\u0001\u0002\u0003\u0004GET /txt HTTP/1.1\r\nHost: a\r\n\r\n").server(OK)
+            .client("BREW /pot HTCPCP/1.0\r\n\r\n").server(BAD_REQUEST.replace("Connection: close\r\n", ""))
+            .client("GET /after HTTP/1.1\r\n\r\n").server(OK)
+            .end();
+        assertEquals(List.of(
+            "GET /txt 200 1 [parse_error]",
+            "BREW /pot 400 2 [parse_error]",
+            "GET /after 200 3 []"), h.summary());
+        h.assertNoLeaks();
+    }
+
+    @Test
+    void shouldStillDropAConnectionWhoseServerDoesNotSpeakHttp()
+    {
+        // TLS on port 80: the client's hello is a bad request only until the server answers in TLS.
+        final HttpHarness tls = new HttpHarness()
+            .client("\u0016\u0003\u0001\u0002\u0000\u0001\u0000\u01fc\u0003\u0003")
+            .server("\u0016\u0003\u0003\u0000\u007a\u0002\u0000\u0000\u0076")
+            .end();
+        assertEquals(0, tls.json.size());
+        assertEquals(1, tls.decoder.counters().notHttp());
+        assertEquals(0, tls.decoder.counters().connections());
+        tls.assertNoLeaks();
+    }
+
+    @Test
+    void shouldReportHttp09SimpleRequestsWithTheirBareResponse()
+    {
+        final HttpHarness h = new HttpHarness()
+            .client("GET /old/page.html\r\n")
+            .server("<html>hello from 1991</html>\n")
+            .end();
+        final JsonNode e = h.only();
+        assertEquals("0.9", e.at("/http/version").asText());
+        assertEquals("GET", e.at("/http/request/method").asText());
+        assertEquals("/old/page.html", e.at("/url/original").asText());
+        assertEquals(29, e.at("/http/response/body/bytes").asLong());
+        assertTrue(e.at("/http/response/status_code").isMissingNode(), e.toString());
+        assertEquals(List.of(), HttpHarness.tags(e));
+        assertEquals(0, h.decoder.counters().parseErrors());
+        h.assertNoLeaks();
+    }
+
+    @Test
+    void shouldAcceptAVersionInAnyCaseAsADeviation()
+    {
+        final HttpHarness h = new HttpHarness()
+            .client("GET /a HTTP/1.1\r\n\r\n").server("http/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+            .client("GET /b Http/1.0\r\n\r\n").server(OK)
+            .end();
+        assertEquals(List.of("GET /a 200 1 [protocol_deviation]", "GET /b 200 2 [protocol_deviation]"), h.summary());
+        assertEquals("1.1", h.events().get(0).at("/http/version").asText());
+        assertEquals("1.0", h.events().get(1).at("/http/version").asText());
+
+        // The first line of a connection, too.
+        final HttpHarness first = new HttpHarness(new HttpConfig(), false, 9999)
+            .client("GET / HTTP/1.1\r\n\r\n").server("hTTp/1.1 204 No Content\r\n\r\n").end();
+        assertEquals(List.of("GET / 204 1 [protocol_deviation]"), first.summary());
+    }
+
+    @Test
+    void shouldCountAnEndlessRequestLineAsAParseErrorAndReportItsResponse()
+    {
+        final HttpConfig config = new HttpConfig();
+        final HttpHarness h = new HttpHarness(config).client("GET /");
+        final String chunk = "a".repeat(64 * 1024);
+        for (int i = 0; i < 64; i++)
+        {
+            h.client(chunk); // 4 MiB of target, no end in sight
+        }
+        h.server("HTTP/1.1 414 URI Too Long\r\nContent-Length: 0\r\n\r\n");
+        assertEquals(1, h.json.size(), "the 414 pairs with the cut request at once");
+        final JsonNode e = h.only();
+        assertEquals(414, e.at("/http/response/status_code").asInt());
+        assertEquals("GET", e.at("/http/request/method").asText());
+        assertTrue(HttpHarness.tags(e).contains("parse_error"), e.toString());
+        assertEquals(config.maxLineBytes() - 4, e.at("/url/original").asText().length());
+        assertEquals(1, h.decoder.counters().requests());
+        assertEquals(1, h.decoder.counters().parseErrors());
+        assertEquals(0, h.decoder.counters().orphanResponses());
+        h.client("a".repeat(1000) + " HTTP/1.1\r\n\r\nGET /next HTTP/1.1\r\n\r\n").server(OK).end();
+        assertEquals("GET /next 200 2 []", h.summary().get(1));
+        h.assertNoLeaks();
+    }
+}
