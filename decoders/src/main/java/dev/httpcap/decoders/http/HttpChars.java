@@ -445,16 +445,26 @@ final class HttpChars
         return b == ' ' || b == '\t';
     }
 
-    /** @return the non-negative decimal in {@code buffer[offset, offset + length)}, or -1 when it is not one (or has over 18 digits). */
+    /** @return the non-negative decimal in {@code buffer[offset, offset + length)}, or -1 when it is not one (or has over 18 digits after its leading zeros). */
     static long parseDecimal(final DirectBuffer buffer, final int offset, final int length)
     {
-        if (length == 0 || length > 18)
+        if (length == 0)
         {
             return -1;
         }
         buffer.boundsCheck(offset, length);
+        // Leading zeros are legal (and used to smuggle): only the value's size matters.
+        int start = 0;
+        while (start < length - 1 && byteAt(buffer, offset + start) == '0')
+        {
+            start++;
+        }
+        if (length - start > 18)
+        {
+            return -1;
+        }
         long value = 0;
-        for (int i = 0; i < length; i++)
+        for (int i = start; i < length; i++)
         {
             final int digit = byteAt(buffer, offset + i) - '0';
             if (digit < 0 || digit > 9)

@@ -134,4 +134,25 @@ class MalformedHttpTest
         assertEquals("GET /next 200 2 []", h.summary().get(1));
         h.assertNoLeaks();
     }
+
+    @Test
+    void shouldReadAContentLengthWithLeadingZerosByItsValue()
+    {
+        final String smuggled = "GET /smuggled HTTP/1.1\r\nHost: a\r\nX: " + "x".repeat(10) + "\r\n\r\n";
+        assertEquals(50, smuggled.length());
+        final HttpHarness h = new HttpHarness()
+            .client("POST /outer HTTP/1.1\r\nHost: a\r\nContent-Length: 00000000000000000000000000000050\r\n\r\n" + smuggled)
+            .server(OK)
+            .client("GET /next HTTP/1.1\r\nHost: a\r\n\r\n")
+            .server(OK)
+            .end();
+        assertEquals(List.of("POST /outer 200 1 []", "GET /next 200 2 []"), h.summary());
+        assertEquals(50, h.events().get(0).at("/http/request/body/bytes").asLong());
+        assertEquals(0, h.decoder.counters().parseErrors());
+
+        // Twenty significant digits are still too many.
+        final HttpHarness tooBig = new HttpHarness()
+            .client("POST /big HTTP/1.1\r\nContent-Length: 00012345678901234567890\r\n\r\n").end();
+        assertEquals(List.of("POST /big - 1 [parse_error, no_response]"), tooBig.summary());
+    }
 }
