@@ -22,7 +22,8 @@ public final class HttpConfig
     private final boolean[] ports = new boolean[65_536];
     private boolean detectOnAnyPort = true;
     private int maxPipelined = 64;
-    private int lineBuffers = 4_096;
+    private int lineBuffers = 100_000;
+    private long lineBufferBytes = 32L << 20;
     // More than the 100,000 connections a worker holds by default (--max-flows), with room for
     // pipelined requests: at 65,536 a capture with 100,000 connections open at once lost a third
     // of its requests (counted as transactions_exhausted). Transactions are allocated on demand.
@@ -159,7 +160,11 @@ public final class HttpConfig
         return this;
     }
 
-    /** @return buffers per worker for lines that span segments ({@link #maxLineBytes()} each). */
+    /**
+     * @return buffers per worker for lines that span segments: one per direction that has a line
+     * in two pieces at a time (the pipeline sizes it from the flow limit). Each starts small and
+     * grows to {@link #maxLineBytes()} as its lines need, within {@link #lineBufferBytes()}.
+     */
     public int lineBuffers()
     {
         return lineBuffers;
@@ -168,6 +173,22 @@ public final class HttpConfig
     public HttpConfig lineBuffers(final int lineBuffers)
     {
         this.lineBuffers = checkRange("line buffers", lineBuffers, 1, 1 << 24);
+        return this;
+    }
+
+    /** @return bytes all of one worker's line buffers may hold together. */
+    public long lineBufferBytes()
+    {
+        return lineBufferBytes;
+    }
+
+    public HttpConfig lineBufferBytes(final long lineBufferBytes)
+    {
+        if (lineBufferBytes < 1024 || lineBufferBytes > 1L << 40)
+        {
+            throw new IllegalArgumentException("line buffer bytes must be in 1024.." + (1L << 40) + ": " + lineBufferBytes);
+        }
+        this.lineBufferBytes = lineBufferBytes;
         return this;
     }
 

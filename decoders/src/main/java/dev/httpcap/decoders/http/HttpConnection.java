@@ -106,6 +106,23 @@ final class HttpConnection
         mask = grownMask;
     }
 
+    /** Takes the request at {@code position} (in [head, tail)) out of the queue; those after it move up. */
+    HttpTransaction removeAt(final long position)
+    {
+        final HttpTransaction tx = at(position);
+        for (long p = position; p > head; p--)
+        {
+            queue[(int)p & mask] = queue[(int)(p - 1) & mask];
+        }
+        queue[(int)head & mask] = null;
+        if (position >= cursor)
+        {
+            cursor++; // the answered ones before it moved up too
+        }
+        head++;
+        return tx;
+    }
+
     HttpTransaction pop()
     {
         final int index = (int)head & mask;

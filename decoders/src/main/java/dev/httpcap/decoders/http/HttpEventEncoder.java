@@ -155,7 +155,7 @@ public final class HttpEventEncoder
     {
         final JsonWriter out = json.wrap(buffer, offset);
         final DirectBuffer store = tx.store;
-        final boolean response = tx.status != 0 || (tx.http09 && tx.hasResponse);
+        final boolean response = tx.status != 0 || (tx.statusless() && tx.hasResponse);
         final long start = tx.hasRequest ? tx.requestStartNanos : tx.responseStartNanos;
 
         out.startObject();

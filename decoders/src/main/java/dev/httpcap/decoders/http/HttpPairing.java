@@ -23,8 +23,6 @@ final class HttpPairing implements WebSocketHandler
     private final HttpEventListener listener;
     private final HttpCounters counters;
     private final HttpPools pools;
-    /** Stands in for a transaction when the pool is exhausted: parsed for framing, never emitted. */
-    private final HttpTransaction untracked;
 
     /** The connection the decoder is working on (set at each entry point). */
     TcpFlow flow;
@@ -35,7 +33,6 @@ final class HttpPairing implements WebSocketHandler
         this.listener = listener;
         this.counters = counters;
         this.pools = pools;
-        this.untracked = new HttpTransaction(config.transactionStoreBytes(), config.maxHeaders());
     }
 
     /** @return the transaction a request starting now opens, queued behind those still waiting. */
@@ -44,30 +41,20 @@ final class HttpPairing implements WebSocketHandler
         counters.requests++;
         if (c.full())
         {
-            final HttpTransaction oldest = c.at(c.head);
-            if (c.streams[1].tx == oldest)
-            {
-                counters.pipelineOverflows++;
-                return startMessage(s, untracked(), true);
-            }
+            // More in flight than --max-pipelined: the oldest waiting request is reported now,
+            // without its answer, rather than this one lost.
             counters.pipelineOverflows++;
-            c.pop();
-            oldest.requestDone = true;
-            noResponse(oldest);
-            emit(oldest);
+            evictOldestWaiting(c, Tags.PIPELINE_OVERFLOW);
         }
-        final HttpTransaction tx = acquireTransaction();
-        if (tx != untracked)
+        final HttpTransaction tx = acquireTransaction(c);
+        if (c.cursor < c.tail && !c.streams[1].resynced)
         {
-            if (c.cursor < c.tail && !c.streams[1].resynced)
-            {
-                // Sent before the previous answer began; after a loss on the server's side the
-                // missing answer may simply not have been seen, so that is not evidence.
-                c.pipelined = true;
-            }
-            c.push(tx);
-            tx.queued = true;
+            // Sent before the previous answer began; after a loss on the server's side the
+            // missing answer may simply not have been seen, so that is not evidence.
+            c.pipelined = true;
         }
+        c.push(tx);
+        tx.queued = true;
         tx.depth = ++c.depth;
         return startMessage(s, tx, true);
     }
@@ -104,7 +91,7 @@ final class HttpPairing implements WebSocketHandler
         }
         // No request was seen for this response: before the capture, lost, or unparseable.
         counters.orphanResponses++;
-        final HttpTransaction tx = acquireTransaction();
+        final HttpTransaction tx = acquireTransaction(c);
         tx.depth = ++c.depth;
         tx.requestDone = true;
         tx.tags |= c.midstream && !c.clientLost ? Tags.MIDSTREAM : (c.clientLost || s.resynced) ? Tags.GAP : Tags.NO_REQUEST;
@@ -131,16 +118,65 @@ final class HttpPairing implements WebSocketHandler
         return tx;
     }
 
-    private HttpTransaction acquireTransaction()
+    /**
+     * @return a transaction from the pool. When the pool is used up ({@code transactions_exhausted}),
+     * the oldest request waiting on this connection is reported now (tagged {@code decoder_overload})
+     * and its transaction reused; a connection holding none gets one beyond the limit, so that the
+     * pool is bounded by the configured size plus two per connection, and no message goes unreported.
+     */
+    private HttpTransaction acquireTransaction(final HttpConnection c)
     {
-        final HttpTransaction tx = pools.acquireTransaction();
-        return tx != null ? tx : untracked();
+        HttpTransaction tx = pools.acquireTransaction(false);
+        if (tx == null)
+        {
+            if (evictOldestWaiting(c, Tags.DECODER_OVERLOAD))
+            {
+                tx = pools.acquireTransaction(false);
+            }
+            if (tx == null)
+            {
+                tx = pools.acquireTransaction(true);
+            }
+        }
+        return tx;
     }
 
-    private HttpTransaction untracked()
+    /**
+     * Reports the oldest request on {@code c} that waits for an answer not yet begun, tagged
+     * {@code no_response} and {@code tag}, and takes it out of the queue.
+     *
+     * @return whether there was one.
+     */
+    private boolean evictOldestWaiting(final HttpConnection c, final int tag)
     {
-        untracked.reset();
-        return untracked;
+        // Those before the cursor are answered; the one a response is arriving for stays.
+        long position = c.cursor;
+        if (position < c.tail && c.at(position) == c.streams[1].tx)
+        {
+            position++;
+        }
+        if (position >= c.tail)
+        {
+            return false;
+        }
+        final HttpTransaction oldest = c.removeAt(position);
+        oldest.tags |= tag;
+        if (!oldest.requestDone)
+        {
+            // Still arriving: its end will not be seen by this transaction.
+            oldest.tags |= Tags.INCOMPLETE;
+            oldest.requestDone = true;
+            final HttpStream client = c.streams[0];
+            if (client.tx == oldest)
+            {
+                client.tx = null;
+                client.state = HttpStream.SYNC;
+                client.resynced = true;
+            }
+        }
+        noResponse(oldest);
+        emit(oldest);
+        return true;
     }
 
     /** The message in progress on {@code s} has ended: its half of the transaction is done. */
@@ -150,10 +186,6 @@ final class HttpPairing implements WebSocketHandler
         s.tx = null;
         s.bodyCapture = false;
         s.state = START;
-        if (tx == untracked)
-        {
-            return;
-        }
         if (s.requests)
         {
             tx.requestDone = true;
@@ -198,7 +230,7 @@ final class HttpPairing implements WebSocketHandler
                 tx.tags |= Tags.INCOMPLETE;
                 tx.requestDone = true;
             }
-            if (!tx.responseDone || (tx.status == 0 && !tx.http09))
+            if (!tx.responseDone || (tx.status == 0 && !tx.statusless()))
             {
                 noResponse(tx);
             }
@@ -211,7 +243,7 @@ final class HttpPairing implements WebSocketHandler
     {
         for (final HttpStream s : c.streams)
         {
-            if (s.tx != null && s.tx != untracked && !s.tx.queued)
+            if (s.tx != null && !s.tx.queued)
             {
                 pools.releaseTransaction(s.tx);
             }

@@ -187,7 +187,7 @@ final class HttpParser
     {
         if (s.state == START && !s.partial)
         {
-            if (!s.requests && c.cursor < c.tail && c.at(c.cursor).http09)
+            if (!s.requests && s.tx == null && c.cursor < c.tail && c.at(c.cursor).http09)
             {
                 // The answer to an HTTP/0.9 request: a bare body, up to the close.
                 s.lineStartNanos = timestampNanos;
@@ -208,7 +208,7 @@ final class HttpParser
         if (newline < 0)
         {
             appendPartial(s, buffer, pos, end - pos, timestampNanos);
-            if (s.state == START && s.lineOverflow)
+            if (s.state == START && s.lineOverflow && !s.lineLost)
             {
                 overlongStartLine(c, s);
             }
@@ -234,6 +234,13 @@ final class HttpParser
         else
         {
             appendPartial(s, buffer, pos, newline - pos, timestampNanos);
+            if (s.lineLost)
+            {
+                final long wire = s.lineWireBytes + 1;
+                pools.dropLine(s);
+                lostLine(c, s, wire, timestampNanos);
+                return newline + 1;
+            }
             final UnsafeBuffer lineBuffer = s.line;
             int lineLength = s.lineLength;
             boolean overflow = s.lineOverflow;
@@ -264,6 +271,64 @@ final class HttpParser
             detector.probe(c, s, newline + 1 - pos);
         }
         return newline + 1;
+    }
+
+    /**
+     * A line whose content could not be kept (every line buffer was in use) has ended, after
+     * {@code wireBytes} bytes: what it must have been is reported, tagged {@code decoder_overload},
+     * rather than the message lost. A line of at most one byte before its newline was empty.
+     */
+    private void lostLine(final HttpConnection c, final HttpStream s, final long wireBytes, final long timestampNanos)
+    {
+        if (wireBytes <= 2)
+        {
+            onLine(c, s, EMPTY, 0, 0, false, wireBytes, HeaderFieldParser.UNKNOWN_COLON, timestampNanos);
+            return;
+        }
+        switch (s.state)
+        {
+            case START ->
+            {
+                // A request or status line: its message is decoded on from its headers.
+                final HttpTransaction tx;
+                if (s.requests)
+                {
+                    tx = pairing.newRequest(c, s);
+                }
+                else if (s.tx != null)
+                {
+                    // The final response after an interim one: same transaction.
+                    tx = s.tx;
+                    tx.resetResponseFields();
+                    s.startMessage();
+                }
+                else
+                {
+                    tx = pairing.pairResponse(c, s);
+                }
+                tx.tags |= Tags.DECODER_OVERLOAD;
+                tx.statusLost = !s.requests;
+                s.addWireBytes(wireBytes);
+                s.state = HEADERS;
+            }
+            case HEADERS, TRAILERS ->
+            {
+                s.addWireBytes(wireBytes);
+                s.headerBytes += (int)Math.min(wireBytes, Integer.MAX_VALUE);
+                s.headerFields++;
+                s.tx.tags |= Tags.DECODER_OVERLOAD;
+            }
+            case CHUNK_SIZE, CHUNK_END ->
+            {
+                s.addWireBytes(wireBytes);
+                s.tx.tags |= Tags.DECODER_OVERLOAD;
+                parseError(c, s, timestampNanos);
+            }
+            default ->
+            {
+                // Searching for a start line: a lost one cannot be told from any other line.
+            }
+        }
     }
 
     /**
@@ -383,6 +448,7 @@ final class HttpParser
             s.lineStartNanos = timestampNanos;
             s.lineLength = 0;
             s.lineOverflow = false;
+            s.lineLost = false;
             s.lineWireBytes = 0;
             s.line = null;
         }
@@ -391,18 +457,24 @@ final class HttpParser
         {
             return;
         }
+        final int room = maxLine + 1 - s.lineLength;
+        final int n = Math.min(room, length);
         if (s.line == null)
         {
             s.line = pools.borrowLine();
-            if (s.line == null)
-            {
-                counters.lineBuffersExhausted++;
-                s.lineOverflow = true;
-                return;
-            }
         }
-        final int room = maxLine + 1 - s.lineLength;
-        final int n = Math.min(room, length);
+        if (s.line == null || (s.lineLength + n > s.line.capacity() && !pools.growLine(s.line, s.lineLength, s.lineLength + n)))
+        {
+            // Every line buffer is in use: the line's bytes are counted, its content is lost.
+            counters.lineBuffersExhausted++;
+            final long wire = s.lineWireBytes;
+            pools.dropLine(s);
+            s.lineWireBytes = wire;
+            s.partial = true;
+            s.lineOverflow = true;
+            s.lineLost = true;
+            return;
+        }
         s.line.putBytes(s.lineLength, buffer, offset, n);
         s.lineLength += n;
         if (n < length)
@@ -537,7 +609,7 @@ final class HttpParser
         }
 
         final int status = tx.status;
-        if (status < 200 && status != 101)
+        if (status < 200 && status != 101 && !tx.statusLost)
         {
             // Interim (100 Continue, 103 Early Hints): the final response follows, for the same request.
             tx.infoCode = status;
@@ -739,7 +811,7 @@ final class HttpParser
             else
             {
                 tx.tags |= Tags.INCOMPLETE;
-                if (!s.requests && tx.status == 0)
+                if (!s.requests && tx.status == 0 && !tx.statusLost)
                 {
                     pairing.noResponse(tx);
                 }

@@ -13,6 +13,8 @@ import org.agrona.concurrent.UnsafeBuffer;
 final class HttpPools
 {
     private static final int INFLATER_SCRATCH = 16 * 1024;
+    /** A line buffer's first size: most lines cut by a segment boundary are short. */
+    private static final int INITIAL_LINE = 256;
 
     private final HttpConfig config;
     private final HttpCounters counters;
@@ -26,6 +28,7 @@ final class HttpPools
     private UnsafeBuffer[] freeLines = new UnsafeBuffer[64];
     private int freeLineCount;
     private int linesAllocated;
+    private long lineBytes;
     private Inflater[] freeInflaters = new Inflater[16];
     private int freeInflaterCount;
     private int inflatersAllocated;
@@ -67,15 +70,18 @@ final class HttpPools
         freeConnections[freeConnectionCount++] = c;
     }
 
-    /** @return a reset transaction, or null when {@link HttpConfig#maxTransactions()} are in use. */
-    HttpTransaction acquireTransaction()
+    /**
+     * @return a reset transaction; null when {@link HttpConfig#maxTransactions()} are in use, unless
+     * {@code beyondLimit} (the caller bounds those otherwise).
+     */
+    HttpTransaction acquireTransaction(final boolean beyondLimit)
     {
         final HttpTransaction tx;
         if (freeTransactionCount > 0)
         {
             tx = freeTransactions[--freeTransactionCount];
         }
-        else if (transactionsAllocated < config.maxTransactions())
+        else if (transactionsAllocated < config.maxTransactions() || beyondLimit)
         {
             transactionsAllocated++;
             tx = new HttpTransaction(config.transactionStoreBytes(), config.maxHeaders());
@@ -98,19 +104,45 @@ final class HttpPools
         freeTransactions[freeTransactionCount++] = tx;
     }
 
-    /** @return a buffer of {@code maxLineBytes + 1}, or null when every one is lent out. */
+    /**
+     * @return a line buffer (it may be small: see {@link #growLine}), or null when every one is
+     * lent out or their bytes are used up.
+     */
     UnsafeBuffer borrowLine()
     {
         if (freeLineCount > 0)
         {
             return freeLines[--freeLineCount];
         }
-        if (linesAllocated < config.lineBuffers())
+        final int size = Math.min(INITIAL_LINE, maxLine + 1);
+        if (linesAllocated < config.lineBuffers() && lineBytes + size <= config.lineBufferBytes())
         {
             linesAllocated++;
-            return new UnsafeBuffer(new byte[maxLine + 1]);
+            lineBytes += size;
+            return new UnsafeBuffer(new byte[size]);
         }
         return null;
+    }
+
+    /**
+     * Makes {@code line} hold at least {@code needed} bytes (at most {@code maxLineBytes + 1}),
+     * keeping its first {@code length}.
+     *
+     * @return false when the line buffers' bytes are used up.
+     */
+    boolean growLine(final UnsafeBuffer line, final int length, final int needed)
+    {
+        final int capacity = line.capacity();
+        final int size = Math.min(maxLine + 1, Math.max(needed, capacity * 2));
+        if (lineBytes + size - capacity > config.lineBufferBytes())
+        {
+            return false;
+        }
+        final byte[] grown = new byte[size];
+        line.getBytes(0, grown, 0, length);
+        line.wrap(grown);
+        lineBytes += size - capacity;
+        return true;
     }
 
     /** Forgets the partial line {@code s} holds, and gives back its buffer. */
@@ -124,6 +156,7 @@ final class HttpPools
         s.line = null;
         s.lineLength = 0;
         s.lineOverflow = false;
+        s.lineLost = false;
         s.lineWireBytes = 0;
     }
 

@@ -34,6 +34,8 @@ final class HttpStream
     UnsafeBuffer line;
     int lineLength;
     boolean lineOverflow;
+    /** The partial line could not be kept: every line buffer was in use (its bytes are counted, not held). */
+    boolean lineLost;
     long lineWireBytes;
     long lineStartNanos;
 
@@ -76,6 +78,7 @@ final class HttpStream
         line = null;
         lineLength = 0;
         lineOverflow = false;
+        lineLost = false;
         lineWireBytes = 0;
         lineStartNanos = 0;
         tx = null;

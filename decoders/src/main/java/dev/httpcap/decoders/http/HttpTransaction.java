@@ -64,6 +64,8 @@ public final class HttpTransaction
     int requestMinor = -1;
     /** An HTTP/0.9 simple request, answered by a bare body (no status line, no headers). */
     boolean http09;
+    /** A response whose status line could not be kept (decoder overload): final, with no status code. */
+    boolean statusLost;
     int responseMinor = -1;
     int status;
     int infoCode;
@@ -101,9 +103,15 @@ public final class HttpTransaction
         requestMinor = responseMinor = -1;
         status = 0;
         infoCode = 0;
-        upgradeRequested = websocketRequested = http09 = false;
+        upgradeRequested = websocketRequested = http09 = statusLost = false;
         requestStartNanos = requestEndNanos = responseStartNanos = responseEndNanos = 0;
         requestBytes = responseBytes = requestBodyBytes = responseBodyBytes = 0;
+    }
+
+    /** @return whether a final response came that has no status code (HTTP/0.9, or its status line was lost). */
+    boolean statusless()
+    {
+        return http09 || statusLost;
     }
 
     /** Forget what was stored for the response (an interim 1xx response was followed by another status line). */

@@ -100,16 +100,17 @@ class HttpDecoderFuzzTest
                     position[d] += n;
                 }
                 assertTrue(h.decoder.lineBuffersInUse() <= config.lineBuffers(), "line buffers over the limit");
-                assertTrue(h.decoder.transactionsInUse() <= config.maxTransactions(), "transactions over the limit");
+                // A connection holding none may take a request's and a response's beyond the limit.
+                assertTrue(h.decoder.transactionsInUse() <= config.maxTransactions() + 2, "transactions over the limit");
                 assertTrue(h.decoder.inflatersInUse() <= config.wsInflaters(), "inflaters over the limit");
             }
             h.end(choices.flip());
+            h.assertNoLeaks();
         }
         catch (final RuntimeException | AssertionError ex)
         {
             throw new AssertionError("streams: " + escape(streams[0]) + " / " + escape(streams[1]), ex);
         }
-        h.assertNoLeaks();
         for (final String line : h.ws)
         {
             try

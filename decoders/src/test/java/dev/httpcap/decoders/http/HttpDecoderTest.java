@@ -171,7 +171,7 @@ class HttpDecoderTest
             requests.append("GET /").append(i).append(" HTTP/1.1\r\nHost: a\r\n\r\n");
         }
         final HttpHarness h = new HttpHarness(new HttpConfig().maxPipelined(8)).client(requests.toString());
-        assertEquals(List.of("GET /1 - 1 [no_response]"), h.summary());
+        assertEquals(List.of("GET /1 - 1 [no_response, pipeline_overflow]"), h.summary());
         assertEquals(1, h.decoder.counters().pipelineOverflows());
         h.end();
         h.assertNoLeaks();

@@ -28,6 +28,8 @@ final class HttpHarness implements HttpEventListener
     final HttpDecoder decoder;
     final HttpEventEncoder encoder;
     final TcpFlow flow;
+    private final TcpFlowTracker tracker;
+    private final int serverPort;
     final List<String> json = new ArrayList<>();
     final List<String> text = new ArrayList<>();
     final List<String> ws = new ArrayList<>();
@@ -47,22 +49,35 @@ final class HttpHarness implements HttpEventListener
 
     HttpHarness(final HttpConfig config, final boolean midstream, final int serverPort)
     {
+        this(config, midstream, serverPort, 16);
+    }
+
+    /** @param maxFlows connections the harness may open at once (see {@link #newFlow}). */
+    HttpHarness(final HttpConfig config, final boolean midstream, final int serverPort, final int maxFlows)
+    {
         this.config = config;
         this.decoder = new HttpDecoder(config, this);
         this.encoder = new HttpEventEncoder(config);
-        final TcpFlowTracker tracker = new TcpFlowTracker(f -> { }, 16, Long.MAX_VALUE / 4, 0);
+        this.tracker = new TcpFlowTracker(f -> { }, maxFlows, Long.MAX_VALUE / 4, 0);
+        this.serverPort = serverPort;
+        this.flow = newFlow(40_000, midstream);
+    }
+
+    /** @return another connection to the same server, from client port {@code clientPort}, on this decoder. */
+    TcpFlow newFlow(final int clientPort, final boolean midstream)
+    {
         final TcpSegment syn = new TcpSegment();
         syn.timestampNanos = now;
         syn.ipVersion = 4;
         syn.srcLo = CLIENT;
         syn.dstLo = SERVER;
-        syn.srcPort = 40_000;
+        syn.srcPort = clientPort;
         syn.dstPort = serverPort;
         syn.vlan = -1;
         syn.flags = midstream ? TcpSegment.ACK : TcpSegment.SYN;
         syn.seq = 100;
         syn.payload = new UnsafeBuffer(new byte[0]);
-        flow = tracker.onSegment(syn);
+        return tracker.onSegment(syn);
     }
 
     @Override
@@ -143,6 +158,18 @@ final class HttpHarness implements HttpEventListener
      */
     HttpHarness send(final int direction, final byte[] data, final int offset, final int length)
     {
+        return send(flow, direction, data, offset, length);
+    }
+
+    /** {@code data} on connection {@code on} (see {@link #newFlow}). */
+    HttpHarness send(final TcpFlow on, final int direction, final String data)
+    {
+        final byte[] bytes = data.getBytes(StandardCharsets.ISO_8859_1);
+        return send(on, direction, bytes, 0, bytes.length);
+    }
+
+    HttpHarness send(final TcpFlow on, final int direction, final byte[] data, final int offset, final int length)
+    {
         now += 1_000_000;
         final byte[] copy = new byte[length + 16];
         System.arraycopy(data, offset, copy, 8, length);
@@ -152,7 +179,7 @@ final class HttpHarness implements HttpEventListener
             copy[copy.length - 1 - i] = '\n';
         }
         final UnsafeBuffer segment = new UnsafeBuffer(copy, 4, length + 4); // ends where the segment ends
-        decoder.onData(flow, direction, segment, 4, length, now);
+        decoder.onData(on, direction, segment, 4, length, now);
         return this;
     }
 
@@ -165,10 +192,15 @@ final class HttpHarness implements HttpEventListener
 
     HttpHarness end(final boolean reset)
     {
+        return end(flow, reset);
+    }
+
+    HttpHarness end(final TcpFlow on, final boolean reset)
+    {
         now += 1_000_000;
-        decoder.onEnd(flow, TcpFlow.FROM_CLIENT, reset, now);
-        decoder.onEnd(flow, TcpFlow.FROM_SERVER, reset, now);
-        decoder.onFlowEnd(flow);
+        decoder.onEnd(on, TcpFlow.FROM_CLIENT, reset, now);
+        decoder.onEnd(on, TcpFlow.FROM_SERVER, reset, now);
+        decoder.onFlowEnd(on);
         return this;
     }
 

@@ -6,6 +6,8 @@ import java.util.List;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 
+import dev.httpcap.decoders.tcp.TcpFlow;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -154,5 +156,98 @@ class MalformedHttpTest
         final HttpHarness tooBig = new HttpHarness()
             .client("POST /big HTTP/1.1\r\nContent-Length: 00012345678901234567890\r\n\r\n").end();
         assertEquals(List.of("POST /big - 1 [parse_error, no_response]"), tooBig.summary());
+    }
+
+    @Test
+    void shouldReportEveryConnectionWhenTheLineBuffersRunDry()
+    {
+        // 6,000 connections whose request and status lines are cut by a segment boundary, all at
+        // once, with buffers for 1,000 lines: none may vanish.
+        final int connections = 6_000;
+        final HttpConfig config = new HttpConfig().lineBuffers(1_000);
+        final HttpHarness h = new HttpHarness(config, false, 80, connections + 1);
+        final TcpFlow[] flows = new TcpFlow[connections];
+        for (int i = 0; i < connections; i++)
+        {
+            flows[i] = h.newFlow(10_000 + i, false);
+            h.send(flows[i], TcpFlow.FROM_CLIENT, "GET /item/" + i);
+        }
+        for (int i = 0; i < connections; i++)
+        {
+            h.send(flows[i], TcpFlow.FROM_CLIENT, " HTTP/1.1\r\nHost: a\r\n\r\n");
+            h.send(flows[i], TcpFlow.FROM_SERVER, "HTTP/1.1 20");
+        }
+        for (int i = 0; i < connections; i++)
+        {
+            h.send(flows[i], TcpFlow.FROM_SERVER, "0 OK\r\nContent-Length: 2\r\n\r\nok");
+            h.end(flows[i], false);
+        }
+        assertEquals(connections, h.json.size());
+        assertEquals(0, h.decoder.counters().notHttp());
+        int overloaded = 0;
+        int whole = 0;
+        for (final JsonNode e : h.events())
+        {
+            final List<String> tags = HttpHarness.tags(e);
+            assertFalse(tags.contains("no_response"), e.toString());
+            assertEquals(2, e.at("/http/response/body/bytes").asLong(), e.toString());
+            if (tags.contains("decoder_overload"))
+            {
+                overloaded++;
+            }
+            else
+            {
+                assertEquals(List.of(), tags);
+                assertEquals(200, e.at("/http/response/status_code").asInt());
+                assertTrue(e.at("/url/original").asText().startsWith("/item/"), e.toString());
+                whole++;
+            }
+        }
+        assertEquals(1_000, whole, "the first 1,000 lines had buffers");
+        assertEquals(connections - 1_000, overloaded);
+        assertTrue(h.decoder.counters().lineBuffersExhausted() >= connections - 1_000);
+        h.assertNoLeaks();
+    }
+
+    @Test
+    void shouldReportDeeplyPipelinedRequestsThatOutgrowTheirQueueAndThePool()
+    {
+        // 200 connections x 100 pipelined requests, never answered: 20,000 events, though the
+        // queue holds 64 requests and the worker's pool 1,000 transactions.
+        final int connections = 200;
+        final HttpConfig config = new HttpConfig().maxPipelined(64).maxTransactions(1_000);
+        final HttpHarness h = new HttpHarness(config, false, 80, connections + 1);
+        final TcpFlow[] flows = new TcpFlow[connections];
+        for (int i = 0; i < connections; i++)
+        {
+            flows[i] = h.newFlow(10_000 + i, false);
+        }
+        for (int r = 0; r < 100; r++)
+        {
+            for (int i = 0; i < connections; i++)
+            {
+                h.send(flows[i], TcpFlow.FROM_CLIENT, "GET /" + r + " HTTP/1.1\r\nHost: c" + i + "\r\n\r\n");
+            }
+        }
+        for (int i = 0; i < connections; i++)
+        {
+            h.end(flows[i], false);
+        }
+        assertEquals(connections * 100L, h.decoder.counters().requests());
+        assertEquals(connections * 100, h.json.size());
+        assertTrue(h.decoder.transactionsInUse() == 0);
+        int overflowed = 0;
+        for (final JsonNode e : h.events())
+        {
+            final List<String> tags = HttpHarness.tags(e);
+            assertTrue(tags.contains("no_response"), e.toString());
+            if (tags.contains("pipeline_overflow") || tags.contains("decoder_overload"))
+            {
+                overflowed++;
+            }
+        }
+        assertTrue(overflowed >= connections * 36, "the queue holds 64 of each connection's 100: " + overflowed);
+        assertTrue(h.decoder.counters().transactionsExhausted() > 0);
+        h.assertNoLeaks();
     }
 }
