@@ -74,6 +74,15 @@ final class PipelineOptions
         "header bytes per message kept for the event (then tagged headers_truncated)").defaultValue(DEFAULTS.maxHeaderBytes);
     static final Option MAX_HEADERS = Option.value("--max-headers", "N", Type.INT,
         "header fields per message kept for the event").defaultValue(DEFAULTS.maxHeaders);
+    static final Option MAX_PIPELINED = Option.value("--max-pipelined", "N", Type.INT,
+        "requests one connection may have waiting for their responses; past it the oldest is reported " +
+            "without its response (tagged pipeline_overflow)").defaultValue(DEFAULTS.maxPipelined);
+    static final Option MAX_TRANSACTIONS = Option.value("--max-transactions", "N", Type.INT,
+        "transactions each worker holds open at once (all connections); past it the oldest waiting request of " +
+            "a connection is reported early (tagged decoder_overload)").defaultValue(DEFAULTS.maxTransactions);
+    static final Option LINE_BUFFER_MB = Option.value("--line-buffer-mb", "MB", Type.INT,
+        "memory each worker may use for lines cut by a packet boundary (one buffer per connection at most); " +
+            "past it such lines are counted and their messages tagged decoder_overload").defaultValue(DEFAULTS.lineBufferMb);
     static final Option WS_PAYLOAD_BYTES = Option.value("--ws-payload-bytes", "N", Type.INT,
         "payload bytes of each WebSocket message kept (text is cut on a character boundary)")
         .defaultValue(DEFAULTS.wsPayloadBytes);
@@ -105,7 +114,8 @@ final class PipelineOptions
     /** Every option, in help order. */
     static final List<Option> OPTIONS = List.of(SINK, WORKERS, FILTER, BACK_PRESSURE, MAX_FLOWS, FLOW_TIMEOUT, RING_SLOTS,
         SLOT_BYTES, REASSEMBLY_WINDOW_KB, REASSEMBLY_WINDOWS, FLOWS, NO_HTTP, HEADERS, NO_REDACT, BODY_BYTES, DECODE_BODY,
-        HTTP_PORTS, NO_HTTP_DETECT, MAX_LINE_BYTES, MAX_HEADER_BYTES, MAX_HEADERS, WS_PAYLOAD_BYTES, KAFKA_KEY, KAFKA_ACKS,
+        HTTP_PORTS, NO_HTTP_DETECT, MAX_LINE_BYTES, MAX_HEADER_BYTES, MAX_HEADERS, MAX_PIPELINED, MAX_TRANSACTIONS,
+        LINE_BUFFER_MB, WS_PAYLOAD_BYTES, KAFKA_KEY, KAFKA_ACKS,
         KAFKA_COMPRESSION, KAFKA_BATCH_KB, KAFKA_LINGER_MS, KAFKA_PROP, SPILL_DIR, SPILL_MAX_MB, KAFKA_CLOSE_SECONDS);
 
     List<String> sinkSpecs = new ArrayList<>();
@@ -130,6 +140,9 @@ final class PipelineOptions
     int maxHeaderBytes = 32 * 1024;
     int maxHeaders = 100;
     int wsPayloadBytes = 256;
+    int maxPipelined = 64;
+    int maxTransactions = 131_072;
+    int lineBufferMb = 32;
     String kafkaKey = "community_id";
     String kafkaAcks = "all";
     String kafkaCompression = "lz4";
@@ -177,6 +190,9 @@ final class PipelineOptions
         maxHeaderBytes = args.intValue(MAX_HEADER_BYTES, maxHeaderBytes);
         maxHeaders = args.intValue(MAX_HEADERS, maxHeaders);
         wsPayloadBytes = args.intValue(WS_PAYLOAD_BYTES, wsPayloadBytes);
+        maxPipelined = args.intValue(MAX_PIPELINED, maxPipelined);
+        maxTransactions = args.intValue(MAX_TRANSACTIONS, maxTransactions);
+        lineBufferMb = args.intValue(LINE_BUFFER_MB, lineBufferMb);
         kafkaKey = args.string(KAFKA_KEY, kafkaKey);
         kafkaAcks = args.string(KAFKA_ACKS, kafkaAcks);
         kafkaCompression = args.string(KAFKA_COMPRESSION, kafkaCompression);
@@ -205,6 +221,12 @@ final class PipelineOptions
             .maxLineBytes(maxLineBytes)
             .maxHeaderBytes(maxHeaderBytes)
             .maxHeaders(maxHeaders)
+            .maxPipelined(maxPipelined)
+            .maxTransactions(maxTransactions)
+            // A line cut by a packet boundary needs a buffer only until its next packet: at most
+            // one per direction of each connection held, within the memory given.
+            .lineBuffers((int)Math.min(1 << 24, 2L * maxFlows))
+            .lineBufferBytes((long)lineBufferMb << 20)
             .wsPayloadBytes(wsPayloadBytes);
         if (httpPorts != null)
         {
