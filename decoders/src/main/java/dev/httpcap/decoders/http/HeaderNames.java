@@ -109,7 +109,8 @@ final class HeaderNames
             final long entry = slots[at + 3];
             if (entry == 0)
             {
-                return otherwise;
+                return length > 1 && !HttpChars.isTokenChar(HttpChars.byteAt(buffer, offset + length - 1))
+                    ? trimmedLookup(buffer, offset, length, limit) : otherwise;
             }
             if ((int)(entry >>> 32) == length && slots[at] == first && slots[at + 1] == second &&
                 (length <= 16 || restEquals(words[slot], buffer, offset, length, limit)))
@@ -118,6 +119,27 @@ final class HeaderNames
             }
             slot = (slot + 1) & mask;
         }
+    }
+
+    /**
+     * A name that ends in bytes a token may not hold ({@code Cookie\0}, {@code cookie;}): servers
+     * differ in what they make of it, so a name that is sensitive without them is redacted. It is
+     * not read as the name it resembles in any other way.
+     */
+    private int trimmedLookup(final DirectBuffer buffer, final int offset, final int length, final int limit)
+    {
+        int trimmed = length - 1;
+        while (trimmed > 0 && !HttpChars.isTokenChar(HttpChars.byteAt(buffer, offset + trimmed - 1)))
+        {
+            trimmed--;
+        }
+        if (trimmed == 0)
+        {
+            return otherwise;
+        }
+        final int value = lookup(firstWord(buffer, offset, trimmed, limit), secondWord(buffer, offset, trimmed, limit),
+            buffer, offset, trimmed, limit);
+        return (value & SENSITIVE) | otherwise;
     }
 
     /**

@@ -250,4 +250,43 @@ class MalformedHttpTest
         assertTrue(h.decoder.counters().transactionsExhausted() > 0);
         h.assertNoLeaks();
     }
+
+    @Test
+    void shouldRedactASensitiveNameWhateverNonTokenBytesFollowIt()
+    {
+        final String[] sensitive = {"Cookie", "Set-Cookie", "Authorization", "Proxy-Authorization"};
+        for (final HeaderSelection selection : new HeaderSelection[] {HeaderSelection.ALL, HeaderSelection.DEFAULT})
+        {
+            for (final String name : sensitive)
+            {
+                for (int b = 0; b < 256; b++)
+                {
+                    if (b == ':' || b == '\n' || HttpChars.isTokenChar(b))
+                    {
+                        continue; // the end of the name or line, or a longer (other) name
+                    }
+                    for (final String junk : new String[] {String.valueOf((char)b), (char)b + "\u0000", (char)b + ";"})
+                    {
+                        final String field = name + junk + ": secret-" + b + "\r\n";
+                        final boolean response = name.startsWith("Set");
+                        final HttpHarness h = new HttpHarness(new HttpConfig().headers(selection))
+                            .client("GET / HTTP/1.1\r\nHost: a\r\n" + (response ? "" : field) + "\r\n")
+                            .server("HTTP/1.1 200 OK\r\n" + (response ? field : "") + "Content-Length: 0\r\n\r\n")
+                            .end();
+                        final String event = h.json.get(0);
+                        assertFalse(event.contains("secret-"), () -> "byte " + junk.chars().boxed().toList() + " after " + name
+                            + " leaks: " + event);
+                        if (selection == HeaderSelection.ALL)
+                        {
+                            assertTrue(event.contains("[redacted]"), event);
+                        }
+                    }
+                }
+            }
+        }
+        // Redaction off: the same field is kept as sent.
+        final HttpHarness kept = new HttpHarness(new HttpConfig().headers(HeaderSelection.ALL).redact(false))
+            .client("GET / HTTP/1.1\r\nCookie\u0000: secret\r\n\r\n").end();
+        assertTrue(kept.json.get(0).contains("secret"), kept.json.get(0));
+    }
 }
