@@ -206,7 +206,6 @@ public final class WebSocketStream
         final boolean bad =
             (b0 & 0x30) != 0 ||                                        // RSV2, RSV3: no extension defines them here
             (opcode > 2 && opcode < 8) || opcode > 10 ||               // reserved opcodes
-            masked != fromClient ||                                    // clients mask, servers do not
             length < 0 ||                                              // 64-bit length with the top bit set
             (control && (!fin || length > CONTROL_CAPACITY || rsv1)) ||
             (opcode == WebSocketMessage.CONTINUATION && (!inMessage || rsv1)) ||
@@ -226,7 +225,8 @@ public final class WebSocketStream
             {
                 final WebSocketMessage m = control ? controlFrame : message;
                 m.start(direction, opcode, timestampNanos, transDepth);
-                m.bytes = length;
+                m.bytes = Math.max(0, length); // a length with the top bit set says nothing
+                m.frames = 1;
                 m.tags |= Tags.PARSE_ERROR;
                 handler.onMessage(m);
             }
@@ -234,12 +234,16 @@ public final class WebSocketStream
             return;
         }
 
+        // Clients mask, servers do not (RFC 6455 5.1); peers that break it are still understood by
+        // the other side, so the frame is decoded and its message tagged.
+        final int deviation = masked != fromClient ? Tags.PROTOCOL_DEVIATION : 0;
         payloadPosition = 0;
         remaining = length;
         if (control)
         {
             controlFrame.start(direction, opcode, timestampNanos, transDepth);
             controlFrame.frames = 1;
+            controlFrame.tags |= deviation;
         }
         else
         {
@@ -259,6 +263,7 @@ public final class WebSocketStream
                 }
             }
             message.frames++;
+            message.tags |= deviation;
         }
         state = PAYLOAD;
         if (length == 0)

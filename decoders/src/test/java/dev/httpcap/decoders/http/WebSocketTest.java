@@ -158,7 +158,6 @@ class WebSocketTest
     {
         final byte[][] invalid = {
             frame(true, 3, true, new byte[1], false),                    // reserved opcode
-            frame(true, 1, false, "unmasked".getBytes(StandardCharsets.UTF_8), false),
             frame(true, 9, true, new byte[126], false),                 // control frame too long
             frame(false, 9, true, new byte[1], false),                  // fragmented control frame
             frame(true, 0, true, new byte[1], false),                   // continuation of nothing
@@ -177,8 +176,32 @@ class WebSocketTest
             assertTrue(summary.get(1).startsWith("client ") && summary.get(1).endsWith("[parse_error]"), "case " + i + ": " + summary);
             assertEquals("server text 10 'still fine' []", summary.get(2), "the other direction goes on; case " + i);
             assertEquals(1, h.decoder.counters().webSocketParseErrors());
+            final JsonNode bad = h.wsEvents().get(1).get("websocket");
+            assertTrue(bad.at("/payload/bytes").asLong() >= 0, "case " + i + ": " + bad);
+            assertEquals(1, bad.get("frames").asInt(), "case " + i + ": " + bad);
             h.assertNoLeaks();
         }
+    }
+
+    @Test
+    void shouldGoOnDecodingFramesMaskedTheWrongWayAndTagThem()
+    {
+        // Clients must mask and servers must not; a server that accepts an unmasked client frame
+        // (or a client a masked server frame) goes on, and so do we.
+        final HttpHarness h = upgraded(new HttpConfig());
+        h.send(TcpFlow.FROM_CLIENT, concat(client(1, "ok"), frame(true, 1, false, "unmasked".getBytes(StandardCharsets.UTF_8), false),
+            client(1, "after")));
+        h.send(TcpFlow.FROM_SERVER, concat(frame(true, 1, true, "masked".getBytes(StandardCharsets.UTF_8), false),
+            server(1, "fine")));
+        h.end();
+        assertEquals(List.of(
+            "client text 2 'ok' []",
+            "client text 8 'unmasked' [protocol_deviation]",
+            "client text 5 'after' []",
+            "server text 6 'masked' [protocol_deviation]",
+            "server text 4 'fine' []"), h.wsSummary());
+        assertEquals(0, h.decoder.counters().webSocketParseErrors());
+        h.assertNoLeaks();
     }
 
     @Test
