@@ -184,9 +184,9 @@ public final class HttpConfig
 
     public HttpConfig lineBufferBytes(final long lineBufferBytes)
     {
-        if (lineBufferBytes < 1024 || lineBufferBytes > 1L << 40)
+        if (lineBufferBytes < 1 || lineBufferBytes > 1L << 40)
         {
-            throw new IllegalArgumentException("line buffer bytes must be in 1024.." + (1L << 40) + ": " + lineBufferBytes);
+            throw new IllegalArgumentException("line buffer bytes must be in 1.." + (1L << 40) + ": " + lineBufferBytes);
         }
         this.lineBufferBytes = lineBufferBytes;
         return this;

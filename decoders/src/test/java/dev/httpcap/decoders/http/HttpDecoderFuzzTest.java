@@ -41,6 +41,10 @@ class HttpDecoderFuzzTest
         "\u0081\u0085abcd\u0009\u0007\u000f\u0008\u000e", "\u0081\u0005hello", "\u0001\u0083abcdXYZ", "\u0080\u0001!",
         "\u0089\u0080abcd", "\u0088\u0082abcd\u0062\u008a", "\u0082\u007e\u0001\u0000", "\u0082\u007f\u0000\u0000\u0000\u0000\u0000\u0001\u0000\u0000",
         "\u00c1\u0007\u00f2\u0048\u00cd\u00c9\u00c9\u0007\u0000", "Sec-WebSocket-Extensions: permessage-deflate\r\n",
+        // Malformed and lenient: bad request lines, HTTP/0.9, versions in lower case, padded lengths, odd names.
+        "OPTIONS HTTP/1.1\r\n", "GET / HTTP/1.\r\n", "GET/ HTTP/1.1\r\n", "\u0001\u0002GET /j HTTP/1.1\r\n", "GET /old\r\n",
+        "http/1.1 200 OK\r\n", "GET /l Http/1.1\r\n", "Content-Length: 000000000000000000005\r\n", "Cookie\u0000: c\r\n",
+        "GET /" + "u".repeat(70),
     };
 
     /** One run: {@code choices} supplies every decision, from Jazzer or from a seeded Random. */
@@ -60,6 +64,7 @@ class HttpDecoderFuzzTest
             .maxHeaderBytes(256)
             .maxHeaders(choices.pick(1, 6))
             .lineBuffers(choices.pick(1, 3))
+            .lineBufferBytes(choices.pick(1, 200))
             .maxTransactions(choices.pick(1, 5))
             .maxPipelined(choices.pick(1, 4))
             .bodyBytes(choices.flip() ? 0 : choices.pick(1, 40))
