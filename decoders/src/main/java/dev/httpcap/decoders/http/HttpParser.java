@@ -444,13 +444,9 @@ final class HttpParser
     {
         if (!s.partial)
         {
+            pools.dropLine(s);
             s.partial = true;
             s.lineStartNanos = timestampNanos;
-            s.lineLength = 0;
-            s.lineOverflow = false;
-            s.lineLost = false;
-            s.lineWireBytes = 0;
-            s.line = null;
         }
         s.lineWireBytes += length;
         if (s.lineOverflow || length == 0)
