@@ -1423,6 +1423,7 @@ public final class HttpDecoder implements StreamListener
         {
             tx.tags |= TAG_MIDSTREAM;
         }
+        tx.tagFromFlow(flow);
         if ((tx.tags & TAG_GAP) != 0)
         {
             gapTransactions++;

@@ -3,6 +3,8 @@ package dev.httpcap.decoders.http;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
+import dev.httpcap.decoders.tcp.TcpFlow;
+
 /**
  * One request and its response, as the decoder saw them: what the event needs, copied out of the
  * segments into a bounded per-transaction store (start lines, selected header fields, captured body
@@ -19,10 +21,14 @@ public final class HttpTransaction
     public static final int TAG_BODY_TRUNCATED = 1 << 5;
     public static final int TAG_NO_RESPONSE = 1 << 6;
     public static final int TAG_NO_REQUEST = 1 << 7;
+    /** A segment of the connection repeated stream bytes with different content (see {@link #tagFromFlow}). */
+    public static final int TAG_OVERLAP_CONFLICT = 1 << 8;
+    /** With {@link #TAG_GAP}: the connection's packets were cut by the capture's snap length. */
+    public static final int TAG_SNAPLEN = 1 << 9;
     /** Tag names in bit order. */
     static final String[] TAG_NAMES = {
         "gap", "incomplete", "midstream", "parse_error", "headers_truncated", "body_truncated", "no_response",
-        "no_request"};
+        "no_request", "overlap_conflict", "snaplen"};
 
     static final int METHOD_OTHER = 0;
     static final int METHOD_GET = 1;
@@ -393,6 +399,26 @@ public final class HttpTransaction
         putEntry(table, n, nameOffset, nameLength, valueOffset, valueLength);
         headerCount[side] = n + 1;
         return true;
+    }
+
+    /**
+     * Add the tags that come from the connection rather than from parsing, as the event is emitted:
+     * {@code snaplen} on a {@code gap} event of a connection whose packets the capture's snap length
+     * cut (the gap is, at least in part, bytes the capture chose not to keep), and {@code
+     * overlap_conflict} on the first event of the connection emitted since a segment repeated stream
+     * bytes with different content (which copy the receiver used is unknown; the first one seen was
+     * decoded).
+     */
+    void tagFromFlow(final TcpFlow flow)
+    {
+        if ((tags & TAG_GAP) != 0 && flow.snaplenCut())
+        {
+            tags |= TAG_SNAPLEN;
+        }
+        if (flow.takeOverlapConflicts())
+        {
+            tags |= TAG_OVERLAP_CONFLICT;
+        }
     }
 
     public boolean hasTag(final int tag)
