@@ -27,7 +27,10 @@ public final class CaptureFileCounters
         return corruptBlocks;
     }
 
-    /** @return records whose captured length exceeds 262144 bytes: skipped, not delivered. */
+    /**
+     * @return pcapng packet blocks whose frame exceeds 262144 bytes: skipped, not delivered. (A pcap
+     *         record that large is damage: reading stops, as in libpcap.)
+     */
     public long oversizedFrames()
     {
         return oversizedFrames;

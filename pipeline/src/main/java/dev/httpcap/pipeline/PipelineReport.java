@@ -185,8 +185,8 @@ public record PipelineReport(
         }
 
         return new PipelineReport(
-            elapsedNanos, packetsRead, decoded, drops, snaplenCut, snaplen, flows, midstream, reassembly, http, emitted, dropped, sinkLines,
-            latency, fileAnomalies, workerErrors, firstWorkerError, failure);
+            elapsedNanos, packetsRead, decoded, drops, snaplenCut, snaplen, flows, midstream, reassembly, http, emitted,
+            dropped, sinkLines, latency, fileAnomalies, workerErrors, firstWorkerError, failure);
     }
 
     /** @return frames dropped for any reason. */
