@@ -67,9 +67,11 @@ public final class TcpFlow
      * The last {@link TcpReassembler#KEPT_SEGMENTS} segments of each direction delivered in place from
      * memory that outlives them (a mapped capture file), to compare retransmissions with: per entry
      * the payload's address and {@code (seq << 32) | length}; direction d's entries start at
-     * {@code d * KEPT_SEGMENTS * 2}. One array per connection rather than per direction.
+     * {@code d * KEPT_SEGMENTS * 2}. One array per connection rather than per direction, made when
+     * the flow object first delivers a segment in place and kept while it is pooled and reused (so
+     * live capture and pipes never make one); null until then.
      */
-    final long[] keptSegments = new long[2 * TcpReassembler.KEPT_SEGMENTS * 2];
+    long[] keptSegments;
 
     /** Direction of the segment the tracker accounted last. */
     int lastDirection;

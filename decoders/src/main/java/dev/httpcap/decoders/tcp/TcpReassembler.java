@@ -421,9 +421,16 @@ public final class TcpReassembler
     private static void keep(final TcpFlow flow, final int direction, final long address, final int seq, final int length)
     {
         final TcpFlow.Side side = flow.sides[direction];
+        long[] kept = flow.keptSegments;
+        if (kept == null)
+        {
+            // Once per flow object: pooled flows keep theirs, so the steady state allocates nothing.
+            kept = new long[2 * KEPT_SEGMENTS * 2];
+            flow.keptSegments = kept;
+        }
         final int at = (direction * KEPT_SEGMENTS + side.keptNext) * 2;
-        flow.keptSegments[at] = address;
-        flow.keptSegments[at + 1] = ((long)seq << 32) | (length & 0xFFFF_FFFFL);
+        kept[at] = address;
+        kept[at + 1] = ((long)seq << 32) | (length & 0xFFFF_FFFFL);
         side.keptNext = (side.keptNext + 1) & (KEPT_SEGMENTS - 1);
         if (side.keptCount < KEPT_SEGMENTS)
         {
@@ -441,6 +448,10 @@ public final class TcpReassembler
     {
         final TcpFlow.Side side = flow.sides[direction];
         final long[] kept = flow.keptSegments;
+        if (kept == null)
+        {
+            return;
+        }
         final int base = direction * KEPT_SEGMENTS * 2;
         final int end = seq + length;
         for (int i = 0; i < side.keptCount && length > 0; i++)
