@@ -31,6 +31,13 @@ public final class TcpReassembler
     private static final int MAX_RANGES = 16;
     /** Delivered segments remembered per direction for comparing retransmissions (a power of two). */
     static final int KEPT_SEGMENTS = 4;
+    /**
+     * A kept segment further than this in memory from the copy that repeats it (in a mapped file: a
+     * retransmission read that far after the original) is not compared: the source hands the file's
+     * pages that far behind its reader back to the kernel, and reading one would map it in again for
+     * the rest of the run.
+     */
+    static final long MAX_KEPT_DISTANCE = 16L * 1024 * 1024;
 
     private final StreamListener listener;
     private final int windowBytes;
@@ -448,10 +455,11 @@ public final class TcpReassembler
     {
         final TcpFlow.Side side = flow.sides[direction];
         final long[] kept = flow.keptSegments;
-        if (kept == null)
+        if (kept == null || !payloadStaysReadable)
         {
             return;
         }
+        final long address = payload.addressOffset() + offset;
         final int base = direction * KEPT_SEGMENTS * 2;
         final int end = seq + length;
         for (int i = 0; i < side.keptCount && length > 0; i++)
@@ -461,7 +469,7 @@ public final class TcpReassembler
             final int keptEnd = keptSeq + (int)packed;
             final int from = seq - keptSeq > 0 ? seq : keptSeq;
             final int to = end - keptEnd < 0 ? end : keptEnd;
-            if (to - from > 0)
+            if (to - from > 0 && Math.abs(address - kept[base + 2 * i]) <= MAX_KEPT_DISTANCE)
             {
                 keptView.wrap(kept[base + 2 * i] + (from - keptSeq), to - from);
                 if (differs(keptView, payload, offset + (from - seq), to - from))

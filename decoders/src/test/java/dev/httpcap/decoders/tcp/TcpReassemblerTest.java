@@ -66,7 +66,8 @@ class TcpReassemblerTest
     private long time = 1;
     /** When set, payloads are put in native memory that stays readable, as a mapped capture file's are. */
     private boolean mapped;
-    private final List<java.nio.ByteBuffer> mappedPayloads = new ArrayList<>();
+    /** The "mapped file": payloads one after the other, as records are in a capture file. */
+    private java.nio.ByteBuffer mappedPayloads = java.nio.ByteBuffer.allocateDirect(1 << 16);
     /** The flow of the last segment sent. */
     private TcpFlow lastFlow;
 
@@ -98,10 +99,9 @@ class TcpReassemblerTest
         segment.ack = ack & 0xFFFF_FFFFL;
         if (mapped)
         {
-            final java.nio.ByteBuffer memory = java.nio.ByteBuffer.allocateDirect(Math.max(1, bytes.length));
-            memory.put(bytes);
-            mappedPayloads.add(memory);
-            segment.payload = new UnsafeBuffer(memory);
+            final int at = mappedPayloads.position();
+            mappedPayloads.put(bytes);
+            segment.payload = new UnsafeBuffer(mappedPayloads, at, bytes.length);
         }
         else
         {
@@ -223,6 +223,22 @@ class TcpReassemblerTest
         send(true, ACK, CLIENT_ISN + 5, SERVER_ISN + 1, "bbbbccccddddeeee");
         assertEquals(1, reassembler.overlapConflicts(), "the same bytes again");
         assertEquals(List.of("c:aaaabbbbccccddddeeee"), seen);
+    }
+
+    @Test
+    void shouldNotCompareWithAKeptSegmentFarBehindInTheFile()
+    {
+        mapped = true;
+        mappedPayloads = java.nio.ByteBuffer.allocateDirect((int)TcpReassembler.MAX_KEPT_DISTANCE + (1 << 20));
+        handshake(CLIENT_ISN, SERVER_ISN);
+        send(true, ACK, CLIENT_ISN + 1, SERVER_ISN + 1, "abc");
+        mappedPayloads.position((int)TcpReassembler.MAX_KEPT_DISTANCE - 16);
+        send(true, ACK, CLIENT_ISN + 1, SERVER_ISN + 1, "abX");
+        assertEquals(1, reassembler.overlapConflicts(), "just within reach");
+        mappedPayloads.position((int)TcpReassembler.MAX_KEPT_DISTANCE + 16);
+        send(true, ACK, CLIENT_ISN + 1, SERVER_ISN + 1, "aXc");
+        assertEquals(1, reassembler.overlapConflicts(), "its pages may have been given back: not read again");
+        assertEquals(2, reassembler.retransmitted());
     }
 
     @Test
