@@ -119,6 +119,13 @@ final class ReadCommand
                 err.println("httpcap: " + describe(report.failure()));
                 return 1;
             }
+            final String damage = source.fileCounters().damage();
+            if (damage != null)
+            {
+                // As tcpdump: what could be read is out, but a damaged file is not a success.
+                err.println("httpcap: " + damage);
+                return 1;
+            }
             return 0;
         }
         catch (final CaptureFileException ex)

@@ -170,6 +170,7 @@ final class FlowWorkerHandler implements EventHandler<PacketEvent>, FlowListener
         s.wirePayloadLength = event.wirePayloadLength;
         payload.wrap(event.payloadAddress, event.payloadLength);
         s.payloadLength = event.payloadLength;
+        s.payloadStaysReadable = event.payloadInPlace;
         final TcpFlow flow = tracker.onSegment(s);
         reassembler.onSegment(flow, flow.lastDirection(), s);
     }

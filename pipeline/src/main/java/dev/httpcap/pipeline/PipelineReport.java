@@ -21,6 +21,8 @@ import dev.httpcap.sinks.EventSink;
  * @param packetsRead     frames in the input, as tcpdump counts them.
  * @param decoded         frames decoded as TCP (and handed to a worker) or UDP.
  * @param drops           frames not decoded, by reason; only reasons with a count.
+ * @param snaplenCut      frames the capture cut short (captured length below wire length: a snap length).
+ * @param snaplen         the largest captured length of such a frame (the snap length they were cut at), 0 when none.
  * @param flows           connection records, by end reason (every reason listed).
  * @param midstreamFlows  connections whose start was not captured.
  * @param reassembly      TCP reassembly counters (bytes delivered, gap bytes, anomalies), every one listed.
@@ -39,6 +41,8 @@ public record PipelineReport(
     long packetsRead,
     long decoded,
     Map<String, Long> drops,
+    long snaplenCut,
+    int snaplen,
     Map<String, Long> flows,
     long midstreamFlows,
     Map<String, Long> reassembly,
@@ -61,6 +65,8 @@ public record PipelineReport(
         final Map<String, Long> fileAnomalies = new LinkedHashMap<>();
         long decoded = 0;
         long packetsRead = 0;
+        long snaplenCut = 0;
+        int snaplen = 0;
         // Several lanes (AF_PACKET fanout) add up: every counter is a sum over them.
         for (final RingPublisher publisher : publishers)
         {
@@ -80,6 +86,8 @@ public record PipelineReport(
             // A TCP frame that did not reach a worker was decoded but then dropped: move it across.
             decoded -= publisher.ringFull() + publisher.frameTooLarge();
             packetsRead += publisher.packetsRead();
+            snaplenCut += publisher.snaplenCut();
+            snaplen = Math.max(snaplen, publisher.snaplen());
         }
         for (final RingPublisher publisher : publishers)
         {
@@ -177,8 +185,8 @@ public record PipelineReport(
         }
 
         return new PipelineReport(
-            elapsedNanos, packetsRead, decoded, drops, flows, midstream, reassembly, http, emitted, dropped, sinkLines,
-            latency, fileAnomalies, workerErrors, firstWorkerError, failure);
+            elapsedNanos, packetsRead, decoded, drops, snaplenCut, snaplen, flows, midstream, reassembly, http, emitted,
+            dropped, sinkLines, latency, fileAnomalies, workerErrors, firstWorkerError, failure);
     }
 
     /** @return frames dropped for any reason. */
@@ -211,6 +219,11 @@ public record PipelineReport(
         if (!drops.isEmpty())
         {
             lines.add("drops: " + join(drops));
+        }
+        if (snaplenCut > 0)
+        {
+            lines.add("snaplen: " + snaplenCut + " of " + packetsRead + " packets cut at " + snaplen +
+                " bytes by the capture's snap length; the bytes they lost are gaps, their events tagged snaplen");
         }
         lines.add("flows: " + flowCount() + " (" + join(flows) + "), " + midstreamFlows + " midstream");
         lines.add("reassembly: " + join(reassembly));

@@ -54,10 +54,16 @@ class PipelineTest
 
         void record(final byte[] frame, final long micros)
         {
+            record(frame, frame.length, micros);
+        }
+
+        /** A record of which the capture kept only the first {@code captured} bytes (a snap length). */
+        void record(final byte[] frame, final int captured, final long micros)
+        {
             final ByteBuffer rec = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN);
-            rec.putInt((int)(micros / 1_000_000)).putInt((int)(micros % 1_000_000)).putInt(frame.length).putInt(frame.length);
+            rec.putInt((int)(micros / 1_000_000)).putInt((int)(micros % 1_000_000)).putInt(captured).putInt(frame.length);
             out.writeBytes(rec.array());
-            out.writeBytes(frame);
+            out.write(frame, 0, captured);
             packets++;
         }
 
@@ -688,5 +694,68 @@ class PipelineTest
         assertEquals(5 * 8, report.decoded());
         assertEquals(capture.packets - 5 * 8, report.drops().get("filtered"));
         assertEquals(5, Files.readAllLines(events).size());
+    }
+
+    /**
+     * Connection 0 sends its request twice, the second copy with other bytes (an evasion, or a broken
+     * middlebox): the first copy is decoded, the second is an overlap conflict, and the event and the
+     * connection's record say so. Connection 1 sends its request twice, the same: nothing to say.
+     * Connection 2's response was cut by a snap length: its event is tagged gap and snaplen, and the
+     * report counts the cut frame.
+     */
+    @Test
+    void shouldTagRetransmissionsWithOtherBytesAndSnapLengthCuts() throws Exception
+    {
+        final Capture capture = new Capture();
+        long t = 1_700_000_000_000_000L;
+        final int server = 0x0A0100FE;
+        final int snaplen = 54 + 60;
+        for (int c = 0; c < 3; c++)
+        {
+            final int client = 0x0A000000 | (c + 1);
+            final int port = 20_000 + c;
+            final byte[] request = ("GET /c/" + c + " HTTP/1.1\r\nHost: example.test\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+            final byte[] response = ("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 40\r\n\r\n" +
+                "0123456789".repeat(4)).getBytes(StandardCharsets.US_ASCII);
+            capture.record(httpFrame(client, server, port, 80, 0x02, 1000, 0, new byte[0], 0, 0), t++);
+            capture.record(httpFrame(server, client, 80, port, 0x12, 5000, 1001, new byte[0], 0, 0), t++);
+            capture.record(httpFrame(client, server, port, 80, 0x10, 1001, 5001, new byte[0], 0, 0), t++);
+            capture.record(httpFrame(client, server, port, 80, 0x18, 1001, 5001, request, 0, request.length), t++);
+            final byte[] again = c == 0 ?
+                ("GET /x/" + c + " HTTP/1.1\r\nHost: example.test\r\n\r\n").getBytes(StandardCharsets.US_ASCII) : request;
+            if (c < 2)
+            {
+                capture.record(httpFrame(client, server, port, 80, 0x18, 1001, 5001, again, 0, again.length), t++);
+            }
+            final byte[] answer = httpFrame(server, client, 80, port, 0x18, 5001, 1001 + request.length, response, 0, response.length);
+            capture.record(answer, c == 2 ? snaplen : answer.length, t++);
+            final long end = 5001 + response.length;
+            capture.record(httpFrame(client, server, port, 80, 0x11, 1001 + request.length, end, new byte[0], 0, 0), t++);
+            capture.record(httpFrame(server, client, 80, port, 0x11, end, 1002 + request.length, new byte[0], 0, 0), t++);
+        }
+        final Path events = dir.resolve("tagged.ndjson");
+        final PipelineReport report = run(capture, new PipelineConfig().flowEvents(true).workers(2), events);
+
+        assertNull(report.failure());
+        assertEquals(1, report.reassembly().get("overlap_conflicts"));
+        assertEquals(1, report.snaplenCut());
+        assertEquals(snaplen, report.snaplen());
+        assertTrue(report.lines().contains("snaplen: 1 of " + capture.packets + " packets cut at " + snaplen +
+            " bytes by the capture's snap length; the bytes they lost are gaps, their events tagged snaplen"), report.lines().toString());
+        final List<String> lines = Files.readAllLines(events);
+        assertEquals(6, lines.size(), lines.toString());
+        final String[] httpTags = {"[\"overlap_conflict\"]", "[]", "[\"gap\",\"snaplen\"]"};
+        final String[] flowTags = {"[\"overlap_conflict\"]", "[]", "[\"gap\",\"snaplen\"]"};
+        for (int c = 0; c < 3; c++)
+        {
+            final String client = "\"source\":{\"ip\":\"10.0.0." + (c + 1) + "\"";
+            final List<String> http = lines.stream().filter(l -> l.contains(client) && l.contains("\"dataset\":\"http\"")).toList();
+            final List<String> flow = lines.stream().filter(l -> l.contains(client) && l.contains("\"dataset\":\"flow\"")).toList();
+            assertEquals(1, http.size(), lines.toString());
+            assertEquals(1, flow.size(), lines.toString());
+            assertTrue(http.get(0).contains("\"url\":{\"original\":\"/c/" + c + "\""), "the first copy wins: " + http.get(0));
+            assertTrue(http.get(0).contains("\"tags\":" + httpTags[c] + ","), http.get(0));
+            assertTrue(flow.get(0).contains("\"tags\":" + flowTags[c] + ","), flow.get(0));
+        }
     }
 }

@@ -285,6 +285,7 @@ final class HttpPairing implements WebSocketHandler
         {
             tx.tags |= Tags.MIDSTREAM;
         }
+        tx.tagFromFlow(flow);
         if ((tx.tags & Tags.GAP) != 0)
         {
             counters.gapTransactions++;
