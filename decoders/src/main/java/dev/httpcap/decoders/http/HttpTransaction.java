@@ -19,10 +19,12 @@ public final class HttpTransaction
     public static final int TAG_BODY_TRUNCATED = 1 << 5;
     public static final int TAG_NO_RESPONSE = 1 << 6;
     public static final int TAG_NO_REQUEST = 1 << 7;
+    /** The encoded event was too large for the hand-off to the sinks: its strings were cut to fit. */
+    public static final int TAG_EVENT_TRUNCATED = 1 << 8;
     /** Tag names in bit order. */
     static final String[] TAG_NAMES = {
         "gap", "incomplete", "midstream", "parse_error", "headers_truncated", "body_truncated", "no_response",
-        "no_request"};
+        "no_request", "event_truncated"};
 
     static final int METHOD_OTHER = 0;
     static final int METHOD_GET = 1;

@@ -21,6 +21,12 @@ import org.agrona.UnsafeApi;
  * rather than once per byte, then the bytes are stored directly; a buffer that cannot grow fails
  * with the {@code IndexOutOfBoundsException} of its own bounds check, before anything is written
  * past its end.
+ * <p>
+ * A document that must fit a size limit is written again with its untrusted strings cut: each
+ * belongs to a class ({@link #KEPT}, {@link #HEADER}, {@link #BODY}, set with {@link #stringClass});
+ * {@link #measureStrings()} records how long each one comes out, {@link #planCuts(int)} shares the
+ * room left among them — the bodies give up theirs first, then the header values, then the rest —
+ * and the next writes cut every string to its class's length, on a character and escape boundary.
  */
 public final class JsonWriter
 {
@@ -33,6 +39,19 @@ public final class JsonWriter
     private static final byte[] TRUE = {'t', 'r', 'u', 'e'};
     private static final byte[] FALSE = {'f', 'a', 'l', 's', 'e'};
     private static final byte[] REPLACEMENT = {(byte)0xEF, (byte)0xBF, (byte)0xBD};
+    private static final byte[] BASE64 =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".getBytes(StandardCharsets.US_ASCII);
+
+    /** Untrusted strings cut last when a document must fit: URL, method, user agent, phrases, ... (the default). */
+    public static final int KEPT = 0;
+    /** Header values: cut once the bodies are gone. */
+    public static final int HEADER = 1;
+    /** Bodies and payloads: cut first. */
+    public static final int BODY = 2;
+    private static final int CLASSES = 3;
+    private static final int NOT_CUTTING = 0;
+    private static final int MEASURING = 1;
+    private static final int CAPPING = 2;
 
     private MutableDirectBuffer buffer;
     /** The buffer's memory as {@link UnsafeApi} addresses it (array null for off-heap), and its capacity: re-read after it grows. */
@@ -46,6 +65,15 @@ public final class JsonWriter
     private long needsComma;
     private boolean afterName;
 
+    /** The class of the untrusted strings written now; {@link #KEPT} after {@link #wrap}. */
+    private int stringClass;
+    private int cutting = NOT_CUTTING;
+    /** Per class: the longest output one string may have while {@link #CAPPING}. */
+    private final int[] caps = new int[CLASSES];
+    /** Per class: the output length of each string written while {@link #MEASURING}. */
+    private final int[][] measured = {new int[16], new int[16], new int[16]};
+    private final int[] measuredCount = new int[CLASSES];
+
     /** Start a new document at {@code offset} of {@code buffer}. */
     public JsonWriter wrap(final MutableDirectBuffer buffer, final int offset)
     {
@@ -56,7 +84,93 @@ public final class JsonWriter
         this.depth = 0;
         this.needsComma = 0;
         this.afterName = false;
+        this.stringClass = KEPT;
         return this;
+    }
+
+    /** The class ({@link #KEPT}, {@link #HEADER}, {@link #BODY}) of the untrusted strings written from now on. */
+    public JsonWriter stringClass(final int stringClass)
+    {
+        this.stringClass = stringClass;
+        return this;
+    }
+
+    /** From now on (across {@link #wrap}s), record the output length of every untrusted string, whole. */
+    public void measureStrings()
+    {
+        cutting = MEASURING;
+        java.util.Arrays.fill(measuredCount, 0);
+    }
+
+    /** From now on (across {@link #wrap}s), write every untrusted string empty: what a document takes without them. */
+    public void emptyStrings()
+    {
+        cutting = CAPPING;
+        java.util.Arrays.fill(caps, 0);
+    }
+
+    /**
+     * Share {@code room} output bytes among the strings last measured, and cut them to their share
+     * from now on (across {@link #wrap}s): strings of class {@link #KEPT} get room first, then
+     * {@link #HEADER}, then {@link #BODY}; within a class, every string is cut to one length, the
+     * longest with which the class fits (short strings stay whole). The strings then take at most
+     * {@code room} bytes.
+     */
+    public void planCuts(final int room)
+    {
+        int left = Math.max(0, room);
+        for (int c = 0; c < CLASSES; c++)
+        {
+            final int[] lengths = measured[c];
+            final int count = measuredCount[c];
+            long total = 0;
+            int longest = 0;
+            for (int i = 0; i < count; i++)
+            {
+                total += lengths[i];
+                longest = Math.max(longest, lengths[i]);
+            }
+            if (total <= left)
+            {
+                caps[c] = Integer.MAX_VALUE;
+                left -= (int)total;
+                continue;
+            }
+            // The largest cap whose sum fits: sum(min(length, cap)) grows with cap.
+            int lo = 0;
+            int hi = longest;
+            while (lo < hi)
+            {
+                final int mid = (int)(((long)lo + hi + 1) >>> 1);
+                if (cappedTotal(lengths, count, mid) <= left)
+                {
+                    lo = mid;
+                }
+                else
+                {
+                    hi = mid - 1;
+                }
+            }
+            caps[c] = lo;
+            left = 0;
+        }
+        cutting = CAPPING;
+    }
+
+    private static long cappedTotal(final int[] lengths, final int count, final int cap)
+    {
+        long total = 0;
+        for (int i = 0; i < count; i++)
+        {
+            total += Math.min(lengths[i], cap);
+        }
+        return total;
+    }
+
+    /** Write untrusted strings whole again. */
+    public void stopCutting()
+    {
+        cutting = NOT_CUTTING;
     }
 
     public MutableDirectBuffer buffer()
@@ -145,7 +259,7 @@ public final class JsonWriter
     {
         comma();
         putByte('"');
-        appendEscaped(src, offset, length);
+        escape(src, offset, length);
         putByte('"');
         putByte(':');
         afterName = true;
@@ -309,8 +423,177 @@ public final class JsonWriter
         return this;
     }
 
+    /**
+     * Write {@code length} bytes of {@code src} as a base64 string value (RFC 4648, padded): for
+     * bodies that are not text. Cut to a whole number of 4-character groups when cutting.
+     */
+    public JsonWriter base64Value(final DirectBuffer src, final int offset, final int length)
+    {
+        beforeValue();
+        putByte('"');
+        int n = length;
+        if (cutting != NOT_CUTTING)
+        {
+            final int whole = 4 * ((length + 2) / 3);
+            if (cutting == MEASURING)
+            {
+                record(whole);
+            }
+            else if (whole > caps[stringClass])
+            {
+                n = caps[stringClass] / 4 * 3;
+            }
+        }
+        appendBase64(src, offset, n);
+        putByte('"');
+        return this;
+    }
+
+    private void appendBase64(final DirectBuffer src, final int offset, final int length)
+    {
+        if (length <= 0)
+        {
+            return;
+        }
+        src.boundsCheck(offset, length);
+        final int out = 4 * ((length + 2) / 3);
+        reserve(out);
+        final byte[] srcArray = src.byteArray();
+        final long srcAddress = src.addressOffset() + offset;
+        final byte[] array = this.array;
+        long at = address + position;
+        final int whole = length - length % 3;
+        for (int i = 0; i < whole; i += 3)
+        {
+            final int bits = (UnsafeApi.getByte(srcArray, srcAddress + i) & 0xFF) << 16 |
+                (UnsafeApi.getByte(srcArray, srcAddress + i + 1) & 0xFF) << 8 |
+                (UnsafeApi.getByte(srcArray, srcAddress + i + 2) & 0xFF);
+            UnsafeApi.putByte(array, at, BASE64[bits >>> 18]);
+            UnsafeApi.putByte(array, at + 1, BASE64[(bits >>> 12) & 0x3F]);
+            UnsafeApi.putByte(array, at + 2, BASE64[(bits >>> 6) & 0x3F]);
+            UnsafeApi.putByte(array, at + 3, BASE64[bits & 0x3F]);
+            at += 4;
+        }
+        if (whole < length)
+        {
+            final int b0 = UnsafeApi.getByte(srcArray, srcAddress + whole) & 0xFF;
+            final int b1 = whole + 1 < length ? UnsafeApi.getByte(srcArray, srcAddress + whole + 1) & 0xFF : 0;
+            final int bits = b0 << 16 | b1 << 8;
+            UnsafeApi.putByte(array, at, BASE64[bits >>> 18]);
+            UnsafeApi.putByte(array, at + 1, BASE64[(bits >>> 12) & 0x3F]);
+            UnsafeApi.putByte(array, at + 2, whole + 1 < length ? BASE64[(bits >>> 6) & 0x3F] : (byte)'=');
+            UnsafeApi.putByte(array, at + 3, (byte)'=');
+        }
+        position += out;
+    }
+
+    /**
+     * @return how many of the {@code length} bytes at {@code offset} to write as text: all of them
+     * when they are well-formed UTF-8; when {@code cutEnd} (the bytes are a prefix of a longer
+     * text), also a prefix that is only missing the end of its last character, without that
+     * character; -1 when the bytes are not UTF-8 text.
+     */
+    public static int utf8TextLength(final DirectBuffer src, final int offset, final int length, final boolean cutEnd)
+    {
+        if (length <= 0)
+        {
+            return 0;
+        }
+        src.boundsCheck(offset, length);
+        final byte[] srcArray = src.byteArray();
+        final long srcAddress = src.addressOffset();
+        final int end = offset + length;
+        int i = offset;
+        while (i < end)
+        {
+            while (i + Long.BYTES <= end && (UnsafeApi.getLong(srcArray, srcAddress + i) & 0x8080_8080_8080_8080L) == 0)
+            {
+                i += Long.BYTES;
+            }
+            if (i == end)
+            {
+                break;
+            }
+            final int b = UnsafeApi.getByte(srcArray, srcAddress + i) & 0xFF;
+            if (b < 0x80)
+            {
+                i++;
+                continue;
+            }
+            final int sequenceLength = validUtf8SequenceLength(src, i, end, b);
+            if (sequenceLength > 0)
+            {
+                i += sequenceLength;
+                continue;
+            }
+            // Not a character: acceptable only as the first bytes of one the cut left unfinished.
+            return cutEnd && validUtf8SequenceLength(src, i, Integer.MAX_VALUE, b, end) > 0 ? i - offset : -1;
+        }
+        return length;
+    }
+
     /** Append untrusted bytes inside an open string, escaped. */
     public JsonWriter appendEscaped(final DirectBuffer src, final int offset, final int length)
+    {
+        if (cutting != NOT_CUTTING)
+        {
+            return appendEscapedCut(src, offset, length);
+        }
+        return escape(src, offset, length);
+    }
+
+    /** {@link #appendEscaped} while measuring or cutting strings. */
+    private JsonWriter appendEscapedCut(final DirectBuffer src, final int offset, final int length)
+    {
+        final int before = position;
+        escape(src, offset, length);
+        final int written = position - before;
+        if (cutting == MEASURING)
+        {
+            record(written);
+        }
+        else if (written > caps[stringClass])
+        {
+            position = before + boundaryAtOrBefore(before, caps[stringClass]);
+        }
+        return this;
+    }
+
+    private void record(final int length)
+    {
+        final int c = stringClass;
+        int[] lengths = measured[c];
+        final int n = measuredCount[c];
+        if (n == lengths.length)
+        {
+            lengths = java.util.Arrays.copyOf(lengths, 2 * n);
+            measured[c] = lengths;
+        }
+        lengths[n] = length;
+        measuredCount[c] = n + 1;
+    }
+
+    /**
+     * @return the longest prefix of the escaped output at {@code from}, of at most {@code cap}
+     * bytes, that ends between two characters or escapes.
+     */
+    private int boundaryAtOrBefore(final int from, final int cap)
+    {
+        int i = 0;
+        while (true)
+        {
+            final int b = buffer.getByte(from + i) & 0xFF;
+            final int unit = b == '\\' ? (buffer.getByte(from + i + 1) == 'u' ? 6 : 2) :
+                b < 0x80 ? 1 : b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : 2;
+            if (i + unit > cap)
+            {
+                return i;
+            }
+            i += unit;
+        }
+    }
+
+    private JsonWriter escape(final DirectBuffer src, final int offset, final int length)
     {
         if (length <= 0)
         {
@@ -446,6 +729,16 @@ public final class JsonWriter
     /** @return the length of the well-formed UTF-8 sequence at {@code i} (RFC 3629 table), or 0 when it is not one. */
     private static int validUtf8SequenceLength(final DirectBuffer src, final int i, final int end, final int b0)
     {
+        return validUtf8SequenceLength(src, i, end, b0, end);
+    }
+
+    /**
+     * As above, with the bytes only readable below {@code available}: a sequence whose bytes there
+     * are right but which runs past it counts as well-formed (the rest was cut off).
+     */
+    private static int validUtf8SequenceLength(
+        final DirectBuffer src, final int i, final int end, final int b0, final int available)
+    {
         final int length;
         int lo = 0x80;
         int hi = 0xBF;
@@ -485,12 +778,16 @@ public final class JsonWriter
         {
             return 0;
         }
+        if (i + 1 >= available)
+        {
+            return length;
+        }
         final int b1 = src.getByte(i + 1) & 0xFF;
         if (b1 < lo || b1 > hi)
         {
             return 0;
         }
-        for (int k = 2; k < length; k++)
+        for (int k = 2; k < length && i + k < available; k++)
         {
             final int bk = src.getByte(i + k) & 0xFF;
             if (bk < 0x80 || bk > 0xBF)

@@ -46,9 +46,14 @@ final class HttpHarness implements HttpEventListener
 
     HttpHarness(final HttpConfig config, final boolean midstream, final int serverPort)
     {
+        this(config, midstream, serverPort, HttpEventEncoder.DEFAULT_MAX_EVENT_BYTES);
+    }
+
+    HttpHarness(final HttpConfig config, final boolean midstream, final int serverPort, final int maxEventBytes)
+    {
         this.config = config;
         this.decoder = new HttpDecoder(config, this);
-        this.encoder = new HttpEventEncoder(config);
+        this.encoder = new HttpEventEncoder(config, maxEventBytes);
         final TcpFlowTracker tracker = new TcpFlowTracker(f -> { }, 16, Long.MAX_VALUE / 4, 0);
         final TcpSegment syn = new TcpSegment();
         syn.timestampNanos = now;
