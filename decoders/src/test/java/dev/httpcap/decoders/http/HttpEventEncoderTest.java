@@ -192,7 +192,7 @@ class HttpEventEncoderTest
         assertEquals("/big", e.at("/url/original").asText());
         assertEquals(1, h.encoder.truncatedEvents());
 
-        // The same event fits the default limit? No: 1.08 MB of escapes is over 1 MiB too.
+        // 1.08 MB of escapes is over the default limit too.
         final HttpHarness d = new HttpHarness(new HttpConfig().bodyBytes(200_000))
             .client("GET /big HTTP/1.1\r\nHost: example.test\r\n\r\n")
             .server("HTTP/1.1 200 OK\r\nContent-Length: 180000\r\n\r\n");
