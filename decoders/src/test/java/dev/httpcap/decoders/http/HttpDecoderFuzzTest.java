@@ -67,8 +67,11 @@ class HttpDecoderFuzzTest
             .headers(choices.flip() ? HeaderSelection.ALL : HeaderSelection.DEFAULT)
             .probeBytes(choices.pick(0, 300))
             .wsPayloadBytes(choices.pick(0, 20))
-            .wsInflaters(choices.pick(0, 1));
-        final HttpHarness h = new HttpHarness(config, choices.flip(), choices.flip() ? 80 : 9999);
+            .wsInflaters(choices.pick(0, 1))
+            .bodyEncoding(HttpConfig.BodyEncoding.values()[choices.pick(0, 2)]);
+        // Small enough that many events must be cut to fit (some below what their fixed part takes).
+        final int maxEventBytes = choices.pick(300, 3000);
+        final HttpHarness h = new HttpHarness(config, choices.flip(), choices.flip() ? 80 : 9999, maxEventBytes);
         final byte[][] streams = {stream(choices), stream(choices)};
         final int[] position = new int[2];
         final boolean[] ended = new boolean[2];
@@ -131,6 +134,8 @@ class HttpDecoderFuzzTest
             {
                 throw new AssertionError("invalid JSON: " + line, ex);
             }
+            assertTrue(line.getBytes(StandardCharsets.UTF_8).length <= maxEventBytes || line.contains("\"event_truncated\""),
+                () -> "over " + maxEventBytes + " bytes and not cut: " + line);
         }
         assertEquals(h.json.size(), h.decoder.transactions());
     }
