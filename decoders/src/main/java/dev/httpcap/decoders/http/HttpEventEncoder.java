@@ -1,11 +1,7 @@
 package dev.httpcap.decoders.http;
 
-import java.util.zip.DataFormatException;
-import java.util.zip.Inflater;
-
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
-import org.agrona.concurrent.UnsafeBuffer;
 
 import dev.httpcap.decoders.event.CommunityId;
 import dev.httpcap.decoders.event.EventText;
@@ -61,8 +57,6 @@ public final class HttpEventEncoder
     private static final byte[] METHOD = encodeName("method");
     private static final byte[] MIME_TYPE = encodeName("mime_type");
     private static final byte[] BODY = encodeName("body");
-    private static final byte[] CONTENT = encodeName("content");
-    private static final byte[] CONTENT_BASE64 = encodeName("content_base64");
     private static final byte[] HEADERS = encodeName("headers");
     private static final byte[] STATUS_CODE = encodeName("status_code");
     private static final byte[] STATUS_PHRASE = encodeName("status_phrase");
@@ -73,9 +67,6 @@ public final class HttpEventEncoder
     private static final byte[] REDACTED_VALUE = encodeName("[redacted]");
     private static final byte[] SLASH = encodeName("/");
     private static final byte[] LIST_SEPARATOR = encodeName(", ");
-    private static final byte[] GZIP = encodeName("gzip");
-    private static final byte[] X_GZIP = encodeName("x-gzip");
-    private static final byte[] DEFLATE = encodeName("deflate");
     private static final byte[][] VERSIONS = new byte[10][];
     private static final byte[][] TAG_NAMES = new byte[HttpTransaction.TAG_NAMES.length][];
 
@@ -134,15 +125,8 @@ public final class HttpEventEncoder
 
     private final JsonWriter json = new JsonWriter();
     private final CommunityId communityId = new CommunityId();
-    private final boolean decodeBody;
-    private final int bodyBytes;
-    private final HttpConfig.BodyEncoding bodyEncoding;
+    private final HttpBodyContent bodyContent;
     private final int maxEventBytes;
-    private final Inflater gzipInflater = new Inflater(true);
-    private final Inflater zlibInflater = new Inflater(false);
-    /** One byte more than a body may show: filling it tells that the decoded body goes on. */
-    private final byte[] decoded;
-    private final UnsafeBuffer decodedView;
     /** Tags of the event being written besides the transaction's own: set while cutting, and by {@link #body}. */
     private int addedTags;
     /** While cutting: {@link HttpTransaction#TAG_EVENT_TRUNCATED}. */
@@ -159,12 +143,8 @@ public final class HttpEventEncoder
     /** @param maxEventBytes the most bytes one encoded event may take (an event or line that would is cut to fit). */
     public HttpEventEncoder(final HttpConfig config, final int maxEventBytes)
     {
-        this.decodeBody = config.decodeBody() && config.bodyBytes() > 0;
-        this.bodyBytes = config.bodyBytes();
-        this.bodyEncoding = config.bodyEncoding();
+        this.bodyContent = new HttpBodyContent(config);
         this.maxEventBytes = maxEventBytes;
-        this.decoded = new byte[decodeBody ? config.bodyBytes() + 1 : 0];
-        this.decodedView = new UnsafeBuffer(decoded);
     }
 
     /** @return events (JSON documents or lines) written cut to fit {@code maxEventBytes}. */
@@ -176,8 +156,7 @@ public final class HttpEventEncoder
     /** Release the inflaters' native memory. */
     public void close()
     {
-        gzipInflater.end();
-        zlibInflater.end();
+        bodyContent.close();
     }
 
     /**
@@ -723,131 +702,9 @@ public final class HttpEventEncoder
         out.startObject(BODY).name(BYTES).value(bytes);
         if (tx.hasField(bodyField))
         {
-            DirectBuffer content = tx.store;
-            int offset = tx.fieldOffset(bodyField);
-            int length = tx.fieldLength(bodyField);
-            final int decodedLength = decodeBody ? decode(tx, offset, length, encodingField) : -1;
-            if (decodedLength >= 0)
-            {
-                content = decodedView;
-                offset = 0;
-                length = decodedLength;
-            }
-            // More was captured (compressed bytes to inflate) or decoded than an event shows.
-            if (length > bodyBytes)
-            {
-                length = bodyBytes;
-                addedTags |= HttpTransaction.TAG_BODY_TRUNCATED;
-            }
-            out.stringClass(JsonWriter.BODY);
-            final boolean cut = ((tx.tags | addedTags) & HttpTransaction.TAG_BODY_TRUNCATED) != 0;
-            final int text = bodyEncoding == HttpConfig.BodyEncoding.TEXT ? length :
-                bodyEncoding == HttpConfig.BodyEncoding.BASE64 ? -1 : JsonWriter.utf8TextLength(content, offset, length, cut);
-            if (text >= 0)
-            {
-                out.name(CONTENT).value(content, offset, text);
-            }
-            else
-            {
-                out.name(CONTENT_BASE64).base64Value(content, offset, length);
-            }
-            out.stringClass(JsonWriter.KEPT);
+            addedTags |= bodyContent.write(out, tx, bytes, bodyField, encodingField);
         }
         out.endObject();
-    }
-
-    /** @return bytes inflated into {@link #decoded}, or -1 when the body is not gzip/deflate or does not inflate. */
-    private int decode(final HttpTransaction tx, final int offset, final int length, final int encodingField)
-    {
-        if (!tx.hasField(encodingField) || length == 0)
-        {
-            return -1;
-        }
-        final DirectBuffer store = tx.store;
-        final int encodingOffset = tx.fieldOffset(encodingField);
-        final int encodingEnd = encodingOffset + tx.fieldLength(encodingField);
-        final byte[] input = tx.store.byteArray();
-        if (HttpChars.listContains(store, encodingOffset, encodingEnd, GZIP) ||
-            HttpChars.listContains(store, encodingOffset, encodingEnd, X_GZIP))
-        {
-            final int header = gzipHeaderLength(store, offset, length);
-            return header < 0 ? -1 : inflate(gzipInflater, input, offset + header, length - header);
-        }
-        if (HttpChars.listContains(store, encodingOffset, encodingEnd, DEFLATE))
-        {
-            final int zlib = inflate(zlibInflater, input, offset, length);
-            return zlib >= 0 ? zlib : inflate(gzipInflater, input, offset, length); // some servers send raw deflate
-        }
-        return -1;
-    }
-
-    private int inflate(final Inflater inflater, final byte[] input, final int offset, final int length)
-    {
-        inflater.reset();
-        inflater.setInput(input, offset, length);
-        int produced = 0;
-        try
-        {
-            while (produced < decoded.length && !inflater.finished())
-            {
-                final int n = inflater.inflate(decoded, produced, decoded.length - produced);
-                if (n == 0 && (inflater.needsInput() || inflater.needsDictionary()))
-                {
-                    break; // the captured prefix ends here
-                }
-                produced += n;
-            }
-        }
-        catch (final DataFormatException ex)
-        {
-            return produced > 0 ? produced : -1;
-        }
-        return produced;
-    }
-
-    /** @return the length of the RFC 1952 header at {@code offset}, or -1 when it is not one (or is cut). */
-    private static int gzipHeaderLength(final DirectBuffer buffer, final int offset, final int length)
-    {
-        if (length < 10 || (buffer.getByte(offset) & 0xFF) != 0x1F || (buffer.getByte(offset + 1) & 0xFF) != 0x8B ||
-            buffer.getByte(offset + 2) != 8)
-        {
-            return -1;
-        }
-        final int flags = buffer.getByte(offset + 3) & 0xFF;
-        int i = 10;
-        if ((flags & 0x04) != 0)
-        {
-            if (i + 2 > length)
-            {
-                return -1;
-            }
-            i += 2 + ((buffer.getByte(offset + i) & 0xFF) | (buffer.getByte(offset + i + 1) & 0xFF) << 8);
-        }
-        if ((flags & 0x08) != 0)
-        {
-            i = skipZeroTerminated(buffer, offset, length, i);
-        }
-        if (i >= 0 && (flags & 0x10) != 0)
-        {
-            i = skipZeroTerminated(buffer, offset, length, i);
-        }
-        if (i >= 0 && (flags & 0x02) != 0)
-        {
-            i += 2;
-        }
-        return i >= 0 && i <= length ? i : -1;
-    }
-
-    private static int skipZeroTerminated(final DirectBuffer buffer, final int offset, final int length, final int from)
-    {
-        for (int i = from; i < length; i++)
-        {
-            if (buffer.getByte(offset + i) == 0)
-            {
-                return i + 1;
-            }
-        }
-        return -1;
     }
 
     private static void headers(final JsonWriter out, final HttpTransaction tx, final int side)

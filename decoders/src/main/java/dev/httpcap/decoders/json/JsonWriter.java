@@ -48,7 +48,6 @@ public final class JsonWriter
     public static final int HEADER = 1;
     /** Bodies and payloads: cut first. */
     public static final int BODY = 2;
-    private static final int CLASSES = 3;
     private static final int NOT_CUTTING = 0;
     private static final int MEASURING = 1;
     private static final int CAPPING = 2;
@@ -68,11 +67,7 @@ public final class JsonWriter
     /** The class of the untrusted strings written now; {@link #KEPT} after {@link #wrap}. */
     private int stringClass;
     private int cutting = NOT_CUTTING;
-    /** Per class: the longest output one string may have while {@link #CAPPING}. */
-    private final int[] caps = new int[CLASSES];
-    /** Per class: the output length of each string written while {@link #MEASURING}. */
-    private final int[][] measured = {new int[16], new int[16], new int[16]};
-    private final int[] measuredCount = new int[CLASSES];
+    private final StringCuts cuts = new StringCuts();
 
     /** Start a new document at {@code offset} of {@code buffer}. */
     public JsonWriter wrap(final MutableDirectBuffer buffer, final int offset)
@@ -99,14 +94,14 @@ public final class JsonWriter
     public void measureStrings()
     {
         cutting = MEASURING;
-        java.util.Arrays.fill(measuredCount, 0);
+        cuts.clearMeasured();
     }
 
     /** From now on (across {@link #wrap}s), write every untrusted string empty: what a document takes without them. */
     public void emptyStrings()
     {
         cutting = CAPPING;
-        java.util.Arrays.fill(caps, 0);
+        cuts.capAll(0);
     }
 
     /**
@@ -118,53 +113,8 @@ public final class JsonWriter
      */
     public void planCuts(final int room)
     {
-        int left = Math.max(0, room);
-        for (int c = 0; c < CLASSES; c++)
-        {
-            final int[] lengths = measured[c];
-            final int count = measuredCount[c];
-            long total = 0;
-            int longest = 0;
-            for (int i = 0; i < count; i++)
-            {
-                total += lengths[i];
-                longest = Math.max(longest, lengths[i]);
-            }
-            if (total <= left)
-            {
-                caps[c] = Integer.MAX_VALUE;
-                left -= (int)total;
-                continue;
-            }
-            // The largest cap whose sum fits: sum(min(length, cap)) grows with cap.
-            int lo = 0;
-            int hi = longest;
-            while (lo < hi)
-            {
-                final int mid = (int)(((long)lo + hi + 1) >>> 1);
-                if (cappedTotal(lengths, count, mid) <= left)
-                {
-                    lo = mid;
-                }
-                else
-                {
-                    hi = mid - 1;
-                }
-            }
-            caps[c] = lo;
-            left = 0;
-        }
+        cuts.plan(room);
         cutting = CAPPING;
-    }
-
-    private static long cappedTotal(final int[] lengths, final int count, final int cap)
-    {
-        long total = 0;
-        for (int i = 0; i < count; i++)
-        {
-            total += Math.min(lengths[i], cap);
-        }
-        return total;
     }
 
     /** Write untrusted strings whole again. */
@@ -437,11 +387,11 @@ public final class JsonWriter
             final int whole = 4 * ((length + 2) / 3);
             if (cutting == MEASURING)
             {
-                record(whole);
+                cuts.record(stringClass, whole);
             }
-            else if (whole > caps[stringClass])
+            else if (whole > cuts.cap(stringClass))
             {
-                n = caps[stringClass] / 4 * 3;
+                n = cuts.cap(stringClass) / 4 * 3;
             }
         }
         appendBase64(src, offset, n);
@@ -487,51 +437,6 @@ public final class JsonWriter
         position += out;
     }
 
-    /**
-     * @return how many of the {@code length} bytes at {@code offset} to write as text: all of them
-     * when they are well-formed UTF-8; when {@code cutEnd} (the bytes are a prefix of a longer
-     * text), also a prefix that is only missing the end of its last character, without that
-     * character; -1 when the bytes are not UTF-8 text.
-     */
-    public static int utf8TextLength(final DirectBuffer src, final int offset, final int length, final boolean cutEnd)
-    {
-        if (length <= 0)
-        {
-            return 0;
-        }
-        src.boundsCheck(offset, length);
-        final byte[] srcArray = src.byteArray();
-        final long srcAddress = src.addressOffset();
-        final int end = offset + length;
-        int i = offset;
-        while (i < end)
-        {
-            while (i + Long.BYTES <= end && (UnsafeApi.getLong(srcArray, srcAddress + i) & 0x8080_8080_8080_8080L) == 0)
-            {
-                i += Long.BYTES;
-            }
-            if (i == end)
-            {
-                break;
-            }
-            final int b = UnsafeApi.getByte(srcArray, srcAddress + i) & 0xFF;
-            if (b < 0x80)
-            {
-                i++;
-                continue;
-            }
-            final int sequenceLength = validUtf8SequenceLength(src, i, end, b);
-            if (sequenceLength > 0)
-            {
-                i += sequenceLength;
-                continue;
-            }
-            // Not a character: acceptable only as the first bytes of one the cut left unfinished.
-            return cutEnd && validUtf8SequenceLength(src, i, Integer.MAX_VALUE, b, end) > 0 ? i - offset : -1;
-        }
-        return length;
-    }
-
     /** Append untrusted bytes inside an open string, escaped. */
     public JsonWriter appendEscaped(final DirectBuffer src, final int offset, final int length)
     {
@@ -550,27 +455,13 @@ public final class JsonWriter
         final int written = position - before;
         if (cutting == MEASURING)
         {
-            record(written);
+            cuts.record(stringClass, written);
         }
-        else if (written > caps[stringClass])
+        else if (written > cuts.cap(stringClass))
         {
-            position = before + boundaryAtOrBefore(before, caps[stringClass]);
+            position = before + boundaryAtOrBefore(before, cuts.cap(stringClass));
         }
         return this;
-    }
-
-    private void record(final int length)
-    {
-        final int c = stringClass;
-        int[] lengths = measured[c];
-        final int n = measuredCount[c];
-        if (n == lengths.length)
-        {
-            lengths = java.util.Arrays.copyOf(lengths, 2 * n);
-            measured[c] = lengths;
-        }
-        lengths[n] = length;
-        measuredCount[c] = n + 1;
     }
 
     /**
@@ -626,7 +517,7 @@ public final class JsonWriter
                 i++;
                 continue;
             }
-            final int sequenceLength = validUtf8SequenceLength(src, i, end, b);
+            final int sequenceLength = Utf8.sequenceLength(src, i, end, b);
             if (sequenceLength == 0)
             {
                 putBytes(REPLACEMENT);
@@ -724,78 +615,6 @@ public final class JsonWriter
                 }
             }
         }
-    }
-
-    /** @return the length of the well-formed UTF-8 sequence at {@code i} (RFC 3629 table), or 0 when it is not one. */
-    private static int validUtf8SequenceLength(final DirectBuffer src, final int i, final int end, final int b0)
-    {
-        return validUtf8SequenceLength(src, i, end, b0, end);
-    }
-
-    /**
-     * As above, with the bytes only readable below {@code available}: a sequence whose bytes there
-     * are right but which runs past it counts as well-formed (the rest was cut off).
-     */
-    private static int validUtf8SequenceLength(
-        final DirectBuffer src, final int i, final int end, final int b0, final int available)
-    {
-        final int length;
-        int lo = 0x80;
-        int hi = 0xBF;
-        if (b0 >= 0xC2 && b0 <= 0xDF)
-        {
-            length = 2;
-        }
-        else if (b0 >= 0xE0 && b0 <= 0xEF)
-        {
-            length = 3;
-            if (b0 == 0xE0)
-            {
-                lo = 0xA0;
-            }
-            else if (b0 == 0xED)
-            {
-                hi = 0x9F;
-            }
-        }
-        else if (b0 >= 0xF0 && b0 <= 0xF4)
-        {
-            length = 4;
-            if (b0 == 0xF0)
-            {
-                lo = 0x90;
-            }
-            else if (b0 == 0xF4)
-            {
-                hi = 0x8F;
-            }
-        }
-        else
-        {
-            return 0;
-        }
-        if (i + length > end)
-        {
-            return 0;
-        }
-        if (i + 1 >= available)
-        {
-            return length;
-        }
-        final int b1 = src.getByte(i + 1) & 0xFF;
-        if (b1 < lo || b1 > hi)
-        {
-            return 0;
-        }
-        for (int k = 2; k < length && i + k < available; k++)
-        {
-            final int bk = src.getByte(i + k) & 0xFF;
-            if (bk < 0x80 || bk > 0xBF)
-            {
-                return 0;
-            }
-        }
-        return length;
     }
 
     private void beforeValue()

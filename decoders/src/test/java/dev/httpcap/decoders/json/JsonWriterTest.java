@@ -189,19 +189,19 @@ class JsonWriterTest
     {
         final byte[] text = "plain ascii, then \u00e9\u20ac\uD83D\uDE00 and more".getBytes(StandardCharsets.UTF_8);
         final UnsafeBuffer view = new UnsafeBuffer(text);
-        assertEquals(text.length, JsonWriter.utf8TextLength(view, 0, text.length, false));
+        assertEquals(text.length, Utf8.textLength(view, 0, text.length, false));
         final int euro = "plain ascii, then \u00e9".getBytes(StandardCharsets.UTF_8).length;
         for (int cut = 1; cut < 3; cut++)
         {
-            assertEquals(-1, JsonWriter.utf8TextLength(view, 0, euro + cut, false), "ends inside a character");
-            assertEquals(euro, JsonWriter.utf8TextLength(view, 0, euro + cut, true), "cut inside the euro sign");
+            assertEquals(-1, Utf8.textLength(view, 0, euro + cut, false), "ends inside a character");
+            assertEquals(euro, Utf8.textLength(view, 0, euro + cut, true), "cut inside the euro sign");
         }
-        assertEquals(-1, JsonWriter.utf8TextLength(new UnsafeBuffer(new byte[] {'a', (byte)0xC0, (byte)0xAF}), 0, 3, true),
+        assertEquals(-1, Utf8.textLength(new UnsafeBuffer(new byte[] {'a', (byte)0xC0, (byte)0xAF}), 0, 3, true),
             "an overlong form is not a cut character");
-        assertEquals(-1, JsonWriter.utf8TextLength(new UnsafeBuffer(new byte[] {(byte)0x89, 'P', 'N', 'G'}), 0, 4, true));
-        assertEquals(-1, JsonWriter.utf8TextLength(new UnsafeBuffer(new byte[] {(byte)0xE2, 'a', 'b'}), 0, 3, true),
+        assertEquals(-1, Utf8.textLength(new UnsafeBuffer(new byte[] {(byte)0x89, 'P', 'N', 'G'}), 0, 4, true));
+        assertEquals(-1, Utf8.textLength(new UnsafeBuffer(new byte[] {(byte)0xE2, 'a', 'b'}), 0, 3, true),
             "a lead byte followed by text is not a cut character");
-        assertEquals(3, JsonWriter.utf8TextLength(new UnsafeBuffer(new byte[] {0, 1, 2}), 0, 3, false), "control bytes are UTF-8");
+        assertEquals(3, Utf8.textLength(new UnsafeBuffer(new byte[] {0, 1, 2}), 0, 3, false), "control bytes are UTF-8");
     }
 
     @Test
