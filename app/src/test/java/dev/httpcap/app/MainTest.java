@@ -149,7 +149,7 @@ class MainTest
         // The command's own message goes to System.err (checked end to end by the command-line cases).
         final Run run = run("read", "samples/does-not-matter.pcap", "--workers", "0", "--sink", "stdout");
         assertEquals(2, run.exitCode(), run::toString);
-        final Run event = run("read", "samples/does-not-matter.pcap", "--max-event-kb", "8", "--sink", "stdout");
+        final Run event = run("read", "samples/does-not-matter.pcap", "--max-event-kb", "1", "--sink", "stdout");
         assertEquals(2, event.exitCode(), event::toString);
     }
 
