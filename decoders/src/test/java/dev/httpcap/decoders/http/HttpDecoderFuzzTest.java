@@ -43,7 +43,11 @@ class HttpDecoderFuzzTest
         "\u00c1\u0007\u00f2\u0048\u00cd\u00c9\u00c9\u0007\u0000", "Sec-WebSocket-Extensions: permessage-deflate\r\n",
     };
 
-    /** One run: {@code choices} supplies every decision, from Jazzer or from a seeded Random. */
+    /**
+     * One run: {@code choices} supplies every decision, from Jazzer or from a seeded Random.
+     *
+     * @return events written cut to fit the (small) event limit.
+     */
     interface Choices
     {
         int pick(int min, int max);
@@ -53,7 +57,7 @@ class HttpDecoderFuzzTest
         byte[] bytes(int max);
     }
 
-    static void run(final Choices choices)
+    static long run(final Choices choices)
     {
         final HttpConfig config = new HttpConfig()
             .maxLineBytes(64)
@@ -138,6 +142,7 @@ class HttpDecoderFuzzTest
                 () -> "over " + maxEventBytes + " bytes and not cut: " + line);
         }
         assertEquals(h.json.size(), h.decoder.transactions());
+        return h.encoder.truncatedEvents();
     }
 
     private static byte[] stream(final Choices choices)
@@ -204,10 +209,11 @@ class HttpDecoderFuzzTest
     @Test
     void shouldSurviveRandomStreams()
     {
+        long truncated = 0;
         for (long seed = 0; seed < 5_000; seed++)
         {
             final Random random = new Random(seed);
-            run(new Choices()
+            truncated += run(new Choices()
             {
                 @Override
                 public int pick(final int min, final int max)
@@ -230,5 +236,6 @@ class HttpDecoderFuzzTest
                 }
             });
         }
+        assertTrue(truncated > 100, "the runs cut events to fit: " + truncated);
     }
 }
