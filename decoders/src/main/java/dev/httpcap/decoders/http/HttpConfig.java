@@ -90,7 +90,10 @@ public final class HttpConfig
         return this;
     }
 
-    /** @return body bytes captured per message (after de-chunking); 0 captures none. */
+    /**
+     * @return body bytes an event shows per message, after de-chunking (and inflating, with
+     * {@link #decodeBody()}); 0 shows none.
+     */
     public int bodyBytes()
     {
         return bodyBytes;
