@@ -116,7 +116,10 @@ public final class HttpEventEncoder
         }
     }
 
-    /** The default for {@code maxEventBytes}: 1000 KiB, so that the default 8 MiB hand-off (eight messages of its largest) carries it. */
+    /**
+     * The default for {@code maxEventBytes}: 1000 KiB, so that the default 8 MiB hand-off (which takes
+     * messages of up to an eighth of its size) carries it.
+     */
     public static final int DEFAULT_MAX_EVENT_BYTES = 1000 * 1024;
     private static final int HTTP_JSON = 0;
     private static final int HTTP_TEXT = 1;
