@@ -61,9 +61,13 @@ final class PipelineOptions
     static final Option NO_REDACT = Option.flag("--no-redact",
         "keep the values of authorization, proxy-authorization, cookie and set-cookie (redacted by default)");
     static final Option BODY_BYTES = Option.value("--body-bytes", "N", Type.INT,
-        "capture the first N body bytes of each request and response (de-chunked)").defaultValue(DEFAULTS.bodyBytes);
+        "show the first N body bytes of each request and response (de-chunked; with --decode-body, decoded)")
+        .defaultValue(DEFAULTS.bodyBytes);
     static final Option DECODE_BODY = Option.flag("--decode-body",
         "inflate captured bodies sent with Content-Encoding gzip or deflate");
+    static final Option BODY_ENCODING = Option.value("--body-encoding", "ENC", Type.CHOICE,
+        "how bodies are written: auto (text when UTF-8, else base64 in body.content_base64; the default), " +
+            "text (bytes that are not UTF-8 become U+FFFD) or base64").choices(bodyEncodings());
     static final Option HTTP_PORTS = Option.value("--http-ports", "PORT[,PORT...]", Type.INT_LIST,
         "server ports decoded as HTTP; default 80,8080,8000,3000,5000,8008,8081,9200");
     static final Option NO_HTTP_DETECT = Option.flag("--no-http-detect",
@@ -86,6 +90,9 @@ final class PipelineOptions
     static final Option WS_PAYLOAD_BYTES = Option.value("--ws-payload-bytes", "N", Type.INT,
         "payload bytes of each WebSocket message kept (text is cut on a character boundary)")
         .defaultValue(DEFAULTS.wsPayloadBytes);
+    static final Option MAX_EVENT_KB = Option.value("--max-event-kb", "KB", Type.INT,
+        "largest event (JSON or line); a larger one is cut to fit, bodies first, and tagged event_truncated")
+        .defaultValue(DEFAULTS.maxEventKb);
 
     // ---- Kafka sinks: defaults for every --sink kafka://...; a spec's ?options override them. ----
 
@@ -114,8 +121,8 @@ final class PipelineOptions
     /** Every option, in help order. */
     static final List<Option> OPTIONS = List.of(SINK, WORKERS, FILTER, BACK_PRESSURE, MAX_FLOWS, FLOW_TIMEOUT, RING_SLOTS,
         SLOT_BYTES, REASSEMBLY_WINDOW_KB, REASSEMBLY_WINDOWS, FLOWS, NO_HTTP, HEADERS, NO_REDACT, BODY_BYTES, DECODE_BODY,
-        HTTP_PORTS, NO_HTTP_DETECT, MAX_LINE_BYTES, MAX_HEADER_BYTES, MAX_HEADERS, MAX_PIPELINED, MAX_TRANSACTIONS,
-        LINE_BUFFER_MB, WS_PAYLOAD_BYTES, KAFKA_KEY, KAFKA_ACKS,
+        BODY_ENCODING, HTTP_PORTS, NO_HTTP_DETECT, MAX_LINE_BYTES, MAX_HEADER_BYTES, MAX_HEADERS, MAX_PIPELINED,
+        MAX_TRANSACTIONS, LINE_BUFFER_MB, WS_PAYLOAD_BYTES, MAX_EVENT_KB, KAFKA_KEY, KAFKA_ACKS,
         KAFKA_COMPRESSION, KAFKA_BATCH_KB, KAFKA_LINGER_MS, KAFKA_PROP, SPILL_DIR, SPILL_MAX_MB, KAFKA_CLOSE_SECONDS);
 
     List<String> sinkSpecs = new ArrayList<>();
@@ -134,6 +141,7 @@ final class PipelineOptions
     boolean noRedact;
     int bodyBytes;
     boolean decodeBody;
+    HttpConfig.BodyEncoding bodyEncoding = HttpConfig.BodyEncoding.AUTO;
     int[] httpPorts;
     boolean noHttpDetect;
     int maxLineBytes = 8 * 1024;
@@ -143,6 +151,7 @@ final class PipelineOptions
     int maxPipelined = 64;
     int maxTransactions = 131_072;
     int lineBufferMb = 32;
+    int maxEventKb = 1000;
     String kafkaKey = "community_id";
     String kafkaAcks = "all";
     String kafkaCompression = "lz4";
@@ -160,6 +169,17 @@ final class PipelineOptions
         for (int i = 0; i < values.length; i++)
         {
             names[i] = values[i].name();
+        }
+        return names;
+    }
+
+    private static String[] bodyEncodings()
+    {
+        final HttpConfig.BodyEncoding[] values = HttpConfig.BodyEncoding.values();
+        final String[] names = new String[values.length];
+        for (int i = 0; i < values.length; i++)
+        {
+            names[i] = values[i].name().toLowerCase(java.util.Locale.ROOT);
         }
         return names;
     }
@@ -184,6 +204,9 @@ final class PipelineOptions
         noRedact = args.flag(NO_REDACT, noRedact);
         bodyBytes = args.intValue(BODY_BYTES, bodyBytes);
         decodeBody = args.flag(DECODE_BODY, decodeBody);
+        final String encoding = args.choice(BODY_ENCODING, null);
+        bodyEncoding = encoding != null ? HttpConfig.BodyEncoding.valueOf(encoding.toUpperCase(java.util.Locale.ROOT)) :
+            bodyEncoding;
         httpPorts = args.isSet(HTTP_PORTS) ? args.ints(HTTP_PORTS) : httpPorts;
         noHttpDetect = args.flag(NO_HTTP_DETECT, noHttpDetect);
         maxLineBytes = args.intValue(MAX_LINE_BYTES, maxLineBytes);
@@ -193,6 +216,7 @@ final class PipelineOptions
         maxPipelined = args.intValue(MAX_PIPELINED, maxPipelined);
         maxTransactions = args.intValue(MAX_TRANSACTIONS, maxTransactions);
         lineBufferMb = args.intValue(LINE_BUFFER_MB, lineBufferMb);
+        maxEventKb = args.intValue(MAX_EVENT_KB, maxEventKb);
         kafkaKey = args.string(KAFKA_KEY, kafkaKey);
         kafkaAcks = args.string(KAFKA_ACKS, kafkaAcks);
         kafkaCompression = args.string(KAFKA_COMPRESSION, kafkaCompression);
@@ -217,6 +241,7 @@ final class PipelineOptions
             .redact(!noRedact)
             .bodyBytes(bodyBytes)
             .decodeBody(decodeBody)
+            .bodyEncoding(bodyEncoding)
             .detectOnAnyPort(!noHttpDetect)
             .maxLineBytes(maxLineBytes)
             .maxHeaderBytes(maxHeaderBytes)
@@ -249,9 +274,22 @@ final class PipelineOptions
             .flowIdleTimeoutNanos(TimeUnit.SECONDS.toNanos(flowTimeoutSeconds))
             .reassemblyWindowBytes(reassemblyWindowKb * 1024)
             .reassemblyWindows(reassemblyWindows)
+            .maxEventBytes(maxEventBytes())
             .filter(filter)
             .http(httpConfig())
             .flowEvents(flows || noHttp);
+    }
+
+    /** @throws IllegalArgumentException with a one-line message for a bad value. */
+    private int maxEventBytes()
+    {
+        final int min = PipelineConfig.MIN_MAX_EVENT_BYTES / 1024;
+        final int max = PipelineConfig.MAX_MAX_EVENT_BYTES / 1024;
+        if (maxEventKb < min || maxEventKb > max)
+        {
+            throw new IllegalArgumentException("--max-event-kb must be between " + min + " and " + max + ": " + maxEventKb);
+        }
+        return maxEventKb * 1024;
     }
 
     /** Open every {@code --sink} into {@code sinks} (so the caller closes what was opened if one fails). */

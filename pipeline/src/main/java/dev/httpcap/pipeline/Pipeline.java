@@ -198,7 +198,8 @@ public final class Pipeline
 
         try (Arena arena = Arena.ofShared())
         {
-            final EventHandoff handoff = new EventHandoff(config.eventRingBytes(), config.eventBackPressure());
+            final EventHandoff handoff = new EventHandoff(
+                EventHandoff.capacityFor(config.eventRingBytes(), config.maxEventBytes()), config.eventBackPressure());
             final boolean json = sinks.stream().anyMatch(s -> s.format() == EventFormat.JSON);
             final boolean text = sinks.stream().anyMatch(s -> s.format() == EventFormat.TEXT);
 

@@ -28,7 +28,10 @@ import dev.httpcap.sinks.EventSink;
  * @param reassembly      TCP reassembly counters (bytes delivered, gap bytes, anomalies), every one listed.
  * @param http            HTTP decoder counters (connections, transactions, anomalies); empty when HTTP is off.
  * @param eventsEmitted   events the workers produced.
- * @param eventsDropped   events the hand-off to the sinks could not take (full, drop policy; or too large).
+ * @param eventsDropped   events the hand-off to the sinks could not take.
+ * @param eventDrops      those by reason ({@code handoff_full}: full under the drop policy; {@code too_large};
+ *                        {@code sink_stopped}: the sink thread died); only reasons with a count.
+ * @param eventsTruncated events written cut to fit the hand-off (tagged {@code event_truncated}).
  * @param sinks           one line of counts per sink.
  * @param latency         capture-to-written latency of the events the sinks were given.
  * @param fileAnomalies   capture-file problems (truncated records, corrupt blocks), non-zero only.
@@ -49,6 +52,8 @@ public record PipelineReport(
     Map<String, Long> http,
     long eventsEmitted,
     long eventsDropped,
+    Map<String, Long> eventDrops,
+    long eventsTruncated,
     List<String> sinks,
     Latency latency,
     Map<String, Long> fileAnomalies,
@@ -165,11 +170,18 @@ public record PipelineReport(
             http.merge("websocket_gaps", d.webSocketGaps(), Long::sum);
             http.merge("websocket_inflaters_exhausted", d.webSocketInflatersExhausted(), Long::sum);
         }
+        final Map<String, Long> eventDrops = new LinkedHashMap<>();
+        long truncated = 0;
         for (final FlowWorkerHandler worker : workers)
         {
             midstream += worker.tracker().midstreamStarts();
             emitted += worker.eventsEmitted();
             dropped += worker.eventsDropped();
+            truncated += worker.eventsTruncated();
+            for (int reason = 1; reason < EventHandoff.DROP_REASONS.length; reason++)
+            {
+                putNonZero(eventDrops, EventHandoff.DROP_REASONS[reason], worker.eventsDropped(reason));
+            }
         }
 
         final List<String> sinkLines = new ArrayList<>();
@@ -186,7 +198,7 @@ public record PipelineReport(
 
         return new PipelineReport(
             elapsedNanos, packetsRead, decoded, drops, snaplenCut, snaplen, flows, midstream, reassembly, http, emitted,
-            dropped, sinkLines, latency, fileAnomalies, workerErrors, firstWorkerError, failure);
+            dropped, eventDrops, truncated, sinkLines, latency, fileAnomalies, workerErrors, firstWorkerError, failure);
     }
 
     /** @return frames dropped for any reason. */
@@ -231,7 +243,9 @@ public record PipelineReport(
         {
             lines.add("http: " + join(http));
         }
-        lines.add("events: " + (eventsEmitted - eventsDropped) + " written, " + eventsDropped + " dropped");
+        lines.add("events: " + (eventsEmitted - eventsDropped) + " written, " + eventsDropped + " dropped" +
+            (eventDrops.isEmpty() ? "" : " (" + join(eventDrops) + ")") +
+            (eventsTruncated == 0 ? "" : ", " + eventsTruncated + " truncated to fit"));
         lines.addAll(sinks);
         lines.add(latency.reportLine());
         if (!fileAnomalies.isEmpty())

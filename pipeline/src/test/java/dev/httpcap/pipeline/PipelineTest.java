@@ -460,7 +460,8 @@ class PipelineTest
         try (PacketSource source = CaptureFiles.open(pcap.toString()))
         {
             report = new Pipeline(new PipelineConfig().flowEvents(true).workers(2).eventRingBytes(64 * 1024)
-                .eventBackPressure(BackPressure.DROP), List.of(sink)).run(source);
+                .maxEventBytes(PipelineConfig.MIN_MAX_EVENT_BYTES).eventBackPressure(BackPressure.DROP), List.of(sink))
+                .run(source);
         }
 
         assertNull(report.failure());
@@ -469,6 +470,94 @@ class PipelineTest
         assertEquals(report.eventsEmitted(), sink.eventsWritten() + report.eventsDropped());
         assertEquals(sink.eventsWritten(), report.latency().events(), "dropped events are not measured");
         assertEquals(capture.packets, report.decoded() + report.dropped());
+        assertEquals(java.util.Map.of("handoff_full", report.eventsDropped()), report.eventDrops());
+        assertTrue(report.lines().contains("events: " + sink.eventsWritten() + " written, " + report.eventsDropped() +
+            " dropped (handoff_full=" + report.eventsDropped() + ")"), String.join("\n", report.lines()));
+    }
+
+    /**
+     * One response body of 180,000 control characters (text, escaped six bytes for one: 1.08 MB of
+     * JSON) is over the 1000 KiB an event may take by default. Under the block policy nothing may be lost: the
+     * event is cut to fit and tagged, in both formats, and the report says so.
+     */
+    @Test
+    void shouldCutAnEventTooLargeForTheHandOffInsteadOfDroppingIt() throws Exception
+    {
+        final Capture capture = new Capture();
+        final int client = 0x0A000001;
+        final int server = 0x0A0100FE;
+        final byte[] request = "GET /big HTTP/1.1\r\nHost: example.test\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+        final byte[] head = "HTTP/1.1 200 OK\r\nContent-Length: 180000\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+        final byte[] response = new byte[head.length + 180_000];
+        System.arraycopy(head, 0, response, 0, head.length);
+        java.util.Arrays.fill(response, head.length, response.length, (byte)1);
+        long t = 1_700_000_000_000_000L;
+        capture.record(httpFrame(client, server, 20_000, 80, 0x02, 1000, 0, new byte[0], 0, 0), t++);
+        capture.record(httpFrame(server, client, 80, 20_000, 0x12, 5000, 1001, new byte[0], 0, 0), t++);
+        capture.record(httpFrame(client, server, 20_000, 80, 0x18, 1001, 5001, request, 0, request.length), t++);
+        long seq = 5001;
+        for (int off = 0; off < response.length; off += 1448)
+        {
+            final int n = Math.min(1448, response.length - off);
+            capture.record(httpFrame(server, client, 80, 20_000, 0x18, seq, 1001 + request.length, response, off, n), t++);
+            seq += n;
+        }
+        final Path pcap = dir.resolve("big.pcap");
+        Files.write(pcap, capture.out.toByteArray());
+        final Path json = dir.resolve("big.ndjson");
+        final Path text = dir.resolve("big.txt");
+        final EventSink jsonSink = new FileSink(json, EventFormat.JSON, 0, 1);
+        final EventSink textSink = new FileSink(text, EventFormat.TEXT, 0, 1);
+        final PipelineReport report;
+        try (PacketSource source = CaptureFiles.open(pcap.toString()))
+        {
+            report = new Pipeline(new PipelineConfig().http(new dev.httpcap.decoders.http.HttpConfig().bodyBytes(200_000)),
+                List.of(jsonSink, textSink)).run(source);
+        }
+        finally
+        {
+            jsonSink.close();
+            textSink.close();
+        }
+        assertNull(report.failure());
+        assertEquals(1, report.eventsEmitted());
+        assertEquals(0, report.eventsDropped(), String.join("\n", report.lines()));
+        assertEquals(1, report.eventsTruncated());
+        assertTrue(report.lines().contains("events: 1 written, 0 dropped, 1 truncated to fit"), String.join("\n", report.lines()));
+        final List<String> events = Files.readAllLines(json);
+        assertEquals(1, events.size());
+        final String event = events.getFirst();
+        assertTrue(event.length() <= dev.httpcap.decoders.http.HttpEventEncoder.DEFAULT_MAX_EVENT_BYTES, "" + event.length());
+        assertTrue(event.length() > dev.httpcap.decoders.http.HttpEventEncoder.DEFAULT_MAX_EVENT_BYTES - 64, "" + event.length());
+        assertTrue(event.contains("\"body\":{\"bytes\":180000,\"content\":\"\\u0001\\u0001"), event.substring(0, 600));
+        assertTrue(event.contains("\"tags\":[\"event_truncated\"]"), event.substring(event.length() - 200));
+        assertTrue(Files.readString(text).contains("GET example.test/big 200"));
+    }
+
+    @Test
+    void shouldSizeTheHandOffForTheLargestEventAndRefuseLargerOnesByName()
+    {
+        assertEquals(8 * 1024 * 1024, EventHandoff.capacityFor(8 * 1024 * 1024, 1024 * 1024 - EventHandoff.HEADER_LENGTH));
+        assertEquals(16 * 1024 * 1024, EventHandoff.capacityFor(8 * 1024 * 1024, 1024 * 1024));
+        assertEquals(new PipelineConfig().eventRingBytes(),
+            EventHandoff.capacityFor(new PipelineConfig().eventRingBytes(), new PipelineConfig().maxEventBytes()),
+            "the default limit needs no larger hand-off than the default");
+        assertEquals(1 << 28, EventHandoff.capacityFor(64 * 1024, PipelineConfig.MAX_MAX_EVENT_BYTES));
+        assertEquals(64 * 1024, EventHandoff.capacityFor(64 * 1024, PipelineConfig.MIN_MAX_EVENT_BYTES));
+        final EventHandoff handoff = new EventHandoff(
+            EventHandoff.capacityFor(64 * 1024, PipelineConfig.MIN_MAX_EVENT_BYTES), BackPressure.BLOCK);
+        assertTrue(handoff.maxEventLength() >= PipelineConfig.MIN_MAX_EVENT_BYTES);
+        final org.agrona.concurrent.UnsafeBuffer event = new org.agrona.concurrent.UnsafeBuffer(new byte[1 << 20]);
+        assertEquals(EventHandoff.HANDED_OVER, handoff.offer(EventFormat.JSON, 0, event, 0, handoff.maxEventLength()));
+        assertEquals(EventHandoff.TOO_LARGE, handoff.offer(EventFormat.JSON, 0, event, 0, handoff.maxEventLength() + 1));
+        handoff.consumerGone();
+        int result;
+        while ((result = handoff.offer(EventFormat.JSON, 0, event, 0, 1000)) == EventHandoff.HANDED_OVER)
+        {
+            // fill the ring
+        }
+        assertEquals(EventHandoff.SINK_STOPPED, result);
+        assertTrue(handoff.dropped() >= 2);
     }
 
     /** Takes a millisecond per event: far slower than the workers. */

@@ -715,7 +715,8 @@ final class HttpParser
     {
         s.state = state;
         s.remaining = length;
-        final int capture = config.bodyBytes();
+        final int capture = config.bodyCaptureBytes(s.tx.hasField(
+            s.requests ? HttpTransaction.REQUEST_CONTENT_ENCODING : HttpTransaction.RESPONSE_CONTENT_ENCODING));
         if (capture > 0)
         {
             final int size = state == BODY_LENGTH ? (int)Math.min(capture, length) : capture;

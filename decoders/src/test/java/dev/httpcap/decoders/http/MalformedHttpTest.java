@@ -165,7 +165,7 @@ class MalformedHttpTest
         // once, with buffers for 1,000 lines: none may vanish.
         final int connections = 6_000;
         final HttpConfig config = new HttpConfig().lineBuffers(1_000);
-        final HttpHarness h = new HttpHarness(config, false, 80, connections + 1);
+        final HttpHarness h = HttpHarness.withFlows(config, connections + 1);
         final TcpFlow[] flows = new TcpFlow[connections];
         for (int i = 0; i < connections; i++)
         {
@@ -216,7 +216,7 @@ class MalformedHttpTest
         // queue holds 64 requests and the worker's pool 1,000 transactions.
         final int connections = 200;
         final HttpConfig config = new HttpConfig().maxPipelined(64).maxTransactions(1_000);
-        final HttpHarness h = new HttpHarness(config, false, 80, connections + 1);
+        final HttpHarness h = HttpHarness.withFlows(config, connections + 1);
         final TcpFlow[] flows = new TcpFlow[connections];
         for (int i = 0; i < connections; i++)
         {
