@@ -151,24 +151,10 @@ public record PipelineReport(
                 continue;
             }
             final HttpCounters d = worker.http().counters();
-            http.merge("connections", d.connections(), Long::sum);
-            http.merge("not_http", d.notHttp(), Long::sum);
-            http.merge("requests", d.requests(), Long::sum);
-            http.merge("responses", d.responses(), Long::sum);
-            http.merge("transactions", d.transactions(), Long::sum);
-            http.merge("no_response", d.noResponse(), Long::sum);
-            http.merge("orphan_responses", d.orphanResponses(), Long::sum);
-            http.merge("gap", d.gapTransactions(), Long::sum);
-            http.merge("parse_errors", d.parseErrors(), Long::sum);
-            http.merge("resyncs", d.resyncs(), Long::sum);
-            http.merge("line_buffers_exhausted", d.lineBuffersExhausted(), Long::sum);
-            http.merge("transactions_exhausted", d.transactionsExhausted(), Long::sum);
-            http.merge("pipeline_overflows", d.pipelineOverflows(), Long::sum);
-            http.merge("websocket_upgrades", d.webSocketUpgrades(), Long::sum);
-            http.merge("websocket_messages", d.webSocketMessages(), Long::sum);
-            http.merge("websocket_parse_errors", d.webSocketParseErrors(), Long::sum);
-            http.merge("websocket_gaps", d.webSocketGaps(), Long::sum);
-            http.merge("websocket_inflaters_exhausted", d.webSocketInflatersExhausted(), Long::sum);
+            for (final HttpCounters.Name name : HttpCounters.names())
+            {
+                http.merge(name.reportName(), d.get(name), Long::sum);
+            }
         }
         final Map<String, Long> eventDrops = new LinkedHashMap<>();
         long truncated = 0;

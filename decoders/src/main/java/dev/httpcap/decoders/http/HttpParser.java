@@ -168,7 +168,7 @@ final class HttpParser
         {
             c.clientLost = true;
         }
-        counters.resyncs++;
+        counters.increment(HttpCounters.Name.RESYNCS);
         s.resynced = true;
         if (tx != null)
         {
@@ -462,7 +462,7 @@ final class HttpParser
         if (s.line == null || (s.lineLength + n > s.line.capacity() && !pools.growLine(s.line, s.lineLength, s.lineLength + n)))
         {
             // Every line buffer is in use: the line's bytes are counted, its content is lost.
-            counters.lineBuffersExhausted++;
+            counters.increment(HttpCounters.Name.LINE_BUFFERS_EXHAUSTED);
             final long wire = s.lineWireBytes;
             pools.dropLine(s);
             s.lineWireBytes = wire;
@@ -572,8 +572,8 @@ final class HttpParser
         }
         // Bytes a server sent beyond a response are not a response, and pairing them would shift
         // every later pair: look for the next status line.
-        counters.parseErrors++;
-        counters.resyncs++;
+        counters.increment(HttpCounters.Name.PARSE_ERRORS);
+        counters.increment(HttpCounters.Name.RESYNCS);
         s.resynced = true;
         s.state = SYNC;
     }
@@ -621,7 +621,7 @@ final class HttpParser
             final boolean websocket = status == 101 && tx.websocketRequested;
             if (websocket)
             {
-                counters.webSocketUpgrades++;
+                counters.increment(HttpCounters.Name.WEBSOCKET_UPGRADES);
                 startWebSocket(client, s, tx.depth);
                 startWebSocket(s, s, tx.depth);
             }
@@ -648,7 +648,7 @@ final class HttpParser
         else if (s.badLength)
         {
             tx.tags |= Tags.PARSE_ERROR;
-            counters.parseErrors++;
+            counters.increment(HttpCounters.Name.PARSE_ERRORS);
             beginBody(s, BODY_CLOSE, 0);
         }
         else if (s.chunked)
@@ -782,8 +782,8 @@ final class HttpParser
     private void parseError(final HttpConnection c, final HttpStream s, final long timestampNanos)
     {
         s.tx.tags |= Tags.PARSE_ERROR;
-        counters.parseErrors++;
-        counters.resyncs++;
+        counters.increment(HttpCounters.Name.PARSE_ERRORS);
+        counters.increment(HttpCounters.Name.RESYNCS);
         pairing.abandonMessage(c, s, timestampNanos);
         s.state = SYNC;
     }

@@ -147,7 +147,7 @@ class HttpDecoderFuzzTest
             assertTrue(line.getBytes(StandardCharsets.UTF_8).length <= maxEventBytes || line.contains("\"event_truncated\""),
                 () -> "over " + maxEventBytes + " bytes and not cut: " + line);
         }
-        assertEquals(h.json.size(), h.decoder.counters().transactions());
+        assertEquals(h.json.size(), h.decoder.counters().get(HttpCounters.Name.TRANSACTIONS));
         return h.encoder.truncatedEvents();
     }
 

@@ -118,17 +118,17 @@ class HttpSteadyStateAllocationTest
         {
             time = exchange(decoder, flows, requests, responses, round, time);
         }
-        final long transactionsBefore = decoder.counters().transactions();
+        final long transactionsBefore = decoder.counters().get(HttpCounters.Name.TRANSACTIONS);
         final long before = threads.getCurrentThreadAllocatedBytes();
         for (int round = 2_000; round < 22_000; round++)
         {
             time = exchange(decoder, flows, requests, responses, round, time);
         }
         final long allocated = threads.getCurrentThreadAllocatedBytes() - before;
-        final long transactions = decoder.counters().transactions() - transactionsBefore;
+        final long transactions = decoder.counters().get(HttpCounters.Name.TRANSACTIONS) - transactionsBefore;
 
         assertEquals(2 * 20_000 * flows.length, transactions);
-        assertEquals(0, decoder.counters().parseErrors());
+        assertEquals(0, decoder.counters().get(HttpCounters.Name.PARSE_ERRORS));
         assertTrue(encodedBytes > 0);
         // 320,000 transactions: one object each would be >= 5 MB; a few KB are the JVM's own noise.
         assertTrue(allocated < 64 * 1024, "allocated " + allocated + " bytes for " + transactions + " transactions");
