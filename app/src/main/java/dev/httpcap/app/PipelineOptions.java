@@ -11,6 +11,7 @@ import dev.httpcap.app.cli.ParsedArgs;
 import dev.httpcap.decoders.http.HeaderSelection;
 import dev.httpcap.decoders.http.HttpConfig;
 import dev.httpcap.pipeline.BackPressure;
+import dev.httpcap.pipeline.Pipeline;
 import dev.httpcap.pipeline.PipelineConfig;
 import dev.httpcap.sinks.EventSink;
 import dev.httpcap.sinks.KafkaKey;
@@ -78,6 +79,8 @@ final class PipelineOptions
         "header bytes per message kept for the event (then tagged headers_truncated)").defaultValue(DEFAULTS.maxHeaderBytes);
     static final Option MAX_HEADERS = Option.value("--max-headers", "N", Type.INT,
         "header fields per message kept for the event").defaultValue(DEFAULTS.maxHeaders);
+    static final Option METRICS_LISTEN = Option.value("--metrics-listen", "HOST:PORT", Type.STRING,
+        "serve /metrics (Prometheus), /healthz and /readyz on this address, e.g. 127.0.0.1:9100");
     static final Option MAX_PIPELINED = Option.value("--max-pipelined", "N", Type.INT,
         "requests one connection may have waiting for their responses; past it the oldest is reported " +
             "without its response (tagged pipeline_overflow)").defaultValue(DEFAULTS.maxPipelined);
@@ -121,7 +124,7 @@ final class PipelineOptions
     /** Every option, in help order. */
     static final List<Option> OPTIONS = List.of(SINK, WORKERS, FILTER, BACK_PRESSURE, MAX_FLOWS, FLOW_TIMEOUT, RING_SLOTS,
         SLOT_BYTES, REASSEMBLY_WINDOW_KB, REASSEMBLY_WINDOWS, FLOWS, NO_HTTP, HEADERS, NO_REDACT, BODY_BYTES, DECODE_BODY,
-        BODY_ENCODING, HTTP_PORTS, NO_HTTP_DETECT, MAX_LINE_BYTES, MAX_HEADER_BYTES, MAX_HEADERS, MAX_PIPELINED,
+        METRICS_LISTEN, BODY_ENCODING, HTTP_PORTS, NO_HTTP_DETECT, MAX_LINE_BYTES, MAX_HEADER_BYTES, MAX_HEADERS, MAX_PIPELINED,
         MAX_TRANSACTIONS, LINE_BUFFER_MB, WS_PAYLOAD_BYTES, MAX_EVENT_KB, KAFKA_KEY, KAFKA_ACKS,
         KAFKA_COMPRESSION, KAFKA_BATCH_KB, KAFKA_LINGER_MS, KAFKA_PROP, SPILL_DIR, SPILL_MAX_MB, KAFKA_CLOSE_SECONDS);
 
@@ -152,6 +155,7 @@ final class PipelineOptions
     int maxTransactions = 131_072;
     int lineBufferMb = 32;
     int maxEventKb = 1000;
+    String metricsListen;
     String kafkaKey = "community_id";
     String kafkaAcks = "all";
     String kafkaCompression = "lz4";
@@ -217,6 +221,7 @@ final class PipelineOptions
         maxTransactions = args.intValue(MAX_TRANSACTIONS, maxTransactions);
         lineBufferMb = args.intValue(LINE_BUFFER_MB, lineBufferMb);
         maxEventKb = args.intValue(MAX_EVENT_KB, maxEventKb);
+        metricsListen = args.string(METRICS_LISTEN, metricsListen);
         kafkaKey = args.string(KAFKA_KEY, kafkaKey);
         kafkaAcks = args.string(KAFKA_ACKS, kafkaAcks);
         kafkaCompression = args.string(KAFKA_COMPRESSION, kafkaCompression);
@@ -290,6 +295,43 @@ final class PipelineOptions
             throw new IllegalArgumentException("--max-event-kb must be between " + min + " and " + max + ": " + maxEventKb);
         }
         return maxEventKb * 1024;
+    }
+
+    /**
+     * @return the {@code --metrics-listen} endpoint serving {@code pipeline}'s counters, or null
+     * without the option. Ready while the pipeline reads and every sink can take events.
+     * @throws IllegalStateException when its address cannot be bound.
+     */
+    MetricsEndpoint startMetrics(final Pipeline pipeline, final List<EventSink> sinks)
+    {
+        if (metricsListen == null)
+        {
+            return null;
+        }
+        try
+        {
+            return MetricsEndpoint.start(metricsListen, pipeline, () ->
+            {
+                final List<String> reasons = new ArrayList<>();
+                if (!pipeline.isRunning())
+                {
+                    reasons.add("not capturing");
+                }
+                for (final EventSink sink : sinks)
+                {
+                    final String why = sink.notReady();
+                    if (why != null)
+                    {
+                        reasons.add(sink.name() + ": " + why);
+                    }
+                }
+                return reasons;
+            });
+        }
+        catch (final java.io.IOException ex)
+        {
+            throw new IllegalStateException("cannot listen on " + metricsListen + " for --metrics-listen: " + ex.getMessage(), ex);
+        }
     }
 
     /** Open every {@code --sink} into {@code sinks} (so the caller closes what was opened if one fails). */

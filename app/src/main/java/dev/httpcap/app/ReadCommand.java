@@ -97,6 +97,7 @@ final class ReadCommand
                     new ProgressBar(err, pipeline, source.totalBytes(), done)) : null;
 
             final PipelineReport report;
+            final MetricsEndpoint metrics = options.startMetrics(pipeline, sinks);
             try
             {
                 report = pipeline.run(source);
@@ -107,6 +108,10 @@ final class ReadCommand
                 if (progressThread != null)
                 {
                     progressThread.join();
+                }
+                if (metrics != null)
+                {
+                    metrics.close();
                 }
             }
 

@@ -58,6 +58,8 @@ public final class Pipeline
     private volatile List<FlowWorkerHandler> runningWorkers;
     private volatile EventHandoff runningHandoff;
     private volatile CaptureLatency runningLatency;
+    private final CounterRegistry counters = new CounterRegistry();
+    private final CaptureLatency latency = new CaptureLatency();
 
     public Pipeline(final PipelineConfig config, final List<EventSink> sinks)
     {
@@ -69,6 +71,28 @@ public final class Pipeline
         }
         this.config = config;
         this.sinks = List.copyOf(sinks);
+    }
+
+    /**
+     * @return the registry of this pipeline's counters: its parts' are registered when {@link #run}
+     * starts, and a caller may add its own (a live source's kernel counters) at any time. Read from
+     * any thread, during the run and after it.
+     */
+    public CounterRegistry counters()
+    {
+        return counters;
+    }
+
+    /**
+     * The capture-to-written latency of every event written so far, as histogram buckets: fills
+     * {@code counts[i]} with the events at most {@code upperBoundsNanos[i]}, and the element after
+     * the last bound with all of them. Any thread.
+     *
+     * @return the sum of their latencies in nanoseconds (within the histogram's 3 significant digits).
+     */
+    public double latencyHistogram(final long[] upperBoundsNanos, final long[] counts)
+    {
+        return latency.cumulative(upperBoundsNanos, counts);
     }
 
     /** Ask a running pipeline to stop reading; it still drains, closes flows and flushes. Safe from any thread. */
@@ -84,6 +108,12 @@ public final class Pipeline
                 capture.interrupt();
             }
         }
+    }
+
+    /** @return whether {@link #run} is reading (its threads started, its sources not yet at their end). */
+    public boolean isRunning()
+    {
+        return runningPublishers != null && captureThreads != null;
     }
 
     /** @return packets read so far by the running pipeline, all lanes (for progress displays), or 0. */
@@ -234,7 +264,7 @@ public final class Pipeline
                     config.filter(), sources.get(lane).framesStayReadable()));
             }
 
-            final CaptureLatency latency = new CaptureLatency();
+            PipelineCounters.register(counters, publishers, handlers, workers, handoff, sinks);
             final SinkRunner sinkRunner = new SinkRunner(handoff, sinks, latency);
             final Thread sinkThread = config.sinkThreadFactory().newThread(sinkRunner);
             sinkThread.setName("httpcap-sink");
