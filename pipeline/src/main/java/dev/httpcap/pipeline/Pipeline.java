@@ -354,9 +354,11 @@ public final class Pipeline
     {
         workerDeath.compareAndSet(null, new IllegalStateException(
             "worker thread " + dead.getName() + " died, so reading stopped: " + ex, ex));
+        // Stop first: once the dead sequence no longer holds the ring back, the capture thread would
+        // otherwise race on through the input while this thread is descheduled.
+        requestStop();
         ring.removeGatingSequence(processor.getSequence());
         handler.abandon();
-        requestStop();
     }
 
     private void capture(final PacketSource source, final RingPublisher publisher, final AtomicReference<Throwable> failure)
