@@ -42,7 +42,12 @@ import dev.httpcap.sinks.EventSink;
  */
 final class LiveCommand
 {
-    private static final int DEFAULT_BUFFER_MB = 64;
+    /**
+     * The kernel ring is the live capture's buffer (the workers read frames in place in it, and a
+     * full pipeline stops the capture thread taking blocks): big enough for a start under load,
+     * while the JIT warms up (see README, "Sizing the kernel ring").
+     */
+    private static final int DEFAULT_BUFFER_MB = 256;
     private static final int DEFAULT_BLOCK_KB = 1024;
     private static final int DEFAULT_RETIRE_MS = 20;
     private static final double DEFAULT_STATS_INTERVAL_SECONDS = 10;
@@ -59,7 +64,8 @@ final class LiveCommand
     static final Option PROMISC = Option.negatable("--promisc",
         "put the interface in promiscuous mode while capturing (the default; --no-promisc: only traffic to this host)");
     static final Option BUFFER_MB = Option.value("--buffer-mb", "MB", Type.INT,
-        "kernel receive ring (afpacket, per socket) or buffer (pcap) size").defaultValue(DEFAULT_BUFFER_MB);
+        "kernel receive ring (afpacket, per socket: the live buffer; bytes/s x seconds of stall to absorb) " +
+            "or buffer (pcap) size").defaultValue(DEFAULT_BUFFER_MB);
     static final Option BLOCK_KB = Option.value("--block-kb", "KB", Type.INT,
         "afpacket: ring block size, a power of two >= 128").defaultValue(DEFAULT_BLOCK_KB);
     static final Option RETIRE_MS = Option.value("--retire-ms", "MS", Type.INT,
@@ -164,7 +170,9 @@ final class LiveCommand
                 throw new IllegalArgumentException("--fanout needs --engine afpacket");
             }
             cpuSpec = CpuSpec.parse(cpus);
-            config = options.config(BackPressure.DROP).clockTickNanos(TimeUnit.SECONDS.toNanos(1));
+            // Block by default: a full ring stops the capture thread taking blocks, the kernel ring
+            // buffers, and the only loss is the kernel's own, counted (PACKET_STATISTICS).
+            config = options.config(BackPressure.BLOCK).clockTickNanos(TimeUnit.SECONDS.toNanos(1));
             // AF_PACKET: the filter's return value is the snap length, so a shorter snaplen with no
             // filter still needs a (match-everything) program.
             kernelFilter = pcap ? null : config.filter() != null ?
@@ -219,6 +227,10 @@ final class LiveCommand
                 captures.add(new AfPacketSource(
                     interfaceName, bufferMb * 1024 * 1024, blockKb * 1024, retireMillis, kernelFilter, promiscuous));
                 description = "AF_PACKET, TPACKET_V3, " + bufferMb + " MiB ring";
+            }
+            if (!pcap)
+            {
+                fitRingToKernelRing(config, (AfPacketSource)captures.get(0), err);
             }
         }
         catch (final CaptureFileException ex)
@@ -342,6 +354,34 @@ final class LiveCommand
         }
     }
 
+    /**
+     * The workers read frames in place in the kernel ring, so a packet in the pipeline ring holds
+     * its block. If a full pipeline ring of the smallest frames could hold every block but one, the
+     * kernel ring, not the pipeline ring, would be what fills first; the pipeline ring is then
+     * lowered to what the kernel ring holds, and the user is told. (Nothing can deadlock either way:
+     * the workers never wait for the capture thread, so lent blocks always come back.)
+     */
+    private static void fitRingToKernelRing(final PipelineConfig config, final AfPacketSource socket, final PrintStream err)
+    {
+        final long fits = socket.smallestFramesHeld();
+        if (config.ringSlots() <= fits)
+        {
+            return;
+        }
+        // Never below what the pipeline needs to copy the largest frame (a VLAN-tagged one) twice.
+        final int slotsPerLargestFrame = (PipelineConfig.MAX_FRAME_LENGTH + config.slotBytes() - 1) / config.slotBytes();
+        final int least = Math.max(64, Integer.highestOneBit(2 * slotsPerLargestFrame - 1) << 1);
+        final int slots = Math.max(least, Integer.highestOneBit((int)Math.min(Integer.MAX_VALUE, fits)));
+        if (slots >= config.ringSlots())
+        {
+            return;
+        }
+        err.println("httpcap: a full packet ring of " + config.ringSlots() + " slots would hold every block of the " +
+            socket.blockCount() + " x " + socket.blockBytes() / 1024 + " KiB kernel ring (" + fits +
+            " of the smallest frames); --ring-slots lowered to " + slots + " (a larger --buffer-mb keeps it)");
+        config.ringSlots(slots);
+    }
+
     /** {@code capture.pcap} → {@code capture-1.pcap}; {@code capture} → {@code capture-1}. */
     static Path lanePath(final Path file, final int lane)
     {
@@ -358,15 +398,26 @@ final class LiveCommand
         long drops = 0;
         long interfaceDrops = 0;
         long outgoing = 0;
+        long mostHeld = 0;
+        long allHeld = 0;
+        int blocks = 0;
         for (final LivePacketSource capture : captures)
         {
             packets += capture.kernelPackets();
             drops += capture.kernelDrops();
             interfaceDrops += capture.interfaceDrops();
             outgoing += capture.outgoingSkipped();
+            if (capture instanceof AfPacketSource socket)
+            {
+                blocks = socket.blockCount();
+                mostHeld = Math.max(mostHeld, socket.mostBlocksHeld());
+                allHeld += socket.allBlocksHeld();
+            }
         }
         return "kernel: " + packets + " packets captured, " + drops + " dropped (ring full)" +
             (captures.size() > 1 ? " over " + captures.size() + " fanout sockets" : "") +
+            (blocks > 0 ? "; blocks lent to the workers: at most " + mostHeld + " of " + blocks +
+                (allHeld > 0 ? ", all of them " + allHeld + " time(s)" : "") : "") +
             (interfaceDrops > 0 ? ", " + interfaceDrops + " dropped by the interface" : "") +
             (outgoing > 0 ? ", " + outgoing + " loopback outgoing duplicates skipped" : "");
     }

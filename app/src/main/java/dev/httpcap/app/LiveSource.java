@@ -6,6 +6,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.agrona.DirectBuffer;
 
 import dev.httpcap.capture.CaptureFileCounters;
+import dev.httpcap.capture.ConsumerProgress;
 import dev.httpcap.capture.LivePacketSource;
 import dev.httpcap.capture.PacketHandler;
 import dev.httpcap.capture.PacketSource;
@@ -131,6 +132,19 @@ final class LiveSource implements PacketSource, PacketHandler
             }
         }
         downstream.onPacket(frame, offset, capturedLength, wireLength, timestampNanos, linkType, interfaceId);
+    }
+
+    /** The capture's frames are lent as they are: {@code --write} records each before it is handed on. */
+    @Override
+    public boolean holdFrames(final ConsumerProgress progress)
+    {
+        return capture.holdFrames(progress);
+    }
+
+    @Override
+    public void releaseConsumedFrames()
+    {
+        capture.releaseConsumedFrames();
     }
 
     private void finish()

@@ -35,8 +35,8 @@ final class PipelineOptions
     static final Option FILTER = Option.value("--filter", "EXPR", Type.STRING,
         "tcpdump-style capture filter, compiled by libpcap");
     static final Option BACK_PRESSURE = Option.value("--back-pressure", "POLICY", Type.CHOICE,
-        "when workers or sinks fall behind: block (nothing is lost; the default for files) or drop " +
-            "(count and go on; the default for live capture)").choices(choices());
+        "when workers or sinks fall behind: block (the default: nothing is lost; live, the kernel ring buffers and " +
+            "only the kernel drops, counted) or drop (count and go on)").choices(choices());
     static final Option MAX_FLOWS = Option.value("--max-flows", "N", Type.INT,
         "connections held per worker before the oldest is evicted").defaultValue(DEFAULTS.maxFlows);
     static final Option FLOW_TIMEOUT = Option.value("--flow-timeout", "SECONDS", Type.LONG,

@@ -230,7 +230,7 @@ class MainTest
         assertEquals("lo", defaults.interfaceName);
         assertEquals("afpacket", defaults.engine);
         assertEquals(true, defaults.promiscuous);
-        assertEquals(64, defaults.bufferMb);
+        assertEquals(256, defaults.bufferMb);
         assertEquals(1024, defaults.blockKb);
         assertEquals(20, defaults.retireMillis);
         assertEquals(1, defaults.fanout);
