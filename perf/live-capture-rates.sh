@@ -38,7 +38,9 @@
 #                       Not for loopback recordings (the default): client and server share
 #                       127.0.0.1 there, and tcpreplay moves source and destination apart in
 #                       opposite directions, so the two halves of a connection become two flows
-#   --tools LIST        which capturers to measure (default all three: afpacket,pcap,tcpdump)
+#   --tools LIST        which capturers to measure (default afpacket,pcap,tcpdump); afcopy is
+#                       afpacket with --no-zero-copy (payloads copied into the packet ring, the
+#                       path before issue 21), for a side-by-side of the two
 #   --out DIR           keep every log, report and tcpreplay output in DIR (default: a temp dir,
 #                       removed at exit)
 #
@@ -106,7 +108,8 @@ IFS=, read -r -a rate_list <<<"$rates"
 IFS=, read -r -a tools <<<"$tool_names"
 ((${#tools[@]})) || die "--tools is empty"
 for t in "${tools[@]}"; do
-  [[ $t == afpacket || $t == pcap || $t == tcpdump ]] || die "--tools: '$t' is not afpacket, pcap or tcpdump"
+  [[ $t == afpacket || $t == afcopy || $t == pcap || $t == tcpdump ]] ||
+    die "--tools: '$t' is not afpacket, afcopy, pcap or tcpdump"
 done
 ((${#rate_list[@]})) || die "--rates is empty"
 [[ $mode == cold || $mode == service || $mode == both ]] || die "--mode must be cold, service or both: $mode"
@@ -186,8 +189,10 @@ echo "$me: $pcap: $file_packets frames, $file_bytes bytes; veth $tx -> $rx in ne
 start_capture() {
   local tool=$1 log=$2 ready i
   case $tool in
-    afpacket|pcap)
-      ip netns exec "$ns" "$root/bin/httpcap" live --interface "$rx" --engine "$tool" --buffer-mb "$buffer_mb" \
+    afpacket|afcopy|pcap)
+      local engine=$tool copy=()
+      [[ $tool == afcopy ]] && engine=afpacket copy=(--no-zero-copy)
+      ip netns exec "$ns" "$root/bin/httpcap" live --interface "$rx" --engine "$engine" "${copy[@]}" --buffer-mb "$buffer_mb" \
         --sink "file:$work/events-$tool.ndjson" ${HTTPCAP_LIVE_OPTS:-} </dev/null >/dev/null 2>"$log" &
       ready='capturing on' ;;
     tcpdump)
@@ -298,16 +303,17 @@ seeded() {
   echo "$work/seed-$1.pcap"
 }
 
-# thread_cpu PID PATTERN: CPU seconds (user + system) of the process's threads whose name matches.
+# thread_cpu PID PATTERN: CPU seconds of the process's threads whose name matches (schedstat's time
+# on CPU, in nanoseconds: finer than stat's clock ticks; threads that ended are not counted).
 thread_cpu() {
-  local pid=$1 pattern=$2 t total=0 name ticks
+  local pid=$1 pattern=$2 t total=0 name ns
   for t in /proc/"$pid"/task/*; do
     name=$(cat "$t/comm" 2>/dev/null) || continue
     [[ $name =~ $pattern ]] || continue
-    ticks=$(awk '{ print $14 + $15 }' "$t/stat" 2>/dev/null) || continue
-    total=$((total + ticks))
+    ns=$(cut -d' ' -f1 "$t/schedstat" 2>/dev/null) || continue
+    total=$((total + ns))
   done
-  awk -v t="$total" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.3f", t / hz }'
+  awk -v t="$total" 'BEGIN { printf "%.6f", t / 1e9 }'
 }
 
 # counters TOOL LOG: "received kernel_drops other_drops events" so far, from the capturer's last report line.

@@ -70,6 +70,9 @@ final class LiveCommand
         "afpacket: ring block size, a power of two >= 128").defaultValue(DEFAULT_BLOCK_KB);
     static final Option RETIRE_MS = Option.value("--retire-ms", "MS", Type.INT,
         "afpacket: the kernel hands over a partly filled block after this long").defaultValue(DEFAULT_RETIRE_MS);
+    static final Option ZERO_COPY = Option.negatable("--zero-copy",
+        "afpacket: the workers read payloads in place in the kernel ring, whose blocks go back once read (the default; " +
+            "--no-zero-copy: each payload is copied into the packet ring and its block goes back at once)");
     static final Option FANOUT = Option.value("--fanout", "K", Type.INT,
         "afpacket: K sockets in one PACKET_FANOUT group (flow hash), each with its own capture thread, ring " +
             "and --workers workers; the sinks are shared").defaultValue(1);
@@ -87,7 +90,7 @@ final class LiveCommand
         "start FILE.1, FILE.2, ... when the file would pass this size (0: never)");
 
     static final List<Option> OPTIONS = List.of(INTERFACE, ENGINE, DURATION, COUNT, SNAPLEN, PROMISC, BUFFER_MB, BLOCK_KB,
-        RETIRE_MS, FANOUT, CPUS, USER, STATS_INTERVAL, WRITE, WRITE_ROTATE_MB);
+        RETIRE_MS, ZERO_COPY, FANOUT, CPUS, USER, STATS_INTERVAL, WRITE, WRITE_ROTATE_MB);
 
     final String interfaceName;
     final String engine;
@@ -98,6 +101,7 @@ final class LiveCommand
     final int bufferMb;
     final int blockKb;
     final int retireMillis;
+    final boolean zeroCopy;
     final int fanout;
     final String cpus;
     final String user;
@@ -117,6 +121,7 @@ final class LiveCommand
         bufferMb = args.intValue(BUFFER_MB, DEFAULT_BUFFER_MB);
         blockKb = args.intValue(BLOCK_KB, DEFAULT_BLOCK_KB);
         retireMillis = args.intValue(RETIRE_MS, DEFAULT_RETIRE_MS);
+        zeroCopy = args.flag(ZERO_COPY, true);
         fanout = args.intValue(FANOUT, 1);
         cpus = args.string(CPUS, "none");
         user = args.string(USER, null);
@@ -228,7 +233,7 @@ final class LiveCommand
                     interfaceName, bufferMb * 1024 * 1024, blockKb * 1024, retireMillis, kernelFilter, promiscuous));
                 description = "AF_PACKET, TPACKET_V3, " + bufferMb + " MiB ring";
             }
-            if (!pcap)
+            if (!pcap && zeroCopy)
             {
                 fitRingToKernelRing(config, (AfPacketSource)captures.get(0), err);
             }
@@ -267,7 +272,7 @@ final class LiveCommand
                         throw new IllegalStateException("cannot write '" + file + "': " + ex.getMessage(), ex);
                     }
                 }
-                sources.add(new LiveSource(capture, recorder, control));
+                sources.add(new LiveSource(capture, recorder, control, zeroCopy));
             }
             options.openSinks(sinks);
             // The kernel already filters; the pipeline need not run the program again.

@@ -68,18 +68,23 @@ final class LiveSource implements PacketSource, PacketHandler
     private final LivePacketSource capture;
     private final RotatingPcapWriter recorder;
     private final Control control;
+    private final boolean lend;
     private String recorderError;
     private PacketHandler downstream;
     private long nextStatisticsNanos;
     private boolean done;
     private boolean closed;
 
-    /** @param recorder where every captured frame is also written ({@code --write}), or null. */
-    LiveSource(final LivePacketSource capture, final RotatingPcapWriter recorder, final Control control)
+    /**
+     * @param recorder where every captured frame is also written ({@code --write}), or null.
+     * @param lend     whether the capture may lend its frames to the workers ({@code --zero-copy}).
+     */
+    LiveSource(final LivePacketSource capture, final RotatingPcapWriter recorder, final Control control, final boolean lend)
     {
         this.capture = capture;
         this.recorder = recorder;
         this.control = control;
+        this.lend = lend;
     }
 
     @Override
@@ -138,7 +143,7 @@ final class LiveSource implements PacketSource, PacketHandler
     @Override
     public boolean holdFrames(final ConsumerProgress progress)
     {
-        return capture.holdFrames(progress);
+        return lend && capture.holdFrames(progress);
     }
 
     @Override
