@@ -70,8 +70,8 @@ class MainTest
                 }
             }
         }
-        assertEquals(34, main.subcommand("read").options().size(), "31 pipeline options, --progress, -h, -V");
-        assertEquals(48, main.subcommand("live").options().size(), "15 live options, 31 pipeline options, -h, -V");
+        assertEquals(35, main.subcommand("read").options().size(), "32 pipeline options, --progress, -h, -V");
+        assertEquals(50, main.subcommand("live").options().size(), "16 live options, 32 pipeline options, -h, -V");
     }
 
     @Test
@@ -158,7 +158,7 @@ class MainTest
         final PipelineOptions options = new ReadCommand(read.parse(new String[] {
             "x.pcap", "--sink", "stdout:json", "--sink=file:/tmp/a", "--workers", "3", "--filter", "tcp port 80",
             "--back-pressure", "drop", "--max-flows", "11", "--flow-timeout", "12", "--ring-slots", "128", "--slot-bytes", "4096",
-            "--reassembly-window-kb", "64", "--reassembly-windows", "8", "--flows", "--no-http", "--headers", "all",
+            "--event-buffer-kb", "256", "--reassembly-window-kb", "64", "--reassembly-windows", "8", "--flows", "--no-http", "--headers", "all",
             "--no-redact", "--body-bytes", "16", "--decode-body", "--http-ports", "81,82", "--no-http-detect",
             "--max-line-bytes", "100", "--max-header-bytes", "200", "--max-headers", "5", "--ws-payload-bytes", "7",
             "--kafka-key", "host", "--kafka-acks", "1", "--kafka-compression", "zstd", "--kafka-batch-kb", "32",
@@ -172,6 +172,7 @@ class MainTest
         assertEquals(12, options.flowTimeoutSeconds);
         assertEquals(128, options.ringSlots);
         assertEquals(4096, options.slotBytes);
+        assertEquals(256, options.eventBufferKb);
         assertEquals(64, options.reassemblyWindowKb);
         assertEquals(8, options.reassemblyWindows);
         assertTrue(options.flows && options.noHttp && options.noRedact && options.decodeBody && options.noHttpDetect);
@@ -207,7 +208,7 @@ class MainTest
         final CommandSpec live = Main.spec().subcommand("live");
         final LiveCommand command = new LiveCommand(live.parse(new String[] {
             "-i", "eth1", "--engine", "pcap", "--duration", "1.5", "-c", "100", "-s", "96", "--no-promisc",
-            "--buffer-mb", "8", "--block-kb", "256", "--retire-ms", "5", "--fanout", "2", "--cpus", "capture=0",
+            "--buffer-mb", "8", "--block-kb", "256", "--retire-ms", "5", "--no-zero-copy", "--fanout", "2", "--cpus", "capture=0",
             "-Z", "nobody", "--stats-interval", "0", "-w", "/tmp/x.pcap", "--write-rotate-mb", "10", "--workers", "2"}, 0));
         assertEquals("eth1", command.interfaceName);
         assertEquals("pcap", command.engine);
@@ -218,6 +219,7 @@ class MainTest
         assertEquals(8, command.bufferMb);
         assertEquals(256, command.blockKb);
         assertEquals(5, command.retireMillis);
+        assertEquals(false, command.zeroCopy);
         assertEquals(2, command.fanout);
         assertEquals("capture=0", command.cpus);
         assertEquals("nobody", command.user);
@@ -233,6 +235,7 @@ class MainTest
         assertEquals(256, defaults.bufferMb);
         assertEquals(1024, defaults.blockKb);
         assertEquals(20, defaults.retireMillis);
+        assertEquals(true, defaults.zeroCopy);
         assertEquals(1, defaults.fanout);
         assertEquals(10, defaults.statsIntervalSeconds);
         assertEquals(null, defaults.writeFile);
