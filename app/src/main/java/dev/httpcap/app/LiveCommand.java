@@ -381,8 +381,8 @@ final class LiveCommand
         {
             return;
         }
-        err.println("httpcap: a full packet ring of " + config.ringSlots() + " slots would hold every block of the " +
-            socket.blockCount() + " x " + socket.blockBytes() / 1024 + " KiB kernel ring (" + fits +
+        err.println("httpcap: a full packet ring of " + config.ringSlots() + " slots could need more blocks than the " +
+            socket.blockCount() + " x " + socket.blockBytes() / 1024 + " KiB kernel ring has (all but one hold " + fits +
             " of the smallest frames); --ring-slots lowered to " + slots + " (a larger --buffer-mb keeps it)");
         config.ringSlots(slots);
     }

@@ -154,6 +154,34 @@ class LiveReplayIT
         assertTrue(clean > 300, clean + " events untouched by the loss");
     }
 
+    /**
+     * A kernel ring too small for the packet ring: said at start-up, and the packet ring lowered to
+     * what the kernel ring holds; with --no-zero-copy no block is lent, so nothing to say.
+     */
+    @Test
+    @Timeout(value = 1, unit = TimeUnit.MINUTES)
+    void shouldSayAtStartUpAndLowerThePacketRingWhenTheKernelRingHoldsLess(@TempDir final Path dir) throws Exception
+    {
+        ItSupport.requireTools("unshare", "ip");
+        ItSupport.requireRoot();
+        final String live = "ip link set lo up; exec " + ItSupport.repoRoot().resolve("bin/httpcap") +
+            " live -i lo --buffer-mb 1 --block-kb 128 --duration 0.3 --stats-interval 0 --sink file:" + dir.resolve("e.ndjson");
+        // A network namespace of its own: loopback there carries nothing but what we send.
+        final ItSupport.Result lent = ItSupport.run("small-ring", List.of("unshare", "--net", "sh", "-c", live),
+            null, dir, Duration.ofSeconds(50), Map.of("HTTPCAP_NO_BUILD", "1"));
+        assertEquals(0, lent.exitCode(), lent::describe);
+        assertTrue(lent.stderrText().contains("httpcap: a full packet ring of 16384 slots could need more blocks than the " +
+            "8 x 128 KiB kernel ring has (all but one hold 6363 of the smallest frames); --ring-slots lowered to 4096"),
+            lent::describe);
+        assertTrue(lent.stderrText().contains("blocks lent to the workers: at most 0 of 8"), lent::describe);
+
+        final ItSupport.Result copied = ItSupport.run("small-ring-copy",
+            List.of("unshare", "--net", "sh", "-c", live + " --no-zero-copy"), null, dir, Duration.ofSeconds(50),
+            Map.of("HTTPCAP_NO_BUILD", "1"));
+        assertEquals(0, copied.exitCode(), copied::describe);
+        assertTrue(!copied.stderrText().contains("lowered"), copied::describe);
+    }
+
     /** Run the script; @return its output: the replay's count, httpcap's exit status and report. */
     private static String replay(final Path dir, final List<String> scriptOptions, final List<String> httpcapOptions)
         throws Exception
