@@ -75,6 +75,8 @@ public final class AfPacketSource implements LivePacketSource
      */
     private static final int SMALLEST_FRAME_FOOTPRINT = 144;
     private static final int BLOCK_HEADER_BYTES = 48;
+    /** The longest wait in the kernel for a block while blocks are lent to the readers. */
+    private static final int LENT_POLL_MILLIS = 1;
 
     // struct tpacket_block_desc / tpacket_hdr_v1
     private static final long BLOCK_STATUS = 8;
@@ -397,10 +399,11 @@ public final class AfPacketSource implements LivePacketSource
             final long block = (long)currentBlock * blockSize;
             if ((ring.get(INT, block + BLOCK_STATUS) & TP_STATUS_USER) == 0)
             {
-                if (delivered == 0 && held == 0)
+                if (delivered == 0)
                 {
-                    // Nothing lent out, so nothing to give back meanwhile: sleep in the kernel.
-                    waitForBlock();
+                    // Sleep in the kernel until a block is ready; while blocks are lent, 1 ms at most
+                    // (a worker passing one cannot wake us) so that they go back soon after.
+                    waitForBlock(held == 0 ? pollTimeoutMillis : LENT_POLL_MILLIS);
                 }
                 break;
             }
@@ -524,11 +527,11 @@ public final class AfPacketSource implements LivePacketSource
         return 1;
     }
 
-    private void waitForBlock()
+    private void waitForBlock(final int timeoutMillis)
     {
         try
         {
-            final int ignored = (int)lib.poll.invokeExact(errno, pollFd, 1L, pollTimeoutMillis);
+            final int ignored = (int)lib.poll.invokeExact(errno, pollFd, 1L, timeoutMillis);
         }
         catch (final Throwable ex)
         {
