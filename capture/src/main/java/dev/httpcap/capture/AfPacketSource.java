@@ -401,8 +401,10 @@ public final class AfPacketSource implements LivePacketSource
             {
                 if (delivered == 0)
                 {
-                    // Sleep in the kernel until a block is ready; while blocks are lent, 1 ms at most
-                    // (a worker passing one cannot wake us) so that they go back soon after.
+                    // Sleep in the kernel until a block is ready; while blocks are lent, 1 ms at most, as
+                    // a worker passing one cannot wake us. (Then the call mostly returns at once: the
+                    // kernel reports the socket readable while the block before its current one, our
+                    // newest lent block, is not back; the capture loop's idle strategy paces us.)
                     waitForBlock(held == 0 ? pollTimeoutMillis : LENT_POLL_MILLIS);
                 }
                 break;
