@@ -36,6 +36,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * the frames sent. Well within capacity they are the same events. With a sink that stalls for a
  * while and a small kernel ring, the blocks are held until the pipeline moves again, the kernel
  * drops what it has no block for and counts it, and not one event of what was captured is corrupt.
+ * <p>
+ * That a block goes back only once every worker has passed it is proven by the pipeline's
+ * {@code LentFramesTest}, whose source scribbles over every block given back: here, at a paced
+ * rate, the kernel would rarely reuse a block given back too early before the workers had read it.
  */
 class LiveReplayIT
 {
