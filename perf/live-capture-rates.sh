@@ -3,7 +3,24 @@
 #
 #   perf/live-capture-rates.sh [--rates LIST] [--pcap FILE] [--seconds S] [--buffer-mb MB]
 #                              [--repeat N] [--record-seconds S] [--out DIR] [--unique-ip]
-#                              [--tools afpacket,pcap,tcpdump]
+#                              [--tools afpacket,pcap,tcpdump] [--mode cold|service|both]
+#                              [--warm-rate PPS] [--warm-seconds S]
+#
+#   --mode cold         (the default) every step starts a fresh capturer process: the cold-start
+#                       mode, JVM start-up and JIT warm-up inside the step
+#   --mode service      one capturer process per tool, started before the first step and warmed
+#                       with --warm-seconds (default 10) at --warm-rate pps (default 20000), then
+#                       every rate in turn within that same process, as a daemon on a front end
+#                       would see them. Per step, the counters are read from httpcap's stats line
+#                       (--stats-interval 0.5: running totals of packets, kernel, ring and event
+#                       drops) or tcpdump's (SIGUSR1) before and after; the CPU time of httpcap's
+#                       capture, worker and sink threads (/proc/PID/task) per packet received is a
+#                       second table. Every step replays the capture with its addresses rewritten
+#                       (tcprewrite --seed, a new seed a step; with --unique-ip also new ones every
+#                       loop), so the process sees new connections, not the earlier steps' again;
+#                       events are counted but not yet held against `bin/httpcap read`. Note that afpacket and pcap run with their defaults (since
+#                       issue 21: --back-pressure block, so loss shows as kernel drops).
+#   --mode both         service mode, then cold mode, in one run
 #
 #   --rates LIST        comma-separated packets/s to ask tcpreplay for, rising; "max" is tcpreplay
 #                       --topspeed (as fast as it can send: the sender's own ceiling)
@@ -17,8 +34,13 @@
 #                       -B MB*1024 (default 32)
 #   --repeat N          measure every rate N times (in turn); a rate is sustained only if all N pass
 #   --unique-ip         tcpreplay --unique-ip: new IP addresses on every loop of the file, so every
-#                       loop's connections are new ones to httpcap (costs the sender some speed)
-#   --tools LIST        which capturers to measure (default all three: afpacket,pcap,tcpdump)
+#                       loop's connections are new ones to httpcap (costs the sender some speed).
+#                       Not for loopback recordings (the default): client and server share
+#                       127.0.0.1 there, and tcpreplay moves source and destination apart in
+#                       opposite directions, so the two halves of a connection become two flows
+#   --tools LIST        which capturers to measure (default afpacket,pcap,tcpdump); afcopy is
+#                       afpacket with --no-zero-copy (payloads copied into the packet ring, the
+#                       path before issue 21), for a side-by-side of the two
 #   --out DIR           keep every log, report and tcpreplay output in DIR (default: a temp dir,
 #                       removed at exit)
 #
@@ -58,6 +80,9 @@ record_seconds=3
 out=""
 unique_ip=0
 tool_names=afpacket,pcap,tcpdump
+mode=cold
+warm_rate=20000
+warm_seconds=10
 
 usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//' >&2; exit 2; }
 die() { echo "$me: $*" >&2; exit 2; }
@@ -72,6 +97,9 @@ while (($#)); do
     --out) out=${2:?}; shift 2 ;;
     --unique-ip) unique_ip=1; shift ;;
     --tools) tool_names=${2:?}; shift 2 ;;
+    --mode) mode=${2:?}; shift 2 ;;
+    --warm-rate) warm_rate=${2:?}; shift 2 ;;
+    --warm-seconds) warm_seconds=${2:?}; shift 2 ;;
     -h|--help) usage ;;
     *) echo "$me: unknown option $1" >&2; usage ;;
   esac
@@ -80,9 +108,13 @@ IFS=, read -r -a rate_list <<<"$rates"
 IFS=, read -r -a tools <<<"$tool_names"
 ((${#tools[@]})) || die "--tools is empty"
 for t in "${tools[@]}"; do
-  [[ $t == afpacket || $t == pcap || $t == tcpdump ]] || die "--tools: '$t' is not afpacket, pcap or tcpdump"
+  [[ $t == afpacket || $t == afcopy || $t == pcap || $t == tcpdump ]] ||
+    die "--tools: '$t' is not afpacket, afcopy, pcap or tcpdump"
 done
 ((${#rate_list[@]})) || die "--rates is empty"
+[[ $mode == cold || $mode == service || $mode == both ]] || die "--mode must be cold, service or both: $mode"
+[[ $warm_rate =~ ^[1-9][0-9]*$ ]] || die "--warm-rate must be a positive integer: $warm_rate"
+[[ $warm_seconds =~ ^[0-9]+$ ]] || die "--warm-seconds must be an integer: $warm_seconds"
 max_numeric=0
 for r in "${rate_list[@]}"; do
   if [[ $r == max ]]; then continue; fi
@@ -97,7 +129,7 @@ done
 [[ -z $pcap || -r $pcap ]] || die "cannot read --pcap $pcap"
 ((EUID == 0)) || die "needs root (a network namespace, packet sockets)"
 missing=()
-for tool in ip tcpreplay tcpdump; do command -v "$tool" >/dev/null 2>&1 || missing+=("$tool"); done
+for tool in ip tcpreplay tcprewrite tcpdump; do command -v "$tool" >/dev/null 2>&1 || missing+=("$tool"); done
 if [[ -z $pcap ]]; then
   for tool in nginx wrk curl; do command -v "$tool" >/dev/null 2>&1 || missing+=("$tool"); done
 fi
@@ -157,8 +189,10 @@ echo "$me: $pcap: $file_packets frames, $file_bytes bytes; veth $tx -> $rx in ne
 start_capture() {
   local tool=$1 log=$2 ready i
   case $tool in
-    afpacket|pcap)
-      ip netns exec "$ns" "$root/bin/httpcap" live --interface "$rx" --engine "$tool" --buffer-mb "$buffer_mb" \
+    afpacket|afcopy|pcap)
+      local engine=$tool copy=()
+      [[ $tool == afcopy ]] && engine=afpacket copy=(--no-zero-copy)
+      ip netns exec "$ns" "$root/bin/httpcap" live --interface "$rx" --engine "$engine" "${copy[@]}" --buffer-mb "$buffer_mb" \
         --sink "file:$work/events-$tool.ndjson" ${HTTPCAP_LIVE_OPTS:-} </dev/null >/dev/null 2>"$log" &
       ready='capturing on' ;;
     tcpdump)
@@ -246,18 +280,145 @@ measure() {
     "received ${received:-?}, kernel drops ${kdrops:-?}, other drops $other, events ${events:-?}, CPU ${capture_cpu}s: $ok" >&2
 }
 
+# replay RATE OUT [PCAP]: one tcpreplay run at RATE pps (or max) for $seconds, output in OUT.
+replay() {
+  local rate=$1 file=${3:-$pcap} limit pace=() extra=()
+  if [[ $rate == max ]]; then
+    limit=$((max_numeric * seconds * 10))
+    pace=(--topspeed)
+  else
+    limit=$((rate * seconds))
+    pace=(--pps="$rate")
+  fi
+  ((unique_ip)) && extra=(--unique-ip)
+  ip netns exec "$ns" tcpreplay -K --loop=0 --limit="$limit" --duration="$seconds" "${pace[@]}" "${extra[@]}" -i "$tx" "$file" \
+    >"$2" 2>&1 || { cat "$2" >&2; die "tcpreplay failed"; }
+}
+
+# seeded SEED: the capture with its IP addresses rewritten by tcprewrite --seed SEED, so that a
+# long-running capturer sees new connections at every step, not the previous steps' again.
+seeded() {
+  tcprewrite --seed="$1" --fixcsum --infile="$pcap" --outfile="$work/seed-$1.pcap" >/dev/null 2>&1 ||
+    die "tcprewrite --seed $1 failed"
+  echo "$work/seed-$1.pcap"
+}
+
+# thread_cpu PID PATTERN: CPU seconds of the process's threads whose name matches (schedstat's time
+# on CPU, in nanoseconds: finer than stat's clock ticks; threads that ended are not counted).
+thread_cpu() {
+  local pid=$1 pattern=$2 t total=0 name ns
+  for t in /proc/"$pid"/task/*; do
+    name=$(cat "$t/comm" 2>/dev/null) || continue
+    [[ $name =~ $pattern ]] || continue
+    ns=$(cut -d' ' -f1 "$t/schedstat" 2>/dev/null) || continue
+    total=$((total + ns))
+  done
+  awk -v t="$total" 'BEGIN { printf "%.6f", t / 1e9 }'
+}
+
+# counters TOOL LOG: "received kernel_drops other_drops events" so far, from the capturer's last report line.
+counters() {
+  local tool=$1 log=$2 line
+  if [[ $tool == tcpdump ]]; then
+    kill -USR1 "$capture_pid"
+    sleep 0.3
+    # "tcpdump: N packets captured, M packets received by filter, D packets dropped by kernel": what the
+    # kernel took into the ring is M - D (the last block may not have been read yet: "captured" lags).
+    line=$(grep '^tcpdump: .* packets dropped by kernel' "$log" | tail -n 1)
+    echo "$line" | sed -n 's/.* \([0-9]*\) packets received by filter, \([0-9]*\) packets dropped by kernel.*/\1 \2/p' |
+      awk '{ print $1 - $2, $2, 0, "-" }'
+  else
+    # Two intervals: a line written after everything before this moment was counted.
+    sleep 1.1
+    line=$(grep '^stats:' "$log" | tail -n 1)
+    echo "$line" | sed -n 's/.*kernel drops \([0-9]*\), ring drops \([0-9]*\),.* event drops \([0-9]*\),.* total packets \([0-9]*\), total events \([0-9]*\).*/\4 \1 \2+\3 \5/p' |
+      awk '{ split($3, d, "+"); print $1, $2, d[1] + d[2], $4 }'
+  fi
+}
+
+# measure_service TOOL: one process for every rate (see --mode service).
+measure_service() {
+  local tool=$1 log=$work/service-$tool.err rate round replay_out
+  local -a before after
+  local cpu_cap0 cpu_wrk0 cpu_snk0 cpu_all0
+  HTTPCAP_LIVE_OPTS="--stats-interval 0.5 ${HTTPCAP_LIVE_OPTS:-}" start_capture "$tool" "$log"
+  if ((warm_seconds > 0)); then
+    local saved=$seconds
+    seconds=$warm_seconds
+    replay "$warm_rate" "$work/service-$tool-warm.tcpreplay" "$(seeded 1)"
+    rm -f -- "$work/seed-1.pcap"
+    seconds=$saved
+    echo "$me: $tool service: warmed ${warm_seconds}s at $warm_rate pps" >&2
+  fi
+  local seed=1 step_pcap
+  for rate in "${rate_list[@]}"; do
+    for ((round = 1; round <= repeat; round++)); do
+      seed=$((seed + 1))
+      step_pcap=$(seeded "$seed")
+      read -r -a before <<<"$(counters "$tool" "$log")"
+      if [[ $tool != tcpdump ]]; then
+        cpu_cap0=$(thread_cpu "$capture_pid" '^httpcap-captur'); cpu_wrk0=$(thread_cpu "$capture_pid" '^httpcap-worker')
+        cpu_snk0=$(thread_cpu "$capture_pid" '^httpcap-sink'); cpu_all0=$(thread_cpu "$capture_pid" '.')
+      else
+        cpu_all0=$(thread_cpu "$capture_pid" '.')
+      fi
+      replay_out=$work/service-$rate-$tool-$round.tcpreplay
+      replay "$rate" "$replay_out" "$step_pcap"
+      rm -f -- "$step_pcap"
+      sleep 1
+      read -r -a after <<<"$(counters "$tool" "$log")"
+      local sent pps mbps failed received kdrops other events ok=no cpu
+      sent=$(num 's/^[[:space:]]*Actual: \([0-9]*\) packets.*/\1/p' "$replay_out")
+      pps=$(num 's/^[[:space:]]*Rated: .* \([0-9.]*\) pps.*/\1/p' "$replay_out")
+      mbps=$(num 's/^[[:space:]]*Rated: .*Bps, \([0-9.]*\) Mbps.*/\1/p' "$replay_out")
+      failed=$(num 's/^[[:space:]]*Failed packets:[[:space:]]*\([0-9]*\).*/\1/p' "$replay_out")
+      received=$((after[0] - before[0]))
+      kdrops=$((after[1] - before[1]))
+      other=$((after[2] - before[2]))
+      events=-
+      [[ ${after[3]} == - ]] || events=$((after[3] - before[3]))
+      if ((kdrops == 0 && received == sent && ${failed:-0} == 0)); then
+        ok=kernel
+        ((other == 0)) && ok=yes
+      fi
+      cpu=$(awk -v a="$(thread_cpu "$capture_pid" '.')" -v b="$cpu_all0" 'BEGIN { printf "%.2f", a - b }')
+      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$rate" "$tool-service" "$round" "${sent:-?}" "${pps:-?}" \
+        "${mbps:-?}" "$received" "$kdrops" "$other" "$events" "$ok" "$cpu" >>"$work/results.tsv"
+      if [[ $tool != tcpdump ]] && ((received > 0)); then
+        awk -v r="$rate" -v n="$received" -v c1="$(thread_cpu "$capture_pid" '^httpcap-captur')" -v c0="$cpu_cap0" \
+          -v w1="$(thread_cpu "$capture_pid" '^httpcap-worker')" -v w0="$cpu_wrk0" \
+          -v s1="$(thread_cpu "$capture_pid" '^httpcap-sink')" -v s0="$cpu_snk0" \
+          -v a1="$(thread_cpu "$capture_pid" '.')" -v a0="$cpu_all0" -v t="$tool" -v p="$pps" \
+          'BEGIN { printf "| %s | %s | %s | %d | %.2f | %.2f | %.2f | %.2f |\n", r, t, p, n, (c1 - c0) * 1e6 / n,
+                   (w1 - w0) * 1e6 / n, (s1 - s0) * 1e6 / n, (a1 - a0) * 1e6 / n }' >>"$work/threads.md"
+      fi
+      echo "$me: $rate pps, $tool service, round $round: sent ${sent:-?} at ${pps:-?} pps; received $received," \
+        "kernel drops $kdrops, other drops $other, events $events, CPU ${cpu}s: $ok" >&2
+    done
+  done
+  stop_capture "$tool" || echo "$me: $tool service exited with status $? (see $log)" >&2
+}
+
 : >"$work/results.tsv"
+: >"$work/threads.md"
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 started=$(date -u '+%Y-%m-%d %H:%M:%S UTC')
-step=0
-for rate in "${rate_list[@]}"; do
-  for ((round = 1; round <= repeat; round++)); do
-    for ((k = 0; k < ${#tools[@]}; k++)); do
-      measure "$rate" "${tools[(step + k) % ${#tools[@]}]}" "$round"
-    done
-    step=$((step + 1))
+if [[ $mode != cold ]]; then
+  for tool in "${tools[@]}"; do
+    measure_service "$tool"
   done
-done
+fi
+step=0
+if [[ $mode != service ]]; then
+  for rate in "${rate_list[@]}"; do
+    for ((round = 1; round <= repeat; round++)); do
+      for ((k = 0; k < ${#tools[@]}; k++)); do
+        measure "$rate" "${tools[(step + k) % ${#tools[@]}]}" "$round"
+      done
+      step=$((step + 1))
+    done
+  done
+fi
 
 # The table, then for each tool the highest rate it sustained (every round passing) before its first
 # failure, by two measures: the kernel's (0 kernel drops, every packet sent was received) and the
@@ -270,6 +431,15 @@ echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
 awk -F'\t' '{ printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $12, $11 }' \
   "$work/results.tsv"
 echo
+if [[ -s $work/threads.md ]]; then
+  echo "Service mode, httpcap's CPU per packet received, by thread (µs; capture = httpcap-capture, workers = all"
+  echo "httpcap-worker-*, sink = httpcap-sink, process = every thread, JIT and GC included):"
+  echo
+  echo "| requested pps | tool | achieved pps | received | capture µs/pkt | workers µs/pkt | sink µs/pkt | process µs/pkt |"
+  echo "|---|---|---|---|---|---|---|---|"
+  cat "$work/threads.md"
+  echo
+fi
 summary() {
   awk -F'\t' -v tool="$1" -v measure="$2" '
     $2 == tool { if (!($1 in seen)) { order[++n] = $1; seen[$1] = 1 }
@@ -295,7 +465,10 @@ summary() {
     }' "$work/results.tsv"
 }
 for tool in "${tools[@]}"; do
-  summary "$tool" kernel
-  [[ $tool == tcpdump ]] || summary "$tool" all
+  for variant in "$tool-service" "$tool"; do
+    [[ $variant == *-service && $mode == cold || $variant != *-service && $mode == service ]] && continue
+    summary "$variant" kernel
+    [[ $tool == tcpdump ]] || summary "$variant" all
+  done
 done
 [[ -z $out ]] || echo "$me: logs in $work" >&2

@@ -42,7 +42,12 @@ import dev.httpcap.sinks.EventSink;
  */
 final class LiveCommand
 {
-    private static final int DEFAULT_BUFFER_MB = 64;
+    /**
+     * The kernel ring is the live capture's buffer (the workers read frames in place in it, and a
+     * full pipeline stops the capture thread taking blocks): big enough for a start under load,
+     * while the JIT warms up (see README, "Sizing the kernel ring").
+     */
+    private static final int DEFAULT_BUFFER_MB = 256;
     private static final int DEFAULT_BLOCK_KB = 1024;
     private static final int DEFAULT_RETIRE_MS = 20;
     private static final double DEFAULT_STATS_INTERVAL_SECONDS = 10;
@@ -59,11 +64,15 @@ final class LiveCommand
     static final Option PROMISC = Option.negatable("--promisc",
         "put the interface in promiscuous mode while capturing (the default; --no-promisc: only traffic to this host)");
     static final Option BUFFER_MB = Option.value("--buffer-mb", "MB", Type.INT,
-        "kernel receive ring (afpacket, per socket) or buffer (pcap) size").defaultValue(DEFAULT_BUFFER_MB);
+        "kernel receive ring (afpacket, per socket: the live buffer; bytes/s x seconds of stall to absorb) " +
+            "or buffer (pcap) size").defaultValue(DEFAULT_BUFFER_MB);
     static final Option BLOCK_KB = Option.value("--block-kb", "KB", Type.INT,
         "afpacket: ring block size, a power of two >= 128").defaultValue(DEFAULT_BLOCK_KB);
     static final Option RETIRE_MS = Option.value("--retire-ms", "MS", Type.INT,
         "afpacket: the kernel hands over a partly filled block after this long").defaultValue(DEFAULT_RETIRE_MS);
+    static final Option ZERO_COPY = Option.negatable("--zero-copy",
+        "afpacket: the workers read payloads in place in the kernel ring, whose blocks go back once read (the default; " +
+            "--no-zero-copy: each payload is copied into the packet ring and its block goes back at once)");
     static final Option FANOUT = Option.value("--fanout", "K", Type.INT,
         "afpacket: K sockets in one PACKET_FANOUT group (flow hash), each with its own capture thread, ring " +
             "and --workers workers; the sinks are shared").defaultValue(1);
@@ -81,7 +90,7 @@ final class LiveCommand
         "start FILE.1, FILE.2, ... when the file would pass this size (0: never)");
 
     static final List<Option> OPTIONS = List.of(INTERFACE, ENGINE, DURATION, COUNT, SNAPLEN, PROMISC, BUFFER_MB, BLOCK_KB,
-        RETIRE_MS, FANOUT, CPUS, USER, STATS_INTERVAL, WRITE, WRITE_ROTATE_MB);
+        RETIRE_MS, ZERO_COPY, FANOUT, CPUS, USER, STATS_INTERVAL, WRITE, WRITE_ROTATE_MB);
 
     final String interfaceName;
     final String engine;
@@ -92,6 +101,7 @@ final class LiveCommand
     final int bufferMb;
     final int blockKb;
     final int retireMillis;
+    final boolean zeroCopy;
     final int fanout;
     final String cpus;
     final String user;
@@ -111,6 +121,7 @@ final class LiveCommand
         bufferMb = args.intValue(BUFFER_MB, DEFAULT_BUFFER_MB);
         blockKb = args.intValue(BLOCK_KB, DEFAULT_BLOCK_KB);
         retireMillis = args.intValue(RETIRE_MS, DEFAULT_RETIRE_MS);
+        zeroCopy = args.flag(ZERO_COPY, true);
         fanout = args.intValue(FANOUT, 1);
         cpus = args.string(CPUS, "none");
         user = args.string(USER, null);
@@ -164,7 +175,9 @@ final class LiveCommand
                 throw new IllegalArgumentException("--fanout needs --engine afpacket");
             }
             cpuSpec = CpuSpec.parse(cpus);
-            config = options.config(BackPressure.DROP).clockTickNanos(TimeUnit.SECONDS.toNanos(1));
+            // Block by default: a full ring stops the capture thread taking blocks, the kernel ring
+            // buffers, and the only loss is the kernel's own, counted (PACKET_STATISTICS).
+            config = options.config(BackPressure.BLOCK).clockTickNanos(TimeUnit.SECONDS.toNanos(1));
             // AF_PACKET: the filter's return value is the snap length, so a shorter snaplen with no
             // filter still needs a (match-everything) program.
             kernelFilter = pcap ? null : config.filter() != null ?
@@ -220,6 +233,10 @@ final class LiveCommand
                     interfaceName, bufferMb * 1024 * 1024, blockKb * 1024, retireMillis, kernelFilter, promiscuous));
                 description = "AF_PACKET, TPACKET_V3, " + bufferMb + " MiB ring";
             }
+            if (!pcap && zeroCopy)
+            {
+                fitRingToKernelRing(config, (AfPacketSource)captures.get(0), err);
+            }
         }
         catch (final CaptureFileException ex)
         {
@@ -255,7 +272,7 @@ final class LiveCommand
                         throw new IllegalStateException("cannot write '" + file + "': " + ex.getMessage(), ex);
                     }
                 }
-                sources.add(new LiveSource(capture, recorder, control));
+                sources.add(new LiveSource(capture, recorder, control, zeroCopy));
             }
             options.openSinks(sinks);
             // The kernel already filters; the pipeline need not run the program again.
@@ -348,6 +365,34 @@ final class LiveCommand
         }
     }
 
+    /**
+     * The workers read frames in place in the kernel ring, so a packet in the pipeline ring holds
+     * its block. If a full pipeline ring of the smallest frames could hold every block but one, the
+     * kernel ring, not the pipeline ring, would be what fills first; the pipeline ring is then
+     * lowered to what the kernel ring holds, and the user is told. (Nothing can deadlock either way:
+     * the workers never wait for the capture thread, so lent blocks always come back.)
+     */
+    private static void fitRingToKernelRing(final PipelineConfig config, final AfPacketSource socket, final PrintStream err)
+    {
+        final long fits = socket.smallestFramesHeld();
+        if (config.ringSlots() <= fits)
+        {
+            return;
+        }
+        // Never below what the pipeline needs to copy the largest frame (a VLAN-tagged one) twice.
+        final int slotsPerLargestFrame = (PipelineConfig.MAX_FRAME_LENGTH + config.slotBytes() - 1) / config.slotBytes();
+        final int least = Math.max(64, Integer.highestOneBit(2 * slotsPerLargestFrame - 1) << 1);
+        final int slots = Math.max(least, Integer.highestOneBit((int)Math.min(Integer.MAX_VALUE, fits)));
+        if (slots >= config.ringSlots())
+        {
+            return;
+        }
+        err.println("httpcap: a full packet ring of " + config.ringSlots() + " slots could need more blocks than the " +
+            socket.blockCount() + " x " + socket.blockBytes() / 1024 + " KiB kernel ring has (all but one hold " + fits +
+            " of the smallest frames); --ring-slots lowered to " + slots + " (a larger --buffer-mb keeps it)");
+        config.ringSlots(slots);
+    }
+
     /** {@code capture.pcap} → {@code capture-1.pcap}; {@code capture} → {@code capture-1}. */
     static Path lanePath(final Path file, final int lane)
     {
@@ -380,15 +425,26 @@ final class LiveCommand
         long drops = 0;
         long interfaceDrops = 0;
         long outgoing = 0;
+        long mostHeld = 0;
+        long allHeld = 0;
+        int blocks = 0;
         for (final LivePacketSource capture : captures)
         {
             packets += capture.kernelPackets();
             drops += capture.kernelDrops();
             interfaceDrops += capture.interfaceDrops();
             outgoing += capture.outgoingSkipped();
+            if (capture instanceof AfPacketSource socket)
+            {
+                blocks = socket.blockCount();
+                mostHeld = Math.max(mostHeld, socket.mostBlocksHeld());
+                allHeld += socket.allBlocksHeld();
+            }
         }
         return "kernel: " + packets + " packets captured, " + drops + " dropped (ring full)" +
             (captures.size() > 1 ? " over " + captures.size() + " fanout sockets" : "") +
+            (blocks > 0 ? "; blocks lent to the workers: at most " + mostHeld + " of " + blocks +
+                (allHeld > 0 ? ", all of them " + allHeld + " time(s)" : "") : "") +
             (interfaceDrops > 0 ? ", " + interfaceDrops + " dropped by the interface" : "") +
             (outgoing > 0 ? ", " + outgoing + " loopback outgoing duplicates skipped" : "");
     }

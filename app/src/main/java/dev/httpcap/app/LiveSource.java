@@ -6,6 +6,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.agrona.DirectBuffer;
 
 import dev.httpcap.capture.CaptureFileCounters;
+import dev.httpcap.capture.ConsumerProgress;
 import dev.httpcap.capture.LivePacketSource;
 import dev.httpcap.capture.PacketHandler;
 import dev.httpcap.capture.PacketSource;
@@ -67,18 +68,23 @@ final class LiveSource implements PacketSource, PacketHandler
     private final LivePacketSource capture;
     private final RotatingPcapWriter recorder;
     private final Control control;
+    private final boolean lend;
     private String recorderError;
     private PacketHandler downstream;
     private long nextStatisticsNanos;
     private boolean done;
     private boolean closed;
 
-    /** @param recorder where every captured frame is also written ({@code --write}), or null. */
-    LiveSource(final LivePacketSource capture, final RotatingPcapWriter recorder, final Control control)
+    /**
+     * @param recorder where every captured frame is also written ({@code --write}), or null.
+     * @param lend     whether the capture may lend its frames to the workers ({@code --zero-copy}).
+     */
+    LiveSource(final LivePacketSource capture, final RotatingPcapWriter recorder, final Control control, final boolean lend)
     {
         this.capture = capture;
         this.recorder = recorder;
         this.control = control;
+        this.lend = lend;
     }
 
     @Override
@@ -131,6 +137,19 @@ final class LiveSource implements PacketSource, PacketHandler
             }
         }
         downstream.onPacket(frame, offset, capturedLength, wireLength, timestampNanos, linkType, interfaceId);
+    }
+
+    /** The capture's frames are lent as they are: {@code --write} records each before it is handed on. */
+    @Override
+    public boolean holdFrames(final ConsumerProgress progress)
+    {
+        return lend && capture.holdFrames(progress);
+    }
+
+    @Override
+    public void releaseConsumedFrames()
+    {
+        capture.releaseConsumedFrames();
     }
 
     private void finish()

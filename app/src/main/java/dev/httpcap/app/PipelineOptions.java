@@ -36,8 +36,8 @@ final class PipelineOptions
     static final Option FILTER = Option.value("--filter", "EXPR", Type.STRING,
         "tcpdump-style capture filter, compiled by libpcap");
     static final Option BACK_PRESSURE = Option.value("--back-pressure", "POLICY", Type.CHOICE,
-        "when workers or sinks fall behind: block (nothing is lost; the default for files) or drop " +
-            "(count and go on; the default for live capture)").choices(choices());
+        "when workers or sinks fall behind: block (the default: nothing is lost; live, the kernel ring buffers and " +
+            "only the kernel drops, counted) or drop (count and go on)").choices(choices());
     static final Option MAX_FLOWS = Option.value("--max-flows", "N", Type.INT,
         "connections held per worker before the oldest is evicted").defaultValue(DEFAULTS.maxFlows);
     static final Option FLOW_TIMEOUT = Option.value("--flow-timeout", "SECONDS", Type.LONG,
@@ -46,6 +46,9 @@ final class PipelineOptions
         "packet ring size, a power of two").defaultValue(DEFAULTS.ringSlots);
     static final Option SLOT_BYTES = Option.value("--slot-bytes", "N", Type.INT,
         "bytes per ring slot (bigger frames span slots)").defaultValue(DEFAULTS.slotBytes);
+    static final Option EVENT_BUFFER_KB = Option.value("--event-buffer-kb", "KB", Type.INT,
+        "encoded events waiting for the sinks (the workers' hand-off), a power of two >= 64")
+        .defaultValue(DEFAULTS.eventBufferKb);
     static final Option REASSEMBLY_WINDOW_KB = Option.value("--reassembly-window-kb", "KB", Type.INT,
         "bytes (KiB, a power of two) one direction of a connection may hold out of order")
         .defaultValue(DEFAULTS.reassemblyWindowKb);
@@ -123,9 +126,10 @@ final class PipelineOptions
 
     /** Every option, in help order. */
     static final List<Option> OPTIONS = List.of(SINK, WORKERS, FILTER, BACK_PRESSURE, MAX_FLOWS, FLOW_TIMEOUT, RING_SLOTS,
-        SLOT_BYTES, REASSEMBLY_WINDOW_KB, REASSEMBLY_WINDOWS, FLOWS, NO_HTTP, HEADERS, NO_REDACT, BODY_BYTES, DECODE_BODY,
-        METRICS_LISTEN, BODY_ENCODING, HTTP_PORTS, NO_HTTP_DETECT, MAX_LINE_BYTES, MAX_HEADER_BYTES, MAX_HEADERS, MAX_PIPELINED,
-        MAX_TRANSACTIONS, LINE_BUFFER_MB, WS_PAYLOAD_BYTES, MAX_EVENT_KB, KAFKA_KEY, KAFKA_ACKS,
+        SLOT_BYTES, EVENT_BUFFER_KB, REASSEMBLY_WINDOW_KB, REASSEMBLY_WINDOWS, FLOWS, NO_HTTP, HEADERS, NO_REDACT,
+        BODY_BYTES, DECODE_BODY, METRICS_LISTEN, BODY_ENCODING, HTTP_PORTS, NO_HTTP_DETECT, MAX_LINE_BYTES,
+        MAX_HEADER_BYTES, MAX_HEADERS, MAX_PIPELINED, MAX_TRANSACTIONS, LINE_BUFFER_MB, WS_PAYLOAD_BYTES, MAX_EVENT_KB,
+        KAFKA_KEY, KAFKA_ACKS,
         KAFKA_COMPRESSION, KAFKA_BATCH_KB, KAFKA_LINGER_MS, KAFKA_PROP, SPILL_DIR, SPILL_MAX_MB, KAFKA_CLOSE_SECONDS);
 
     List<String> sinkSpecs = new ArrayList<>();
@@ -136,6 +140,7 @@ final class PipelineOptions
     long flowTimeoutSeconds = 300;
     int ringSlots = 16_384;
     int slotBytes = 2_048;
+    int eventBufferKb = 8 * 1024;
     int reassemblyWindowKb = 128;
     int reassemblyWindows = 256;
     boolean flows;
@@ -200,6 +205,7 @@ final class PipelineOptions
         flowTimeoutSeconds = args.longValue(FLOW_TIMEOUT, flowTimeoutSeconds);
         ringSlots = args.intValue(RING_SLOTS, ringSlots);
         slotBytes = args.intValue(SLOT_BYTES, slotBytes);
+        eventBufferKb = args.intValue(EVENT_BUFFER_KB, eventBufferKb);
         reassemblyWindowKb = args.intValue(REASSEMBLY_WINDOW_KB, reassemblyWindowKb);
         reassemblyWindows = args.intValue(REASSEMBLY_WINDOWS, reassemblyWindows);
         flows = args.flag(FLOWS, flows);
@@ -273,6 +279,7 @@ final class PipelineOptions
             .workers(workers)
             .ringSlots(ringSlots)
             .slotBytes(slotBytes)
+            .eventRingBytes(eventBufferKb * 1024)
             .packetBackPressure(policy)
             .eventBackPressure(policy)
             .maxFlowsPerWorker(maxFlows)

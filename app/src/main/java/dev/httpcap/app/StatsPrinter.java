@@ -14,7 +14,8 @@ import dev.httpcap.pipeline.Pipeline;
 /**
  * The live statistics line, every {@code --stats-interval}: rates over the last interval and the
  * running drop totals, so a capture that starts losing packets says so while it runs; the latency is
- * capture to written, of the events written during the interval. With
+ * capture to written, of the events written during the interval; the packet and event totals last,
+ * so that a caller can tell what happened between two lines (perf/live-capture-rates.sh --mode service). With
  * {@code --fanout} every figure is the sum over the sockets and their pipelines.
  */
 final class StatsPrinter implements Runnable
@@ -56,10 +57,11 @@ final class StatsPrinter implements Runnable
             final long now = System.nanoTime();
             final double seconds = Math.max(1e-9, (now - lastTime) / 1e9);
             out.printf("stats: %,.0f packets/s, %.1f Mbit/s, kernel drops %d, ring drops %d, flows %d, events %,.0f/s, " +
-                "event drops %d, sink backlog %d B, latency %s%s%n",
+                "event drops %d, sink backlog %d B, latency %s, total packets %d, total events %d%s%n",
                 (stats.packets() - lastPackets) / seconds, (stats.wireBytes() - lastBytes) * 8 / seconds / 1e6,
                 kernelDrops(), stats.ringDrops(), stats.activeFlows(), (stats.events() - lastEvents) / seconds,
-                stats.eventDrops(), stats.sinkBacklogBytes(), stats.latency().percentiles(), anomalies());
+                stats.eventDrops(), stats.sinkBacklogBytes(), stats.latency().percentiles(), stats.packets(), stats.events(),
+                anomalies());
             lastTime = now;
             lastPackets = stats.packets();
             lastBytes = stats.wireBytes();

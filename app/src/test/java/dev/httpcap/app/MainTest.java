@@ -72,7 +72,7 @@ class MainTest
         }
         final int pipeline = PipelineOptions.OPTIONS.size();
         assertEquals(pipeline + 3, main.subcommand("read").options().size(), "pipeline options, --progress, -h, -V");
-        assertEquals(pipeline + 17, main.subcommand("live").options().size(), "15 live options, pipeline options, -h, -V");
+        assertEquals(pipeline + 18, main.subcommand("live").options().size(), "16 live options, pipeline options, -h, -V");
     }
 
     @Test
@@ -161,10 +161,10 @@ class MainTest
         final PipelineOptions options = new ReadCommand(read.parse(new String[] {
             "x.pcap", "--sink", "stdout:json", "--sink=file:/tmp/a", "--workers", "3", "--filter", "tcp port 80",
             "--back-pressure", "drop", "--max-flows", "11", "--flow-timeout", "12", "--ring-slots", "128", "--slot-bytes", "4096",
-            "--reassembly-window-kb", "64", "--reassembly-windows", "8", "--flows", "--no-http", "--headers", "all",
-            "--no-redact", "--body-bytes", "16", "--decode-body", "--body-encoding", "BASE64", "--http-ports", "81,82",
-            "--no-http-detect", "--max-line-bytes", "100", "--max-header-bytes", "200", "--max-headers", "5",
-            "--ws-payload-bytes", "7", "--max-event-kb", "64",
+            "--event-buffer-kb", "256", "--reassembly-window-kb", "64", "--reassembly-windows", "8", "--flows", "--no-http",
+            "--headers", "all", "--no-redact", "--body-bytes", "16", "--decode-body", "--body-encoding", "BASE64",
+            "--http-ports", "81,82", "--no-http-detect", "--max-line-bytes", "100", "--max-header-bytes", "200",
+            "--max-headers", "5", "--ws-payload-bytes", "7", "--max-event-kb", "64",
             "--kafka-key", "host", "--kafka-acks", "1", "--kafka-compression", "zstd", "--kafka-batch-kb", "32",
             "--kafka-linger-ms", "9", "--kafka-prop", "a=b", "--kafka-prop", "c=d", "--spill-dir", "/tmp/spill",
             "--spill-max-mb", "5", "--kafka-close-seconds", "2", "--progress", "never"}, 0)).options;
@@ -176,6 +176,7 @@ class MainTest
         assertEquals(12, options.flowTimeoutSeconds);
         assertEquals(128, options.ringSlots);
         assertEquals(4096, options.slotBytes);
+        assertEquals(256, options.eventBufferKb);
         assertEquals(64, options.reassemblyWindowKb);
         assertEquals(8, options.reassemblyWindows);
         assertTrue(options.flows && options.noHttp && options.noRedact && options.decodeBody && options.noHttpDetect);
@@ -216,7 +217,7 @@ class MainTest
         final CommandSpec live = Main.spec().subcommand("live");
         final LiveCommand command = new LiveCommand(live.parse(new String[] {
             "-i", "eth1", "--engine", "pcap", "--duration", "1.5", "-c", "100", "-s", "96", "--no-promisc",
-            "--buffer-mb", "8", "--block-kb", "256", "--retire-ms", "5", "--fanout", "2", "--cpus", "capture=0",
+            "--buffer-mb", "8", "--block-kb", "256", "--retire-ms", "5", "--no-zero-copy", "--fanout", "2", "--cpus", "capture=0",
             "-Z", "nobody", "--stats-interval", "0", "-w", "/tmp/x.pcap", "--write-rotate-mb", "10", "--workers", "2"}, 0));
         assertEquals("eth1", command.interfaceName);
         assertEquals("pcap", command.engine);
@@ -227,6 +228,7 @@ class MainTest
         assertEquals(8, command.bufferMb);
         assertEquals(256, command.blockKb);
         assertEquals(5, command.retireMillis);
+        assertEquals(false, command.zeroCopy);
         assertEquals(2, command.fanout);
         assertEquals("capture=0", command.cpus);
         assertEquals("nobody", command.user);
@@ -239,9 +241,10 @@ class MainTest
         assertEquals("lo", defaults.interfaceName);
         assertEquals("afpacket", defaults.engine);
         assertEquals(true, defaults.promiscuous);
-        assertEquals(64, defaults.bufferMb);
+        assertEquals(256, defaults.bufferMb);
         assertEquals(1024, defaults.blockKb);
         assertEquals(20, defaults.retireMillis);
+        assertEquals(true, defaults.zeroCopy);
         assertEquals(1, defaults.fanout);
         assertEquals(10, defaults.statsIntervalSeconds);
         assertEquals(null, defaults.writeFile);

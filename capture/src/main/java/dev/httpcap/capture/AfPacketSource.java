@@ -19,9 +19,12 @@ import org.agrona.concurrent.UnsafeBuffer;
 /**
  * Live capture from a Linux interface with an AF_PACKET socket and a TPACKET_V3 receive ring,
  * through the Foreign Function & Memory API (no JNI, no native build). The kernel fills blocks
- * of frames in a ring shared with us by {@code mmap}; we walk each block handed to user space,
- * deliver its frames as views into the ring (zero copy up to the pipeline's own slot copy) and
- * hand the block back.
+ * of frames in a ring shared with us by {@code mmap}; we walk each block handed to user space and
+ * deliver its frames as views into the ring. By default the block goes back to the kernel as soon
+ * as its frames are delivered. With {@link #holdFrames} it is lent to the readers instead: it goes
+ * back, in ring order, once they are past the last frame delivered from it, so they read payloads
+ * in place and nothing is copied. While every block is lent, the kernel has nowhere to write and
+ * drops what arrives, counted in {@code PACKET_STATISTICS} ({@link #kernelDrops()}).
  * <p>
  * On loopback every packet is seen twice by a packet socket, once leaving and once arriving;
  * the outgoing copy is skipped there (and only there: on other interfaces outgoing frames are
@@ -66,6 +69,15 @@ public final class AfPacketSource implements LivePacketSource
     private static final int PACKET_OUTGOING = 4;
     private static final int ARPHRD_LOOPBACK = 772;
 
+    /**
+     * Bytes the smallest TCP/IPv4 frame (54) takes in a block: the tpacket3_hdr and sockaddr_ll (68)
+     * padded so the network header is 16-aligned (frame at 82), the frame, all 16-aligned: 144.
+     */
+    private static final int SMALLEST_FRAME_FOOTPRINT = 144;
+    private static final int BLOCK_HEADER_BYTES = 48;
+    /** The longest wait in the kernel for a block while blocks are lent to the readers. */
+    private static final int LENT_POLL_MILLIS = 1;
+
     // struct tpacket_block_desc / tpacket_hdr_v1
     private static final long BLOCK_STATUS = 8;
     private static final long BLOCK_NUM_PKTS = 12;
@@ -105,6 +117,13 @@ public final class AfPacketSource implements LivePacketSource
     private final int fanoutGroup;
 
     private int currentBlock;
+    /** With {@link #holdFrames}: the readers' progress, and per block the position after its last frame. */
+    private ConsumerProgress progress;
+    private long[] blockPosition;
+    /** Blocks delivered but not yet given back: the {@code held} blocks before {@link #currentBlock}. */
+    private int held;
+    private final AtomicLong mostBlocksHeld = new AtomicLong();
+    private final AtomicLong allBlocksHeld = new AtomicLong();
     private final AtomicLong kernelDrops = new AtomicLong();
     private final AtomicLong kernelPackets = new AtomicLong();
     private long outgoingSkipped;
@@ -343,6 +362,20 @@ public final class AfPacketSource implements LivePacketSource
         return LinkTypes.ETHERNET;
     }
 
+    /**
+     * Lend the ring's blocks to the readers: each block is given back to the kernel only once
+     * {@code progress} says every reader is past the last frame delivered from it, oldest first.
+     * Frames the kernel stripped a VLAN tag from are delivered from a copy (the tag put back), not
+     * in place.
+     */
+    @Override
+    public boolean holdFrames(final ConsumerProgress progress)
+    {
+        this.blockPosition = new long[blockCount];
+        this.progress = progress;
+        return true;
+    }
+
     @Override
     public int poll(final PacketHandler handler, final int limit)
     {
@@ -350,15 +383,29 @@ public final class AfPacketSource implements LivePacketSource
         {
             return 0;
         }
+        final ConsumerProgress lent = progress;
+        if (lent != null)
+        {
+            releaseConsumedFrames();
+        }
         int delivered = 0;
         while (delivered < limit)
         {
+            if (held == blockCount)
+            {
+                // Every block is still being read: the kernel drops (and counts) until one comes back.
+                break;
+            }
             final long block = (long)currentBlock * blockSize;
             if ((ring.get(INT, block + BLOCK_STATUS) & TP_STATUS_USER) == 0)
             {
                 if (delivered == 0)
                 {
-                    waitForBlock();
+                    // Sleep in the kernel until a block is ready; while blocks are lent, 1 ms at most, as
+                    // a worker passing one cannot wake us. (Then the call mostly returns at once: the
+                    // kernel reports the socket readable while the block before its current one, our
+                    // newest lent block, is not back; the capture loop's idle strategy paces us.)
+                    waitForBlock(held == 0 ? pollTimeoutMillis : LENT_POLL_MILLIS);
                 }
                 break;
             }
@@ -370,11 +417,83 @@ public final class AfPacketSource implements LivePacketSource
                 delivered += deliver(packet, handler);
                 packet += ring.get(INT, packet + PKT_NEXT) & 0xFFFF_FFFFL;
             }
-            VarHandle.releaseFence();
-            ring.set(INT, block + BLOCK_STATUS, TP_STATUS_KERNEL);
+            if (lent == null)
+            {
+                VarHandle.releaseFence();
+                ring.set(INT, block + BLOCK_STATUS, TP_STATUS_KERNEL);
+            }
+            else
+            {
+                blockPosition[currentBlock] = lent.publishedPosition();
+                held++;
+                if (held > mostBlocksHeld.get())
+                {
+                    mostBlocksHeld.lazySet(held);
+                }
+                if (held == blockCount)
+                {
+                    allBlocksHeld.lazySet(allBlocksHeld.get() + 1);
+                }
+            }
             currentBlock = (currentBlock + 1) % blockCount;
         }
         return delivered;
+    }
+
+    /** Give back, oldest first, every lent block whose last frame all readers have passed. Capture thread. */
+    @Override
+    public void releaseConsumedFrames()
+    {
+        if (held == 0)
+        {
+            return;
+        }
+        // A volatile read of the readers' sequences: what they read before passing a frame happened before.
+        final long consumed = progress.consumedPosition();
+        while (held > 0)
+        {
+            final int oldest = currentBlock >= held ? currentBlock - held : currentBlock - held + blockCount;
+            if (blockPosition[oldest] > consumed)
+            {
+                return;
+            }
+            VarHandle.releaseFence();
+            ring.set(INT, (long)oldest * blockSize + BLOCK_STATUS, TP_STATUS_KERNEL);
+            held--;
+        }
+    }
+
+    /** @return blocks in the ring. */
+    public int blockCount()
+    {
+        return blockCount;
+    }
+
+    /** @return bytes per block. */
+    public int blockBytes()
+    {
+        return blockSize;
+    }
+
+    /**
+     * @return how many of the smallest TCP frames the ring holds in all its blocks but one: more
+     * lent frames than this, and the kernel may have no block left to write into.
+     */
+    public long smallestFramesHeld()
+    {
+        return (long)(blockCount - 1) * ((blockSize - BLOCK_HEADER_BYTES) / SMALLEST_FRAME_FOOTPRINT);
+    }
+
+    /** @return the most blocks lent to the readers at once so far (any thread). */
+    public long mostBlocksHeld()
+    {
+        return mostBlocksHeld.get();
+    }
+
+    /** @return how many times every block was lent at once, leaving the kernel none (any thread). */
+    public long allBlocksHeld()
+    {
+        return allBlocksHeld.get();
     }
 
     private int deliver(final long packet, final PacketHandler handler)
@@ -410,11 +529,11 @@ public final class AfPacketSource implements LivePacketSource
         return 1;
     }
 
-    private void waitForBlock()
+    private void waitForBlock(final int timeoutMillis)
     {
         try
         {
-            final int ignored = (int)lib.poll.invokeExact(errno, pollFd, 1L, pollTimeoutMillis);
+            final int ignored = (int)lib.poll.invokeExact(errno, pollFd, 1L, timeoutMillis);
         }
         catch (final Throwable ex)
         {

@@ -36,6 +36,29 @@ public interface PacketSource extends AutoCloseable
         return false;
     }
 
+    /**
+     * Lend frames in place instead of reusing their memory at once: when the source can (a live ring
+     * whose blocks it hands back to the kernel later), a frame given to the handler stays readable,
+     * unchanged, at the same native address until {@code progress.consumedPosition()} has reached
+     * the {@code progress.publishedPosition()} read after the frame was delivered. Call before the
+     * first {@link #poll}.
+     *
+     * @return true when the source holds its frames so from now on; false (the default) when it cannot.
+     */
+    default boolean holdFrames(final ConsumerProgress progress)
+    {
+        return false;
+    }
+
+    /**
+     * Give back the frames the readers have passed ({@link #holdFrames}). The thread that polls
+     * calls it while it waits for room downstream, in the middle of a {@link #poll}, so that what is
+     * already read returns to the kernel meanwhile.
+     */
+    default void releaseConsumedFrames()
+    {
+    }
+
     @Override
     void close();
 }

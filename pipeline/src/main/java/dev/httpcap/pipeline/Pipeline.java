@@ -260,8 +260,9 @@ public final class Pipeline
                     processors.add(processor);
                     ring.addGatingSequences(processor.getSequence());
                 }
+                // After the workers' sequences gate the ring: a lending source waits for the slowest of them.
                 publishers.add(new RingPublisher(ring, region, slotBytes, workers, config.packetBackPressure(),
-                    config.filter(), sources.get(lane).framesStayReadable()));
+                    config.filter(), sources.get(lane)));
             }
 
             PipelineCounters.register(counters, publishers, handlers, workers, handoff, sinks);

@@ -11,17 +11,20 @@ import com.lmax.disruptor.RingBuffer;
 
 import dev.httpcap.capture.BpfCompiler;
 import dev.httpcap.capture.BpfProgram;
+import dev.httpcap.capture.ConsumerProgress;
 import dev.httpcap.capture.DecodeStatus;
 import dev.httpcap.capture.PacketDecoder;
 import dev.httpcap.capture.PacketHandler;
 import dev.httpcap.capture.PacketInfo;
+import dev.httpcap.capture.PacketSource;
 import dev.httpcap.capture.SymmetricFlowHash;
 
 /**
  * The capture thread's half of the pipeline: filters and decodes each frame, picks the shard that
  * owns its connection and publishes the decoded facts with where the TCP payload is: in place when
- * the source's frames stay readable (a mapped file), otherwise copied once into pre-allocated ring
- * storage (live capture, a pipe), the payload only.
+ * the source's frames stay readable (a mapped file) or are lent until the workers are past them
+ * (an AF_PACKET ring, {@link PacketSource#holdFrames}), otherwise copied once into pre-allocated
+ * ring storage (libpcap, a pipe, a frame whose VLAN tag had to be put back), the payload only.
  * Owned by the capture thread; its counters are read by others only after that thread is joined,
  * except {@link #packetsReadRelaxed()}, which feeds progress displays.
  */
@@ -42,6 +45,7 @@ final class RingPublisher implements PacketHandler
     private final int workers;
     private final boolean dropWhenFull;
     private final boolean framesStayReadable;
+    private final PacketSource source;
     private final String filterExpression;
     /** Filters are compiled per link type, the first time a frame of that type arrives. */
     private final BpfProgram[] filters = new BpfProgram[MAX_LINK_TYPES];
@@ -63,9 +67,13 @@ final class RingPublisher implements PacketHandler
     private boolean batchUnstamped = true;
     private long batchCaptureNanos;
 
+    /**
+     * Publish what {@code source} delivers. A source that can lend its frames ({@link PacketSource#holdFrames})
+     * is told to, with the ring's cursor and its workers' slowest sequence as the progress it waits for.
+     */
     RingPublisher(
         final RingBuffer<PacketEvent> ring, final UnsafeBuffer region, final int slotBytes, final int workers,
-        final BackPressure backPressure, final String filterExpression, final boolean framesStayReadable)
+        final BackPressure backPressure, final String filterExpression, final PacketSource source)
     {
         this.ring = ring;
         this.region = region;
@@ -74,7 +82,14 @@ final class RingPublisher implements PacketHandler
         this.workers = workers;
         this.dropWhenFull = backPressure == BackPressure.DROP;
         this.filterExpression = filterExpression;
-        this.framesStayReadable = framesStayReadable;
+        this.source = source;
+        this.framesStayReadable = source.framesStayReadable() || source.holdFrames(new RingProgress(ring));
+    }
+
+    /** @return whether payloads are read in place (a mapped file, lent frames) rather than copied. */
+    boolean readsInPlace()
+    {
+        return framesStayReadable;
     }
 
     @Override
@@ -116,8 +131,9 @@ final class RingPublisher implements PacketHandler
         }
 
         final int payloadLength = info.payloadLength;
-        // In place: the frame outlives this call at a native address (a mapped file's frames are
-        // not heap arrays), so the worker reads it there and the packet needs no region slot space.
+        // In place: the frame outlives this call at a native address (a mapped file's frames, or a
+        // lent ring block, are not heap arrays), so the worker reads it there and the packet needs
+        // no region slot space.
         final boolean inPlace = framesStayReadable && frame.byteArray() == null;
         final int slots = inPlace ? 1 : Math.max(1, (payloadLength + slotBytes - 1) / slotBytes);
         final long hi;
@@ -197,6 +213,8 @@ final class RingPublisher implements PacketHandler
     {
         do
         {
+            // The blocks already read go back to the kernel while we wait, so it keeps capturing into them.
+            source.releaseConsumedFrames();
             LockSupport.parkNanos(FULL_RING_NAP_NANOS);
         }
         while (!ring.hasAvailableCapacity(slots));
@@ -262,6 +280,29 @@ final class RingPublisher implements PacketHandler
     long packetsReadRelaxed()
     {
         return packetsReadRelaxed.get();
+    }
+
+    /** A lending source's view of the ring: the last sequence published, and the slowest worker's. */
+    private static final class RingProgress implements ConsumerProgress
+    {
+        private final RingBuffer<PacketEvent> ring;
+
+        RingProgress(final RingBuffer<PacketEvent> ring)
+        {
+            this.ring = ring;
+        }
+
+        @Override
+        public long publishedPosition()
+        {
+            return ring.getCursor();
+        }
+
+        @Override
+        public long consumedPosition()
+        {
+            return ring.getMinimumGatingSequence();
+        }
     }
 
     private boolean passesFilter(
