@@ -8,6 +8,7 @@ import java.util.concurrent.TimeUnit;
 import dev.httpcap.app.cli.Option;
 import dev.httpcap.app.cli.Option.Type;
 import dev.httpcap.app.cli.ParsedArgs;
+import dev.httpcap.app.cli.Suggest;
 import dev.httpcap.decoders.http.HeaderSelection;
 import dev.httpcap.decoders.http.HttpConfig;
 import dev.httpcap.pipeline.BackPressure;
@@ -213,7 +214,7 @@ final class PipelineOptions
             return null;
         }
         final HttpConfig http = new HttpConfig()
-            .headers(HeaderSelection.parse(headers))
+            .headers(headerSelection(headers))
             .redact(!noRedact)
             .bodyBytes(bodyBytes)
             .decodeBody(decodeBody)
@@ -235,6 +236,33 @@ final class PipelineOptions
         return http;
     }
 
+    /**
+     * {@code --headers}: a keyword mistyped ({@code nope}, {@code defualt}) is not taken for a
+     * field name, which would quietly select a header no message has; a name list ending in a
+     * comma ({@code nope,}) selects such a field on purpose.
+     *
+     * @throws IllegalArgumentException with a one-line message for a bad value.
+     */
+    static HeaderSelection headerSelection(final String spec)
+    {
+        final String trimmed = spec.strip();
+        if (trimmed.endsWith(",") && trimmed.length() > 1)
+        {
+            return HeaderSelection.parse(trimmed.substring(0, trimmed.length() - 1));
+        }
+        if (trimmed.indexOf(',') < 0)
+        {
+            final List<String> keywords = List.of("none", "default", "all");
+            final String close = Suggest.closest(trimmed, keywords);
+            if (close != null && !keywords.contains(trimmed.toLowerCase(java.util.Locale.ROOT)))
+            {
+                throw new IllegalArgumentException("--headers '" + trimmed + "': did you mean '" + close +
+                    "'? (to select a header field of that name, write it followed by a comma: '" + trimmed + ",')");
+            }
+        }
+        return HeaderSelection.parse(trimmed);
+    }
+
     /** @throws IllegalArgumentException with a one-line message for a bad value. */
     PipelineConfig config(final BackPressure defaultBackPressure)
     {
@@ -254,13 +282,30 @@ final class PipelineOptions
             .flowEvents(flows || noHttp);
     }
 
-    /** Open every {@code --sink} into {@code sinks} (so the caller closes what was opened if one fails). */
+    /**
+     * Open every {@code --sink} into {@code sinks} (so the caller closes what was opened if one fails).
+     *
+     * @throws IllegalArgumentException for a malformed spec (a usage error, exit 2).
+     * @throws IllegalStateException    for a well-formed one that cannot be opened: a missing directory,
+     *                                  no permission (a failed run, exit 1).
+     */
     void openSinks(final List<EventSink> sinks)
     {
         final KafkaSinkConfig kafka = kafkaDefaults();
         for (final String spec : sinkSpecs.isEmpty() ? List.of("stdout") : sinkSpecs)
         {
-            sinks.add(SinkSpecs.open(spec, kafka, line -> System.err.println("httpcap: " + line)));
+            try
+            {
+                sinks.add(SinkSpecs.open(spec, kafka, line -> System.err.println("httpcap: " + line)));
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                if (ex.getCause() instanceof java.io.IOException)
+                {
+                    throw new IllegalStateException(ex.getMessage(), ex);
+                }
+                throw ex;
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.httpcap.app;
 
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -26,18 +27,24 @@ final class ReadCommand
     private static final int LINKTYPE_ETHERNET = 1;
 
     static final Parameter FILE = Parameter.required("FILE", "pcap or pcapng file, or '-' for standard input");
-    static final Option PROGRESS = Option.value("--progress", "WHEN", Option.Type.STRING,
-        "progress bar on standard error: auto (when it is a terminal), always, never");
+    static final Option PROGRESS = Option.value("--progress", "WHEN", Option.Type.CHOICE,
+        "progress bar on standard error: auto (when it is a terminal), always, never").choices("auto", "always", "never")
+        .defaultValue("auto");
+    static final Option WRITE = Option.value("--write", "FILE", Option.Type.STRING,
+        "also copy the frames that pass --filter (every frame without one) to this pcap file, like tcpdump -r IN -w OUT")
+        .shortName("-w");
 
     final String file;
     final PipelineOptions options;
     final String progress;
+    final Path writeFile;
 
     ReadCommand(final ParsedArgs args)
     {
         file = args.positional(0);
         options = new PipelineOptions().apply(args);
-        progress = args.string(PROGRESS, "auto");
+        progress = args.choice(PROGRESS, "auto");
+        writeFile = args.isSet(WRITE) ? Path.of(args.string(WRITE, null)) : null;
     }
 
     static CommandSpec spec()
@@ -46,7 +53,7 @@ final class ReadCommand
             "Read a pcap or pcapng capture file ('-' for standard input) and write its events.", true)
             .parameter(FILE)
             .options(PipelineOptions.OPTIONS)
-            .options(List.of(PROGRESS));
+            .options(List.of(PROGRESS, WRITE));
     }
 
     int call() throws Exception
@@ -55,12 +62,7 @@ final class ReadCommand
         final PipelineConfig config;
         try
         {
-            config = options.config(BackPressure.BLOCK);
-            if (config.filter() != null)
-            {
-                // Fail fast on a syntax error, before any output is opened.
-                BpfCompiler.compile(config.filter(), LINKTYPE_ETHERNET, PipelineConfig.MAX_FRAME_LENGTH);
-            }
+            config = validate();
         }
         catch (final IllegalArgumentException | IllegalStateException ex)
         {
@@ -69,8 +71,10 @@ final class ReadCommand
         }
 
         final List<EventSink> sinks = new ArrayList<>();
-        try (PacketSource source = CaptureFiles.open(file))
+        RecordingSource recording = null;
+        try (PacketSource source = record(CaptureFiles.open(file), config.filter()))
         {
+            recording = source instanceof final RecordingSource r ? r : null;
             options.openSinks(sinks);
             final Pipeline pipeline = new Pipeline(config, sinks);
             final AtomicInteger signals = new AtomicInteger();
@@ -114,6 +118,11 @@ final class ReadCommand
             {
                 err.println(line);
             }
+            if (recording != null)
+            {
+                recording.close();
+                err.println(recording.reportLine());
+            }
             if (report.failure() != null)
             {
                 err.println("httpcap: " + describe(report.failure()));
@@ -121,7 +130,7 @@ final class ReadCommand
             }
             return 0;
         }
-        catch (final CaptureFileException ex)
+        catch (final CaptureFileException | IllegalStateException ex)
         {
             err.println("httpcap: " + ex.getMessage());
             return 1;
@@ -137,6 +146,41 @@ final class ReadCommand
             {
                 sink.close();
             }
+        }
+    }
+
+    /**
+     * Every check of the options that needs no file (also {@code httpcap config check}).
+     *
+     * @throws IllegalArgumentException with a one-line message naming the option.
+     */
+    PipelineConfig validate()
+    {
+        final PipelineConfig config = options.config(BackPressure.BLOCK);
+        options.kafkaDefaults();
+        if (config.filter() != null)
+        {
+            // Fail fast on a syntax error, before any output is opened.
+            BpfCompiler.compile(config.filter(), LINKTYPE_ETHERNET, PipelineConfig.MAX_FRAME_LENGTH);
+        }
+        return config;
+    }
+
+    /** The source, copied to {@code --write} on the way when asked; closes it if the file cannot be written. */
+    private PacketSource record(final PacketSource source, final String filter)
+    {
+        if (writeFile == null)
+        {
+            return source;
+        }
+        try
+        {
+            return new RecordingSource(source, writeFile, filter);
+        }
+        catch (final java.io.IOException ex)
+        {
+            source.close();
+            throw new IllegalStateException("--write: cannot write '" + writeFile + "': " + IoErrors.describe(ex), ex);
         }
     }
 

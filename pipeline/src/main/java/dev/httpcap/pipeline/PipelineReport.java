@@ -14,13 +14,14 @@ import dev.httpcap.sinks.EventSink;
 
 /**
  * Everything a run counted, taken after its threads have stopped. Every packet read is either
- * decoded or in exactly one drop counter, and {@link #lines()} prints them so the totals can be
+ * decoded, left out by the capture filter, or in exactly one drop counter, and {@link #lines()} prints them so the totals can be
  * checked by eye or by a script.
  *
  * @param elapsedNanos    wall time of the run.
  * @param packetsRead     frames in the input, as tcpdump counts them.
  * @param decoded         frames decoded as TCP (and handed to a worker) or UDP.
- * @param drops           frames not decoded, by reason; only reasons with a count.
+ * @param filtered        frames the capture filter left out (asked for, so not a loss).
+ * @param drops           frames lost (not decoded), by reason; only reasons with a count.
  * @param flows           connection records, by end reason (every reason listed).
  * @param midstreamFlows  connections whose start was not captured.
  * @param reassembly      TCP reassembly counters (bytes delivered, gap bytes, anomalies), every one listed.
@@ -38,6 +39,7 @@ public record PipelineReport(
     long elapsedNanos,
     long packetsRead,
     long decoded,
+    long filtered,
     Map<String, Long> drops,
     Map<String, Long> flows,
     long midstreamFlows,
@@ -61,6 +63,7 @@ public record PipelineReport(
         final Map<String, Long> fileAnomalies = new LinkedHashMap<>();
         long decoded = 0;
         long packetsRead = 0;
+        long filtered = 0;
         // Several lanes (AF_PACKET fanout) add up: every counter is a sum over them.
         for (final RingPublisher publisher : publishers)
         {
@@ -83,7 +86,7 @@ public record PipelineReport(
         }
         for (final RingPublisher publisher : publishers)
         {
-            putNonZero(drops, "filtered", publisher.filtered());
+            filtered += publisher.filtered();
             putNonZero(drops, "filter_unsupported_link_type", publisher.unfilterableLinkType());
             putNonZero(drops, "ring_full", publisher.ringFull());
             putNonZero(drops, "frame_too_large", publisher.frameTooLarge());
@@ -177,11 +180,11 @@ public record PipelineReport(
         }
 
         return new PipelineReport(
-            elapsedNanos, packetsRead, decoded, drops, flows, midstream, reassembly, http, emitted, dropped, sinkLines,
+            elapsedNanos, packetsRead, decoded, filtered, drops, flows, midstream, reassembly, http, emitted, dropped, sinkLines,
             latency, fileAnomalies, workerErrors, firstWorkerError, failure);
     }
 
-    /** @return frames dropped for any reason. */
+    /** @return frames lost for any reason (not those the filter left out: {@link #filtered()}). */
     public long dropped()
     {
         long total = 0;
@@ -207,7 +210,8 @@ public record PipelineReport(
     public List<String> lines()
     {
         final List<String> lines = new ArrayList<>();
-        lines.add("packets: " + packetsRead + " read, " + decoded + " decoded, " + dropped() + " dropped");
+        lines.add("packets: " + packetsRead + " read, " + decoded + " decoded, " +
+            (filtered > 0 ? filtered + " filtered out, " : "") + dropped() + " dropped");
         if (!drops.isEmpty())
         {
             lines.add("drops: " + join(drops));

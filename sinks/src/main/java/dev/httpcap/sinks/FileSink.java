@@ -6,6 +6,7 @@ import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -65,8 +66,8 @@ public final class FileSink extends BatchingChannelSink
     }
 
     /**
-     * Create the parent directories and open the file, so that an unusable path fails here rather
-     * than at the first event.
+     * Open the file (its directory must exist), so that an unusable path fails here rather than at
+     * the first event.
      *
      * @param path          of the live file.
      * @param format        of the events written.
@@ -74,7 +75,7 @@ public final class FileSink extends BatchingChannelSink
      * @param keep          rotated files to keep besides the live one, 0 to {@link #MAX_KEEP}.
      * @param batchCapacity bytes of the batch buffer.
      * @param name          for reports.
-     * @throws IOException if the directories cannot be made or the file cannot be opened for writing.
+     * @throws IOException if the directory is missing or the file cannot be opened for writing.
      */
     public FileSink(
         final Path path,
@@ -104,10 +105,12 @@ public final class FileSink extends BatchingChannelSink
             rotatedPaths[i] = path.resolveSibling(fileName + "." + (i + 1));
         }
 
+        // Never made here: run as root, a mistyped path would create directories anywhere.
         final Path parent = path.toAbsolutePath().getParent();
-        if (null != parent)
+        if (null != parent && !Files.isDirectory(parent))
         {
-            Files.createDirectories(parent);
+            throw new NoSuchFileException(parent.toString(), null,
+                Files.exists(parent) ? "not a directory" : "no such directory (httpcap does not create directories)");
         }
         openFile();
     }

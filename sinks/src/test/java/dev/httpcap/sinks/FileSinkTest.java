@@ -7,6 +7,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -77,15 +78,21 @@ class FileSinkTest
     }
 
     @Test
-    void shouldCreateParentDirectoriesWhenOpened() throws IOException
+    void shouldCreateTheFileWhenOpenedButNeverItsDirectories() throws IOException
     {
-        final Path path = dir.resolve("a/b/c/events.ndjson");
+        final Path path = dir.resolve("events.ndjson");
         try (FileSink sink = new FileSink(path, EventFormat.JSON, 0, 10))
         {
             assertTrue(Files.exists(path), "the file exists from open, before any event");
             offer(sink, "{}");
         }
         assertEquals("{}\n", Files.readString(path));
+
+        final Path deep = dir.resolve("a/b/c/events.ndjson");
+        final NoSuchFileException ex = assertThrows(NoSuchFileException.class, () -> new FileSink(deep, EventFormat.JSON, 0, 10));
+        assertEquals(dir.resolve("a/b/c").toString(), ex.getFile());
+        assertEquals("no such directory (httpcap does not create directories)", ex.getReason());
+        assertFalse(Files.exists(dir.resolve("a")), "no directory was made");
     }
 
     @Test

@@ -445,7 +445,22 @@ public final class CommandSpec
                 prefixMatches++;
             }
         }
-        return prefixMatches == 1 ? " (did you mean '" + prefixMatch.longName() + "'?)" : "";
+        if (prefixMatches == 1)
+        {
+            return " (did you mean '" + prefixMatch.longName() + "'?)";
+        }
+        // A typing slip: --wokers, --sink-json, --no-promsic.
+        final List<String> names = new ArrayList<>();
+        for (final Option option : options())
+        {
+            names.add(option.longName());
+            if (option.negatedName() != null)
+            {
+                names.add(option.negatedName());
+            }
+        }
+        final String close = Suggest.closest(name, names);
+        return close != null ? " (did you mean '" + close + "'?)" : "";
     }
 
     private void register(final Option option)
