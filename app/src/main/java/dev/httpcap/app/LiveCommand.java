@@ -11,6 +11,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 import dev.httpcap.app.cli.CommandSpec;
+import dev.httpcap.app.cli.ConfigFile;
 import dev.httpcap.app.cli.Option;
 import dev.httpcap.app.cli.Option.Type;
 import dev.httpcap.app.cli.ParsedArgs;
@@ -105,9 +106,12 @@ final class LiveCommand
     final int writeKeep;
     final boolean writeKeepGiven;
     final PipelineOptions options;
+    /** The values as given (for where a bad one came from). */
+    private final ParsedArgs args;
 
     LiveCommand(final ParsedArgs args)
     {
+        this.args = args;
         interfaceName = args.string(INTERFACE, null);
         engine = args.string(ENGINE, "afpacket");
         durationSeconds = args.doubleValue(DURATION, 0);
@@ -133,7 +137,8 @@ final class LiveCommand
         return new CommandSpec("httpcap live",
             "Capture live from a network interface (Linux AF_PACKET/TPACKET_V3, or libpcap) and write its events.", true)
             .options(OPTIONS)
-            .options(PipelineOptions.OPTIONS);
+            .options(PipelineOptions.OPTIONS)
+            .options(List.of(ConfigFile.OPTION));
     }
 
     int call() throws Exception
@@ -156,7 +161,7 @@ final class LiveCommand
         }
         catch (final IllegalArgumentException | IllegalStateException ex)
         {
-            err.println("httpcap: " + ex.getMessage());
+            err.println("httpcap: " + args.explain(ex.getMessage()));
             return 2;
         }
         return run(err, config, kernelFilter, cpuSpec, pcap);

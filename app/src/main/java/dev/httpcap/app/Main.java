@@ -2,7 +2,10 @@ package dev.httpcap.app;
 
 import java.io.PrintStream;
 
+import java.nio.file.Path;
+
 import dev.httpcap.app.cli.CommandSpec;
+import dev.httpcap.app.cli.ConfigFile;
 import dev.httpcap.app.cli.Parameter;
 import dev.httpcap.app.cli.ParsedArgs;
 import dev.httpcap.app.cli.UsageException;
@@ -59,12 +62,31 @@ public final class Main
                 err.print(main.usage());
                 return 2;
             }
-            final CommandSpec command = main.subcommand(args[at]);
+            CommandSpec command = main.subcommand(args[at]);
             if (command == null)
             {
                 throw new UsageException(main, "Unknown command: '" + args[at] + "' (expected " + commandNames(main) + ")");
             }
-            final ParsedArgs parsed = command.parse(args, at + 1);
+            int from = at + 1;
+            if (!command.subcommands().isEmpty())
+            {
+                // httpcap config check ...
+                final ParsedArgs groupArgs = command.newArgs();
+                final int sub = from + command.parseCommand(java.util.Arrays.copyOfRange(args, from, args.length), groupArgs);
+                if (groupArgs.helpRequested() || sub == args.length)
+                {
+                    (groupArgs.helpRequested() ? out : err).print(command.usage());
+                    return groupArgs.helpRequested() ? 0 : 2;
+                }
+                final CommandSpec group = command;
+                command = group.subcommand(args[sub]);
+                if (command == null)
+                {
+                    throw new UsageException(group, "Unknown command: '" + args[sub] + "' (expected " + commandNames(group) + ")");
+                }
+                from = sub + 1;
+            }
+            final ParsedArgs parsed = command.parseOptions(args, from);
             if (parsed.helpRequested())
             {
                 out.print(command.usage());
@@ -75,6 +97,12 @@ public final class Main
                 out.println(version());
                 return 0;
             }
+            if (parsed.isSet(ConfigFile.OPTION))
+            {
+                // The command line overrides the file.
+                parsed.addDefaults(ConfigFile.read(Path.of(parsed.string(ConfigFile.OPTION, null)), command, main.subcommands()));
+            }
+            command.checkComplete(parsed);
             return run(main, parsed, out);
         }
         catch (final UsageException ex)
@@ -99,8 +127,9 @@ public final class Main
 
     private static int run(final CommandSpec main, final ParsedArgs parsed, final PrintStream out) throws Exception
     {
-        return switch (parsed.command().name())
+        return switch (parsed.command().qualifiedName().substring("httpcap ".length()))
         {
+            case "config check" -> ConfigCommand.check(main, parsed, out);
             case "read" -> new ReadCommand(parsed).call();
             case "live" -> new LiveCommand(parsed).call();
             case "interfaces" -> new InterfacesCommand().call();
@@ -134,6 +163,7 @@ public final class Main
             .subcommand(ReadCommand.spec())
             .subcommand(LiveCommand.spec())
             .subcommand(InterfacesCommand.spec())
+            .subcommand(ConfigCommand.spec())
             .subcommand(new CommandSpec("httpcap help",
                 "Display help information about the specified command.", false)
                 .parameter(Parameter.optional("COMMAND", "the command to show the help of (without it: httpcap's own)")));

@@ -8,6 +8,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.httpcap.app.cli.CommandSpec;
+import dev.httpcap.app.cli.ConfigFile;
 import dev.httpcap.app.cli.Option;
 import dev.httpcap.app.cli.Parameter;
 import dev.httpcap.app.cli.ParsedArgs;
@@ -36,11 +37,14 @@ final class ReadCommand
 
     final String file;
     final PipelineOptions options;
+    /** The values as given (for where a bad one came from). */
+    private final ParsedArgs args;
     final String progress;
     final Path writeFile;
 
     ReadCommand(final ParsedArgs args)
     {
+        this.args = args;
         file = args.positional(0);
         options = new PipelineOptions().apply(args);
         progress = args.choice(PROGRESS, "auto");
@@ -53,7 +57,7 @@ final class ReadCommand
             "Read a pcap or pcapng capture file ('-' for standard input) and write its events.", true)
             .parameter(FILE)
             .options(PipelineOptions.OPTIONS)
-            .options(List.of(PROGRESS, WRITE));
+            .options(List.of(PROGRESS, WRITE, ConfigFile.OPTION));
     }
 
     int call() throws Exception
@@ -66,7 +70,7 @@ final class ReadCommand
         }
         catch (final IllegalArgumentException | IllegalStateException ex)
         {
-            err.println("httpcap: " + ex.getMessage());
+            err.println("httpcap: " + args.explain(ex.getMessage()));
             return 2;
         }
 
