@@ -208,7 +208,7 @@ final class LiveCommand
         options.kafkaDefaults();
         if (config.filter() != null)
         {
-            BpfCompiler.compile(config.filter(), LinkTypes.ETHERNET, snaplen);
+            ReadCommand.checkFilter(config.filter(), snaplen);
         }
         return pcap;
     }

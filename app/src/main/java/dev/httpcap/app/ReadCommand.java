@@ -165,9 +165,22 @@ final class ReadCommand
         if (config.filter() != null)
         {
             // Fail fast on a syntax error, before any output is opened.
-            BpfCompiler.compile(config.filter(), LINKTYPE_ETHERNET, PipelineConfig.MAX_FRAME_LENGTH);
+            checkFilter(config.filter(), PipelineConfig.MAX_FRAME_LENGTH);
         }
         return config;
+    }
+
+    /** @throws IllegalArgumentException naming --filter when libpcap cannot compile it. */
+    static void checkFilter(final String filter, final int snaplen)
+    {
+        try
+        {
+            BpfCompiler.compile(filter, LINKTYPE_ETHERNET, snaplen);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new IllegalArgumentException("--filter: " + ex.getMessage(), ex);
+        }
     }
 
     /** The source, copied to {@code --write} on the way when asked; closes it if the file cannot be written. */

@@ -71,8 +71,8 @@ class MainTest
             }
         }
         final int pipeline = PipelineOptions.OPTIONS.size();
-        assertEquals(pipeline + 3, main.subcommand("read").options().size(), "pipeline options, --progress, -h, -V");
-        assertEquals(pipeline + 17, main.subcommand("live").options().size(), "15 live options, pipeline options, -h, -V");
+        assertEquals(pipeline + 5, main.subcommand("read").options().size(), "pipeline options, --progress, --write, --config, -h, -V");
+        assertEquals(pipeline + 19, main.subcommand("live").options().size(), "16 live options, pipeline options, --config, -h, -V");
     }
 
     @Test
@@ -139,8 +139,8 @@ class MainTest
             "live", "-i", "lo", "-cx");
         assertUsageError("httpcap interfaces", "Unexpected argument: 'extra' ('httpcap interfaces' takes no parameters)",
             "interfaces", "extra");
-        assertUsageError("httpcap", "Unknown command: 'nosuch' (expected read, live, interfaces or help)", "nosuch");
-        assertUsageError("httpcap", "Unknown command: 'nosuch' (expected read, live, interfaces or help)", "help", "nosuch");
+        assertUsageError("httpcap", "Unknown command: 'nosuch' (expected read, live, interfaces, config or help)", "nosuch");
+        assertUsageError("httpcap", "Unknown command: 'nosuch' (expected read, live, interfaces, config or help)", "help", "nosuch");
         assertUsageError("httpcap", "Unknown option: '--bogus'", "--bogus");
     }
 

@@ -155,14 +155,14 @@ public final class ConfigFile
             final String name = prefix + key;
             final String keyPath = path + key;
             final Node value = tuple.getValueNode();
+            if (value instanceof final MappingNode group && isPrefix(name + "-"))
+            {
+                mapping(group, name + "-", keyPath + ".", parsed, seen);
+                continue;
+            }
             final Option option = byKey.get(name);
             if (option == null)
             {
-                if (value instanceof final MappingNode group && isPrefix(name + "-"))
-                {
-                    mapping(group, name + "-", keyPath + ".", parsed, seen);
-                    continue;
-                }
                 throw error(keyNode, unknown(name, keyPath));
             }
             if (!seen.add(option))
@@ -256,11 +256,16 @@ public final class ConfigFile
 
     private String unknown(final String name, final String keyPath)
     {
+        if (name.equals(OPTION.longName().substring(2)))
+        {
+            return "key '" + keyPath + "': a configuration file cannot name another";
+        }
         final StringBuilder message = new StringBuilder("key '").append(keyPath).append("' is not an option of ")
             .append(command.qualifiedName());
         for (final CommandSpec sibling : siblings)
         {
-            if (sibling != command && sibling.option("--" + name) != null)
+            final Option theirs = sibling.option("--" + name);
+            if (sibling != command && theirs != null && theirs != CommandSpec.HELP && theirs != CommandSpec.VERSION)
             {
                 return message.append(" (it is one of ").append(sibling.qualifiedName()).append(')').toString();
             }
