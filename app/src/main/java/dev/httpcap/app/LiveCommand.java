@@ -318,9 +318,11 @@ final class LiveCommand
                 (config.filter() != null ? ", filter '" + config.filter() + "'" : "") + ")");
 
             final AtomicBoolean done = new AtomicBoolean();
-            final Thread stats = statsIntervalSeconds > 0 ?
-                Thread.ofPlatform().daemon().name("httpcap-stats").start(new StatsPrinter(
-                    err, pipeline, captures, (long)(statsIntervalSeconds * 1e9), done)) : null;
+            // Started even with --stats-interval 0: a reload may turn it on.
+            final StatsPrinter printer = new StatsPrinter(err, pipeline, captures, (long)(statsIntervalSeconds * 1e9), done);
+            final Thread stats = Thread.ofPlatform().daemon().name("httpcap-stats").start(printer);
+            final Reloader reloader = new Reloader(args, pipeline, sinks, printer, err);
+            Signals.onHangup(reloader::reload);
             final PipelineReport report;
             try
             {
@@ -388,7 +390,7 @@ final class LiveCommand
         if (!(durationSeconds >= 0) || Double.isInfinite(durationSeconds))
         {
             throw new IllegalArgumentException("--duration must be a number of seconds >= 0 (0: until stopped): " +
-                args(durationSeconds));
+                seconds(durationSeconds));
         }
         if (count < 0)
         {
@@ -397,7 +399,7 @@ final class LiveCommand
         if (!(statsIntervalSeconds >= 0) || Double.isInfinite(statsIntervalSeconds))
         {
             throw new IllegalArgumentException("--stats-interval must be a number of seconds >= 0 (0: never): " +
-                args(statsIntervalSeconds));
+                seconds(statsIntervalSeconds));
         }
         if (retireMillis < 1)
         {
@@ -421,7 +423,7 @@ final class LiveCommand
         }
     }
 
-    private static String args(final double seconds)
+    static String seconds(final double seconds)
     {
         return seconds == Math.rint(seconds) && !Double.isInfinite(seconds) ? Long.toString((long)seconds) : Double.toString(seconds);
     }

@@ -9,6 +9,7 @@ import dev.httpcap.app.cli.Option;
 import dev.httpcap.app.cli.Option.Type;
 import dev.httpcap.app.cli.ParsedArgs;
 import dev.httpcap.app.cli.Suggest;
+import dev.httpcap.decoders.http.HeaderRules;
 import dev.httpcap.decoders.http.HeaderSelection;
 import dev.httpcap.decoders.http.HttpConfig;
 import dev.httpcap.pipeline.BackPressure;
@@ -61,6 +62,8 @@ final class PipelineOptions
             "all, or name,name,...");
     static final Option NO_REDACT = Option.flag("--no-redact",
         "keep the values of authorization, proxy-authorization, cookie and set-cookie (redacted by default)");
+    static final Option REDACT_HEADERS = Option.value("--redact-headers", "NAME[,NAME...]", Type.STRING,
+        "more header fields whose values are redacted (x-api-key,x-auth-token); repeatable").repeatable();
     static final Option BODY_BYTES = Option.value("--body-bytes", "N", Type.INT,
         "capture the first N body bytes of each request and response (de-chunked)").defaultValue(DEFAULTS.bodyBytes);
     static final Option DECODE_BODY = Option.flag("--decode-body",
@@ -114,7 +117,7 @@ final class PipelineOptions
 
     /** Every option, in help order. */
     static final List<Option> OPTIONS = List.of(SINK, WORKERS, FILTER, BACK_PRESSURE, MAX_FLOWS, FLOW_TIMEOUT, RING_SLOTS,
-        SLOT_BYTES, REASSEMBLY_WINDOW_KB, REASSEMBLY_WINDOWS, FLOWS, NO_HTTP, HEADERS, NO_REDACT, BODY_BYTES, DECODE_BODY,
+        SLOT_BYTES, REASSEMBLY_WINDOW_KB, REASSEMBLY_WINDOWS, FLOWS, NO_HTTP, HEADERS, NO_REDACT, REDACT_HEADERS, BODY_BYTES, DECODE_BODY,
         HTTP_PORTS, NO_HTTP_DETECT, MAX_LINE_BYTES, MAX_HEADER_BYTES, MAX_HEADERS, MAX_PIPELINED, MAX_TRANSACTIONS,
         LINE_BUFFER_MB, WS_PAYLOAD_BYTES, KAFKA_KEY, KAFKA_ACKS,
         KAFKA_COMPRESSION, KAFKA_BATCH_KB, KAFKA_LINGER_MS, KAFKA_PROP, SPILL_DIR, SPILL_MAX_MB, KAFKA_CLOSE_SECONDS);
@@ -133,6 +136,7 @@ final class PipelineOptions
     boolean noHttp;
     String headers = "default";
     boolean noRedact;
+    List<String> redactHeaders = new ArrayList<>();
     int bodyBytes;
     boolean decodeBody;
     int[] httpPorts;
@@ -183,6 +187,14 @@ final class PipelineOptions
         noHttp = args.flag(NO_HTTP, noHttp);
         headers = args.string(HEADERS, headers);
         noRedact = args.flag(NO_REDACT, noRedact);
+        redactHeaders = new ArrayList<>();
+        for (final String list : args.strings(REDACT_HEADERS))
+        {
+            for (final String name : list.split(",", -1))
+            {
+                redactHeaders.add(name.strip());
+            }
+        }
         bodyBytes = args.intValue(BODY_BYTES, bodyBytes);
         decodeBody = args.flag(DECODE_BODY, decodeBody);
         httpPorts = args.isSet(HTTP_PORTS) ? args.ints(HTTP_PORTS) : httpPorts;
@@ -216,6 +228,7 @@ final class PipelineOptions
         final HttpConfig http = new HttpConfig()
             .headers(headerSelection(headers))
             .redact(!noRedact)
+            .redactNames(redactHeaders)
             .bodyBytes(bodyBytes)
             .decodeBody(decodeBody)
             .detectOnAnyPort(!noHttpDetect)
@@ -263,6 +276,36 @@ final class PipelineOptions
         return HeaderSelection.parse(trimmed);
     }
 
+    /**
+     * What a reload may change in a running pipeline: the header fields kept and the values
+     * redacted ({@code --headers}, {@code --no-redact}, {@code --redact-headers}); null with
+     * {@code --no-http}.
+     *
+     * @throws IllegalArgumentException with a one-line message for a bad value.
+     */
+    HeaderRules headerRules()
+    {
+        final HttpConfig http = httpConfig();
+        return http == null ? null : HeaderRules.of(http);
+    }
+
+    /** {@code --redact-headers} names checked now, not when the workers start. */
+    private static HttpConfig checked(final HttpConfig http)
+    {
+        if (http != null)
+        {
+            try
+            {
+                HeaderRules.of(http);
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw new IllegalArgumentException("--redact-headers: " + ex.getMessage(), ex);
+            }
+        }
+        return http;
+    }
+
     /** @throws IllegalArgumentException with a one-line message for a bad value. */
     PipelineConfig config(final BackPressure defaultBackPressure)
     {
@@ -278,7 +321,7 @@ final class PipelineOptions
             .reassemblyWindowBytes(reassemblyWindowKb * 1024)
             .reassemblyWindows(reassemblyWindows)
             .filter(filter)
-            .http(httpConfig())
+            .http(checked(httpConfig()))
             .flowEvents(flows || noHttp);
     }
 

@@ -8,6 +8,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 import com.lmax.disruptor.EventHandler;
 
 import dev.httpcap.decoders.event.FlowEventEncoder;
+import dev.httpcap.decoders.http.HeaderRules;
 import dev.httpcap.decoders.http.HttpDecoder;
 import dev.httpcap.decoders.http.HttpEventEncoder;
 import dev.httpcap.decoders.http.HttpEventListener;
@@ -75,6 +76,9 @@ final class FlowWorkerHandler implements EventHandler<PacketEvent>, FlowListener
     private long eventsDropped;
     private final java.util.concurrent.atomic.AtomicLong activeFlowsRelaxed = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.concurrent.atomic.AtomicLong eventsRelaxed = new java.util.concurrent.atomic.AtomicLong();
+    /** Set by {@link Pipeline#reload} from any thread; read once per batch. */
+    private java.util.concurrent.atomic.AtomicReference<HeaderRules> headerRules;
+    private HeaderRules appliedRules;
 
     FlowWorkerHandler(
         final int shard, final PipelineConfig config, final EventHandoff handoff,
@@ -105,6 +109,12 @@ final class FlowWorkerHandler implements EventHandler<PacketEvent>, FlowListener
             // For live statistics, read by another thread; once per batch, not per packet.
             activeFlowsRelaxed.lazySet(tracker.activeFlows());
             eventsRelaxed.lazySet(eventsEmitted);
+            final HeaderRules rules = headerRules != null ? headerRules.get() : null;
+            if (rules != appliedRules && http != null)
+            {
+                appliedRules = rules;
+                http.rules(rules);
+            }
         }
         if (slots > 0)
         {
@@ -137,6 +147,17 @@ final class FlowWorkerHandler implements EventHandler<PacketEvent>, FlowListener
             }
             finishedCounted = true;
             finished.countDown();
+        }
+    }
+
+    /** Where reloaded header rules come from; set before the worker's thread starts. */
+    void headerRules(final java.util.concurrent.atomic.AtomicReference<HeaderRules> source)
+    {
+        this.headerRules = source;
+        this.appliedRules = source.get();
+        if (appliedRules != null && http != null)
+        {
+            http.rules(appliedRules);
         }
     }
 

@@ -58,6 +58,8 @@ public final class Pipeline
     private volatile List<FlowWorkerHandler> runningWorkers;
     private volatile EventHandoff runningHandoff;
     private volatile CaptureLatency runningLatency;
+    private final java.util.concurrent.atomic.AtomicReference<dev.httpcap.decoders.http.HeaderRules> headerRules =
+        new java.util.concurrent.atomic.AtomicReference<>();
 
     public Pipeline(final PipelineConfig config, final List<EventSink> sinks)
     {
@@ -69,6 +71,17 @@ public final class Pipeline
         }
         this.config = config;
         this.sinks = List.copyOf(sinks);
+    }
+
+    /**
+     * Change the header fields kept and the values redacted, on every worker, while the pipeline
+     * runs (SIGHUP): each worker takes the new rules between two batches of packets, on its own
+     * thread, so the hot path reads one reference per batch and allocates nothing. Any thread;
+     * before {@link #run} it sets the rules the run starts with.
+     */
+    public void reload(final dev.httpcap.decoders.http.HeaderRules rules)
+    {
+        headerRules.set(rules);
     }
 
     /** Ask a running pipeline to stop reading; it still drains, closes flows and flushes. Safe from any thread. */
@@ -222,6 +235,7 @@ public final class Pipeline
                 for (int i = 0; i < workers; i++)
                 {
                     final FlowWorkerHandler handler = new FlowWorkerHandler(i, config, handoff, json, text, finished);
+                    handler.headerRules(headerRules);
                     final BatchEventProcessor<PacketEvent> processor =
                         new BatchEventProcessorBuilder().build(ring, barrier, handler);
                     processor.setExceptionHandler(new WorkerExceptionHandler(workerErrors, firstWorkerError, handler));

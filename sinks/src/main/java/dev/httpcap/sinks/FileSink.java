@@ -21,6 +21,7 @@ import java.nio.file.StandardOpenOption;
  * {@code keep} rotated files are kept besides the live one. An event never straddles two files; an
  * event longer than {@code rotateBytes} gets a file of its own.
  * <p>
+ * {@link #reopen()} (SIGHUP, for logrotate) makes the next write start {@code PATH} afresh.
  * Rotation runs on the sink thread. If it fails (a rename refused, say) the error is recorded
  * and writing goes on, into a fresh file when one can be opened.
  */
@@ -53,6 +54,7 @@ public final class FileSink extends BatchingChannelSink
     private FileChannel channel;
     private long fileBytes;
     private long rotations;
+    private volatile boolean reopenRequested;
 
     /**
      * A file sink with the default batch buffer, named {@code file:PATH}.
@@ -139,8 +141,23 @@ public final class FileSink extends BatchingChannelSink
         return (long)ROTATIONS.getAcquire(this);
     }
 
+    /**
+     * Close the file and open {@code PATH} again before the next write — after logrotate moved it
+     * away, a new file is started. Any thread (SIGHUP); done on the sink's thread, so no write is
+     * split between the two files.
+     */
+    public void reopen()
+    {
+        reopenRequested = true;
+    }
+
     int write(final ByteBuffer src) throws IOException
     {
+        if (reopenRequested)
+        {
+            reopenRequested = false;
+            closeOutput();
+        }
         // Reopened if closed underneath us, as an interrupt during a write does.
         final FileChannel channel = null != this.channel && this.channel.isOpen() ? this.channel : openFile();
         final int written = channel.write(src);

@@ -96,6 +96,29 @@ class FileSinkTest
     }
 
     @Test
+    void shouldStartTheFileAfreshWhenReopenedAfterLogrotateMovedIt() throws IOException
+    {
+        final Path path = dir.resolve("events.ndjson");
+        final Path moved = dir.resolve("events.ndjson-20261206");
+        try (FileSink sink = new FileSink(path, EventFormat.JSON, 0, 10))
+        {
+            offer(sink, "{\"n\":1}");
+            sink.flush();
+            Files.move(path, moved);
+            offer(sink, "{\"n\":2}");
+            sink.flush();
+            sink.reopen();
+            offer(sink, "{\"n\":3}");
+            sink.flush();
+            // Reopening a file that was not moved appends to it.
+            sink.reopen();
+            offer(sink, "{\"n\":4}");
+        }
+        assertEquals("{\"n\":1}\n{\"n\":2}\n", Files.readString(moved), "written before the reopen: into the moved file");
+        assertEquals("{\"n\":3}\n{\"n\":4}\n", Files.readString(path));
+    }
+
+    @Test
     void shouldAppendWhenFileAlreadyExists() throws IOException
     {
         final Path path = dir.resolve("events.ndjson");
@@ -242,7 +265,7 @@ class FileSinkTest
     @Test
     void shouldCountFailedNotThrowWhenNewFileCannotBeOpenedAfterRotation() throws IOException
     {
-        final Path sub = dir.resolve("sub");
+        final Path sub = Files.createDirectory(dir.resolve("sub"));
         final Path path = sub.resolve("events.ndjson");
         final FileSink sink = new FileSink(path, EventFormat.JSON, 100, 10, 1024, "file:" + path);
         offer(sink, event(0, 60));

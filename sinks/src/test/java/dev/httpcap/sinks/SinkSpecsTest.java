@@ -45,7 +45,7 @@ class SinkSpecsTest
     @Test
     void shouldOpenJsonFileWithDefaultsWhenNoOptions()
     {
-        final Path path = dir.resolve("out/events.ndjson");
+        final Path path = dir.resolve("events.ndjson");
         final String spec = "file:" + path;
         try (EventSink sink = SinkSpecs.open(spec))
         {

@@ -157,6 +157,21 @@ public final class ParsedArgs
         }
     }
 
+    /** The options given on the command line alone: what a configuration file set is left out. */
+    public ParsedArgs commandLineOnly()
+    {
+        final ParsedArgs copy = new ParsedArgs(command);
+        for (final Map.Entry<Option, List<String>> entry : values.entrySet())
+        {
+            if (!origins.containsKey(entry.getKey()))
+            {
+                copy.values.put(entry.getKey(), new ArrayList<>(entry.getValue()));
+            }
+        }
+        copy.positionals.addAll(positionals);
+        return copy;
+    }
+
     /**
      * A command's message about an option ({@code --duration must be >= 0: -1}) with where the value
      * came from, when that was a configuration file.
