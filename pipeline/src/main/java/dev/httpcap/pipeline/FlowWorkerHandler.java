@@ -76,7 +76,7 @@ final class FlowWorkerHandler implements EventHandler<PacketEvent>, FlowListener
     private long eventsDropped;
     private final java.util.concurrent.atomic.AtomicLong activeFlowsRelaxed = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.concurrent.atomic.AtomicLong eventsRelaxed = new java.util.concurrent.atomic.AtomicLong();
-    /** Set by {@link Pipeline#reload} from any thread; read once per batch. */
+    /** Set by {@link Pipeline#reload} from any thread; read once per batch ({@link #onBatchStart}). */
     private java.util.concurrent.atomic.AtomicReference<HeaderRules> headerRules;
     private HeaderRules appliedRules;
 
@@ -100,6 +100,18 @@ final class FlowWorkerHandler implements EventHandler<PacketEvent>, FlowListener
             http != null ? http : NO_STREAM_CONSUMER, config.reassemblyWindowBytes(), config.reassemblyWindows());
     }
 
+    /** Before each batch: rules a reload handed over since the last one apply to all of this batch. */
+    @Override
+    public void onBatchStart(final long batchSize, final long queueDepth)
+    {
+        final HeaderRules rules = headerRules != null ? headerRules.get() : null;
+        if (rules != appliedRules && http != null)
+        {
+            appliedRules = rules;
+            http.rules(rules);
+        }
+    }
+
     @Override
     public void onEvent(final PacketEvent event, final long sequence, final boolean endOfBatch)
     {
@@ -109,12 +121,6 @@ final class FlowWorkerHandler implements EventHandler<PacketEvent>, FlowListener
             // For live statistics, read by another thread; once per batch, not per packet.
             activeFlowsRelaxed.lazySet(tracker.activeFlows());
             eventsRelaxed.lazySet(eventsEmitted);
-            final HeaderRules rules = headerRules != null ? headerRules.get() : null;
-            if (rules != appliedRules && http != null)
-            {
-                appliedRules = rules;
-                http.rules(rules);
-            }
         }
         if (slots > 0)
         {
