@@ -180,11 +180,23 @@ public final class Main
         return names.toString();
     }
 
+    /** {@code httpcap 0.1.0-SNAPSHOT (commit 1a2b3c4d5e6f, Java 25+36-LTS)}: from build.properties, written by the build. */
     static String version()
     {
-        final String version = Main.class.getPackage().getImplementationVersion();
+        final java.util.Properties build = new java.util.Properties();
+        try (java.io.InputStream in = Main.class.getResourceAsStream("build.properties"))
+        {
+            if (in != null)
+            {
+                build.load(in);
+            }
+        }
+        catch (final java.io.IOException ex)
+        {
+            // Reported as unknown below.
+        }
         // java.runtime.version is Runtime.version() as text, without the streams its toString() runs.
-        return "httpcap " + (version == null ? "development build" : version) + " (Java " +
-            System.getProperty("java.runtime.version") + ")";
+        return "httpcap " + build.getProperty("version", "development build") + " (commit " +
+            build.getProperty("commit", "unknown") + ", Java " + System.getProperty("java.runtime.version") + ")";
     }
 }

@@ -116,7 +116,9 @@ class MainTest
         {
             final Run run = run(line);
             assertEquals(0, run.exitCode());
-            assertTrue(run.out().matches("httpcap .+ \\(Java .+\\)\n"), run.out());
+            // Built from a git checkout: the version of the pom and the commit, as the build wrote them.
+            assertTrue(run.out().matches("httpcap \\d+\\.\\d+\\.\\d+\\S* \\(commit [0-9a-f]{12}(-dirty)?, Java .+\\)\n"),
+                run.out());
         }
     }
 
