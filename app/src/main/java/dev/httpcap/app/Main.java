@@ -4,8 +4,11 @@ import java.io.PrintStream;
 
 import java.nio.file.Path;
 
+import dev.httpcap.app.cli.BashCompletion;
 import dev.httpcap.app.cli.CommandSpec;
 import dev.httpcap.app.cli.ConfigFile;
+import dev.httpcap.app.cli.ManPage;
+import dev.httpcap.app.cli.Option;
 import dev.httpcap.app.cli.Parameter;
 import dev.httpcap.app.cli.ParsedArgs;
 import dev.httpcap.app.cli.UsageException;
@@ -22,6 +25,11 @@ public final class Main
 {
     static final String DESCRIPTION =
         "Decodes HTTP traffic from capture files and live interfaces into structured events.";
+
+    static final Option MAN = Option.flag("--man",
+        "print the manual page, httpcap(1), in roff (man -l -): every command and option, as this help has them");
+    static final Option BASH_COMPLETION = Option.flag("--bash-completion",
+        "print a bash completion script for httpcap's commands, options and their values");
 
     private Main()
     {
@@ -141,6 +149,16 @@ public final class Main
     /** {@code httpcap help [COMMAND]}. */
     private static int help(final CommandSpec main, final ParsedArgs parsed, final PrintStream out) throws UsageException
     {
+        if (parsed.flag(MAN, false))
+        {
+            out.print(ManPage.render(main, version(), ManSections.SECTIONS));
+            return 0;
+        }
+        if (parsed.flag(BASH_COMPLETION, false))
+        {
+            out.print(BashCompletion.render(main));
+            return 0;
+        }
         final String name = parsed.positional(0);
         if (name == null)
         {
@@ -166,7 +184,8 @@ public final class Main
             .subcommand(ConfigCommand.spec())
             .subcommand(new CommandSpec("httpcap help",
                 "Display help information about the specified command.", false)
-                .parameter(Parameter.optional("COMMAND", "the command to show the help of (without it: httpcap's own)")));
+                .parameter(Parameter.optional("COMMAND", "the command to show the help of (without it: httpcap's own)"))
+                .options(java.util.List.of(MAN, BASH_COMPLETION)));
     }
 
     private static String commandNames(final CommandSpec main)

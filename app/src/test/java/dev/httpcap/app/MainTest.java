@@ -105,7 +105,7 @@ class MainTest
         final Run none = run();
         assertEquals(2, none.exitCode(), "no command is a usage error");
         assertTrue(none.err().startsWith("Usage: httpcap [-hV] [COMMAND]"), none.err());
-        assertTrue(run("help", "help").out().startsWith("Usage: httpcap help [-h] [COMMAND]"));
+        assertTrue(run("help", "help").out().startsWith("Usage: httpcap help [-h] [OPTIONS] [COMMAND]"));
     }
 
     @Test
