@@ -205,7 +205,7 @@ final class LiveCommand
         checkLimits();
         CpuSpec.parse(cpus);
         final PipelineConfig config = options.config(BackPressure.DROP);
-        options.kafkaDefaults();
+        options.checkSinks();
         if (config.filter() != null)
         {
             ReadCommand.checkFilter(config.filter(), snaplen);

@@ -352,6 +352,27 @@ final class PipelineOptions
         }
     }
 
+    /**
+     * Every {@code --sink}'s grammar, nothing opened ({@code config check}, and before a capture starts).
+     *
+     * @throws IllegalArgumentException naming {@code --sink}.
+     */
+    void checkSinks()
+    {
+        final KafkaSinkConfig kafka = kafkaDefaults();
+        for (final String spec : sinkSpecs)
+        {
+            try
+            {
+                SinkSpecs.check(spec, kafka);
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw new IllegalArgumentException("--sink: " + ex.getMessage(), ex);
+            }
+        }
+    }
+
     /** @throws IllegalArgumentException with a one-line message for a bad value. */
     KafkaSinkConfig kafkaDefaults()
     {

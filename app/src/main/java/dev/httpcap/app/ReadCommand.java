@@ -161,7 +161,7 @@ final class ReadCommand
     PipelineConfig validate()
     {
         final PipelineConfig config = options.config(BackPressure.BLOCK);
-        options.kafkaDefaults();
+        options.checkSinks();
         if (config.filter() != null)
         {
             // Fail fast on a syntax error, before any output is opened.

@@ -267,6 +267,14 @@ class ConfigFileTest
         assertEquals(2, badFilter.exitCode(), badFilter::toString);
         assertTrue(badFilter.err().contains(filter + ":1, key 'filter'"), badFilter.err());
 
+        final Path sink = yaml("interface: lo\nsink:\n  - stdout\n  - file:/var/lib/x?keep=lots\n");
+        final Run badSink = run("config", "check", sink.toString());
+        assertEquals(2, badSink.exitCode(), badSink::toString);
+        assertTrue(badSink.err().startsWith("httpcap: --sink: bad sink 'file:/var/lib/x?keep=lots': keep 'lots' is not a whole number"),
+            badSink.err());
+        assertTrue(badSink.err().contains("(" + sink + ":2, key 'sink')"), badSink.err());
+        assertFalse(Files.exists(Path.of("/var/lib/x")), "nothing opened");
+
         final Run unknown = run("config", "check", yaml("wokers: 2\n").toString());
         assertEquals(2, unknown.exitCode());
         assertTrue(unknown.err().contains("did you mean 'workers'?"), unknown.err());
