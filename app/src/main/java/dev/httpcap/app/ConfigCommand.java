@@ -41,6 +41,15 @@ final class ConfigCommand
         final Path file = Path.of(parsed.positional(0));
         final CommandSpec target = main.subcommand(parsed.choice(FOR, "live"));
         final ParsedArgs options = ConfigFile.read(file, target, main.subcommands());
+        for (final Option option : target.options())
+        {
+            if (option.isRequired() && !options.isSet(option))
+            {
+                // The unit file gives the command nothing but --config.
+                throw new UsageException(target, file + ": key '" + option.longName().substring(2) + "' is missing (" +
+                    target.qualifiedName() + " needs " + option.longName() + ": " + option.description() + ")");
+            }
+        }
         try
         {
             if (target.name().equals("live"))

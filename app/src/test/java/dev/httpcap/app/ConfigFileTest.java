@@ -262,9 +262,10 @@ class ConfigFileTest
         assertEquals("httpcap: --duration must be a number of seconds >= 0 (0: until stopped): -1 (" + range +
             ":2, key 'duration')\nTry 'httpcap live --help' for more information.\n", bad.err());
 
-        final Path filter = yaml("filter: tcp port\n");
+        final Path filter = yaml("filter: tcp port\ninterface: lo\n");
         final Run badFilter = run("config", "check", filter.toString());
         assertEquals(2, badFilter.exitCode(), badFilter::toString);
+        assertTrue(badFilter.err().startsWith("httpcap: --filter: bad filter 'tcp port'"), badFilter.err());
         assertTrue(badFilter.err().contains(filter + ":1, key 'filter'"), badFilter.err());
 
         final Path sink = yaml("interface: lo\nsink:\n  - stdout\n  - file:/var/lib/x?keep=lots\n");
@@ -275,9 +276,15 @@ class ConfigFileTest
         assertTrue(badSink.err().contains("(" + sink + ":2, key 'sink')"), badSink.err());
         assertFalse(Files.exists(Path.of("/var/lib/x")), "nothing opened");
 
-        final Run unknown = run("config", "check", yaml("wokers: 2\n").toString());
+        final Run unknown = run("config", "check", yaml("interface: lo\nwokers: 2\n").toString());
         assertEquals(2, unknown.exitCode());
         assertTrue(unknown.err().contains("did you mean 'workers'?"), unknown.err());
+
+        final Path noInterface = yaml("workers: 2\n");
+        final Run missing = run("config", "check", noInterface.toString());
+        assertEquals(2, missing.exitCode());
+        assertTrue(missing.err().startsWith("httpcap: " + noInterface + ": key 'interface' is missing (httpcap live needs " +
+            "--interface: interface to capture on"), missing.err());
 
         assertEquals(2, run("config").exitCode(), "no action is a usage error");
         assertEquals(2, run("config", "verify", good.toString()).exitCode());
