@@ -52,10 +52,14 @@ class CommandLineSurprisesIT
     {
         final List<String> command = List.of(ItSupport.repoRoot().resolve("bin/httpcap").toString(), "read", DEMO.toString(),
             "--sink", "stdout:json");
-        final ItSupport.Result run = ItSupport.run("small-heap", command, null, dir, Duration.ofMinutes(1),
-            Map.of("HTTPCAP_NO_BUILD", "1", "HTTPCAP_JAVA_OPTS", "-Xmx100m"));
-        assertEquals(0, run.exitCode(), run::describe);
-        assertEquals(5, run.stdoutText().lines().count(), run::describe);
+        // Below the launcher's -Xms128m, and an initial size above its -Xmx512m.
+        for (final String heap : List.of("-Xmx100m", "-Xms1g"))
+        {
+            final ItSupport.Result run = ItSupport.run("heap" + heap, command, null, dir, Duration.ofMinutes(1),
+                Map.of("HTTPCAP_NO_BUILD", "1", "HTTPCAP_JAVA_OPTS", heap));
+            assertEquals(0, run.exitCode(), run::describe);
+            assertEquals(5, run.stdoutText().lines().count(), run::describe);
+        }
     }
 
     @Test
