@@ -324,12 +324,18 @@ final class LiveCommand
             final Reloader reloader = new Reloader(args, pipeline, sinks, printer, err);
             Signals.onHangup(reloader::reload);
             final PipelineReport report;
+            final MetricsEndpoint metrics = options.startMetrics(pipeline, sinks);
+            registerKernelCounters(pipeline, captures, interfaceName);
             try
             {
                 report = pipeline.run(sources);
             }
             finally
             {
+                if (metrics != null)
+                {
+                    metrics.close();
+                }
                 done.set(true);
                 if (stats != null)
                 {
@@ -438,6 +444,22 @@ final class LiveCommand
     }
 
     /** The kernel's own counters, added up over the sockets. */
+    /** The kernel's own counters of each socket, in the pipeline's registry (for /metrics). */
+    private static void registerKernelCounters(
+        final Pipeline pipeline, final List<LivePacketSource> captures, final String interfaceName)
+    {
+        final dev.httpcap.pipeline.CounterRegistry.Family packets = pipeline.counters().counter(
+            "kernel_packets", "packets the kernel captured for the socket", "interface", "socket");
+        final dev.httpcap.pipeline.CounterRegistry.Family drops = pipeline.counters().anomaly(
+            "kernel_drops", "packets the kernel dropped because the capture buffer was full", "interface", "socket");
+        for (int i = 0; i < captures.size(); i++)
+        {
+            final LivePacketSource capture = captures.get(i);
+            packets.add(capture::kernelPackets, interfaceName, Integer.toString(i));
+            drops.add(capture::kernelDrops, interfaceName, Integer.toString(i));
+        }
+    }
+
     private static String kernelLine(final List<LivePacketSource> captures)
     {
         long packets = 0;

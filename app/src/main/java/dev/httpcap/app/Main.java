@@ -16,7 +16,7 @@ import dev.httpcap.app.cli.UsageException;
 /**
  * The {@code httpcap} command line. The only {@code main} in the project.
  * <p>
- * Exit status: 0 done, 1 the run failed (a file that cannot be read, a capture error), 2 a usage
+ * Exit status: 0 done, 1 the run failed (a file that cannot be read or is damaged, a capture error), 2 a usage
  * error ({@code httpcap: MESSAGE} and where to find the help on standard error), 130 a second
  * interrupt. The options are tables ({@link dev.httpcap.app.cli}), not annotations: reading a
  * command line costs microseconds, not the ~0.3 s of CPU a reflective parser took at start-up.

@@ -13,6 +13,7 @@ import dev.httpcap.decoders.http.HeaderRules;
 import dev.httpcap.decoders.http.HeaderSelection;
 import dev.httpcap.decoders.http.HttpConfig;
 import dev.httpcap.pipeline.BackPressure;
+import dev.httpcap.pipeline.Pipeline;
 import dev.httpcap.pipeline.PipelineConfig;
 import dev.httpcap.sinks.EventSink;
 import dev.httpcap.sinks.KafkaKey;
@@ -65,9 +66,13 @@ final class PipelineOptions
     static final Option REDACT_HEADERS = Option.value("--redact-headers", "NAME[,NAME...]", Type.STRING,
         "more header fields whose values are redacted (x-api-key,x-auth-token); repeatable").repeatable();
     static final Option BODY_BYTES = Option.value("--body-bytes", "N", Type.INT,
-        "capture the first N body bytes of each request and response (de-chunked)").defaultValue(DEFAULTS.bodyBytes);
+        "show the first N body bytes of each request and response (de-chunked; with --decode-body, decoded)")
+        .defaultValue(DEFAULTS.bodyBytes);
     static final Option DECODE_BODY = Option.flag("--decode-body",
         "inflate captured bodies sent with Content-Encoding gzip or deflate");
+    static final Option BODY_ENCODING = Option.value("--body-encoding", "ENC", Type.CHOICE,
+        "how bodies are written: auto (text when UTF-8, else base64 in body.content_base64; the default), " +
+            "text (bytes that are not UTF-8 become U+FFFD) or base64").choices(bodyEncodings());
     static final Option HTTP_PORTS = Option.value("--http-ports", "PORT[,PORT...]", Type.INT_LIST,
         "server ports decoded as HTTP; default 80,8080,8000,3000,5000,8008,8081,9200");
     static final Option NO_HTTP_DETECT = Option.flag("--no-http-detect",
@@ -78,6 +83,8 @@ final class PipelineOptions
         "header bytes per message kept for the event (then tagged headers_truncated)").defaultValue(DEFAULTS.maxHeaderBytes);
     static final Option MAX_HEADERS = Option.value("--max-headers", "N", Type.INT,
         "header fields per message kept for the event").defaultValue(DEFAULTS.maxHeaders);
+    static final Option METRICS_LISTEN = Option.value("--metrics-listen", "HOST:PORT", Type.STRING,
+        "serve /metrics (Prometheus), /healthz and /readyz on this address, e.g. 127.0.0.1:9100");
     static final Option MAX_PIPELINED = Option.value("--max-pipelined", "N", Type.INT,
         "requests one connection may have waiting for their responses; past it the oldest is reported " +
             "without its response (tagged pipeline_overflow)").defaultValue(DEFAULTS.maxPipelined);
@@ -90,6 +97,9 @@ final class PipelineOptions
     static final Option WS_PAYLOAD_BYTES = Option.value("--ws-payload-bytes", "N", Type.INT,
         "payload bytes of each WebSocket message kept (text is cut on a character boundary)")
         .defaultValue(DEFAULTS.wsPayloadBytes);
+    static final Option MAX_EVENT_KB = Option.value("--max-event-kb", "KB", Type.INT,
+        "largest event (JSON or line); a larger one is cut to fit, bodies first, and tagged event_truncated")
+        .defaultValue(DEFAULTS.maxEventKb);
 
     // ---- Kafka sinks: defaults for every --sink kafka://...; a spec's ?options override them. ----
 
@@ -117,9 +127,9 @@ final class PipelineOptions
 
     /** Every option, in help order. */
     static final List<Option> OPTIONS = List.of(SINK, WORKERS, FILTER, BACK_PRESSURE, MAX_FLOWS, FLOW_TIMEOUT, RING_SLOTS,
-        SLOT_BYTES, REASSEMBLY_WINDOW_KB, REASSEMBLY_WINDOWS, FLOWS, NO_HTTP, HEADERS, NO_REDACT, REDACT_HEADERS, BODY_BYTES, DECODE_BODY,
-        HTTP_PORTS, NO_HTTP_DETECT, MAX_LINE_BYTES, MAX_HEADER_BYTES, MAX_HEADERS, MAX_PIPELINED, MAX_TRANSACTIONS,
-        LINE_BUFFER_MB, WS_PAYLOAD_BYTES, KAFKA_KEY, KAFKA_ACKS,
+        SLOT_BYTES, REASSEMBLY_WINDOW_KB, REASSEMBLY_WINDOWS, FLOWS, NO_HTTP, HEADERS, NO_REDACT, REDACT_HEADERS, BODY_BYTES,
+        DECODE_BODY, METRICS_LISTEN, BODY_ENCODING, HTTP_PORTS, NO_HTTP_DETECT, MAX_LINE_BYTES, MAX_HEADER_BYTES, MAX_HEADERS,
+        MAX_PIPELINED, MAX_TRANSACTIONS, LINE_BUFFER_MB, WS_PAYLOAD_BYTES, MAX_EVENT_KB, KAFKA_KEY, KAFKA_ACKS,
         KAFKA_COMPRESSION, KAFKA_BATCH_KB, KAFKA_LINGER_MS, KAFKA_PROP, SPILL_DIR, SPILL_MAX_MB, KAFKA_CLOSE_SECONDS);
 
     List<String> sinkSpecs = new ArrayList<>();
@@ -139,6 +149,7 @@ final class PipelineOptions
     List<String> redactHeaders = new ArrayList<>();
     int bodyBytes;
     boolean decodeBody;
+    HttpConfig.BodyEncoding bodyEncoding = HttpConfig.BodyEncoding.AUTO;
     int[] httpPorts;
     boolean noHttpDetect;
     int maxLineBytes = 8 * 1024;
@@ -148,6 +159,8 @@ final class PipelineOptions
     int maxPipelined = 64;
     int maxTransactions = 131_072;
     int lineBufferMb = 32;
+    int maxEventKb = 1000;
+    String metricsListen;
     String kafkaKey = "community_id";
     String kafkaAcks = "all";
     String kafkaCompression = "lz4";
@@ -165,6 +178,17 @@ final class PipelineOptions
         for (int i = 0; i < values.length; i++)
         {
             names[i] = values[i].name();
+        }
+        return names;
+    }
+
+    private static String[] bodyEncodings()
+    {
+        final HttpConfig.BodyEncoding[] values = HttpConfig.BodyEncoding.values();
+        final String[] names = new String[values.length];
+        for (int i = 0; i < values.length; i++)
+        {
+            names[i] = values[i].name().toLowerCase(java.util.Locale.ROOT);
         }
         return names;
     }
@@ -197,6 +221,9 @@ final class PipelineOptions
         }
         bodyBytes = args.intValue(BODY_BYTES, bodyBytes);
         decodeBody = args.flag(DECODE_BODY, decodeBody);
+        final String encoding = args.choice(BODY_ENCODING, null);
+        bodyEncoding = encoding != null ? HttpConfig.BodyEncoding.valueOf(encoding.toUpperCase(java.util.Locale.ROOT)) :
+            bodyEncoding;
         httpPorts = args.isSet(HTTP_PORTS) ? args.ints(HTTP_PORTS) : httpPorts;
         noHttpDetect = args.flag(NO_HTTP_DETECT, noHttpDetect);
         maxLineBytes = args.intValue(MAX_LINE_BYTES, maxLineBytes);
@@ -206,6 +233,8 @@ final class PipelineOptions
         maxPipelined = args.intValue(MAX_PIPELINED, maxPipelined);
         maxTransactions = args.intValue(MAX_TRANSACTIONS, maxTransactions);
         lineBufferMb = args.intValue(LINE_BUFFER_MB, lineBufferMb);
+        maxEventKb = args.intValue(MAX_EVENT_KB, maxEventKb);
+        metricsListen = args.string(METRICS_LISTEN, metricsListen);
         kafkaKey = args.string(KAFKA_KEY, kafkaKey);
         kafkaAcks = args.string(KAFKA_ACKS, kafkaAcks);
         kafkaCompression = args.string(KAFKA_COMPRESSION, kafkaCompression);
@@ -231,6 +260,7 @@ final class PipelineOptions
             .redactNames(redactHeaders)
             .bodyBytes(bodyBytes)
             .decodeBody(decodeBody)
+            .bodyEncoding(bodyEncoding)
             .detectOnAnyPort(!noHttpDetect)
             .maxLineBytes(maxLineBytes)
             .maxHeaderBytes(maxHeaderBytes)
@@ -320,9 +350,59 @@ final class PipelineOptions
             .flowIdleTimeoutNanos(TimeUnit.SECONDS.toNanos(flowTimeoutSeconds))
             .reassemblyWindowBytes(reassemblyWindowKb * 1024)
             .reassemblyWindows(reassemblyWindows)
+            .maxEventBytes(maxEventBytes())
             .filter(filter)
             .http(checked(httpConfig()))
             .flowEvents(flows || noHttp);
+    }
+
+    /** @throws IllegalArgumentException with a one-line message for a bad value. */
+    private int maxEventBytes()
+    {
+        final int min = PipelineConfig.MIN_MAX_EVENT_BYTES / 1024;
+        final int max = PipelineConfig.MAX_MAX_EVENT_BYTES / 1024;
+        if (maxEventKb < min || maxEventKb > max)
+        {
+            throw new IllegalArgumentException("--max-event-kb must be between " + min + " and " + max + ": " + maxEventKb);
+        }
+        return maxEventKb * 1024;
+    }
+
+    /**
+     * @return the {@code --metrics-listen} endpoint serving {@code pipeline}'s counters, or null
+     * without the option. Ready while the pipeline reads and every sink can take events.
+     * @throws IllegalStateException when its address cannot be bound.
+     */
+    MetricsEndpoint startMetrics(final Pipeline pipeline, final List<EventSink> sinks)
+    {
+        if (metricsListen == null)
+        {
+            return null;
+        }
+        try
+        {
+            return MetricsEndpoint.start(metricsListen, pipeline, () ->
+            {
+                final List<String> reasons = new ArrayList<>();
+                if (!pipeline.isRunning())
+                {
+                    reasons.add("not capturing");
+                }
+                for (final EventSink sink : sinks)
+                {
+                    final String why = sink.notReady();
+                    if (why != null)
+                    {
+                        reasons.add(sink.name() + ": " + why);
+                    }
+                }
+                return reasons;
+            });
+        }
+        catch (final java.io.IOException ex)
+        {
+            throw new IllegalStateException("cannot listen on " + metricsListen + " for --metrics-listen: " + ex.getMessage(), ex);
+        }
     }
 
     /**

@@ -105,6 +105,7 @@ final class ReadCommand
                     new ProgressBar(err, pipeline, source.totalBytes(), done)) : null;
 
             final PipelineReport report;
+            final MetricsEndpoint metrics = options.startMetrics(pipeline, sinks);
             try
             {
                 report = pipeline.run(source);
@@ -115,6 +116,10 @@ final class ReadCommand
                 if (progressThread != null)
                 {
                     progressThread.join();
+                }
+                if (metrics != null)
+                {
+                    metrics.close();
                 }
             }
 
@@ -130,6 +135,13 @@ final class ReadCommand
             if (report.failure() != null)
             {
                 err.println("httpcap: " + describe(report.failure()));
+                return 1;
+            }
+            final String damage = source.fileCounters().damage();
+            if (damage != null)
+            {
+                // As tcpdump: what could be read is out, but a damaged file is not a success.
+                err.println("httpcap: " + damage);
                 return 1;
             }
             return 0;

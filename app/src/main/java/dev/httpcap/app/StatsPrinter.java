@@ -1,11 +1,14 @@
 package dev.httpcap.app;
 
 import java.io.PrintStream;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 
 import dev.httpcap.capture.LivePacketSource;
+import dev.httpcap.pipeline.CounterRegistry;
 import dev.httpcap.pipeline.Pipeline;
 
 /**
@@ -23,6 +26,7 @@ final class StatsPrinter implements Runnable
     private final AtomicBoolean done;
     private volatile long intervalNanos;
     private volatile Thread thread;
+    private final Map<String, Long> lastAnomalies = new HashMap<>();
 
     StatsPrinter(
         final PrintStream out, final Pipeline pipeline, final List<? extends LivePacketSource> captures,
@@ -94,15 +98,40 @@ final class StatsPrinter implements Runnable
             }
             final double seconds = Math.max(1e-9, (now - lastTime) / 1e9);
             out.printf("stats: %,.0f packets/s, %.1f Mbit/s, kernel drops %d, ring drops %d, flows %d, events %,.0f/s, " +
-                "event drops %d, sink backlog %d B, latency %s%n",
+                "event drops %d, sink backlog %d B, latency %s%s%n",
                 (stats.packets() - lastPackets) / seconds, (stats.wireBytes() - lastBytes) * 8 / seconds / 1e6,
                 kernelDrops(), stats.ringDrops(), stats.activeFlows(), (stats.events() - lastEvents) / seconds,
-                stats.eventDrops(), stats.sinkBacklogBytes(), stats.latency().percentiles());
+                stats.eventDrops(), stats.sinkBacklogBytes(), stats.latency().percentiles(), anomalies());
             lastTime = now;
             lastPackets = stats.packets();
             lastBytes = stats.wireBytes();
             lastEvents = stats.events();
         }
+    }
+
+    /**
+     * @return {@code ", anomalies: http_parse_errors +3 (12), ..."}: every counter registered as an
+     * anomaly that moved during the interval, with its total; empty when none did.
+     */
+    private String anomalies()
+    {
+        final StringBuilder line = new StringBuilder();
+        for (final CounterRegistry.Family family : pipeline.counters().families())
+        {
+            if (!family.anomaly())
+            {
+                continue;
+            }
+            final long total = family.total();
+            final long delta = total - lastAnomalies.getOrDefault(family.name(), 0L);
+            lastAnomalies.put(family.name(), total);
+            if (delta > 0)
+            {
+                line.append(line.isEmpty() ? ", anomalies: " : ", ").append(family.name()).append(" +").append(delta)
+                    .append(" (").append(total).append(')');
+            }
+        }
+        return line.toString();
     }
 
     private long kernelDrops()

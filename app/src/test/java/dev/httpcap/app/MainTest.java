@@ -152,6 +152,8 @@ class MainTest
         // The command's own message goes to System.err (checked end to end by the command-line cases).
         final Run run = run("read", "samples/does-not-matter.pcap", "--workers", "0", "--sink", "stdout");
         assertEquals(2, run.exitCode(), run::toString);
+        final Run event = run("read", "samples/does-not-matter.pcap", "--max-event-kb", "1", "--sink", "stdout");
+        assertEquals(2, event.exitCode(), event::toString);
     }
 
     @Test
@@ -162,8 +164,9 @@ class MainTest
             "x.pcap", "--sink", "stdout:json", "--sink=file:/tmp/a", "--workers", "3", "--filter", "tcp port 80",
             "--back-pressure", "drop", "--max-flows", "11", "--flow-timeout", "12", "--ring-slots", "128", "--slot-bytes", "4096",
             "--reassembly-window-kb", "64", "--reassembly-windows", "8", "--flows", "--no-http", "--headers", "all",
-            "--no-redact", "--body-bytes", "16", "--decode-body", "--http-ports", "81,82", "--no-http-detect",
-            "--max-line-bytes", "100", "--max-header-bytes", "200", "--max-headers", "5", "--ws-payload-bytes", "7",
+            "--no-redact", "--body-bytes", "16", "--decode-body", "--body-encoding", "BASE64", "--http-ports", "81,82",
+            "--no-http-detect", "--max-line-bytes", "100", "--max-header-bytes", "200", "--max-headers", "5",
+            "--ws-payload-bytes", "7", "--max-event-kb", "64",
             "--kafka-key", "host", "--kafka-acks", "1", "--kafka-compression", "zstd", "--kafka-batch-kb", "32",
             "--kafka-linger-ms", "9", "--kafka-prop", "a=b", "--kafka-prop", "c=d", "--spill-dir", "/tmp/spill",
             "--spill-max-mb", "5", "--kafka-close-seconds", "2", "--progress", "never"}, 0)).options;
@@ -185,6 +188,9 @@ class MainTest
         assertEquals(200, options.maxHeaderBytes);
         assertEquals(5, options.maxHeaders);
         assertEquals(7, options.wsPayloadBytes);
+        assertEquals(dev.httpcap.decoders.http.HttpConfig.BodyEncoding.BASE64, options.bodyEncoding);
+        assertEquals(64, options.maxEventKb);
+        assertEquals(64 * 1024, options.config(dev.httpcap.pipeline.BackPressure.BLOCK).maxEventBytes());
         assertEquals("host", options.kafkaKey);
         assertEquals("1", options.kafkaAcks);
         assertEquals("zstd", options.kafkaCompression);
@@ -201,6 +207,8 @@ class MainTest
         assertEquals(fresh.maxFlows, defaults.maxFlows);
         assertEquals(null, defaults.httpPorts);
         assertEquals(null, defaults.backPressure);
+        assertEquals(dev.httpcap.decoders.http.HttpConfig.BodyEncoding.AUTO, defaults.bodyEncoding);
+        assertEquals(1000, defaults.maxEventKb);
         assertTrue(defaults.sinkSpecs.isEmpty());
     }
 

@@ -36,6 +36,7 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 
+import dev.httpcap.decoders.http.HttpCounters;
 import dev.httpcap.decoders.http.HeaderSelection;
 import dev.httpcap.decoders.http.HttpConfig;
 import dev.httpcap.decoders.http.HttpDecoder;
@@ -219,11 +220,11 @@ public class HttpParserBenchmark
     {
         for (final HttpDecoder d : new HttpDecoder[] {decoder, allHeadersDecoder, jsonDecoder})
         {
-            if (d.counters().parseErrors() != 0 || d.counters().resyncs() != 0 || d.counters().orphanResponses() != 0 || d.counters().noResponse() != 0 ||
-                d.counters().requests() != d.counters().transactions() || d.counters().responses() != d.counters().transactions() || d.transactionsInUse() != 0)
+            if (d.counters().get(HttpCounters.Name.PARSE_ERRORS) != 0 || d.counters().get(HttpCounters.Name.RESYNCS) != 0 || d.counters().get(HttpCounters.Name.ORPHAN_RESPONSES) != 0 || d.counters().get(HttpCounters.Name.NO_RESPONSE) != 0 ||
+                d.counters().get(HttpCounters.Name.REQUESTS) != d.counters().get(HttpCounters.Name.TRANSACTIONS) || d.counters().get(HttpCounters.Name.RESPONSES) != d.counters().get(HttpCounters.Name.TRANSACTIONS) || d.transactionsInUse() != 0)
             {
-                throw new IllegalStateException("httpcap lost its place: " + d.counters().requests() + " requests, " +
-                    d.counters().responses() + " responses, " + d.counters().transactions() + " transactions, " + d.counters().parseErrors() +
+                throw new IllegalStateException("httpcap lost its place: " + d.counters().get(HttpCounters.Name.REQUESTS) + " requests, " +
+                    d.counters().get(HttpCounters.Name.RESPONSES) + " responses, " + d.counters().get(HttpCounters.Name.TRANSACTIONS) + " transactions, " + d.counters().get(HttpCounters.Name.PARSE_ERRORS) +
                     " parse errors, " + d.transactionsInUse() + " transactions in use");
             }
         }

@@ -30,6 +30,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
+import dev.httpcap.decoders.http.HttpCounters;
 import dev.httpcap.decoders.http.HeaderSelection;
 import dev.httpcap.decoders.http.HttpConfig;
 import dev.httpcap.decoders.http.HttpDecoder;
@@ -130,7 +131,7 @@ public class JsonEncoderBenchmark
         decoder.onData(flow, TcpFlow.FROM_CLIENT, direct(request), 0, request.length, now);
         decoder.onData(flow, TcpFlow.FROM_SERVER, direct(response), 0, response.length, now + 412_000);
         tx = held[0];
-        if (tx == null || tx.status() == 0 || decoder.counters().parseErrors() != 0)
+        if (tx == null || tx.status() == 0 || decoder.counters().get(HttpCounters.Name.PARSE_ERRORS) != 0)
         {
             throw new IllegalStateException("the exchange did not parse into one transaction");
         }

@@ -13,6 +13,7 @@ public final class CaptureFileCounters
     long corruptBlocks;
     long oversizedFrames;
     long skippedBlocks;
+    private String damage;
 
     /** @return records or blocks cut short by the end of the file (the last one, when a capture was interrupted). */
     public long truncatedRecords()
@@ -26,7 +27,10 @@ public final class CaptureFileCounters
         return corruptBlocks;
     }
 
-    /** @return records whose captured length exceeds 262144 bytes: skipped, not delivered. */
+    /**
+     * @return pcapng packet blocks whose frame exceeds 262144 bytes: skipped, not delivered. (A pcap
+     *         record that large is damage: reading stops, as in libpcap.)
+     */
     public long oversizedFrames()
     {
         return oversizedFrames;
@@ -36,6 +40,24 @@ public final class CaptureFileCounters
     public long skippedBlocks()
     {
         return skippedBlocks;
+    }
+
+    /**
+     * @return one line saying where and how the file is damaged (the first problem that was counted as a
+     *         truncated record or a corrupt block), or null for a sound file. Like tcpdump, a program
+     *         that printed what it read should then fail.
+     */
+    public String damage()
+    {
+        return damage;
+    }
+
+    void damaged(final String what)
+    {
+        if (damage == null)
+        {
+            damage = what;
+        }
     }
 
     /** @return every counter by name, in a stable order. */

@@ -20,9 +20,14 @@ final class CaptureFileParser
     /** The next record cannot be a record: reading must stop. */
     static final long CORRUPT = -1;
 
+    /** libpcap's largest snap length (its {@code max_snaplen_for_dlt} for Ethernet and most link types). */
     static final int MAX_FRAME_LENGTH = 262_144;
-    /** Larger "records" are taken as garbage rather than data. */
-    private static final long MAX_BLOCK_LENGTH = 256L * 1024 * 1024;
+    /**
+     * Larger pcapng blocks are taken as garbage rather than data, as libpcap does (its initial
+     * {@code max_blocksize}, 16 MiB). A pcap record is bounded by {@link #MAX_FRAME_LENGTH} itself.
+     * These bounds are also what a pipe's window may grow to.
+     */
+    static final long MAX_BLOCK_LENGTH = 16L * 1024 * 1024;
 
     private static final int PCAP_MAGIC_MICROS = 0xA1B2C3D4;
     private static final int PCAP_MAGIC_NANOS = 0xA1B23C4D;
@@ -62,6 +67,10 @@ final class CaptureFileParser
     private long[] interfaceOffsetNanos = new long[4];
 
     private boolean delivered;
+    /** Window offset of the record or block being parsed, for {@link #problemAt}. */
+    private long recordAt;
+    private String problem;
+    private long problemAt;
 
     CaptureFileParser(final CaptureFileCounters counters)
     {
@@ -113,6 +122,37 @@ final class CaptureFileParser
         return PCAP_HEADER_LENGTH;
     }
 
+    /**
+     * @return what was wrong with the first damaged record or block (why {@link #CORRUPT} was returned, or
+     *         why a block was counted corrupt and skipped), or null.
+     */
+    String problem()
+    {
+        return problem;
+    }
+
+    /** @return the window offset of the record or block {@link #problem()} is about. */
+    long problemAt()
+    {
+        return problemAt;
+    }
+
+    private long corrupt(final String what)
+    {
+        if (problem == null)
+        {
+            problem = what;
+            problemAt = recordAt;
+        }
+        return CORRUPT;
+    }
+
+    private void skipCorrupt(final String what)
+    {
+        counters.corruptBlocks++;
+        corrupt(what + "; the block was skipped");
+    }
+
     /** @return true when the last successful {@link #next} delivered a packet. */
     boolean delivered()
     {
@@ -127,6 +167,7 @@ final class CaptureFileParser
     long next(final MemorySegment window, final long position, final long limit, final PacketHandler handler)
     {
         delivered = false;
+        recordAt = position;
         return pcapng ? nextBlock(window, position, limit, handler) : nextRecord(window, position, limit, handler);
     }
 
@@ -140,9 +181,11 @@ final class CaptureFileParser
         final long fraction = i32(window, position + 4) & 0xFFFF_FFFFL;
         final long capturedLength = i32(window, position + 8) & 0xFFFF_FFFFL;
         final long wireLength = i32(window, position + 12) & 0xFFFF_FFFFL;
-        if (capturedLength > MAX_BLOCK_LENGTH)
+        if (capturedLength > MAX_FRAME_LENGTH)
         {
-            return CORRUPT;
+            // As libpcap: no link type has frames this large, so this is not a record but damage.
+            return corrupt("a record claims " + capturedLength + " captured bytes, more than the " +
+                MAX_FRAME_LENGTH + " a frame may have; reading stopped there");
         }
         final long recordLength = PCAP_RECORD_HEADER_LENGTH + capturedLength;
         if (limit - position < recordLength)
@@ -175,21 +218,26 @@ final class CaptureFileParser
             }
             else
             {
-                return CORRUPT;
+                return corrupt(String.format(
+                    "a section header block has no byte-order magic (0x%08x); reading stopped there", magic));
             }
         }
         final long length = i32(window, position + 4) & 0xFFFF_FFFFL;
         if (length < 12 || (length & 3) != 0 || length > MAX_BLOCK_LENGTH)
         {
-            return CORRUPT;
+            return corrupt("a block (type " + (type & 0xFFFF_FFFFL) + ") claims " + length + " bytes" +
+                (length > MAX_BLOCK_LENGTH ? ", more than the " + MAX_BLOCK_LENGTH + " a block may have" : "") +
+                "; reading stopped there");
         }
         if (limit - position < length)
         {
             return NEED_MORE;
         }
-        if ((i32(window, position + length - 4) & 0xFFFF_FFFFL) != length)
+        final long trailer = i32(window, position + length - 4) & 0xFFFF_FFFFL;
+        if (trailer != length)
         {
-            return CORRUPT;
+            return corrupt("a block's closing length (" + trailer + ") is not its opening length (" + length +
+                "); reading stopped there");
         }
 
         final long body = position + 8;
@@ -210,7 +258,7 @@ final class CaptureFileParser
     {
         if (bodyEnd - body < 8)
         {
-            counters.corruptBlocks++;
+            skipCorrupt("an interface description block is too short");
             return;
         }
         if (interfaceCount == interfaceLinkType.length)
@@ -273,7 +321,7 @@ final class CaptureFileParser
     {
         if (bodyEnd - body < 20)
         {
-            counters.corruptBlocks++;
+            skipCorrupt("a packet block is too short");
             return;
         }
         final int interfaceId = obsolete ? u16(window, body) : i32(window, body);
@@ -288,7 +336,8 @@ final class CaptureFileParser
     {
         if (bodyEnd - body < 4 || interfaceCount == 0)
         {
-            counters.corruptBlocks++;
+            skipCorrupt(interfaceCount == 0 ? "a simple packet block comes before any interface" :
+                "a simple packet block is too short");
             return;
         }
         final long wireLength = i32(window, body) & 0xFFFF_FFFFL;
@@ -307,7 +356,9 @@ final class CaptureFileParser
     {
         if (interfaceId < 0 || interfaceId >= interfaceCount || data + capturedLength > bodyEnd)
         {
-            counters.corruptBlocks++;
+            skipCorrupt(data + capturedLength > bodyEnd ?
+                "a packet block claims " + capturedLength + " captured bytes, more than it holds" :
+                "a packet block names interface " + (interfaceId & 0xFFFF_FFFFL) + " of " + interfaceCount);
             return;
         }
         deliver(window, data, capturedLength, Math.max(wireLength, capturedLength),

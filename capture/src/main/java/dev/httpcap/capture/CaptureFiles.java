@@ -76,7 +76,7 @@ public final class CaptureFiles
             final CaptureFileCounters counters = new CaptureFileCounters();
             final CaptureFileParser parser = new CaptureFileParser(counters);
             final long start = parser.readHeader(file, 0, pathOrDash);
-            return new MappedSource(arena, file, parser, counters, start);
+            return new MappedSource(arena, file, parser, counters, start, "'" + pathOrDash + "'");
         }
         catch (final CaptureFileException ex)
         {
@@ -88,6 +88,27 @@ public final class CaptureFiles
             arena.close();
             throw new CaptureFileException("cannot read '" + pathOrDash + "': " + ex.getMessage(), ex);
         }
+    }
+
+    /**
+     * Note the parser's first problem, if any, as the file's damage: {@code name} is damaged at byte
+     * {@code windowBase} + the problem's offset in the window.
+     */
+    private static void noteProblem(
+        final CaptureFileParser parser, final CaptureFileCounters counters, final String name, final long windowBase)
+    {
+        if (parser.problem() != null && counters.damage() == null)
+        {
+            counters.damaged(name + " is damaged at byte " + (windowBase + parser.problemAt()) + ": " + parser.problem());
+        }
+    }
+
+    /** A record cut short by the end of the input: counted, and the file's damage unless something came first. */
+    private static void noteTruncated(final CaptureFileCounters counters, final String name, final long at, final long left)
+    {
+        counters.truncatedRecords++;
+        counters.damaged(name + " is cut short: it ends " + left + " bytes into the record at byte " + at +
+            " (truncated dump file)");
     }
 
     /** Read a capture streamed from {@code in} (a pipe): nothing is mapped, a bounded buffer is refilled. */
@@ -115,6 +136,7 @@ public final class CaptureFiles
         private final MemorySegment file;
         private final CaptureFileParser parser;
         private final CaptureFileCounters counters;
+        private final String name;
         private final long size;
         private final AtomicLong consumed = new AtomicLong();
         private long position;
@@ -123,9 +145,10 @@ public final class CaptureFiles
 
         MappedSource(
             final Arena arena, final MemorySegment file, final CaptureFileParser parser,
-            final CaptureFileCounters counters, final long start)
+            final CaptureFileCounters counters, final long start, final String name)
         {
             this.arena = arena;
+            this.name = name;
             this.file = file;
             this.parser = parser;
             this.counters = counters;
@@ -157,11 +180,13 @@ public final class CaptureFiles
                     }
                     else if (position < size)
                     {
-                        counters.truncatedRecords++;
+                        noteProblem(parser, counters, name, 0);
+                        noteTruncated(counters, name, position, size - position);
                     }
                     done = true;
                 }
             }
+            noteProblem(parser, counters, name, 0);
             if (position - released >= RELEASE_LAG + RELEASE_STEP)
             {
                 released = Madvise.dontNeed(file, released, position - RELEASE_LAG);
@@ -212,12 +237,15 @@ public final class CaptureFiles
 
     /**
      * A pipe: records are parsed from an off-heap window that is compacted and refilled. The
-     * window grows only when one record is bigger than it, up to the largest legal block.
+     * window grows only when one record is bigger than it, up to the largest legal record or block
+     * (a pcap record of {@link CaptureFileParser#MAX_FRAME_LENGTH}, a pcapng block of
+     * {@link CaptureFileParser#MAX_BLOCK_LENGTH}): a record that claims more is damage, found from
+     * its header before any of it is buffered.
      */
     private static final class StreamSource implements PacketSource
     {
         private static final long INITIAL_CAPACITY = 1 << 20;
-        private static final long MAX_CAPACITY = 256L * 1024 * 1024 + 64;
+        private static final long MAX_CAPACITY = CaptureFileParser.MAX_BLOCK_LENGTH + 64;
 
         private final ReadableByteChannel in;
         private final String name;
@@ -229,7 +257,11 @@ public final class CaptureFiles
         private long position;
         private long limit;
         private long consumedTotal;
+        /** Input offset of the window's first byte. */
+        private long windowBase;
         private boolean endOfInput;
+        /** The read was interrupted by a stop request: a record cut short then is not damage. */
+        private boolean stopped;
         private boolean done;
 
         StreamSource(final ReadableByteChannel in, final String name) throws CaptureFileException
@@ -268,6 +300,7 @@ public final class CaptureFiles
             while (!done && delivered < maxPackets)
             {
                 final long result = parser.next(window, position, limit, handler);
+                noteProblem(parser, counters, name, windowBase);
                 if (result > 0)
                 {
                     position += result;
@@ -286,9 +319,9 @@ public final class CaptureFiles
                 }
                 if (endOfInput)
                 {
-                    if (position < limit)
+                    if (position < limit && !stopped)
                     {
-                        counters.truncatedRecords++;
+                        noteTruncated(counters, name, consumedTotal, limit - position);
                     }
                     done = true;
                     break;
@@ -314,6 +347,7 @@ public final class CaptureFiles
             if (position > 0)
             {
                 MemorySegment.copy(window, position, window, 0, remaining);
+                windowBase += position;
                 position = 0;
                 limit = remaining;
             }
@@ -346,11 +380,13 @@ public final class CaptureFiles
             catch (final AsynchronousCloseException ex)
             {
                 // Interrupted by a stop request (ClosedByInterruptException is one of these): a clean end.
+                stopped = true;
                 return false;
             }
             catch (final IOException ex)
             {
                 counters.truncatedRecords++;
+                counters.damaged(name + ": read failed after byte " + (windowBase + limit) + ": " + ex.getMessage());
                 return false;
             }
         }

@@ -238,19 +238,25 @@ class CaptureFilesTest
             {
                 assertEquals(2, readAll(source).size());
                 assertEquals(1, source.fileCounters().truncatedRecords());
+                final String damage = source.fileCounters().damage();
+                assertTrue(damage != null && damage.endsWith(" (truncated dump file)") &&
+                    damage.contains(" is cut short: it ends " + (frame.length + 16 - cut) + " bytes into the record at byte " +
+                        (24 + 2 * (16 + frame.length))), damage);
             }
         }
     }
 
     @Test
-    void shouldSkipOversizedFramesAndStopAtGarbage() throws Exception
+    void shouldSkipOversizedFramesOfSoundPcapngBlocksAndStopAtGarbage() throws Exception
     {
         final byte[] big = new byte[300_000];
         final byte[] frame = FrameBuilder.tcp().build();
-        try (PacketSource source = open(pcap(ByteOrder.LITTLE_ENDIAN, false, LinkTypes.ETHERNET, frame, big, frame)))
+        try (PacketSource source = open(new PcapNg().section(ByteOrder.LITTLE_ENDIAN).iface(LinkTypes.ETHERNET, -1)
+            .epb(0, 1, frame).epb(0, 2, big).epb(0, 3, frame).bytes()))
         {
             assertEquals(2, readAll(source).size());
             assertEquals(1, source.fileCounters().oversizedFrames());
+            assertNull(source.fileCounters().damage());
         }
         final byte[] garbage = pcap(ByteOrder.LITTLE_ENDIAN, false, LinkTypes.ETHERNET, frame);
         final byte[] withGarbage = Arrays.copyOf(garbage, garbage.length + 32);
@@ -259,7 +265,111 @@ class CaptureFilesTest
         {
             assertEquals(1, readAll(source).size());
             assertEquals(1, source.fileCounters().corruptBlocks());
+            assertTrue(source.fileCounters().damage().endsWith(" is damaged at byte " + garbage.length +
+                ": a record claims 4294967295 captured bytes, more than the 262144 a frame may have; reading stopped there"),
+                source.fileCounters().damage());
         }
+    }
+
+    /** As libpcap ("invalid packet capture length N, bigger than maximum of 262144"): damage, not a frame to skip. */
+    @Test
+    void shouldStopAtAPcapRecordLargerThanAnyFrame() throws Exception
+    {
+        final byte[] frame = FrameBuilder.tcp().build();
+        try (PacketSource source = open(pcap(ByteOrder.BIG_ENDIAN, false, LinkTypes.ETHERNET, frame, new byte[300_000], frame)))
+        {
+            assertEquals(1, readAll(source).size());
+            assertEquals(1, source.fileCounters().corruptBlocks());
+            assertEquals(0, source.fileCounters().oversizedFrames());
+            assertTrue(source.fileCounters().damage().contains(" is damaged at byte " + (24 + 16 + frame.length) +
+                ": a record claims 300000 captured bytes"), source.fileCounters().damage());
+        }
+    }
+
+    @Test
+    void shouldCallAFileWithOnlyGarbageAfterItsHeaderDamaged() throws Exception
+    {
+        final byte[] header = pcap(ByteOrder.LITTLE_ENDIAN, false, LinkTypes.ETHERNET);
+        final byte[] file = Arrays.copyOf(header, header.length + 4096);
+        new java.util.Random(15).nextBytes(file);
+        System.arraycopy(header, 0, file, 0, header.length);
+        try (PacketSource source = open(file))
+        {
+            readAll(source);
+            final String damage = source.fileCounters().damage();
+            assertTrue(damage != null && damage.startsWith("'" + dir), damage);
+        }
+        final byte[] ng = new PcapNg().section(ByteOrder.LITTLE_ENDIAN).iface(LinkTypes.ETHERNET, -1).bytes();
+        final byte[] ngGarbage = Arrays.copyOf(ng, ng.length + 64);
+        Arrays.fill(ngGarbage, ng.length, ngGarbage.length, (byte)0x41);
+        try (PacketSource source = open(ngGarbage))
+        {
+            assertEquals(0, readAll(source).size());
+            assertTrue(source.fileCounters().damage().contains(" is damaged at byte " + ng.length +
+                ": a block (type 1094795585) claims 1094795585 bytes"), source.fileCounters().damage());
+        }
+    }
+
+    /**
+     * A pipe whose first record claims 256 MB: the claim is damage, known from the record's header, so
+     * nothing of it is buffered (it took the window, and the process's resident set, to 256 MB).
+     */
+    @Test
+    void shouldNotBufferAHugeBogusRecordFromAPipe() throws Exception
+    {
+        final byte[] frame = FrameBuilder.tcp().payload("before").build();
+        final byte[] good = pcap(ByteOrder.LITTLE_ENDIAN, false, LinkTypes.ETHERNET, frame);
+        final byte[] bogusHeader = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putInt(1).putInt(0)
+            .putInt(256 * 1024 * 1024).putInt(256 * 1024 * 1024).array();
+        final byte[] ngGood = new PcapNg().section(ByteOrder.LITTLE_ENDIAN).iface(LinkTypes.ETHERNET, -1).epb(0, 1, frame).bytes();
+        final byte[] ngBogus = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN).putInt(6)
+            .putInt(256 * 1024 * 1024).putInt(0).array();
+        for (final byte[][] input : new byte[][][] {{good, bogusHeader}, {ngGood, ngBogus}})
+        {
+            final long[] pulled = new long[1];
+            final long claimed = 256L * 1024 * 1024 + 64;
+            final byte[] prefix = concat(input[0], input[1]);
+            final InputStream endless = new InputStream()
+            {
+                @Override
+                public int read()
+                {
+                    throw new UnsupportedOperationException();
+                }
+
+                @Override
+                public int read(final byte[] b, final int off, final int len)
+                {
+                    if (pulled[0] >= prefix.length + claimed)
+                    {
+                        return -1;
+                    }
+                    final int n = (int)Math.min(len, prefix.length + claimed - pulled[0]);
+                    for (int i = 0; i < n; i++)
+                    {
+                        final long at = pulled[0] + i;
+                        b[off + i] = at < prefix.length ? prefix[(int)at] : 0;
+                    }
+                    pulled[0] += n;
+                    return n;
+                }
+            };
+            try (PacketSource source = CaptureFiles.open(endless, "standard input"))
+            {
+                assertEquals(1, readAll(source).size());
+                assertEquals(1, source.fileCounters().corruptBlocks());
+                assertTrue(pulled[0] <= 2L * 1024 * 1024, pulled[0] + " bytes were read from the pipe");
+                assertTrue(source.fileCounters().damage().startsWith("standard input is damaged at byte " + input[0].length +
+                    ": a "), source.fileCounters().damage());
+            }
+        }
+    }
+
+    private static byte[] concat(final byte[] a, final byte[] b)
+    {
+        final byte[] both = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, both, a.length, b.length);
+        return both;
     }
 
     @Test
@@ -310,6 +420,7 @@ class CaptureFilesTest
                 assertEquals(-1, source.totalBytes());
                 assertEquals(file.length, source.bytesConsumed());
                 assertEquals(0, source.fileCounters().truncatedRecords());
+                assertNull(source.fileCounters().damage());
             }
         }
         assertTrue(assertThrows(CaptureFileException.class,

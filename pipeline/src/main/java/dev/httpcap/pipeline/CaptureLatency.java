@@ -20,6 +20,8 @@ final class CaptureLatency
 
     private final SingleWriterRecorder recorder = new SingleWriterRecorder(LOWEST_NANOS, HIGHEST_NANOS, SIGNIFICANT_DIGITS);
     private final Histogram total = new Histogram(LOWEST_NANOS, HIGHEST_NANOS, SIGNIFICANT_DIGITS);
+    /** Recorded since the last {@link #sinceLastCall()}: other readers of the total do not take it away. */
+    private final Histogram pending = new Histogram(LOWEST_NANOS, HIGHEST_NANOS, SIGNIFICANT_DIGITS);
     private Histogram interval;
 
     /** Sink thread only. */
@@ -28,18 +30,44 @@ final class CaptureLatency
         recorder.recordValue(Math.max(0, Math.min(latencyNanos, HIGHEST_NANOS)));
     }
 
-    /** @return the events recorded since the previous call to this or {@link #total()}, also added to the total. */
+    /** @return the events recorded since the previous call (one caller: the statistics line). */
     synchronized Latency sinceLastCall()
     {
-        interval = recorder.getIntervalHistogram(interval);
-        total.add(interval);
-        return Latency.of(interval);
+        drain();
+        final Latency latency = Latency.of(pending);
+        pending.reset();
+        return latency;
     }
 
     /** @return every event recorded so far. */
     synchronized Latency total()
     {
-        sinceLastCall();
+        drain();
         return Latency.of(total);
+    }
+
+    /**
+     * Fills {@code counts[i]} with the events recorded so far whose latency was at most
+     * {@code upperBoundsNanos[i]} (cumulative, as a histogram's buckets), and the last element with
+     * all of them.
+     *
+     * @return the sum of their latencies (from the histogram's values: within its precision).
+     */
+    synchronized double cumulative(final long[] upperBoundsNanos, final long[] counts)
+    {
+        drain();
+        for (int i = 0; i < upperBoundsNanos.length; i++)
+        {
+            counts[i] = total.getCountBetweenValues(0, upperBoundsNanos[i]);
+        }
+        counts[upperBoundsNanos.length] = total.getTotalCount();
+        return total.getMean() * total.getTotalCount();
+    }
+
+    private void drain()
+    {
+        interval = recorder.getIntervalHistogram(interval);
+        total.add(interval);
+        pending.add(interval);
     }
 }

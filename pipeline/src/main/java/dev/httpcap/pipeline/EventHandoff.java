@@ -29,13 +29,41 @@ final class EventHandoff
     static final int HEADER_LENGTH = Long.BYTES;
     /** Capture time of a message the sink thread does not measure (the first of an event's two formats). */
     static final long NOT_MEASURED = Long.MIN_VALUE;
+    /** {@link #offer} results: handed over, or the reason it was not (each counted). */
+    static final int HANDED_OVER = 0;
+    /** The ring was full under the drop policy. */
+    static final int FULL = 1;
+    /** Larger than {@link #maxEventLength()}: the encoders cut events to fit, so only a bug gets here. */
+    static final int TOO_LARGE = 2;
+    /** The sink thread has stopped (it died): nothing will take it. */
+    static final int SINK_STOPPED = 3;
+    /** Report names of the reasons, by result. */
+    static final String[] DROP_REASONS = {null, "handoff_full", "too_large", "sink_stopped"};
 
     private final MemorySegment memory;
     private final ManyToOneRingBuffer ring;
     private final boolean dropWhenFull;
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong tooLarge = new AtomicLong();
+    private final AtomicLong sinkStopped = new AtomicLong();
     private volatile boolean consumerGone;
+
+    /** @return the ring capacity (a power of two, at least {@code ringBytes}) that carries events of {@code maxEventLength} bytes. */
+    static int capacityFor(final int ringBytes, final int maxEventLength)
+    {
+        // Agrona's ring takes messages of up to an eighth of its capacity.
+        final long needed = 8L * (HEADER_LENGTH + maxEventLength);
+        long capacity = ringBytes;
+        while (capacity < needed)
+        {
+            capacity <<= 1;
+        }
+        if (capacity > 1 << 30)
+        {
+            throw new IllegalArgumentException("event hand-off of " + capacity + " bytes: too large");
+        }
+        return (int)capacity;
+    }
 
     /**
      * @param capacity bytes of the ring; a power of two. Its memory is zeroed, its pages touched only
@@ -50,27 +78,39 @@ final class EventHandoff
         this.dropWhenFull = backPressure == BackPressure.DROP;
     }
 
+    /** @return the largest encoded event the hand-off carries. */
+    int maxEventLength()
+    {
+        return ring.maxMsgLength() - HEADER_LENGTH;
+    }
+
     /**
      * Hand one encoded event to the sinks.
      *
      * @param captureNanos when what caused the event was captured, or {@link #NOT_MEASURED}.
-     * @return true when it was handed over; false when it was dropped (and counted).
+     * @return {@link #HANDED_OVER}, or why it was dropped (and counted): {@link #FULL}, {@link #TOO_LARGE},
+     * {@link #SINK_STOPPED}.
      */
-    boolean offer(
+    int offer(
         final EventFormat format, final long captureNanos, final DirectBuffer buffer, final int offset, final int length)
     {
         if (length > ring.maxMsgLength() - HEADER_LENGTH)
         {
             tooLarge.incrementAndGet();
-            return false;
+            return TOO_LARGE;
         }
         int index;
         while ((index = ring.tryClaim(format.msgTypeId(), HEADER_LENGTH + length)) < 0)
         {
-            if (dropWhenFull || consumerGone)
+            if (consumerGone)
+            {
+                sinkStopped.incrementAndGet();
+                return SINK_STOPPED;
+            }
+            if (dropWhenFull)
             {
                 dropped.incrementAndGet();
-                return false;
+                return FULL;
             }
             Thread.onSpinWait();
             Thread.yield();
@@ -79,7 +119,7 @@ final class EventHandoff
         messages.putLong(index, captureNanos);
         messages.putBytes(index + HEADER_LENGTH, buffer, offset, length);
         ring.commit(index);
-        return true;
+        return HANDED_OVER;
     }
 
     ManyToOneRingBuffer ring()
@@ -107,9 +147,10 @@ final class EventHandoff
         consumerGone = true;
     }
 
+    /** @return messages dropped for any reason (a full ring, too large, no sink thread). */
     long dropped()
     {
-        return dropped.get();
+        return dropped.get() + tooLarge.get() + sinkStopped.get();
     }
 
     long tooLarge()

@@ -74,6 +74,9 @@ final class FlowWorkerHandler implements EventHandler<PacketEvent>, FlowListener
     private long causeCaptureNanos;
     private long eventsEmitted;
     private long eventsDropped;
+    private long eventsTruncated;
+    /** Events dropped, by {@link EventHandoff} result (index 0 unused). */
+    private final long[] eventsDroppedBy = new long[EventHandoff.DROP_REASONS.length];
     private final java.util.concurrent.atomic.AtomicLong activeFlowsRelaxed = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.concurrent.atomic.AtomicLong eventsRelaxed = new java.util.concurrent.atomic.AtomicLong();
     /** Set by {@link Pipeline#reload} from any thread; read once per batch ({@link #onBatchStart}). */
@@ -93,7 +96,7 @@ final class FlowWorkerHandler implements EventHandler<PacketEvent>, FlowListener
             this, config.maxFlowsPerWorker(), config.flowIdleTimeoutNanos(), config.flowCloseLingerNanos());
         this.flowEvents = config.flowEvents();
         this.http = config.http() != null ? new HttpDecoder(config.http(), this) : null;
-        this.httpEncoder = config.http() != null ? new HttpEventEncoder(config.http()) : null;
+        this.httpEncoder = config.http() != null ? new HttpEventEncoder(config.http(), config.maxEventBytes()) : null;
         segment.payload = payload;
         segment.payloadOffset = 0;
         this.reassembler = new TcpReassembler(
@@ -197,6 +200,7 @@ final class FlowWorkerHandler implements EventHandler<PacketEvent>, FlowListener
         s.wirePayloadLength = event.wirePayloadLength;
         payload.wrap(event.payloadAddress, event.payloadLength);
         s.payloadLength = event.payloadLength;
+        s.payloadStaysReadable = event.payloadInPlace;
         final TcpFlow flow = tracker.onSegment(s);
         reassembler.onSegment(flow, flow.lastDirection(), s);
     }
@@ -237,7 +241,8 @@ final class FlowWorkerHandler implements EventHandler<PacketEvent>, FlowListener
         final int kind, final TcpFlow flow, final HttpTransaction transaction, final WebSocketMessage message)
     {
         eventsEmitted++;
-        boolean handedOver = true;
+        final long truncatedBefore = httpEncoder != null ? httpEncoder.truncatedEvents() : 0;
+        int result = EventHandoff.HANDED_OVER;
         if (json)
         {
             final int length = switch (kind)
@@ -246,7 +251,7 @@ final class FlowWorkerHandler implements EventHandler<PacketEvent>, FlowListener
                 case WEBSOCKET_EVENT -> httpEncoder.encodeWebSocketJson(flow, message, scratch, 0);
                 default -> flowEncoder.encodeJson(flow, scratch, 0);
             };
-            handedOver = handoff.offer(
+            result = handoff.offer(
                 EventFormat.JSON, text ? EventHandoff.NOT_MEASURED : causeCaptureNanos, scratch, 0, length);
         }
         if (text)
@@ -257,13 +262,23 @@ final class FlowWorkerHandler implements EventHandler<PacketEvent>, FlowListener
                 case WEBSOCKET_EVENT -> httpEncoder.encodeWebSocketText(flow, message, scratch, 0);
                 default -> flowEncoder.encodeText(flow, scratch, 0);
             };
-            // An event whose JSON was dropped counts as dropped: not measured either.
-            handedOver &= handoff.offer(
-                EventFormat.TEXT, handedOver ? causeCaptureNanos : EventHandoff.NOT_MEASURED, scratch, 0, length);
+            // An event whose JSON was dropped counts as dropped, for the first reason: not measured either.
+            final boolean jsonHandedOver = result == EventHandoff.HANDED_OVER;
+            final int textResult = handoff.offer(
+                EventFormat.TEXT, jsonHandedOver ? causeCaptureNanos : EventHandoff.NOT_MEASURED, scratch, 0, length);
+            if (jsonHandedOver)
+            {
+                result = textResult;
+            }
         }
-        if (!handedOver)
+        if (result != EventHandoff.HANDED_OVER)
         {
             eventsDropped++;
+            eventsDroppedBy[result]++;
+        }
+        if (httpEncoder != null && httpEncoder.truncatedEvents() != truncatedBefore)
+        {
+            eventsTruncated++;
         }
     }
 
@@ -301,5 +316,17 @@ final class FlowWorkerHandler implements EventHandler<PacketEvent>, FlowListener
     long eventsDropped()
     {
         return eventsDropped;
+    }
+
+    /** @return events dropped for {@code reason}, an {@link EventHandoff} result other than {@link EventHandoff#HANDED_OVER}. */
+    long eventsDropped(final int reason)
+    {
+        return eventsDroppedBy[reason];
+    }
+
+    /** @return events written cut to fit the hand-off (counted once per event, whatever its formats). */
+    long eventsTruncated()
+    {
+        return eventsTruncated;
     }
 }

@@ -23,6 +23,8 @@ final class PacketEvent
     int shard;
     /** Native address of the TCP payload's first byte: in the mapped file, or in the slot region. */
     long payloadAddress;
+    /** True when {@link #payloadAddress} is in the mapped file (readable until the run ends), not in the reused slot region. */
+    boolean payloadInPlace;
     int wireLength;
     long timestampNanos;
     /**

@@ -60,6 +60,8 @@ public final class Pipeline
     private volatile CaptureLatency runningLatency;
     private final java.util.concurrent.atomic.AtomicReference<dev.httpcap.decoders.http.HeaderRules> headerRules =
         new java.util.concurrent.atomic.AtomicReference<>();
+    private final CounterRegistry counters = new CounterRegistry();
+    private final CaptureLatency latency = new CaptureLatency();
 
     public Pipeline(final PipelineConfig config, final List<EventSink> sinks)
     {
@@ -84,6 +86,28 @@ public final class Pipeline
         headerRules.set(rules);
     }
 
+    /**
+     * @return the registry of this pipeline's counters: its parts' are registered when {@link #run}
+     * starts, and a caller may add its own (a live source's kernel counters) at any time. Read from
+     * any thread, during the run and after it.
+     */
+    public CounterRegistry counters()
+    {
+        return counters;
+    }
+
+    /**
+     * The capture-to-written latency of every event written so far, as histogram buckets: fills
+     * {@code counts[i]} with the events at most {@code upperBoundsNanos[i]}, and the element after
+     * the last bound with all of them. Any thread.
+     *
+     * @return the sum of their latencies in nanoseconds (within the histogram's 3 significant digits).
+     */
+    public double latencyHistogram(final long[] upperBoundsNanos, final long[] counts)
+    {
+        return latency.cumulative(upperBoundsNanos, counts);
+    }
+
     /** Ask a running pipeline to stop reading; it still drains, closes flows and flushes. Safe from any thread. */
     public void requestStop()
     {
@@ -97,6 +121,12 @@ public final class Pipeline
                 capture.interrupt();
             }
         }
+    }
+
+    /** @return whether {@link #run} is reading (its threads started, its sources not yet at their end). */
+    public boolean isRunning()
+    {
+        return runningPublishers != null && captureThreads != null;
     }
 
     /** @return packets read so far by the running pipeline, all lanes (for progress displays), or 0. */
@@ -211,7 +241,8 @@ public final class Pipeline
 
         try (Arena arena = Arena.ofShared())
         {
-            final EventHandoff handoff = new EventHandoff(config.eventRingBytes(), config.eventBackPressure());
+            final EventHandoff handoff = new EventHandoff(
+                EventHandoff.capacityFor(config.eventRingBytes(), config.maxEventBytes()), config.eventBackPressure());
             final boolean json = sinks.stream().anyMatch(s -> s.format() == EventFormat.JSON);
             final boolean text = sinks.stream().anyMatch(s -> s.format() == EventFormat.TEXT);
 
@@ -247,7 +278,7 @@ public final class Pipeline
                     config.filter(), sources.get(lane).framesStayReadable()));
             }
 
-            final CaptureLatency latency = new CaptureLatency();
+            PipelineCounters.register(counters, publishers, handlers, workers, handoff, sinks);
             final SinkRunner sinkRunner = new SinkRunner(handoff, sinks, latency);
             final Thread sinkThread = config.sinkThreadFactory().newThread(sinkRunner);
             sinkThread.setName("httpcap-sink");
@@ -337,9 +368,11 @@ public final class Pipeline
     {
         workerDeath.compareAndSet(null, new IllegalStateException(
             "worker thread " + dead.getName() + " died, so reading stopped: " + ex, ex));
+        // Stop first: once the dead sequence no longer holds the ring back, the capture thread would
+        // otherwise race on through the input while this thread is descheduled.
+        requestStop();
         ring.removeGatingSequence(processor.getSequence());
         handler.abandon();
-        requestStop();
     }
 
     private void capture(final PacketSource source, final RingPublisher publisher, final AtomicReference<Throwable> failure)

@@ -4,12 +4,16 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 
 import dev.httpcap.decoders.http.HttpConfig;
+import dev.httpcap.decoders.http.HttpEventEncoder;
 
 /** Sizes and policies of a {@link Pipeline}, fixed at start-up. Fluent setters; defaults suit reading files. */
 public final class PipelineConfig
 {
     /** The largest frame any capture can deliver (libpcap's MAXIMUM_SNAPLEN). */
     public static final int MAX_FRAME_LENGTH = 262_144;
+    /** Bounds of {@link #maxEventBytes(int)}: room for an event's fixed part (under 1 KiB); a hand-off of at most 256 MiB. */
+    public static final int MIN_MAX_EVENT_BYTES = 4 * 1024;
+    public static final int MAX_MAX_EVENT_BYTES = 16 * 1024 * 1024;
 
     private int workers = 1;
     private int ringSlots = 16_384;
@@ -20,6 +24,7 @@ public final class PipelineConfig
     private long flowIdleTimeoutNanos = TimeUnit.SECONDS.toNanos(300);
     private long flowCloseLingerNanos = TimeUnit.SECONDS.toNanos(5);
     private int eventRingBytes = 8 * 1024 * 1024;
+    private int maxEventBytes = HttpEventEncoder.DEFAULT_MAX_EVENT_BYTES;
     private int reassemblyWindowBytes = 128 * 1024;
     private int reassemblyWindows = 256;
     private String filter;
@@ -155,6 +160,28 @@ public final class PipelineConfig
             throw new IllegalArgumentException("event ring bytes must be a power of two >= 65536: " + bytes);
         }
         this.eventRingBytes = bytes;
+        return this;
+    }
+
+    /** @return the most bytes one encoded event (a JSON document or a readable line) may take. */
+    public int maxEventBytes()
+    {
+        return maxEventBytes;
+    }
+
+    /**
+     * The most bytes one encoded event may take: a larger one is cut to fit (tagged
+     * {@code event_truncated}), never dropped. The hand-off ring grows to at least eight times this
+     * (Agrona's many-to-one ring takes messages of up to an eighth of its capacity).
+     */
+    public PipelineConfig maxEventBytes(final int bytes)
+    {
+        if (bytes < MIN_MAX_EVENT_BYTES || bytes > MAX_MAX_EVENT_BYTES)
+        {
+            throw new IllegalArgumentException("max event bytes must be between " + MIN_MAX_EVENT_BYTES + " and " +
+                MAX_MAX_EVENT_BYTES + ": " + bytes);
+        }
+        this.maxEventBytes = bytes;
         return this;
     }
 

@@ -22,12 +22,17 @@ import dev.httpcap.sinks.EventSink;
  * @param decoded         frames decoded as TCP (and handed to a worker) or UDP.
  * @param filtered        frames the capture filter left out (asked for, so not a loss).
  * @param drops           frames lost (not decoded), by reason; only reasons with a count.
+ * @param snaplenCut      frames the capture cut short (captured length below wire length: a snap length).
+ * @param snaplen         the largest captured length of such a frame (the snap length they were cut at), 0 when none.
  * @param flows           connection records, by end reason (every reason listed).
  * @param midstreamFlows  connections whose start was not captured.
  * @param reassembly      TCP reassembly counters (bytes delivered, gap bytes, anomalies), every one listed.
  * @param http            HTTP decoder counters (connections, transactions, anomalies); empty when HTTP is off.
  * @param eventsEmitted   events the workers produced.
- * @param eventsDropped   events the hand-off to the sinks could not take (full, drop policy; or too large).
+ * @param eventsDropped   events the hand-off to the sinks could not take.
+ * @param eventDrops      those by reason ({@code handoff_full}: full under the drop policy; {@code too_large};
+ *                        {@code sink_stopped}: the sink thread died); only reasons with a count.
+ * @param eventsTruncated events written cut to fit the hand-off (tagged {@code event_truncated}).
  * @param sinks           one line of counts per sink.
  * @param latency         capture-to-written latency of the events the sinks were given.
  * @param fileAnomalies   capture-file problems (truncated records, corrupt blocks), non-zero only.
@@ -41,12 +46,16 @@ public record PipelineReport(
     long decoded,
     long filtered,
     Map<String, Long> drops,
+    long snaplenCut,
+    int snaplen,
     Map<String, Long> flows,
     long midstreamFlows,
     Map<String, Long> reassembly,
     Map<String, Long> http,
     long eventsEmitted,
     long eventsDropped,
+    Map<String, Long> eventDrops,
+    long eventsTruncated,
     List<String> sinks,
     Latency latency,
     Map<String, Long> fileAnomalies,
@@ -64,6 +73,8 @@ public record PipelineReport(
         long decoded = 0;
         long packetsRead = 0;
         long filtered = 0;
+        long snaplenCut = 0;
+        int snaplen = 0;
         // Several lanes (AF_PACKET fanout) add up: every counter is a sum over them.
         for (final RingPublisher publisher : publishers)
         {
@@ -83,6 +94,8 @@ public record PipelineReport(
             // A TCP frame that did not reach a worker was decoded but then dropped: move it across.
             decoded -= publisher.ringFull() + publisher.frameTooLarge();
             packetsRead += publisher.packetsRead();
+            snaplenCut += publisher.snaplenCut();
+            snaplen = Math.max(snaplen, publisher.snaplen());
         }
         for (final RingPublisher publisher : publishers)
         {
@@ -141,30 +154,23 @@ public record PipelineReport(
                 continue;
             }
             final HttpCounters d = worker.http().counters();
-            http.merge("connections", d.connections(), Long::sum);
-            http.merge("not_http", d.notHttp(), Long::sum);
-            http.merge("requests", d.requests(), Long::sum);
-            http.merge("responses", d.responses(), Long::sum);
-            http.merge("transactions", d.transactions(), Long::sum);
-            http.merge("no_response", d.noResponse(), Long::sum);
-            http.merge("orphan_responses", d.orphanResponses(), Long::sum);
-            http.merge("gap", d.gapTransactions(), Long::sum);
-            http.merge("parse_errors", d.parseErrors(), Long::sum);
-            http.merge("resyncs", d.resyncs(), Long::sum);
-            http.merge("line_buffers_exhausted", d.lineBuffersExhausted(), Long::sum);
-            http.merge("transactions_exhausted", d.transactionsExhausted(), Long::sum);
-            http.merge("pipeline_overflows", d.pipelineOverflows(), Long::sum);
-            http.merge("websocket_upgrades", d.webSocketUpgrades(), Long::sum);
-            http.merge("websocket_messages", d.webSocketMessages(), Long::sum);
-            http.merge("websocket_parse_errors", d.webSocketParseErrors(), Long::sum);
-            http.merge("websocket_gaps", d.webSocketGaps(), Long::sum);
-            http.merge("websocket_inflaters_exhausted", d.webSocketInflatersExhausted(), Long::sum);
+            for (final HttpCounters.Name name : HttpCounters.names())
+            {
+                http.merge(name.reportName(), d.get(name), Long::sum);
+            }
         }
+        final Map<String, Long> eventDrops = new LinkedHashMap<>();
+        long truncated = 0;
         for (final FlowWorkerHandler worker : workers)
         {
             midstream += worker.tracker().midstreamStarts();
             emitted += worker.eventsEmitted();
             dropped += worker.eventsDropped();
+            truncated += worker.eventsTruncated();
+            for (int reason = 1; reason < EventHandoff.DROP_REASONS.length; reason++)
+            {
+                putNonZero(eventDrops, EventHandoff.DROP_REASONS[reason], worker.eventsDropped(reason));
+            }
         }
 
         final List<String> sinkLines = new ArrayList<>();
@@ -180,8 +186,8 @@ public record PipelineReport(
         }
 
         return new PipelineReport(
-            elapsedNanos, packetsRead, decoded, filtered, drops, flows, midstream, reassembly, http, emitted, dropped, sinkLines,
-            latency, fileAnomalies, workerErrors, firstWorkerError, failure);
+            elapsedNanos, packetsRead, decoded, filtered, drops, snaplenCut, snaplen, flows, midstream, reassembly, http, emitted,
+            dropped, eventDrops, truncated, sinkLines, latency, fileAnomalies, workerErrors, firstWorkerError, failure);
     }
 
     /** @return frames lost for any reason (not those the filter left out: {@link #filtered()}). */
@@ -216,13 +222,20 @@ public record PipelineReport(
         {
             lines.add("drops: " + join(drops));
         }
+        if (snaplenCut > 0)
+        {
+            lines.add("snaplen: " + snaplenCut + " of " + packetsRead + " packets cut at " + snaplen +
+                " bytes by the capture's snap length; the bytes they lost are gaps, their events tagged snaplen");
+        }
         lines.add("flows: " + flowCount() + " (" + join(flows) + "), " + midstreamFlows + " midstream");
         lines.add("reassembly: " + join(reassembly));
         if (!http.isEmpty())
         {
             lines.add("http: " + join(http));
         }
-        lines.add("events: " + (eventsEmitted - eventsDropped) + " written, " + eventsDropped + " dropped");
+        lines.add("events: " + (eventsEmitted - eventsDropped) + " written, " + eventsDropped + " dropped" +
+            (eventDrops.isEmpty() ? "" : " (" + join(eventDrops) + ")") +
+            (eventsTruncated == 0 ? "" : ", " + eventsTruncated + " truncated to fit"));
         lines.addAll(sinks);
         lines.add(latency.reportLine());
         if (!fileAnomalies.isEmpty())

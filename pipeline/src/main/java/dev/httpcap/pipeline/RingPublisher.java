@@ -54,6 +54,8 @@ final class RingPublisher implements PacketHandler
     private long ringFull;
     private long frameTooLarge;
     private long unfilterableLinkType;
+    private long snaplenCut;
+    private int snaplen;
     private final AtomicLong packetsReadRelaxed = new AtomicLong();
     private long wireBytesRead;
     private final AtomicLong wireBytesReadRelaxed = new AtomicLong();
@@ -89,6 +91,13 @@ final class RingPublisher implements PacketHandler
         }
         packetsRead++;
         wireBytesRead += wireLength;
+        if (capturedLength < wireLength)
+        {
+            // The capture kept only the first capturedLength bytes (its snap length): count it, so
+            // that the gaps this makes are explained rather than taken for loss.
+            snaplenCut++;
+            snaplen = Math.max(snaplen, capturedLength);
+        }
         if (filterExpression != null && !passesFilter(frame, offset, capturedLength, wireLength, linkType))
         {
             return;
@@ -153,6 +162,7 @@ final class RingPublisher implements PacketHandler
         event.slots = slots;
         event.shard = (int)Long.remainderUnsigned(SymmetricFlowHash.hash(info), workers);
         event.payloadAddress = payloadAddress;
+        event.payloadInPlace = inPlace;
         event.wireLength = wireLength;
         event.timestampNanos = timestampNanos;
         event.captureNanos = batchCaptureNanos;
@@ -190,6 +200,18 @@ final class RingPublisher implements PacketHandler
             LockSupport.parkNanos(FULL_RING_NAP_NANOS);
         }
         while (!ring.hasAvailableCapacity(slots));
+    }
+
+    /** @return frames the capture cut short (captured length below the length on the wire: a snap length). */
+    long snaplenCut()
+    {
+        return snaplenCut;
+    }
+
+    /** @return the largest captured length of a frame that was cut: the capture's snap length, seen from its frames. */
+    int snaplen()
+    {
+        return snaplen;
     }
 
     /** Called by the capture loop before each poll: the next packet starts a batch with its own capture time. */

@@ -54,10 +54,16 @@ class PipelineTest
 
         void record(final byte[] frame, final long micros)
         {
+            record(frame, frame.length, micros);
+        }
+
+        /** A record of which the capture kept only the first {@code captured} bytes (a snap length). */
+        void record(final byte[] frame, final int captured, final long micros)
+        {
             final ByteBuffer rec = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN);
-            rec.putInt((int)(micros / 1_000_000)).putInt((int)(micros % 1_000_000)).putInt(frame.length).putInt(frame.length);
+            rec.putInt((int)(micros / 1_000_000)).putInt((int)(micros % 1_000_000)).putInt(captured).putInt(frame.length);
             out.writeBytes(rec.array());
-            out.writeBytes(frame);
+            out.write(frame, 0, captured);
             packets++;
         }
 
@@ -454,7 +460,8 @@ class PipelineTest
         try (PacketSource source = CaptureFiles.open(pcap.toString()))
         {
             report = new Pipeline(new PipelineConfig().flowEvents(true).workers(2).eventRingBytes(64 * 1024)
-                .eventBackPressure(BackPressure.DROP), List.of(sink)).run(source);
+                .maxEventBytes(PipelineConfig.MIN_MAX_EVENT_BYTES).eventBackPressure(BackPressure.DROP), List.of(sink))
+                .run(source);
         }
 
         assertNull(report.failure());
@@ -463,6 +470,94 @@ class PipelineTest
         assertEquals(report.eventsEmitted(), sink.eventsWritten() + report.eventsDropped());
         assertEquals(sink.eventsWritten(), report.latency().events(), "dropped events are not measured");
         assertEquals(capture.packets, report.decoded() + report.dropped());
+        assertEquals(java.util.Map.of("handoff_full", report.eventsDropped()), report.eventDrops());
+        assertTrue(report.lines().contains("events: " + sink.eventsWritten() + " written, " + report.eventsDropped() +
+            " dropped (handoff_full=" + report.eventsDropped() + ")"), String.join("\n", report.lines()));
+    }
+
+    /**
+     * One response body of 180,000 control characters (text, escaped six bytes for one: 1.08 MB of
+     * JSON) is over the 1000 KiB an event may take by default. Under the block policy nothing may be lost: the
+     * event is cut to fit and tagged, in both formats, and the report says so.
+     */
+    @Test
+    void shouldCutAnEventTooLargeForTheHandOffInsteadOfDroppingIt() throws Exception
+    {
+        final Capture capture = new Capture();
+        final int client = 0x0A000001;
+        final int server = 0x0A0100FE;
+        final byte[] request = "GET /big HTTP/1.1\r\nHost: example.test\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+        final byte[] head = "HTTP/1.1 200 OK\r\nContent-Length: 180000\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+        final byte[] response = new byte[head.length + 180_000];
+        System.arraycopy(head, 0, response, 0, head.length);
+        java.util.Arrays.fill(response, head.length, response.length, (byte)1);
+        long t = 1_700_000_000_000_000L;
+        capture.record(httpFrame(client, server, 20_000, 80, 0x02, 1000, 0, new byte[0], 0, 0), t++);
+        capture.record(httpFrame(server, client, 80, 20_000, 0x12, 5000, 1001, new byte[0], 0, 0), t++);
+        capture.record(httpFrame(client, server, 20_000, 80, 0x18, 1001, 5001, request, 0, request.length), t++);
+        long seq = 5001;
+        for (int off = 0; off < response.length; off += 1448)
+        {
+            final int n = Math.min(1448, response.length - off);
+            capture.record(httpFrame(server, client, 80, 20_000, 0x18, seq, 1001 + request.length, response, off, n), t++);
+            seq += n;
+        }
+        final Path pcap = dir.resolve("big.pcap");
+        Files.write(pcap, capture.out.toByteArray());
+        final Path json = dir.resolve("big.ndjson");
+        final Path text = dir.resolve("big.txt");
+        final EventSink jsonSink = new FileSink(json, EventFormat.JSON, 0, 1);
+        final EventSink textSink = new FileSink(text, EventFormat.TEXT, 0, 1);
+        final PipelineReport report;
+        try (PacketSource source = CaptureFiles.open(pcap.toString()))
+        {
+            report = new Pipeline(new PipelineConfig().http(new dev.httpcap.decoders.http.HttpConfig().bodyBytes(200_000)),
+                List.of(jsonSink, textSink)).run(source);
+        }
+        finally
+        {
+            jsonSink.close();
+            textSink.close();
+        }
+        assertNull(report.failure());
+        assertEquals(1, report.eventsEmitted());
+        assertEquals(0, report.eventsDropped(), String.join("\n", report.lines()));
+        assertEquals(1, report.eventsTruncated());
+        assertTrue(report.lines().contains("events: 1 written, 0 dropped, 1 truncated to fit"), String.join("\n", report.lines()));
+        final List<String> events = Files.readAllLines(json);
+        assertEquals(1, events.size());
+        final String event = events.getFirst();
+        assertTrue(event.length() <= dev.httpcap.decoders.http.HttpEventEncoder.DEFAULT_MAX_EVENT_BYTES, "" + event.length());
+        assertTrue(event.length() > dev.httpcap.decoders.http.HttpEventEncoder.DEFAULT_MAX_EVENT_BYTES - 64, "" + event.length());
+        assertTrue(event.contains("\"body\":{\"bytes\":180000,\"content\":\"\\u0001\\u0001"), event.substring(0, 600));
+        assertTrue(event.contains("\"tags\":[\"event_truncated\"]"), event.substring(event.length() - 200));
+        assertTrue(Files.readString(text).contains("GET example.test/big 200"));
+    }
+
+    @Test
+    void shouldSizeTheHandOffForTheLargestEventAndRefuseLargerOnesByName()
+    {
+        assertEquals(8 * 1024 * 1024, EventHandoff.capacityFor(8 * 1024 * 1024, 1024 * 1024 - EventHandoff.HEADER_LENGTH));
+        assertEquals(16 * 1024 * 1024, EventHandoff.capacityFor(8 * 1024 * 1024, 1024 * 1024));
+        assertEquals(new PipelineConfig().eventRingBytes(),
+            EventHandoff.capacityFor(new PipelineConfig().eventRingBytes(), new PipelineConfig().maxEventBytes()),
+            "the default limit needs no larger hand-off than the default");
+        assertEquals(1 << 28, EventHandoff.capacityFor(64 * 1024, PipelineConfig.MAX_MAX_EVENT_BYTES));
+        assertEquals(64 * 1024, EventHandoff.capacityFor(64 * 1024, PipelineConfig.MIN_MAX_EVENT_BYTES));
+        final EventHandoff handoff = new EventHandoff(
+            EventHandoff.capacityFor(64 * 1024, PipelineConfig.MIN_MAX_EVENT_BYTES), BackPressure.BLOCK);
+        assertTrue(handoff.maxEventLength() >= PipelineConfig.MIN_MAX_EVENT_BYTES);
+        final org.agrona.concurrent.UnsafeBuffer event = new org.agrona.concurrent.UnsafeBuffer(new byte[1 << 20]);
+        assertEquals(EventHandoff.HANDED_OVER, handoff.offer(EventFormat.JSON, 0, event, 0, handoff.maxEventLength()));
+        assertEquals(EventHandoff.TOO_LARGE, handoff.offer(EventFormat.JSON, 0, event, 0, handoff.maxEventLength() + 1));
+        handoff.consumerGone();
+        int result;
+        while ((result = handoff.offer(EventFormat.JSON, 0, event, 0, 1000)) == EventHandoff.HANDED_OVER)
+        {
+            // fill the ring
+        }
+        assertEquals(EventHandoff.SINK_STOPPED, result);
+        assertTrue(handoff.dropped() >= 2);
     }
 
     /** Takes a millisecond per event: far slower than the workers. */
@@ -693,5 +788,68 @@ class PipelineTest
         assertEquals("packets: " + capture.packets + " read, 40 decoded, " + (capture.packets - 40) + " filtered out, 0 dropped",
             report.lines().getFirst());
         assertEquals(5, Files.readAllLines(events).size());
+    }
+
+    /**
+     * Connection 0 sends its request twice, the second copy with other bytes (an evasion, or a broken
+     * middlebox): the first copy is decoded, the second is an overlap conflict, and the event and the
+     * connection's record say so. Connection 1 sends its request twice, the same: nothing to say.
+     * Connection 2's response was cut by a snap length: its event is tagged gap and snaplen, and the
+     * report counts the cut frame.
+     */
+    @Test
+    void shouldTagRetransmissionsWithOtherBytesAndSnapLengthCuts() throws Exception
+    {
+        final Capture capture = new Capture();
+        long t = 1_700_000_000_000_000L;
+        final int server = 0x0A0100FE;
+        final int snaplen = 54 + 60;
+        for (int c = 0; c < 3; c++)
+        {
+            final int client = 0x0A000000 | (c + 1);
+            final int port = 20_000 + c;
+            final byte[] request = ("GET /c/" + c + " HTTP/1.1\r\nHost: example.test\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+            final byte[] response = ("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 40\r\n\r\n" +
+                "0123456789".repeat(4)).getBytes(StandardCharsets.US_ASCII);
+            capture.record(httpFrame(client, server, port, 80, 0x02, 1000, 0, new byte[0], 0, 0), t++);
+            capture.record(httpFrame(server, client, 80, port, 0x12, 5000, 1001, new byte[0], 0, 0), t++);
+            capture.record(httpFrame(client, server, port, 80, 0x10, 1001, 5001, new byte[0], 0, 0), t++);
+            capture.record(httpFrame(client, server, port, 80, 0x18, 1001, 5001, request, 0, request.length), t++);
+            final byte[] again = c == 0 ?
+                ("GET /x/" + c + " HTTP/1.1\r\nHost: example.test\r\n\r\n").getBytes(StandardCharsets.US_ASCII) : request;
+            if (c < 2)
+            {
+                capture.record(httpFrame(client, server, port, 80, 0x18, 1001, 5001, again, 0, again.length), t++);
+            }
+            final byte[] answer = httpFrame(server, client, 80, port, 0x18, 5001, 1001 + request.length, response, 0, response.length);
+            capture.record(answer, c == 2 ? snaplen : answer.length, t++);
+            final long end = 5001 + response.length;
+            capture.record(httpFrame(client, server, port, 80, 0x11, 1001 + request.length, end, new byte[0], 0, 0), t++);
+            capture.record(httpFrame(server, client, 80, port, 0x11, end, 1002 + request.length, new byte[0], 0, 0), t++);
+        }
+        final Path events = dir.resolve("tagged.ndjson");
+        final PipelineReport report = run(capture, new PipelineConfig().flowEvents(true).workers(2), events);
+
+        assertNull(report.failure());
+        assertEquals(1, report.reassembly().get("overlap_conflicts"));
+        assertEquals(1, report.snaplenCut());
+        assertEquals(snaplen, report.snaplen());
+        assertTrue(report.lines().contains("snaplen: 1 of " + capture.packets + " packets cut at " + snaplen +
+            " bytes by the capture's snap length; the bytes they lost are gaps, their events tagged snaplen"), report.lines().toString());
+        final List<String> lines = Files.readAllLines(events);
+        assertEquals(6, lines.size(), lines.toString());
+        final String[] httpTags = {"[\"overlap_conflict\"]", "[]", "[\"gap\",\"snaplen\"]"};
+        final String[] flowTags = {"[\"overlap_conflict\"]", "[]", "[\"gap\",\"snaplen\"]"};
+        for (int c = 0; c < 3; c++)
+        {
+            final String client = "\"source\":{\"ip\":\"10.0.0." + (c + 1) + "\"";
+            final List<String> http = lines.stream().filter(l -> l.contains(client) && l.contains("\"dataset\":\"http\"")).toList();
+            final List<String> flow = lines.stream().filter(l -> l.contains(client) && l.contains("\"dataset\":\"flow\"")).toList();
+            assertEquals(1, http.size(), lines.toString());
+            assertEquals(1, flow.size(), lines.toString());
+            assertTrue(http.get(0).contains("\"url\":{\"original\":\"/c/" + c + "\""), "the first copy wins: " + http.get(0));
+            assertTrue(http.get(0).contains("\"tags\":" + httpTags[c] + ","), http.get(0));
+            assertTrue(flow.get(0).contains("\"tags\":" + flowTags[c] + ","), flow.get(0));
+        }
     }
 }

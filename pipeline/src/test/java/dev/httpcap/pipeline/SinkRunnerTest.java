@@ -28,7 +28,7 @@ class SinkRunnerTest
             final int length = scratch.putStringWithoutLengthAscii(0, "event-" + i);
             // Measured: every other message; the others stand for the first format of a two-format event.
             final long captureNanos = i % 2 == 0 ? System.nanoTime() - ageNanos : EventHandoff.NOT_MEASURED;
-            assertTrue(handoff.offer(EventFormat.JSON, captureNanos, scratch, 0, length));
+            assertEquals(EventHandoff.HANDED_OVER, handoff.offer(EventFormat.JSON, captureNanos, scratch, 0, length));
         }
         final RecordingSink sink = new RecordingSink();
         final CaptureLatency latency = new CaptureLatency();

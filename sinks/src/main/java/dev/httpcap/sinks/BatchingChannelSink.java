@@ -56,12 +56,14 @@ abstract class BatchingChannelSink implements EventSink
     private int batchLength;
     private int batchEvents;
     private boolean atLineStart = true;
-    private boolean closed;
+    private volatile boolean closed;
 
     private long eventsWritten;
     private long bytesWritten;
     private long eventsFailed;
     private volatile String lastError;
+    /** The last write's error, or null once a write succeeds again. */
+    private volatile String failing;
 
     BatchingChannelSink(final EventFormat format, final String name, final int batchCapacity)
     {
@@ -179,6 +181,13 @@ abstract class BatchingChannelSink implements EventSink
         return lastError;
     }
 
+    @Override
+    public String notReady()
+    {
+        final String error = failing;
+        return null != error ? "its last write failed: " + error : closed ? "closed" : null;
+    }
+
     /** @return bytes taken in but not yet written. */
     final int pendingBytes()
     {
@@ -288,6 +297,7 @@ abstract class BatchingChannelSink implements EventSink
             atLineStart = LINE_BREAK == batchView.getByte(written - 1);
             BYTES_WRITTEN.setRelease(this, bytesWritten + written);
         }
+        failing = null != error ? describe(error) : null;
         if (null == error)
         {
             EVENTS_WRITTEN.setRelease(this, eventsWritten + batchEvents);

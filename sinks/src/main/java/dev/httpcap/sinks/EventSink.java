@@ -49,4 +49,13 @@ public interface EventSink extends AutoCloseable
 
     /** @return the message of the first error that lost events, or {@code null} if there was none. */
     String lastError();
+
+    /**
+     * @return why the sink cannot take events now (its last write failed; its brokers are away and
+     * its spill is past its threshold), or {@code null} when it can. Any thread.
+     */
+    default String notReady()
+    {
+        return null;
+    }
 }

@@ -50,6 +50,8 @@ public final class FlowEventEncoder
     private static final byte[] CLIENT_GAP_BYTES = encodeName("client_gap_bytes");
     private static final byte[] SERVER_GAP_BYTES = encodeName("server_gap_bytes");
     private static final byte[] GAP = encodeName("gap");
+    private static final byte[] SNAPLEN = encodeName("snaplen");
+    private static final byte[] OVERLAP_CONFLICT = encodeName("overlap_conflict");
 
     private static final byte[] TEXT_FLOW = encodeName(" flow ");
     private static final byte[] TEXT_ARROW = encodeName(" > ");
@@ -109,6 +111,14 @@ public final class FlowEventEncoder
         if (flow.gapBytes(TcpFlow.FROM_CLIENT) + flow.gapBytes(TcpFlow.FROM_SERVER) > 0)
         {
             out.rawString(GAP);
+        }
+        if (flow.snaplenCut())
+        {
+            out.rawString(SNAPLEN);
+        }
+        if (flow.overlapConflicts() > 0)
+        {
+            out.rawString(OVERLAP_CONFLICT);
         }
         out.endArray();
 

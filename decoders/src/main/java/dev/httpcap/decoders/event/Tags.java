@@ -23,11 +23,18 @@ public final class Tags
     public static final int DECODER_OVERLOAD = 1 << 9;
     /** More requests were in flight on the connection than {@code --max-pipelined}: reported before its answer came. */
     public static final int PIPELINE_OVERFLOW = 1 << 10;
+    /** A segment of the connection repeated stream bytes with different content (the first copy seen was decoded). */
+    public static final int OVERLAP_CONFLICT = 1 << 11;
+    /** With {@link #GAP}: the connection's packets were cut by the capture's snap length. */
+    public static final int SNAPLEN = 1 << 12;
+    /** The encoded event was too large for the hand-off to the sinks: its strings were cut to fit. */
+    public static final int EVENT_TRUNCATED = 1 << 13;
 
     /** Tag names in bit order. */
     public static final String[] NAMES = {
         "gap", "incomplete", "midstream", "parse_error", "headers_truncated", "body_truncated", "no_response",
-        "no_request", "protocol_deviation", "decoder_overload", "pipeline_overflow"};
+        "no_request", "protocol_deviation", "decoder_overload", "pipeline_overflow",
+        "overlap_conflict", "snaplen", "event_truncated"};
 
     private Tags()
     {

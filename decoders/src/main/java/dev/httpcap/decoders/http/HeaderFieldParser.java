@@ -72,7 +72,7 @@ final class HeaderFieldParser
         if (colon < 0 || nameEnd == offset)
         {
             tx.tags |= Tags.PARSE_ERROR;
-            counters.parseErrors++;
+            counters.increment(HttpCounters.Name.PARSE_ERRORS);
             return;
         }
         final int nameLength = nameEnd - offset;

@@ -11,12 +11,30 @@ public final class HttpConfig
 {
     /** The HTTP ports decoded by default; HTTP on other ports is found from a connection's first bytes. */
     public static final int[] DEFAULT_PORTS = {80, 8080, 8000, 3000, 5000, 8008, 8081, 9200};
+    /**
+     * Compressed bytes kept per message to inflate {@link #bodyBytes()} with {@link #decodeBody()}:
+     * twice that (a deflate literal takes at most 15 bits) plus room for the gzip header and block
+     * headers.
+     */
+    private static final int DECODE_SLACK_BYTES = 4096;
+
+    /** How a captured body is written: {@code text} (invalid UTF-8 replaced), {@code base64}, or {@code auto}. */
+    public enum BodyEncoding
+    {
+        /** As a JSON string, bytes that are not UTF-8 replaced by U+FFFD. */
+        TEXT,
+        /** Base64, in {@code body.content_base64}. */
+        BASE64,
+        /** Text when the body is well-formed UTF-8, else base64. */
+        AUTO
+    }
 
     private int maxLineBytes = 8 * 1024;
     private int maxHeaderBytes = 32 * 1024;
     private int maxHeaders = 100;
     private int bodyBytes;
     private boolean decodeBody;
+    private BodyEncoding bodyEncoding = BodyEncoding.AUTO;
     private HeaderSelection headers = HeaderSelection.DEFAULT;
     private boolean redact = true;
     private java.util.List<String> redactNames = java.util.List.of();
@@ -74,7 +92,10 @@ public final class HttpConfig
         return this;
     }
 
-    /** @return body bytes captured per message (after de-chunking); 0 captures none. */
+    /**
+     * @return body bytes an event shows per message, after de-chunking (and inflating, with
+     * {@link #decodeBody()}); 0 shows none.
+     */
     public int bodyBytes()
     {
         return bodyBytes;
@@ -83,6 +104,27 @@ public final class HttpConfig
     public HttpConfig bodyBytes(final int bodyBytes)
     {
         this.bodyBytes = checkRange("body bytes", bodyBytes, 0, 1 << 20);
+        return this;
+    }
+
+    /**
+     * @return body bytes copied off the wire per message: {@link #bodyBytes()}, or, when {@code encoded}
+     * (the message has a {@code Content-Encoding}) and bodies are decoded, enough compressed bytes to
+     * inflate that many (the event keeps {@link #bodyBytes()} decoded bytes).
+     */
+    public int bodyCaptureBytes(final boolean encoded)
+    {
+        return decodeBody && encoded && bodyBytes > 0 ? 2 * bodyBytes + DECODE_SLACK_BYTES : bodyBytes;
+    }
+
+    public BodyEncoding bodyEncoding()
+    {
+        return bodyEncoding;
+    }
+
+    public HttpConfig bodyEncoding(final BodyEncoding bodyEncoding)
+    {
+        this.bodyEncoding = java.util.Objects.requireNonNull(bodyEncoding, "body encoding");
         return this;
     }
 
@@ -257,7 +299,7 @@ public final class HttpConfig
     /** @return bytes one transaction may keep: start lines, stored headers and captured bodies of both messages. */
     int transactionStoreBytes()
     {
-        return 2 * (maxLineBytes + maxHeaderBytes + bodyBytes);
+        return 2 * (maxLineBytes + maxHeaderBytes + bodyCaptureBytes(true));
     }
 
     private static int checkRange(final String what, final int value, final int min, final int max)

@@ -60,7 +60,7 @@ final class HttpDetector
     /** @return new HTTP state for {@code flow}, attached to it. */
     HttpConnection attach(final TcpFlow flow, final boolean midstream, final boolean probing)
     {
-        counters.connections++;
+        counters.increment(HttpCounters.Name.CONNECTIONS);
         final HttpConnection c = pools.acquireConnection();
         c.reset(midstream, probing);
         flow.attachment(c);
@@ -80,7 +80,7 @@ final class HttpDetector
     /** {@code c} is found not to be HTTP: its state goes back to the pools and the flow is marked. */
     void notHttp(final HttpConnection c)
     {
-        counters.connections--;
+        counters.decrement(HttpCounters.Name.CONNECTIONS);
         pairing.discard(c);
         pools.releaseConnection(c);
         markNotHttp(pairing.flow);
@@ -88,7 +88,7 @@ final class HttpDetector
 
     private void markNotHttp(final TcpFlow flow)
     {
-        counters.notHttp++;
+        counters.increment(HttpCounters.Name.NOT_HTTP);
         flow.attachment(NOT_HTTP);
     }
 

@@ -1,11 +1,7 @@
 package dev.httpcap.decoders.http;
 
-import java.util.zip.DataFormatException;
-import java.util.zip.Inflater;
-
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
-import org.agrona.concurrent.UnsafeBuffer;
 
 import dev.httpcap.decoders.event.CommunityId;
 import dev.httpcap.decoders.event.EventText;
@@ -20,6 +16,10 @@ import static dev.httpcap.decoders.json.JsonWriter.encodeName;
  * Encodes a finished {@link HttpTransaction} as the ECS-aligned JSON event of
  * {@code docs/architecture.md} ({@code event.dataset: "http"}), or as one readable line. Writes
  * straight into the output buffer; one instance per worker thread; allocation-free once warm.
+ * <p>
+ * An event never takes more than {@code maxEventBytes} (what the hand-off to the sinks can carry):
+ * one that would is written again with its strings cut to fit — bodies first, then header values,
+ * then the rest (see {@link JsonWriter#planCuts}) — and tagged {@code event_truncated}.
  */
 public final class HttpEventEncoder
 {
@@ -61,7 +61,6 @@ public final class HttpEventEncoder
     private static final byte[] METHOD = encodeName("method");
     private static final byte[] MIME_TYPE = encodeName("mime_type");
     private static final byte[] BODY = encodeName("body");
-    private static final byte[] CONTENT = encodeName("content");
     private static final byte[] HEADERS = encodeName("headers");
     private static final byte[] STATUS_CODE = encodeName("status_code");
     private static final byte[] STATUS_PHRASE = encodeName("status_phrase");
@@ -72,9 +71,6 @@ public final class HttpEventEncoder
     private static final byte[] REDACTED_VALUE = encodeName("[redacted]");
     private static final byte[] SLASH = encodeName("/");
     private static final byte[] LIST_SEPARATOR = encodeName(", ");
-    private static final byte[] GZIP = encodeName("gzip");
-    private static final byte[] X_GZIP = encodeName("x-gzip");
-    private static final byte[] DEFLATE = encodeName("deflate");
     private static final byte[][] VERSIONS = new byte[10][];
     private static final byte[][] TAG_NAMES = new byte[Tags.NAMES.length][];
 
@@ -124,26 +120,50 @@ public final class HttpEventEncoder
         }
     }
 
+    /**
+     * The default for {@code maxEventBytes}: 1000 KiB, so that the default 8 MiB hand-off (which takes
+     * messages of up to an eighth of its size) carries it.
+     */
+    public static final int DEFAULT_MAX_EVENT_BYTES = 1000 * 1024;
+    private static final int HTTP_JSON = 0;
+    private static final int HTTP_TEXT = 1;
+    private static final int WEBSOCKET_JSON = 2;
+    private static final int WEBSOCKET_TEXT = 3;
+
     private final JsonWriter json = new JsonWriter();
     private final CommunityId communityId = new CommunityId();
-    private final boolean decodeBody;
-    private final Inflater gzipInflater = new Inflater(true);
-    private final Inflater zlibInflater = new Inflater(false);
-    private final byte[] decoded;
-    private final UnsafeBuffer decodedView;
+    private final HttpBodyContent bodyContent;
+    private final int maxEventBytes;
+    /** Tags of the event being written besides the transaction's own: set while cutting, and by {@link #body}. */
+    private int addedTags;
+    /** While cutting: {@link Tags#EVENT_TRUNCATED}. */
+    private int cutTags;
+    /** While cutting an event whose header names alone would not fit: leave the headers out. */
+    private boolean omitHeaders;
+    private long truncatedEvents;
 
     public HttpEventEncoder(final HttpConfig config)
     {
-        this.decodeBody = config.decodeBody() && config.bodyBytes() > 0;
-        this.decoded = new byte[decodeBody ? config.bodyBytes() : 0];
-        this.decodedView = new UnsafeBuffer(decoded);
+        this(config, DEFAULT_MAX_EVENT_BYTES);
+    }
+
+    /** @param maxEventBytes the most bytes one encoded event may take (an event or line that would is cut to fit). */
+    public HttpEventEncoder(final HttpConfig config, final int maxEventBytes)
+    {
+        this.bodyContent = new HttpBodyContent(config);
+        this.maxEventBytes = maxEventBytes;
+    }
+
+    /** @return events (JSON documents or lines) written cut to fit {@code maxEventBytes}. */
+    public long truncatedEvents()
+    {
+        return truncatedEvents;
     }
 
     /** Release the inflaters' native memory. */
     public void close()
     {
-        gzipInflater.end();
-        zlibInflater.end();
+        bodyContent.close();
     }
 
     /**
@@ -153,6 +173,97 @@ public final class HttpEventEncoder
      */
     public int encodeJson(final TcpFlow flow, final HttpTransaction tx, final MutableDirectBuffer buffer, final int offset)
     {
+        final int length = writeJson(flow, tx, buffer, offset);
+        return length <= maxEventBytes ? length : fit(HTTP_JSON, flow, tx, null, buffer, offset);
+    }
+
+    /**
+     * Write {@code tx} as one readable line (no newline) at {@code offset}:
+     * {@code 2026-11-24T15:11:27.123456789Z 10.0.0.1:51234 > 10.0.0.2:80 GET example.test/search?q=a 200 0.412ms 182/5213 [gap]}.
+     *
+     * @return the number of bytes written.
+     */
+    public int encodeText(final TcpFlow flow, final HttpTransaction tx, final MutableDirectBuffer buffer, final int offset)
+    {
+        final int length = writeText(flow, tx, buffer, offset);
+        return length <= maxEventBytes ? length : fit(HTTP_TEXT, flow, tx, null, buffer, offset);
+    }
+
+    /**
+     * Write a WebSocket message as one JSON object ({@code event.dataset: "websocket"}) at {@code offset}.
+     *
+     * @return the number of bytes written.
+     */
+    public int encodeWebSocketJson(
+        final TcpFlow flow, final WebSocketMessage message, final MutableDirectBuffer buffer, final int offset)
+    {
+        final int length = writeWebSocketJson(flow, message, buffer, offset);
+        return length <= maxEventBytes ? length : fit(WEBSOCKET_JSON, flow, null, message, buffer, offset);
+    }
+
+    /**
+     * Write a WebSocket message as one readable line at {@code offset}:
+     * {@code 2026-11-25T10:00:00.123456789Z 10.0.0.1:51234 > 10.0.0.2:80 websocket client text 11 bytes "hello world"}.
+     *
+     * @return the number of bytes written.
+     */
+    public int encodeWebSocketText(
+        final TcpFlow flow, final WebSocketMessage message, final MutableDirectBuffer buffer, final int offset)
+    {
+        final int length = writeWebSocketText(flow, message, buffer, offset);
+        return length <= maxEventBytes ? length : fit(WEBSOCKET_TEXT, flow, null, message, buffer, offset);
+    }
+
+    /**
+     * Write the event again, tagged {@code event_truncated}, with its strings cut so that it takes at
+     * most {@code maxEventBytes}: once with every string empty (what the rest takes), once measuring
+     * each string whole, then with the room left shared among them (bodies cut first). Rare, so it
+     * may write the event four times.
+     */
+    private int fit(
+        final int kind, final TcpFlow flow, final HttpTransaction tx, final WebSocketMessage message,
+        final MutableDirectBuffer buffer, final int offset)
+    {
+        truncatedEvents++;
+        cutTags = Tags.EVENT_TRUNCATED;
+        try
+        {
+            json.emptyStrings();
+            int fixed = write(kind, flow, tx, message, buffer, offset);
+            if (fixed > maxEventBytes && kind == HTTP_JSON)
+            {
+                omitHeaders = true;
+                fixed = write(kind, flow, tx, message, buffer, offset);
+            }
+            json.measureStrings();
+            write(kind, flow, tx, message, buffer, offset);
+            json.planCuts(maxEventBytes - fixed);
+            return write(kind, flow, tx, message, buffer, offset);
+        }
+        finally
+        {
+            json.stopCutting();
+            cutTags = 0;
+            omitHeaders = false;
+        }
+    }
+
+    private int write(
+        final int kind, final TcpFlow flow, final HttpTransaction tx, final WebSocketMessage message,
+        final MutableDirectBuffer buffer, final int offset)
+    {
+        return switch (kind)
+        {
+            case HTTP_JSON -> writeJson(flow, tx, buffer, offset);
+            case HTTP_TEXT -> writeText(flow, tx, buffer, offset);
+            case WEBSOCKET_JSON -> writeWebSocketJson(flow, message, buffer, offset);
+            default -> writeWebSocketText(flow, message, buffer, offset);
+        };
+    }
+
+    private int writeJson(final TcpFlow flow, final HttpTransaction tx, final MutableDirectBuffer buffer, final int offset)
+    {
+        addedTags = cutTags;
         final JsonWriter out = json.wrap(buffer, offset);
         final DirectBuffer store = tx.store;
         final boolean response = tx.status != 0 || (tx.statusless() && tx.hasResponse);
@@ -201,7 +312,10 @@ public final class HttpEventEncoder
             }
             mimeType(out, tx, HttpTransaction.REQUEST_CONTENT_TYPE);
             body(out, tx, tx.requestBodyBytes, HttpTransaction.REQUEST_BODY, HttpTransaction.REQUEST_CONTENT_ENCODING);
-            headers(out, tx, 0);
+            if (!omitHeaders)
+            {
+                headers(out, tx, 0);
+            }
             out.endObject();
         }
         if (response)
@@ -217,12 +331,15 @@ public final class HttpEventEncoder
             }
             mimeType(out, tx, HttpTransaction.RESPONSE_CONTENT_TYPE);
             body(out, tx, tx.responseBodyBytes, HttpTransaction.RESPONSE_BODY, HttpTransaction.RESPONSE_CONTENT_ENCODING);
-            headers(out, tx, 1);
+            if (!omitHeaders)
+            {
+                headers(out, tx, 1);
+            }
             out.endObject();
         }
         out.endObject();
 
-        tagsArray(out, tx.tags);
+        tagsArray(out, tx.tags | addedTags);
 
         out.startObject(HTTPCAP).name(TRANS_DEPTH).value(tx.depth).name(INFO_CODE);
         if (tx.infoCode != 0)
@@ -244,13 +361,7 @@ public final class HttpEventEncoder
         return out.length();
     }
 
-    /**
-     * Write {@code tx} as one readable line (no newline) at {@code offset}:
-     * {@code 2026-11-24T15:11:27.123456789Z 10.0.0.1:51234 > 10.0.0.2:80 GET example.test/search?q=a 200 0.412ms 182/5213 [gap]}.
-     *
-     * @return the number of bytes written.
-     */
-    public int encodeText(final TcpFlow flow, final HttpTransaction tx, final MutableDirectBuffer buffer, final int offset)
+    private int writeText(final TcpFlow flow, final HttpTransaction tx, final MutableDirectBuffer buffer, final int offset)
     {
         final JsonWriter out = json.wrap(buffer, offset);
         final DirectBuffer store = tx.store;
@@ -296,16 +407,11 @@ public final class HttpEventEncoder
             out.appendAscii(TEXT_NONE).appendAscii(TEXT_NONE).appendAscii(' ');
         }
         out.appendDecimal(tx.requestBytes).appendAscii('/').appendDecimal(tx.responseBytes);
-        appendTags(out, tx.tags);
+        appendTags(out, tx.tags | cutTags);
         return out.length();
     }
 
-    /**
-     * Write a WebSocket message as one JSON object ({@code event.dataset: "websocket"}) at {@code offset}.
-     *
-     * @return the number of bytes written.
-     */
-    public int encodeWebSocketJson(
+    private int writeWebSocketJson(
         final TcpFlow flow, final WebSocketMessage message, final MutableDirectBuffer buffer, final int offset)
     {
         final JsonWriter out = json.wrap(buffer, offset);
@@ -321,6 +427,7 @@ public final class HttpEventEncoder
             .name(DIRECTION).rawString(message.direction() == TcpFlow.FROM_CLIENT ? CLIENT : SERVER)
             .name(OPCODE).rawString(OPCODES[message.opcode() & 0xF]);
         out.startObject(PAYLOAD).name(BYTES).value(message.bytes());
+        out.stringClass(JsonWriter.BODY);
         if (message.compressed() && message.inflated())
         {
             out.name(INFLATED_BYTES).value(message.inflatedBytes());
@@ -344,19 +451,13 @@ public final class HttpEventEncoder
             .name(FRAMES).value(message.frames())
             .endObject();
 
-        tagsArray(out, message.tags());
+        tagsArray(out, message.tags() | cutTags);
         out.startObject(HTTPCAP).name(TRANS_DEPTH).value(message.transDepth()).endObject();
         out.endObject();
         return out.length();
     }
 
-    /**
-     * Write a WebSocket message as one readable line at {@code offset}:
-     * {@code 2026-11-25T10:00:00.123456789Z 10.0.0.1:51234 > 10.0.0.2:80 websocket client text 11 bytes "hello world"}.
-     *
-     * @return the number of bytes written.
-     */
-    public int encodeWebSocketText(
+    private int writeWebSocketText(
         final TcpFlow flow, final WebSocketMessage message, final MutableDirectBuffer buffer, final int offset)
     {
         final JsonWriter out = json.wrap(buffer, offset);
@@ -376,11 +477,11 @@ public final class HttpEventEncoder
         {
             final long total = message.compressed() ? message.inflatedBytes() : message.bytes();
             final int length = Math.min(80, utf8Prefix(message.payload(), message.captured(), total));
-            out.appendAscii(' ').appendAscii('"')
+            out.stringClass(JsonWriter.BODY).appendAscii(' ').appendAscii('"')
                 .appendEscaped(message.payloadView(), 0, utf8Prefix(message.payload(), length, Long.MAX_VALUE))
                 .appendAscii('"');
         }
-        appendTags(out, message.tags());
+        appendTags(out, message.tags() | cutTags);
         return out.length();
     }
 
@@ -621,114 +722,9 @@ public final class HttpEventEncoder
         out.startObject(BODY).name(BYTES).value(bytes);
         if (tx.hasField(bodyField))
         {
-            final int offset = tx.fieldOffset(bodyField);
-            final int length = tx.fieldLength(bodyField);
-            out.name(CONTENT);
-            final int decodedLength = decodeBody ? decode(tx, offset, length, encodingField) : -1;
-            if (decodedLength >= 0)
-            {
-                out.value(decodedView, 0, decodedLength);
-            }
-            else
-            {
-                out.value(tx.store, offset, length);
-            }
+            addedTags |= bodyContent.write(out, tx, bytes, bodyField, encodingField);
         }
         out.endObject();
-    }
-
-    /** @return bytes inflated into {@link #decoded}, or -1 when the body is not gzip/deflate or does not inflate. */
-    private int decode(final HttpTransaction tx, final int offset, final int length, final int encodingField)
-    {
-        if (!tx.hasField(encodingField) || length == 0)
-        {
-            return -1;
-        }
-        final DirectBuffer store = tx.store;
-        final int encodingOffset = tx.fieldOffset(encodingField);
-        final int encodingEnd = encodingOffset + tx.fieldLength(encodingField);
-        final byte[] input = tx.store.byteArray();
-        if (HttpChars.listContains(store, encodingOffset, encodingEnd, GZIP) ||
-            HttpChars.listContains(store, encodingOffset, encodingEnd, X_GZIP))
-        {
-            final int header = gzipHeaderLength(store, offset, length);
-            return header < 0 ? -1 : inflate(gzipInflater, input, offset + header, length - header);
-        }
-        if (HttpChars.listContains(store, encodingOffset, encodingEnd, DEFLATE))
-        {
-            final int zlib = inflate(zlibInflater, input, offset, length);
-            return zlib >= 0 ? zlib : inflate(gzipInflater, input, offset, length); // some servers send raw deflate
-        }
-        return -1;
-    }
-
-    private int inflate(final Inflater inflater, final byte[] input, final int offset, final int length)
-    {
-        inflater.reset();
-        inflater.setInput(input, offset, length);
-        int produced = 0;
-        try
-        {
-            while (produced < decoded.length && !inflater.finished())
-            {
-                final int n = inflater.inflate(decoded, produced, decoded.length - produced);
-                if (n == 0 && (inflater.needsInput() || inflater.needsDictionary()))
-                {
-                    break; // the captured prefix ends here
-                }
-                produced += n;
-            }
-        }
-        catch (final DataFormatException ex)
-        {
-            return produced > 0 ? produced : -1;
-        }
-        return produced;
-    }
-
-    /** @return the length of the RFC 1952 header at {@code offset}, or -1 when it is not one (or is cut). */
-    private static int gzipHeaderLength(final DirectBuffer buffer, final int offset, final int length)
-    {
-        if (length < 10 || (buffer.getByte(offset) & 0xFF) != 0x1F || (buffer.getByte(offset + 1) & 0xFF) != 0x8B ||
-            buffer.getByte(offset + 2) != 8)
-        {
-            return -1;
-        }
-        final int flags = buffer.getByte(offset + 3) & 0xFF;
-        int i = 10;
-        if ((flags & 0x04) != 0)
-        {
-            if (i + 2 > length)
-            {
-                return -1;
-            }
-            i += 2 + ((buffer.getByte(offset + i) & 0xFF) | (buffer.getByte(offset + i + 1) & 0xFF) << 8);
-        }
-        if ((flags & 0x08) != 0)
-        {
-            i = skipZeroTerminated(buffer, offset, length, i);
-        }
-        if (i >= 0 && (flags & 0x10) != 0)
-        {
-            i = skipZeroTerminated(buffer, offset, length, i);
-        }
-        if (i >= 0 && (flags & 0x02) != 0)
-        {
-            i += 2;
-        }
-        return i >= 0 && i <= length ? i : -1;
-    }
-
-    private static int skipZeroTerminated(final DirectBuffer buffer, final int offset, final int length, final int from)
-    {
-        for (int i = from; i < length; i++)
-        {
-            if (buffer.getByte(offset + i) == 0)
-            {
-                return i + 1;
-            }
-        }
-        return -1;
     }
 
     private static void headers(final JsonWriter out, final HttpTransaction tx, final int side)
@@ -740,7 +736,7 @@ public final class HttpEventEncoder
         }
         final int[] table = tx.headers[side];
         final DirectBuffer store = tx.store;
-        out.startObject(HEADERS);
+        out.stringClass(JsonWriter.HEADER).startObject(HEADERS);
         for (int i = 0; i < count; i++)
         {
             final int nameOffset = table[4 * i];
@@ -775,7 +771,7 @@ public final class HttpEventEncoder
             }
             out.endString();
         }
-        out.endObject();
+        out.endObject().stringClass(JsonWriter.KEPT);
     }
 
     private static boolean seenBefore(

@@ -38,12 +38,12 @@ final class HttpPairing implements WebSocketHandler
     /** @return the transaction a request starting now opens, queued behind those still waiting. */
     HttpTransaction newRequest(final HttpConnection c, final HttpStream s)
     {
-        counters.requests++;
+        counters.increment(HttpCounters.Name.REQUESTS);
         if (c.full())
         {
             // More in flight than --max-pipelined: the oldest waiting request is reported now,
             // without its answer, rather than this one lost.
-            counters.pipelineOverflows++;
+            counters.increment(HttpCounters.Name.PIPELINE_OVERFLOWS);
             evictOldestWaiting(c, Tags.PIPELINE_OVERFLOW);
         }
         final HttpTransaction tx = acquireTransaction(c);
@@ -62,7 +62,7 @@ final class HttpPairing implements WebSocketHandler
     /** @return the transaction a response starting now answers: the oldest waiting request, or a new one without a request. */
     HttpTransaction pairResponse(final HttpConnection c, final HttpStream s)
     {
-        counters.responses++;
+        counters.increment(HttpCounters.Name.RESPONSES);
         final long start = s.lineStartNanos;
         if (c.cursor < c.tail && c.at(c.cursor).requestStartNanos <= start)
         {
@@ -90,7 +90,7 @@ final class HttpPairing implements WebSocketHandler
             return startMessage(s, tx, false);
         }
         // No request was seen for this response: before the capture, lost, or unparseable.
-        counters.orphanResponses++;
+        counters.increment(HttpCounters.Name.ORPHAN_RESPONSES);
         final HttpTransaction tx = acquireTransaction(c);
         tx.depth = ++c.depth;
         tx.requestDone = true;
@@ -259,7 +259,7 @@ final class HttpPairing implements WebSocketHandler
     {
         if (!tx.hasTag(Tags.NO_RESPONSE))
         {
-            counters.noResponse++;
+            counters.increment(HttpCounters.Name.NO_RESPONSE);
         }
         tx.tags |= Tags.NO_RESPONSE;
         tx.responseDone = true;
@@ -285,11 +285,12 @@ final class HttpPairing implements WebSocketHandler
         {
             tx.tags |= Tags.MIDSTREAM;
         }
+        tx.tagFromFlow(flow);
         if ((tx.tags & Tags.GAP) != 0)
         {
-            counters.gapTransactions++;
+            counters.increment(HttpCounters.Name.GAP);
         }
-        counters.transactions++;
+        counters.increment(HttpCounters.Name.TRANSACTIONS);
         try
         {
             listener.onTransaction(flow, tx);
@@ -310,20 +311,20 @@ final class HttpPairing implements WebSocketHandler
         {
             message.addTags(Tags.MIDSTREAM);
         }
-        counters.webSocketMessages++;
+        counters.increment(HttpCounters.Name.WEBSOCKET_MESSAGES);
         listener.onWebSocketMessage(flow, message);
     }
 
     @Override
     public void onParseError()
     {
-        counters.webSocketParseErrors++;
+        counters.increment(HttpCounters.Name.WEBSOCKET_PARSE_ERRORS);
     }
 
     @Override
     public void onGap()
     {
-        counters.webSocketGaps++;
+        counters.increment(HttpCounters.Name.WEBSOCKET_GAPS);
     }
 
     @Override

@@ -174,7 +174,7 @@ final class HttpParser
         {
             c.clientLost = true;
         }
-        counters.resyncs++;
+        counters.increment(HttpCounters.Name.RESYNCS);
         s.resynced = true;
         if (tx != null)
         {
@@ -450,13 +450,9 @@ final class HttpParser
     {
         if (!s.partial)
         {
+            pools.dropLine(s);
             s.partial = true;
             s.lineStartNanos = timestampNanos;
-            s.lineLength = 0;
-            s.lineOverflow = false;
-            s.lineLost = false;
-            s.lineWireBytes = 0;
-            s.line = null;
         }
         s.lineWireBytes += length;
         if (s.lineOverflow || length == 0)
@@ -472,7 +468,7 @@ final class HttpParser
         if (s.line == null || (s.lineLength + n > s.line.capacity() && !pools.growLine(s.line, s.lineLength, s.lineLength + n)))
         {
             // Every line buffer is in use: the line's bytes are counted, its content is lost.
-            counters.lineBuffersExhausted++;
+            counters.increment(HttpCounters.Name.LINE_BUFFERS_EXHAUSTED);
             final long wire = s.lineWireBytes;
             pools.dropLine(s);
             s.lineWireBytes = wire;
@@ -582,8 +578,8 @@ final class HttpParser
         }
         // Bytes a server sent beyond a response are not a response, and pairing them would shift
         // every later pair: look for the next status line.
-        counters.parseErrors++;
-        counters.resyncs++;
+        counters.increment(HttpCounters.Name.PARSE_ERRORS);
+        counters.increment(HttpCounters.Name.RESYNCS);
         s.resynced = true;
         s.state = SYNC;
     }
@@ -631,7 +627,7 @@ final class HttpParser
             final boolean websocket = status == 101 && tx.websocketRequested;
             if (websocket)
             {
-                counters.webSocketUpgrades++;
+                counters.increment(HttpCounters.Name.WEBSOCKET_UPGRADES);
                 startWebSocket(client, s, tx.depth);
                 startWebSocket(s, s, tx.depth);
             }
@@ -658,7 +654,7 @@ final class HttpParser
         else if (s.badLength)
         {
             tx.tags |= Tags.PARSE_ERROR;
-            counters.parseErrors++;
+            counters.increment(HttpCounters.Name.PARSE_ERRORS);
             beginBody(s, BODY_CLOSE, 0);
         }
         else if (s.chunked)
@@ -725,7 +721,8 @@ final class HttpParser
     {
         s.state = state;
         s.remaining = length;
-        final int capture = config.bodyBytes();
+        final int capture = config.bodyCaptureBytes(s.tx.hasField(
+            s.requests ? HttpTransaction.REQUEST_CONTENT_ENCODING : HttpTransaction.RESPONSE_CONTENT_ENCODING));
         if (capture > 0)
         {
             final int size = state == BODY_LENGTH ? (int)Math.min(capture, length) : capture;
@@ -791,8 +788,8 @@ final class HttpParser
     private void parseError(final HttpConnection c, final HttpStream s, final long timestampNanos)
     {
         s.tx.tags |= Tags.PARSE_ERROR;
-        counters.parseErrors++;
-        counters.resyncs++;
+        counters.increment(HttpCounters.Name.PARSE_ERRORS);
+        counters.increment(HttpCounters.Name.RESYNCS);
         pairing.abandonMessage(c, s, timestampNanos);
         s.state = SYNC;
     }

@@ -88,7 +88,7 @@ final class HttpPools
         }
         else
         {
-            counters.transactionsExhausted++;
+            counters.increment(HttpCounters.Name.TRANSACTIONS_EXHAUSTED);
             return null;
         }
         tx.reset();
@@ -185,7 +185,7 @@ final class HttpPools
             inflatersAllocated++;
             return new Inflater(true);
         }
-        counters.webSocketInflatersExhausted++;
+        counters.increment(HttpCounters.Name.WEBSOCKET_INFLATERS_EXHAUSTED);
         return null;
     }
 

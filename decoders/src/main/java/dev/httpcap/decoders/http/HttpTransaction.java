@@ -3,6 +3,9 @@ package dev.httpcap.decoders.http;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
+import dev.httpcap.decoders.event.Tags;
+import dev.httpcap.decoders.tcp.TcpFlow;
+
 /**
  * One request and its response, as the decoder saw them: what the event needs, copied out of the
  * segments into a bounded per-transaction store (start lines, selected header fields, captured body
@@ -392,6 +395,26 @@ public final class HttpTransaction
         putEntry(table, n, nameOffset, nameLength, valueOffset, valueLength);
         headerCount[side] = n + 1;
         return true;
+    }
+
+    /**
+     * Add the tags that come from the connection rather than from parsing, as the event is emitted:
+     * {@code snaplen} on a {@code gap} event of a connection whose packets the capture's snap length
+     * cut (the gap is, at least in part, bytes the capture chose not to keep), and {@code
+     * overlap_conflict} on the first event of the connection emitted since a segment repeated stream
+     * bytes with different content (which copy the receiver used is unknown; the first one seen was
+     * decoded).
+     */
+    void tagFromFlow(final TcpFlow flow)
+    {
+        if ((tags & Tags.GAP) != 0 && flow.snaplenCut())
+        {
+            tags |= Tags.SNAPLEN;
+        }
+        if (flow.takeOverlapConflicts())
+        {
+            tags |= Tags.OVERLAP_CONFLICT;
+        }
     }
 
     public boolean hasTag(final int tag)

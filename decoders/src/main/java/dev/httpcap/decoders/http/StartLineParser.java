@@ -95,8 +95,8 @@ final class StartLineParser
         {
             tx.requestMinor = -1;
             tx.tags |= Tags.PARSE_ERROR;
-            counters.parseErrors++;
-            counters.resyncs++;
+            counters.increment(HttpCounters.Name.PARSE_ERRORS);
+            counters.increment(HttpCounters.Name.RESYNCS);
             pairing.abandonMessage(c, s, s.lineStartNanos);
             return true;
         }
@@ -126,7 +126,7 @@ final class StartLineParser
                     requestLine(c, s, buffer, i, end - i, false, wireBytes, true))
                 {
                     s.tx.tags |= Tags.PARSE_ERROR;
-                    counters.parseErrors++;
+                    counters.increment(HttpCounters.Name.PARSE_ERRORS);
                     return;
                 }
             }
@@ -140,8 +140,8 @@ final class StartLineParser
                 return;
             }
         }
-        counters.parseErrors++;
-        counters.resyncs++;
+        counters.increment(HttpCounters.Name.PARSE_ERRORS);
+        counters.increment(HttpCounters.Name.RESYNCS);
         final int methodLength = methodLength(buffer, offset, end, false);
         final HttpTransaction tx;
         if (methodLength > 0 && offset + methodLength < end && HttpChars.byteAt(buffer, offset + methodLength) == ' ')
@@ -285,8 +285,8 @@ final class StartLineParser
         if (overflow)
         {
             tx.tags |= Tags.PARSE_ERROR;
-            counters.parseErrors++;
-            counters.resyncs++;
+            counters.increment(HttpCounters.Name.PARSE_ERRORS);
+            counters.increment(HttpCounters.Name.RESYNCS);
             pairing.abandonMessage(c, s, s.lineStartNanos);
             s.state = SYNC;
             return true;

@@ -21,6 +21,12 @@ import org.agrona.UnsafeApi;
  * rather than once per byte, then the bytes are stored directly; a buffer that cannot grow fails
  * with the {@code IndexOutOfBoundsException} of its own bounds check, before anything is written
  * past its end.
+ * <p>
+ * A document that must fit a size limit is written again with its untrusted strings cut: each
+ * belongs to a class ({@link #KEPT}, {@link #HEADER}, {@link #BODY}, set with {@link #stringClass});
+ * {@link #measureStrings()} records how long each one comes out, {@link #planCuts(int)} shares the
+ * room left among them — the bodies give up theirs first, then the header values, then the rest —
+ * and the next writes cut every string to its class's length, on a character and escape boundary.
  */
 public final class JsonWriter
 {
@@ -33,6 +39,18 @@ public final class JsonWriter
     private static final byte[] TRUE = {'t', 'r', 'u', 'e'};
     private static final byte[] FALSE = {'f', 'a', 'l', 's', 'e'};
     private static final byte[] REPLACEMENT = {(byte)0xEF, (byte)0xBF, (byte)0xBD};
+    private static final byte[] BASE64 =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".getBytes(StandardCharsets.US_ASCII);
+
+    /** Untrusted strings cut last when a document must fit: URL, method, user agent, phrases, ... (the default). */
+    public static final int KEPT = 0;
+    /** Header values: cut once the bodies are gone. */
+    public static final int HEADER = 1;
+    /** Bodies and payloads: cut first. */
+    public static final int BODY = 2;
+    private static final int NOT_CUTTING = 0;
+    private static final int MEASURING = 1;
+    private static final int CAPPING = 2;
 
     private MutableDirectBuffer buffer;
     /** The buffer's memory as {@link UnsafeApi} addresses it (array null for off-heap), and its capacity: re-read after it grows. */
@@ -46,6 +64,11 @@ public final class JsonWriter
     private long needsComma;
     private boolean afterName;
 
+    /** The class of the untrusted strings written now; {@link #KEPT} after {@link #wrap}. */
+    private int stringClass;
+    private int cutting = NOT_CUTTING;
+    private final StringCuts cuts = new StringCuts();
+
     /** Start a new document at {@code offset} of {@code buffer}. */
     public JsonWriter wrap(final MutableDirectBuffer buffer, final int offset)
     {
@@ -56,7 +79,48 @@ public final class JsonWriter
         this.depth = 0;
         this.needsComma = 0;
         this.afterName = false;
+        this.stringClass = KEPT;
         return this;
+    }
+
+    /** The class ({@link #KEPT}, {@link #HEADER}, {@link #BODY}) of the untrusted strings written from now on. */
+    public JsonWriter stringClass(final int stringClass)
+    {
+        this.stringClass = stringClass;
+        return this;
+    }
+
+    /** From now on (across {@link #wrap}s), record the output length of every untrusted string, whole. */
+    public void measureStrings()
+    {
+        cutting = MEASURING;
+        cuts.clearMeasured();
+    }
+
+    /** From now on (across {@link #wrap}s), write every untrusted string empty: what a document takes without them. */
+    public void emptyStrings()
+    {
+        cutting = CAPPING;
+        cuts.capAll(0);
+    }
+
+    /**
+     * Share {@code room} output bytes among the strings last measured, and cut them to their share
+     * from now on (across {@link #wrap}s): strings of class {@link #KEPT} get room first, then
+     * {@link #HEADER}, then {@link #BODY}; within a class, every string is cut to one length, the
+     * longest with which the class fits (short strings stay whole). The strings then take at most
+     * {@code room} bytes.
+     */
+    public void planCuts(final int room)
+    {
+        cuts.plan(room);
+        cutting = CAPPING;
+    }
+
+    /** Write untrusted strings whole again. */
+    public void stopCutting()
+    {
+        cutting = NOT_CUTTING;
     }
 
     public MutableDirectBuffer buffer()
@@ -145,7 +209,7 @@ public final class JsonWriter
     {
         comma();
         putByte('"');
-        appendEscaped(src, offset, length);
+        escape(src, offset, length);
         putByte('"');
         putByte(':');
         afterName = true;
@@ -309,8 +373,118 @@ public final class JsonWriter
         return this;
     }
 
+    /**
+     * Write {@code length} bytes of {@code src} as a base64 string value (RFC 4648, padded): for
+     * bodies that are not text. Cut to a whole number of 4-character groups when cutting.
+     */
+    public JsonWriter base64Value(final DirectBuffer src, final int offset, final int length)
+    {
+        beforeValue();
+        putByte('"');
+        int n = length;
+        if (cutting != NOT_CUTTING)
+        {
+            final int whole = 4 * ((length + 2) / 3);
+            if (cutting == MEASURING)
+            {
+                cuts.record(stringClass, whole);
+            }
+            else if (whole > cuts.cap(stringClass))
+            {
+                n = cuts.cap(stringClass) / 4 * 3;
+            }
+        }
+        appendBase64(src, offset, n);
+        putByte('"');
+        return this;
+    }
+
+    private void appendBase64(final DirectBuffer src, final int offset, final int length)
+    {
+        if (length <= 0)
+        {
+            return;
+        }
+        src.boundsCheck(offset, length);
+        final int out = 4 * ((length + 2) / 3);
+        reserve(out);
+        final byte[] srcArray = src.byteArray();
+        final long srcAddress = src.addressOffset() + offset;
+        final byte[] array = this.array;
+        long at = address + position;
+        final int whole = length - length % 3;
+        for (int i = 0; i < whole; i += 3)
+        {
+            final int bits = (UnsafeApi.getByte(srcArray, srcAddress + i) & 0xFF) << 16 |
+                (UnsafeApi.getByte(srcArray, srcAddress + i + 1) & 0xFF) << 8 |
+                (UnsafeApi.getByte(srcArray, srcAddress + i + 2) & 0xFF);
+            UnsafeApi.putByte(array, at, BASE64[bits >>> 18]);
+            UnsafeApi.putByte(array, at + 1, BASE64[(bits >>> 12) & 0x3F]);
+            UnsafeApi.putByte(array, at + 2, BASE64[(bits >>> 6) & 0x3F]);
+            UnsafeApi.putByte(array, at + 3, BASE64[bits & 0x3F]);
+            at += 4;
+        }
+        if (whole < length)
+        {
+            final int b0 = UnsafeApi.getByte(srcArray, srcAddress + whole) & 0xFF;
+            final int b1 = whole + 1 < length ? UnsafeApi.getByte(srcArray, srcAddress + whole + 1) & 0xFF : 0;
+            final int bits = b0 << 16 | b1 << 8;
+            UnsafeApi.putByte(array, at, BASE64[bits >>> 18]);
+            UnsafeApi.putByte(array, at + 1, BASE64[(bits >>> 12) & 0x3F]);
+            UnsafeApi.putByte(array, at + 2, whole + 1 < length ? BASE64[(bits >>> 6) & 0x3F] : (byte)'=');
+            UnsafeApi.putByte(array, at + 3, (byte)'=');
+        }
+        position += out;
+    }
+
     /** Append untrusted bytes inside an open string, escaped. */
     public JsonWriter appendEscaped(final DirectBuffer src, final int offset, final int length)
+    {
+        if (cutting != NOT_CUTTING)
+        {
+            return appendEscapedCut(src, offset, length);
+        }
+        return escape(src, offset, length);
+    }
+
+    /** {@link #appendEscaped} while measuring or cutting strings. */
+    private JsonWriter appendEscapedCut(final DirectBuffer src, final int offset, final int length)
+    {
+        final int before = position;
+        escape(src, offset, length);
+        final int written = position - before;
+        if (cutting == MEASURING)
+        {
+            cuts.record(stringClass, written);
+        }
+        else if (written > cuts.cap(stringClass))
+        {
+            position = before + boundaryAtOrBefore(before, cuts.cap(stringClass));
+        }
+        return this;
+    }
+
+    /**
+     * @return the longest prefix of the escaped output at {@code from}, of at most {@code cap}
+     * bytes, that ends between two characters or escapes.
+     */
+    private int boundaryAtOrBefore(final int from, final int cap)
+    {
+        int i = 0;
+        while (true)
+        {
+            final int b = buffer.getByte(from + i) & 0xFF;
+            final int unit = b == '\\' ? (buffer.getByte(from + i + 1) == 'u' ? 6 : 2) :
+                b < 0x80 ? 1 : b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : 2;
+            if (i + unit > cap)
+            {
+                return i;
+            }
+            i += unit;
+        }
+    }
+
+    private JsonWriter escape(final DirectBuffer src, final int offset, final int length)
     {
         if (length <= 0)
         {
@@ -343,7 +517,7 @@ public final class JsonWriter
                 i++;
                 continue;
             }
-            final int sequenceLength = validUtf8SequenceLength(src, i, end, b);
+            final int sequenceLength = Utf8.sequenceLength(src, i, end, b);
             if (sequenceLength == 0)
             {
                 putBytes(REPLACEMENT);
@@ -441,64 +615,6 @@ public final class JsonWriter
                 }
             }
         }
-    }
-
-    /** @return the length of the well-formed UTF-8 sequence at {@code i} (RFC 3629 table), or 0 when it is not one. */
-    private static int validUtf8SequenceLength(final DirectBuffer src, final int i, final int end, final int b0)
-    {
-        final int length;
-        int lo = 0x80;
-        int hi = 0xBF;
-        if (b0 >= 0xC2 && b0 <= 0xDF)
-        {
-            length = 2;
-        }
-        else if (b0 >= 0xE0 && b0 <= 0xEF)
-        {
-            length = 3;
-            if (b0 == 0xE0)
-            {
-                lo = 0xA0;
-            }
-            else if (b0 == 0xED)
-            {
-                hi = 0x9F;
-            }
-        }
-        else if (b0 >= 0xF0 && b0 <= 0xF4)
-        {
-            length = 4;
-            if (b0 == 0xF0)
-            {
-                lo = 0x90;
-            }
-            else if (b0 == 0xF4)
-            {
-                hi = 0x8F;
-            }
-        }
-        else
-        {
-            return 0;
-        }
-        if (i + length > end)
-        {
-            return 0;
-        }
-        final int b1 = src.getByte(i + 1) & 0xFF;
-        if (b1 < lo || b1 > hi)
-        {
-            return 0;
-        }
-        for (int k = 2; k < length; k++)
-        {
-            final int bk = src.getByte(i + k) & 0xFF;
-            if (bk < 0x80 || bk > 0xBF)
-            {
-                return 0;
-            }
-        }
-        return length;
     }
 
     private void beforeValue()

@@ -57,6 +57,22 @@ public final class TcpFlow
     /** Bit per (direction, letter): each history letter is recorded once per direction. */
     private int historySeen;
 
+    /** Segments whose payload the capture's snap length cut (captured less than was sent). */
+    int snaplenCutSegments;
+    /** Segments that repeated bytes of the stream with different content (see {@link TcpReassembler}). */
+    int overlapConflicts;
+    /** {@link #overlapConflicts} already told to an event by {@link #takeOverlapConflicts()}. */
+    private int overlapConflictsTaken;
+    /**
+     * The last {@link TcpReassembler#KEPT_SEGMENTS} segments of each direction delivered in place from
+     * memory that outlives them (a mapped capture file), to compare retransmissions with: per entry
+     * the payload's address and {@code (seq << 32) | length}; direction d's entries start at
+     * {@code d * KEPT_SEGMENTS * 2}. One array per connection rather than per direction, made when
+     * the flow object first delivers a segment in place and kept while it is pooled and reused (so
+     * live capture and pipes never make one); null until then.
+     */
+    long[] keptSegments;
+
     /** Direction of the segment the tracker accounted last. */
     int lastDirection;
 
@@ -111,6 +127,9 @@ public final class TcpFlow
         closedList = false;
         tableSlot = -1;
         communityDigestKnown = false;
+        snaplenCutSegments = 0;
+        overlapConflicts = 0;
+        overlapConflictsTaken = 0;
     }
 
     void recordHistory(final int direction, final int letter)
@@ -237,6 +256,32 @@ public final class TcpFlow
         return lastDirection;
     }
 
+    /** @return true when the capture's snap length cut the payload of any of this connection's segments. */
+    public boolean snaplenCut()
+    {
+        return snaplenCutSegments > 0;
+    }
+
+    /** @return segments of this connection that repeated stream bytes with different content, both directions. */
+    public int overlapConflicts()
+    {
+        return overlapConflicts;
+    }
+
+    /**
+     * @return true when overlap conflicts were found since the last call that returned true: the event
+     *         being written is the first of the connection since the conflicting copy arrived.
+     */
+    public boolean takeOverlapConflicts()
+    {
+        if (overlapConflicts == overlapConflictsTaken)
+        {
+            return false;
+        }
+        overlapConflictsTaken = overlapConflicts;
+        return true;
+    }
+
     public boolean communityDigestKnown()
     {
         return communityDigestKnown;
@@ -293,6 +338,9 @@ public final class TcpFlow
         boolean streamEnded;
         long streamBytes;
         long gapBytes;
+        /** This direction's entries in the flow's {@link #keptSegments}: the next one to write, and how many are valid. */
+        int keptNext;
+        int keptCount;
 
         void reset()
         {
@@ -304,6 +352,7 @@ public final class TcpFlow
             finSeq = 0;
             streamEnded = false;
             streamBytes = gapBytes = 0;
+            keptNext = keptCount = 0;
         }
     }
 }

@@ -19,11 +19,25 @@ import org.agrona.concurrent.UnsafeBuffer;
  * Bytes are never waited for forever: when the peer acknowledges past a hole, when a segment
  * lies beyond the window (the per-flow cap), when the pool is empty (the per-worker cap), or
  * when the connection ends, the hole is reported as a gap and delivery goes on. The first copy
- * of a byte wins; a later copy with different bytes is counted as an overlap conflict.
+ * of a byte wins; a later copy with different bytes is counted as an overlap conflict, on the
+ * flow too ({@link TcpFlow#takeOverlapConflicts()}), whether the first copy is still buffered or
+ * was delivered: for the latter, the last {@link #KEPT_SEGMENTS} segments of each direction delivered
+ * in place from memory that stays readable (a mapped capture file) are remembered by address, so
+ * the check costs no copy. Where the memory is reused (live capture, a pipe) delivered bytes are
+ * not kept and cannot be compared.
  */
 public final class TcpReassembler
 {
     private static final int MAX_RANGES = 16;
+    /** Delivered segments remembered per direction for comparing retransmissions (a power of two). */
+    static final int KEPT_SEGMENTS = 4;
+    /**
+     * A kept segment further than this in memory from the copy that repeats it (in a mapped file: a
+     * retransmission read that far after the original) is not compared: the source hands the file's
+     * pages that far behind its reader back to the kernel, and reading one would map it in again for
+     * the rest of the run.
+     */
+    static final long MAX_KEPT_DISTANCE = 16L * 1024 * 1024;
 
     private final StreamListener listener;
     private final int windowBytes;
@@ -36,6 +50,10 @@ public final class TcpReassembler
     private final int[] rangeStart;
     private final int[] rangeEnd;
     private final int[] rangeCount;
+    /** Re-pointed at a kept delivered segment to compare a retransmission with it. */
+    private final UnsafeBuffer keptView = new UnsafeBuffer(0, 0);
+    /** Whether the segment being handled lies in memory that outlives it ({@link TcpSegment#payloadStaysReadable}). */
+    private boolean payloadStaysReadable;
 
     private long segments;
     private long outOfOrder;
@@ -127,8 +145,13 @@ public final class TcpReassembler
 
         final int captured = segment.payloadLength;
         final int wire = Math.max(segment.wirePayloadLength, captured);
+        if (captured < wire)
+        {
+            flow.snaplenCutSegments++;
+        }
         if (wire > 0)
         {
+            payloadStaysReadable = segment.payloadStaysReadable && segment.payload.byteArray() == null;
             data(flow, direction, seq, segment.payload, segment.payloadOffset, captured, wire, now);
         }
         if ((flags & TcpSegment.FIN) != 0 && !side.finSeen)
@@ -185,6 +208,7 @@ public final class TcpReassembler
             else
             {
                 retransmitted++;
+                compareDelivered(flow, direction, seq, payload, payloadOffset, captured);
             }
             return;
         }
@@ -196,6 +220,7 @@ public final class TcpReassembler
         {
             final int skip = next - start;
             retransmitted++;
+            compareDelivered(flow, direction, seq, payload, payloadOffset, Math.min(skip, captured));
             start = next;
             offset += Math.min(skip, captured);
             available = Math.max(0, captured - skip);
@@ -209,6 +234,10 @@ public final class TcpReassembler
             final int limit = window >= 0 && rangeCount[window] > 0 ? rangeStart[window * MAX_RANGES] : end;
             final int direct = Math.min(end, limit) - start;
             final int directCaptured = Math.min(direct, available);
+            if (payloadStaysReadable && directCaptured > 0)
+            {
+                keep(flow, direction, payload.addressOffset() + offset, start, directCaptured);
+            }
             deliver(flow, direction, payload, offset, directCaptured, now);
             if (direct > directCaptured)
             {
@@ -286,7 +315,10 @@ public final class TcpReassembler
         {
             return;
         }
-        insert(window, side.nextSeq, start, capturedEnd, payload, offset);
+        if (insert(window, side.nextSeq, start, capturedEnd, payload, offset))
+        {
+            flow.overlapConflicts++;
+        }
         if (rangeCount[window] > MAX_RANGES - 1)
         {
             // Too many holes: give up on the oldest one.
@@ -295,12 +327,17 @@ public final class TcpReassembler
         }
     }
 
-    /** Copy the parts of [start, end) not yet held, compare the parts already held, and merge the ranges. */
-    private void insert(
+    /**
+     * Copy the parts of [start, end) not yet held, compare the parts already held, and merge the ranges.
+     *
+     * @return true when a part already held had different content.
+     */
+    private boolean insert(
         final int window, final int next, final int start, final int end, final DirectBuffer payload, final int offset)
     {
         final int base = window * MAX_RANGES;
         int cursor = start;
+        boolean conflict = false;
         int count = rangeCount[window];
         for (int i = 0; i < count && cursor - end < 0; i++)
         {
@@ -319,7 +356,7 @@ public final class TcpReassembler
             if (cursor - end < 0)
             {
                 final int overlapEnd = re - end < 0 ? re : end;
-                compare(window, cursor, overlapEnd - cursor, payload, offset + (cursor - start));
+                conflict |= compare(window, cursor, overlapEnd - cursor, payload, offset + (cursor - start));
                 cursor = overlapEnd;
             }
         }
@@ -357,6 +394,7 @@ public final class TcpReassembler
             }
         }
         rangeCount[window] = write + 1;
+        return conflict;
     }
 
     private void copyIn(final int window, final int seq, final int length, final DirectBuffer payload, final int offset)
@@ -372,7 +410,7 @@ public final class TcpReassembler
         }
     }
 
-    private void compare(final int window, final int seq, final int length, final DirectBuffer payload, final int offset)
+    private boolean compare(final int window, final int seq, final int length, final DirectBuffer payload, final int offset)
     {
         final int windowBase = window * windowBytes;
         for (int i = 0; i < length; i++)
@@ -380,9 +418,88 @@ public final class TcpReassembler
             if (storage.getByte(windowBase + ((seq + i) & windowMask)) != payload.getByte(offset + i))
             {
                 overlapConflicts++;
-                return;
+                return true;
             }
         }
+        return false;
+    }
+
+    /** Remember a segment delivered in place, whose memory stays readable, for {@link #compareDelivered}. */
+    private static void keep(final TcpFlow flow, final int direction, final long address, final int seq, final int length)
+    {
+        final TcpFlow.Side side = flow.sides[direction];
+        long[] kept = flow.keptSegments;
+        if (kept == null)
+        {
+            // Once per flow object: pooled flows keep theirs, so the steady state allocates nothing.
+            kept = new long[2 * KEPT_SEGMENTS * 2];
+            flow.keptSegments = kept;
+        }
+        final int at = (direction * KEPT_SEGMENTS + side.keptNext) * 2;
+        kept[at] = address;
+        kept[at + 1] = ((long)seq << 32) | (length & 0xFFFF_FFFFL);
+        side.keptNext = (side.keptNext + 1) & (KEPT_SEGMENTS - 1);
+        if (side.keptCount < KEPT_SEGMENTS)
+        {
+            side.keptCount++;
+        }
+    }
+
+    /**
+     * A segment repeats delivered bytes [seq, seq + length): compare them with the kept segments they
+     * overlap; different content is an overlap conflict (counted once per segment).
+     */
+    private void compareDelivered(
+        final TcpFlow flow, final int direction, final int seq, final DirectBuffer payload, final int offset,
+        final int length)
+    {
+        final TcpFlow.Side side = flow.sides[direction];
+        final long[] kept = flow.keptSegments;
+        if (kept == null || !payloadStaysReadable)
+        {
+            return;
+        }
+        final long address = payload.addressOffset() + offset;
+        final int base = direction * KEPT_SEGMENTS * 2;
+        final int end = seq + length;
+        for (int i = 0; i < side.keptCount && length > 0; i++)
+        {
+            final long packed = kept[base + 2 * i + 1];
+            final int keptSeq = (int)(packed >>> 32);
+            final int keptEnd = keptSeq + (int)packed;
+            final int from = seq - keptSeq > 0 ? seq : keptSeq;
+            final int to = end - keptEnd < 0 ? end : keptEnd;
+            if (to - from > 0 && Math.abs(address - kept[base + 2 * i]) <= MAX_KEPT_DISTANCE)
+            {
+                keptView.wrap(kept[base + 2 * i] + (from - keptSeq), to - from);
+                if (differs(keptView, payload, offset + (from - seq), to - from))
+                {
+                    overlapConflicts++;
+                    flow.overlapConflicts++;
+                    return;
+                }
+            }
+        }
+    }
+
+    private static boolean differs(final DirectBuffer kept, final DirectBuffer payload, final int offset, final int length)
+    {
+        int i = 0;
+        for (; i <= length - Long.BYTES; i += Long.BYTES)
+        {
+            if (kept.getLong(i) != payload.getLong(offset + i))
+            {
+                return true;
+            }
+        }
+        for (; i < length; i++)
+        {
+            if (kept.getByte(i) != payload.getByte(offset + i))
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Deliver buffered bytes that have become contiguous with the stream. */

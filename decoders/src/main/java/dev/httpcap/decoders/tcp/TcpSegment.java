@@ -38,6 +38,13 @@ public final class TcpSegment
     public DirectBuffer payload;
     public int payloadOffset;
     public int payloadLength;
+    /**
+     * True when the payload's memory stays readable, unchanged, at the same native address until the
+     * run ends (a mapped capture file): the reassembler then keeps references to what it delivered
+     * and compares later copies of those bytes with them. False when the memory is reused (a live
+     * ring, a pipe's window, a heap array).
+     */
+    public boolean payloadStaysReadable;
 
     public boolean has(final int flag)
     {

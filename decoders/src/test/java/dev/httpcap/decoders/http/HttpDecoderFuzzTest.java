@@ -47,7 +47,11 @@ class HttpDecoderFuzzTest
         "GET /" + "u".repeat(70),
     };
 
-    /** One run: {@code choices} supplies every decision, from Jazzer or from a seeded Random. */
+    /**
+     * One run: {@code choices} supplies every decision, from Jazzer or from a seeded Random.
+     *
+     * @return events written cut to fit the (small) event limit.
+     */
     interface Choices
     {
         int pick(int min, int max);
@@ -57,7 +61,7 @@ class HttpDecoderFuzzTest
         byte[] bytes(int max);
     }
 
-    static void run(final Choices choices)
+    static long run(final Choices choices)
     {
         final HttpConfig config = new HttpConfig()
             .maxLineBytes(64)
@@ -72,8 +76,11 @@ class HttpDecoderFuzzTest
             .headers(choices.flip() ? HeaderSelection.ALL : HeaderSelection.DEFAULT)
             .probeBytes(choices.pick(0, 300))
             .wsPayloadBytes(choices.pick(0, 20))
-            .wsInflaters(choices.pick(0, 1));
-        final HttpHarness h = new HttpHarness(config, choices.flip(), choices.flip() ? 80 : 9999);
+            .wsInflaters(choices.pick(0, 1))
+            .bodyEncoding(HttpConfig.BodyEncoding.values()[choices.pick(0, 2)]);
+        // Small enough that many events must be cut to fit (some below what their fixed part takes).
+        final int maxEventBytes = choices.pick(300, 3000);
+        final HttpHarness h = new HttpHarness(config, choices.flip(), choices.flip() ? 80 : 9999, maxEventBytes);
         final byte[][] streams = {stream(choices), stream(choices)};
         final int[] position = new int[2];
         final boolean[] ended = new boolean[2];
@@ -137,8 +144,11 @@ class HttpDecoderFuzzTest
             {
                 throw new AssertionError("invalid JSON: " + line, ex);
             }
+            assertTrue(line.getBytes(StandardCharsets.UTF_8).length <= maxEventBytes || line.contains("\"event_truncated\""),
+                () -> "over " + maxEventBytes + " bytes and not cut: " + line);
         }
-        assertEquals(h.json.size(), h.decoder.counters().transactions());
+        assertEquals(h.json.size(), h.decoder.counters().get(HttpCounters.Name.TRANSACTIONS));
+        return h.encoder.truncatedEvents();
     }
 
     private static byte[] stream(final Choices choices)
@@ -205,10 +215,11 @@ class HttpDecoderFuzzTest
     @Test
     void shouldSurviveRandomStreams()
     {
+        long truncated = 0;
         for (long seed = 0; seed < 5_000; seed++)
         {
             final Random random = new Random(seed);
-            run(new Choices()
+            truncated += run(new Choices()
             {
                 @Override
                 public int pick(final int min, final int max)
@@ -231,5 +242,6 @@ class HttpDecoderFuzzTest
                 }
             });
         }
+        assertTrue(truncated > 100, "the runs cut events to fit: " + truncated);
     }
 }

@@ -158,7 +158,7 @@ class HttpDecoderTest
             .server("HTTP/1.1 204 No Content\r\n\r\n").end();
         expected.add("GET /21 204 21 []");
         assertEquals(expected, h.summary());
-        assertEquals(0, h.decoder.counters().pipelineOverflows());
+        assertEquals(0, h.decoder.counters().get(HttpCounters.Name.PIPELINE_OVERFLOWS));
         h.assertNoLeaks();
     }
 
@@ -173,7 +173,7 @@ class HttpDecoderTest
         }
         final HttpHarness h = new HttpHarness(new HttpConfig().maxPipelined(8)).client(requests.toString());
         assertEquals(List.of("GET /1 - 1 [no_response, pipeline_overflow]"), h.summary());
-        assertEquals(1, h.decoder.counters().pipelineOverflows());
+        assertEquals(1, h.decoder.counters().get(HttpCounters.Name.PIPELINE_OVERFLOWS));
         h.end();
         h.assertNoLeaks();
     }
@@ -394,7 +394,7 @@ class HttpDecoderTest
         // connection (MalformedHttpTest has a server that answers in TLS: that one is dropped).
         final HttpHarness junk = new HttpHarness().client("\u0016\u0003\u0001\u0002\u0000GET / HTTP/1.1\r\n\r\n").server(OK).end();
         assertEquals(List.of("GET / 200 1 [parse_error]"), junk.summary());
-        assertEquals(0, junk.decoder.counters().notHttp());
+        assertEquals(0, junk.decoder.counters().get(HttpCounters.Name.NOT_HTTP));
         junk.assertNoLeaks();
 
         final HttpHarness otherPort = new HttpHarness(new HttpConfig(), false, 6379).client("PING\r\n").server("+PONG\r\n").end();

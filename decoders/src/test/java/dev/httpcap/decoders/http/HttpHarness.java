@@ -49,18 +49,30 @@ final class HttpHarness implements HttpEventListener
 
     HttpHarness(final HttpConfig config, final boolean midstream, final int serverPort)
     {
-        this(config, midstream, serverPort, 16);
+        this(config, midstream, serverPort, HttpEventEncoder.DEFAULT_MAX_EVENT_BYTES);
+    }
+
+    HttpHarness(final HttpConfig config, final boolean midstream, final int serverPort, final int maxEventBytes)
+    {
+        this(config, midstream, serverPort, maxEventBytes, 16);
     }
 
     /** @param maxFlows connections the harness may open at once (see {@link #newFlow}). */
-    HttpHarness(final HttpConfig config, final boolean midstream, final int serverPort, final int maxFlows)
+    HttpHarness(
+        final HttpConfig config, final boolean midstream, final int serverPort, final int maxEventBytes, final int maxFlows)
     {
         this.config = config;
         this.decoder = new HttpDecoder(config, this);
-        this.encoder = new HttpEventEncoder(config);
+        this.encoder = new HttpEventEncoder(config, maxEventBytes);
         this.tracker = new TcpFlowTracker(f -> { }, maxFlows, Long.MAX_VALUE / 4, 0);
         this.serverPort = serverPort;
         this.flow = newFlow(40_000, midstream);
+    }
+
+    /** @return a harness for {@code maxFlows} connections at once on one decoder (see {@link #newFlow}). */
+    static HttpHarness withFlows(final HttpConfig config, final int maxFlows)
+    {
+        return new HttpHarness(config, false, 80, HttpEventEncoder.DEFAULT_MAX_EVENT_BYTES, maxFlows);
     }
 
     /** @return another connection to the same server, from client port {@code clientPort}, on this decoder. */

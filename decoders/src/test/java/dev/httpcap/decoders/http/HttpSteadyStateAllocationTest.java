@@ -2,6 +2,7 @@ package dev.httpcap.decoders.http;
 
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 import org.agrona.ExpandableDirectByteBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -34,17 +35,63 @@ class HttpSteadyStateAllocationTest
 
     private final ExpandableDirectByteBuffer out = new ExpandableDirectByteBuffer(8192);
     private long encodedBytes;
+    private int lastJsonLength;
     private HttpEventEncoder encoder;
+
+    /** The same exchanges with a response body that is not UTF-8 (written as base64). */
+    private static final byte[] BINARY_RESPONSES = binaryResponses();
+
+    private static byte[] binaryResponses()
+    {
+        final String text = new String(RESPONSES, StandardCharsets.ISO_8859_1);
+        final byte[] head = (text.substring(0, text.indexOf("HTTP/1.1 201")) +
+            "HTTP/1.1 201 Created\r\nContent-Type: image/png\r\nContent-Length: 40\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1);
+        final byte[] all = Arrays.copyOf(head, head.length + 40);
+        for (int i = 0; i < 40; i++)
+        {
+            all[head.length + i] = (byte)(0x89 + 3 * i);
+        }
+        return all;
+    }
 
     @Test
     void shouldAllocateNothingPerTransactionOnceThePoolsHaveGrown()
     {
+        assertAllocatesNothing(RESPONSES, HttpEventEncoder.DEFAULT_MAX_EVENT_BYTES);
+    }
+
+    /** Base64 bodies, and every event cut to fit a limit below its size: allocation-free too. */
+    @Test
+    void shouldAllocateNothingPerTransactionWithBase64Bodies()
+    {
+        assertAllocatesNothing(BINARY_RESPONSES, HttpEventEncoder.DEFAULT_MAX_EVENT_BYTES);
+        assertEquals(0, encoder.truncatedEvents());
+        assertTrue(lastJson().contains("\"content_base64\":\"iYyPkpWYm56hpKeqrbCztrm8v8LFyMvO0dTX2t3g4+bp7O/y9fj7/g==\""),
+            lastJson());
+    }
+
+    @Test
+    void shouldAllocateNothingPerTransactionWithEveryEventCutToFit()
+    {
+        assertAllocatesNothing(BINARY_RESPONSES, 700);
+        assertTrue(encoder.truncatedEvents() >= 2 * 22_000 * 8, "every event was cut: " + encoder.truncatedEvents());
+        assertTrue(lastJson().contains("event_truncated") && lastJson().length() <= 700, lastJson());
+    }
+
+    private String lastJson()
+    {
+        return out.getStringWithoutLengthUtf8(0, lastJsonLength);
+    }
+
+    private void assertAllocatesNothing(final byte[] responseBytes, final int maxEventBytes)
+    {
         final HttpConfig config = new HttpConfig().headers(HeaderSelection.ALL).bodyBytes(64).decodeBody(true);
-        encoder = new HttpEventEncoder(config);
+        encoder = new HttpEventEncoder(config, maxEventBytes);
         final HttpDecoder decoder = new HttpDecoder(config, (flow, tx) ->
         {
-            encodedBytes += encoder.encodeJson(flow, tx, out, 0);
-            encodedBytes += encoder.encodeText(flow, tx, out, 0);
+            lastJsonLength = encoder.encodeJson(flow, tx, out, 0);
+            encodedBytes += lastJsonLength;
+            encodedBytes += encoder.encodeText(flow, tx, out, 1 << 16);
         });
         final TcpFlowTracker tracker = new TcpFlowTracker(f -> { }, 1024, Long.MAX_VALUE / 4, 0);
         final TcpFlow[] flows = new TcpFlow[8];
@@ -62,7 +109,7 @@ class HttpSteadyStateAllocationTest
             flows[i] = tracker.onSegment(syn);
         }
         final UnsafeBuffer requests = new UnsafeBuffer(REQUESTS);
-        final UnsafeBuffer responses = new UnsafeBuffer(RESPONSES);
+        final UnsafeBuffer responses = new UnsafeBuffer(responseBytes);
 
         final com.sun.management.ThreadMXBean threads =
             (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
@@ -71,17 +118,17 @@ class HttpSteadyStateAllocationTest
         {
             time = exchange(decoder, flows, requests, responses, round, time);
         }
-        final long transactionsBefore = decoder.counters().transactions();
+        final long transactionsBefore = decoder.counters().get(HttpCounters.Name.TRANSACTIONS);
         final long before = threads.getCurrentThreadAllocatedBytes();
         for (int round = 2_000; round < 22_000; round++)
         {
             time = exchange(decoder, flows, requests, responses, round, time);
         }
         final long allocated = threads.getCurrentThreadAllocatedBytes() - before;
-        final long transactions = decoder.counters().transactions() - transactionsBefore;
+        final long transactions = decoder.counters().get(HttpCounters.Name.TRANSACTIONS) - transactionsBefore;
 
         assertEquals(2 * 20_000 * flows.length, transactions);
-        assertEquals(0, decoder.counters().parseErrors());
+        assertEquals(0, decoder.counters().get(HttpCounters.Name.PARSE_ERRORS));
         assertTrue(encodedBytes > 0);
         // 320,000 transactions: one object each would be >= 5 MB; a few KB are the JVM's own noise.
         assertTrue(allocated < 64 * 1024, "allocated " + allocated + " bytes for " + transactions + " transactions");
@@ -97,11 +144,11 @@ class HttpSteadyStateAllocationTest
         for (int i = 0; i < flows.length; i++)
         {
             final int requestSplit = 1 + (round * 7 + i) % (REQUESTS.length - 1);
-            final int responseSplit = 1 + (round * 13 + i) % (RESPONSES.length - 1);
+            final int responseSplit = 1 + (round * 13 + i) % (responses.capacity() - 1);
             decoder.onData(flows[i], TcpFlow.FROM_CLIENT, requests, 0, requestSplit, t++);
             decoder.onData(flows[i], TcpFlow.FROM_CLIENT, requests, requestSplit, REQUESTS.length - requestSplit, t++);
             decoder.onData(flows[i], TcpFlow.FROM_SERVER, responses, 0, responseSplit, t++);
-            decoder.onData(flows[i], TcpFlow.FROM_SERVER, responses, responseSplit, RESPONSES.length - responseSplit, t++);
+            decoder.onData(flows[i], TcpFlow.FROM_SERVER, responses, responseSplit, responses.capacity() - responseSplit, t++);
         }
         return t;
     }

@@ -42,8 +42,8 @@ class MalformedHttpTest
             // The raw line as the wire had it (these bytes are UTF-8).
             assertEquals(new String(c[0].getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8),
                 e.at("/httpcap/request_line").asText(), c[0]);
-            assertEquals(0, h.decoder.counters().notHttp(), c[0]);
-            assertEquals(1, h.decoder.counters().parseErrors(), c[0]);
+            assertEquals(0, h.decoder.counters().get(HttpCounters.Name.NOT_HTTP), c[0]);
+            assertEquals(1, h.decoder.counters().get(HttpCounters.Name.PARSE_ERRORS), c[0]);
             h.assertNoLeaks();
         }
     }
@@ -72,8 +72,8 @@ class MalformedHttpTest
             .server("\u0016\u0003\u0003\u0000\u007a\u0002\u0000\u0000\u0076")
             .end();
         assertEquals(0, tls.json.size());
-        assertEquals(1, tls.decoder.counters().notHttp());
-        assertEquals(0, tls.decoder.counters().connections());
+        assertEquals(1, tls.decoder.counters().get(HttpCounters.Name.NOT_HTTP));
+        assertEquals(0, tls.decoder.counters().get(HttpCounters.Name.CONNECTIONS));
         tls.assertNoLeaks();
     }
 
@@ -91,7 +91,7 @@ class MalformedHttpTest
         assertEquals(29, e.at("/http/response/body/bytes").asLong());
         assertTrue(e.at("/http/response/status_code").isMissingNode(), e.toString());
         assertEquals(List.of(), HttpHarness.tags(e));
-        assertEquals(0, h.decoder.counters().parseErrors());
+        assertEquals(0, h.decoder.counters().get(HttpCounters.Name.PARSE_ERRORS));
         h.assertNoLeaks();
     }
 
@@ -129,9 +129,9 @@ class MalformedHttpTest
         assertEquals("GET", e.at("/http/request/method").asText());
         assertTrue(HttpHarness.tags(e).contains("parse_error"), e.toString());
         assertEquals(config.maxLineBytes() - 4, e.at("/url/original").asText().length());
-        assertEquals(1, h.decoder.counters().requests());
-        assertEquals(1, h.decoder.counters().parseErrors());
-        assertEquals(0, h.decoder.counters().orphanResponses());
+        assertEquals(1, h.decoder.counters().get(HttpCounters.Name.REQUESTS));
+        assertEquals(1, h.decoder.counters().get(HttpCounters.Name.PARSE_ERRORS));
+        assertEquals(0, h.decoder.counters().get(HttpCounters.Name.ORPHAN_RESPONSES));
         h.client("a".repeat(1000) + " HTTP/1.1\r\n\r\nGET /next HTTP/1.1\r\n\r\n").server(OK).end();
         assertEquals("GET /next 200 2 []", h.summary().get(1));
         h.assertNoLeaks();
@@ -150,7 +150,7 @@ class MalformedHttpTest
             .end();
         assertEquals(List.of("POST /outer 200 1 []", "GET /next 200 2 []"), h.summary());
         assertEquals(50, h.events().get(0).at("/http/request/body/bytes").asLong());
-        assertEquals(0, h.decoder.counters().parseErrors());
+        assertEquals(0, h.decoder.counters().get(HttpCounters.Name.PARSE_ERRORS));
 
         // Twenty significant digits are still too many.
         final HttpHarness tooBig = new HttpHarness()
@@ -165,7 +165,7 @@ class MalformedHttpTest
         // once, with buffers for 1,000 lines: none may vanish.
         final int connections = 6_000;
         final HttpConfig config = new HttpConfig().lineBuffers(1_000);
-        final HttpHarness h = new HttpHarness(config, false, 80, connections + 1);
+        final HttpHarness h = HttpHarness.withFlows(config, connections + 1);
         final TcpFlow[] flows = new TcpFlow[connections];
         for (int i = 0; i < connections; i++)
         {
@@ -183,7 +183,7 @@ class MalformedHttpTest
             h.end(flows[i], false);
         }
         assertEquals(connections, h.json.size());
-        assertEquals(0, h.decoder.counters().notHttp());
+        assertEquals(0, h.decoder.counters().get(HttpCounters.Name.NOT_HTTP));
         int overloaded = 0;
         int whole = 0;
         for (final JsonNode e : h.events())
@@ -205,7 +205,7 @@ class MalformedHttpTest
         }
         assertEquals(1_000, whole, "the first 1,000 lines had buffers");
         assertEquals(connections - 1_000, overloaded);
-        assertTrue(h.decoder.counters().lineBuffersExhausted() >= connections - 1_000);
+        assertTrue(h.decoder.counters().get(HttpCounters.Name.LINE_BUFFERS_EXHAUSTED) >= connections - 1_000);
         h.assertNoLeaks();
     }
 
@@ -216,7 +216,7 @@ class MalformedHttpTest
         // queue holds 64 requests and the worker's pool 1,000 transactions.
         final int connections = 200;
         final HttpConfig config = new HttpConfig().maxPipelined(64).maxTransactions(1_000);
-        final HttpHarness h = new HttpHarness(config, false, 80, connections + 1);
+        final HttpHarness h = HttpHarness.withFlows(config, connections + 1);
         final TcpFlow[] flows = new TcpFlow[connections];
         for (int i = 0; i < connections; i++)
         {
@@ -233,7 +233,7 @@ class MalformedHttpTest
         {
             h.end(flows[i], false);
         }
-        assertEquals(connections * 100L, h.decoder.counters().requests());
+        assertEquals(connections * 100L, h.decoder.counters().get(HttpCounters.Name.REQUESTS));
         assertEquals(connections * 100, h.json.size());
         assertTrue(h.decoder.transactionsInUse() == 0);
         int overflowed = 0;
@@ -247,7 +247,7 @@ class MalformedHttpTest
             }
         }
         assertTrue(overflowed >= connections * 36, "the queue holds 64 of each connection's 100: " + overflowed);
-        assertTrue(h.decoder.counters().transactionsExhausted() > 0);
+        assertTrue(h.decoder.counters().get(HttpCounters.Name.TRANSACTIONS_EXHAUSTED) > 0);
         h.assertNoLeaks();
     }
 

@@ -175,7 +175,7 @@ class WebSocketTest
             assertEquals("client text 2 'ok' []", summary.get(0), "case " + i);
             assertTrue(summary.get(1).startsWith("client ") && summary.get(1).endsWith("[parse_error]"), "case " + i + ": " + summary);
             assertEquals("server text 10 'still fine' []", summary.get(2), "the other direction goes on; case " + i);
-            assertEquals(1, h.decoder.counters().webSocketParseErrors());
+            assertEquals(1, h.decoder.counters().get(HttpCounters.Name.WEBSOCKET_PARSE_ERRORS));
             final JsonNode bad = h.wsEvents().get(1).get("websocket");
             assertTrue(bad.at("/payload/bytes").asLong() >= 0, "case " + i + ": " + bad);
             assertEquals(1, bad.get("frames").asInt(), "case " + i + ": " + bad);
@@ -200,7 +200,7 @@ class WebSocketTest
             "client text 5 'after' []",
             "server text 6 'masked' [protocol_deviation]",
             "server text 4 'fine' []"), h.wsSummary());
-        assertEquals(0, h.decoder.counters().webSocketParseErrors());
+        assertEquals(0, h.decoder.counters().get(HttpCounters.Name.WEBSOCKET_PARSE_ERRORS));
         h.assertNoLeaks();
     }
 
@@ -217,7 +217,7 @@ class WebSocketTest
         h.send(TcpFlow.FROM_SERVER, server(1, "lost"));
         h.end();
         assertEquals(List.of("server binary 3000 [gap]", "server text 5 'after' []"), h.wsSummary());
-        assertEquals(1, h.decoder.counters().webSocketGaps());
+        assertEquals(1, h.decoder.counters().get(HttpCounters.Name.WEBSOCKET_GAPS));
     }
 
     @Test

@@ -8,6 +8,7 @@ import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class JsonWriterTest
 {
@@ -168,5 +169,100 @@ class JsonWriterTest
         writer.endObject();
         assertEquals(expected.append('}').toString(), written());
         assertThrows(IndexOutOfBoundsException.class, () -> writer.appendAscii(new byte[4], 2, 3));
+    }
+    @Test
+    void shouldWriteBase64LikeTheJdkForEveryTailLength()
+    {
+        final java.util.Random random = new java.util.Random(42);
+        for (int length = 0; length <= 70; length++)
+        {
+            final byte[] bytes = new byte[length + 3];
+            random.nextBytes(bytes);
+            writer.wrap(buffer, 0).base64Value(new UnsafeBuffer(bytes), 3, length);
+            assertEquals('"' + java.util.Base64.getEncoder().encodeToString(java.util.Arrays.copyOfRange(bytes, 3, 3 + length)) +
+                '"', written());
+        }
+    }
+
+    @Test
+    void shouldTellUtf8TextFromBinaryAndAllowOnlyACutLastCharacter()
+    {
+        final byte[] text = "plain ascii, then \u00e9\u20ac\uD83D\uDE00 and more".getBytes(StandardCharsets.UTF_8);
+        final UnsafeBuffer view = new UnsafeBuffer(text);
+        assertEquals(text.length, Utf8.textLength(view, 0, text.length, false));
+        final int euro = "plain ascii, then \u00e9".getBytes(StandardCharsets.UTF_8).length;
+        for (int cut = 1; cut < 3; cut++)
+        {
+            assertEquals(-1, Utf8.textLength(view, 0, euro + cut, false), "ends inside a character");
+            assertEquals(euro, Utf8.textLength(view, 0, euro + cut, true), "cut inside the euro sign");
+        }
+        assertEquals(-1, Utf8.textLength(new UnsafeBuffer(new byte[] {'a', (byte)0xC0, (byte)0xAF}), 0, 3, true),
+            "an overlong form is not a cut character");
+        assertEquals(-1, Utf8.textLength(new UnsafeBuffer(new byte[] {(byte)0x89, 'P', 'N', 'G'}), 0, 4, true));
+        assertEquals(-1, Utf8.textLength(new UnsafeBuffer(new byte[] {(byte)0xE2, 'a', 'b'}), 0, 3, true),
+            "a lead byte followed by text is not a cut character");
+        assertEquals(3, Utf8.textLength(new UnsafeBuffer(new byte[] {0, 1, 2}), 0, 3, false), "control bytes are UTF-8");
+    }
+
+    @Test
+    void shouldCutBodiesFirstThenHeadersThenTheRestOnCharacterAndEscapeBoundaries()
+    {
+        final String url = "/url\u00e9";
+        final String value = "\"quoted\" \u20ac value";
+        final UnsafeBuffer kept = new UnsafeBuffer(url.getBytes(StandardCharsets.UTF_8));
+        final UnsafeBuffer header = new UnsafeBuffer(value.getBytes(StandardCharsets.UTF_8));
+        final byte[] control = new byte[50];
+        java.util.Arrays.fill(control, (byte)1);
+        final UnsafeBuffer body = new UnsafeBuffer(control);
+        final java.util.function.IntSupplier document = () ->
+        {
+            writer.wrap(buffer, 0).startObject()
+                .name(JsonWriter.encodeName("u")).value(kept, 0, kept.capacity())
+                .stringClass(JsonWriter.HEADER).name(JsonWriter.encodeName("h")).value(header, 0, header.capacity())
+                .stringClass(JsonWriter.BODY).name(JsonWriter.encodeName("b")).value(body, 0, body.capacity())
+                .name(JsonWriter.encodeName("b64")).base64Value(body, 0, body.capacity())
+                .stringClass(JsonWriter.KEPT).endObject();
+            return writer.length();
+        };
+        final int whole = document.getAsInt();
+        writer.emptyStrings();
+        final int fixed = document.getAsInt();
+        assertEquals("{\"u\":\"\",\"h\":\"\",\"b\":\"\",\"b64\":\"\"}", written());
+        writer.measureStrings();
+        assertEquals(whole, document.getAsInt());
+        final com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+        for (int limit = fixed; limit <= whole; limit++)
+        {
+            writer.planCuts(limit - fixed);
+            final int length = document.getAsInt();
+            assertTrue(length <= limit, length + " > " + limit);
+            final String json = written();
+            final com.fasterxml.jackson.databind.JsonNode node;
+            try
+            {
+                node = mapper.readTree(json);
+            }
+            catch (final java.io.IOException ex)
+            {
+                throw new AssertionError("invalid JSON at limit " + limit + ": " + json, ex);
+            }
+            final String u = node.get("u").asText();
+            final String h = node.get("h").asText();
+            final String b = node.get("b").asText() + node.get("b64").asText();
+            assertTrue(url.startsWith(u) && value.startsWith(h), json);
+            if (!b.isEmpty())
+            {
+                assertEquals(value, h, "headers whole while a body has room: " + json);
+            }
+            if (!h.isEmpty())
+            {
+                assertEquals(url, u, "the rest whole while headers have room: " + json);
+            }
+            // Each cut string may stop short of its share by less than one escape (6) or base64 group (4),
+            // and the shares are equal: up to one byte per string is left over.
+            assertTrue(length >= limit - 12, "cut far below the limit " + limit + ": " + json);
+        }
+        writer.stopCutting();
+        assertEquals(whole, document.getAsInt());
     }
 }

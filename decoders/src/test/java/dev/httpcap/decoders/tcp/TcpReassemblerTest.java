@@ -15,6 +15,7 @@ import static dev.httpcap.decoders.tcp.TcpSegment.PSH;
 import static dev.httpcap.decoders.tcp.TcpSegment.RST;
 import static dev.httpcap.decoders.tcp.TcpSegment.SYN;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class TcpReassemblerTest
@@ -63,6 +64,12 @@ class TcpReassemblerTest
         flow -> reassembler.onFlowEnd(flow, flow.lastNanos()), 16, Long.MAX_VALUE / 4, 1);
     private final TcpSegment segment = new TcpSegment();
     private long time = 1;
+    /** When set, payloads are put in native memory that stays readable, as a mapped capture file's are. */
+    private boolean mapped;
+    /** The "mapped file": payloads one after the other, as records are in a capture file. */
+    private java.nio.ByteBuffer mappedPayloads = java.nio.ByteBuffer.allocateDirect(1 << 16);
+    /** The flow of the last segment sent. */
+    private TcpFlow lastFlow;
 
     @AfterEach
     void close()
@@ -90,13 +97,24 @@ class TcpReassemblerTest
         segment.flags = flags;
         segment.seq = seq & 0xFFFF_FFFFL;
         segment.ack = ack & 0xFFFF_FFFFL;
-        segment.payload = new UnsafeBuffer(bytes);
+        if (mapped)
+        {
+            final int at = mappedPayloads.position();
+            mappedPayloads.put(bytes);
+            segment.payload = new UnsafeBuffer(mappedPayloads, at, bytes.length);
+        }
+        else
+        {
+            segment.payload = new UnsafeBuffer(bytes);
+        }
+        segment.payloadStaysReadable = mapped;
         segment.payloadOffset = 0;
         segment.payloadLength = bytes.length;
         segment.wirePayloadLength = wireLength;
         segment.wireLength = 54 + wireLength;
         final TcpFlow flow = tracker.onSegment(segment);
         reassembler.onSegment(flow, flow.lastDirection(), segment);
+        lastFlow = flow;
     }
 
     private void handshake(final int clientIsn, final int serverIsn)
@@ -161,6 +179,89 @@ class TcpReassemblerTest
         assertEquals(1, reassembler.overlapConflicts());
         send(true, ACK, CLIENT_ISN + 1, SERVER_ISN + 1, "abcdef");
         assertEquals(List.of("c:abcDEFGz"), seen);
+    }
+
+    @Test
+    void shouldCountAConflictWhenARetransmissionDiffersFromBytesAlreadyDelivered()
+    {
+        mapped = true;
+        handshake(CLIENT_ISN, SERVER_ISN);
+        send(true, ACK, CLIENT_ISN + 1, SERVER_ISN + 1, "GET /a HTTP/1.1\r\n");
+        send(true, ACK, CLIENT_ISN + 1, SERVER_ISN + 1, "GET /a HTTP/1.1\r\n");
+        assertEquals(0, reassembler.overlapConflicts(), "an identical copy is no conflict");
+        send(true, ACK, CLIENT_ISN + 1, SERVER_ISN + 1, "GET /b HTTP/1.1\r\n");
+        assertEquals(1, reassembler.overlapConflicts());
+        final TcpFlow flow = lastFlow;
+        assertEquals(1, flow.overlapConflicts());
+        assertTrue(flow.takeOverlapConflicts());
+        assertFalse(flow.takeOverlapConflicts(), "each conflict is told to one event");
+
+        // A retransmission that reaches past what was delivered: its old part is compared, its new part delivered.
+        send(true, ACK, CLIENT_ISN + 9, SERVER_ISN + 1, "TTX/1.1\r\nHost: h\r\n");
+        assertEquals(2, reassembler.overlapConflicts());
+        assertEquals(2, flow.overlapConflicts());
+        assertEquals(List.of("c:GET /a HTTP/1.1\r\nHost: h\r\n"), seen, "the first copy wins");
+        assertEquals(3, reassembler.retransmitted());
+    }
+
+    @Test
+    void shouldCompareARetransmissionWithTheLastFewSegmentsDelivered()
+    {
+        mapped = true;
+        handshake(CLIENT_ISN, SERVER_ISN);
+        final String[] parts = {"aaaa", "bbbb", "cccc", "dddd", "eeee"};
+        for (int i = 0; i < parts.length; i++)
+        {
+            send(true, ACK, CLIENT_ISN + 1 + 4 * i, SERVER_ISN + 1, parts[i]);
+        }
+        // The oldest of five is no longer kept: its copy cannot be compared (it is still trimmed).
+        send(true, ACK, CLIENT_ISN + 1, SERVER_ISN + 1, "aaXa");
+        assertEquals(0, reassembler.overlapConflicts());
+        // A copy spanning two kept segments, different in the second.
+        send(true, ACK, CLIENT_ISN + 7, SERVER_ISN + 1, "bbcX");
+        assertEquals(1, reassembler.overlapConflicts());
+        send(true, ACK, CLIENT_ISN + 5, SERVER_ISN + 1, "bbbbccccddddeeee");
+        assertEquals(1, reassembler.overlapConflicts(), "the same bytes again");
+        assertEquals(List.of("c:aaaabbbbccccddddeeee"), seen);
+    }
+
+    @Test
+    void shouldNotCompareWithAKeptSegmentFarBehindInTheFile()
+    {
+        mapped = true;
+        mappedPayloads = java.nio.ByteBuffer.allocateDirect((int)TcpReassembler.MAX_KEPT_DISTANCE + (1 << 20));
+        handshake(CLIENT_ISN, SERVER_ISN);
+        send(true, ACK, CLIENT_ISN + 1, SERVER_ISN + 1, "abc");
+        mappedPayloads.position((int)TcpReassembler.MAX_KEPT_DISTANCE - 16);
+        send(true, ACK, CLIENT_ISN + 1, SERVER_ISN + 1, "abX");
+        assertEquals(1, reassembler.overlapConflicts(), "just within reach");
+        mappedPayloads.position((int)TcpReassembler.MAX_KEPT_DISTANCE + 16);
+        send(true, ACK, CLIENT_ISN + 1, SERVER_ISN + 1, "aXc");
+        assertEquals(1, reassembler.overlapConflicts(), "its pages may have been given back: not read again");
+        assertEquals(2, reassembler.retransmitted());
+    }
+
+    @Test
+    void shouldNotCompareDeliveredBytesWhoseMemoryIsReused()
+    {
+        handshake(CLIENT_ISN, SERVER_ISN);
+        send(true, ACK, CLIENT_ISN + 1, SERVER_ISN + 1, "abc");
+        send(true, ACK, CLIENT_ISN + 1, SERVER_ISN + 1, "xyz");
+        assertEquals(0, reassembler.overlapConflicts(), "a live ring's or a pipe's memory is gone by now");
+        assertEquals(1, reassembler.retransmitted());
+    }
+
+    @Test
+    void shouldTellTheFlowOfAConflictWithBufferedBytesAndOfASnapLengthCut()
+    {
+        handshake(CLIENT_ISN, SERVER_ISN);
+        send(true, ACK, CLIENT_ISN + 4, SERVER_ISN + 1, "DEF");
+        assertFalse(lastFlow.snaplenCut());
+        send(true, ACK, CLIENT_ISN + 4, SERVER_ISN + 1, "DEX");
+        assertEquals(1, lastFlow.overlapConflicts());
+        send(true, 40000, ACK, CLIENT_ISN + 1, SERVER_ISN + 1, "ab", 3);
+        assertTrue(lastFlow.snaplenCut());
+        assertEquals(List.of("c:ab", "c:gap 1", "c:DEF"), seen);
     }
 
     @Test

@@ -1,0 +1,119 @@
+package dev.httpcap.pipeline;
+
+import java.util.List;
+
+import dev.httpcap.capture.DecodeStatus;
+import dev.httpcap.decoders.http.HttpCounters;
+import dev.httpcap.decoders.tcp.FlowEndReason;
+import dev.httpcap.decoders.tcp.TcpReassembler;
+import dev.httpcap.sinks.EventSink;
+
+/**
+ * Registers the counters of one run's parts in a {@link CounterRegistry}: packets and drops per
+ * lane, flows, reassembly and HTTP per worker, events and their drops, every sink's totals, and
+ * what the sinks report of themselves. The readers read the parts' own counters.
+ */
+final class PipelineCounters
+{
+    private PipelineCounters()
+    {
+    }
+
+    static void register(
+        final CounterRegistry registry, final List<RingPublisher> publishers, final List<FlowWorkerHandler> workers,
+        final int workersPerLane, final EventHandoff handoff, final List<EventSink> sinks)
+    {
+        final CounterRegistry.Family read = registry.counter("packets_read", "frames read from the source", "lane");
+        final CounterRegistry.Family bytes = registry.counter("packets_read_bytes", "length on the wire of the frames read", "lane");
+        final CounterRegistry.Family drops = registry.anomaly("packets_dropped", "frames not decoded, by reason", "lane", "reason");
+        // Asked for, so not a loss (nor an anomaly on the stats line).
+        final CounterRegistry.Family filtered = registry.counter("packets_filtered", "frames the capture filter left out", "lane");
+        for (int lane = 0; lane < publishers.size(); lane++)
+        {
+            final RingPublisher p = publishers.get(lane);
+            final String l = Integer.toString(lane);
+            read.add(p::packetsReadRelaxed, l);
+            bytes.add(p::wireBytesReadRelaxed, l);
+            for (int i = 0; i < DecodeStatus.count(); i++)
+            {
+                final DecodeStatus status = DecodeStatus.of(i);
+                if (status.isDrop())
+                {
+                    drops.add(() -> p.decodeCount(status), l, status.reportName());
+                }
+            }
+            filtered.add(p::filtered, l);
+            drops.add(p::unfilterableLinkType, l, "filter_unsupported_link_type");
+            drops.add(p::ringFullRelaxed, l, "ring_full");
+            drops.add(p::frameTooLarge, l, "frame_too_large");
+        }
+        registry.counter("packets_snaplen_cut", "frames the capture cut short (its snap length)", "lane");
+        for (int lane = 0; lane < publishers.size(); lane++)
+        {
+            final RingPublisher p = publishers.get(lane);
+            registry.family("packets_snaplen_cut").add(p::snaplenCut, Integer.toString(lane));
+        }
+
+        final CounterRegistry.Family flowsEnded = registry.counter("flows_ended", "connections ended, by how", "worker", "reason");
+        final CounterRegistry.Family flowsActive = registry.gauge("flows_active", "connections held", "worker");
+        final CounterRegistry.Family emitted = registry.counter("events_emitted", "events the workers produced", "worker");
+        final CounterRegistry.Family truncated =
+            registry.anomaly("events_truncated", "events cut to fit the hand-off to the sinks", "worker");
+        final CounterRegistry.Family eventDrops =
+            registry.anomaly("events_dropped", "events the hand-off to the sinks could not take, by reason", "worker", "reason");
+        for (int i = 0; i < workers.size(); i++)
+        {
+            final FlowWorkerHandler w = workers.get(i);
+            final String worker = workers.size() == workersPerLane ? Integer.toString(i)
+                : i / workersPerLane + "-" + i % workersPerLane;
+            for (final FlowEndReason reason : FlowEndReason.values())
+            {
+                flowsEnded.add(() -> w.tracker().flowsEnded(reason), worker, reason.reportName());
+            }
+            flowsActive.add(w::activeFlowsRelaxed, worker);
+            emitted.add(w::eventsRelaxed, worker);
+            truncated.add(w::eventsTruncated, worker);
+            for (int reason = 1; reason < EventHandoff.DROP_REASONS.length; reason++)
+            {
+                final int r = reason;
+                eventDrops.add(() -> w.eventsDropped(r), worker, EventHandoff.DROP_REASONS[reason]);
+            }
+            final TcpReassembler reassembler = w.reassembler();
+            registry.counter("reassembly_stream_bytes", "stream bytes delivered, each once", "worker")
+                .add(reassembler::deliveredBytes, worker);
+            registry.anomaly("reassembly_gap_bytes", "stream bytes never captured", "worker").add(reassembler::gapBytes, worker);
+            registry.counter("reassembly_out_of_order", "segments that arrived ahead of a hole", "worker")
+                .add(reassembler::outOfOrder, worker);
+            registry.counter("reassembly_retransmitted", "segments that repeated delivered bytes", "worker")
+                .add(reassembler::retransmitted, worker);
+            registry.anomaly("reassembly_overlap_conflicts", "repeated stream bytes that differed from the first copy", "worker")
+                .add(reassembler::overlapConflicts, worker);
+            registry.anomaly("reassembly_cap_evictions", "out-of-order data given up to the memory bounds", "worker")
+                .add(reassembler::capEvictions, worker);
+            registry.counter("reassembly_keepalives", "keep-alive probes seen", "worker").add(reassembler::keepAlives, worker);
+            registry.counter("reassembly_midstream_streams", "directions whose start was not captured", "worker")
+                .add(reassembler::midstreamStarts, worker);
+            if (w.http() != null)
+            {
+                final HttpCounters http = w.http().counters();
+                for (final HttpCounters.Name name : HttpCounters.names())
+                {
+                    final String metric = "http_" + name.reportName();
+                    (name.anomaly() ? registry.anomaly(metric, name.help(), "worker") : registry.counter(metric, name.help(), "worker"))
+                        .add(() -> http.get(name), worker);
+                }
+            }
+        }
+        registry.gauge("sink_backlog_bytes", "encoded events waiting for the sink thread").add(handoff::backlogBytes);
+
+        final CounterRegistry.Family written = registry.counter("sink_events_written", "events a sink wrote", "sink");
+        final CounterRegistry.Family writtenBytes = registry.counter("sink_bytes_written", "bytes a sink wrote", "sink");
+        final CounterRegistry.Family failed = registry.anomaly("sink_events_failed", "events a sink lost to an error", "sink");
+        for (final EventSink sink : sinks)
+        {
+            written.add(sink::eventsWritten, sink.name());
+            writtenBytes.add(sink::bytesWritten, sink.name());
+            failed.add(sink::eventsFailed, sink.name());
+        }
+    }
+}
