@@ -443,7 +443,6 @@ final class LiveCommand
         return file.resolveSibling(laneName);
     }
 
-    /** The kernel's own counters, added up over the sockets. */
     /** The kernel's own counters of each socket, in the pipeline's registry (for /metrics). */
     private static void registerKernelCounters(
         final Pipeline pipeline, final List<LivePacketSource> captures, final String interfaceName)
@@ -460,6 +459,7 @@ final class LiveCommand
         }
     }
 
+    /** The kernel's own counters, added up over the sockets. */
     private static String kernelLine(final List<LivePacketSource> captures)
     {
         long packets = 0;
