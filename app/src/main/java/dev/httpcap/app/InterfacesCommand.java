@@ -1,6 +1,7 @@
 package dev.httpcap.app;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InterfaceAddress;
 import java.net.NetworkInterface;
 import java.net.SocketException;
@@ -31,14 +32,60 @@ final class InterfacesCommand
             final List<String> addresses = new ArrayList<>();
             for (final InterfaceAddress address : nic.getInterfaceAddresses())
             {
-                final String host = address.getAddress().getHostAddress();
-                addresses.add((host.contains("%") ? host.substring(0, host.indexOf('%')) : host) + "/" +
-                    address.getNetworkPrefixLength());
+                addresses.add(addressText(address.getAddress()) + "/" + address.getNetworkPrefixLength());
             }
             System.out.printf("%-5d %-16s %-5s %-10s %s%n", nic.getIndex(), nic.getName(), nic.isUp() ? "up" : "down",
                 linkType(nic.getName()), String.join(" ", addresses));
         }
         return 0;
+    }
+
+    /** An address as {@code ip addr} shows it: IPv6 in the short form of RFC 5952 ({@code ::1}, {@code fe80::1}). */
+    static String addressText(final InetAddress address)
+    {
+        final byte[] bytes = address.getAddress();
+        if (bytes.length != 16)
+        {
+            return address.getHostAddress();
+        }
+        final int[] groups = new int[8];
+        for (int i = 0; i < 8; i++)
+        {
+            groups[i] = (bytes[2 * i] & 0xFF) << 8 | bytes[2 * i + 1] & 0xFF;
+        }
+        // The longest run of two or more zero groups (the first of equals) becomes "::".
+        int bestStart = -1;
+        int bestLength = 1;
+        for (int i = 0; i < 8; )
+        {
+            int end = i;
+            while (end < 8 && groups[end] == 0)
+            {
+                end++;
+            }
+            if (end - i > bestLength)
+            {
+                bestStart = i;
+                bestLength = end - i;
+            }
+            i = end > i ? end : i + 1;
+        }
+        final StringBuilder text = new StringBuilder(39);
+        for (int i = 0; i < 8; i++)
+        {
+            if (i == bestStart)
+            {
+                text.append("::");
+                i += bestLength - 1;
+                continue;
+            }
+            if (!text.isEmpty() && text.charAt(text.length() - 1) != ':')
+            {
+                text.append(':');
+            }
+            text.append(Integer.toHexString(groups[i]));
+        }
+        return text.toString();
     }
 
     /** The link type as the kernel reports it (ARPHRD_*), in libpcap's words. */

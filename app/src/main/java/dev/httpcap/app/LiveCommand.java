@@ -11,6 +11,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 import dev.httpcap.app.cli.CommandSpec;
+import dev.httpcap.app.cli.ConfigFile;
 import dev.httpcap.app.cli.Option;
 import dev.httpcap.app.cli.Option.Type;
 import dev.httpcap.app.cli.ParsedArgs;
@@ -51,6 +52,7 @@ final class LiveCommand
     private static final int DEFAULT_BLOCK_KB = 1024;
     private static final int DEFAULT_RETIRE_MS = 20;
     private static final double DEFAULT_STATS_INTERVAL_SECONDS = 10;
+    private static final int DEFAULT_WRITE_KEEP = 10;
 
     static final Option INTERFACE = Option.value("--interface", "IF", Type.STRING,
         "interface to capture on (see 'ip link')").shortName("-i").required();
@@ -88,9 +90,12 @@ final class LiveCommand
             "one per socket)").shortName("-w");
     static final Option WRITE_ROTATE_MB = Option.value("--write-rotate-mb", "MB", Type.LONG,
         "start FILE.1, FILE.2, ... when the file would pass this size (0: never)");
+    static final Option WRITE_KEEP = Option.value("--write-keep", "N", Type.INT,
+        "with --write-rotate-mb: finished files kept besides the one being written (older ones are deleted)")
+        .defaultValue(DEFAULT_WRITE_KEEP);
 
     static final List<Option> OPTIONS = List.of(INTERFACE, ENGINE, DURATION, COUNT, SNAPLEN, PROMISC, BUFFER_MB, BLOCK_KB,
-        RETIRE_MS, ZERO_COPY, FANOUT, CPUS, USER, STATS_INTERVAL, WRITE, WRITE_ROTATE_MB);
+        RETIRE_MS, ZERO_COPY, FANOUT, CPUS, USER, STATS_INTERVAL, WRITE, WRITE_ROTATE_MB, WRITE_KEEP);
 
     final String interfaceName;
     final String engine;
@@ -108,10 +113,15 @@ final class LiveCommand
     final double statsIntervalSeconds;
     final Path writeFile;
     final long writeRotateMb;
+    final int writeKeep;
+    final boolean writeKeepGiven;
     final PipelineOptions options;
+    /** The values as given (for where a bad one came from). */
+    private final ParsedArgs args;
 
     LiveCommand(final ParsedArgs args)
     {
+        this.args = args;
         interfaceName = args.string(INTERFACE, null);
         engine = args.string(ENGINE, "afpacket");
         durationSeconds = args.doubleValue(DURATION, 0);
@@ -128,6 +138,8 @@ final class LiveCommand
         statsIntervalSeconds = args.doubleValue(STATS_INTERVAL, DEFAULT_STATS_INTERVAL_SECONDS);
         writeFile = args.isSet(WRITE) ? Path.of(args.string(WRITE, null)) : null;
         writeRotateMb = args.longValue(WRITE_ROTATE_MB, 0);
+        writeKeep = args.intValue(WRITE_KEEP, DEFAULT_WRITE_KEEP);
+        writeKeepGiven = args.isSet(WRITE_KEEP);
         options = new PipelineOptions().apply(args);
     }
 
@@ -136,7 +148,8 @@ final class LiveCommand
         return new CommandSpec("httpcap live",
             "Capture live from a network interface (Linux AF_PACKET/TPACKET_V3, or libpcap) and write its events.", true)
             .options(OPTIONS)
-            .options(PipelineOptions.OPTIONS);
+            .options(PipelineOptions.OPTIONS)
+            .options(List.of(ConfigFile.OPTION));
     }
 
     int call() throws Exception
@@ -148,32 +161,7 @@ final class LiveCommand
         final boolean pcap;
         try
         {
-            pcap = switch (engine)
-            {
-                case "afpacket", "af_packet", "af-packet" -> false;
-                case "pcap", "libpcap" -> true;
-                default -> throw new IllegalArgumentException("--engine must be afpacket or pcap: " + engine);
-            };
-            if (blockKb < 128 || Integer.bitCount(blockKb) != 1)
-            {
-                throw new IllegalArgumentException("--block-kb must be a power of two of at least 128: " + blockKb);
-            }
-            if (bufferMb < 1 || bufferMb > 16 * 1024 || (long)bufferMb * 1024 < 2L * blockKb)
-            {
-                throw new IllegalArgumentException("--buffer-mb must hold at least two blocks (and be at most 16384): " + bufferMb);
-            }
-            if (snaplen < 64 || snaplen > PipelineConfig.MAX_FRAME_LENGTH)
-            {
-                throw new IllegalArgumentException("--snaplen must be between 64 and " + PipelineConfig.MAX_FRAME_LENGTH + ": " + snaplen);
-            }
-            if (fanout < 1 || fanout > 64)
-            {
-                throw new IllegalArgumentException("--fanout must be between 1 and 64: " + fanout);
-            }
-            if (fanout > 1 && pcap)
-            {
-                throw new IllegalArgumentException("--fanout needs --engine afpacket");
-            }
+            pcap = validate();
             cpuSpec = CpuSpec.parse(cpus);
             // Block by default: a full ring stops the capture thread taking blocks, the kernel ring
             // buffers, and the only loss is the kernel's own, counted (PACKET_STATISTICS).
@@ -186,10 +174,61 @@ final class LiveCommand
         }
         catch (final IllegalArgumentException | IllegalStateException ex)
         {
-            err.println("httpcap: " + ex.getMessage());
+            err.println("httpcap: " + args.explain(ex.getMessage()));
             return 2;
         }
+        return run(err, config, kernelFilter, cpuSpec, pcap);
+    }
 
+    /**
+     * Every check of the options that needs no capture, no file and no privilege (also
+     * {@code httpcap config check}).
+     *
+     * @return whether the engine is libpcap.
+     * @throws IllegalArgumentException with a one-line message naming the option.
+     */
+    boolean validate()
+    {
+        final boolean pcap = switch (engine)
+        {
+            case "afpacket", "af_packet", "af-packet" -> false;
+            case "pcap", "libpcap" -> true;
+            default -> throw new IllegalArgumentException("--engine must be afpacket or pcap: " + engine);
+        };
+        if (blockKb < 128 || Integer.bitCount(blockKb) != 1)
+        {
+            throw new IllegalArgumentException("--block-kb must be a power of two of at least 128: " + blockKb);
+        }
+        if (bufferMb < 1 || bufferMb > 16 * 1024 || (long)bufferMb * 1024 < 2L * blockKb)
+        {
+            throw new IllegalArgumentException("--buffer-mb must hold at least two blocks (and be at most 16384): " + bufferMb);
+        }
+        if (snaplen < 64 || snaplen > PipelineConfig.MAX_FRAME_LENGTH)
+        {
+            throw new IllegalArgumentException("--snaplen must be between 64 and " + PipelineConfig.MAX_FRAME_LENGTH + ": " + snaplen);
+        }
+        if (fanout < 1 || fanout > 64)
+        {
+            throw new IllegalArgumentException("--fanout must be between 1 and 64: " + fanout);
+        }
+        if (fanout > 1 && pcap)
+        {
+            throw new IllegalArgumentException("--fanout needs --engine afpacket");
+        }
+        checkLimits();
+        CpuSpec.parse(cpus);
+        final PipelineConfig config = options.config(BackPressure.DROP);
+        options.checkSinks();
+        if (config.filter() != null)
+        {
+            ReadCommand.checkFilter(config.filter(), snaplen);
+        }
+        return pcap;
+    }
+
+    private int run(final PrintStream err, final PipelineConfig config, final BpfProgram kernelFilter, final CpuSpec cpuSpec,
+        final boolean pcap) throws Exception
+    {
         if (!cpuSpec.none())
         {
             // Before --user: the native side is loaded while the process may still write where it must.
@@ -265,11 +304,12 @@ final class LiveCommand
                     {
                         // A VLAN tag the kernel took out is put back: 4 bytes more than the snap length.
                         recorder = new RotatingPcapWriter(file, capture.linkType(),
-                            Math.min(snaplen + 4, PipelineConfig.MAX_FRAME_LENGTH), writeRotateMb * 1024 * 1024);
+                            Math.min(snaplen + 4, PipelineConfig.MAX_FRAME_LENGTH), writeRotateMb * 1024 * 1024, writeKeep);
                     }
                     catch (final IOException ex)
                     {
-                        throw new IllegalStateException("cannot write '" + file + "': " + ex.getMessage(), ex);
+                        throw new IllegalStateException("--write: cannot write '" + file + "': " + IoErrors.describe(ex) +
+                            (user != null ? " (as user " + user + ")" : ""), ex);
                     }
                 }
                 sources.add(new LiveSource(capture, recorder, control, zeroCopy));
@@ -295,9 +335,11 @@ final class LiveCommand
                 (config.filter() != null ? ", filter '" + config.filter() + "'" : "") + ")");
 
             final AtomicBoolean done = new AtomicBoolean();
-            final Thread stats = statsIntervalSeconds > 0 ?
-                Thread.ofPlatform().daemon().name("httpcap-stats").start(new StatsPrinter(
-                    err, pipeline, captures, (long)(statsIntervalSeconds * 1e9), done)) : null;
+            // Started even with --stats-interval 0: a reload may turn it on.
+            final StatsPrinter printer = new StatsPrinter(err, pipeline, captures, (long)(statsIntervalSeconds * 1e9), done);
+            final Thread stats = Thread.ofPlatform().daemon().name("httpcap-stats").start(printer);
+            final Reloader reloader = new Reloader(args, pipeline, sinks, printer, err);
+            Signals.onHangup(reloader::reload);
             final PipelineReport report;
             final MetricsEndpoint metrics = options.startMetrics(pipeline, sinks);
             registerKernelCounters(pipeline, captures, interfaceName);
@@ -393,6 +435,50 @@ final class LiveCommand
         config.ringSlots(slots);
     }
 
+    /** The options a value of the right type can still get wrong: negative times and counts, --write-* alone. */
+    private void checkLimits()
+    {
+        if (!(durationSeconds >= 0) || Double.isInfinite(durationSeconds))
+        {
+            throw new IllegalArgumentException("--duration must be a number of seconds >= 0 (0: until stopped): " +
+                seconds(durationSeconds));
+        }
+        if (count < 0)
+        {
+            throw new IllegalArgumentException("--count must be >= 0 (0: no limit): " + count);
+        }
+        if (!(statsIntervalSeconds >= 0) || Double.isInfinite(statsIntervalSeconds))
+        {
+            throw new IllegalArgumentException("--stats-interval must be a number of seconds >= 0 (0: never): " +
+                seconds(statsIntervalSeconds));
+        }
+        if (retireMillis < 1)
+        {
+            throw new IllegalArgumentException("--retire-ms must be >= 1: " + retireMillis);
+        }
+        if (writeRotateMb < 0 || writeRotateMb > Long.MAX_VALUE >> 20)
+        {
+            throw new IllegalArgumentException("--write-rotate-mb must be >= 0 (0: never rotate): " + writeRotateMb);
+        }
+        if (writeKeep < 0)
+        {
+            throw new IllegalArgumentException("--write-keep must be >= 0: " + writeKeep);
+        }
+        if (writeFile == null && (writeRotateMb != 0 || writeKeepGiven))
+        {
+            throw new IllegalArgumentException((writeKeepGiven ? "--write-keep" : "--write-rotate-mb") + " needs --write FILE");
+        }
+        if (writeKeepGiven && writeRotateMb == 0)
+        {
+            throw new IllegalArgumentException("--write-keep needs --write-rotate-mb (without it there is one file)");
+        }
+    }
+
+    static String seconds(final double seconds)
+    {
+        return seconds == Math.rint(seconds) && !Double.isInfinite(seconds) ? Long.toString((long)seconds) : Double.toString(seconds);
+    }
+
     /** {@code capture.pcap} → {@code capture-1.pcap}; {@code capture} → {@code capture-1}. */
     static Path lanePath(final Path file, final int lane)
     {
@@ -402,7 +488,6 @@ final class LiveCommand
         return file.resolveSibling(laneName);
     }
 
-    /** The kernel's own counters, added up over the sockets. */
     /** The kernel's own counters of each socket, in the pipeline's registry (for /metrics). */
     private static void registerKernelCounters(
         final Pipeline pipeline, final List<LivePacketSource> captures, final String interfaceName)
@@ -419,6 +504,7 @@ final class LiveCommand
         }
     }
 
+    /** The kernel's own counters, added up over the sockets. */
     private static String kernelLine(final List<LivePacketSource> captures)
     {
         long packets = 0;

@@ -2,7 +2,13 @@ package dev.httpcap.app;
 
 import java.io.PrintStream;
 
+import java.nio.file.Path;
+
+import dev.httpcap.app.cli.BashCompletion;
 import dev.httpcap.app.cli.CommandSpec;
+import dev.httpcap.app.cli.ConfigFile;
+import dev.httpcap.app.cli.ManPage;
+import dev.httpcap.app.cli.Option;
 import dev.httpcap.app.cli.Parameter;
 import dev.httpcap.app.cli.ParsedArgs;
 import dev.httpcap.app.cli.UsageException;
@@ -19,6 +25,11 @@ public final class Main
 {
     static final String DESCRIPTION =
         "Decodes HTTP traffic from capture files and live interfaces into structured events.";
+
+    static final Option MAN = Option.flag("--man",
+        "print the manual page, httpcap(1), in roff (man -l -): every command and option, as this help has them");
+    static final Option BASH_COMPLETION = Option.flag("--bash-completion",
+        "print a bash completion script for httpcap's commands, options and their values");
 
     private Main()
     {
@@ -59,12 +70,31 @@ public final class Main
                 err.print(main.usage());
                 return 2;
             }
-            final CommandSpec command = main.subcommand(args[at]);
+            CommandSpec command = main.subcommand(args[at]);
             if (command == null)
             {
                 throw new UsageException(main, "Unknown command: '" + args[at] + "' (expected " + commandNames(main) + ")");
             }
-            final ParsedArgs parsed = command.parse(args, at + 1);
+            int from = at + 1;
+            if (!command.subcommands().isEmpty())
+            {
+                // httpcap config check ...
+                final ParsedArgs groupArgs = command.newArgs();
+                final int sub = from + command.parseCommand(java.util.Arrays.copyOfRange(args, from, args.length), groupArgs);
+                if (groupArgs.helpRequested() || sub == args.length)
+                {
+                    (groupArgs.helpRequested() ? out : err).print(command.usage());
+                    return groupArgs.helpRequested() ? 0 : 2;
+                }
+                final CommandSpec group = command;
+                command = group.subcommand(args[sub]);
+                if (command == null)
+                {
+                    throw new UsageException(group, "Unknown command: '" + args[sub] + "' (expected " + commandNames(group) + ")");
+                }
+                from = sub + 1;
+            }
+            final ParsedArgs parsed = command.parseOptions(args, from);
             if (parsed.helpRequested())
             {
                 out.print(command.usage());
@@ -75,6 +105,12 @@ public final class Main
                 out.println(version());
                 return 0;
             }
+            if (parsed.isSet(ConfigFile.OPTION))
+            {
+                // The command line overrides the file.
+                parsed.addDefaults(ConfigFile.read(Path.of(parsed.string(ConfigFile.OPTION, null)), command, main.subcommands()));
+            }
+            command.checkComplete(parsed);
             return run(main, parsed, out);
         }
         catch (final UsageException ex)
@@ -99,8 +135,9 @@ public final class Main
 
     private static int run(final CommandSpec main, final ParsedArgs parsed, final PrintStream out) throws Exception
     {
-        return switch (parsed.command().name())
+        return switch (parsed.command().qualifiedName().substring("httpcap ".length()))
         {
+            case "config check" -> ConfigCommand.check(main, parsed, out);
             case "read" -> new ReadCommand(parsed).call();
             case "live" -> new LiveCommand(parsed).call();
             case "interfaces" -> new InterfacesCommand().call();
@@ -112,6 +149,16 @@ public final class Main
     /** {@code httpcap help [COMMAND]}. */
     private static int help(final CommandSpec main, final ParsedArgs parsed, final PrintStream out) throws UsageException
     {
+        if (parsed.flag(MAN, false))
+        {
+            out.print(ManPage.render(main, version(), ManSections.SECTIONS));
+            return 0;
+        }
+        if (parsed.flag(BASH_COMPLETION, false))
+        {
+            out.print(BashCompletion.render(main));
+            return 0;
+        }
         final String name = parsed.positional(0);
         if (name == null)
         {
@@ -134,9 +181,11 @@ public final class Main
             .subcommand(ReadCommand.spec())
             .subcommand(LiveCommand.spec())
             .subcommand(InterfacesCommand.spec())
+            .subcommand(ConfigCommand.spec())
             .subcommand(new CommandSpec("httpcap help",
                 "Display help information about the specified command.", false)
-                .parameter(Parameter.optional("COMMAND", "the command to show the help of (without it: httpcap's own)")));
+                .parameter(Parameter.optional("COMMAND", "the command to show the help of (without it: httpcap's own)"))
+                .options(java.util.List.of(MAN, BASH_COMPLETION)));
     }
 
     private static String commandNames(final CommandSpec main)
@@ -150,11 +199,23 @@ public final class Main
         return names.toString();
     }
 
+    /** {@code httpcap 0.1.0-SNAPSHOT (commit 1a2b3c4d5e6f, Java 25+36-LTS)}: from build.properties, written by the build. */
     static String version()
     {
-        final String version = Main.class.getPackage().getImplementationVersion();
+        final java.util.Properties build = new java.util.Properties();
+        try (java.io.InputStream in = Main.class.getResourceAsStream("build.properties"))
+        {
+            if (in != null)
+            {
+                build.load(in);
+            }
+        }
+        catch (final java.io.IOException ex)
+        {
+            // Reported as unknown below.
+        }
         // java.runtime.version is Runtime.version() as text, without the streams its toString() runs.
-        return "httpcap " + (version == null ? "development build" : version) + " (Java " +
-            System.getProperty("java.runtime.version") + ")";
+        return "httpcap " + build.getProperty("version", "development build") + " (commit " +
+            build.getProperty("commit", "unknown") + ", Java " + System.getProperty("java.runtime.version") + ")";
     }
 }

@@ -8,6 +8,8 @@ import java.util.concurrent.TimeUnit;
 import dev.httpcap.app.cli.Option;
 import dev.httpcap.app.cli.Option.Type;
 import dev.httpcap.app.cli.ParsedArgs;
+import dev.httpcap.app.cli.Suggest;
+import dev.httpcap.decoders.http.HeaderRules;
 import dev.httpcap.decoders.http.HeaderSelection;
 import dev.httpcap.decoders.http.HttpConfig;
 import dev.httpcap.pipeline.BackPressure;
@@ -64,6 +66,8 @@ final class PipelineOptions
             "all, or name,name,...");
     static final Option NO_REDACT = Option.flag("--no-redact",
         "keep the values of authorization, proxy-authorization, cookie and set-cookie (redacted by default)");
+    static final Option REDACT_HEADERS = Option.value("--redact-headers", "NAME[,NAME...]", Type.STRING,
+        "more header fields whose values are redacted (x-api-key,x-auth-token); repeatable").repeatable();
     static final Option BODY_BYTES = Option.value("--body-bytes", "N", Type.INT,
         "show the first N body bytes of each request and response (de-chunked; with --decode-body, decoded)")
         .defaultValue(DEFAULTS.bodyBytes);
@@ -127,7 +131,7 @@ final class PipelineOptions
     /** Every option, in help order. */
     static final List<Option> OPTIONS = List.of(SINK, WORKERS, FILTER, BACK_PRESSURE, MAX_FLOWS, FLOW_TIMEOUT, RING_SLOTS,
         SLOT_BYTES, EVENT_BUFFER_KB, REASSEMBLY_WINDOW_KB, REASSEMBLY_WINDOWS, FLOWS, NO_HTTP, HEADERS, NO_REDACT,
-        BODY_BYTES, DECODE_BODY, METRICS_LISTEN, BODY_ENCODING, HTTP_PORTS, NO_HTTP_DETECT, MAX_LINE_BYTES,
+        REDACT_HEADERS, BODY_BYTES, DECODE_BODY, METRICS_LISTEN, BODY_ENCODING, HTTP_PORTS, NO_HTTP_DETECT, MAX_LINE_BYTES,
         MAX_HEADER_BYTES, MAX_HEADERS, MAX_PIPELINED, MAX_TRANSACTIONS, LINE_BUFFER_MB, WS_PAYLOAD_BYTES, MAX_EVENT_KB,
         KAFKA_KEY, KAFKA_ACKS,
         KAFKA_COMPRESSION, KAFKA_BATCH_KB, KAFKA_LINGER_MS, KAFKA_PROP, SPILL_DIR, SPILL_MAX_MB, KAFKA_CLOSE_SECONDS);
@@ -147,6 +151,7 @@ final class PipelineOptions
     boolean noHttp;
     String headers = "default";
     boolean noRedact;
+    List<String> redactHeaders = new ArrayList<>();
     int bodyBytes;
     boolean decodeBody;
     HttpConfig.BodyEncoding bodyEncoding = HttpConfig.BodyEncoding.AUTO;
@@ -212,6 +217,14 @@ final class PipelineOptions
         noHttp = args.flag(NO_HTTP, noHttp);
         headers = args.string(HEADERS, headers);
         noRedact = args.flag(NO_REDACT, noRedact);
+        redactHeaders = new ArrayList<>();
+        for (final String list : args.strings(REDACT_HEADERS))
+        {
+            for (final String name : list.split(",", -1))
+            {
+                redactHeaders.add(name.strip());
+            }
+        }
         bodyBytes = args.intValue(BODY_BYTES, bodyBytes);
         decodeBody = args.flag(DECODE_BODY, decodeBody);
         final String encoding = args.choice(BODY_ENCODING, null);
@@ -248,8 +261,9 @@ final class PipelineOptions
             return null;
         }
         final HttpConfig http = new HttpConfig()
-            .headers(HeaderSelection.parse(headers))
+            .headers(headerSelection(headers))
             .redact(!noRedact)
+            .redactNames(redactHeaders)
             .bodyBytes(bodyBytes)
             .decodeBody(decodeBody)
             .bodyEncoding(bodyEncoding)
@@ -271,6 +285,63 @@ final class PipelineOptions
         return http;
     }
 
+    /**
+     * {@code --headers}: a keyword mistyped ({@code nope}, {@code defualt}) is not taken for a
+     * field name, which would quietly select a header no message has; a name list ending in a
+     * comma ({@code nope,}) selects such a field on purpose.
+     *
+     * @throws IllegalArgumentException with a one-line message for a bad value.
+     */
+    static HeaderSelection headerSelection(final String spec)
+    {
+        final String trimmed = spec.strip();
+        if (trimmed.endsWith(",") && trimmed.length() > 1)
+        {
+            return HeaderSelection.parse(trimmed.substring(0, trimmed.length() - 1));
+        }
+        if (trimmed.indexOf(',') < 0)
+        {
+            final List<String> keywords = List.of("none", "default", "all");
+            final String close = Suggest.closest(trimmed, keywords);
+            if (close != null && !keywords.contains(trimmed.toLowerCase(java.util.Locale.ROOT)))
+            {
+                throw new IllegalArgumentException("--headers '" + trimmed + "': did you mean '" + close +
+                    "'? (to select a header field of that name, write it followed by a comma: '" + trimmed + ",')");
+            }
+        }
+        return HeaderSelection.parse(trimmed);
+    }
+
+    /**
+     * What a reload may change in a running pipeline: the header fields kept and the values
+     * redacted ({@code --headers}, {@code --no-redact}, {@code --redact-headers}); null with
+     * {@code --no-http}.
+     *
+     * @throws IllegalArgumentException with a one-line message for a bad value.
+     */
+    HeaderRules headerRules()
+    {
+        final HttpConfig http = httpConfig();
+        return http == null ? null : HeaderRules.of(http);
+    }
+
+    /** {@code --redact-headers} names checked now, not when the workers start. */
+    private static HttpConfig checked(final HttpConfig http)
+    {
+        if (http != null)
+        {
+            try
+            {
+                HeaderRules.of(http);
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw new IllegalArgumentException("--redact-headers: " + ex.getMessage(), ex);
+            }
+        }
+        return http;
+    }
+
     /** @throws IllegalArgumentException with a one-line message for a bad value. */
     PipelineConfig config(final BackPressure defaultBackPressure)
     {
@@ -288,7 +359,7 @@ final class PipelineOptions
             .reassemblyWindows(reassemblyWindows)
             .maxEventBytes(maxEventBytes())
             .filter(filter)
-            .http(httpConfig())
+            .http(checked(httpConfig()))
             .flowEvents(flows || noHttp);
     }
 
@@ -341,13 +412,51 @@ final class PipelineOptions
         }
     }
 
-    /** Open every {@code --sink} into {@code sinks} (so the caller closes what was opened if one fails). */
+    /**
+     * Open every {@code --sink} into {@code sinks} (so the caller closes what was opened if one fails).
+     *
+     * @throws IllegalArgumentException for a malformed spec (a usage error, exit 2).
+     * @throws IllegalStateException    for a well-formed one that cannot be opened: a missing directory,
+     *                                  no permission (a failed run, exit 1).
+     */
     void openSinks(final List<EventSink> sinks)
     {
         final KafkaSinkConfig kafka = kafkaDefaults();
         for (final String spec : sinkSpecs.isEmpty() ? List.of("stdout") : sinkSpecs)
         {
-            sinks.add(SinkSpecs.open(spec, kafka, line -> System.err.println("httpcap: " + line)));
+            try
+            {
+                sinks.add(SinkSpecs.open(spec, kafka, line -> System.err.println("httpcap: " + line)));
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                if (ex.getCause() instanceof java.io.IOException)
+                {
+                    throw new IllegalStateException(ex.getMessage(), ex);
+                }
+                throw ex;
+            }
+        }
+    }
+
+    /**
+     * Every {@code --sink}'s grammar, nothing opened ({@code config check}, and before a capture starts).
+     *
+     * @throws IllegalArgumentException naming {@code --sink}.
+     */
+    void checkSinks()
+    {
+        final KafkaSinkConfig kafka = kafkaDefaults();
+        for (final String spec : sinkSpecs)
+        {
+            try
+            {
+                SinkSpecs.check(spec, kafka);
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw new IllegalArgumentException("--sink: " + ex.getMessage(), ex);
+            }
         }
     }
 

@@ -1,12 +1,14 @@
 package dev.httpcap.app;
 
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.httpcap.app.cli.CommandSpec;
+import dev.httpcap.app.cli.ConfigFile;
 import dev.httpcap.app.cli.Option;
 import dev.httpcap.app.cli.Parameter;
 import dev.httpcap.app.cli.ParsedArgs;
@@ -26,18 +28,27 @@ final class ReadCommand
     private static final int LINKTYPE_ETHERNET = 1;
 
     static final Parameter FILE = Parameter.required("FILE", "pcap or pcapng file, or '-' for standard input");
-    static final Option PROGRESS = Option.value("--progress", "WHEN", Option.Type.STRING,
-        "progress bar on standard error: auto (when it is a terminal), always, never");
+    static final Option PROGRESS = Option.value("--progress", "WHEN", Option.Type.CHOICE,
+        "progress bar on standard error: auto (when it is a terminal), always, never").choices("auto", "always", "never")
+        .defaultValue("auto");
+    static final Option WRITE = Option.value("--write", "FILE", Option.Type.STRING,
+        "also copy the frames that pass --filter (every frame without one) to this pcap file, like tcpdump -r IN -w OUT")
+        .shortName("-w");
 
     final String file;
     final PipelineOptions options;
+    /** The values as given (for where a bad one came from). */
+    private final ParsedArgs args;
     final String progress;
+    final Path writeFile;
 
     ReadCommand(final ParsedArgs args)
     {
+        this.args = args;
         file = args.positional(0);
         options = new PipelineOptions().apply(args);
-        progress = args.string(PROGRESS, "auto");
+        progress = args.choice(PROGRESS, "auto");
+        writeFile = args.isSet(WRITE) ? Path.of(args.string(WRITE, null)) : null;
     }
 
     static CommandSpec spec()
@@ -46,7 +57,7 @@ final class ReadCommand
             "Read a pcap or pcapng capture file ('-' for standard input) and write its events.", true)
             .parameter(FILE)
             .options(PipelineOptions.OPTIONS)
-            .options(List.of(PROGRESS));
+            .options(List.of(PROGRESS, WRITE, ConfigFile.OPTION));
     }
 
     int call() throws Exception
@@ -55,22 +66,19 @@ final class ReadCommand
         final PipelineConfig config;
         try
         {
-            config = options.config(BackPressure.BLOCK);
-            if (config.filter() != null)
-            {
-                // Fail fast on a syntax error, before any output is opened.
-                BpfCompiler.compile(config.filter(), LINKTYPE_ETHERNET, PipelineConfig.MAX_FRAME_LENGTH);
-            }
+            config = validate();
         }
         catch (final IllegalArgumentException | IllegalStateException ex)
         {
-            err.println("httpcap: " + ex.getMessage());
+            err.println("httpcap: " + args.explain(ex.getMessage()));
             return 2;
         }
 
         final List<EventSink> sinks = new ArrayList<>();
-        try (PacketSource source = CaptureFiles.open(file))
+        RecordingSource recording = null;
+        try (PacketSource source = record(CaptureFiles.open(file), config.filter()))
         {
+            recording = source instanceof final RecordingSource r ? r : null;
             options.openSinks(sinks);
             final Pipeline pipeline = new Pipeline(config, sinks);
             final AtomicInteger signals = new AtomicInteger();
@@ -119,6 +127,11 @@ final class ReadCommand
             {
                 err.println(line);
             }
+            if (recording != null)
+            {
+                recording.close();
+                err.println(recording.reportLine());
+            }
             if (report.failure() != null)
             {
                 err.println("httpcap: " + describe(report.failure()));
@@ -133,7 +146,7 @@ final class ReadCommand
             }
             return 0;
         }
-        catch (final CaptureFileException ex)
+        catch (final CaptureFileException | IllegalStateException ex)
         {
             err.println("httpcap: " + ex.getMessage());
             return 1;
@@ -149,6 +162,54 @@ final class ReadCommand
             {
                 sink.close();
             }
+        }
+    }
+
+    /**
+     * Every check of the options that needs no file (also {@code httpcap config check}).
+     *
+     * @throws IllegalArgumentException with a one-line message naming the option.
+     */
+    PipelineConfig validate()
+    {
+        final PipelineConfig config = options.config(BackPressure.BLOCK);
+        options.checkSinks();
+        if (config.filter() != null)
+        {
+            // Fail fast on a syntax error, before any output is opened.
+            checkFilter(config.filter(), PipelineConfig.MAX_FRAME_LENGTH);
+        }
+        return config;
+    }
+
+    /** @throws IllegalArgumentException naming --filter when libpcap cannot compile it. */
+    static void checkFilter(final String filter, final int snaplen)
+    {
+        try
+        {
+            BpfCompiler.compile(filter, LINKTYPE_ETHERNET, snaplen);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new IllegalArgumentException("--filter: " + ex.getMessage(), ex);
+        }
+    }
+
+    /** The source, copied to {@code --write} on the way when asked; closes it if the file cannot be written. */
+    private PacketSource record(final PacketSource source, final String filter)
+    {
+        if (writeFile == null)
+        {
+            return source;
+        }
+        try
+        {
+            return new RecordingSource(source, writeFile, filter);
+        }
+        catch (final java.io.IOException ex)
+        {
+            source.close();
+            throw new IllegalStateException("--write: cannot write '" + writeFile + "': " + IoErrors.describe(ex), ex);
         }
     }
 

@@ -12,6 +12,19 @@ final class Signals
     {
     }
 
+    /** SIGHUP (systemctl reload, logrotate's postrotate): the action instead of the JVM's default, an exit. */
+    static void onHangup(final Runnable action)
+    {
+        try
+        {
+            sun.misc.Signal.handle(new sun.misc.Signal("HUP"), signal -> action.run());
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            // Reserved here (the JVM runs with -Xrs, say): SIGHUP keeps its default behaviour.
+        }
+    }
+
     static void onInterrupt(final Runnable action)
     {
         for (final String name : new String[] {"INT", "TERM"})

@@ -16,15 +16,17 @@ import dev.httpcap.pipeline.Pipeline;
  * running drop totals, so a capture that starts losing packets says so while it runs; the latency is
  * capture to written, of the events written during the interval; the packet and event totals last,
  * so that a caller can tell what happened between two lines (perf/live-capture-rates.sh --mode service). With
- * {@code --fanout} every figure is the sum over the sockets and their pipelines.
+ * {@code --fanout} every figure is the sum over the sockets and their pipelines. The interval may
+ * change while it runs ({@link #interval}, on SIGHUP); 0 prints nothing until it changes.
  */
 final class StatsPrinter implements Runnable
 {
     private final PrintStream out;
     private final Pipeline pipeline;
     private final List<? extends LivePacketSource> captures;
-    private final long intervalNanos;
     private final AtomicBoolean done;
+    private volatile long intervalNanos;
+    private volatile Thread thread;
     private final Map<String, Long> lastAnomalies = new HashMap<>();
 
     StatsPrinter(
@@ -39,22 +41,62 @@ final class StatsPrinter implements Runnable
         this.done = done;
     }
 
+    /** Print every {@code nanos} from now on (0: not at all). Any thread. */
+    void interval(final long nanos)
+    {
+        intervalNanos = nanos;
+        final Thread running = thread;
+        if (running != null)
+        {
+            LockSupport.unpark(running);
+        }
+    }
+
     @Override
     public void run()
     {
+        thread = Thread.currentThread();
         long lastTime = System.nanoTime();
         long lastPackets = 0;
         long lastBytes = 0;
         long lastEvents = 0;
+        long interval = intervalNanos;
         while (!done.get())
         {
-            LockSupport.parkNanos(intervalNanos);
-            final Pipeline.LiveStats stats = pipeline.liveStats();
-            if (done.get() || stats == null)
+            final long wait = lastTime + interval - System.nanoTime();
+            if (interval == 0)
             {
+                LockSupport.park(this);
+            }
+            else if (wait > 0)
+            {
+                LockSupport.parkNanos(this, wait);
+            }
+            if (intervalNanos != interval)
+            {
+                // Changed by a reload: a full new interval before the next line.
+                interval = intervalNanos;
+                lastTime = System.nanoTime();
+                final Pipeline.LiveStats stats = pipeline.liveStats();
+                if (stats != null)
+                {
+                    lastPackets = stats.packets();
+                    lastBytes = stats.wireBytes();
+                    lastEvents = stats.events();
+                }
                 continue;
             }
             final long now = System.nanoTime();
+            if (interval == 0 || now - lastTime < interval || done.get())
+            {
+                continue; // woken early (spuriously, or to stop)
+            }
+            final Pipeline.LiveStats stats = pipeline.liveStats();
+            if (stats == null)
+            {
+                lastTime = now; // not running yet
+                continue;
+            }
             final double seconds = Math.max(1e-9, (now - lastTime) / 1e9);
             out.printf("stats: %,.0f packets/s, %.1f Mbit/s, kernel drops %d, ring drops %d, flows %d, events %,.0f/s, " +
                 "event drops %d, sink backlog %d B, latency %s, total packets %d, total events %d%s%n",

@@ -10,7 +10,7 @@ import java.util.regex.Pattern;
 /**
  * The final report httpcap prints on stderr:
  * <pre>
- * packets: 123456 read, 123400 decoded, 56 dropped
+ * packets: 123456 read, 123400 decoded, 56 dropped       (or: ..., 10 filtered out, 46 dropped)
  * drops: non_ip=50 ip_fragment=6
  * flows: 1234 (fin=1200 rst=30 timeout=0 evicted=0 end_of_capture=4)
  * events: 1234 written, 0 dropped
@@ -19,7 +19,7 @@ import java.util.regex.Pattern;
  * Fields are null when their line (or part of it) is absent. {@code latency} is the four
  * microsecond values p50, p99, p99.9 and max, empty for {@code latency: no events}.
  */
-record FinalReport(Long read, Long decoded, Long dropped, Map<String, Long> drops, Long flows,
+record FinalReport(Long read, Long decoded, Long filtered, Long dropped, Map<String, Long> drops, Long flows,
     Map<String, Long> flowReasons, Long eventsWritten, Long eventsDropped, Long latencyEvents, List<Long> latency)
 {
     private static final Pattern LATENCY = Pattern.compile(
@@ -28,6 +28,7 @@ record FinalReport(Long read, Long decoded, Long dropped, Map<String, Long> drop
     private static final Pattern PACKETS = Pattern.compile("(?m)^\\s*packets:\\s*(\\d+) read\\b(.*)$");
     private static final Pattern DECODED = Pattern.compile("\\b(\\d+) decoded\\b");
     private static final Pattern DROPPED = Pattern.compile("\\b(\\d+) dropped\\b");
+    private static final Pattern FILTERED = Pattern.compile("\\b(\\d+) filtered out\\b");
     private static final Pattern DROPS = Pattern.compile("(?m)^\\s*drops:(.*)$");
     private static final Pattern FLOWS = Pattern.compile("(?m)^\\s*flows:\\s*(\\d+)(?:\\s*\\(([^)]*)\\))?");
     private static final Pattern EVENTS = Pattern.compile("(?m)^\\s*events:\\s*(\\d+) written(?:,\\s*(\\d+) dropped)?");
@@ -38,6 +39,7 @@ record FinalReport(Long read, Long decoded, Long dropped, Map<String, Long> drop
         Long read = null;
         Long decoded = null;
         Long dropped = null;
+        Long filtered = null;
         final Matcher packets = lastMatch(PACKETS, stderr);
         if (packets != null)
         {
@@ -46,6 +48,8 @@ record FinalReport(Long read, Long decoded, Long dropped, Map<String, Long> drop
             decoded = d.find() ? Long.parseLong(d.group(1)) : null;
             final Matcher x = DROPPED.matcher(packets.group(2));
             dropped = x.find() ? Long.parseLong(x.group(1)) : null;
+            final Matcher f = FILTERED.matcher(packets.group(2));
+            filtered = f.find() ? Long.parseLong(f.group(1)) : 0L;
         }
         final Matcher dropsLine = lastMatch(DROPS, stderr);
         final Map<String, Long> drops = dropsLine == null ? null : pairs(dropsLine.group(1));
@@ -67,7 +71,7 @@ record FinalReport(Long read, Long decoded, Long dropped, Map<String, Long> drop
                 latency.add(Long.parseLong(latencyLine.group(g)));
             }
         }
-        return new FinalReport(read, decoded, dropped, drops, flows, reasons, written, eventsDropped, latencyEvents, latency);
+        return new FinalReport(read, decoded, filtered, dropped, drops, flows, reasons, written, eventsDropped, latencyEvents, latency);
     }
 
     /**
@@ -91,10 +95,10 @@ record FinalReport(Long read, Long decoded, Long dropped, Map<String, Long> drop
         {
             problems.add("the packets line lacks 'N decoded' or 'N dropped'");
         }
-        else if (decoded + dropped != read)
+        else if (decoded + filtered + dropped != read)
         {
-            problems.add("packets: " + decoded + " decoded + " + dropped + " dropped = " + (decoded + dropped)
-                + ", not the " + read + " read");
+            problems.add("packets: " + decoded + " decoded + " + filtered + " filtered out + " + dropped + " dropped = " +
+                (decoded + filtered + dropped) + ", not the " + read + " read");
         }
         if (drops != null && dropped != null)
         {

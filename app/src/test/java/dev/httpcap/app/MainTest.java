@@ -71,8 +71,8 @@ class MainTest
             }
         }
         final int pipeline = PipelineOptions.OPTIONS.size();
-        assertEquals(pipeline + 3, main.subcommand("read").options().size(), "pipeline options, --progress, -h, -V");
-        assertEquals(pipeline + 18, main.subcommand("live").options().size(), "16 live options, pipeline options, -h, -V");
+        assertEquals(pipeline + 5, main.subcommand("read").options().size(), "pipeline options, --progress, --write, --config, -h, -V");
+        assertEquals(pipeline + 20, main.subcommand("live").options().size(), "17 live options, pipeline options, --config, -h, -V");
     }
 
     @Test
@@ -105,7 +105,7 @@ class MainTest
         final Run none = run();
         assertEquals(2, none.exitCode(), "no command is a usage error");
         assertTrue(none.err().startsWith("Usage: httpcap [-hV] [COMMAND]"), none.err());
-        assertTrue(run("help", "help").out().startsWith("Usage: httpcap help [-h] [COMMAND]"));
+        assertTrue(run("help", "help").out().startsWith("Usage: httpcap help [-h] [OPTIONS] [COMMAND]"));
     }
 
     @Test
@@ -116,7 +116,9 @@ class MainTest
         {
             final Run run = run(line);
             assertEquals(0, run.exitCode());
-            assertTrue(run.out().matches("httpcap .+ \\(Java .+\\)\n"), run.out());
+            // Built from a git checkout: the version of the pom and the commit, as the build wrote them.
+            assertTrue(run.out().matches("httpcap \\d+\\.\\d+\\.\\d+\\S* \\(commit [0-9a-f]{12}(-dirty)?, Java .+\\)\n"),
+                run.out());
         }
     }
 
@@ -139,8 +141,8 @@ class MainTest
             "live", "-i", "lo", "-cx");
         assertUsageError("httpcap interfaces", "Unexpected argument: 'extra' ('httpcap interfaces' takes no parameters)",
             "interfaces", "extra");
-        assertUsageError("httpcap", "Unknown command: 'nosuch' (expected read, live, interfaces or help)", "nosuch");
-        assertUsageError("httpcap", "Unknown command: 'nosuch' (expected read, live, interfaces or help)", "help", "nosuch");
+        assertUsageError("httpcap", "Unknown command: 'nosuch' (expected read, live, interfaces, config or help)", "nosuch");
+        assertUsageError("httpcap", "Unknown command: 'nosuch' (expected read, live, interfaces, config or help)", "help", "nosuch");
         assertUsageError("httpcap", "Unknown option: '--bogus'", "--bogus");
     }
 

@@ -1,13 +1,15 @@
 package dev.httpcap.capture;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 import org.agrona.DirectBuffer;
 
 /**
  * Records frames to pcap files like {@code tcpdump -w FILE -C MB}: FILE, then FILE.1, FILE.2, ...
- * each started when the current one would pass {@code rotateBytes} (0: never). Nanosecond
+ * each started when the current one would pass {@code rotateBytes} (0: never), keeping the last
+ * {@code keep} finished files (like {@code -W}, but never overwriting the newest). Nanosecond
  * timestamps, Ethernet link type unless told otherwise.
  */
 public final class RotatingPcapWriter implements AutoCloseable
@@ -19,6 +21,7 @@ public final class RotatingPcapWriter implements AutoCloseable
     private final int linkType;
     private final int snaplen;
     private final long rotateBytes;
+    private final int keep;
     private PcapFileWriter current;
     private long currentBytes;
     private int files;
@@ -27,10 +30,25 @@ public final class RotatingPcapWriter implements AutoCloseable
     public RotatingPcapWriter(final Path path, final int linkType, final int snaplen, final long rotateBytes)
         throws IOException
     {
+        this(path, linkType, snaplen, rotateBytes, Integer.MAX_VALUE);
+    }
+
+    /**
+     * @param keep files kept besides the one being written: starting a file deletes the one
+     *             {@code keep + 1} before it ({@code Integer.MAX_VALUE}: keep every file).
+     */
+    public RotatingPcapWriter(
+        final Path path, final int linkType, final int snaplen, final long rotateBytes, final int keep) throws IOException
+    {
+        if (keep < 0)
+        {
+            throw new IllegalArgumentException("keep must be >= 0: " + keep);
+        }
         this.path = path;
         this.linkType = linkType;
         this.snaplen = snaplen;
         this.rotateBytes = rotateBytes;
+        this.keep = keep;
         open();
     }
 
@@ -51,10 +69,18 @@ public final class RotatingPcapWriter implements AutoCloseable
 
     private void open() throws IOException
     {
-        final Path file = files == 0 ? path : path.resolveSibling(path.getFileName() + "." + files);
-        current = new PcapFileWriter(file, linkType, snaplen, true);
+        current = new PcapFileWriter(file(files), linkType, snaplen, true);
         currentBytes = FILE_HEADER;
+        if ((long)files - keep - 1 >= 0)
+        {
+            Files.deleteIfExists(file((int)((long)files - keep - 1)));
+        }
         files++;
+    }
+
+    private Path file(final int index)
+    {
+        return index == 0 ? path : path.resolveSibling(path.getFileName() + "." + index);
     }
 
     /** @return files started so far (1 + rotations). */

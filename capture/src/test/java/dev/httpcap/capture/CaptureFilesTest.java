@@ -504,6 +504,29 @@ class CaptureFilesTest
     }
 
     @Test
+    void shouldDeleteTheOldestRecordingsBeyondKeep() throws Exception
+    {
+        final Path path = dir.resolve("kept.pcap");
+        final byte[] frame = FrameBuilder.tcp().payload(new byte[500]).build();
+        final int files;
+        try (RotatingPcapWriter writer = new RotatingPcapWriter(path, LinkTypes.ETHERNET, 65535, 2_000, 2))
+        {
+            for (int i = 0; i < 40; i++)
+            {
+                writer.write(new org.agrona.concurrent.UnsafeBuffer(frame), 0, frame.length, frame.length, i);
+            }
+            files = writer.files();
+        }
+        assertTrue(files > 5, "files: " + files);
+        // The one being written and the two before it; every older one is gone.
+        for (int i = 0; i < files; i++)
+        {
+            final Path file = i == 0 ? path : dir.resolve("kept.pcap." + i);
+            assertEquals(i >= files - 3, Files.exists(file), file.toString());
+        }
+    }
+
+    @Test
     void shouldReadBackWhatPcapFileWriterWrote() throws Exception
     {
         final Path path = dir.resolve("written.pcap");

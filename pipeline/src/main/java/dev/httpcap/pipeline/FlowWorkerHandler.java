@@ -8,6 +8,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 import com.lmax.disruptor.EventHandler;
 
 import dev.httpcap.decoders.event.FlowEventEncoder;
+import dev.httpcap.decoders.http.HeaderRules;
 import dev.httpcap.decoders.http.HttpDecoder;
 import dev.httpcap.decoders.http.HttpEventEncoder;
 import dev.httpcap.decoders.http.HttpEventListener;
@@ -78,6 +79,9 @@ final class FlowWorkerHandler implements EventHandler<PacketEvent>, FlowListener
     private final long[] eventsDroppedBy = new long[EventHandoff.DROP_REASONS.length];
     private final java.util.concurrent.atomic.AtomicLong activeFlowsRelaxed = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.concurrent.atomic.AtomicLong eventsRelaxed = new java.util.concurrent.atomic.AtomicLong();
+    /** Set by {@link Pipeline#reload} from any thread; read once per batch ({@link #onBatchStart}). */
+    private java.util.concurrent.atomic.AtomicReference<HeaderRules> headerRules;
+    private HeaderRules appliedRules;
 
     FlowWorkerHandler(
         final int shard, final PipelineConfig config, final EventHandoff handoff,
@@ -97,6 +101,18 @@ final class FlowWorkerHandler implements EventHandler<PacketEvent>, FlowListener
         segment.payloadOffset = 0;
         this.reassembler = new TcpReassembler(
             http != null ? http : NO_STREAM_CONSUMER, config.reassemblyWindowBytes(), config.reassemblyWindows());
+    }
+
+    /** Before each batch: rules a reload handed over since the last one apply to all of this batch. */
+    @Override
+    public void onBatchStart(final long batchSize, final long queueDepth)
+    {
+        final HeaderRules rules = headerRules != null ? headerRules.get() : null;
+        if (rules != appliedRules && http != null)
+        {
+            appliedRules = rules;
+            http.rules(rules);
+        }
     }
 
     @Override
@@ -140,6 +156,17 @@ final class FlowWorkerHandler implements EventHandler<PacketEvent>, FlowListener
             }
             finishedCounted = true;
             finished.countDown();
+        }
+    }
+
+    /** Where reloaded header rules come from; set before the worker's thread starts. */
+    void headerRules(final java.util.concurrent.atomic.AtomicReference<HeaderRules> source)
+    {
+        this.headerRules = source;
+        this.appliedRules = source.get();
+        if (appliedRules != null && http != null)
+        {
+            http.rules(appliedRules);
         }
     }
 

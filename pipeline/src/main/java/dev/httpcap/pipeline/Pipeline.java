@@ -58,6 +58,8 @@ public final class Pipeline
     private volatile List<FlowWorkerHandler> runningWorkers;
     private volatile EventHandoff runningHandoff;
     private volatile CaptureLatency runningLatency;
+    private final java.util.concurrent.atomic.AtomicReference<dev.httpcap.decoders.http.HeaderRules> headerRules =
+        new java.util.concurrent.atomic.AtomicReference<>();
     private final CounterRegistry counters = new CounterRegistry();
     private final CaptureLatency latency = new CaptureLatency();
 
@@ -71,6 +73,17 @@ public final class Pipeline
         }
         this.config = config;
         this.sinks = List.copyOf(sinks);
+    }
+
+    /**
+     * Change the header fields kept and the values redacted, on every worker, while the pipeline
+     * runs (SIGHUP): each worker takes the new rules between two batches of packets, on its own
+     * thread, so the hot path reads one reference per batch and allocates nothing. Any thread;
+     * before {@link #run} it sets the rules the run starts with.
+     */
+    public void reload(final dev.httpcap.decoders.http.HeaderRules rules)
+    {
+        headerRules.set(rules);
     }
 
     /**
@@ -253,6 +266,7 @@ public final class Pipeline
                 for (int i = 0; i < workers; i++)
                 {
                     final FlowWorkerHandler handler = new FlowWorkerHandler(i, config, handoff, json, text, finished);
+                    handler.headerRules(headerRules);
                     final BatchEventProcessor<PacketEvent> processor =
                         new BatchEventProcessorBuilder().build(ring, barrier, handler);
                     processor.setExceptionHandler(new WorkerExceptionHandler(workerErrors, firstWorkerError, handler));

@@ -26,6 +26,8 @@ final class PipelineCounters
         final CounterRegistry.Family read = registry.counter("packets_read", "frames read from the source", "lane");
         final CounterRegistry.Family bytes = registry.counter("packets_read_bytes", "length on the wire of the frames read", "lane");
         final CounterRegistry.Family drops = registry.anomaly("packets_dropped", "frames not decoded, by reason", "lane", "reason");
+        // Asked for, so not a loss (nor an anomaly on the stats line).
+        final CounterRegistry.Family filtered = registry.counter("packets_filtered", "frames the capture filter left out", "lane");
         for (int lane = 0; lane < publishers.size(); lane++)
         {
             final RingPublisher p = publishers.get(lane);
@@ -40,7 +42,7 @@ final class PipelineCounters
                     drops.add(() -> p.decodeCount(status), l, status.reportName());
                 }
             }
-            drops.add(p::filtered, l, "filtered");
+            filtered.add(p::filtered, l);
             drops.add(p::unfilterableLinkType, l, "filter_unsupported_link_type");
             drops.add(p::ringFullRelaxed, l, "ring_full");
             drops.add(p::frameTooLarge, l, "frame_too_large");

@@ -14,13 +14,14 @@ import dev.httpcap.sinks.EventSink;
 
 /**
  * Everything a run counted, taken after its threads have stopped. Every packet read is either
- * decoded or in exactly one drop counter, and {@link #lines()} prints them so the totals can be
+ * decoded, left out by the capture filter, or in exactly one drop counter, and {@link #lines()} prints them so the totals can be
  * checked by eye or by a script.
  *
  * @param elapsedNanos    wall time of the run.
  * @param packetsRead     frames in the input, as tcpdump counts them.
  * @param decoded         frames decoded as TCP (and handed to a worker) or UDP.
- * @param drops           frames not decoded, by reason; only reasons with a count.
+ * @param filtered        frames the capture filter left out (asked for, so not a loss).
+ * @param drops           frames lost (not decoded), by reason; only reasons with a count.
  * @param snaplenCut      frames the capture cut short (captured length below wire length: a snap length).
  * @param snaplen         the largest captured length of such a frame (the snap length they were cut at), 0 when none.
  * @param flows           connection records, by end reason (every reason listed).
@@ -43,6 +44,7 @@ public record PipelineReport(
     long elapsedNanos,
     long packetsRead,
     long decoded,
+    long filtered,
     Map<String, Long> drops,
     long snaplenCut,
     int snaplen,
@@ -70,6 +72,7 @@ public record PipelineReport(
         final Map<String, Long> fileAnomalies = new LinkedHashMap<>();
         long decoded = 0;
         long packetsRead = 0;
+        long filtered = 0;
         long snaplenCut = 0;
         int snaplen = 0;
         // Several lanes (AF_PACKET fanout) add up: every counter is a sum over them.
@@ -96,7 +99,7 @@ public record PipelineReport(
         }
         for (final RingPublisher publisher : publishers)
         {
-            putNonZero(drops, "filtered", publisher.filtered());
+            filtered += publisher.filtered();
             putNonZero(drops, "filter_unsupported_link_type", publisher.unfilterableLinkType());
             putNonZero(drops, "ring_full", publisher.ringFull());
             putNonZero(drops, "frame_too_large", publisher.frameTooLarge());
@@ -183,11 +186,11 @@ public record PipelineReport(
         }
 
         return new PipelineReport(
-            elapsedNanos, packetsRead, decoded, drops, snaplenCut, snaplen, flows, midstream, reassembly, http, emitted,
+            elapsedNanos, packetsRead, decoded, filtered, drops, snaplenCut, snaplen, flows, midstream, reassembly, http, emitted,
             dropped, eventDrops, truncated, sinkLines, latency, fileAnomalies, workerErrors, firstWorkerError, failure);
     }
 
-    /** @return frames dropped for any reason. */
+    /** @return frames lost for any reason (not those the filter left out: {@link #filtered()}). */
     public long dropped()
     {
         long total = 0;
@@ -213,7 +216,8 @@ public record PipelineReport(
     public List<String> lines()
     {
         final List<String> lines = new ArrayList<>();
-        lines.add("packets: " + packetsRead + " read, " + decoded + " decoded, " + dropped() + " dropped");
+        lines.add("packets: " + packetsRead + " read, " + decoded + " decoded, " +
+            (filtered > 0 ? filtered + " filtered out, " : "") + dropped() + " dropped");
         if (!drops.isEmpty())
         {
             lines.add("drops: " + join(drops));

@@ -6,6 +6,7 @@ import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -20,6 +21,7 @@ import java.nio.file.StandardOpenOption;
  * {@code keep} rotated files are kept besides the live one. An event never straddles two files; an
  * event longer than {@code rotateBytes} gets a file of its own.
  * <p>
+ * {@link #reopen()} (SIGHUP, for logrotate) makes the next write start {@code PATH} afresh.
  * Rotation runs on the sink thread. If it fails (a rename refused, say) the error is recorded
  * and writing goes on, into a fresh file when one can be opened.
  */
@@ -52,6 +54,7 @@ public final class FileSink extends BatchingChannelSink
     private FileChannel channel;
     private long fileBytes;
     private long rotations;
+    private volatile boolean reopenRequested;
 
     /**
      * A file sink with the default batch buffer, named {@code file:PATH}.
@@ -65,8 +68,8 @@ public final class FileSink extends BatchingChannelSink
     }
 
     /**
-     * Create the parent directories and open the file, so that an unusable path fails here rather
-     * than at the first event.
+     * Open the file (its directory must exist), so that an unusable path fails here rather than at
+     * the first event.
      *
      * @param path          of the live file.
      * @param format        of the events written.
@@ -74,7 +77,7 @@ public final class FileSink extends BatchingChannelSink
      * @param keep          rotated files to keep besides the live one, 0 to {@link #MAX_KEEP}.
      * @param batchCapacity bytes of the batch buffer.
      * @param name          for reports.
-     * @throws IOException if the directories cannot be made or the file cannot be opened for writing.
+     * @throws IOException if the directory is missing or the file cannot be opened for writing.
      */
     public FileSink(
         final Path path,
@@ -104,10 +107,12 @@ public final class FileSink extends BatchingChannelSink
             rotatedPaths[i] = path.resolveSibling(fileName + "." + (i + 1));
         }
 
+        // Never made here: run as root, a mistyped path would create directories anywhere.
         final Path parent = path.toAbsolutePath().getParent();
-        if (null != parent)
+        if (null != parent && !Files.isDirectory(parent))
         {
-            Files.createDirectories(parent);
+            throw new NoSuchFileException(parent.toString(), null,
+                Files.exists(parent) ? "not a directory" : "no such directory (httpcap does not create directories)");
         }
         openFile();
     }
@@ -136,8 +141,23 @@ public final class FileSink extends BatchingChannelSink
         return (long)ROTATIONS.getAcquire(this);
     }
 
+    /**
+     * Close the file and open {@code PATH} again before the next write — after logrotate moved it
+     * away, a new file is started. Any thread (SIGHUP); done on the sink's thread, so no write is
+     * split between the two files.
+     */
+    public void reopen()
+    {
+        reopenRequested = true;
+    }
+
     int write(final ByteBuffer src) throws IOException
     {
+        if (reopenRequested)
+        {
+            reopenRequested = false;
+            closeOutput();
+        }
         // Reopened if closed underneath us, as an interrupt during a write does.
         final FileChannel channel = null != this.channel && this.channel.isOpen() ? this.channel : openFile();
         final int written = channel.write(src);

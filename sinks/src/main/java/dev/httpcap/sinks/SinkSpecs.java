@@ -97,7 +97,55 @@ public final class SinkSpecs
         throw new IllegalArgumentException("unknown sink '" + spec + "': expected " + ACCEPTED);
     }
 
+    /**
+     * Check a spec's grammar as {@link #open(String, KafkaSinkConfig, Consumer)} does, without
+     * opening anything (no file created, no broker contacted): for {@code httpcap config check}.
+     *
+     * @throws IllegalArgumentException with the same one-line message {@code open} would give.
+     */
+    public static void check(final String spec, final KafkaSinkConfig kafkaDefaults)
+    {
+        if (null == spec || spec.isBlank())
+        {
+            throw new IllegalArgumentException("empty sink: expected " + ACCEPTED);
+        }
+        if ("stdout".equals(spec) || "stdout:json".equals(spec))
+        {
+            return;
+        }
+        if (spec.startsWith(FILE_PREFIX))
+        {
+            parseFile(spec);
+            return;
+        }
+        if (spec.startsWith(KAFKA_PREFIX))
+        {
+            kafkaConfig(spec, kafkaDefaults);
+            return;
+        }
+        throw new IllegalArgumentException("unknown sink '" + spec + "': expected " + ACCEPTED);
+    }
+
+    private record FileSpec(Path path, EventFormat format, long rotateMb, int keep)
+    {
+    }
+
     private static EventSink openFile(final String spec)
+    {
+        final FileSpec file = parseFile(spec);
+        try
+        {
+            return new FileSink(
+                file.path(), file.format(), file.rotateMb() << 20, file.keep(), BatchingChannelSink.DEFAULT_BATCH_CAPACITY, spec);
+        }
+        catch (final IOException ex)
+        {
+            throw new IllegalArgumentException(
+                "cannot open sink '" + spec + "': " + BatchingChannelSink.describe(ex), ex);
+        }
+    }
+
+    private static FileSpec parseFile(final String spec)
     {
         final int queryStart = spec.indexOf('?');
         final String pathText = spec.substring(FILE_PREFIX.length(), -1 == queryStart ? spec.length() : queryStart);
@@ -162,16 +210,7 @@ public final class SinkSpecs
                 "sink '" + spec + "' has an invalid path (" + ex.getReason() + "): expected " + ACCEPTED, ex);
         }
 
-        try
-        {
-            return new FileSink(
-                path, format, rotateMb << 20, keep, BatchingChannelSink.DEFAULT_BATCH_CAPACITY, spec);
-        }
-        catch (final IOException ex)
-        {
-            throw new IllegalArgumentException(
-                "cannot open sink '" + spec + "': " + BatchingChannelSink.describe(ex), ex);
-        }
+        return new FileSpec(path, format, rotateMb, keep);
     }
 
     /**

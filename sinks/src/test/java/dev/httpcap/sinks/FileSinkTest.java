@@ -7,6 +7,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -77,15 +78,44 @@ class FileSinkTest
     }
 
     @Test
-    void shouldCreateParentDirectoriesWhenOpened() throws IOException
+    void shouldCreateTheFileWhenOpenedButNeverItsDirectories() throws IOException
     {
-        final Path path = dir.resolve("a/b/c/events.ndjson");
+        final Path path = dir.resolve("events.ndjson");
         try (FileSink sink = new FileSink(path, EventFormat.JSON, 0, 10))
         {
             assertTrue(Files.exists(path), "the file exists from open, before any event");
             offer(sink, "{}");
         }
         assertEquals("{}\n", Files.readString(path));
+
+        final Path deep = dir.resolve("a/b/c/events.ndjson");
+        final NoSuchFileException ex = assertThrows(NoSuchFileException.class, () -> new FileSink(deep, EventFormat.JSON, 0, 10));
+        assertEquals(dir.resolve("a/b/c").toString(), ex.getFile());
+        assertEquals("no such directory (httpcap does not create directories)", ex.getReason());
+        assertFalse(Files.exists(dir.resolve("a")), "no directory was made");
+    }
+
+    @Test
+    void shouldStartTheFileAfreshWhenReopenedAfterLogrotateMovedIt() throws IOException
+    {
+        final Path path = dir.resolve("events.ndjson");
+        final Path moved = dir.resolve("events.ndjson-20261206");
+        try (FileSink sink = new FileSink(path, EventFormat.JSON, 0, 10))
+        {
+            offer(sink, "{\"n\":1}");
+            sink.flush();
+            Files.move(path, moved);
+            offer(sink, "{\"n\":2}");
+            sink.flush();
+            sink.reopen();
+            offer(sink, "{\"n\":3}");
+            sink.flush();
+            // Reopening a file that was not moved appends to it.
+            sink.reopen();
+            offer(sink, "{\"n\":4}");
+        }
+        assertEquals("{\"n\":1}\n{\"n\":2}\n", Files.readString(moved), "written before the reopen: into the moved file");
+        assertEquals("{\"n\":3}\n{\"n\":4}\n", Files.readString(path));
     }
 
     @Test
@@ -235,7 +265,7 @@ class FileSinkTest
     @Test
     void shouldCountFailedNotThrowWhenNewFileCannotBeOpenedAfterRotation() throws IOException
     {
-        final Path sub = dir.resolve("sub");
+        final Path sub = Files.createDirectory(dir.resolve("sub"));
         final Path path = sub.resolve("events.ndjson");
         final FileSink sink = new FileSink(path, EventFormat.JSON, 100, 10, 1024, "file:" + path);
         offer(sink, event(0, 60));

@@ -45,7 +45,7 @@ class SinkSpecsTest
     @Test
     void shouldOpenJsonFileWithDefaultsWhenNoOptions()
     {
-        final Path path = dir.resolve("out/events.ndjson");
+        final Path path = dir.resolve("events.ndjson");
         final String spec = "file:" + path;
         try (EventSink sink = SinkSpecs.open(spec))
         {
@@ -123,5 +123,26 @@ class SinkSpecsTest
         final IllegalArgumentException dirEx =
             assertThrows(IllegalArgumentException.class, () -> SinkSpecs.open("file:" + dir));
         assertTrue(dirEx.getMessage().contains("Is a directory"), dirEx.getMessage());
+    }
+
+    @Test
+    void shouldCheckASpecAsOpenWouldWithoutOpeningAnything()
+    {
+        final Path path = dir.resolve("never/created.ndjson");
+        for (final String good : new String[] {"stdout", "stdout:json", "file:" + path + "?rotate-mb=1&keep=2&format=text",
+            "kafka://127.0.0.1:9/topic?acks=1"})
+        {
+            SinkSpecs.check(good, new KafkaSinkConfig());
+        }
+        assertFalse(java.nio.file.Files.exists(dir.resolve("never")), "nothing created");
+        for (final String bad : new String[] {"", "stdout:xml", "file:", "file:x?keep=lots", "file:x?rotate", "kafka://nohost/t",
+            "kafka://h:1/t?acks=2"})
+        {
+            final IllegalArgumentException checked = assertThrows(IllegalArgumentException.class,
+                () -> SinkSpecs.check(bad, new KafkaSinkConfig()), bad);
+            final IllegalArgumentException opened = assertThrows(IllegalArgumentException.class,
+                () -> SinkSpecs.open(bad, new KafkaSinkConfig(), line -> { }).close(), bad);
+            assertEquals(opened.getMessage(), checked.getMessage(), bad);
+        }
     }
 }

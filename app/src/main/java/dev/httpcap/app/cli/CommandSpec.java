@@ -127,9 +127,58 @@ public final class CommandSpec
      */
     public ParsedArgs parse(final String[] args, final int from) throws UsageException
     {
+        final ParsedArgs parsed = parseOptions(args, from);
+        checkComplete(parsed);
+        return parsed;
+    }
+
+    /**
+     * As {@link #parse}, without the check that every required option and parameter is there (a
+     * configuration file may add them; then {@link #checkComplete}).
+     */
+    public ParsedArgs parseOptions(final String[] args, final int from) throws UsageException
+    {
         final ParsedArgs parsed = new ParsedArgs(this);
         parse(args, from, parsed, false);
         return parsed;
+    }
+
+    /** Every required option and parameter is present (unless help or the version was asked for). */
+    public void checkComplete(final ParsedArgs parsed) throws UsageException
+    {
+        if (parsed.helpRequested() || parsed.versionRequested())
+        {
+            return;
+        }
+        for (final Option option : options)
+        {
+            if (option.isRequired() && !parsed.isSet(option))
+            {
+                throw new UsageException(this, "Missing required option '" + option.longName() +
+                    (option.label() != null ? "=" + option.label() : "") + "': " + option.description());
+            }
+        }
+        for (int p = parsed.positionalCount(); p < parameters.size(); p++)
+        {
+            final Parameter parameter = parameters.get(p);
+            if (parameter.isRequired())
+            {
+                throw new UsageException(this, "Missing required parameter '" + parameter.label() + "': " +
+                    parameter.description());
+            }
+        }
+    }
+
+    /** The option of that long name ({@code --workers}), or null. */
+    public Option option(final String longName)
+    {
+        final Option option = byName.get(longName);
+        return option != null && option.longName().equals(longName) ? option : null;
+    }
+
+    public List<Parameter> parameters()
+    {
+        return new ArrayList<>(parameters);
     }
 
     /**
@@ -211,27 +260,6 @@ public final class CommandSpec
             if (parsed.helpRequested())
             {
                 return args.length;
-            }
-        }
-        if (parsed.versionRequested() || stopAtParameter)
-        {
-            return args.length;
-        }
-        for (final Option option : options)
-        {
-            if (option.isRequired() && !parsed.isSet(option))
-            {
-                throw new UsageException(this, "Missing required option '" + option.longName() +
-                    (option.label() != null ? "=" + option.label() : "") + "': " + option.description());
-            }
-        }
-        for (int p = parsed.positionalCount(); p < parameters.size(); p++)
-        {
-            final Parameter parameter = parameters.get(p);
-            if (parameter.isRequired())
-            {
-                throw new UsageException(this, "Missing required parameter '" + parameter.label() + "': " +
-                    parameter.description());
             }
         }
         return args.length;
@@ -339,9 +367,10 @@ public final class CommandSpec
         return last;
     }
 
-    private void check(final Option option, final String value) throws UsageException
+    /** What is wrong with {@code value} for {@code option}'s type ({@code 'abc' is not a whole number}), or null. */
+    static String problem(final Option option, final String value)
     {
-        final String problem = switch (option.type())
+        return switch (option.type())
         {
             case INT, INT_LIST -> integerProblem(value, Integer.MIN_VALUE, Integer.MAX_VALUE);
             case LONG -> integerProblem(value, Long.MIN_VALUE, Long.MAX_VALUE);
@@ -349,6 +378,11 @@ public final class CommandSpec
             case CHOICE -> choiceProblem(option, value);
             default -> null;
         };
+    }
+
+    private void check(final Option option, final String value) throws UsageException
+    {
+        final String problem = problem(option, value);
         if (problem != null)
         {
             throw new UsageException(this, "Invalid value for option " + option.quoted() + ": " + problem);
@@ -445,7 +479,22 @@ public final class CommandSpec
                 prefixMatches++;
             }
         }
-        return prefixMatches == 1 ? " (did you mean '" + prefixMatch.longName() + "'?)" : "";
+        if (prefixMatches == 1)
+        {
+            return " (did you mean '" + prefixMatch.longName() + "'?)";
+        }
+        // A typing slip: --wokers, --sink-json, --no-promsic.
+        final List<String> names = new ArrayList<>();
+        for (final Option option : options())
+        {
+            names.add(option.longName());
+            if (option.negatedName() != null)
+            {
+                names.add(option.negatedName());
+            }
+        }
+        final String close = Suggest.closest(name, names);
+        return close != null ? " (did you mean '" + close + "'?)" : "";
     }
 
     private void register(final Option option)

@@ -15,6 +15,8 @@ public final class ParsedArgs
 {
     private final CommandSpec command;
     private final Map<Option, List<String>> values = new HashMap<>();
+    /** Where a value not from the command line came from: {@code /etc/httpcap.yaml:3, key 'workers'}. */
+    private final Map<Option, String> origins = new HashMap<>();
     private final List<String> positionals = new ArrayList<>();
     private boolean helpRequested;
     private boolean versionRequested;
@@ -129,7 +131,68 @@ public final class ParsedArgs
         return positionals.size();
     }
 
-    // ---- filled by CommandSpec.parse ----
+    /** Where the option's value came from when not the command line ({@code FILE:LINE, key 'NAME'}), or null. */
+    public String origin(final Option option)
+    {
+        return origins.get(option);
+    }
+
+    /**
+     * Take every option of {@code file} that the command line did not give (the command line
+     * overrides the file; a repeatable option given on the command line replaces the file's list).
+     */
+    public void addDefaults(final ParsedArgs file)
+    {
+        for (final Map.Entry<Option, List<String>> entry : file.values.entrySet())
+        {
+            if (!values.containsKey(entry.getKey()))
+            {
+                values.put(entry.getKey(), new ArrayList<>(entry.getValue()));
+                final String origin = file.origins.get(entry.getKey());
+                if (origin != null)
+                {
+                    origins.put(entry.getKey(), origin);
+                }
+            }
+        }
+    }
+
+    /** The options given on the command line alone: what a configuration file set is left out. */
+    public ParsedArgs commandLineOnly()
+    {
+        final ParsedArgs copy = new ParsedArgs(command);
+        for (final Map.Entry<Option, List<String>> entry : values.entrySet())
+        {
+            if (!origins.containsKey(entry.getKey()))
+            {
+                copy.values.put(entry.getKey(), new ArrayList<>(entry.getValue()));
+            }
+        }
+        copy.positionals.addAll(positionals);
+        return copy;
+    }
+
+    /**
+     * A command's message about an option ({@code --duration must be >= 0: -1}) with where the value
+     * came from, when that was a configuration file.
+     */
+    public String explain(final String message)
+    {
+        if (message == null || !message.startsWith("--"))
+        {
+            return message;
+        }
+        int end = 2;
+        while (end < message.length() && (Character.isLetterOrDigit(message.charAt(end)) || message.charAt(end) == '-'))
+        {
+            end++;
+        }
+        final Option option = command.option(message.substring(0, end));
+        final String origin = option != null ? origins.get(option) : null;
+        return origin != null ? message + " (" + origin + ")" : message;
+    }
+
+    // ---- filled by CommandSpec.parse and ConfigFile ----
 
     void add(final Option option, final String value)
     {
@@ -146,6 +209,11 @@ public final class ParsedArgs
     {
         final List<String> list = values.get(option);
         return list == null ? 0 : list.size();
+    }
+
+    void origin(final Option option, final String where)
+    {
+        origins.put(option, where);
     }
 
     void addPositional(final String value)

@@ -204,6 +204,10 @@ class CommandSpecTest
         assertEquals("Unknown option: '--work' (did you mean '--workers'?)", error(read(), "x.pcap", "--work", "1"));
         assertEquals("Unknown option: '--bogus'", error(read(), "--bogus"));
         assertEquals("Unknown option: '-w' in '-workers' (did you mean '--workers'?)", error(read(), "x.pcap", "-workers", "1"));
+        // Typing slips: a letter left out, swapped or wrong.
+        assertEquals("Unknown option: '--wokers' (did you mean '--workers'?)", error(read(), "x.pcap", "--wokers", "1"));
+        assertEquals("Unknown option: '--wrokers' (did you mean '--workers'?)", error(read(), "x.pcap", "--wrokers", "1"));
+        assertEquals("Unknown option: '--flwos' (did you mean '--flows'?)", error(read(), "x.pcap", "--flwos"));
     }
 
     @Test

@@ -22,13 +22,21 @@ final class HeaderFieldParser
 
     private final HttpConfig config;
     private final HttpCounters counters;
-    final HeaderNames names;
+    /** From the current {@link HeaderRules}; replaced only on the decoder's thread, between segments. */
+    HeaderNames names;
+    private boolean redact;
 
     HeaderFieldParser(final HttpConfig config, final HttpCounters counters)
     {
         this.config = config;
         this.counters = counters;
-        this.names = new HeaderNames(config.headers());
+        rules(HeaderRules.of(config));
+    }
+
+    void rules(final HeaderRules rules)
+    {
+        this.names = rules.names;
+        this.redact = rules.redact;
     }
 
     /**
@@ -114,7 +122,7 @@ final class HeaderFieldParser
             // Only a selected name is copied (and lowercased in the copy): with the default
             // selection most fields of a request are not, and cost no more than the look-up.
             final int side = s.requests ? 0 : 1;
-            if ((name & HeaderNames.SENSITIVE) != 0 && config.redact())
+            if ((name & HeaderNames.SENSITIVE) != 0 && redact)
             {
                 redacted(tx, side, buffer, offset, nameLength, end);
             }

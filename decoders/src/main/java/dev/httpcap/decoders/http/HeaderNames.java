@@ -11,7 +11,7 @@ import org.agrona.DirectBuffer;
  * ({@link #SENSITIVE}). Names are compared eight bytes at a time, lowercased as words (SWAR), so a
  * field that is neither known nor selected costs one probe of an open-addressing table.
  * <p>
- * Built once per decoder from its {@link HeaderSelection}; read-only afterwards.
+ * Built from a {@link HeaderSelection} (by {@link HeaderRules}, off the hot path); read-only afterwards.
  */
 final class HeaderNames
 {
@@ -51,8 +51,14 @@ final class HeaderNames
 
     HeaderNames(final HeaderSelection selection)
     {
+        this(selection, new byte[0][]);
+    }
+
+    /** @param redacted more names flagged {@link #SENSITIVE}, lowercase. */
+    HeaderNames(final HeaderSelection selection, final byte[][] redacted)
+    {
         final byte[][] selected = selection.names();
-        final int entries = KIND_NAMES.length + SENSITIVE_NAMES.length + selected.length;
+        final int entries = KIND_NAMES.length + SENSITIVE_NAMES.length + redacted.length + selected.length;
         int size = 16;
         while (size < 4 * entries)
         {
@@ -69,6 +75,10 @@ final class HeaderNames
         for (final String name : SENSITIVE_NAMES)
         {
             add(ascii(name), SENSITIVE | otherwise);
+        }
+        for (final byte[] name : redacted)
+        {
+            add(name, SENSITIVE | otherwise);
         }
         for (final byte[] name : selected)
         {

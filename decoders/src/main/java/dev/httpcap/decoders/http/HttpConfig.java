@@ -37,6 +37,7 @@ public final class HttpConfig
     private BodyEncoding bodyEncoding = BodyEncoding.AUTO;
     private HeaderSelection headers = HeaderSelection.DEFAULT;
     private boolean redact = true;
+    private java.util.List<String> redactNames = java.util.List.of();
     private final boolean[] ports = new boolean[65_536];
     private boolean detectOnAnyPort = true;
     private int maxPipelined = 64;
@@ -159,6 +160,19 @@ public final class HttpConfig
     public HttpConfig redact(final boolean redact)
     {
         this.redact = redact;
+        return this;
+    }
+
+    /** @return more header names whose values are redacted when {@link #redact()} is on. */
+    public java.util.List<String> redactNames()
+    {
+        return redactNames;
+    }
+
+    /** More header names whose values are redacted (checked by {@link HeaderRules#of(HttpConfig)}). */
+    public HttpConfig redactNames(final java.util.List<String> names)
+    {
+        this.redactNames = java.util.List.copyOf(names);
         return this;
     }
 

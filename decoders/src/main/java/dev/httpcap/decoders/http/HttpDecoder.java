@@ -37,6 +37,15 @@ public final class HttpDecoder implements StreamListener
         this.parser = new HttpParser(config, counters, pools, pairing, detector);
     }
 
+    /**
+     * Change which header fields events keep and which values are redacted, from the next header
+     * line on. Call on the decoder's own thread (between segments); allocates nothing.
+     */
+    public void rules(final HeaderRules rules)
+    {
+        parser.rules(rules);
+    }
+
     @Override
     public void onData(
         final TcpFlow flow, final int direction, final DirectBuffer buffer, final int offset, final int length,

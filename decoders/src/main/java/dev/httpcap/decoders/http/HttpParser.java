@@ -55,6 +55,12 @@ final class HttpParser
         this.fields = new HeaderFieldParser(config, counters);
     }
 
+    /** Takes effect from the next header line; on the decoder's thread. */
+    void rules(final HeaderRules rules)
+    {
+        fields.rules(rules);
+    }
+
     /** Decodes one segment of direction {@code s} of {@code c}, as far as the connection stays HTTP. */
     void parse(
         final HttpConnection c, final HttpStream s, final DirectBuffer buffer, final int offset, final int end,

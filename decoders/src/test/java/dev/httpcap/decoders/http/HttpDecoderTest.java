@@ -12,6 +12,7 @@ import dev.httpcap.decoders.tcp.TcpFlow;
 import static dev.httpcap.decoders.http.HttpHarness.tags;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class HttpDecoderTest
@@ -442,6 +443,35 @@ class HttpDecoderTest
             .client(shouting).server(response).end().only();
         assertEquals("{\"cookie\":\"[redacted]\",\"x-other\":\"o\"}", listedCookie.at("/http/request/headers").toString());
         assertEquals("b", listedCookie.at("/url/domain").asText());
+    }
+
+    @Test
+    void shouldRedactMoreNamesWhenAskedInAnyCaseAndEvenWithBytesAfterTheName()
+    {
+        final String request = "GET / HTTP/1.1\r\nHost: a\r\nX-Api-Key: k3y\r\nx-auth-token\0: t0k\r\nX-Other: o\r\n\r\n";
+        final JsonNode event = new HttpHarness(new HttpConfig().headers(HeaderSelection.ALL).redactNames(List.of("x-api-key",
+            "X-Auth-Token"))).client(request).server(OK).end().only();
+        assertEquals("[redacted]", event.at("/http/request/headers/x-api-key").asText());
+        assertEquals("o", event.at("/http/request/headers/x-other").asText());
+        assertFalse(event.toString().contains("k3y"), event.toString());
+        assertFalse(event.toString().contains("t0k"), event.toString());
+        assertThrows(IllegalArgumentException.class, () -> HeaderRules.of(HeaderSelection.ALL, true, List.of("bad name")));
+    }
+
+    @Test
+    void shouldTakeNewHeaderRulesBetweenMessagesOfOneConnection()
+    {
+        final String request = "GET / HTTP/1.1\r\nHost: a\r\nUser-Agent: ua\r\nX-Api-Key: k3y\r\n\r\n";
+        final HttpHarness harness = new HttpHarness(new HttpConfig()).client(request).server(OK);
+        harness.decoder.rules(HeaderRules.of(HeaderSelection.parse("host,user-agent,x-api-key"), true, List.of("x-api-key")));
+        harness.client(request).server(OK);
+        harness.decoder.rules(HeaderRules.of(HeaderSelection.NONE, false, List.of()));
+        harness.client(request).server(OK).end();
+        assertEquals(3, harness.json.size(), harness.json::toString);
+        assertEquals("{\"host\":\"a\"}", harness.events().get(0).at("/http/request/headers").toString());
+        assertEquals("{\"host\":\"a\",\"user-agent\":\"ua\",\"x-api-key\":\"[redacted]\"}",
+            harness.events().get(1).at("/http/request/headers").toString());
+        assertTrue(harness.events().get(2).at("/http/request/headers").isMissingNode());
     }
 
     @Test

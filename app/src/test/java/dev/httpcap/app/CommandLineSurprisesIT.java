@@ -1,0 +1,119 @@
+package dev.httpcap.app;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Issue 18, point 4, end to end through bin/httpcap: exit codes, messages and files a new user met. */
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
+class CommandLineSurprisesIT
+{
+    private static final Path DEMO = ItSupport.repoRoot().resolve("samples/demo.pcap");
+
+    @TempDir
+    Path dir;
+
+    private static List<String> stderrLines(final ItSupport.Result run)
+    {
+        return run.stderrText().lines().filter(line -> !line.isBlank()).toList();
+    }
+
+    @Test
+    void shouldExitOneWithoutCreatingDirectoriesWhenAFileSinkCannotBeOpened() throws Exception
+    {
+        final Path missing = dir.resolve("no/such/dir");
+        final ItSupport.Result run = ItSupport.httpcap("sink", List.of("read", DEMO.toString(), "--sink",
+            "file:" + missing.resolve("events.ndjson")), null, dir, Duration.ofMinutes(1));
+        assertEquals(1, run.exitCode(), run::describe);
+        assertEquals(List.of("httpcap: cannot open sink 'file:" + missing.resolve("events.ndjson") + "': " + missing +
+            ": no such directory (httpcap does not create directories)"), stderrLines(run));
+        assertFalse(Files.exists(dir.resolve("no")), "no directory was made");
+
+        // A malformed spec is still a usage error.
+        final ItSupport.Result bad = ItSupport.httpcap("badsink", List.of("read", DEMO.toString(), "--sink", "file:x?keep=lots"),
+            null, dir, Duration.ofMinutes(1));
+        assertEquals(2, bad.exitCode(), bad::describe);
+    }
+
+    @Test
+    void shouldRunWithAHeapSmallerThanTheLaunchersInitialSize() throws Exception
+    {
+        final List<String> command = List.of(ItSupport.repoRoot().resolve("bin/httpcap").toString(), "read", DEMO.toString(),
+            "--sink", "stdout:json");
+        // Below the launcher's -Xms128m, and an initial size above its -Xmx512m.
+        for (final String heap : List.of("-Xmx100m", "-Xms1g"))
+        {
+            final ItSupport.Result run = ItSupport.run("heap" + heap, command, null, dir, Duration.ofMinutes(1),
+                Map.of("HTTPCAP_NO_BUILD", "1", "HTTPCAP_JAVA_OPTS", heap));
+            assertEquals(0, run.exitCode(), run::describe);
+            assertEquals(5, run.stdoutText().lines().count(), run::describe);
+        }
+    }
+
+    @Test
+    void shouldWriteTheFilteredFramesOfACaptureAsTcpdumpDoes() throws Exception
+    {
+        ItSupport.requireTools("tcpdump");
+        final String filter = "tcp port 59022 or tcp port 59030";
+        final Path copy = dir.resolve("copy.pcap");
+        final ItSupport.Result run = ItSupport.httpcap("write", List.of("read", DEMO.toString(), "--filter", filter, "--write",
+            copy.toString(), "--sink", "stdout:json"), null, dir, Duration.ofMinutes(1));
+        assertEquals(0, run.exitCode(), run::describe);
+
+        final Path reference = dir.resolve("reference.pcap");
+        final ItSupport.Result tcpdump = ItSupport.run("tcpdump", List.of("tcpdump", "-r", DEMO.toString(), "-w",
+            reference.toString(), filter), null, dir, Duration.ofMinutes(1), Map.of());
+        assertEquals(0, tcpdump.exitCode(), tcpdump::describe);
+        final List<String> ours = frames(copy);
+        assertEquals(frames(reference), ours, "the same frames, times and lengths as tcpdump -r -w with the filter");
+        assertEquals(20, ours.size());
+        assertTrue(run.stderrText().contains("write: 20 packets to " + copy), run::describe);
+
+        // Read back, the copy gives the filtered run's events.
+        final ItSupport.Result again = ItSupport.httpcap("again", List.of("read", copy.toString(), "--sink", "stdout:json"),
+            null, dir, Duration.ofMinutes(1));
+        assertEquals(run.stdoutText(), again.stdoutText(), "events hold packet times only: the same bytes");
+        assertEquals(2, again.stdoutText().lines().count());
+    }
+
+    /** Every frame as tcpdump prints it (microsecond time, addresses, flags, length). */
+    private List<String> frames(final Path pcap) throws Exception
+    {
+        final ItSupport.Result run = ItSupport.run("frames-" + pcap.getFileName(), List.of("tcpdump", "-nn", "-tt", "-r",
+            pcap.toString()), null, dir, Duration.ofMinutes(1), Map.of());
+        assertEquals(0, run.exitCode(), run::describe);
+        return new ArrayList<>(run.stdoutText().lines().toList());
+    }
+
+    @Test
+    void shouldSayWhyWhenTheUnprivilegedUserCannotWriteTheRecording() throws Exception
+    {
+        ItSupport.requireRoot();
+        final Path evil = Path.of("/etc/httpcap-it-" + ProcessHandle.current().pid() + ".pcap");
+        final ItSupport.Result run = ItSupport.httpcap("evil", List.of("live", "-i", "lo", "--user", "nobody", "--write",
+            evil.toString(), "--duration", "1", "--stats-interval", "0"), null, dir, Duration.ofMinutes(1));
+        assertEquals(1, run.exitCode(), run::describe);
+        assertTrue(stderrLines(run).contains("httpcap: --write: cannot write '" + evil + "': permission denied (as user nobody)"),
+            run::describe);
+        assertFalse(Files.exists(evil));
+
+        // read --write as well: the path is opened before the first frame, and the reason given.
+        final ItSupport.Result read = ItSupport.httpcap("read-evil", List.of("read", DEMO.toString(), "--write",
+            dir.resolve("none/x.pcap").toString()), null, dir, Duration.ofMinutes(1));
+        assertEquals(1, read.exitCode(), read::describe);
+        assertEquals(List.of("httpcap: --write: cannot write '" + dir.resolve("none/x.pcap") + "': no such file or directory"),
+            stderrLines(read));
+    }
+}
