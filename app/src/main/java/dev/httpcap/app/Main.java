@@ -104,6 +104,7 @@ public final class Main
             case "read" -> new ReadCommand(parsed).call();
             case "live" -> new LiveCommand(parsed).call();
             case "interfaces" -> new InterfacesCommand().call();
+            case "stats" -> new StatsCommand(parsed).call();
             case "help" -> help(main, parsed, out);
             default -> throw new IllegalStateException("no code for command " + parsed.command().name());
         };
@@ -134,6 +135,7 @@ public final class Main
             .subcommand(ReadCommand.spec())
             .subcommand(LiveCommand.spec())
             .subcommand(InterfacesCommand.spec())
+            .subcommand(StatsCommand.spec())
             .subcommand(new CommandSpec("httpcap help",
                 "Display help information about the specified command.", false)
                 .parameter(Parameter.optional("COMMAND", "the command to show the help of (without it: httpcap's own)")));
