@@ -421,7 +421,21 @@ public final class EventJsonReader
             }
             if (b == '\\')
             {
-                next();
+                final byte e = next();
+                if (e == 'u')
+                {
+                    for (int i = 0; i < 4; i++)
+                    {
+                        if (Character.digit(next(), 16) < 0)
+                        {
+                            throw MalformedException.INSTANCE;
+                        }
+                    }
+                }
+                else if (e != '"' && e != '\\' && e != '/' && e != 'b' && e != 'f' && e != 'n' && e != 'r' && e != 't')
+                {
+                    throw MalformedException.INSTANCE;
+                }
             }
         }
     }
