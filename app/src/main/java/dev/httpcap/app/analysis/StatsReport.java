@@ -169,7 +169,8 @@ public final class StatsReport
     List<Conversation> conversations()
     {
         final List<Conversation> rows = new ArrayList<>(stats.conversations);
-        rows.sort(Comparator.comparingLong((Conversation c) -> -c.bytes()).thenComparingLong(Conversation::startNanos)
+        rows.sort(Comparator.comparingLong((Conversation c) -> -c.frames()).thenComparingLong(c -> -c.bytes())
+            .thenComparingLong(Conversation::startNanos)
             .thenComparing(c -> c.addressA() + ":" + c.portA()));
         return rows;
     }
