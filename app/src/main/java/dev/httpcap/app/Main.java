@@ -105,6 +105,7 @@ public final class Main
             case "live" -> new LiveCommand(parsed).call();
             case "interfaces" -> new InterfacesCommand().call();
             case "stats" -> new StatsCommand(parsed).call();
+            case "follow" -> new FollowCommand(parsed).call();
             case "help" -> help(main, parsed, out);
             default -> throw new IllegalStateException("no code for command " + parsed.command().name());
         };
@@ -136,6 +137,7 @@ public final class Main
             .subcommand(LiveCommand.spec())
             .subcommand(InterfacesCommand.spec())
             .subcommand(StatsCommand.spec())
+            .subcommand(FollowCommand.spec())
             .subcommand(new CommandSpec("httpcap help",
                 "Display help information about the specified command.", false)
                 .parameter(Parameter.optional("COMMAND", "the command to show the help of (without it: httpcap's own)")));
