@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import dev.httpcap.app.analysis.HtmlReport;
 import dev.httpcap.app.analysis.NdjsonInput;
 import dev.httpcap.app.analysis.PacketIntervals;
 import dev.httpcap.app.analysis.StatsCollector;
@@ -44,7 +45,7 @@ final class StatsCommand
         "pcap or pcapng file, an NDJSON file of httpcap events, or '-' for standard input (either)");
     static final Option FORMAT = Option.value("--format", "FORMAT", Option.Type.CHOICE,
         "text (aligned tables), json (every row) or html (one self-contained page with plots)")
-        .choices("text", "json").defaultValue("text");
+        .choices("text", "json", "html").defaultValue("text");
     static final Option TOP = Option.value("--top", "N", Option.Type.INT,
         "rows shown of each long table in text output (0: all)").defaultValue(10);
     static final Option INTERVAL = Option.value("--interval", "SECONDS", Option.Type.DOUBLE,
@@ -138,6 +139,7 @@ final class StatsCommand
         final String text = switch (format)
         {
             case "json" -> report.json() + "\n";
+            case "html" -> HtmlReport.render(report);
             default -> report.text(top, intervalFixed);
         };
         if (output != null)
