@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.httpcap.app.analysis.HtmlReport;
+import dev.httpcap.app.analysis.KafkaInput;
 import dev.httpcap.app.analysis.NdjsonInput;
 import dev.httpcap.app.analysis.PacketIntervals;
 import dev.httpcap.app.analysis.StatsCollector;
@@ -41,8 +42,13 @@ final class StatsCommand
 {
     private static final int LINKTYPE_ETHERNET = 1;
 
-    static final Parameter FILE = Parameter.required("FILE",
-        "pcap or pcapng file, an NDJSON file of httpcap events, or '-' for standard input (either)");
+    static final Parameter FILE = Parameter.optional("FILE",
+        "pcap or pcapng file, an NDJSON file of httpcap events, or '-' for standard input (either); not with --from");
+    static final Option FROM = Option.value("--from", "kafka://HOST:PORT/TOPIC", Option.Type.STRING,
+        "read the events a Kafka sink wrote to TOPIC (from its start to its end when reading began) instead of FILE; " +
+            "--kafka-prop options apply to the consumer");
+    static final Option FROM_TIMEOUT = Option.value("--from-timeout", "SECONDS", Option.Type.LONG,
+        "with --from: give up after this long").defaultValue(120);
     static final Option FORMAT = Option.value("--format", "FORMAT", Option.Type.CHOICE,
         "text (aligned tables), json (every row) or html (one self-contained page with plots)")
         .choices("text", "json", "html").defaultValue("text");
@@ -61,6 +67,8 @@ final class StatsCommand
     private final double intervalSeconds;
     private final boolean intervalFixed;
     private final String output;
+    private final String from;
+    private final long fromTimeoutSeconds;
 
     StatsCommand(final ParsedArgs args)
     {
@@ -71,6 +79,8 @@ final class StatsCommand
         intervalSeconds = args.doubleValue(INTERVAL, 1);
         intervalFixed = args.isSet(INTERVAL);
         output = args.string(OUTPUT, null);
+        from = args.string(FROM, null);
+        fromTimeoutSeconds = args.longValue(FROM_TIMEOUT, 120);
     }
 
     static CommandSpec spec()
@@ -80,7 +90,7 @@ final class StatsCommand
             "Statistics of a capture or of httpcap's NDJSON events: tshark's HTTP, conversation and I/O tables, " +
                 "latency percentiles, errors and bytes per host, endpoint and client, tags and the loss ledger.", true)
             .parameter(FILE)
-            .options(List.of(FORMAT, TOP, INTERVAL, OUTPUT))
+            .options(List.of(FORMAT, TOP, INTERVAL, OUTPUT, FROM, FROM_TIMEOUT))
             .options(pipeline);
     }
 
@@ -95,13 +105,38 @@ final class StatsCommand
         final long intervalNanos = Math.round(intervalSeconds * 1e9);
         final StatsCollector collector = new StatsCollector(intervalNanos, Long.MIN_VALUE);
         final Map<String, Map<String, Long>> ledger = new LinkedHashMap<>();
+        if ((file == null) == (from == null))
+        {
+            err.println("httpcap: stats needs FILE or --from kafka://HOST:PORT/TOPIC (one of them)");
+            return 2;
+        }
         final StatsReport report;
+        if (from != null)
+        {
+            try
+            {
+                final KafkaInput kafka = new KafkaInput(from, options.kafkaProps);
+                kafka.read(collector, java.time.Duration.ofSeconds(fromTimeoutSeconds));
+                ledger.put("kafka", kafka.ledger());
+                report = new StatsReport(from, "kafka", collector, null, ledger);
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                err.println("httpcap: " + ex.getMessage());
+                return 2;
+            }
+            catch (final IllegalStateException | org.apache.kafka.common.KafkaException ex)
+            {
+                err.println("httpcap: " + ex.getMessage());
+                return 1;
+            }
+            return write(report);
+        }
         try (InputStream in = open())
         {
             if (isCapture(in))
             {
                 final PacketIntervals packets;
-                final PipelineReport run;
                 try
                 {
                     packets = capture(in, collector, ledger, intervalNanos);
@@ -136,6 +171,11 @@ final class StatsCommand
             return 1;
         }
 
+        return write(report);
+    }
+
+    private int write(final StatsReport report) throws IOException
+    {
         final String text = switch (format)
         {
             case "json" -> report.json() + "\n";
