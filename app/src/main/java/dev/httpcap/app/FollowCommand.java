@@ -93,9 +93,23 @@ final class FollowCommand
             .bodyBytes(args.intValue(BODY_BYTES, 65_536))
             .decodeBody(args.flag(DECODE_BODY, false)) : null;
         final String path = args.string(OUTPUT, null);
+        // Standard output is flushed, never closed.
         try (PacketSource source = CaptureFiles.open(args.positional(0));
             OutputStream out = new BufferedOutputStream(path != null ? new FileOutputStream(path) :
-                new FileOutputStream(FileDescriptor.out), 1 << 16))
+                new java.io.FilterOutputStream(new FileOutputStream(FileDescriptor.out))
+                {
+                    @Override
+                    public void write(final byte[] b, final int off, final int len) throws java.io.IOException
+                    {
+                        out.write(b, off, len);
+                    }
+
+                    @Override
+                    public void close() throws java.io.IOException
+                    {
+                        flush();
+                    }
+                }, 1 << 16))
         {
             final FollowSession session = new FollowSession(selector, FollowOutput.of(args.choice(AS, "ascii"), out), http,
                 windowKb * 1024);
