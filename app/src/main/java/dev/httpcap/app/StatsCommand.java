@@ -20,6 +20,7 @@ import dev.httpcap.app.analysis.PacketIntervals;
 import dev.httpcap.app.analysis.StatsCollector;
 import dev.httpcap.app.analysis.StatsReport;
 import dev.httpcap.app.analysis.StatsSink;
+import dev.httpcap.app.analysis.StatsSnapshot;
 import dev.httpcap.app.cli.CommandSpec;
 import dev.httpcap.app.cli.Option;
 import dev.httpcap.app.cli.Parameter;
@@ -49,6 +50,9 @@ final class StatsCommand
             "--kafka-prop options apply to the consumer");
     static final Option FROM_TIMEOUT = Option.value("--from-timeout", "SECONDS", Option.Type.LONG,
         "with --from: give up after this long").defaultValue(120);
+    static final Option STATS_SINK = Option.value("--stats-sink", "kafka://HOST:PORT/TOPIC", Option.Type.STRING,
+        "also publish this run's statistics as one mergeable snapshot to TOPIC; stats --from merges the snapshots " +
+            "of every agent into one report");
     static final Option FORMAT = Option.value("--format", "FORMAT", Option.Type.CHOICE,
         "text (aligned tables), json (every row) or html (one self-contained page with plots)")
         .choices("text", "json", "html").defaultValue("text");
@@ -69,6 +73,7 @@ final class StatsCommand
     private final String output;
     private final String from;
     private final long fromTimeoutSeconds;
+    private final String statsSink;
 
     StatsCommand(final ParsedArgs args)
     {
@@ -81,6 +86,7 @@ final class StatsCommand
         output = args.string(OUTPUT, null);
         from = args.string(FROM, null);
         fromTimeoutSeconds = args.longValue(FROM_TIMEOUT, 120);
+        statsSink = args.string(STATS_SINK, null);
     }
 
     static CommandSpec spec()
@@ -90,7 +96,7 @@ final class StatsCommand
             "Statistics of a capture or of httpcap's NDJSON events: tshark's HTTP, conversation and I/O tables, " +
                 "latency percentiles, errors and bytes per host, endpoint and client, tags and the loss ledger.", true)
             .parameter(FILE)
-            .options(List.of(FORMAT, TOP, INTERVAL, OUTPUT, FROM, FROM_TIMEOUT))
+            .options(List.of(FORMAT, TOP, INTERVAL, OUTPUT, FROM, FROM_TIMEOUT, STATS_SINK))
             .options(pipeline);
     }
 
@@ -116,8 +122,10 @@ final class StatsCommand
             try
             {
                 final KafkaInput kafka = new KafkaInput(from, options.kafkaProps);
-                kafka.read(collector, java.time.Duration.ofSeconds(fromTimeoutSeconds));
+                final Map<String, Map<String, Long>> merged = new LinkedHashMap<>();
+                kafka.read(collector, merged, java.time.Duration.ofSeconds(fromTimeoutSeconds));
                 ledger.put("kafka", kafka.ledger());
+                ledger.putAll(merged);
                 report = new StatsReport(from, "kafka", collector, null, ledger);
             }
             catch (final IllegalArgumentException ex)
@@ -151,6 +159,10 @@ final class StatsCommand
                     return 1;
                 }
                 report = new StatsReport(name(), "capture", collector, packets, ledger);
+                if (statsSink != null && !publish(StatsSnapshot.encode(collector, packets, ledger)))
+                {
+                    return 1;
+                }
             }
             else
             {
@@ -158,6 +170,10 @@ final class StatsCommand
                 ndjson.read(in, collector);
                 ledger.put("input", ndjson.ledger());
                 report = new StatsReport(name(), "ndjson", collector, null, ledger);
+                if (statsSink != null && !publish(StatsSnapshot.encode(collector, null, ledger)))
+                {
+                    return 1;
+                }
             }
         }
         catch (final CaptureFileException ex)
@@ -172,6 +188,46 @@ final class StatsCommand
         }
 
         return write(report);
+    }
+
+    /** Send one snapshot to --stats-sink and wait for the broker's acknowledgement. @return whether it was acknowledged. */
+    private boolean publish(final byte[] snapshot)
+    {
+        final String url = statsSink;
+        final int slash = url.startsWith("kafka://") ? url.indexOf('/', "kafka://".length()) : -1;
+        if (slash < 0 || slash == url.length() - 1)
+        {
+            System.err.println("httpcap: --stats-sink takes kafka://HOST:PORT[,HOST:PORT]/TOPIC, got '" + url + "'");
+            return false;
+        }
+        final java.util.Properties config = new java.util.Properties();
+        config.put("bootstrap.servers", url.substring("kafka://".length(), slash));
+        config.put("acks", "all");
+        config.put("enable.idempotence", "true");
+        config.put("max.request.size", String.valueOf(Math.max(1 << 20, snapshot.length + 4096)));
+        config.put("delivery.timeout.ms", String.valueOf(fromTimeoutSeconds * 1000));
+        config.put("key.serializer", org.apache.kafka.common.serialization.ByteArraySerializer.class.getName());
+        config.put("value.serializer", org.apache.kafka.common.serialization.ByteArraySerializer.class.getName());
+        for (final String property : options.kafkaProps)
+        {
+            final int eq = property.indexOf('=');
+            if (eq > 0)
+            {
+                config.put(property.substring(0, eq), property.substring(eq + 1));
+            }
+        }
+        try (org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]> producer =
+            new org.apache.kafka.clients.producer.KafkaProducer<>(config))
+        {
+            producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(url.substring(slash + 1),
+                name().getBytes(StandardCharsets.UTF_8), snapshot)).get(fromTimeoutSeconds, java.util.concurrent.TimeUnit.SECONDS);
+            return true;
+        }
+        catch (final Exception ex)
+        {
+            System.err.println("httpcap: --stats-sink " + url + ": the snapshot was not delivered: " + ex);
+            return false;
+        }
     }
 
     private int write(final StatsReport report) throws IOException

@@ -23,6 +23,12 @@ import org.junit.jupiter.api.io.TempDir;
  * equal {@code stats} of the capture itself: every table but the per-interval one (an event stream
  * has no frames, and its intervals start on a whole second rather than at the first frame), whose
  * request, response and error totals are compared instead; the ledger counts every record.
+ * <p>The fleet path: the capture is cut in two halves by connection ({@code tcpdump -r} with a
+ * filter on the second bit of the sum of the ports, the same for both directions: Linux gives
+ * connect() ports of one parity), two
+ * {@code httpcap stats HALF --stats-sink kafka://...} processes run at once and each publishes a
+ * snapshot, and {@code stats --from} of the snapshot topic merges them into the statistics of the
+ * whole capture (the same tables; frames, requests and errors in all intervals; packets read).
  * <p>Needs root, tcpdump, nginx and curl: skipped without them, failed when CI is set.
  */
 class StatsFromKafkaIT
@@ -31,7 +37,7 @@ class StatsFromKafkaIT
 
     @Test
     @Timeout(value = 10, unit = TimeUnit.MINUTES)
-    void statsFromKafkaEqualStatsOfTheCapture(@TempDir final Path tempDir) throws Exception
+    void statsFromKafkaEqualStatsOfTheCaptureAndSnapshotsMerge(@TempDir final Path tempDir) throws Exception
     {
         ItSupport.requireTools("tcpdump", "nginx", "curl");
         ItSupport.requireRoot();
@@ -76,6 +82,51 @@ class StatsFromKafkaIT
                 ((ObjectNode)report).remove(List.of("input", "ledger", "io"));
             }
             assertEquals(f, k);
+
+            // Two agents, one half each, publishing snapshots; merged, they are the whole.
+            broker.createTopic("stats-snapshots", 2);
+            final String snapshots = "kafka://" + broker.bootstrap() + "/stats-snapshots";
+            final List<Process> agents = new java.util.ArrayList<>();
+            for (final String parity : List.of("0", "2"))
+            {
+                final Path half = dir.resolve("half-" + parity + ".pcap");
+                final ItSupport.Result cut = ItSupport.run("cut-" + parity, List.of("tcpdump", "-r", pcap.toString(), "-w",
+                    half.toString(), "(tcp[0:2] + tcp[2:2]) & 2 = " + parity), null, dir, Duration.ofMinutes(1), Map.of());
+                assertEquals(0, cut.exitCode(), cut::describe);
+                final ProcessBuilder agent = new ProcessBuilder(ItSupport.repoRoot().resolve("bin/httpcap").toString(), "stats",
+                    half.toString(), "--format", "json", "-o", dir.resolve("half-" + parity + ".json").toString(),
+                    "--stats-sink", snapshots)
+                    .redirectErrorStream(true).redirectOutput(dir.resolve("agent-" + parity + ".log").toFile())
+                    .directory(ItSupport.repoRoot().toFile());
+                agent.environment().put("HTTPCAP_NO_BUILD", "1");
+                agents.add(agent.start());
+            }
+            for (final Process agent : agents)
+            {
+                assertTrue(agent.waitFor(3, TimeUnit.MINUTES));
+                assertEquals(0, agent.exitValue(), () -> "an agent failed: see " + dir);
+            }
+            for (final String parity : List.of("0", "2"))
+            {
+                assertTrue(MAPPER.readTree(dir.resolve("half-" + parity + ".json").toFile()).at("/http_tree/requests").asLong() > 10,
+                    "each half holds requests");
+            }
+            final Path merged = dir.resolve("merged.json");
+            final ItSupport.Result fleet = ItSupport.httpcap("stats-fleet", List.of("stats", "--from", snapshots, "--format",
+                "json", "-o", merged.toString()), null, dir, Duration.ofMinutes(3));
+            assertEquals(0, fleet.exitCode(), fleet::describe);
+            final JsonNode m = MAPPER.readTree(merged.toFile());
+            final JsonNode whole = MAPPER.readTree(fromFile.toFile());
+            assertEquals(2, m.at("/ledger/kafka/snapshots").asLong(), "one snapshot per agent");
+            assertEquals(whole.at("/ledger/packets/read").asLong(), m.at("/ledger/packets/read").asLong(),
+                "the agents' packets add up to the capture's");
+            for (final String total : List.of("frames", "bytes", "requests", "responses", "errors"))
+            {
+                assertEquals(sum(whole, total), sum(m, total), "io intervals' " + total);
+            }
+            ((ObjectNode)m).remove(List.of("input", "ledger", "io"));
+            ((ObjectNode)whole).remove(List.of("input", "ledger", "io"));
+            assertEquals(whole, m);
         }
     }
 

@@ -34,6 +34,7 @@ public final class KafkaInput
     private long records;
     private long events;
     private long unreadable;
+    private long snapshots;
     private int partitions;
 
     /**
@@ -58,8 +59,13 @@ public final class KafkaInput
         this.properties = properties;
     }
 
-    /** Read the topic into {@code collector}. @throws IllegalStateException when the topic cannot be read. */
-    public void read(final StatsCollector collector, final Duration timeout)
+    /**
+     * Read the topic into {@code collector}: JSON events are added one by one, snapshots
+     * ({@link StatsSnapshot}, published with {@code --stats-sink}) merged whole, their ledgers into {@code ledger}.
+     *
+     * @throws IllegalStateException when the topic cannot be read.
+     */
+    public void read(final StatsCollector collector, final Map<String, Map<String, Long>> ledger, final Duration timeout)
     {
         final Properties config = new Properties();
         config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
@@ -111,7 +117,19 @@ public final class KafkaInput
                     }
                     records++;
                     final byte[] value = r.value();
-                    if (value != null && reader.read(value, 0, value.length, record))
+                    if (StatsSnapshot.isSnapshot(value))
+                    {
+                        try
+                        {
+                            StatsSnapshot.mergeInto(value, collector, ledger);
+                            snapshots++;
+                        }
+                        catch (final IllegalArgumentException ex)
+                        {
+                            unreadable++;
+                        }
+                    }
+                    else if (value != null && reader.read(value, 0, value.length, record))
                     {
                         events++;
                         collector.accept(record);
@@ -133,7 +151,8 @@ public final class KafkaInput
         counts.put("partitions", (long)partitions);
         counts.put("records", records);
         counts.put("events", events);
-        counts.put("not_json", unreadable);
+        counts.put("snapshots", snapshots);
+        counts.put("unreadable", unreadable);
         return counts;
     }
 }

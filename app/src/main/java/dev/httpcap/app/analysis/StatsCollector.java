@@ -117,6 +117,11 @@ public final class StatsCollector
     volatile long originNanos;
     final TreeMap<Long, IoBucket> io = new TreeMap<>();
 
+    /** Frames and bytes per interval (same keys as {@link #io}) of merged snapshots; a capture's are in {@link PacketIntervals}. */
+    final TreeMap<Long, long[]> frames = new TreeMap<>();
+    long firstFrameNanos = Long.MAX_VALUE;
+    long lastFrameNanos = Long.MIN_VALUE;
+
     long firstNanos = Long.MAX_VALUE;
     long lastNanos = Long.MIN_VALUE;
     long events;
@@ -293,6 +298,24 @@ public final class StatsCollector
         conversations.add(new Conversation(e.sourceIp, e.sourcePort, e.destinationIp, e.destinationPort,
             Math.max(0, e.sourcePackets), Math.max(0, e.sourceBytes), Math.max(0, e.destinationPackets),
             Math.max(0, e.destinationBytes), start, duration, e.communityId, e.reason));
+    }
+
+    /** The interval that holds {@code nanos}. */
+    IoBucket bucketAt(final long nanos)
+    {
+        return bucket(nanos);
+    }
+
+    /** Add a merged snapshot's frames of the interval starting at {@code nanos}. */
+    void addFrames(final long nanos, final long count, final long bytes)
+    {
+        if (originNanos == Long.MIN_VALUE)
+        {
+            originNanos = Math.floorDiv(nanos, 1_000_000_000L) * 1_000_000_000L;
+        }
+        final long[] row = frames.computeIfAbsent(Math.floorDiv(nanos - originNanos, intervalNanos), k -> new long[2]);
+        row[0] += count;
+        row[1] += bytes;
     }
 
     private IoBucket bucket(final long nanos)

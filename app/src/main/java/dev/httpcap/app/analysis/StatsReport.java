@@ -59,6 +59,10 @@ public final class StatsReport
         {
             return packets.firstNanos();
         }
+        if (stats.firstFrameNanos != Long.MAX_VALUE)
+        {
+            return Math.min(stats.firstFrameNanos, stats.firstNanos);
+        }
         return stats.firstNanos == Long.MAX_VALUE ? 0 : stats.firstNanos;
     }
 
@@ -67,6 +71,10 @@ public final class StatsReport
         if (packets != null && packets.lastNanos() != Long.MIN_VALUE)
         {
             return packets.lastNanos();
+        }
+        if (stats.lastFrameNanos != Long.MIN_VALUE)
+        {
+            return Math.max(stats.lastFrameNanos, stats.lastNanos);
         }
         return stats.lastNanos == Long.MIN_VALUE ? firstNanos() : stats.lastNanos;
     }
@@ -81,9 +89,17 @@ public final class StatsReport
             from = 0;
             to = Math.max(to, packets.intervals() - 1);
         }
-        else if (!stats.io.isEmpty())
+        else
         {
-            from = stats.io.firstKey();
+            if (!stats.io.isEmpty())
+            {
+                from = stats.io.firstKey();
+            }
+            if (!stats.frames.isEmpty())
+            {
+                from = stats.io.isEmpty() ? stats.frames.firstKey() : Math.min(from, stats.frames.firstKey());
+                to = Math.max(to, stats.frames.lastKey());
+            }
         }
         final List<Interval> rows = new ArrayList<>();
         final double seconds = stats.intervalNanos / 1e9;
@@ -103,6 +119,12 @@ public final class StatsReport
                 {
                     frames += packets.frames((int)j);
                     bytes += packets.bytes((int)j);
+                }
+                final long[] merged = packets == null ? stats.frames.get(j) : null;
+                if (merged != null)
+                {
+                    frames += merged[0];
+                    bytes += merged[1];
                 }
                 final IoBucket b = stats.io.get(j);
                 if (b != null)
