@@ -264,7 +264,7 @@ class StatsMatchTsharkIT
         {
             final String h = byHost + " / " + host.at("/host").asText();
             put(rows, h, host.at("/requests").asLong());
-            for (final JsonNode server : host.at("/addresss"))
+            for (final JsonNode server : host.at("/addresses"))
             {
                 put(rows, h + " / " + server.at("/address").asText(), server.at("/requests").asLong());
             }

@@ -24,6 +24,8 @@ public final class StatsCollector
     static final int MAX_ROWS = 100_000;
     /** Distinct endpoints, hosts and clients (each with a histogram) kept before folding. */
     static final int MAX_GROUPS = 2_000;
+    /** Connections listed in the conversation table; beyond, counted in {@code conversations_folded}. */
+    static final int MAX_CONVERSATIONS = 250_000;
     /**
      * Latency in microseconds, up to an hour; 3 significant digits for the whole, 2 (1%) with int
      * counts for each group and interval (auto-resizing: about 7 KB for latencies up to a second).
@@ -284,7 +286,7 @@ public final class StatsCollector
 
     private void flow(final EventRecord e)
     {
-        if (conversations.size() >= MAX_ROWS * 10)
+        if (conversations.size() >= MAX_CONVERSATIONS)
         {
             conversationsFolded++;
             return;

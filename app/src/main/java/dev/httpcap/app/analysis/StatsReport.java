@@ -247,9 +247,9 @@ public final class StatsReport
         j.endArray().close();
 
         j.open("http_srv_tree").array("requests_by_server");
-        tree(j, stats.requestsByServer, "address", "host");
+        tree(j, stats.requestsByServer, "address", "hosts", "host");
         j.endArray().array("requests_by_host");
-        tree(j, stats.serversByHost, "host", "address");
+        tree(j, stats.serversByHost, "host", "addresses", "address");
         j.endArray().array("responses_by_server");
         final List<String> servers = new ArrayList<>(stats.responsesByServer.rows().keySet());
         servers.sort(null);
@@ -272,7 +272,7 @@ public final class StatsReport
                 .field("duration", c.durationNanos() / 1e9).field("community_id", c.communityId())
                 .field("reason", c.reason()).close();
         }
-        j.endArray();
+        j.endArray().field("conversations_folded", stats.conversationsFolded);
 
         j.open("io").field("interval_seconds", stats.intervalNanos / 1e9).array("intervals");
         for (final Interval row : intervals(1))
@@ -306,11 +306,12 @@ public final class StatsReport
         return j.close().toString();
     }
 
-    private static void tree(final JsonOut j, final CountTable<CountTable<long[]>> table, final String name, final String child)
+    private static void tree(final JsonOut j, final CountTable<CountTable<long[]>> table, final String name,
+        final String children, final String child)
     {
         for (final Map.Entry<String, CountTable<long[]>> row : sortedTrees(table))
         {
-            j.open().field(name, row.getKey()).field("requests", sum(row.getValue())).array(child + "s");
+            j.open().field(name, row.getKey()).field("requests", sum(row.getValue())).array(children);
             for (final Map.Entry<String, Long> c : sortedCounts(row.getValue()))
             {
                 j.open().field(child, c.getKey()).field("requests", c.getValue()).close();
