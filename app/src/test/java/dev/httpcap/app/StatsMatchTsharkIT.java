@@ -36,7 +36,8 @@ import org.junit.jupiter.api.io.TempDir;
  * answers by server address, OK (2xx, 3xx) and KO;</li>
  * <li>{@code conv,tcp}: per connection, frames each way (exact), bytes each way (exact where tshark
  * prints bytes; where it prints kB or MB, equal to our count in that unit truncated or rounded),
- * relative start (1 µs) and duration (tshark's 4 decimals).</li>
+ * relative start (1 µs) and duration (tshark's 4 decimals);</li>
+ * <li>{@code io,stat,1}: frames and bytes of each second from the first frame.</li>
  * </ul>
  * tshark 4.0 misreads the answers of a pipelined connection whose segment holds a HEAD among other
  * requests (see HttpMatchesTsharkIT): those connections of the http-mix capture are left out of both
@@ -127,7 +128,8 @@ class StatsMatchTsharkIT
         final ItSupport.Result tshark = ItSupport.run(name + "-tshark", List.of("tshark", "-n", "-q", "-r", pcap.toString(),
             "-d", "tcp.port==" + port + ",http", "-o", "tcp.desegment_tcp_streams:TRUE",
             "-o", "http.desegment_headers:TRUE", "-o", "http.desegment_body:TRUE", "-o", "http.dechunk_body:TRUE",
-            "-z", "http,tree" + tap, "-z", "http_req,tree" + tap, "-z", "http_srv,tree" + tap, "-z", "conv,tcp" + tap),
+            "-z", "http,tree" + tap, "-z", "http_req,tree" + tap, "-z", "http_srv,tree" + tap, "-z", "conv,tcp" + tap,
+            "-z", "io,stat,1"),
             null, dir, Duration.ofMinutes(10), Map.of());
         assertEquals(0, tshark.exitCode(), tshark::describe);
         final String out = tshark.stdoutText();
@@ -151,6 +153,7 @@ class StatsMatchTsharkIT
         diff(name + " http_req,tree", tree(out, "HTTP/Requests:"), httpReqTree(stats), problems);
         diff(name + " http_srv,tree", tree(out, "HTTP/Load Distribution:"), httpSrvTree(stats), problems);
         final int rows = conversations(name, out, stats, problems);
+        ioStat(name, out, stats, problems);
         log(name + ": compared " + rows + " conversations; " + (problems.size() - before) + " problems");
         assertTrue(stats.at("/http_tree/requests").asLong() > 100, "the capture holds requests");
     }
@@ -375,6 +378,43 @@ class StatsMatchTsharkIT
         ours.forEach((k, left) -> left.forEach(c ->
             problems.add(name + " conv,tcp: " + k + " starting at " + c.at("/rel_start") + " in stats, not in tshark's table")));
         return compared;
+    }
+
+    private static final Pattern IO_ROW = Pattern.compile("^\\|\\s*(\\d+)\\s*<>\\s*(\\d+|Dur)\\s*\\|\\s*(\\d+)\\s*\\|\\s*(\\d+)\\s*\\|\\s*$");
+
+    /**
+     * {@code io,stat,1}: frames and bytes of every one-second interval from the first frame (stats
+     * counts every frame read, before any filter, as tshark's unfiltered table does).
+     */
+    private static void ioStat(final String name, final String out, final JsonNode stats, final List<String> problems)
+    {
+        final List<long[]> tshark = new ArrayList<>();
+        for (final String line : out.substring(out.indexOf("IO Statistics")).split("\n"))
+        {
+            final Matcher m = IO_ROW.matcher(line);
+            if (m.matches())
+            {
+                tshark.add(new long[] {Long.parseLong(m.group(1)), Long.parseLong(m.group(3)), Long.parseLong(m.group(4))});
+            }
+        }
+        final JsonNode ours = stats.at("/io/intervals");
+        assertTrue(!tshark.isEmpty(), "tshark's io,stat table has rows");
+        if (tshark.size() != ours.size())
+        {
+            problems.add(name + " io,stat: tshark has " + tshark.size() + " intervals, stats " + ours.size());
+            return;
+        }
+        for (int i = 0; i < tshark.size(); i++)
+        {
+            final long[] row = tshark.get(i);
+            final JsonNode o = ours.get(i);
+            if (Math.round(o.at("/start").asDouble()) != row[0] || o.at("/frames").asLong() != row[1] || o.at("/bytes").asLong() != row[2])
+            {
+                problems.add(name + " io,stat interval " + row[0] + ": tshark " + row[1] + " frames " + row[2] + " bytes, stats "
+                    + o.at("/frames") + " frames " + o.at("/bytes") + " bytes from " + o.at("/start") + " s");
+            }
+        }
+        log(name + " io,stat: " + tshark.size() + " intervals compared");
     }
 
     /** Removes and returns the connection of {@code candidates} that starts closest to {@code start}, or null. */
