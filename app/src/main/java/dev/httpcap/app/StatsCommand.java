@@ -49,7 +49,7 @@ final class StatsCommand
         "read the events a Kafka sink wrote to TOPIC (from its start to its end when reading began) instead of FILE; " +
             "--kafka-prop options apply to the consumer");
     static final Option FROM_TIMEOUT = Option.value("--from-timeout", "SECONDS", Option.Type.LONG,
-        "with --from: give up after this long").defaultValue(120);
+        "with --from or --stats-sink: give up on the brokers after this long").defaultValue(120);
     static final Option STATS_SINK = Option.value("--stats-sink", "kafka://HOST:PORT/TOPIC", Option.Type.STRING,
         "also publish this run's statistics as one mergeable snapshot to TOPIC; stats --from merges the snapshots " +
             "of every agent into one report");
@@ -117,6 +117,7 @@ final class StatsCommand
             return 2;
         }
         final StatsReport report;
+        boolean published = true;
         if (from != null)
         {
             try
@@ -159,10 +160,7 @@ final class StatsCommand
                     return 1;
                 }
                 report = new StatsReport(name(), "capture", collector, packets, ledger);
-                if (statsSink != null && !publish(StatsSnapshot.encode(collector, packets, ledger)))
-                {
-                    return 1;
-                }
+                published = statsSink == null || publish(StatsSnapshot.encode(collector, packets, ledger));
             }
             else
             {
@@ -170,10 +168,7 @@ final class StatsCommand
                 ndjson.read(in, collector);
                 ledger.put("input", ndjson.ledger());
                 report = new StatsReport(name(), "ndjson", collector, null, ledger);
-                if (statsSink != null && !publish(StatsSnapshot.encode(collector, null, ledger)))
-                {
-                    return 1;
-                }
+                published = statsSink == null || publish(StatsSnapshot.encode(collector, null, ledger));
             }
         }
         catch (final CaptureFileException ex)
@@ -187,7 +182,9 @@ final class StatsCommand
             return 1;
         }
 
-        return write(report);
+        // The report is written even when the snapshot could not be published; the exit status says so.
+        final int written = write(report);
+        return published ? written : 1;
     }
 
     /** Send one snapshot to --stats-sink and wait for the broker's acknowledgement. @return whether it was acknowledged. */
@@ -205,7 +202,12 @@ final class StatsCommand
         config.put("acks", "all");
         config.put("enable.idempotence", "true");
         config.put("max.request.size", String.valueOf(Math.max(1 << 20, snapshot.length + 4096)));
-        config.put("delivery.timeout.ms", String.valueOf(fromTimeoutSeconds * 1000));
+        // delivery.timeout.ms may not be below linger.ms + request.timeout.ms.
+        final long timeoutMs = Math.max(1000, fromTimeoutSeconds * 1000);
+        config.put("linger.ms", "0");
+        config.put("max.block.ms", String.valueOf(timeoutMs));
+        config.put("request.timeout.ms", String.valueOf(Math.min(30_000, timeoutMs)));
+        config.put("delivery.timeout.ms", String.valueOf(timeoutMs));
         config.put("key.serializer", org.apache.kafka.common.serialization.ByteArraySerializer.class.getName());
         config.put("value.serializer", org.apache.kafka.common.serialization.ByteArraySerializer.class.getName());
         for (final String property : options.kafkaProps)
@@ -225,7 +227,12 @@ final class StatsCommand
         }
         catch (final Exception ex)
         {
-            System.err.println("httpcap: --stats-sink " + url + ": the snapshot was not delivered: " + ex);
+            Throwable cause = ex;
+            while (cause.getCause() != null && cause.getCause() != cause)
+            {
+                cause = cause.getCause();
+            }
+            System.err.println("httpcap: --stats-sink " + url + ": the snapshot was not delivered: " + cause);
             return false;
         }
     }
