@@ -141,6 +141,8 @@ public final class Main
             case "read" -> new ReadCommand(parsed).call();
             case "live" -> new LiveCommand(parsed).call();
             case "interfaces" -> new InterfacesCommand().call();
+            case "stats" -> new StatsCommand(parsed).call();
+            case "follow" -> new FollowCommand(parsed).call();
             case "help" -> help(main, parsed, out);
             default -> throw new IllegalStateException("no code for command " + parsed.command().name());
         };
@@ -181,6 +183,8 @@ public final class Main
             .subcommand(ReadCommand.spec())
             .subcommand(LiveCommand.spec())
             .subcommand(InterfacesCommand.spec())
+            .subcommand(StatsCommand.spec())
+            .subcommand(FollowCommand.spec())
             .subcommand(ConfigCommand.spec())
             .subcommand(new CommandSpec("httpcap help",
                 "Display help information about the specified command.", false)

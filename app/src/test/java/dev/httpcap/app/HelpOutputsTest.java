@@ -102,7 +102,8 @@ class HelpOutputsTest
         final Path script = dir.resolve("httpcap.bash");
         Files.writeString(script, out("help", "--bash-completion"));
 
-        assertEquals(List.of("read", "live", "interfaces", "config", "help", "--help", "--version"), complete(script, "httpcap", ""));
+        assertEquals(List.of("read", "live", "interfaces", "stats", "follow", "config", "help", "--help", "--version"),
+            complete(script, "httpcap", ""));
         assertEquals(List.of("--workers"), complete(script, "httpcap", "live", "-i", "lo", "--wo"));
         assertEquals(List.of("auto", "always", "never"), complete(script, "httpcap", "read", "x.pcap", "--progress", ""));
         assertEquals(List.of("drop"), complete(script, "httpcap", "live", "--back-pressure", "d"));

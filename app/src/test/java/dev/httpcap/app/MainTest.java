@@ -45,7 +45,7 @@ class MainTest
     void shouldListEveryOptionOfEveryCommandWhenAskedForHelp()
     {
         final CommandSpec main = Main.spec();
-        for (final String name : List.of("read", "live", "interfaces"))
+        for (final String name : List.of("read", "live", "interfaces", "stats", "follow"))
         {
             for (final List<String> line : List.of(List.of(name, "--help"), List.of(name, "-h"), List.of("help", name)))
             {
@@ -141,8 +141,8 @@ class MainTest
             "live", "-i", "lo", "-cx");
         assertUsageError("httpcap interfaces", "Unexpected argument: 'extra' ('httpcap interfaces' takes no parameters)",
             "interfaces", "extra");
-        assertUsageError("httpcap", "Unknown command: 'nosuch' (expected read, live, interfaces, config or help)", "nosuch");
-        assertUsageError("httpcap", "Unknown command: 'nosuch' (expected read, live, interfaces, config or help)", "help", "nosuch");
+        assertUsageError("httpcap", "Unknown command: 'nosuch' (expected read, live, interfaces, stats, follow, config or help)", "nosuch");
+        assertUsageError("httpcap", "Unknown command: 'nosuch' (expected read, live, interfaces, stats, follow, config or help)", "help", "nosuch");
         assertUsageError("httpcap", "Unknown option: '--bogus'", "--bogus");
     }
 

@@ -1,0 +1,384 @@
+package dev.httpcap.app;
+
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import dev.httpcap.app.analysis.HtmlReport;
+import dev.httpcap.app.analysis.KafkaInput;
+import dev.httpcap.app.analysis.NdjsonInput;
+import dev.httpcap.app.analysis.PacketIntervals;
+import dev.httpcap.app.analysis.StatsCollector;
+import dev.httpcap.app.analysis.StatsReport;
+import dev.httpcap.app.analysis.StatsSink;
+import dev.httpcap.app.analysis.StatsSnapshot;
+import dev.httpcap.app.cli.CommandSpec;
+import dev.httpcap.app.cli.Option;
+import dev.httpcap.app.cli.Parameter;
+import dev.httpcap.app.cli.ParsedArgs;
+import dev.httpcap.capture.BpfCompiler;
+import dev.httpcap.capture.CaptureFileException;
+import dev.httpcap.capture.CaptureFiles;
+import dev.httpcap.capture.PacketSource;
+import dev.httpcap.pipeline.BackPressure;
+import dev.httpcap.pipeline.Pipeline;
+import dev.httpcap.pipeline.PipelineConfig;
+import dev.httpcap.pipeline.PipelineReport;
+import dev.httpcap.sinks.EventSink;
+
+/**
+ * {@code httpcap stats FILE}: the statistics of a capture (decoded by the usual pipeline, whose
+ * events are added up in-process) or of an NDJSON file of httpcap events, as text, JSON or HTML.
+ */
+final class StatsCommand
+{
+    private static final int LINKTYPE_ETHERNET = 1;
+
+    static final Parameter FILE = Parameter.optional("FILE",
+        "pcap or pcapng file, an NDJSON file of httpcap events, or '-' for standard input (either); not with --from");
+    static final Option FROM = Option.value("--from", "kafka://HOST:PORT/TOPIC", Option.Type.STRING,
+        "read the events a Kafka sink wrote to TOPIC (from its start to its end when reading began) instead of FILE; " +
+            "--kafka-prop options apply to the consumer");
+    static final Option FROM_TIMEOUT = Option.value("--from-timeout", "SECONDS", Option.Type.LONG,
+        "with --from or --stats-sink: give up on the brokers after this long").defaultValue(120);
+    static final Option STATS_SINK = Option.value("--stats-sink", "kafka://HOST:PORT/TOPIC", Option.Type.STRING,
+        "also publish this run's statistics as one mergeable snapshot to TOPIC; stats --from merges the snapshots " +
+            "of every agent into one report");
+    static final Option FORMAT = Option.value("--format", "FORMAT", Option.Type.CHOICE,
+        "text (aligned tables), json (every row) or html (one self-contained page with plots)")
+        .choices("text", "json", "html").defaultValue("text");
+    static final Option TOP = Option.value("--top", "N", Option.Type.INT,
+        "rows shown of each long table in text output (0: all)").defaultValue(10);
+    static final Option INTERVAL = Option.value("--interval", "SECONDS", Option.Type.DOUBLE,
+        "width of the I/O intervals (tshark's io,stat); text output merges them to at most 40 rows unless given")
+        .defaultValue(1);
+    static final Option OUTPUT = Option.value("--output", "PATH", Option.Type.STRING,
+        "write the report to PATH instead of standard output").shortName("-o");
+
+    private final String file;
+    private final PipelineOptions options;
+    private final String format;
+    private final int top;
+    private final double intervalSeconds;
+    private final boolean intervalFixed;
+    private final String output;
+    private final String from;
+    private final long fromTimeoutSeconds;
+    private final String statsSink;
+
+    StatsCommand(final ParsedArgs args)
+    {
+        file = args.positional(0);
+        options = new PipelineOptions().apply(args);
+        format = args.choice(FORMAT, "text");
+        top = args.intValue(TOP, 10);
+        intervalSeconds = args.doubleValue(INTERVAL, 1);
+        intervalFixed = args.isSet(INTERVAL);
+        output = args.string(OUTPUT, null);
+        from = args.string(FROM, null);
+        fromTimeoutSeconds = args.longValue(FROM_TIMEOUT, 120);
+        statsSink = args.string(STATS_SINK, null);
+    }
+
+    static CommandSpec spec()
+    {
+        final List<Option> pipeline = new ArrayList<>(PipelineOptions.OPTIONS);
+        return new CommandSpec("httpcap stats",
+            "Statistics of a capture or of httpcap's NDJSON events: tshark's HTTP, conversation and I/O tables, " +
+                "latency percentiles, errors and bytes per host, endpoint and client, tags and the loss ledger.", true)
+            .parameter(FILE)
+            .options(List.of(FORMAT, TOP, INTERVAL, OUTPUT, FROM, FROM_TIMEOUT, STATS_SINK))
+            .options(pipeline);
+    }
+
+    int call() throws Exception
+    {
+        final PrintStream err = System.err;
+        if (!(intervalSeconds >= 0.001) || intervalSeconds > 86_400 * 365.0 || top < 0)
+        {
+            err.println("httpcap: --interval must be from 0.001 to 31536000 seconds, --top >= 0");
+            return 2;
+        }
+        final long intervalNanos = Math.round(intervalSeconds * 1e9);
+        final StatsCollector collector = new StatsCollector(intervalNanos, Long.MIN_VALUE);
+        final Map<String, Map<String, Long>> ledger = new LinkedHashMap<>();
+        if ((file == null) == (from == null))
+        {
+            err.println("httpcap: stats needs FILE or --from kafka://HOST:PORT/TOPIC (one of them)");
+            return 2;
+        }
+        final StatsReport report;
+        boolean published = true;
+        if (from != null)
+        {
+            try
+            {
+                final KafkaInput kafka = new KafkaInput(from, options.kafkaProps);
+                final Map<String, Map<String, Long>> merged = new LinkedHashMap<>();
+                kafka.read(collector, merged, java.time.Duration.ofSeconds(fromTimeoutSeconds));
+                ledger.put("kafka", kafka.ledger());
+                ledger.putAll(merged);
+                report = new StatsReport(from, "kafka", collector, null, ledger);
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                err.println("httpcap: " + ex.getMessage());
+                return 2;
+            }
+            catch (final IllegalStateException | org.apache.kafka.common.KafkaException ex)
+            {
+                err.println("httpcap: " + ex.getMessage());
+                return 1;
+            }
+            return write(report);
+        }
+        try (InputStream in = open())
+        {
+            if (isCapture(in))
+            {
+                final PacketIntervals packets;
+                try
+                {
+                    packets = capture(in, collector, ledger, intervalNanos);
+                }
+                catch (final IllegalArgumentException | IllegalStateException ex)
+                {
+                    err.println("httpcap: " + ex.getMessage());
+                    return 2;
+                }
+                if (packets == null)
+                {
+                    return 1;
+                }
+                report = new StatsReport(name(), "capture", collector, packets, ledger);
+                published = statsSink == null || publish(StatsSnapshot.encode(collector, packets, ledger));
+            }
+            else
+            {
+                final NdjsonInput ndjson = new NdjsonInput();
+                ndjson.read(in, collector);
+                ledger.put("input", ndjson.ledger());
+                report = new StatsReport(name(), "ndjson", collector, null, ledger);
+                published = statsSink == null || publish(StatsSnapshot.encode(collector, null, ledger));
+            }
+        }
+        catch (final CaptureFileException ex)
+        {
+            err.println("httpcap: " + ex.getMessage());
+            return 1;
+        }
+        catch (final IOException ex)
+        {
+            err.println("httpcap: cannot read '" + file + "': " + ex.getMessage());
+            return 1;
+        }
+
+        // The report is written even when the snapshot could not be published; the exit status says so.
+        final int written = write(report);
+        return published ? written : 1;
+    }
+
+    /** Send one snapshot to --stats-sink and wait for the broker's acknowledgement. @return whether it was acknowledged. */
+    private boolean publish(final byte[] snapshot)
+    {
+        final String url = statsSink;
+        final int slash = url.startsWith("kafka://") ? url.indexOf('/', "kafka://".length()) : -1;
+        if (slash < 0 || slash == url.length() - 1)
+        {
+            System.err.println("httpcap: --stats-sink takes kafka://HOST:PORT[,HOST:PORT]/TOPIC, got '" + url + "'");
+            return false;
+        }
+        final java.util.Properties config = new java.util.Properties();
+        config.put("bootstrap.servers", url.substring("kafka://".length(), slash));
+        config.put("acks", "all");
+        config.put("enable.idempotence", "true");
+        config.put("max.request.size", String.valueOf(Math.max(1 << 20, snapshot.length + 4096)));
+        // delivery.timeout.ms may not be below linger.ms + request.timeout.ms.
+        final long timeoutMs = Math.max(1000, fromTimeoutSeconds * 1000);
+        config.put("linger.ms", "0");
+        config.put("max.block.ms", String.valueOf(timeoutMs));
+        config.put("request.timeout.ms", String.valueOf(Math.min(30_000, timeoutMs)));
+        config.put("delivery.timeout.ms", String.valueOf(timeoutMs));
+        config.put("key.serializer", org.apache.kafka.common.serialization.ByteArraySerializer.class.getName());
+        config.put("value.serializer", org.apache.kafka.common.serialization.ByteArraySerializer.class.getName());
+        for (final String property : options.kafkaProps)
+        {
+            final int eq = property.indexOf('=');
+            if (eq > 0)
+            {
+                config.put(property.substring(0, eq), property.substring(eq + 1));
+            }
+        }
+        try (org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]> producer =
+            new org.apache.kafka.clients.producer.KafkaProducer<>(config))
+        {
+            producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(url.substring(slash + 1),
+                name().getBytes(StandardCharsets.UTF_8), snapshot)).get(fromTimeoutSeconds, java.util.concurrent.TimeUnit.SECONDS);
+            return true;
+        }
+        catch (final Exception ex)
+        {
+            Throwable cause = ex;
+            while (cause.getCause() != null && cause.getCause() != cause)
+            {
+                cause = cause.getCause();
+            }
+            System.err.println("httpcap: --stats-sink " + url + ": the snapshot was not delivered: " + cause);
+            return false;
+        }
+    }
+
+    private int write(final StatsReport report) throws IOException
+    {
+        final String text = switch (format)
+        {
+            case "json" -> report.json() + "\n";
+            case "html" -> HtmlReport.render(report);
+            default -> report.text(top, intervalFixed);
+        };
+        if (output != null)
+        {
+            Files.writeString(Path.of(output), text, StandardCharsets.UTF_8);
+        }
+        else
+        {
+            System.out.print(text);
+            System.out.flush();
+        }
+        return 0;
+    }
+
+    private String name()
+    {
+        return "-".equals(file) ? "standard input" : file;
+    }
+
+    private InputStream open() throws IOException, CaptureFileException
+    {
+        if ("-".equals(file))
+        {
+            return new BufferedInputStream(System.in, 1 << 16);
+        }
+        final Path path = Path.of(file);
+        if (Files.isDirectory(path))
+        {
+            throw new CaptureFileException("'" + file + "' is a directory, not a capture or NDJSON file");
+        }
+        if (!Files.isReadable(path))
+        {
+            throw new CaptureFileException("cannot read '" + file + "': " + (Files.exists(path) ? "permission denied" : "no such file"));
+        }
+        return new BufferedInputStream(Files.newInputStream(path), 1 << 16);
+    }
+
+    /** A pcap or pcapng magic number; anything else is read as NDJSON. */
+    private static boolean isCapture(final InputStream in) throws IOException
+    {
+        in.mark(8);
+        final byte[] magic = in.readNBytes(4);
+        in.reset();
+        if (magic.length < 4)
+        {
+            return false;
+        }
+        final int m = (magic[0] & 0xff) << 24 | (magic[1] & 0xff) << 16 | (magic[2] & 0xff) << 8 | (magic[3] & 0xff);
+        return m == 0xa1b2c3d4 || m == 0xd4c3b2a1 || m == 0xa1b23c4d || m == 0x4d3cb2a1 || m == 0x0a0d0d0a;
+    }
+
+    /** Run the pipeline over the capture; @return its per-interval frame counts, or null when it failed. */
+    private PacketIntervals capture(final InputStream in, final StatsCollector collector,
+        final Map<String, Map<String, Long>> ledger, final long intervalNanos) throws Exception
+    {
+        // Stats need the connection records (conv,tcp) and the Host header (http_req/http_srv trees).
+        options.flows = true;
+        options.headers = switch (options.headers)
+        {
+            case "all" -> "all";
+            case "none", "default" -> "host";
+            default -> options.headers + ",host";
+        };
+        final PipelineConfig config = options.config(BackPressure.BLOCK);
+        if (config.filter() != null)
+        {
+            BpfCompiler.compile(config.filter(), LINKTYPE_ETHERNET, PipelineConfig.MAX_FRAME_LENGTH);
+        }
+        final StatsSink statsSink = new StatsSink(collector);
+        final List<EventSink> sinks = new ArrayList<>();
+        sinks.add(statsSink);
+        final PrintStream err = System.err;
+        try (PacketSource source = "-".equals(file) ? CaptureFiles.open(in, "standard input") : CaptureFiles.open(file))
+        {
+            if (!options.sinkSpecs.isEmpty())
+            {
+                options.openSinks(sinks);
+            }
+            final PacketIntervals packets = new PacketIntervals(source, intervalNanos, collector);
+            final Pipeline pipeline = new Pipeline(config, sinks);
+            final AtomicInteger signals = new AtomicInteger();
+            Signals.onInterrupt(() ->
+            {
+                if (signals.incrementAndGet() > 1)
+                {
+                    Runtime.getRuntime().halt(130);
+                }
+                pipeline.requestStop();
+            });
+            final PipelineReport run = pipeline.run(packets);
+            if (run.failure() != null)
+            {
+                run.lines().forEach(err::println);
+                err.println("httpcap: " + (run.failure().getMessage() != null ? run.failure().getMessage() : run.failure()));
+                return null;
+            }
+            ledger(run, statsSink, packets, ledger);
+            return packets;
+        }
+        finally
+        {
+            for (final EventSink sink : sinks)
+            {
+                sink.close();
+            }
+        }
+    }
+
+    private static void ledger(final PipelineReport run, final StatsSink sink, final PacketIntervals packets,
+        final Map<String, Map<String, Long>> ledger)
+    {
+        final Map<String, Long> frames = new LinkedHashMap<>();
+        frames.put("read", run.packetsRead());
+        frames.put("decoded", run.decoded());
+        frames.put("dropped", run.dropped());
+        frames.putAll(run.drops());
+        frames.put("wire_bytes", packets.wireBytes());
+        ledger.put("packets", frames);
+        if (!run.fileAnomalies().isEmpty())
+        {
+            ledger.put("file", run.fileAnomalies());
+        }
+        final Map<String, Long> flows = new LinkedHashMap<>(run.flows());
+        flows.put("midstream", run.midstreamFlows());
+        ledger.put("flows", flows);
+        ledger.put("reassembly", run.reassembly());
+        ledger.put("http", run.http());
+        final Map<String, Long> events = new LinkedHashMap<>();
+        events.put("emitted", run.eventsEmitted());
+        events.put("dropped", run.eventsDropped());
+        events.put("analysed", sink.eventsWritten() - sink.unreadable());
+        events.put("unreadable", sink.unreadable());
+        ledger.put("events", events);
+        if (run.workerErrors() > 0)
+        {
+            ledger.put("errors", Map.of("worker_errors", run.workerErrors()));
+        }
+    }
+}
