@@ -9,7 +9,7 @@ import org.agrona.DirectBuffer;
 
 import dev.httpcap.capture.BpfCompiler;
 import dev.httpcap.capture.BpfProgram;
-import dev.httpcap.capture.CaptureFileCounters;
+import dev.httpcap.capture.ForwardingPacketSource;
 import dev.httpcap.capture.LinkTypes;
 import dev.httpcap.capture.PacketHandler;
 import dev.httpcap.capture.PacketSource;
@@ -23,11 +23,10 @@ import dev.httpcap.pipeline.PipelineConfig;
  * type of the first frame written, and frames of another link type (a mixed pcapng) are left out and
  * counted. A write error stops the recording, not the reading.
  */
-final class RecordingSource implements PacketSource, PacketHandler
+final class RecordingSource extends ForwardingPacketSource implements PacketHandler
 {
     private static final int MAX_LINK_TYPES = 512;
 
-    private final PacketSource source;
     private final Path path;
     private final String filter;
     private final BpfProgram[] programs = new BpfProgram[MAX_LINK_TYPES];
@@ -43,7 +42,7 @@ final class RecordingSource implements PacketSource, PacketHandler
     /** @throws IOException if {@code path} cannot be created or truncated for writing. */
     RecordingSource(final PacketSource source, final Path path, final String filter) throws IOException
     {
-        this.source = source;
+        super(source);
         this.path = path;
         this.filter = filter;
         this.channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
@@ -115,35 +114,10 @@ final class RecordingSource implements PacketSource, PacketHandler
         }
     }
 
-    @Override
-    public boolean isDone()
-    {
-        return source.isDone();
-    }
 
-    @Override
-    public long bytesConsumed()
-    {
-        return source.bytesConsumed();
-    }
 
-    @Override
-    public long totalBytes()
-    {
-        return source.totalBytes();
-    }
 
-    @Override
-    public CaptureFileCounters fileCounters()
-    {
-        return source.fileCounters();
-    }
 
-    @Override
-    public boolean framesStayReadable()
-    {
-        return source.framesStayReadable();
-    }
 
     @Override
     public void close()

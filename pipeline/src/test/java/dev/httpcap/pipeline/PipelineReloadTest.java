@@ -15,8 +15,8 @@ import org.agrona.DirectBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import dev.httpcap.capture.CaptureFileCounters;
 import dev.httpcap.capture.CaptureFiles;
+import dev.httpcap.capture.ForwardingPacketSource;
 import dev.httpcap.capture.PacketHandler;
 import dev.httpcap.capture.PacketSource;
 import dev.httpcap.decoders.http.HeaderRules;
@@ -94,9 +94,8 @@ class PipelineReloadTest
     }
 
     /** One packet per poll; after {@code before} packets, waits for the first event, then runs {@code between}. */
-    private static final class PausingSource implements PacketSource
+    private static final class PausingSource extends ForwardingPacketSource
     {
-        private final PacketSource source;
         private final long before;
         private final ListSink sink;
         private final Runnable between;
@@ -104,7 +103,7 @@ class PipelineReloadTest
 
         PausingSource(final PacketSource source, final long before, final ListSink sink, final Runnable between)
         {
-            this.source = source;
+            super(source);
             this.before = before;
             this.sink = sink;
             this.between = between;
@@ -127,41 +126,11 @@ class PipelineReloadTest
             return read;
         }
 
-        @Override
-        public boolean isDone()
-        {
-            return source.isDone();
-        }
 
-        @Override
-        public long bytesConsumed()
-        {
-            return source.bytesConsumed();
-        }
 
-        @Override
-        public long totalBytes()
-        {
-            return source.totalBytes();
-        }
 
-        @Override
-        public CaptureFileCounters fileCounters()
-        {
-            return source.fileCounters();
-        }
 
-        @Override
-        public boolean framesStayReadable()
-        {
-            return source.framesStayReadable();
-        }
 
-        @Override
-        public void close()
-        {
-            source.close();
-        }
     }
 
     @Test

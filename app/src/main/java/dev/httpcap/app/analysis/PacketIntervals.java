@@ -2,8 +2,8 @@ package dev.httpcap.app.analysis;
 
 import org.agrona.DirectBuffer;
 
-import dev.httpcap.capture.CaptureFileCounters;
 import dev.httpcap.capture.PacketHandler;
+import dev.httpcap.capture.ForwardingPacketSource;
 import dev.httpcap.capture.PacketSource;
 
 /**
@@ -12,11 +12,10 @@ import dev.httpcap.capture.PacketSource;
  * Runs on the capture thread: a few stores per frame, no allocation (the arrays double now and
  * then); intervals past {@link #MAX_INTERVALS} are counted in the last one.
  */
-public final class PacketIntervals implements PacketSource, PacketHandler
+public final class PacketIntervals extends ForwardingPacketSource implements PacketHandler
 {
     static final int MAX_INTERVALS = 1 << 20;
 
-    private final PacketSource source;
     private final long intervalNanos;
     private final StatsCollector collector;
     private PacketHandler downstream;
@@ -31,7 +30,7 @@ public final class PacketIntervals implements PacketSource, PacketHandler
     /** @param collector told the first frame's time, as the origin of its intervals. */
     public PacketIntervals(final PacketSource source, final long intervalNanos, final StatsCollector collector)
     {
-        this.source = source;
+        super(source);
         this.intervalNanos = intervalNanos;
         this.collector = collector;
     }
@@ -105,39 +104,9 @@ public final class PacketIntervals implements PacketSource, PacketHandler
         return totalBytes;
     }
 
-    @Override
-    public boolean isDone()
-    {
-        return source.isDone();
-    }
 
-    @Override
-    public long bytesConsumed()
-    {
-        return source.bytesConsumed();
-    }
 
-    @Override
-    public long totalBytes()
-    {
-        return source.totalBytes();
-    }
 
-    @Override
-    public CaptureFileCounters fileCounters()
-    {
-        return source.fileCounters();
-    }
 
-    @Override
-    public boolean framesStayReadable()
-    {
-        return source.framesStayReadable();
-    }
 
-    @Override
-    public void close()
-    {
-        source.close();
-    }
 }

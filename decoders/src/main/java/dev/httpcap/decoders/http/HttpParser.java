@@ -741,16 +741,7 @@ final class HttpParser
     private void body(final HttpStream s, final DirectBuffer buffer, final int offset, final int length)
     {
         final HttpTransaction tx = s.tx;
-        if (s.requests)
-        {
-            tx.requestBodyBytes += length;
-            tx.requestBytes += length;
-        }
-        else
-        {
-            tx.responseBodyBytes += length;
-            tx.responseBytes += length;
-        }
+        countBody(s, length);
         if (s.bodyCapture)
         {
             final int field = s.requests ? HttpTransaction.REQUEST_BODY : HttpTransaction.RESPONSE_BODY;
@@ -770,6 +761,14 @@ final class HttpParser
 
     private void bodyLost(final HttpStream s, final long length)
     {
+        countBody(s, length);
+        // What was captured of the body stops at the hole.
+        s.bodyCaptureLimit = s.bodyCaptured;
+    }
+
+    /** {@code length} bytes of the message's body went by (captured or lost). */
+    private static void countBody(final HttpStream s, final long length)
+    {
         final HttpTransaction tx = s.tx;
         if (s.requests)
         {
@@ -781,8 +780,6 @@ final class HttpParser
             tx.responseBodyBytes += length;
             tx.responseBytes += length;
         }
-        // What was captured of the body stops at the hole.
-        s.bodyCaptureLimit = s.bodyCaptured;
     }
 
     private void parseError(final HttpConnection c, final HttpStream s, final long timestampNanos)
