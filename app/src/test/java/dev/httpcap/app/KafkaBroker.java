@@ -118,7 +118,7 @@ final class KafkaBroker implements AutoCloseable
         props.put("key.deserializer", ByteArrayDeserializer.class.getName());
         props.put("value.deserializer", ByteArrayDeserializer.class.getName());
         props.put("enable.auto.commit", "false");
-        props.put("isolation.level", "read_uncommitted");
+        props.put("isolation.level", "read_committed");
         props.put("max.poll.records", "5000");
         final List<Read> all = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props))

@@ -70,8 +70,8 @@ class MainTest
                 }
             }
         }
-        assertEquals(34, main.subcommand("read").options().size(), "31 pipeline options, --progress, -h, -V");
-        assertEquals(48, main.subcommand("live").options().size(), "15 live options, 31 pipeline options, -h, -V");
+        assertEquals(36, main.subcommand("read").options().size(), "33 pipeline options, --progress, -h, -V");
+        assertEquals(50, main.subcommand("live").options().size(), "15 live options, 33 pipeline options, -h, -V");
     }
 
     @Test
