@@ -8,6 +8,7 @@ import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import dev.httpcap.decoders.event.CommunityId;
+import dev.httpcap.decoders.event.EventId;
 import dev.httpcap.decoders.event.EventText;
 import dev.httpcap.decoders.json.JsonWriter;
 import dev.httpcap.decoders.tcp.TcpFlow;
@@ -122,6 +123,7 @@ public final class HttpEventEncoder
 
     private final JsonWriter json = new JsonWriter();
     private final CommunityId communityId = new CommunityId();
+    private final EventId eventId = new EventId(communityId);
     private final boolean decodeBody;
     private final Inflater gzipInflater = new Inflater(true);
     private final Inflater zlibInflater = new Inflater(false);
@@ -158,7 +160,8 @@ public final class HttpEventEncoder
         out.name(TIMESTAMP);
         EventText.timestampValue(out, start);
 
-        out.startObject(EVENT).name(DATASET).rawString(HTTP);
+        out.startObject(EVENT).name(DATASET).rawString(HTTP).name(ID);
+        eventId.value(out, flow, EventId.HTTP, tx.depth, start);
         if (response)
         {
             out.name(DURATION).value(Math.max(0, tx.responseEndNanos - start));
@@ -295,8 +298,10 @@ public final class HttpEventEncoder
         out.startObject();
         out.name(TIMESTAMP);
         EventText.timestampValue(out, message.startNanos);
-        out.startObject(EVENT).name(DATASET).rawString(WEBSOCKET)
-            .name(DURATION).value(Math.max(0, message.endNanos - message.startNanos)).endObject();
+        out.startObject(EVENT).name(DATASET).rawString(WEBSOCKET).name(ID);
+        eventId.value(out, flow, message.direction == TcpFlow.FROM_CLIENT ? EventId.WEBSOCKET_CLIENT : EventId.WEBSOCKET_SERVER,
+            message.number, message.startNanos);
+        out.name(DURATION).value(Math.max(0, message.endNanos - message.startNanos)).endObject();
 
         endpointsAndNetwork(out, flow, -1, -1);
 

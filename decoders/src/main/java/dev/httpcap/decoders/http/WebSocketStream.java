@@ -44,6 +44,7 @@ final class WebSocketStream
     Inflater inflater;
     private boolean inflaterBroken;
     int transDepth;
+    private int messages;
 
     WebSocketStream(final int direction)
     {
@@ -64,6 +65,7 @@ final class WebSocketStream
         this.noContextTakeover = noContextTakeover;
         this.inflaterBroken = false;
         this.transDepth = transDepth;
+        this.messages = 0;
     }
 
     /** The stream ends (or can no longer be followed): a message in progress is emitted tagged {@code tags}. */
@@ -223,7 +225,7 @@ final class WebSocketStream
             else
             {
                 final WebSocketMessage m = control ? controlFrame : message;
-                m.start(direction, opcode, timestampNanos, transDepth);
+                m.start(direction, opcode, timestampNanos, transDepth, ++messages);
                 m.bytes = length;
                 m.tags |= HttpTransaction.TAG_PARSE_ERROR;
                 decoder.emitWebSocket(m);
@@ -236,14 +238,14 @@ final class WebSocketStream
         remaining = length;
         if (control)
         {
-            controlFrame.start(direction, opcode, timestampNanos, transDepth);
+            controlFrame.start(direction, opcode, timestampNanos, transDepth, ++messages);
             controlFrame.frames = 1;
         }
         else
         {
             if (opcode != WebSocketMessage.CONTINUATION)
             {
-                message.start(direction, opcode, timestampNanos, transDepth);
+                message.start(direction, opcode, timestampNanos, transDepth, ++messages);
                 message.compressed = rsv1;
                 inMessage = true;
                 if (rsv1 && !inflaterBroken)
