@@ -49,4 +49,14 @@ public interface EventSink extends AutoCloseable
 
     /** @return the message of the first error that lost events, or {@code null} if there was none. */
     String lastError();
+
+    /**
+     * @return more counts for the statistics line and the report, e.g. the Kafka sink's
+     *         {@code spilled N, pending N, acknowledged N, dropped (full) N}; {@code null} if none.
+     *         Any thread.
+     */
+    default String progress()
+    {
+        return null;
+    }
 }

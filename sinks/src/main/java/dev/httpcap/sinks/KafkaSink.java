@@ -123,7 +123,6 @@ public final class KafkaSink implements EventSink
     private volatile long lastAckNanos;
     private final AtomicLong firstSendNanos = new AtomicLong();
 
-    private final AtomicLong spilled = new AtomicLong();
     private final AtomicLong delivered = new AtomicLong();
     private final AtomicLong deliveredBytes = new AtomicLong();
     private final AtomicLong deliveredFromEarlierRun = new AtomicLong();
@@ -219,7 +218,6 @@ public final class KafkaSink implements EventSink
         }
         if (log.append(buffer, offset, length))
         {
-            spilled.incrementAndGet();
             return;
         }
         spillDropped.incrementAndGet();
@@ -327,16 +325,16 @@ public final class KafkaSink implements EventSink
         return deliveredFromEarlierRun.get();
     }
 
-    /** @return events written to the log this run. */
+    /** @return events written to the log this run (handed to the operating system: a killed process keeps them). */
     public long eventsSpilled()
     {
-        return spilled.get();
+        return log.writtenRecords();
     }
 
     /** @return events of this run in the log and not yet acknowledged (nor refused for good). */
     public long eventsPending()
     {
-        return Math.max(0, spilled.get() - (delivered.get() - deliveredFromEarlierRun.get()) -
+        return Math.max(0, log.writtenRecords() - (delivered.get() - deliveredFromEarlierRun.get()) -
             (failed.get() - failedFromEarlierRun.get()));
     }
 
@@ -361,7 +359,7 @@ public final class KafkaSink implements EventSink
     /** @return the counts for a statistics line: spilled, pending, acknowledged, dropped (full). */
     public String progress()
     {
-        return "spilled " + spilled.get() + ", pending " + eventsPending() + ", acknowledged " + delivered.get() +
+        return "spilled " + log.writtenRecords() + ", pending " + eventsPending() + ", acknowledged " + delivered.get() +
             ", dropped (full) " + spillDropped.get();
     }
 
@@ -384,7 +382,7 @@ public final class KafkaSink implements EventSink
         line.append("), ")
             .append(eventsRetried()).append(" retried, ")
             .append(failed.get()).append(" failed; spill: ")
-            .append(spilled.get()).append(" spilled, ")
+            .append(log.writtenRecords()).append(" spilled, ")
             .append(eventsPending()).append(" pending, ")
             .append(spillDropped.get()).append(" dropped (full)");
         if (log.corruptSegments() > 0)

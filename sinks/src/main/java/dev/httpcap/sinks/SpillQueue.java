@@ -70,6 +70,7 @@ final class SpillQueue implements AutoCloseable
     private final FileChannel positionChannel;
     private final AtomicLong diskBytes = new AtomicLong();
     private final AtomicLong lostRecords = new AtomicLong();
+    private final AtomicLong writtenRecords = new AtomicLong();
     private final AtomicLong corruptSegments = new AtomicLong();
     private final AtomicLong corruptBytes = new AtomicLong();
     private volatile String lastError;
@@ -224,6 +225,12 @@ final class SpillQueue implements AutoCloseable
     long diskBytes()
     {
         return diskBytes.get();
+    }
+
+    /** @return records handed to the operating system by this queue (a process killed from then on loses none). */
+    long writtenRecords()
+    {
+        return writtenRecords.get();
     }
 
     /** @return records lost because the disk refused them (the spill's own I/O errors). */
@@ -646,6 +653,7 @@ final class SpillQueue implements AutoCloseable
         {
             writeOffset += batchLength;
             writtenPosition = position(writeId, writeOffset);
+            writtenRecords.addAndGet(batchRecords);
         }
         else
         {
@@ -674,6 +682,7 @@ final class SpillQueue implements AutoCloseable
             writeFully(channel, buffer, writeOffset);
             writeOffset += record.length;
             writtenPosition = position(writeId, writeOffset);
+            writtenRecords.incrementAndGet();
         }
         catch (final IOException ex)
         {
