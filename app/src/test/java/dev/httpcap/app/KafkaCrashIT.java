@@ -155,11 +155,28 @@ class KafkaCrashIT
         assertTrue(draining.waitFor(30, TimeUnit.SECONDS));
         report("killed in a drain", Files.readString(dir.resolve("drain-2.stderr")));
 
-        final String last = drain("drain-3", "drain", "");
-        assertTrue(firstNumber(EARLIER, last) > 0, "the kill came after the drain had finished: " + last);
+        // Killed right after a transaction was committed in Kafka, before the spill's own position
+        // file was written: the next start must take the position from Kafka.
+        final Path empty = dir.resolve("empty.pcap");
+        Files.write(empty, emptyPcap());
+        final ProcessBuilder halting = new ProcessBuilder(ItSupport.repoRoot().resolve("bin/httpcap").toString(),
+            "read", empty.toString(), "--sink", sink("drain", "close-seconds=60"))
+            .directory(ItSupport.repoRoot().toFile())
+            .redirectOutput(dir.resolve("drain-3.stdout").toFile())
+            .redirectError(dir.resolve("drain-3.stderr").toFile());
+        halting.environment().put("HTTPCAP_NO_BUILD", "1");
+        halting.environment().put("HTTPCAP_JAVA_OPTS", "-Dhttpcap.kafka.haltAfterCommits=1");
+        final Process halted = halting.start();
+        assertTrue(halted.waitFor(2, TimeUnit.MINUTES));
+        report("halted after a commit in Kafka", Files.readString(dir.resolve("drain-3.stderr")));
+        assertEquals(137, halted.exitValue(), "did not halt after the first commit");
+
+        final String last = drain("drain-4", "drain", "");
         final List<String> lines = Files.readAllLines(file);
         assertEquals(reference.size(), lines.size());
         checkExactlyOnce("drain", lines, false);
+        assertTrue(last.contains("was committed in Kafka before the earlier run stopped"), last);
+        assertTrue(firstNumber(EARLIER, last) > 0, "nothing was left for the last run: " + last);
     }
 
     @Test

@@ -85,6 +85,13 @@ public final class KafkaSink implements EventSink
     private static final long MAX_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(5);
     private static final long STALL_NANOS = TimeUnit.SECONDS.toNanos(3);
 
+    /**
+     * Fault injection for the tests: with {@code -Dhttpcap.kafka.haltAfterCommits=N} the process
+     * halts right after its N-th transaction is committed in Kafka, before the log's own position
+     * records it, as a crash at that instant would.
+     */
+    private static final long HALT_AFTER_COMMITS = Long.getLong("httpcap.kafka.haltAfterCommits", 0);
+
     private static final VarHandle LAST_ERROR;
 
     static
@@ -527,6 +534,7 @@ public final class KafkaSink implements EventSink
         private long windowEnd;
         private boolean ready;
         private boolean troubled;
+        private long troubleSinceNanos;
         private long backoff = MIN_BACKOFF_NANOS;
 
         public void run()
@@ -548,6 +556,7 @@ public final class KafkaSink implements EventSink
                     if (exactlyOnce ? sendTransaction() : sendAndAwait())
                     {
                         settle();
+                        troubleSinceNanos = 0;
                         if (troubled)
                         {
                             troubled = false;
@@ -572,7 +581,12 @@ public final class KafkaSink implements EventSink
 
         private void trouble()
         {
-            if (!troubled && !stop)
+            if (0 == troubleSinceNanos)
+            {
+                troubleSinceNanos = System.nanoTime();
+            }
+            // A fresh cluster takes a few seconds to make its transaction log: not worth a message.
+            if (!troubled && !stop && System.nanoTime() - troubleSinceNanos >= STALL_NANOS)
             {
                 troubled = true;
                 notice("brokers " + config.bootstrapServers() + " unreachable or refusing (" + lastTransientError +
@@ -731,7 +745,10 @@ public final class KafkaSink implements EventSink
                         }
                     }
                 }
-                transactions.incrementAndGet();
+                if (transactions.incrementAndGet() == HALT_AFTER_COMMITS)
+                {
+                    Runtime.getRuntime().halt(137);
+                }
                 for (int i = 0; i < attempt.length; i++)
                 {
                     if (attempt[i] != FAILED)
