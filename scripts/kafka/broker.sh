@@ -35,7 +35,7 @@ classpath() {
 
 kjava() {
   "$java" -Xms256m -Xmx1g --sun-misc-unsafe-memory-access=allow --enable-native-access=ALL-UNNAMED \
-    -cp "$(classpath)" "$@"
+    -Dlog4j2.configurationFile="$root/scripts/kafka/log4j2.properties" -cp "$(classpath)" "$@"
 }
 
 # One line on why the broker did not start, from what its log says.
@@ -45,7 +45,7 @@ why() {
     echo "broker.sh: a port in $dir/server.properties is taken by another process (ss -ltnp shows which); stop it or remove $dir to start on new ports"
   elif grep -q 'Invalid cluster.id\|INCONSISTENT_CLUSTER_ID\|does not match' "$log" 2>/dev/null; then
     echo "broker.sh: $dir/data belongs to another cluster (formatted with another id); remove $dir to start afresh"
-  elif grep -q 'No meta.properties\|not formatted\|have not been formatted' "$log" 2>/dev/null; then
+  elif [[ ! -f $dir/data/meta.properties ]] || grep -q 'No meta.properties\|not formatted\|have not been formatted' "$log" 2>/dev/null; then
     echo "broker.sh: $dir/data was never formatted (format.log says why); remove $dir to start afresh"
   elif grep -q 'OutOfMemoryError\|Could not reserve enough space' "$log" 2>/dev/null; then
     echo "broker.sh: the broker's JVM ran out of memory (-Xmx1g)"
@@ -101,11 +101,17 @@ PROPS
       kjava kafka.tools.StorageTool format --cluster-id="$id" -c "$dir/server.properties" >"$dir/format.log" 2>&1
     fi
     port=$(sed -n 's/^advertised.listeners=PLAINTEXT:\/\/127.0.0.1:\([0-9]*\)$/\1/p' "$dir/server.properties")
-    nohup "$java" -Xms512m -Xmx1g --sun-misc-unsafe-memory-access=allow -cp "$(classpath)" \
+    if (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      echo "broker.sh: 127.0.0.1:$port (from $dir/server.properties) already accepts connections: another" \
+        "process holds it (a broker of $dir still running? ss -ltnp shows which)" >&2
+      exit 1
+    fi
+    nohup "$java" -Xms512m -Xmx1g --sun-misc-unsafe-memory-access=allow \
+      -Dlog4j2.configurationFile="$root/scripts/kafka/log4j2.properties" -cp "$(classpath)" \
       kafka.Kafka "$dir/server.properties" >>"$dir/broker.log" 2>&1 &
     echo $! >"$dir/broker.pid"
     for _ in $(seq 1 240); do
-      if (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      if kill -0 "$(cat "$dir/broker.pid")" 2>/dev/null && (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
         echo "127.0.0.1:$port"
         exit 0
       fi
