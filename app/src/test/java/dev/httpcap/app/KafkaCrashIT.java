@@ -94,6 +94,7 @@ class KafkaCrashIT
             broker.restart();
             feed(stdin, cuts[0], cuts[1]);
             awaitQuiet(file, 1);
+            awaitRecords("late", 1); // the producer is at work when the broker stops
             broker.stop();
             feed(stdin, cuts[1], pcap.length);
             awaitQuiet(file, 1);

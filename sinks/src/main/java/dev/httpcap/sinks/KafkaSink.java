@@ -535,6 +535,9 @@ public final class KafkaSink implements EventSink
         private boolean ready;
         private boolean troubled;
         private long troubleSinceNanos;
+        private boolean initialized;
+        // The end of the last window this run put into a transaction: Kafka may hold it as the position.
+        private long highestAttempted = -1;
         private long backoff = MIN_BACKOFF_NANOS;
 
         public void run()
@@ -611,7 +614,11 @@ public final class KafkaSink implements EventSink
                     ready = true;
                     return true;
                 }
-                producer.initTransactions();
+                if (!initialized)
+                {
+                    producer.initTransactions();
+                    initialized = true;
+                }
                 restore(committedInKafka());
                 ready = true;
                 return true;
@@ -656,10 +663,10 @@ public final class KafkaSink implements EventSink
             {
                 return;
             }
-            if (inKafka >= log.runStart())
+            if (inKafka >= log.runStart() && inKafka > highestAttempted)
             {
                 notice("the position committed in Kafka (" + describePosition(inKafka) + ") is past anything the spill " +
-                    log.dir() + " wrote before this run (were its last writes lost to a power failure?); " +
+                    log.dir() + " wrote before this run or sent since (were its last writes lost to a power failure?); " +
                     "keeping the spill's own position");
                 return;
             }
@@ -713,6 +720,7 @@ public final class KafkaSink implements EventSink
             {
                 producer.beginTransaction();
                 begun = true;
+                highestAttempted = Math.max(highestAttempted, windowEnd);
                 sendPending(attempt);
                 for (final int s : attempt)
                 {
@@ -934,6 +942,7 @@ public final class KafkaSink implements EventSink
         private void discardProducer()
         {
             ready = false;
+            initialized = false;
             if (null != producer)
             {
                 try
