@@ -78,8 +78,8 @@ public final class KafkaSink implements EventSink
     private static final int RETRY = 2;
     private static final int FAILED = 3;
     private static final int NOT_SENT = 4;
-    private static final int WINDOW_RECORDS = 16_384;
-    private static final int WINDOW_BYTES = 16 << 20;
+    private static final int WINDOW_RECORDS = 65_536;
+    private static final int WINDOW_BYTES = 32 << 20;
     private static final long IDLE_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
     private static final long MIN_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
     private static final long MAX_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(5);

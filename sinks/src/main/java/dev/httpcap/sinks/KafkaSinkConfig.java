@@ -349,7 +349,7 @@ public final class KafkaSinkConfig
         props.put("compression.type", compression);
         props.put("batch.size", Integer.toString(batchBytes));
         props.put("linger.ms", Integer.toString(lingerMs));
-        // Four windows' worth: the shipper never waits for buffer space.
+        // Two windows' worth (a window is up to 32 MiB): the shipper never waits for buffer space.
         props.put("buffer.memory", Long.toString(64L << 20));
         props.put("max.block.ms", Integer.toString(maxBlockMs));
         props.put("key.serializer", "org.apache.kafka.common.serialization.ByteArraySerializer");
