@@ -123,7 +123,6 @@ public final class KafkaSink implements EventSink
     // Owned by the sink thread.
     private boolean closed;
     private boolean fullReported;
-    private long lastSyncNanos;
 
     private volatile String lastError;
     private volatile String lastTransientError;
@@ -200,7 +199,6 @@ public final class KafkaSink implements EventSink
             notice("the spill " + log.dir() + " holds " + log.diskBytes() + " bytes from an earlier run: " +
                 "sending them first");
         }
-        lastSyncNanos = System.nanoTime();
         shipperThread = Thread.ofPlatform().daemon().name("httpcap-kafka-shipper").unstarted(shipper);
         shipperThread.start();
     }
@@ -241,10 +239,8 @@ public final class KafkaSink implements EventSink
     public void flush()
     {
         log.flush();
-        final long now = System.nanoTime();
-        if (now - lastSyncNanos >= fsyncNanos)
+        if (log.syncDue(fsyncNanos))
         {
-            lastSyncNanos = now;
             log.sync();
         }
         LockSupport.unpark(shipperThread);
@@ -544,6 +540,12 @@ public final class KafkaSink implements EventSink
         {
             while (!stop)
             {
+                // The sink thread forces the log when it flushes; when events stop coming (or the
+                // brokers are away) this keeps the power-loss window within the interval.
+                if (log.syncDue(fsyncNanos))
+                {
+                    log.sync();
+                }
                 try
                 {
                     if (!ready && !connect())

@@ -6,6 +6,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
@@ -85,6 +86,7 @@ final class SpillQueue implements AutoCloseable
     private int batchLength;
     private int batchRecords;
     private volatile long writtenPosition;
+    private volatile long unsyncedSinceNanos;
 
     private final ArrayDeque<Long> segmentsAtOpen = new ArrayDeque<>();
     private final long checkpointId;
@@ -329,10 +331,12 @@ final class SpillQueue implements AutoCloseable
 
     /**
      * Force what {@link #flush()} wrote to the storage device (fdatasync), so that a power loss
-     * cannot take it. A process that is killed loses nothing flushed, synced or not.
+     * cannot take it. A process that is killed loses nothing flushed, synced or not. Either thread.
      */
     void sync()
     {
+        // Cleared first: a write from now on marks the log unsynced again and is forced next time.
+        unsyncedSinceNanos = 0;
         final FileChannel channel = writeChannel;
         if (null != channel)
         {
@@ -340,11 +344,22 @@ final class SpillQueue implements AutoCloseable
             {
                 channel.force(false);
             }
+            catch (final ClosedChannelException ex)
+            {
+                // Sealed by the writer meanwhile, which forces a segment before it closes it.
+            }
             catch (final IOException ex)
             {
                 recordError(ex);
             }
         }
+    }
+
+    /** @return true if something flushed has waited at least {@code intervalNanos} for {@link #sync()}. Either thread. */
+    boolean syncDue(final long intervalNanos)
+    {
+        final long since = unsyncedSinceNanos;
+        return 0 != since && System.nanoTime() - since >= intervalNanos;
     }
 
     // ---------------------------------------------------------------- reader
@@ -609,6 +624,7 @@ final class SpillQueue implements AutoCloseable
         {
             try
             {
+                sealed.force(false);
                 sealed.close();
             }
             catch (final IOException ex)
@@ -654,6 +670,7 @@ final class SpillQueue implements AutoCloseable
             writeOffset += batchLength;
             writtenPosition = position(writeId, writeOffset);
             writtenRecords.addAndGet(batchRecords);
+            markUnsynced();
         }
         else
         {
@@ -663,6 +680,14 @@ final class SpillQueue implements AutoCloseable
         batch.clear();
         batchLength = 0;
         batchRecords = 0;
+    }
+
+    private void markUnsynced()
+    {
+        if (0 == unsyncedSinceNanos)
+        {
+            unsyncedSinceNanos = System.nanoTime();
+        }
     }
 
     private void writeLarge(final byte[] record, final int length)
@@ -683,6 +708,7 @@ final class SpillQueue implements AutoCloseable
             writeOffset += record.length;
             writtenPosition = position(writeId, writeOffset);
             writtenRecords.incrementAndGet();
+            markUnsynced();
         }
         catch (final IOException ex)
         {

@@ -36,7 +36,11 @@ class SpillQueueTest
             queue.read(out, 100, 1 << 20);
             assertEquals(0, out.size(), "nothing is visible before flush");
 
+            assertFalse(queue.syncDue(0), "nothing written yet");
             queue.flush();
+            assertTrue(queue.syncDue(0), "written, not forced");
+            queue.sync();
+            assertFalse(queue.syncDue(0), "forced");
             assertFalse(queue.drained());
             final long end = queue.read(out, 100, 1 << 20);
             assertEquals(List.of("a", "bb", "ccc"), strings(out));
