@@ -13,12 +13,13 @@
 #      --payload-file of those events and the sink's producer settings; its own measurement
 #      (records acknowledged / time from before its first send to the end of producer.close());
 #    - sink: perf/KafkaSinkFeed.java hands the same events to a KafkaSink opened from the same
-#      spec as the app's (`kafka://HOST:PORT/TOPIC`, all defaults), on one thread as the app's sink
-#      thread does; timed from the first onEvent to the end of close() (= last acknowledgement),
-#      the sink's own "first send to last acknowledgement" printed beside it;
+#      spec as the app's (`kafka://HOST:PORT/TOPIC`, all defaults: exactly-once), on one thread as
+#      the app's sink thread does; timed from the first onEvent to the end of close() (= last
+#      acknowledgement), the sink's own "first send to last acknowledgement" printed beside it;
+#    - salo: the same with `delivery=at-least-once`;
 #    - read: the whole app, `bin/httpcap read traffic.pcap --sink kafka://...`: capture file,
 #      TCP reassembly, HTTP decoding, JSON encoding and the sink, as the sink's and the whole
-#      process's wall clock (JVM start included);
+#      process's wall clock (JVM start included); ralo: the same at least once;
 #    - ceiling: `bin/httpcap read traffic.pcap --sink file:/dev/null`, what the app produces
 #      without Kafka on this machine while the broker idles;
 #    - base (only with HTTPCAP_BASELINE_JAR=path/to/an/older/httpcap.jar): the sink as above, from
@@ -55,10 +56,9 @@ topic() {
     --create --topic "$1" --partitions "$partitions" --replication-factor 1 >/dev/null
 }
 
-# The producer settings of the sink (KafkaSinkConfig.producerConfig with the defaults), but for
-# max.block.ms: the sink's 100 ms never binds (it probes the topic's metadata before its first
-# send and spills before the producer's buffer can fill), while the tool sends its first records
-# before it has metadata and, with 100 ms, loses them; so the tool keeps its default (60 s).
+# The producer settings of the sink's at-least-once mode (KafkaSinkConfig.producerConfig with the
+# defaults, no transactions), but for max.block.ms: the tool sends its first records before it
+# has metadata and, with the sink's 1 s, may lose them; so the tool keeps its default (60 s).
 props=(bootstrap.servers="$bootstrap" acks=all enable.idempotence=true compression.type=lz4
   batch.size=262144 linger.ms=5 max.in.flight.requests.per.connection=5 buffer.memory=67108864)
 
@@ -73,21 +73,21 @@ tool() { # TOPIC -> "RATE|the tool's summary line|errors"
 }
 
 # The app's JVM options (bin/httpcap) for the feed, so the sink runs as it does in the app.
-feed() { # TOPIC [JAR] -> "RATE|feed line|sink summary"
+feed() { # TOPIC [JAR] [SPEC OPTIONS] -> "RATE|feed line|sink summary"
   local out rate
   # shellcheck disable=SC2086 # HTTPCAP_JAVA_OPTS is word-split, as bin/httpcap does
   out=$("$java" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow \
     --add-exports java.base/jdk.internal.misc=ALL-UNNAMED --add-opens java.base/java.nio=ALL-UNNAMED \
     -Xms64m -Xmx512m ${HTTPCAP_JAVA_OPTS:-} -cp "${2:-$root/app/target/httpcap.jar}" "$root/perf/KafkaSinkFeed.java" \
-    "$work/events.ndjson" "kafka://$bootstrap/$1?spill-dir=$work/spill" 2>&1)
+    "$work/events.ndjson" "kafka://$bootstrap/$1?spill-dir=$work/spill&close-seconds=600${3:-}" 2>&1)
   rate=$(sed -n 's/.*: \([0-9]*\) events\/s; sink:.*/\1/p' <<<"$out")
   echo "$rate|$(grep '^fed' <<<"$out")|$(grep ' delivered' <<<"$out" | sed 's/.*: \([0-9]* delivered\)/\1/')"
 }
 
-read_kafka() { # TOPIC -> "SINK_RATE|WALL_RATE|sink summary"
+read_kafka() { # TOPIC [SPEC OPTIONS] -> "SINK_RATE|WALL_RATE|sink summary"
   local start end summary
   start=$(date +%s.%N)
-  "$root/bin/httpcap" read "$work/traffic.pcap" --sink "kafka://$bootstrap/$1?spill-dir=$work/spill" \
+  "$root/bin/httpcap" read "$work/traffic.pcap" --sink "kafka://$bootstrap/$1?spill-dir=$work/spill&close-seconds=600${2:-}" \
     2>"$work/httpcap.err"
   end=$(date +%s.%N)
   summary=$(grep ' delivered' "$work/httpcap.err" | tail -n 1 | sed 's/.*: \([0-9]* delivered\)/\1/')
@@ -106,13 +106,14 @@ wall() { awk -v n="$records" -v a="$1" -v b="$2" 'BEGIN { printf "%d", n / (b - 
 
 topic perf-warmup
 for ((r = 1; r <= rounds; r++)); do
-  for t in tool sink read ${HTTPCAP_BASELINE_JAR:+base}; do topic "perf-$t-$r"; done
+  for t in tool sink salo read ralo ${HTTPCAP_BASELINE_JAR:+base}; do topic "perf-$t-$r"; done
 done
 echo "warming the broker up: $(tool perf-warmup | cut -d'|' -f2-)" >&2
 
 base_rates=() base_own_rates=() tool_rates=() sink_rates=() sink_own_rates=() read_rates=() read_wall_rates=() ceiling_rates=()
+salo_rates=() salo_own_rates=() ralo_rates=() ralo_wall_rates=()
 for ((r = 1; r <= rounds; r++)); do
-  if ((r % 2 == 1)); then order=(tool sink base read ceiling); else order=(ceiling read base sink tool); fi
+  if ((r % 2 == 1)); then order=(tool sink salo base read ralo ceiling); else order=(ceiling ralo read base salo sink tool); fi
   for what in "${order[@]}"; do
     case $what in
       tool)
@@ -125,6 +126,18 @@ for ((r = 1; r <= rounds; r++)); do
         echo "round $r sink: $line; $summary" >&2
         sink_rates+=("$rate")
         sink_own_rates+=("$(sed -n 's/.* delivered at \([0-9]*\) events\/s.*/\1/p' <<<"$summary")")
+        ;;
+      salo)
+        IFS='|' read -r rate line summary <<<"$(feed "perf-salo-$r" "" "&delivery=at-least-once")"
+        echo "round $r sink at-least-once: $line; $summary" >&2
+        salo_rates+=("$rate")
+        salo_own_rates+=("$(sed -n 's/.* delivered at \([0-9]*\) events\/s.*/\1/p' <<<"$summary")")
+        ;;
+      ralo)
+        IFS='|' read -r rate wall_rate summary <<<"$(read_kafka "perf-ralo-$r" "&delivery=at-least-once")"
+        echo "round $r read at-least-once: whole process $wall_rate events/s; sink: $summary" >&2
+        ralo_rates+=("$rate")
+        ralo_wall_rates+=("$wall_rate")
         ;;
       base)
         [[ -n ${HTTPCAP_BASELINE_JAR:-} ]] || continue
@@ -158,12 +171,16 @@ echo
 echo "| producer | what is timed | events/s best (all) | best vs tool's best |"
 echo "|---|---|---|---|"
 echo "| kafka-producer-perf-test | its own: before first send → producer closed | $(cell "${tool_rates[@]}") | 100% |"
-echo "| KafkaSink (fed from memory) | first onEvent → close() returned | $(cell "${sink_rates[@]}") | $(pct "$(best "${sink_rates[@]}")" "$best_tool") |"
-echo "| KafkaSink (fed from memory) | sink's own: first send → last ack | $(cell "${sink_own_rates[@]}") | $(pct "$(best "${sink_own_rates[@]}")" "$best_tool") |"
+echo "| KafkaSink exactly-once (fed from memory) | first onEvent → close() returned | $(cell "${sink_rates[@]}") | $(pct "$(best "${sink_rates[@]}")" "$best_tool") |"
+echo "| KafkaSink exactly-once (fed from memory) | sink's own: first send → last ack | $(cell "${sink_own_rates[@]}") | $(pct "$(best "${sink_own_rates[@]}")" "$best_tool") |"
+echo "| KafkaSink at-least-once (fed from memory) | first onEvent → close() returned | $(cell "${salo_rates[@]}") | $(pct "$(best "${salo_rates[@]}")" "$best_tool") |"
+echo "| KafkaSink at-least-once (fed from memory) | sink's own: first send → last ack | $(cell "${salo_own_rates[@]}") | $(pct "$(best "${salo_own_rates[@]}")" "$best_tool") |"
 if [[ -n ${HTTPCAP_BASELINE_JAR:-} ]]; then
   echo "| KafkaSink of $HTTPCAP_BASELINE_JAR | first onEvent → close() returned | $(cell "${base_rates[@]}") | $(pct "$(best "${base_rates[@]}")" "$best_tool") |"
   echo "| KafkaSink of $HTTPCAP_BASELINE_JAR | sink's own: first send → last ack | $(cell "${base_own_rates[@]}") | $(pct "$(best "${base_own_rates[@]}")" "$best_tool") |"
 fi
-echo "| httpcap read → kafka | sink's own: first send → last ack | $(cell "${read_rates[@]}") | $(pct "$(best "${read_rates[@]}")" "$best_tool") |"
-echo "| httpcap read → kafka | whole process (JVM start to exit) | $(cell "${read_wall_rates[@]}") | $(pct "$(best "${read_wall_rates[@]}")" "$best_tool") |"
+echo "| httpcap read → kafka exactly-once | sink's own: first send → last ack | $(cell "${read_rates[@]}") | $(pct "$(best "${read_rates[@]}")" "$best_tool") |"
+echo "| httpcap read → kafka exactly-once | whole process (JVM start to exit) | $(cell "${read_wall_rates[@]}") | $(pct "$(best "${read_wall_rates[@]}")" "$best_tool") |"
+echo "| httpcap read → kafka at-least-once | sink's own: first send → last ack | $(cell "${ralo_rates[@]}") | $(pct "$(best "${ralo_rates[@]}")" "$best_tool") |"
+echo "| httpcap read → kafka at-least-once | whole process (JVM start to exit) | $(cell "${ralo_wall_rates[@]}") | $(pct "$(best "${ralo_wall_rates[@]}")" "$best_tool") |"
 echo "| httpcap read → file:/dev/null | whole process (no Kafka: the app's ceiling) | $(cell "${ceiling_rates[@]}") | $(pct "$(best "${ceiling_rates[@]}")" "$best_tool") |"

@@ -35,17 +35,45 @@ classpath() {
 
 kjava() {
   "$java" -Xms256m -Xmx1g --sun-misc-unsafe-memory-access=allow --enable-native-access=ALL-UNNAMED \
-    -cp "$(classpath)" "$@"
+    -Dlog4j2.configurationFile="$root/scripts/kafka/log4j2.properties" -cp "$(classpath)" "$@"
+}
+
+# One line on why the broker did not start, from what its log says.
+why() {
+  local log=$dir/broker.log
+  if grep -q 'Address already in use' "$log" 2>/dev/null; then
+    echo "broker.sh: a port in $dir/server.properties is taken by another process (ss -ltnp shows which); stop it or remove $dir to start on new ports"
+  elif grep -q 'Invalid cluster.id\|INCONSISTENT_CLUSTER_ID\|does not match' "$log" 2>/dev/null; then
+    echo "broker.sh: $dir/data belongs to another cluster (formatted with another id); remove $dir to start afresh"
+  elif [[ ! -f $dir/data/meta.properties ]] || grep -q 'No meta.properties\|not formatted\|have not been formatted' "$log" 2>/dev/null; then
+    echo "broker.sh: $dir/data was never formatted (format.log says why); remove $dir to start afresh"
+  elif grep -q 'OutOfMemoryError\|Could not reserve enough space' "$log" 2>/dev/null; then
+    echo "broker.sh: the broker's JVM ran out of memory (-Xmx1g)"
+  elif grep -q 'No space left on device' "$log" 2>/dev/null; then
+    echo "broker.sh: the disk under $dir is full"
+  elif pid=$(cat "$dir/broker.pid" 2>/dev/null) && kill -0 "$pid" 2>/dev/null; then
+    echo "broker.sh: the broker (pid $pid) runs but does not listen yet; the end of $dir/broker.log says where it is"
+  else
+    echo "broker.sh: the broker exited; the lines above, from $dir/broker.log, say why"
+  fi
 }
 
 case $cmd in
   start)
     port=${3:-}
     if [[ ! -f $dir/server.properties ]]; then
+      # Ports below the kernel's ephemeral range (ip_local_port_range, often 32768-60999): a port
+      # in it can be taken by any outgoing connection between now and the broker's bind (or on a
+      # restart), and the broker then dies with "Address already in use".
       free_port() {
-        local p
+        local lo hi p
+        read -r lo hi </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || { lo=32768; hi=60999; }
         while :; do
-          p=$((20000 + RANDOM % 40000))
+          if ((lo > 11000)); then
+            p=$((10000 + RANDOM % (lo - 10000)))
+          else
+            p=$((hi + 1 + RANDOM % (65535 - hi)))
+          fi
           (echo >"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
         done
       }
@@ -73,18 +101,25 @@ PROPS
       kjava kafka.tools.StorageTool format --cluster-id="$id" -c "$dir/server.properties" >"$dir/format.log" 2>&1
     fi
     port=$(sed -n 's/^advertised.listeners=PLAINTEXT:\/\/127.0.0.1:\([0-9]*\)$/\1/p' "$dir/server.properties")
-    nohup "$java" -Xms512m -Xmx1g --sun-misc-unsafe-memory-access=allow -cp "$(classpath)" \
+    if (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      echo "broker.sh: 127.0.0.1:$port (from $dir/server.properties) already accepts connections: another" \
+        "process holds it (a broker of $dir still running? ss -ltnp shows which)" >&2
+      exit 1
+    fi
+    nohup "$java" -Xms512m -Xmx1g --sun-misc-unsafe-memory-access=allow \
+      -Dlog4j2.configurationFile="$root/scripts/kafka/log4j2.properties" -cp "$(classpath)" \
       kafka.Kafka "$dir/server.properties" >>"$dir/broker.log" 2>&1 &
     echo $! >"$dir/broker.pid"
     for _ in $(seq 1 240); do
-      if (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      if kill -0 "$(cat "$dir/broker.pid")" 2>/dev/null && (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
         echo "127.0.0.1:$port"
         exit 0
       fi
-      kill -0 "$(cat "$dir/broker.pid")" 2>/dev/null || { tail -n 30 "$dir/broker.log" >&2; exit 1; }
+      kill -0 "$(cat "$dir/broker.pid")" 2>/dev/null || { tail -n 30 "$dir/broker.log" >&2; why >&2; exit 1; }
       sleep 0.5
     done
     echo "broker.sh: Kafka did not open 127.0.0.1:$port in 120 s; see $dir/broker.log" >&2
+    why >&2
     exit 1
     ;;
   stop|kill)

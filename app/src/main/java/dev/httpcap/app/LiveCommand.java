@@ -314,9 +314,7 @@ final class LiveCommand
                 }
                 sources.add(new LiveSource(capture, recorder, control, zeroCopy));
             }
-            options.openSinks(sinks);
-            // The kernel already filters; the pipeline need not run the program again.
-            final Pipeline pipeline = new Pipeline(config.filter(null), sinks);
+            // Taken before the sinks open, so a signal then still drains and reports.
             final AtomicInteger signals = new AtomicInteger();
             Signals.onInterrupt(() ->
             {
@@ -328,6 +326,9 @@ final class LiveCommand
                 err.println("httpcap: stopping: draining the capture and the pipeline (signal again to exit at once)");
                 control.stop();
             });
+            options.openSinks(sinks);
+            // The kernel already filters; the pipeline need not run the program again.
+            final Pipeline pipeline = new Pipeline(config.filter(null), sinks);
             err.println("httpcap: capturing on " + interfaceName + " (" + description +
                 (snaplen < PipelineConfig.MAX_FRAME_LENGTH ? ", snaplen " + snaplen : "") +
                 (promiscuous ? "" : ", not promiscuous") +

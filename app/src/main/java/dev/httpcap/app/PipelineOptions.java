@@ -119,22 +119,28 @@ final class PipelineOptions
         "producer linger").defaultValue(DEFAULTS.kafkaLingerMs);
     static final Option KAFKA_PROP = Option.value("--kafka-prop", "KEY=VALUE", Type.STRING,
         "any producer property, e.g. security.protocol=SASL_SSL or ssl.truststore.location=...; repeatable").repeatable();
+    static final Option KAFKA_DELIVERY = Option.value("--kafka-delivery", "MODE", Type.STRING,
+        "exactly-once (the default: transactions; consumers read with isolation.level=read_committed) or " +
+            "at-least-once (no transactions; a crash may send an event twice, with the same event.id)");
     static final Option SPILL_DIR = Option.value("--spill-dir", "DIR", Type.STRING,
-        "where Kafka sinks spill events the brokers cannot take (one directory per topic and brokers)")
+        "each Kafka sink's write-ahead log of events on their way to the brokers (one directory per topic and brokers)")
         .defaultValue(DEFAULTS.spillDir);
     static final Option SPILL_MAX_MB = Option.value("--spill-max-mb", "MB", Type.LONG,
-        "disk space each Kafka sink's spill may use; beyond it events are dropped and counted (0: no spill)")
+        "disk space each Kafka sink's spill may use; beyond it events are dropped and counted")
         .defaultValue(DEFAULTS.spillMaxMb);
+    static final Option SPILL_FSYNC_MS = Option.value("--spill-fsync-ms", "MS", Type.LONG,
+        "at most this long between fsyncs of the spill: what a power loss can take (0: after every batch)")
+        .defaultValue(DEFAULTS.spillFsyncMs);
     static final Option KAFKA_CLOSE_SECONDS = Option.value("--kafka-close-seconds", "S", Type.LONG,
-        "at the end, how long to wait for the brokers before spilling what is left").defaultValue(DEFAULTS.kafkaCloseSeconds);
+        "at the end, how long to wait for the brokers; what is left stays in the spill for the next start").defaultValue(DEFAULTS.kafkaCloseSeconds);
 
     /** Every option, in help order. */
     static final List<Option> OPTIONS = List.of(SINK, WORKERS, FILTER, BACK_PRESSURE, MAX_FLOWS, FLOW_TIMEOUT, RING_SLOTS,
         SLOT_BYTES, EVENT_BUFFER_KB, REASSEMBLY_WINDOW_KB, REASSEMBLY_WINDOWS, FLOWS, NO_HTTP, HEADERS, NO_REDACT,
         REDACT_HEADERS, BODY_BYTES, DECODE_BODY, METRICS_LISTEN, BODY_ENCODING, HTTP_PORTS, NO_HTTP_DETECT, MAX_LINE_BYTES,
         MAX_HEADER_BYTES, MAX_HEADERS, MAX_PIPELINED, MAX_TRANSACTIONS, LINE_BUFFER_MB, WS_PAYLOAD_BYTES, MAX_EVENT_KB,
-        KAFKA_KEY, KAFKA_ACKS,
-        KAFKA_COMPRESSION, KAFKA_BATCH_KB, KAFKA_LINGER_MS, KAFKA_PROP, SPILL_DIR, SPILL_MAX_MB, KAFKA_CLOSE_SECONDS);
+        KAFKA_KEY, KAFKA_ACKS, KAFKA_COMPRESSION, KAFKA_BATCH_KB, KAFKA_LINGER_MS, KAFKA_PROP, KAFKA_DELIVERY, SPILL_DIR,
+        SPILL_MAX_MB, SPILL_FSYNC_MS, KAFKA_CLOSE_SECONDS);
 
     List<String> sinkSpecs = new ArrayList<>();
     int workers = DEFAULT_WORKERS;
@@ -174,6 +180,8 @@ final class PipelineOptions
     List<String> kafkaProps = new ArrayList<>();
     Path spillDir = Path.of("httpcap-spill");
     long spillMaxMb = 1024;
+    long spillFsyncMs = 1000;
+    String kafkaDelivery = "exactly-once";
     long kafkaCloseSeconds = 10;
 
     private static String[] choices()
@@ -249,6 +257,8 @@ final class PipelineOptions
         kafkaProps = args.strings(KAFKA_PROP);
         spillDir = args.isSet(SPILL_DIR) ? Path.of(args.string(SPILL_DIR, null)) : spillDir;
         spillMaxMb = args.longValue(SPILL_MAX_MB, spillMaxMb);
+        spillFsyncMs = args.longValue(SPILL_FSYNC_MS, spillFsyncMs);
+        kafkaDelivery = args.string(KAFKA_DELIVERY, kafkaDelivery);
         kafkaCloseSeconds = args.longValue(KAFKA_CLOSE_SECONDS, kafkaCloseSeconds);
         return this;
     }
@@ -463,11 +473,11 @@ final class PipelineOptions
     /** @throws IllegalArgumentException with a one-line message for a bad value. */
     KafkaSinkConfig kafkaDefaults()
     {
-        if (spillMaxMb < 0 || spillMaxMb > Long.MAX_VALUE >> 20 || kafkaCloseSeconds < 0 || kafkaBatchKb <= 0 ||
-            kafkaBatchKb > 1 << 20)
+        if (spillMaxMb <= 0 || spillMaxMb > Long.MAX_VALUE >> 20 || kafkaCloseSeconds < 0 || kafkaBatchKb <= 0 ||
+            kafkaBatchKb > 1 << 20 || spillFsyncMs < 0)
         {
-            throw new IllegalArgumentException(
-                "--spill-max-mb and --kafka-close-seconds must be >= 0, --kafka-batch-kb in 1..1048576");
+            throw new IllegalArgumentException("--spill-max-mb must be > 0, --kafka-close-seconds and " +
+                "--spill-fsync-ms >= 0, --kafka-batch-kb in 1..1048576");
         }
         final KafkaSinkConfig config = new KafkaSinkConfig()
             .key(KafkaKey.parse(kafkaKey))
@@ -477,6 +487,8 @@ final class PipelineOptions
             .lingerMs(kafkaLingerMs)
             .spillRoot(spillDir)
             .spillMaxBytes(spillMaxMb << 20)
+            .fsyncMs(spillFsyncMs)
+            .delivery(KafkaSinkConfig.Delivery.parse(kafkaDelivery))
             .closeTimeoutMs(kafkaCloseSeconds * 1000);
         kafkaProps.forEach(config::producerProperty);
         return config;

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 import dev.httpcap.app.cli.CommandSpec;
 import dev.httpcap.app.cli.ConfigFile;
@@ -79,8 +80,10 @@ final class ReadCommand
         try (PacketSource source = record(CaptureFiles.open(file), config.filter()))
         {
             recording = source instanceof final RecordingSource r ? r : null;
-            options.openSinks(sinks);
-            final Pipeline pipeline = new Pipeline(config, sinks);
+            // Taken before the sinks open (a Kafka sink's producer and spill take a moment), so a
+            // signal then still ends in a drained pipeline and a report, not a silent exit 130.
+            final AtomicReference<Pipeline> running = new AtomicReference<>();
+            final AtomicBoolean stopEarly = new AtomicBoolean();
             final AtomicInteger signals = new AtomicInteger();
             Signals.onInterrupt(() ->
             {
@@ -90,8 +93,20 @@ final class ReadCommand
                 }
                 err.println();
                 err.println("httpcap: stopping: draining the pipeline and flushing sinks (signal again to exit at once)");
-                pipeline.requestStop();
+                stopEarly.set(true);
+                final Pipeline started = running.get();
+                if (started != null)
+                {
+                    started.requestStop();
+                }
             });
+            options.openSinks(sinks);
+            final Pipeline pipeline = new Pipeline(config, sinks);
+            running.set(pipeline);
+            if (stopEarly.get())
+            {
+                pipeline.requestStop();
+            }
 
             final boolean showProgress = switch (progress)
             {

@@ -10,14 +10,17 @@ import java.util.concurrent.locks.LockSupport;
 import dev.httpcap.capture.LivePacketSource;
 import dev.httpcap.pipeline.CounterRegistry;
 import dev.httpcap.pipeline.Pipeline;
+import dev.httpcap.sinks.EventSink;
 
 /**
  * The live statistics line, every {@code --stats-interval}: rates over the last interval and the
  * running drop totals, so a capture that starts losing packets says so while it runs; the latency is
- * capture to written, of the events written during the interval; the packet and event totals last,
- * so that a caller can tell what happened between two lines (perf/live-capture-rates.sh --mode service). With
- * {@code --fanout} every figure is the sum over the sockets and their pipelines. The interval may
- * change while it runs ({@link #interval}, on SIGHUP); 0 prints nothing until it changes.
+ * capture to written, of the events written during the interval; sinks with counts of their own
+ * (the Kafka sink: spilled, pending, acknowledged, dropped) add them; the packet and event totals
+ * follow, so that a caller can tell what happened between two lines (perf/live-capture-rates.sh
+ * --mode service). With {@code --fanout} every figure is the sum over the sockets and their
+ * pipelines. The interval may change while it runs ({@link #interval}, on SIGHUP); 0 prints nothing
+ * until it changes.
  */
 final class StatsPrinter implements Runnable
 {
@@ -98,12 +101,21 @@ final class StatsPrinter implements Runnable
                 continue;
             }
             final double seconds = Math.max(1e-9, (now - lastTime) / 1e9);
+            final StringBuilder sinks = new StringBuilder();
+            for (final EventSink sink : pipeline.sinks())
+            {
+                final String progress = sink.progress();
+                if (null != progress)
+                {
+                    sinks.append(", ").append(sink.name()).append(": ").append(progress);
+                }
+            }
             out.printf("stats: %,.0f packets/s, %.1f Mbit/s, kernel drops %d, ring drops %d, flows %d, events %,.0f/s, " +
-                "event drops %d, sink backlog %d B, latency %s, total packets %d, total events %d%s%n",
+                "event drops %d, sink backlog %d B, latency %s%s, total packets %d, total events %d%s%n",
                 (stats.packets() - lastPackets) / seconds, (stats.wireBytes() - lastBytes) * 8 / seconds / 1e6,
                 kernelDrops(), stats.ringDrops(), stats.activeFlows(), (stats.events() - lastEvents) / seconds,
-                stats.eventDrops(), stats.sinkBacklogBytes(), stats.latency().percentiles(), stats.packets(), stats.events(),
-                anomalies());
+                stats.eventDrops(), stats.sinkBacklogBytes(), stats.latency().percentiles(), sinks, stats.packets(),
+                stats.events(), anomalies());
             lastTime = now;
             lastPackets = stats.packets();
             lastBytes = stats.wireBytes();

@@ -80,6 +80,40 @@ final class KafkaBroker implements AutoCloseable
         }
     }
 
+    /** SIGTERM and wait: a controlled shutdown, as an operator stops a broker. */
+    void stop() throws InterruptedException
+    {
+        if (process != null)
+        {
+            process.destroy();
+            if (!process.waitFor(60, TimeUnit.SECONDS))
+            {
+                process.destroyForcibly();
+                process.waitFor(30, TimeUnit.SECONDS);
+            }
+            process = null;
+        }
+    }
+
+    /** @return the sum of the topic's partitions' end offsets (records written, committed or not, and markers). */
+    long endOffsets(final String topic)
+    {
+        final Properties props = new Properties();
+        props.put("bootstrap.servers", bootstrap());
+        props.put("key.deserializer", ByteArrayDeserializer.class.getName());
+        props.put("value.deserializer", ByteArrayDeserializer.class.getName());
+        props.put("isolation.level", "read_uncommitted");
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props))
+        {
+            final List<TopicPartition> partitions = new ArrayList<>();
+            for (final PartitionInfo info : consumer.partitionsFor(topic, Duration.ofSeconds(10)))
+            {
+                partitions.add(new TopicPartition(topic, info.partition()));
+            }
+            return consumer.endOffsets(partitions, Duration.ofSeconds(10)).values().stream().mapToLong(Long::longValue).sum();
+        }
+    }
+
     /** Start again on the same ports and data. */
     void restart() throws IOException, InterruptedException
     {
@@ -118,7 +152,7 @@ final class KafkaBroker implements AutoCloseable
         props.put("key.deserializer", ByteArrayDeserializer.class.getName());
         props.put("value.deserializer", ByteArrayDeserializer.class.getName());
         props.put("enable.auto.commit", "false");
-        props.put("isolation.level", "read_uncommitted");
+        props.put("isolation.level", "read_committed");
         props.put("max.poll.records", "5000");
         final List<Read> all = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props))
@@ -242,14 +276,37 @@ final class KafkaBroker implements AutoCloseable
         }
     }
 
+    /**
+     * A free port below the kernel's ephemeral range (as {@code scripts/kafka/broker.sh} picks): a
+     * port in that range, as binding port 0 gives, may be taken by an outgoing connection before
+     * the broker binds it, or before a restart binds it again.
+     */
     private static int freePort() throws IOException
     {
-        try (ServerSocket socket = new ServerSocket())
+        int low = 32_768;
+        try
         {
-            socket.setReuseAddress(true);
-            socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-            return socket.getLocalPort();
+            low = Integer.parseInt(Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim().split("\\s+")[0]);
         }
+        catch (final IOException | RuntimeException ex)
+        {
+            // not Linux: assume the usual range
+        }
+        final java.util.Random random = new java.util.Random();
+        for (int attempt = 0; attempt < 1_000; attempt++)
+        {
+            final int port = 10_000 + random.nextInt(Math.max(1_000, low - 10_000));
+            try (ServerSocket socket = new ServerSocket())
+            {
+                socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+                return port;
+            }
+            catch (final IOException taken)
+            {
+                // try another
+            }
+        }
+        throw new IOException("no free port in 10000.." + low);
     }
 
     /** @return true if something accepts connections on the broker's port. */

@@ -98,7 +98,7 @@ class KafkaSinkIT
         final int[] cuts = packetCuts(bytes, 3);
 
         final Process httpcap = startHttpcap("fault", List.of("read", "-",
-            "--sink", "kafka://" + broker.bootstrap() + "/fault?spill-after-ms=1000&close-seconds=90&spill-dir=" +
+            "--sink", "kafka://" + broker.bootstrap() + "/fault?close-seconds=90&spill-dir=" +
                 dir.resolve("spill-fault"),
             "--sink", "file:" + file));
         try (OutputStream stdin = httpcap.getOutputStream())

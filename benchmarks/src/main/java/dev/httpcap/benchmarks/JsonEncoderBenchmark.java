@@ -248,6 +248,7 @@ public class JsonEncoderBenchmark
         private static final SerializedString HTTP = new SerializedString("http");
         private static final SerializedString DURATION = new SerializedString("duration");
         private static final SerializedString OUTCOME = new SerializedString("outcome");
+        private static final SerializedString ID = new SerializedString("id");
         private static final SerializedString SOURCE = new SerializedString("source");
         private static final SerializedString DESTINATION = new SerializedString("destination");
         private static final SerializedString IP = new SerializedString("ip");
@@ -279,6 +280,7 @@ public class JsonEncoderBenchmark
         private static final SerializedString INFO_CODE = new SerializedString("info_code");
 
         String timestamp;
+        String id;
         long duration;
         String outcome;
         String sourceIp;
@@ -315,6 +317,7 @@ public class JsonEncoderBenchmark
             final JsonNode event = tree.get("event");
             e.duration = event.get("duration").asLong();
             e.outcome = event.get("outcome").asText();
+            e.id = event.get("id").asText();
             e.sourceIp = tree.get("source").get("ip").asText();
             e.sourcePort = tree.get("source").get("port").asInt();
             e.sourceBytes = tree.get("source").get("bytes").asLong();
@@ -383,6 +386,8 @@ public class JsonEncoderBenchmark
             g.writeStartObject();
             g.writeFieldName(DATASET);
             g.writeString(HTTP);
+            g.writeFieldName(ID);
+            g.writeString(id);
             g.writeFieldName(DURATION);
             g.writeNumber(duration);
             g.writeFieldName(OUTCOME);

@@ -144,6 +144,12 @@ public final class Pipeline
         return packets;
     }
 
+    /** @return the sinks, for their own counts ({@link EventSink#progress()}). */
+    public List<EventSink> sinks()
+    {
+        return sinks;
+    }
+
     /**
      * Counters of the running pipeline for a periodic statistics line, all lanes added up, read
      * without stopping it (each is a recent value, not a consistent snapshot); null when nothing runs.

@@ -182,6 +182,10 @@ public record PipelineReport(
             {
                 line += ", " + sink.eventsFailed() + " failed (" + sink.lastError() + ")";
             }
+            if (null != sink.progress())
+            {
+                line += "; " + sink.progress();
+            }
             sinkLines.add(line);
         }
 

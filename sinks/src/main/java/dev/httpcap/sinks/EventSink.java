@@ -58,4 +58,14 @@ public interface EventSink extends AutoCloseable
     {
         return null;
     }
+
+    /**
+     * @return more counts for the statistics line and the report, e.g. the Kafka sink's
+     *         {@code spilled N, pending N, acknowledged N, dropped (full) N}; {@code null} if none.
+     *         Any thread.
+     */
+    default String progress()
+    {
+        return null;
+    }
 }

@@ -1,7 +1,10 @@
 package dev.httpcap.sinks;
 
 import org.agrona.DirectBuffer;
-import org.agrona.concurrent.UnsafeBuffer;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsOptions;
+import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
@@ -11,10 +14,16 @@ import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.InvalidTopicException;
+import org.apache.kafka.common.errors.OutOfOrderSequenceException;
+import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.RecordBatchTooLargeException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.UnsupportedVersionException;
 
 import java.io.IOException;
@@ -22,10 +31,10 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -33,28 +42,34 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 
 /**
- * Sends events to a Kafka topic, one record per event, and never loses one silently.
+ * Sends events to a Kafka topic, one record per event, and never loses or (exactly-once) doubles one.
  * <p>
- * On the sink thread each event becomes a producer record (value: the JSON bytes; key: see
- * {@link KafkaKey}) sent directly while the broker keeps up. When it does not — a delivery fails,
- * nothing has been acknowledged for {@link KafkaSinkConfig#stallMs()}, or more than
- * {@link KafkaSinkConfig#maxInflightBytes()} wait for acknowledgement — events go to a durable
- * {@link SpillQueue} on local disk instead. A second thread, the drainer, sends the spill to the
- * broker in order once the records sent before it are settled (failed ones first, from memory,
- * oldest send first whatever order the producer reports them in), and the sink thread goes back
- * to sending directly only when the spill is empty. So events of one connection (one key) reach
- * their partition in the order they were written. Only when the
- * spill is full are events dropped, counted in {@link #eventsFailed()}.
+ * Every event first goes into a write-ahead log on local disk ({@link SpillQueue}: append-only
+ * segments, a CRC-32C per record), on the sink thread, which never waits for a broker. A second
+ * thread, the shipper, reads the log in order, in windows of up to {@value #WINDOW_RECORDS}
+ * records, and sends each window; once a window is acknowledged its end is committed as the
+ * log's position and delivered segments are deleted. A process killed at any moment therefore
+ * loses nothing it was handed (the page cache holds it; only a power loss can take what was
+ * written since the last {@link KafkaSinkConfig#fsyncMs() fsync}), and the next start sends the
+ * log from its position. Only a full log drops events, counted in {@link #eventsSpillDropped()}.
  * <p>
- * The producer is idempotent (with {@code acks=all}): its own retries never duplicate a record.
- * It has no delivery timeout, so it never fails an older record of a partition while a newer one
- * still gets through; only closing it aborts what it holds.
- * A record is sent again by this sink only after the producer gave up on it, and a spilled record
- * after a restart only if it was sent but not acknowledged before the process stopped.
+ * {@link KafkaSinkConfig.Delivery#EXACTLY_ONCE Exactly once}: the producer is transactional
+ * ({@code transactional.id} {@code httpcap-} + the log's identity); each window is one
+ * transaction, and the window's end is committed in it too, as the offset of a consumer group
+ * named like the transactional id ({@code sendOffsetsToTransaction}, as Kafka Connect's
+ * exactly-once sources keep their source offsets, KIP-618). A consumer reading with
+ * {@code isolation.level=read_committed} sees a window's records exactly when the log's position
+ * has moved past them. At start, and after any producer error, the shipper reads that committed
+ * position back and moves the log there (a crash between the commit in Kafka and the local one
+ * would otherwise send the window again); {@code initTransactions} first aborts whatever an
+ * earlier producer of the log left open.
  * <p>
- * {@link #close()} waits up to {@link KafkaSinkConfig#closeTimeoutMs()} for outstanding records
- * and the spill to be delivered, then spills whatever is left, ahead of the rest of the spill, so
- * the next start sends it first. The spill directory is taken over by the next sink opened on it.
+ * {@link KafkaSinkConfig.Delivery#AT_LEAST_ONCE At least once}: an idempotent producer and the
+ * local position only; a window is sent again after a crash if it was sent and not yet committed
+ * locally. Every event carries an {@code event.id} for consumers to drop such copies.
+ * <p>
+ * {@link #close()} waits up to {@link KafkaSinkConfig#closeTimeoutMs()} for the log to be
+ * delivered; what is left stays in the log for the next start.
  */
 public final class KafkaSink implements EventSink
 {
@@ -63,16 +78,21 @@ public final class KafkaSink implements EventSink
     private static final int RETRY = 2;
     private static final int FAILED = 3;
     private static final int NOT_SENT = 4;
-    private static final int WINDOW_RECORDS = 16_384;
-    private static final int WINDOW_BYTES = 16 << 20;
-    private static final long IDLE_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+    private static final int WINDOW_RECORDS = 65_536;
+    private static final int WINDOW_BYTES = 32 << 20;
+    private static final long IDLE_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
     private static final long MIN_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
     private static final long MAX_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(5);
-    private static final long CATCH_UP_NANOS = TimeUnit.SECONDS.toNanos(1);
-    private static final long CATCH_UP_PARK_NANOS = TimeUnit.MICROSECONDS.toNanos(200);
+    private static final long STALL_NANOS = TimeUnit.SECONDS.toNanos(3);
+
+    /**
+     * Fault injection for the tests: with {@code -Dhttpcap.kafka.haltAfterCommits=N} the process
+     * halts right after its N-th transaction is committed in Kafka, before the log's own position
+     * records it, as a crash at that instant would.
+     */
+    private static final long HALT_AFTER_COMMITS = Long.getLong("httpcap.kafka.haltAfterCommits", 0);
 
     private static final VarHandle LAST_ERROR;
-    private static final Comparator<DirectCallback> BY_SEQUENCE = Comparator.comparingLong(record -> record.sequence);
 
     static
     {
@@ -90,54 +110,43 @@ public final class KafkaSink implements EventSink
     private final KafkaSinkConfig config;
     private final String topic;
     private final KafkaKey keyMode;
-    private final Producer<byte[], byte[]> producer;
-    private final SpillQueue spill;
+    private final boolean exactlyOnce;
+    private final SpillQueue log;
     private final Consumer<String> notices;
-    private final Drainer drainer = new Drainer();
-    private final Thread drainerThread;
-    private final long stallNanos;
+    private final String transactionalId;
+    private final TopicPartition positionPartition;
+    private final Admin admin;
+    private final Shipper shipper = new Shipper();
+    private final Thread shipperThread;
+    private final long fsyncNanos;
 
     // Owned by the sink thread.
-    private boolean spilling;
     private boolean closed;
-    private Thread writer;
-    private byte[] failedInSend;
-    private long outstandingSinceNanos;
-    private boolean spillFullReported;
+    private boolean fullReported;
 
-    // Shared with the producer's callbacks and the drainer.
-    private final AtomicLong directOutstanding = new AtomicLong();
-    private final AtomicLong directOutstandingBytes = new AtomicLong();
-    // In the order the callbacks ran, which is not always the order of sending: a producer
-    // closed with batches outstanding aborts them in no particular order. Sorted by sequence
-    // before they are sent again or spilled.
-    private final ConcurrentLinkedQueue<DirectCallback> failedDirect = new ConcurrentLinkedQueue<>();
-    private long directSequence;
-    private volatile long lastAckNanos;
-    private volatile boolean directTrouble;
-    private volatile boolean closing;
     private volatile String lastError;
     private volatile String lastTransientError;
+    private volatile long lastAckNanos;
     private final AtomicLong firstSendNanos = new AtomicLong();
 
     private final AtomicLong delivered = new AtomicLong();
     private final AtomicLong deliveredBytes = new AtomicLong();
-    private final AtomicLong deliveredFromSpill = new AtomicLong();
+    private final AtomicLong deliveredFromEarlierRun = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
-    private final AtomicLong spilled = new AtomicLong();
+    private final AtomicLong failedFromEarlierRun = new AtomicLong();
     private final AtomicLong spillDropped = new AtomicLong();
     private final AtomicLong resent = new AtomicLong();
-    private long spilledAtClose;
+    private final AtomicLong transactions = new AtomicLong();
     private long producerRetries;
 
     /**
-     * Open the spill, start the producer and check that the brokers answer (for at most
-     * {@link KafkaSinkConfig#startupProbeMs()}); if they do not, events are spilled from the start.
+     * Open the log and start the shipper; nothing here waits for a broker (the shipper connects,
+     * and retries, on its own thread).
      *
      * @param config  of this sink; bootstrap servers and topic are required.
      * @param name    for reports, normally the spec.
-     * @param notices where one-line messages go: broker lost and back, damaged spill, the summary at close.
-     * @throws IOException              if the spill directory cannot be opened or is in use.
+     * @param notices where one-line messages go: broker lost and back, damaged log, the summary at close.
+     * @throws IOException              if the log directory cannot be opened or is in use.
      * @throws IllegalArgumentException if the producer refuses the configuration.
      */
     public KafkaSink(final KafkaSinkConfig config, final String name, final Consumer<String> notices) throws IOException
@@ -147,45 +156,51 @@ public final class KafkaSink implements EventSink
         {
             throw new IllegalArgumentException("a kafka sink needs bootstrap servers and a topic");
         }
+        if (config.spillMaxBytes() <= 0)
+        {
+            throw new IllegalArgumentException("a kafka sink needs its log on disk: spill-max-mb must be > 0");
+        }
+        this.exactlyOnce = config.delivery() == KafkaSinkConfig.Delivery.EXACTLY_ONCE;
+        if (exactlyOnce && !"all".equals(config.acks()))
+        {
+            throw new IllegalArgumentException("exactly-once delivery needs acks=all, not acks=" + config.acks());
+        }
         this.name = name;
         this.config = config;
         this.topic = config.topic();
         this.keyMode = config.key();
         this.notices = notices;
-        this.stallNanos = TimeUnit.MILLISECONDS.toNanos(config.stallMs());
-        this.spill = config.spillMaxBytes() > 0 ?
-            new SpillQueue(config.spillDir(), config.spillMaxBytes(), this::notice) : null;
+        this.fsyncNanos = TimeUnit.MILLISECONDS.toNanos(config.fsyncMs());
+        this.log = new SpillQueue(config.spillDir(), config.spillMaxBytes(), this::notice);
+        this.transactionalId = "httpcap-" + log.identity();
+        this.positionPartition = new TopicPartition(topic, 0);
+        Admin adminClient = null;
         try
         {
-            this.producer = new KafkaProducer<>(config.producerConfig());
+            shipper.producer = newProducer();
+            if (exactlyOnce)
+            {
+                adminClient = Admin.create(adminConfig());
+            }
         }
         catch (final KafkaException ex)
         {
-            if (null != spill)
+            if (null != shipper.producer)
             {
-                spill.close();
+                shipper.producer.close(Duration.ZERO);
             }
+            log.close();
             throw new IllegalArgumentException("cannot start the kafka producer for '" + name + "': " + describe(ex), ex);
         }
+        this.admin = adminClient;
 
-        if (null != spill && !spill.drained())
+        if (!log.drained())
         {
-            spilling = true;
-            notice("the spill " + spill.dir() + " holds " + spill.diskBytes() + " bytes from an earlier run: " +
+            notice("the spill " + log.dir() + " holds " + log.diskBytes() + " bytes from an earlier run: " +
                 "sending them first");
         }
-        final KafkaException unreachable = probeAtStart(config.startupProbeMs());
-        if (null != unreachable)
-        {
-            spilling = true;
-            directTrouble = true;
-            notice("brokers " + config.bootstrapServers() + " do not answer (" + describe(unreachable) + "): " +
-                (null != spill ? "events go to the spill " + spill.dir() + " until they do" :
-                    "spilling is off, so events are dropped until they do"));
-        }
-
-        drainerThread = Thread.ofPlatform().daemon().name("httpcap-kafka-drainer").unstarted(drainer);
-        drainerThread.start();
+        shipperThread = Thread.ofPlatform().daemon().name("httpcap-kafka-shipper").unstarted(shipper);
+        shipperThread.start();
     }
 
     public EventFormat format()
@@ -206,60 +221,29 @@ public final class KafkaSink implements EventSink
             recordError("event offered after the sink was closed");
             return;
         }
-        writer = Thread.currentThread();
-
-        if (spilling)
+        if (log.append(buffer, offset, length))
         {
-            if (canSendDirectly())
-            {
-                spilling = false;
-                notice("brokers " + config.bootstrapServers() + " keep up again: sending directly");
-            }
-        }
-        else if (troubled())
-        {
-            spilling = true;
-            final String why = directTrouble ? "a delivery failed (" + lastTransientError + ")" :
-                directOutstandingBytes.get() > config.maxInflightBytes() ? "too many bytes wait for acknowledgement" :
-                "nothing acknowledged for " + config.stallMs() + " ms";
-            notice("brokers " + config.bootstrapServers() + " unreachable or slow: " + why + "; " +
-                (null != spill ? "spilling to " + spill.dir() : "spilling is off, dropping events"));
-        }
-
-        if (!spilling)
-        {
-            if (!sendDirectly(buffer, offset, length))
-            {
-                spilling = true;
-                notice("brokers " + config.bootstrapServers() + " unreachable or slow: a delivery failed (" +
-                    lastTransientError + "); " + (null != spill ? "spilling to " + spill.dir() : "spilling is off, dropping events"));
-                spillEvent(buffer, offset, length);
-                return;
-            }
-            final byte[] failedNow = failedInSend;
-            if (null != failedNow)
-            {
-                failedInSend = null;
-                spilling = true;
-                notice("brokers " + config.bootstrapServers() + " refused a record (" + lastTransientError + "); " +
-                    (null != spill ? "spilling to " + spill.dir() : "spilling is off, dropping events"));
-                spillEvent(new UnsafeBuffer(failedNow), 0, failedNow.length);
-            }
             return;
         }
-        spillEvent(buffer, offset, length);
+        spillDropped.incrementAndGet();
+        if (!fullReported)
+        {
+            fullReported = true;
+            final String message = "the spill " + log.dir() + " is full (" + (log.maxBytes() >> 20) +
+                " MiB): dropping events";
+            recordError(message);
+            notice(message + " (counted)");
+        }
     }
 
     public void flush()
     {
-        if (null != spill)
+        log.flush();
+        if (log.syncDue(fsyncNanos))
         {
-            spill.flush();
-            if (spilling)
-            {
-                LockSupport.unpark(drainerThread);
-            }
+            log.sync();
         }
+        LockSupport.unpark(shipperThread);
     }
 
     public void close()
@@ -269,68 +253,53 @@ public final class KafkaSink implements EventSink
             return;
         }
         closed = true;
-        closing = true;
-        if (null != spill)
-        {
-            spill.flush();
-        }
+        log.flush();
+        log.sync();
 
         final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.closeTimeoutMs());
-        LockSupport.unpark(drainerThread);
-        while (System.nanoTime() - deadline < 0 && !allDelivered())
+        LockSupport.unpark(shipperThread);
+        while (System.nanoTime() - deadline < 0 && !log.drained())
         {
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
         }
 
-        drainer.stop = true;
-        LockSupport.unpark(drainerThread);
+        shipper.stop = true;
+        LockSupport.unpark(shipperThread);
         try
         {
-            drainerThread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())) +
-                config.maxBlockMs() + 1_000L);
+            shipperThread.join(config.maxBlockMs() + 2_000L);
         }
         catch (final InterruptedException ex)
         {
             Thread.currentThread().interrupt();
         }
-
-        producerRetries = producerMetric("record-retry-total");
-        try
+        final Producer<byte[], byte[]> producer = shipper.producer;
+        if (null != producer)
         {
-            producer.close(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
-        }
-        catch (final KafkaException ex)
-        {
-            recordError(describe(ex));
-        }
-
-        final List<byte[]> left = drainer.settleAtClose();
-        if (!left.isEmpty())
-        {
-            final int written = null != spill ? spill.writeFront(left) : 0;
-            spilledAtClose = written;
-            if (written < left.size())
+            producerRetries = producerMetric(producer, "record-retry-total");
+            try
             {
-                failed.addAndGet(left.size() - written);
-                recordError((left.size() - written) + " undelivered events could not be spilled at close");
+                producer.close(Duration.ofMillis(Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()))));
+            }
+            catch (final KafkaException ex)
+            {
+                recordError(describe(ex));
             }
         }
-
-        long leftBytes = 0;
-        if (null != spill)
+        if (null != admin)
         {
-            spill.flush();
-            leftBytes = spill.drained() && left.isEmpty() ? 0 : spill.diskBytes();
-            spill.close();
-            if (null != spill.lastError())
-            {
-                recordError(spill.lastError());
-            }
+            admin.close(Duration.ZERO);
+        }
+        final long leftBytes = log.drained() ? 0 : log.diskBytes();
+        log.close();
+        if (null != log.lastError())
+        {
+            recordError(log.lastError());
         }
         notice(summary(leftBytes));
     }
 
-    /** @return events the broker acknowledged. */
+    /** @return events the broker acknowledged (exactly-once: committed). */
     public long eventsWritten()
     {
         return delivered.get();
@@ -342,10 +311,10 @@ public final class KafkaSink implements EventSink
         return deliveredBytes.get();
     }
 
-    /** @return events lost: refused by the broker for good, dropped with the spill full, or lost by the spill's disk. */
+    /** @return events lost: refused by the broker for good, dropped with the log full, or lost by the log's disk. */
     public long eventsFailed()
     {
-        return failed.get() + spillDropped.get() + (null != spill ? spill.lostRecords() : 0);
+        return failed.get() + spillDropped.get() + log.lostRecords();
     }
 
     public String lastError()
@@ -353,34 +322,48 @@ public final class KafkaSink implements EventSink
         return lastError;
     }
 
-    /** @return events acknowledged after a stay in the spill (this run, or an earlier one). */
-    public long eventsDeliveredFromSpill()
+    /** @return events acknowledged that an earlier run had written to the log. */
+    public long eventsDeliveredFromEarlierRun()
     {
-        return deliveredFromSpill.get();
+        return deliveredFromEarlierRun.get();
     }
 
-    /** @return events written to the spill, at close included. */
+    /** @return events written to the log this run (handed to the operating system: a killed process keeps them). */
     public long eventsSpilled()
     {
-        return spilled.get() + spilledAtClose;
+        return log.writtenRecords();
     }
 
-    /** @return events dropped because the spill was full (or off). */
+    /** @return events of this run in the log and not yet acknowledged (nor refused for good). */
+    public long eventsPending()
+    {
+        return Math.max(0, log.writtenRecords() - (delivered.get() - deliveredFromEarlierRun.get()) -
+            (failed.get() - failedFromEarlierRun.get()));
+    }
+
+    /** @return events dropped because the log was full. */
     public long eventsSpillDropped()
     {
         return spillDropped.get();
     }
 
-    /** @return records sent again: by the producer itself (known after close) and by this sink after the producer gave up. */
+    /** @return records sent again: by the producer itself (known after close) and by this sink. */
     public long eventsRetried()
     {
         return producerRetries + resent.get();
     }
 
-    /** @return damaged spill segments skipped. */
+    /** @return damaged log segments skipped. */
     public long spillCorruptSegments()
     {
-        return null != spill ? spill.corruptSegments() : 0;
+        return log.corruptSegments();
+    }
+
+    /** @return the counts for a statistics line: spilled, pending, acknowledged, dropped (full). */
+    public String progress()
+    {
+        return "spilled " + log.writtenRecords() + ", pending " + eventsPending() + ", acknowledged " + delivered.get() +
+            ", dropped (full) " + spillDropped.get();
     }
 
     /** @return the one-line account printed at close. */
@@ -392,26 +375,25 @@ public final class KafkaSink implements EventSink
         final String rate = deliveredCount > 0 && first != 0 && elapsed > 0 ?
             String.format(" at %.0f events/s", deliveredCount * 1e9 / elapsed) : "";
         final StringBuilder line = new StringBuilder()
+            .append(exactlyOnce ? "exactly-once: " : "at-least-once: ")
             .append(deliveredCount).append(" delivered").append(rate)
-            .append(" (").append(deliveredFromSpill.get()).append(" from the spill), ")
+            .append(" (").append(deliveredFromEarlierRun.get()).append(" from an earlier run");
+        if (exactlyOnce)
+        {
+            line.append(", ").append(transactions.get()).append(" transactions");
+        }
+        line.append("), ")
             .append(eventsRetried()).append(" retried, ")
             .append(failed.get()).append(" failed; spill: ")
-            .append(eventsSpilled()).append(" spilled, ")
+            .append(log.writtenRecords()).append(" spilled, ")
+            .append(eventsPending()).append(" pending, ")
             .append(spillDropped.get()).append(" dropped (full)");
-        if (null != spill)
+        if (log.corruptSegments() > 0)
         {
-            if (spill.corruptSegments() > 0)
-            {
-                line.append(", ").append(spill.corruptSegments()).append(" damaged segments (")
-                    .append(spill.corruptBytes()).append(" bytes skipped)");
-            }
-            line.append(leftBytes > 0 ? ", " + leftBytes + " bytes left in " + spill.dir() + " for the next start" :
-                ", empty");
+            line.append(", ").append(log.corruptSegments()).append(" damaged segments (")
+                .append(log.corruptBytes()).append(" bytes skipped)");
         }
-        else
-        {
-            line.append(" (spilling is off)");
-        }
+        line.append(leftBytes > 0 ? ", " + leftBytes + " bytes left in " + log.dir() + " for the next start" : ", empty");
         if (null != lastError)
         {
             line.append("; ").append(lastError);
@@ -419,141 +401,25 @@ public final class KafkaSink implements EventSink
         return line.toString();
     }
 
-    /** @return null once the brokers give the topic's partitions, or the last error after {@code probeMs}. */
-    private KafkaException probeAtStart(final long probeMs)
+    private Producer<byte[], byte[]> newProducer()
     {
-        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(probeMs);
-        while (true)
-        {
-            try
-            {
-                producer.partitionsFor(topic);
-                return null;
-            }
-            catch (final KafkaException ex)
-            {
-                if (System.nanoTime() - deadline >= 0)
-                {
-                    return ex;
-                }
-                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
-            }
-        }
+        return new KafkaProducer<>(config.producerConfig(exactlyOnce ? transactionalId : null));
     }
 
-    private boolean troubled()
+    private Properties adminConfig()
     {
-        if (directTrouble)
+        final Properties props = new Properties();
+        props.put("bootstrap.servers", config.bootstrapServers());
+        props.put("client.id", "httpcap-admin");
+        // Security settings (TLS, SASL) are the producer's; the admin client ignores the rest.
+        config.producerProperties().forEach((key, value) ->
         {
-            return true;
-        }
-        if (directOutstanding.get() == 0)
-        {
-            return false;
-        }
-        if (directOutstandingBytes.get() > config.maxInflightBytes())
-        {
-            return true;
-        }
-        return System.nanoTime() - Math.max(lastAckNanos, outstandingSinceNanos) > stallNanos;
-    }
-
-    /**
-     * Direct sends may resume once everything older is delivered. Under steady traffic the drainer
-     * is always one flush behind the sink thread, so when it has caught up with the last flush,
-     * the sink thread flushes what it has buffered and waits (briefly) for that to be delivered.
-     */
-    private boolean canSendDirectly()
-    {
-        if (directTrouble || directOutstanding.get() != 0 || !failedDirect.isEmpty() || (null != spill && !spill.drained()))
-        {
-            return false;
-        }
-        if (null != spill && spill.hasBuffered())
-        {
-            spill.flush();
-            LockSupport.unpark(drainerThread);
-            final long deadline = System.nanoTime() + CATCH_UP_NANOS;
-            while (!allDelivered() && System.nanoTime() - deadline < 0 && !directTrouble)
+            if (key.startsWith("security.") || key.startsWith("ssl.") || key.startsWith("sasl."))
             {
-                LockSupport.parkNanos(CATCH_UP_PARK_NANOS);
+                props.put(key, value);
             }
-        }
-        return !directTrouble && allDelivered();
-    }
-
-    /** Checked in this order so that a record moving from one place to the next is never missed. */
-    private boolean allDelivered()
-    {
-        return directOutstanding.get() == 0 && failedDirect.isEmpty() && drainer.idle &&
-            (null == spill || (spill.drained() && !spill.hasBuffered()));
-    }
-
-    /**
-     * @return false, sending nothing, if a delivery failed since {@link #troubled()} looked. The
-     *         count goes up before the flag is read and a callback sets the flag before it counts
-     *         down, so once the drainer has seen nothing outstanding (and begun to resend older
-     *         records), no newer record goes directly.
-     */
-    private boolean sendDirectly(final DirectBuffer buffer, final int offset, final int length)
-    {
-        final byte[] value = new byte[length];
-        buffer.getBytes(offset, value);
-        final byte[] key = keyMode.extract(value, 0, length);
-        if (directOutstanding.getAndIncrement() == 0)
-        {
-            outstandingSinceNanos = System.nanoTime();
-        }
-        if (directTrouble)
-        {
-            directOutstanding.decrementAndGet();
-            return false;
-        }
-        directOutstandingBytes.addAndGet(length);
-        if (firstSendNanos.get() == 0)
-        {
-            firstSendNanos.compareAndSet(0, System.nanoTime());
-        }
-        try
-        {
-            producer.send(new ProducerRecord<>(topic, null, key, value), new DirectCallback(value, directSequence++));
-        }
-        catch (final RuntimeException ex)
-        {
-            // Thrown instead of reported to the callback: settle it here.
-            directOutstandingBytes.addAndGet(-length);
-            directOutstanding.decrementAndGet();
-            if (isPermanent(ex))
-            {
-                failed.incrementAndGet();
-                recordError(describe(ex));
-            }
-            else
-            {
-                lastTransientError = describe(ex);
-                failedInSend = value;
-            }
-        }
-        return true;
-    }
-
-    private void spillEvent(final DirectBuffer buffer, final int offset, final int length)
-    {
-        if (null != spill && spill.append(buffer, offset, length))
-        {
-            spilled.incrementAndGet();
-            return;
-        }
-        spillDropped.incrementAndGet();
-        if (!spillFullReported)
-        {
-            spillFullReported = true;
-            final String message = null != spill ?
-                "the spill " + spill.dir() + " is full (" + (spill.maxBytes() >> 20) + " MiB): dropping events" :
-                "brokers unreachable and spilling is off: dropping events";
-            recordError(message);
-            notice(message + " (counted)");
-        }
+        });
+        return props;
     }
 
     private void notice(final String message)
@@ -566,7 +432,7 @@ public final class KafkaSink implements EventSink
         LAST_ERROR.compareAndSet(this, null, message);
     }
 
-    private long producerMetric(final String metric)
+    private static long producerMetric(final Producer<byte[], byte[]> producer, final String metric)
     {
         try
         {
@@ -590,7 +456,15 @@ public final class KafkaSink implements EventSink
     {
         return ex instanceof RecordTooLargeException || ex instanceof RecordBatchTooLargeException ||
             ex instanceof InvalidRecordException || ex instanceof InvalidTopicException ||
-            ex instanceof SerializationException || ex instanceof UnsupportedVersionException;
+            ex instanceof SerializationException;
+    }
+
+    /** @return true if the producer cannot go on (a transactional producer must be made anew). */
+    static boolean isFatal(final Exception ex)
+    {
+        return ex instanceof ProducerFencedException || ex instanceof OutOfOrderSequenceException ||
+            ex instanceof AuthorizationException || ex instanceof AuthenticationException ||
+            ex instanceof UnsupportedVersionException || ex instanceof IllegalStateException;
     }
 
     static String describe(final Exception ex)
@@ -599,67 +473,22 @@ public final class KafkaSink implements EventSink
         return ex.getClass().getSimpleName() + (null == message ? "" : ": " + message);
     }
 
-    /** The outcome of a record sent directly by the sink thread. */
-    private final class DirectCallback implements Callback
-    {
-        private final byte[] value;
-        private final long sequence;
-
-        DirectCallback(final byte[] value, final long sequence)
-        {
-            this.value = value;
-            this.sequence = sequence;
-        }
-
-        public void onCompletion(final RecordMetadata metadata, final Exception ex)
-        {
-            directOutstandingBytes.addAndGet(-value.length);
-            if (null == ex)
-            {
-                delivered.incrementAndGet();
-                deliveredBytes.addAndGet(value.length);
-                lastAckNanos = System.nanoTime();
-            }
-            else if (isPermanent(ex))
-            {
-                failed.incrementAndGet();
-                recordError(describe(ex));
-            }
-            else if (Thread.currentThread() == writer && !closing)
-            {
-                // Reported inside send() on the sink thread (no metadata in time): it spills this one itself.
-                lastTransientError = describe(ex);
-                failedInSend = value;
-            }
-            else
-            {
-                lastTransientError = describe(ex);
-                failedDirect.add(this);
-                directTrouble = true;
-            }
-            if (directOutstanding.decrementAndGet() == 0)
-            {
-                LockSupport.unpark(drainerThread);
-            }
-        }
-    }
-
-    /** The outcome of a record sent by the drainer. */
+    /** The outcome of one record of a window. */
     private static final class WindowCallback implements Callback
     {
         private final int[] status;
         private final int index;
         private final AtomicInteger outstanding;
-        private final Thread drainer;
+        private final Thread shipper;
         private final KafkaSink sink;
 
-        WindowCallback(final KafkaSink sink, final int[] status, final int index, final AtomicInteger outstanding, final Thread drainer)
+        WindowCallback(final KafkaSink sink, final int[] status, final int index, final AtomicInteger outstanding, final Thread shipper)
         {
             this.sink = sink;
             this.status = status;
             this.index = index;
             this.outstanding = outstanding;
-            this.drainer = drainer;
+            this.shipper = shipper;
         }
 
         public void onCompletion(final RecordMetadata metadata, final Exception ex)
@@ -681,142 +510,352 @@ public final class KafkaSink implements EventSink
             }
             if (outstanding.decrementAndGet() == 0)
             {
-                LockSupport.unpark(drainer);
+                LockSupport.unpark(shipper);
             }
         }
     }
 
     /**
-     * Sends what could not go directly, oldest first: records the producer gave up on (from
-     * memory), then the spill. It starts only once nothing sent directly is outstanding, so
-     * nothing it sends overtakes an older record of the same key.
+     * Reads the log in order and sends it, a window at a time; the window's end is committed (in
+     * Kafka's transaction and locally) once every record of it is delivered or refused for good.
      */
-    private final class Drainer implements Runnable
+    private final class Shipper implements Runnable
     {
         volatile boolean stop;
-        volatile boolean idle = true;
+        Producer<byte[], byte[]> producer;
 
         private final List<byte[]> window = new ArrayList<>();
-        // Records sent directly that failed, oldest first; a window of them is taken from the front.
-        private final List<DirectCallback> backlog = new ArrayList<>();
-        private final List<DirectCallback> windowFailed = new ArrayList<>();
         private int[] status = new int[0];
         private AtomicInteger outstanding = new AtomicInteger();
-        private boolean fromSpill;
         private long windowEnd;
+        private boolean ready;
+        private boolean troubled;
+        private long troubleSinceNanos;
+        private boolean initialized;
+        // The end of the last window this run put into a transaction: Kafka may hold it as the position.
+        private long highestAttempted = -1;
+        private long backoff = MIN_BACKOFF_NANOS;
 
         public void run()
         {
-            long backoff = MIN_BACKOFF_NANOS;
             while (!stop)
             {
-                if (window.isEmpty())
+                // The sink thread forces the log when it flushes; when events stop coming (or the
+                // brokers are away) this keeps the power-loss window within the interval.
+                if (log.syncDue(fsyncNanos))
                 {
-                    if (directOutstanding.get() > 0)
+                    log.sync();
+                }
+                try
+                {
+                    if (!ready && !connect())
+                    {
+                        trouble();
+                        continue;
+                    }
+                    if (window.isEmpty() && !fill())
                     {
                         LockSupport.parkNanos(IDLE_PARK_NANOS);
                         continue;
                     }
-                    if (!fill())
+                    if (exactlyOnce ? sendTransaction() : sendAndAwait())
                     {
-                        idle = true;
-                        if (directTrouble && !probe())
+                        settle();
+                        troubleSinceNanos = 0;
+                        if (troubled)
                         {
-                            LockSupport.parkNanos(backoff);
-                            backoff = Math.min(MAX_BACKOFF_NANOS, backoff * 2);
+                            troubled = false;
+                            notice("brokers " + config.bootstrapServers() + " take records again");
                         }
-                        else
-                        {
-                            LockSupport.parkNanos(IDLE_PARK_NANOS);
-                        }
-                        continue;
+                        backoff = MIN_BACKOFF_NANOS;
+                    }
+                    else
+                    {
+                        trouble();
                     }
                 }
-                sendWindow();
-                while (!stop && outstanding.get() > 0)
+                catch (final KafkaException | IllegalStateException ex)
                 {
-                    LockSupport.parkNanos(IDLE_PARK_NANOS);
-                }
-                if (stop)
-                {
-                    break;
-                }
-                if (settle())
-                {
-                    backoff = MIN_BACKOFF_NANOS;
-                }
-                else
-                {
-                    LockSupport.parkNanos(backoff);
-                    backoff = Math.min(MAX_BACKOFF_NANOS, backoff * 2);
+                    // Not one of the errors handled where they arise: start the producer afresh.
+                    lastTransientError = describe(ex);
+                    discardProducer();
+                    trouble();
                 }
             }
         }
 
-        /** @return true if the brokers answer (metadata for the topic), so direct sends may resume. */
-        private boolean probe()
+        private void trouble()
+        {
+            if (0 == troubleSinceNanos)
+            {
+                troubleSinceNanos = System.nanoTime();
+            }
+            // A fresh cluster takes a few seconds to make its transaction log: not worth a message.
+            if (!troubled && !stop && System.nanoTime() - troubleSinceNanos >= STALL_NANOS)
+            {
+                troubled = true;
+                notice("brokers " + config.bootstrapServers() + " unreachable or refusing (" + lastTransientError +
+                    "): events wait in the spill " + log.dir());
+            }
+            LockSupport.parkNanos(backoff);
+            backoff = Math.min(MAX_BACKOFF_NANOS, backoff * 2);
+        }
+
+        /** @return true once the producer is usable and (exactly-once) the log is at Kafka's committed position. */
+        private boolean connect()
         {
             try
             {
-                producer.partitionsFor(topic);
-                directTrouble = false;
+                if (null == producer)
+                {
+                    producer = newProducer();
+                }
+                if (!exactlyOnce)
+                {
+                    producer.partitionsFor(topic);
+                    ready = true;
+                    return true;
+                }
+                if (!initialized)
+                {
+                    producer.initTransactions();
+                    initialized = true;
+                }
+                restore(committedInKafka());
+                ready = true;
                 return true;
             }
             catch (final KafkaException ex)
             {
                 lastTransientError = describe(ex);
+                if (isFatal(ex) && !(ex instanceof TimeoutException))
+                {
+                    discardProducer();
+                }
                 return false;
+            }
+        }
+
+        /** @return the log position committed in Kafka for this log, or -1 if there is none. */
+        private long committedInKafka()
+        {
+            try
+            {
+                final Map<TopicPartition, OffsetAndMetadata> offsets = admin.listConsumerGroupOffsets(transactionalId,
+                        new ListConsumerGroupOffsetsOptions().requireStable(true).timeoutMs(config.maxBlockMs() + 5_000))
+                    .partitionsToOffsetAndMetadata().get();
+                final OffsetAndMetadata position = offsets.get(positionPartition);
+                return null == position ? -1 : position.offset();
+            }
+            catch (final ExecutionException ex)
+            {
+                throw ex.getCause() instanceof KafkaException kafka ? kafka : new KafkaException(ex.getCause());
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+                throw new KafkaException(ex);
+            }
+        }
+
+        /** Move the log to the position Kafka holds: whatever is before it was committed in Kafka already. */
+        private void restore(final long inKafka)
+        {
+            if (inKafka < 0)
+            {
+                return;
+            }
+            if (inKafka >= log.runStart() && inKafka > highestAttempted)
+            {
+                notice("the position committed in Kafka (" + describePosition(inKafka) + ") is past anything the spill " +
+                    log.dir() + " wrote before this run or sent since (were its last writes lost to a power failure?); " +
+                    "keeping the spill's own position");
+                return;
+            }
+            if (!window.isEmpty())
+            {
+                if (inKafka >= windowEnd)
+                {
+                    // The window's transaction was committed although its commit reported an error.
+                    for (int i = 0; i < status.length; i++)
+                    {
+                        if (status[i] != FAILED)
+                        {
+                            status[i] = DELIVERED;
+                        }
+                    }
+                    settle();
+                }
+                return;
+            }
+            final long before = log.committedPosition();
+            if (log.seek(inKafka))
+            {
+                notice("the spill's last window up to " + describePosition(inKafka) + " was committed in Kafka " +
+                    "before the earlier run stopped (its own position said " + describePosition(before) + "): not sending it again");
             }
         }
 
         /** @return true if there is a window to send. */
         private boolean fill()
         {
-            if (!failedDirect.isEmpty() || !backlog.isEmpty())
+            final long before = log.committedPosition();
+            windowEnd = log.read(window, WINDOW_RECORDS, WINDOW_BYTES);
+            if (window.isEmpty())
             {
-                idle = false;
-                takeFailed(backlog);
-                int bytes = 0;
-                int taken = 0;
-                while (taken < backlog.size() && window.size() < WINDOW_RECORDS && bytes < WINDOW_BYTES)
+                if (windowEnd != before && windowEnd > log.committedPosition())
                 {
-                    final DirectCallback record = backlog.get(taken++);
-                    window.add(record.value);
-                    windowFailed.add(record);
-                    bytes += record.value.length;
+                    log.commit(windowEnd); // only damaged records were passed over
                 }
-                backlog.subList(0, taken).clear();
-                fromSpill = false;
-                resetStatus();
+                return false;
+            }
+            status = new int[window.size()];
+            return true;
+        }
+
+        /** Exactly once: the window and its end as one transaction. @return true if committed. */
+        private boolean sendTransaction()
+        {
+            final int[] attempt = freshStatus();
+            boolean begun = false;
+            try
+            {
+                producer.beginTransaction();
+                begun = true;
+                highestAttempted = Math.max(highestAttempted, windowEnd);
+                sendPending(attempt);
+                for (final int s : attempt)
+                {
+                    if (s == RETRY || s == NOT_SENT)
+                    {
+                        throw new KafkaException("a send failed: " + lastTransientError);
+                    }
+                }
+                producer.sendOffsetsToTransaction(
+                    Map.of(positionPartition, new OffsetAndMetadata(windowEnd, "httpcap spill " + describePosition(windowEnd))),
+                    new ConsumerGroupMetadata(transactionalId));
+                while (true)
+                {
+                    try
+                    {
+                        producer.commitTransaction();
+                        break;
+                    }
+                    catch (final TimeoutException ex)
+                    {
+                        // The commit goes on in the producer; asking again waits for the same outcome.
+                        lastTransientError = describe(ex);
+                        if (stop)
+                        {
+                            return false;
+                        }
+                        if (!troubled)
+                        {
+                            trouble();
+                        }
+                    }
+                }
+                if (transactions.incrementAndGet() == HALT_AFTER_COMMITS)
+                {
+                    Runtime.getRuntime().halt(137);
+                }
+                for (int i = 0; i < attempt.length; i++)
+                {
+                    if (attempt[i] != FAILED)
+                    {
+                        attempt[i] = DELIVERED;
+                    }
+                }
+                status = attempt;
                 return true;
             }
-            if (null != spill)
+            catch (final KafkaException ex)
             {
-                // Set before looking, so the sink thread never sees idle while a window is being read.
-                idle = false;
-                windowEnd = spill.read(window, WINDOW_RECORDS, WINDOW_BYTES);
-                if (!window.isEmpty())
+                lastTransientError = describe(ex);
+                if (isFatal(ex))
                 {
-                    fromSpill = true;
-                    resetStatus();
-                    return true;
+                    discardProducer();
+                }
+                else if (begun)
+                {
+                    try
+                    {
+                        producer.abortTransaction();
+                    }
+                    catch (final KafkaException abortFailed)
+                    {
+                        lastTransientError = describe(abortFailed);
+                        discardProducer();
+                    }
+                }
+                awaitCallbacks();
+                // Records refused for good stay out of the next attempt; the rest go again.
+                for (int i = 0; i < attempt.length; i++)
+                {
+                    if (attempt[i] == FAILED)
+                    {
+                        status[i] = FAILED;
+                    }
+                }
+                resent.addAndGet(countNot(attempt, FAILED));
+                return false;
+            }
+        }
+
+        /** At least once: send what is pending, wait for every outcome. @return true if nothing needs sending again. */
+        private boolean sendAndAwait()
+        {
+            final int[] attempt = freshStatus();
+            sendPending(attempt);
+            final long since = System.nanoTime();
+            while (!stop && outstanding.get() > 0)
+            {
+                LockSupport.parkNanos(IDLE_PARK_NANOS);
+                if (!troubled && System.nanoTime() - since > STALL_NANOS)
+                {
+                    troubled = true;
+                    notice("brokers " + config.bootstrapServers() + " have not acknowledged a window for " +
+                        TimeUnit.NANOSECONDS.toSeconds(STALL_NANOS) + " s: events wait in the spill " + log.dir());
                 }
             }
-            return false;
+            if (stop && outstanding.get() > 0)
+            {
+                return false;
+            }
+            int again = 0;
+            for (int i = 0; i < attempt.length; i++)
+            {
+                if (attempt[i] == RETRY || attempt[i] == NOT_SENT)
+                {
+                    attempt[i] = PENDING;
+                    again++;
+                }
+            }
+            status = attempt;
+            if (again > 0)
+            {
+                resent.addAndGet(again);
+                return false;
+            }
+            return true;
         }
 
-        private void resetStatus()
+        private int[] freshStatus()
         {
-            status = new int[window.size()];
+            final int[] attempt = new int[status.length];
+            for (int i = 0; i < attempt.length; i++)
+            {
+                attempt[i] = status[i] == FAILED || status[i] == DELIVERED ? status[i] : PENDING;
+            }
             outstanding = new AtomicInteger();
+            return attempt;
         }
 
-        private void sendWindow()
+        private void sendPending(final int[] attempt)
         {
-            final int[] status = this.status;
             final AtomicInteger outstanding = this.outstanding;
             int toSend = 0;
-            for (final int s : status)
+            for (final int s : attempt)
             {
                 if (s == PENDING)
                 {
@@ -824,35 +863,35 @@ public final class KafkaSink implements EventSink
                 }
             }
             outstanding.set(toSend);
-            for (int i = 0; i < status.length; i++)
+            firstSendNanos.compareAndSet(0, System.nanoTime());
+            for (int i = 0; i < attempt.length; i++)
             {
-                if (status[i] != PENDING)
+                if (attempt[i] != PENDING)
                 {
                     continue;
                 }
                 final byte[] value = window.get(i);
                 final byte[] key = keyMode.extract(value, 0, value.length);
-                firstSendNanos.compareAndSet(0, System.nanoTime());
                 try
                 {
                     producer.send(new ProducerRecord<>(topic, null, key, value),
-                        new WindowCallback(KafkaSink.this, status, i, outstanding, Thread.currentThread()));
+                        new WindowCallback(KafkaSink.this, attempt, i, outstanding, Thread.currentThread()));
                 }
-                catch (final RuntimeException ex)
+                catch (final KafkaException ex)
                 {
-                    status[i] = isPermanent(ex) ? FAILED : RETRY;
+                    attempt[i] = isPermanent(ex) ? FAILED : RETRY;
                     lastTransientError = describe(ex);
                     outstanding.decrementAndGet();
                 }
-                if (status[i] == RETRY)
+                if (attempt[i] == RETRY)
                 {
                     // Failed inside send (no metadata: the brokers are away); each further send would
                     // wait max.block.ms as well, so the rest of the window waits for the next round.
-                    for (int j = i + 1; j < status.length; j++)
+                    for (int j = i + 1; j < attempt.length; j++)
                     {
-                        if (status[j] == PENDING)
+                        if (attempt[j] == PENDING)
                         {
-                            status[j] = NOT_SENT;
+                            attempt[j] = NOT_SENT;
                             outstanding.decrementAndGet();
                         }
                     }
@@ -861,130 +900,81 @@ public final class KafkaSink implements EventSink
             }
         }
 
-        /** @return true if every record of the window is settled for good; otherwise the failed ones are pending again. */
-        private boolean settle()
+        private void awaitCallbacks()
         {
-            int retry = 0;
-            int notSent = 0;
-            for (int i = 0; i < status.length; i++)
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+            while (outstanding.get() > 0 && System.nanoTime() - deadline < 0)
             {
-                switch (status[i])
-                {
-                    case DELIVERED ->
-                    {
-                        delivered.incrementAndGet();
-                        deliveredBytes.addAndGet(window.get(i).length);
-                        if (fromSpill)
-                        {
-                            deliveredFromSpill.incrementAndGet();
-                        }
-                        status[i] = -DELIVERED;
-                    }
-                    case FAILED ->
-                    {
-                        failed.incrementAndGet();
-                        status[i] = -FAILED;
-                    }
-                    case RETRY ->
-                    {
-                        retry++;
-                        status[i] = PENDING;
-                    }
-                    case NOT_SENT ->
-                    {
-                        notSent++;
-                        status[i] = PENDING;
-                    }
-                    default ->
-                    {
-                    }
-                }
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
             }
-            if (retry > 0 || notSent > 0)
-            {
-                resent.addAndGet(retry);
-                return false;
-            }
-            if (fromSpill)
-            {
-                spill.commit(windowEnd);
-            }
-            window.clear();
-            windowFailed.clear();
-            status = new int[0];
-            if (backlog.isEmpty())
-            {
-                // Only now may newer records go directly again: every failed one is delivered.
-                directTrouble = false;
-            }
-            return true;
         }
 
-        /**
-         * After the producer is closed (every callback has run): account for the window and
-         * return, oldest first, the records that still need a broker and are not in the spill.
-         */
-        List<byte[]> settleAtClose()
+        /** Count the window's outcome and commit its end locally. */
+        private void settle()
         {
-            final List<DirectCallback> failedLeft = new ArrayList<>();
-            boolean allSettled = true;
+            final boolean earlier = windowEnd <= log.runStart();
+            long ok = 0;
+            long bytes = 0;
+            long refused = 0;
             for (int i = 0; i < status.length; i++)
             {
-                switch (status[i])
+                if (status[i] == FAILED)
                 {
-                    case DELIVERED ->
-                    {
-                        delivered.incrementAndGet();
-                        deliveredBytes.addAndGet(window.get(i).length);
-                        if (fromSpill)
-                        {
-                            deliveredFromSpill.incrementAndGet();
-                        }
-                    }
-                    case FAILED -> failed.incrementAndGet();
-                    case PENDING, RETRY, NOT_SENT ->
-                    {
-                        allSettled = false;
-                        if (!fromSpill)
-                        {
-                            failedLeft.add(windowFailed.get(i));
-                        }
-                    }
-                    default ->
-                    {
-                    }
+                    refused++;
+                }
+                else
+                {
+                    ok++;
+                    bytes += window.get(i).length;
                 }
             }
-            if (fromSpill && allSettled && !window.isEmpty())
+            delivered.addAndGet(ok);
+            deliveredBytes.addAndGet(bytes);
+            failed.addAndGet(refused);
+            if (earlier)
             {
-                spill.commit(windowEnd);
+                deliveredFromEarlierRun.addAndGet(ok);
+                failedFromEarlierRun.addAndGet(refused);
             }
+            log.commit(windowEnd);
             window.clear();
-            windowFailed.clear();
             status = new int[0];
-            failedLeft.addAll(backlog);
-            backlog.clear();
-            takeFailed(failedLeft);
-            final List<byte[]> left = new ArrayList<>(failedLeft.size());
-            for (final DirectCallback record : failedLeft)
-            {
-                left.add(record.value);
-            }
-            return left;
         }
 
-        /** Move the failed direct records into {@code into}, and sort it oldest first. */
-        private void takeFailed(final List<DirectCallback> into)
+        private void discardProducer()
         {
-            final int before = into.size();
-            for (DirectCallback record = failedDirect.poll(); null != record; record = failedDirect.poll())
+            ready = false;
+            initialized = false;
+            if (null != producer)
             {
-                into.add(record);
-            }
-            if (into.size() > before)
-            {
-                into.sort(BY_SEQUENCE);
+                try
+                {
+                    producer.close(Duration.ZERO);
+                }
+                catch (final KafkaException ex)
+                {
+                    lastTransientError = describe(ex);
+                }
+                producer = null;
             }
         }
+    }
+
+    private static int countNot(final int[] status, final int value)
+    {
+        int count = 0;
+        for (final int s : status)
+        {
+            if (s != value)
+            {
+                count++;
+            }
+        }
+        return count;
+    }
+
+    static String describePosition(final long position)
+    {
+        return "segment " + (position >>> 32) + " byte " + (position & 0xFFFF_FFFFL);
     }
 }

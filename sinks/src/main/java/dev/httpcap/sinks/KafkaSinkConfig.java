@@ -15,6 +15,41 @@ import java.util.zip.CRC32C;
  */
 public final class KafkaSinkConfig
 {
+    /** What a consumer may see of a crash or an outage. */
+    public enum Delivery
+    {
+        /** Transactions: a {@code read_committed} consumer sees each event once. */
+        EXACTLY_ONCE("exactly-once"),
+        /** Idempotent producer, no transactions: an event may come twice after a crash. */
+        AT_LEAST_ONCE("at-least-once");
+
+        private final String spec;
+
+        Delivery(final String spec)
+        {
+            this.spec = spec;
+        }
+
+        /** @return the name on the command line. */
+        public String spec()
+        {
+            return spec;
+        }
+
+        /** @throws IllegalArgumentException unless exactly-once or at-least-once. */
+        public static Delivery parse(final String value)
+        {
+            for (final Delivery delivery : values())
+            {
+                if (delivery.spec.equals(value))
+                {
+                    return delivery;
+                }
+            }
+            throw new IllegalArgumentException("delivery '" + value + "' is not exactly-once, at-least-once");
+        }
+    }
+
     /** Compression codecs the producer accepts. */
     static final String[] COMPRESSIONS = {"lz4", "zstd", "snappy", "gzip", "none"};
     /** Acknowledgement levels the producer accepts. */
@@ -32,10 +67,9 @@ public final class KafkaSinkConfig
     private Path spillDir;
     private long spillMaxBytes = 1024L << 20;
     private long closeTimeoutMs = 10_000;
-    private long stallMs = 3_000;
-    private long maxInflightBytes = 32L << 20;
-    private int maxBlockMs = 100;
-    private int startupProbeMs = 5_000;
+    private Delivery delivery = Delivery.EXACTLY_ONCE;
+    private long fsyncMs = 1_000;
+    private int maxBlockMs = 1_000;
 
     /** @return a copy, so per-sink overrides leave the shared defaults alone. */
     public KafkaSinkConfig copy()
@@ -53,10 +87,9 @@ public final class KafkaSinkConfig
         copy.spillDir = spillDir;
         copy.spillMaxBytes = spillMaxBytes;
         copy.closeTimeoutMs = closeTimeoutMs;
-        copy.stallMs = stallMs;
-        copy.maxInflightBytes = maxInflightBytes;
+        copy.delivery = delivery;
+        copy.fsyncMs = fsyncMs;
         copy.maxBlockMs = maxBlockMs;
-        copy.startupProbeMs = startupProbeMs;
         return copy;
     }
 
@@ -233,34 +266,41 @@ public final class KafkaSinkConfig
         return this;
     }
 
-    /** @return how long records may be outstanding without any acknowledgement before events spill; default 3 s. */
-    public long stallMs()
+    /** @return exactly-once (the default) or at-least-once. */
+    public Delivery delivery()
     {
-        return stallMs;
+        return delivery;
     }
 
-    public KafkaSinkConfig stallMs(final long stallMs)
+    public KafkaSinkConfig delivery(final Delivery delivery)
     {
-        this.stallMs = positive("spill-after", stallMs);
-        return this;
-    }
-
-    /** @return bytes of unacknowledged records beyond which events spill (a slow broker); default 32 MiB. */
-    public long maxInflightBytes()
-    {
-        return maxInflightBytes;
-    }
-
-    public KafkaSinkConfig maxInflightBytes(final long maxInflightBytes)
-    {
-        this.maxInflightBytes = positive("in-flight limit", maxInflightBytes);
+        this.delivery = delivery;
         return this;
     }
 
     /**
-     * @return the producer's {@code max.block.ms}; default 100 ms. The producer forgets a topic's
-     *         partitions when its broker goes away, and {@code send} then waits this long for them:
-     *         kept short so the sink thread starts spilling instead of stalling.
+     * @return at most how long events flushed to the spill stay in the page cache before an
+     *         fsync; what a power loss can take. 0: after every batch. Default 1000 ms.
+     */
+    public long fsyncMs()
+    {
+        return fsyncMs;
+    }
+
+    public KafkaSinkConfig fsyncMs(final long fsyncMs)
+    {
+        if (fsyncMs < 0)
+        {
+            throw new IllegalArgumentException("fsync interval must be >= 0 ms: " + fsyncMs);
+        }
+        this.fsyncMs = fsyncMs;
+        return this;
+    }
+
+    /**
+     * @return the producer's {@code max.block.ms}; default 1000 ms: how long the shipper's calls
+     *         (a send without the partition's leader, a transaction's commit) wait before it tries
+     *         again. The sink thread never calls the producer.
      */
     public int maxBlockMs()
     {
@@ -273,20 +313,17 @@ public final class KafkaSinkConfig
         return this;
     }
 
-    /** @return how long opening the sink waits for the brokers to answer before it spills from the start; default 5 s. */
-    public int startupProbeMs()
-    {
-        return startupProbeMs;
-    }
-
-    public KafkaSinkConfig startupProbeMs(final int startupProbeMs)
-    {
-        this.startupProbeMs = positive("start-up probe", startupProbeMs);
-        return this;
-    }
-
-    /** @return the producer's configuration: ours first, then {@link #producerProperties()} over it. */
+    /** @return the producer's configuration for {@code producerConfig(null)}. */
     public Properties producerConfig()
+    {
+        return producerConfig(null);
+    }
+
+    /**
+     * @param transactionalId the producer's {@code transactional.id}, or null for a producer without transactions.
+     * @return the producer's configuration: ours first, then {@link #producerProperties()} over it.
+     */
+    public Properties producerConfig(final String transactionalId)
     {
         final Properties props = new Properties();
         props.put("bootstrap.servers", bootstrapServers);
@@ -296,15 +333,24 @@ public final class KafkaSinkConfig
         // requests in flight) needs acks=all.
         props.put("enable.idempotence", Boolean.toString("all".equals(acks)));
         props.put("max.in.flight.requests.per.connection", "5");
-        // The producer never gives up on a record by itself (only at close): if it failed an old
-        // batch on a timeout, a newer one of the same partition could still be delivered before
-        // the sink resent the old one. A broker that does not answer makes the sink spill instead.
-        props.put("delivery.timeout.ms", Integer.toString(Integer.MAX_VALUE));
+        if (null != transactionalId)
+        {
+            props.put("transactional.id", transactionalId);
+            // A window that cannot be delivered fails its transaction, which is aborted and sent again whole.
+            props.put("delivery.timeout.ms", "120000");
+        }
+        else
+        {
+            // Without transactions the producer never gives up on a record by itself (only at
+            // close): if it failed an old batch on a timeout, a newer one of the same partition
+            // could be delivered before the shipper sent the old one again.
+            props.put("delivery.timeout.ms", Integer.toString(Integer.MAX_VALUE));
+        }
         props.put("compression.type", compression);
         props.put("batch.size", Integer.toString(batchBytes));
         props.put("linger.ms", Integer.toString(lingerMs));
-        // Twice the in-flight limit, so send() never blocks for buffer space: events spill first.
-        props.put("buffer.memory", Long.toString(Math.max(64L << 20, 2 * maxInflightBytes)));
+        // Two windows' worth (a window is up to 32 MiB): the shipper never waits for buffer space.
+        props.put("buffer.memory", Long.toString(64L << 20));
         props.put("max.block.ms", Integer.toString(maxBlockMs));
         props.put("key.serializer", "org.apache.kafka.common.serialization.ByteArraySerializer");
         props.put("value.serializer", "org.apache.kafka.common.serialization.ByteArraySerializer");

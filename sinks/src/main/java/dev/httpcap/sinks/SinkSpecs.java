@@ -16,7 +16,7 @@ import java.util.function.Consumer;
  *     {@value FileSink#DEFAULT_KEEP}).</li>
  *     <li>{@code kafka://HOST:PORT[,HOST:PORT...]/TOPIC[?key=community_id|host|none&acks=all|1|0&
  *     compression=lz4|zstd|snappy|gzip|none&batch-kb=N&linger-ms=N&spill-dir=DIR&spill-max-mb=N&
- *     spill-after-ms=N&inflight-mb=N&close-seconds=N]}: one record per event (see {@link KafkaSink});
+ *     fsync-ms=N&delivery=exactly-once|at-least-once&close-seconds=N]}: one record per event (see {@link KafkaSink});
  *     the options override the defaults given to {@link #open(String, KafkaSinkConfig, Consumer)}.</li>
  * </ul>
  */
@@ -29,7 +29,7 @@ public final class SinkSpecs
     private static final String KAFKA_PREFIX = "kafka://";
     private static final String KAFKA_OPTIONS = "key=community_id|host|none, acks=all|1|0, " +
         "compression=lz4|zstd|snappy|gzip|none, batch-kb=N, linger-ms=N, spill-dir=DIR, spill-max-mb=N, " +
-        "spill-after-ms=N, inflight-mb=N, close-seconds=N";
+        "fsync-ms=N, delivery=exactly-once|at-least-once, close-seconds=N";
 
     private static final String FILE_PREFIX = "file:";
     private static final String FILE_OPTIONS = "rotate-mb=N, keep=K (0.." + FileSink.MAX_KEEP + ") or format=json|text";
@@ -273,9 +273,9 @@ public final class SinkSpecs
                         case "batch-kb" -> config.batchBytes((int)parseKafkaNumber(spec, key, value, 1, 1 << 20) * 1024);
                         case "linger-ms" -> config.lingerMs((int)parseKafkaNumber(spec, key, value, 0, 60_000));
                         case "spill-dir" -> config.spillDir(Path.of(value));
-                        case "spill-max-mb" -> config.spillMaxBytes(parseKafkaNumber(spec, key, value, 0, MAX_ROTATE_MB) << 20);
-                        case "spill-after-ms" -> config.stallMs(parseKafkaNumber(spec, key, value, 1, 3_600_000));
-                        case "inflight-mb" -> config.maxInflightBytes(parseKafkaNumber(spec, key, value, 1, 1 << 14) << 20);
+                        case "spill-max-mb" -> config.spillMaxBytes(parseKafkaNumber(spec, key, value, 1, MAX_ROTATE_MB) << 20);
+                        case "delivery" -> config.delivery(KafkaSinkConfig.Delivery.parse(value));
+                        case "fsync-ms" -> config.fsyncMs(parseKafkaNumber(spec, key, value, 0, 3_600_000));
                         case "close-seconds" -> config.closeTimeoutMs(parseKafkaNumber(spec, key, value, 0, 86_400) * 1000);
                         default -> throw badKafka(spec, "unknown option '" + key + "'");
                     }

@@ -6,6 +6,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
@@ -22,15 +23,18 @@ import java.util.function.Consumer;
 import java.util.zip.CRC32C;
 
 /**
- * A durable first-in first-out queue of events on local disk: the Kafka sink's spill.
+ * A durable first-in first-out queue of events on local disk: the Kafka sink's write-ahead log
+ * (its "spill"), through which every event passes on its way to the broker.
  * <p>
  * Events are appended to segment files ({@code 00000000000001048576.spill}, ...) that start with
  * an 8-byte magic; each record is {@code [int32 length][int32 CRC-32C of the payload][payload]},
  * little-endian. A segment is sealed when it reaches its size and a new one is started; the
  * reader reads segments in id order and deletes each once every record in it was delivered. The
  * reader's committed position is kept in {@code position} (segment id, offset, CRC), so a queue
- * reopened after a restart, or after the process was killed, starts where delivery stopped. The
- * whole queue is bounded: an append that would take the files past {@code maxBytes} is refused.
+ * reopened after a restart, or after the process was killed, starts where delivery stopped; a
+ * position kept elsewhere (the Kafka sink commits it in Kafka, with the records) moves it on with
+ * {@link #seek}. Each run writes into a new segment numbered past every position the log had, so
+ * positions only grow. The whole queue is bounded: an append that would take the files past {@code maxBytes} is refused.
  * <p>
  * A record whose length is impossible or whose checksum does not match ends the reading of its
  * segment: the rest of the segment is skipped and reported through {@code notices}; nothing
@@ -39,7 +43,8 @@ import java.util.zip.CRC32C;
  * <p>
  * Threads: one writer ({@link #append}, {@link #flush}) and one reader ({@link #read},
  * {@link #commit}) may work at once; the writer publishes how far it has written after each
- * flush. Opening and {@link #close()} (with {@link #writeFront}) happen while neither runs. A
+ * flush; {@link #sync()} may be called by either. Opening and {@link #close()} happen while
+ * neither runs. A
  * lock file keeps a second process out of the directory.
  */
 final class SpillQueue implements AutoCloseable
@@ -66,6 +71,7 @@ final class SpillQueue implements AutoCloseable
     private final FileChannel positionChannel;
     private final AtomicLong diskBytes = new AtomicLong();
     private final AtomicLong lostRecords = new AtomicLong();
+    private final AtomicLong writtenRecords = new AtomicLong();
     private final AtomicLong corruptSegments = new AtomicLong();
     private final AtomicLong corruptBytes = new AtomicLong();
     private volatile String lastError;
@@ -80,9 +86,12 @@ final class SpillQueue implements AutoCloseable
     private int batchLength;
     private int batchRecords;
     private volatile long writtenPosition;
+    private volatile long unsyncedSinceNanos;
 
     private final ArrayDeque<Long> segmentsAtOpen = new ArrayDeque<>();
     private final long checkpointId;
+    private final long runStart;
+    private final String identity;
     private final long checkpointOffset;
     private long readId;
     private FileChannel readChannel;
@@ -164,8 +173,12 @@ final class SpillQueue implements AutoCloseable
             checkpointId = checkpoint[0];
             checkpointOffset = checkpoint[1];
 
-            writeId = ids.isEmpty() ? FIRST_SEGMENT : ids.getLast() + 1;
+            // A new segment per run, after every segment and every position this log ever had, so a
+            // position committed elsewhere (in Kafka) never names a record written later.
+            writeId = Math.max(FIRST_SEGMENT, Math.max(ids.isEmpty() ? 0 : ids.getLast() + 1, checkpointId + 1));
             openWriteSegment();
+            runStart = writtenPosition;
+            identity = readIdentity();
             readId = segmentsAtOpen.isEmpty() ? writeId : segmentsAtOpen.poll();
             readOffset = startOffset(readId);
             committedPosition = position(readId, readOffset);
@@ -183,6 +196,27 @@ final class SpillQueue implements AutoCloseable
         return dir;
     }
 
+    /**
+     * @return this log's identity: random, made when the directory was first used, kept in its
+     *         {@code id} file; a new directory is a new log whose positions mean nothing to the old one.
+     */
+    String identity()
+    {
+        return identity;
+    }
+
+    /** @return the position of the first record this process writes: positions at or past it were not known before. */
+    long runStart()
+    {
+        return runStart;
+    }
+
+    /** @return the position up to which records were delivered. */
+    long committedPosition()
+    {
+        return committedPosition;
+    }
+
     /** @return the bound on the segment files' total size. */
     long maxBytes()
     {
@@ -193,6 +227,12 @@ final class SpillQueue implements AutoCloseable
     long diskBytes()
     {
         return diskBytes.get();
+    }
+
+    /** @return records handed to the operating system by this queue (a process killed from then on loses none). */
+    long writtenRecords()
+    {
+        return writtenRecords.get();
     }
 
     /** @return records lost because the disk refused them (the spill's own I/O errors). */
@@ -290,54 +330,36 @@ final class SpillQueue implements AutoCloseable
     }
 
     /**
-     * At close, with reader and writer stopped: write {@code values} into a new segment that is
-     * read before every other, because these records are older than anything spilled (they were
-     * sent to the broker, then never acknowledged).
-     *
-     * @return how many were written; the rest did not fit or the disk refused them.
+     * Force what {@link #flush()} wrote to the storage device (fdatasync), so that a power loss
+     * cannot take it. A process that is killed loses nothing flushed, synced or not. Either thread.
      */
-    int writeFront(final List<byte[]> values)
+    void sync()
     {
-        if (values.isEmpty())
+        // Cleared first: a write from now on marks the log unsynced again and is forced next time.
+        unsyncedSinceNanos = 0;
+        final FileChannel channel = writeChannel;
+        if (null != channel)
         {
-            return 0;
-        }
-        long first = Math.min(readId, writeId);
-        for (final long id : segmentsAtOpen)
-        {
-            first = Math.min(first, id);
-        }
-        final Path file = segmentPath(first - 1);
-        int written = 0;
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE))
-        {
-            writeFully(channel, header(), 0);
-            long offset = SEGMENT_HEADER;
-            diskBytes.addAndGet(SEGMENT_HEADER);
-            final CRC32C crc = new CRC32C();
-            for (final byte[] value : values)
+            try
             {
-                final int need = RECORD_HEADER + value.length;
-                if (diskBytes.get() + need > maxBytes)
-                {
-                    break;
-                }
-                final ByteBuffer record = ByteBuffer.allocate(need).order(ByteOrder.LITTLE_ENDIAN);
-                crc.reset();
-                crc.update(value);
-                record.putInt(value.length).putInt((int)crc.getValue()).put(value).flip();
-                writeFully(channel, record, offset);
-                offset += need;
-                diskBytes.addAndGet(need);
-                written++;
+                channel.force(false);
+            }
+            catch (final ClosedChannelException ex)
+            {
+                // Sealed by the writer meanwhile, which forces a segment before it closes it.
+            }
+            catch (final IOException ex)
+            {
+                recordError(ex);
             }
         }
-        catch (final IOException ex)
-        {
-            recordError(ex);
-        }
-        lostRecords.addAndGet(values.size() - written);
-        return written;
+    }
+
+    /** @return true if something flushed has waited at least {@code intervalNanos} for {@link #sync()}. Either thread. */
+    boolean syncDue(final long intervalNanos)
+    {
+        final long since = unsyncedSinceNanos;
+        return 0 != since && System.nanoTime() - since >= intervalNanos;
     }
 
     // ---------------------------------------------------------------- reader
@@ -462,7 +484,47 @@ final class SpillQueue implements AutoCloseable
         writeCheckpoint(position >>> 32, position & 0xFFFF_FFFFL);
     }
 
-    /** Release the files. Leaves nothing behind but the lock file if the queue is empty. */
+    /**
+     * Forget what was read and not committed: the next {@link #read} starts again at the committed
+     * position. Reads never cross a segment, so that position is in the segment being read.
+     */
+    void rewind()
+    {
+        final long committed = committedPosition;
+        if (committed >>> 32 == readId && !readSkipped)
+        {
+            readOffset = committed & 0xFFFF_FFFFL;
+        }
+    }
+
+    /**
+     * Everything before {@code target} was delivered (as another record of it says, e.g. the
+     * position committed in Kafka): move the committed and the read position there, deleting the
+     * segments before it. A target behind the committed position, or past what this log has
+     * written, changes nothing.
+     *
+     * @return true if the positions moved.
+     */
+    boolean seek(final long target)
+    {
+        final long targetId = target >>> 32;
+        if (target <= committedPosition || target > writtenPosition || readId > targetId)
+        {
+            return false;
+        }
+        while (readId < targetId)
+        {
+            finishReadSegment();
+        }
+        if (readId == targetId)
+        {
+            readOffset = Math.max(readOffset, target & 0xFFFF_FFFFL);
+        }
+        commit(position(readId, readOffset));
+        return true;
+    }
+
+    /** Release the files. An empty queue leaves no segment behind, only its lock, id and position files. */
     @Override
     public void close()
     {
@@ -479,7 +541,6 @@ final class SpillQueue implements AutoCloseable
             try
             {
                 Files.deleteIfExists(segmentPath(writeId));
-                Files.deleteIfExists(dir.resolve("position"));
             }
             catch (final IOException ex)
             {
@@ -563,6 +624,7 @@ final class SpillQueue implements AutoCloseable
         {
             try
             {
+                sealed.force(false);
                 sealed.close();
             }
             catch (final IOException ex)
@@ -607,6 +669,8 @@ final class SpillQueue implements AutoCloseable
         {
             writeOffset += batchLength;
             writtenPosition = position(writeId, writeOffset);
+            writtenRecords.addAndGet(batchRecords);
+            markUnsynced();
         }
         else
         {
@@ -616,6 +680,14 @@ final class SpillQueue implements AutoCloseable
         batch.clear();
         batchLength = 0;
         batchRecords = 0;
+    }
+
+    private void markUnsynced()
+    {
+        if (0 == unsyncedSinceNanos)
+        {
+            unsyncedSinceNanos = System.nanoTime();
+        }
     }
 
     private void writeLarge(final byte[] record, final int length)
@@ -635,6 +707,8 @@ final class SpillQueue implements AutoCloseable
             writeFully(channel, buffer, writeOffset);
             writeOffset += record.length;
             writtenPosition = position(writeId, writeOffset);
+            writtenRecords.incrementAndGet();
+            markUnsynced();
         }
         catch (final IOException ex)
         {
@@ -777,6 +851,23 @@ final class SpillQueue implements AutoCloseable
         readId = null != next ? next : readId + 1;
         readOffset = startOffset(readId);
         commit(position(readId, readOffset));
+    }
+
+    private String readIdentity() throws IOException
+    {
+        final Path file = dir.resolve("id");
+        if (Files.exists(file))
+        {
+            final String id = Files.readString(file).trim();
+            if (id.matches("[0-9a-f-]{36}"))
+            {
+                return id;
+            }
+            notices.accept("spill: " + file + " is damaged; this log takes a new identity");
+        }
+        final String id = java.util.UUID.randomUUID().toString();
+        Files.writeString(file, id + "\n");
+        return id;
     }
 
     private long[] readCheckpoint() throws IOException

@@ -29,6 +29,12 @@ class KafkaSinkConfigTest
         assertEquals("5", producer.get("linger.ms"));
         assertEquals(Integer.toString(Integer.MAX_VALUE), producer.get("delivery.timeout.ms"),
             "the producer never fails a record on a timeout: an older one could be delivered after a newer one");
+        assertEquals(KafkaSinkConfig.Delivery.EXACTLY_ONCE, config.delivery());
+        assertEquals(1_000, config.fsyncMs());
+        final Properties transactional = config.producerConfig("httpcap-x");
+        assertEquals("httpcap-x", transactional.get("transactional.id"));
+        assertEquals("120000", transactional.get("delivery.timeout.ms"),
+            "a transaction that cannot be delivered is aborted and sent again whole");
         assertTrue(config.spillDir().startsWith(Path.of("httpcap-spill")), config.spillDir().toString());
         assertTrue(config.spillDir().getFileName().toString().startsWith("http-events-"));
     }
@@ -38,12 +44,12 @@ class KafkaSinkConfigTest
     {
         final KafkaSinkConfig defaults = new KafkaSinkConfig().compression("zstd").producerProperty("security.protocol=SSL");
         final KafkaSinkConfig config = SinkSpecs.kafkaConfig("kafka://h:1/t?key=host&acks=1&compression=none&batch-kb=64" +
-            "&linger-ms=0&spill-dir=/var/spool/x&spill-max-mb=5&spill-after-ms=100&inflight-mb=2&close-seconds=3", defaults);
+            "&linger-ms=0&spill-dir=/var/spool/x&spill-max-mb=5&fsync-ms=0&delivery=at-least-once&close-seconds=3", defaults);
         assertEquals(KafkaKey.HOST, config.key());
         assertEquals(Path.of("/var/spool/x"), config.spillDir());
         assertEquals(5L << 20, config.spillMaxBytes());
-        assertEquals(100, config.stallMs());
-        assertEquals(2L << 20, config.maxInflightBytes());
+        assertEquals(0, config.fsyncMs());
+        assertEquals(KafkaSinkConfig.Delivery.AT_LEAST_ONCE, config.delivery());
         assertEquals(3_000, config.closeTimeoutMs());
         final Properties producer = config.producerConfig();
         assertEquals("1", producer.get("acks"));
@@ -80,7 +86,8 @@ class KafkaSinkConfigTest
         "kafka://", "kafka://h:1", "kafka://h:1/", "kafka:///t", "kafka://h/t", "kafka://h:x/t", "kafka://h:70000/t",
         "kafka://h:1,/t", "kafka://h:1/a/b", "kafka://h:1/t?key=flow", "kafka://h:1/t?acks=2",
         "kafka://h:1/t?compression=brotli", "kafka://h:1/t?batch-kb=0", "kafka://h:1/t?linger-ms=-1",
-        "kafka://h:1/t?spill-max-mb=x", "kafka://h:1/t?bogus=1", "kafka://h:1/t?key", "kafka://h:1/t?key=host&key=none"})
+        "kafka://h:1/t?spill-max-mb=x", "kafka://h:1/t?bogus=1", "kafka://h:1/t?key", "kafka://h:1/t?key=host&key=none",
+        "kafka://h:1/t?delivery=at-most-once", "kafka://h:1/t?fsync-ms=-1"})
     void shouldRejectMalformedSpecsWithOneLine(final String spec)
     {
         final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,

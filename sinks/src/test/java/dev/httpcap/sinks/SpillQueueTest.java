@@ -36,7 +36,11 @@ class SpillQueueTest
             queue.read(out, 100, 1 << 20);
             assertEquals(0, out.size(), "nothing is visible before flush");
 
+            assertFalse(queue.syncDue(0), "nothing written yet");
             queue.flush();
+            assertTrue(queue.syncDue(0), "written, not forced");
+            queue.sync();
+            assertFalse(queue.syncDue(0), "forced");
             assertFalse(queue.drained());
             final long end = queue.read(out, 100, 1 << 20);
             assertEquals(List.of("a", "bb", "ccc"), strings(out));
@@ -180,17 +184,40 @@ class SpillQueueTest
     }
 
     @Test
-    void shouldReadFrontRecordsBeforeEverythingElse() throws IOException
+    void shouldSeekToAPositionCommittedElsewhereAndNeverReuseAPosition() throws IOException
     {
+        final long seekTo;
+        final String identity;
+        final long firstRun;
         try (SpillQueue queue = open(1 << 20))
         {
-            append(queue, "spilled-1", "spilled-2");
+            identity = queue.identity();
+            firstRun = queue.runStart();
+            append(queue, "a", "b", "c", "d");
             queue.flush();
-            assertEquals(2, queue.writeFront(List.of(bytes("unacked-1"), bytes("unacked-2"))));
+            final List<byte[]> out = new ArrayList<>();
+            seekTo = queue.read(out, 2, 1 << 20);
+            assertEquals(List.of("a", "b"), strings(out));
+            queue.rewind();
+            out.clear();
+            assertEquals(seekTo, queue.read(out, 2, 1 << 20), "read again from the committed position");
+            assertEquals(List.of("a", "b"), strings(out));
+            // Killed here: "a" and "b" committed in Kafka, not in the local position.
         }
         try (SpillQueue queue = open(1 << 20))
         {
-            assertEquals(List.of("unacked-1", "unacked-2", "spilled-1", "spilled-2"), readAll(queue));
+            assertEquals(identity, queue.identity(), "the identity is kept with the directory");
+            assertTrue(queue.runStart() > seekTo, "a new run writes past every earlier position");
+            assertFalse(queue.seek(queue.runStart() + 8), "a position past what was written is refused");
+            assertTrue(queue.seek(seekTo));
+            assertFalse(queue.seek(seekTo), "a position behind the committed one changes nothing");
+            append(queue, "e");
+            queue.flush();
+            assertEquals(List.of("c", "d", "e"), readAll(queue));
+        }
+        try (SpillQueue queue = open(1 << 20))
+        {
+            assertTrue(queue.runStart() > firstRun && queue.drained());
         }
         assertNoSegments();
     }

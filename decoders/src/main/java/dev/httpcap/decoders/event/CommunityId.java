@@ -50,6 +50,20 @@ public final class CommunityId
      */
     public void value(final JsonWriter out, final TcpFlow flow)
     {
+        digest(flow);
+        putLong(0, flow.communityDigest0());
+        putLong(8, flow.communityDigest1());
+        final int last = flow.communityDigest2();
+        digest[16] = (byte)(last >>> 24);
+        digest[17] = (byte)(last >>> 16);
+        digest[18] = (byte)(last >>> 8);
+        digest[19] = (byte)last;
+        writeDigest(out);
+    }
+
+    /** Work out the digest of a TCP flow and keep it in the flow, unless it is there already. */
+    public void digest(final TcpFlow flow)
+    {
         if (!flow.communityDigestKnown())
         {
             digest(flow.ipVersion(), PROTOCOL_TCP,
@@ -57,17 +71,6 @@ public final class CommunityId
             flow.communityDigest(getLong(0), getLong(8),
                 ((digest[16] & 0xFF) << 24) | ((digest[17] & 0xFF) << 16) | ((digest[18] & 0xFF) << 8) | (digest[19] & 0xFF));
         }
-        else
-        {
-            putLong(0, flow.communityDigest0());
-            putLong(8, flow.communityDigest1());
-            final int last = flow.communityDigest2();
-            digest[16] = (byte)(last >>> 24);
-            digest[17] = (byte)(last >>> 16);
-            digest[18] = (byte)(last >>> 8);
-            digest[19] = (byte)last;
-        }
-        writeDigest(out);
     }
 
     /**

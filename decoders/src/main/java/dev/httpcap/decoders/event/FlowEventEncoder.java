@@ -62,6 +62,7 @@ public final class FlowEventEncoder
 
     private final JsonWriter json = new JsonWriter();
     private final CommunityId communityId = new CommunityId();
+    private final EventId eventId = new EventId(communityId);
     private final UnsafeBuffer historyView = new UnsafeBuffer(new byte[0]);
 
     /**
@@ -78,7 +79,9 @@ public final class FlowEventEncoder
 
         out.startObject(EVENT)
             .name(DATASET).rawString(FLOW)
-            .name(KIND).rawString(KIND_EVENT);
+            .name(KIND).rawString(KIND_EVENT)
+            .name(ID);
+        eventId.value(out, flow, EventId.FLOW, 0, flow.startNanos());
         out.name(START);
         EventText.timestampValue(out, flow.startNanos());
         out.name(END);

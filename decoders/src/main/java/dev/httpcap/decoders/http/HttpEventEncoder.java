@@ -4,6 +4,7 @@ import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 
 import dev.httpcap.decoders.event.CommunityId;
+import dev.httpcap.decoders.event.EventId;
 import dev.httpcap.decoders.event.EventText;
 import dev.httpcap.decoders.event.Tags;
 import dev.httpcap.decoders.json.JsonWriter;
@@ -141,6 +142,7 @@ public final class HttpEventEncoder
     /** While cutting an event whose header names alone would not fit: leave the headers out. */
     private boolean omitHeaders;
     private long truncatedEvents;
+    private final EventId eventId = new EventId(communityId);
 
     public HttpEventEncoder(final HttpConfig config)
     {
@@ -273,7 +275,8 @@ public final class HttpEventEncoder
         out.name(TIMESTAMP);
         EventText.timestampValue(out, start);
 
-        out.startObject(EVENT).name(DATASET).rawString(HTTP);
+        out.startObject(EVENT).name(DATASET).rawString(HTTP).name(ID);
+        eventId.value(out, flow, EventId.HTTP, tx.depth, start);
         if (response)
         {
             out.name(DURATION).value(Math.max(0, tx.responseEndNanos - start));
@@ -418,8 +421,10 @@ public final class HttpEventEncoder
         out.startObject();
         out.name(TIMESTAMP);
         EventText.timestampValue(out, message.startNanos());
-        out.startObject(EVENT).name(DATASET).rawString(WEBSOCKET)
-            .name(DURATION).value(Math.max(0, message.endNanos() - message.startNanos())).endObject();
+        out.startObject(EVENT).name(DATASET).rawString(WEBSOCKET).name(ID);
+        eventId.value(out, flow, message.direction() == TcpFlow.FROM_CLIENT ? EventId.WEBSOCKET_CLIENT : EventId.WEBSOCKET_SERVER,
+            message.number(), message.startNanos());
+        out.name(DURATION).value(Math.max(0, message.endNanos() - message.startNanos())).endObject();
 
         endpointsAndNetwork(out, flow, -1, -1);
 

@@ -33,6 +33,8 @@ public final class WebSocketMessage
     int frames;
     int tags;
     int transDepth;
+    /** 1-based position among the messages of its direction on the connection (for {@code event.id}). */
+    int number;
     long startNanos;
     long endNanos;
 
@@ -42,8 +44,9 @@ public final class WebSocketMessage
         payloadView = new UnsafeBuffer(payload);
     }
 
-    void start(final int direction, final int opcode, final long timestampNanos, final int transDepth)
+    void start(final int direction, final int opcode, final long timestampNanos, final int transDepth, final int number)
     {
+        this.number = number;
         this.direction = direction;
         this.opcode = opcode;
         this.bytes = 0;
@@ -130,6 +133,12 @@ public final class WebSocketMessage
     public boolean inflated()
     {
         return inflated;
+    }
+
+    /** @return the message's 1-based position among those of its direction on the connection. */
+    public int number()
+    {
+        return number;
     }
 
     /** @return frames the message arrived in. */

@@ -46,6 +46,8 @@ public final class WebSocketStream
     private Inflater inflater;
     private boolean inflaterBroken;
     private int transDepth;
+    /** Messages of this direction so far: each message's number on the connection (for {@code event.id}). */
+    private int messages;
 
     public WebSocketStream(final int direction)
     {
@@ -66,6 +68,7 @@ public final class WebSocketStream
         this.noContextTakeover = noContextTakeover;
         this.inflaterBroken = false;
         this.transDepth = transDepth;
+        this.messages = 0;
     }
 
     /** The stream ends (or can no longer be followed): a message in progress is emitted tagged {@code tags}. */
@@ -224,7 +227,7 @@ public final class WebSocketStream
             else
             {
                 final WebSocketMessage m = control ? controlFrame : message;
-                m.start(direction, opcode, timestampNanos, transDepth);
+                m.start(direction, opcode, timestampNanos, transDepth, ++messages);
                 m.bytes = Math.max(0, length); // a length with the top bit set says nothing
                 m.frames = 1;
                 m.tags |= Tags.PARSE_ERROR;
@@ -241,7 +244,7 @@ public final class WebSocketStream
         remaining = length;
         if (control)
         {
-            controlFrame.start(direction, opcode, timestampNanos, transDepth);
+            controlFrame.start(direction, opcode, timestampNanos, transDepth, ++messages);
             controlFrame.frames = 1;
             controlFrame.tags |= deviation;
         }
@@ -249,7 +252,7 @@ public final class WebSocketStream
         {
             if (opcode != WebSocketMessage.CONTINUATION)
             {
-                message.start(direction, opcode, timestampNanos, transDepth);
+                message.start(direction, opcode, timestampNanos, transDepth, ++messages);
                 message.compressed = rsv1;
                 inMessage = true;
                 if (rsv1 && !inflaterBroken)
