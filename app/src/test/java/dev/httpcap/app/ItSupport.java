@@ -14,6 +14,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
 /**
  * Shared plumbing of the end-to-end tests: where the repository is, running {@code bin/httpcap},
  * the recording scripts and tshark as processes, and the "skip locally, fail in CI" rule for the
@@ -228,5 +231,28 @@ final class ItSupport
     {
         final String value = System.getProperty(name);
         return value == null || value.isBlank() ? fallback : value;
+    }
+
+    /**
+     * @return the events without what depends on when their packets were captured ({@code @timestamp},
+     * {@code event.duration}, and {@code event.id}, which is derived from the capture time), so that a
+     * live capture of replayed frames can be held against a read of the same frames.
+     */
+    static List<String> withoutCaptureTimes(final List<String> lines) throws IOException
+    {
+        final ObjectMapper mapper = new ObjectMapper();
+        final List<String> out = new ArrayList<>();
+        for (final String line : lines)
+        {
+            final ObjectNode event =
+                (ObjectNode)mapper.readTree(line);
+            event.remove("@timestamp");
+            final ObjectNode eventField =
+                (ObjectNode)event.path("event");
+            eventField.remove("duration");
+            eventField.remove("id");
+            out.add(event.toString());
+        }
+        return out;
     }
 }

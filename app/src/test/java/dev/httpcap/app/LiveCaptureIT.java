@@ -25,7 +25,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * Live capture on a veth in private network namespaces (scripts/live-netns-check.sh): nginx in
@@ -293,15 +292,7 @@ class LiveCaptureIT
 
     private static List<String> withoutTimes(final List<String> lines) throws Exception
     {
-        final List<String> out = new ArrayList<>();
-        for (final String line : lines)
-        {
-            final ObjectNode event = (ObjectNode)MAPPER.readTree(line);
-            event.remove("@timestamp");
-            ((ObjectNode)event.path("event")).remove("duration");
-            out.add(event.toString());
-        }
-        return out;
+        return ItSupport.withoutCaptureTimes(lines);
     }
 
     private static List<String> sorted(final List<String> lines)
