@@ -114,6 +114,12 @@ final class PipelineCounters
             written.add(sink::eventsWritten, sink.name());
             writtenBytes.add(sink::bytesWritten, sink.name());
             failed.add(sink::eventsFailed, sink.name());
+            for (final EventSink.Counter counter : sink.counters())
+            {
+                final String metric = "sink_" + counter.name();
+                (counter.gauge() ? registry.gauge(metric, counter.help(), "sink") : registry.counter(metric, counter.help(), "sink"))
+                    .add(counter.reader(), sink.name());
+            }
         }
     }
 }

@@ -1,5 +1,8 @@
 package dev.httpcap.sinks;
 
+import java.util.List;
+import java.util.function.LongSupplier;
+
 import org.agrona.DirectBuffer;
 
 /**
@@ -67,5 +70,16 @@ public interface EventSink extends AutoCloseable
     default String progress()
     {
         return null;
+    }
+
+    /** One of a sink's own counters, for the metrics (any thread). */
+    record Counter(String name, String help, boolean gauge, LongSupplier reader)
+    {
+    }
+
+    /** @return the sink's own counters beyond written, bytes and failed (the Kafka sink's spill), for the metrics. */
+    default List<Counter> counters()
+    {
+        return List.of();
     }
 }

@@ -359,6 +359,33 @@ public final class KafkaSink implements EventSink
         return log.corruptSegments();
     }
 
+    @Override
+    public List<Counter> counters()
+    {
+        return List.of(
+            new Counter("spilled", "events written to the spill, the Kafka sink's write-ahead log", false, this::eventsSpilled),
+            new Counter("pending", "events in the spill not yet acknowledged", true, this::eventsPending),
+            new Counter("acknowledged", "events the brokers acknowledged (exactly-once: committed)", false, this::eventsWritten),
+            new Counter("spill_dropped", "events dropped because the spill was full", false, this::eventsSpillDropped),
+            new Counter("spill_bytes", "bytes the spill holds on disk", true, log::diskBytes));
+    }
+
+    /**
+     * Not ready while the brokers have been away for a while and the spill holds more than
+     * {@code unready-spill-mb}: events are safe on disk, but the service is not doing its job.
+     */
+    @Override
+    public String notReady()
+    {
+        final long spill = log.diskBytes();
+        if (shipper.troubled && spill >= config.unreadySpillBytes())
+        {
+            return "brokers " + config.bootstrapServers() + " away (" + lastTransientError + "), spill at " +
+                (spill >> 20) + " MiB (unready from " + (config.unreadySpillBytes() >> 20) + " MiB)";
+        }
+        return null;
+    }
+
     /** @return the counts for a statistics line: spilled, pending, acknowledged, dropped (full). */
     public String progress()
     {
@@ -529,7 +556,8 @@ public final class KafkaSink implements EventSink
         private AtomicInteger outstanding = new AtomicInteger();
         private long windowEnd;
         private boolean ready;
-        private boolean troubled;
+        /** The brokers have been away or refusing for a while (read by {@link #notReady()} on any thread). */
+        volatile boolean troubled;
         private long troubleSinceNanos;
         private boolean initialized;
         // The end of the last window this run put into a transaction: Kafka may hold it as the position.

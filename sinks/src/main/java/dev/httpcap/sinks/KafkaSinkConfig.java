@@ -66,6 +66,8 @@ public final class KafkaSinkConfig
     private Path spillRoot = Path.of("httpcap-spill");
     private Path spillDir;
     private long spillMaxBytes = 1024L << 20;
+    /** Negative: half of {@link #spillMaxBytes}. */
+    private long unreadySpillBytes = -1;
     private long closeTimeoutMs = 10_000;
     private Delivery delivery = Delivery.EXACTLY_ONCE;
     private long fsyncMs = 1_000;
@@ -86,6 +88,7 @@ public final class KafkaSinkConfig
         copy.spillRoot = spillRoot;
         copy.spillDir = spillDir;
         copy.spillMaxBytes = spillMaxBytes;
+        copy.unreadySpillBytes = unreadySpillBytes;
         copy.closeTimeoutMs = closeTimeoutMs;
         copy.delivery = delivery;
         copy.fsyncMs = fsyncMs;
@@ -247,6 +250,25 @@ public final class KafkaSinkConfig
             throw new IllegalArgumentException("spill size must be >= 0: " + spillMaxBytes);
         }
         this.spillMaxBytes = spillMaxBytes;
+        return this;
+    }
+
+    /**
+     * @return what the spill may hold while the brokers are away before the sink reports itself not
+     * ready ({@code /readyz}); default half of {@link #spillMaxBytes()}.
+     */
+    public long unreadySpillBytes()
+    {
+        return unreadySpillBytes >= 0 ? unreadySpillBytes : spillMaxBytes / 2;
+    }
+
+    public KafkaSinkConfig unreadySpillBytes(final long bytes)
+    {
+        if (bytes < 0)
+        {
+            throw new IllegalArgumentException("unready spill size must be >= 0: " + bytes);
+        }
+        this.unreadySpillBytes = bytes;
         return this;
     }
 

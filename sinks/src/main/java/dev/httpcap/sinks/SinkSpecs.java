@@ -274,6 +274,8 @@ public final class SinkSpecs
                         case "linger-ms" -> config.lingerMs((int)parseKafkaNumber(spec, key, value, 0, 60_000));
                         case "spill-dir" -> config.spillDir(Path.of(value));
                         case "spill-max-mb" -> config.spillMaxBytes(parseKafkaNumber(spec, key, value, 1, MAX_ROTATE_MB) << 20);
+                        case "unready-spill-mb" ->
+                            config.unreadySpillBytes(parseKafkaNumber(spec, key, value, 0, MAX_ROTATE_MB) << 20);
                         case "delivery" -> config.delivery(KafkaSinkConfig.Delivery.parse(value));
                         case "fsync-ms" -> config.fsyncMs(parseKafkaNumber(spec, key, value, 0, 3_600_000));
                         case "close-seconds" -> config.closeTimeoutMs(parseKafkaNumber(spec, key, value, 0, 86_400) * 1000);
