@@ -155,9 +155,11 @@ final class ReadCommand
             final String damage = source.fileCounters().damage();
             if (damage != null)
             {
-                // As tcpdump: what could be read is out, but a damaged file is not a success.
+                // As tcpdump: what could be read is out, but a damaged file is not a success. Unless
+                // a signal stopped the read: then a record cut short is where the stop fell (a pipe
+                // read mid-record), and a stop is a success.
                 err.println("httpcap: " + damage);
-                return 1;
+                return stopEarly.get() ? 0 : 1;
             }
             return 0;
         }
