@@ -40,6 +40,7 @@ final class HttpParser
     private final HttpDetector detector;
     private final StartLineParser startLines;
     private final HeaderFieldParser fields;
+    private final BodyCapture bodies;
 
     HttpParser(
         final HttpConfig config, final HttpCounters counters, final HttpPools pools, final HttpPairing pairing,
@@ -53,6 +54,7 @@ final class HttpParser
         this.detector = detector;
         this.startLines = new StartLineParser(counters, pairing);
         this.fields = new HeaderFieldParser(config, counters);
+        this.bodies = new BodyCapture(config);
     }
 
     /** Takes effect from the next header line; on the decoder's thread. */
@@ -79,7 +81,7 @@ final class HttpParser
                 case BODY_LENGTH ->
                 {
                     final int n = (int)Math.min(s.remaining, end - pos);
-                    body(s, buffer, pos, n);
+                    bodies.take(s, buffer, pos, n);
                     pos += n;
                     s.remaining -= n;
                     if (s.remaining == 0)
@@ -90,7 +92,7 @@ final class HttpParser
                 case CHUNK_DATA ->
                 {
                     final int n = (int)Math.min(s.remaining, end - pos);
-                    body(s, buffer, pos, n);
+                    bodies.take(s, buffer, pos, n);
                     pos += n;
                     s.remaining -= n;
                     if (s.remaining == 0)
@@ -100,7 +102,7 @@ final class HttpParser
                 }
                 case BODY_CLOSE ->
                 {
-                    body(s, buffer, pos, end - pos);
+                    bodies.take(s, buffer, pos, end - pos);
                     s.tx.responseEndNanos = timestampNanos;
                     pos = end;
                 }
@@ -131,7 +133,7 @@ final class HttpParser
                 if (length <= s.remaining)
                 {
                     tx.tags |= Tags.GAP;
-                    bodyLost(s, length);
+                    bodies.lose(s, length);
                     s.remaining -= length;
                     if (s.remaining == 0)
                     {
@@ -150,7 +152,7 @@ final class HttpParser
             case BODY_CLOSE ->
             {
                 tx.tags |= Tags.GAP;
-                bodyLost(s, length);
+                bodies.lose(s, length);
                 return;
             }
             case OPAQUE, WAIT ->
@@ -198,7 +200,7 @@ final class HttpParser
                 // The answer to an HTTP/0.9 request: a bare body, up to the close.
                 s.lineStartNanos = timestampNanos;
                 pairing.pairResponse(c, s);
-                beginBody(s, BODY_CLOSE, 0);
+                bodies.begin(s, BODY_CLOSE, 0);
                 return pos;
             }
             if (!c.confirmed && (c.probing || !s.requests) && !HttpDetector.startsPlausibly(buffer.getByte(pos), s.requests))
@@ -486,7 +488,6 @@ final class HttpParser
     }
 
 
-
     private void onLine(
         final HttpConnection c, final HttpStream s, final DirectBuffer buffer, final int offset, final int length,
         final boolean overflow, final long wireBytes, final int colon, final long timestampNanos)
@@ -597,11 +598,11 @@ final class HttpParser
             }
             else if (s.chunked)
             {
-                beginBody(s, CHUNK_SIZE, 0);
+                bodies.begin(s, CHUNK_SIZE, 0);
             }
             else if (s.contentLength > 0)
             {
-                beginBody(s, BODY_LENGTH, s.contentLength);
+                bodies.begin(s, BODY_LENGTH, s.contentLength);
             }
             else
             {
@@ -655,19 +656,19 @@ final class HttpParser
         {
             tx.tags |= Tags.PARSE_ERROR;
             counters.increment(HttpCounters.Name.PARSE_ERRORS);
-            beginBody(s, BODY_CLOSE, 0);
+            bodies.begin(s, BODY_CLOSE, 0);
         }
         else if (s.chunked)
         {
-            beginBody(s, CHUNK_SIZE, 0);
+            bodies.begin(s, CHUNK_SIZE, 0);
         }
         else if (s.otherCoding || s.contentLength < 0)
         {
-            beginBody(s, BODY_CLOSE, 0);
+            bodies.begin(s, BODY_CLOSE, 0);
         }
         else if (s.contentLength > 0)
         {
-            beginBody(s, BODY_LENGTH, s.contentLength);
+            bodies.begin(s, BODY_LENGTH, s.contentLength);
         }
         else
         {
@@ -716,71 +717,6 @@ final class HttpParser
 
     // ---------------------------------------------------------------------------------------------
     // Bodies
-
-    private void beginBody(final HttpStream s, final int state, final long length)
-    {
-        s.state = state;
-        s.remaining = length;
-        final int capture = config.bodyCaptureBytes(s.tx.hasField(
-            s.requests ? HttpTransaction.REQUEST_CONTENT_ENCODING : HttpTransaction.RESPONSE_CONTENT_ENCODING));
-        if (capture > 0)
-        {
-            final int size = state == BODY_LENGTH ? (int)Math.min(capture, length) : capture;
-            final HttpTransaction tx = s.tx;
-            final int at = tx.reserve(size);
-            if (at >= 0)
-            {
-                tx.setField(s.requests ? HttpTransaction.REQUEST_BODY : HttpTransaction.RESPONSE_BODY, at, 0);
-                s.bodyCapture = true;
-                s.bodyCaptured = 0;
-                s.bodyCaptureLimit = size;
-            }
-        }
-    }
-
-    private void body(final HttpStream s, final DirectBuffer buffer, final int offset, final int length)
-    {
-        final HttpTransaction tx = s.tx;
-        countBody(s, length);
-        if (s.bodyCapture)
-        {
-            final int field = s.requests ? HttpTransaction.REQUEST_BODY : HttpTransaction.RESPONSE_BODY;
-            final int n = Math.min(length, s.bodyCaptureLimit - s.bodyCaptured);
-            if (n > 0)
-            {
-                tx.store.putBytes(tx.fieldOffset(field) + s.bodyCaptured, buffer, offset, n);
-                s.bodyCaptured += n;
-                tx.setField(field, tx.fieldOffset(field), s.bodyCaptured);
-            }
-            if (n < length)
-            {
-                tx.tags |= Tags.BODY_TRUNCATED;
-            }
-        }
-    }
-
-    private void bodyLost(final HttpStream s, final long length)
-    {
-        countBody(s, length);
-        // What was captured of the body stops at the hole.
-        s.bodyCaptureLimit = s.bodyCaptured;
-    }
-
-    /** {@code length} bytes of the message's body went by (captured or lost). */
-    private static void countBody(final HttpStream s, final long length)
-    {
-        final HttpTransaction tx = s.tx;
-        if (s.requests)
-        {
-            tx.requestBodyBytes += length;
-            tx.requestBytes += length;
-        }
-        else
-        {
-            tx.responseBodyBytes += length;
-            tx.responseBytes += length;
-        }
-    }
 
     private void parseError(final HttpConnection c, final HttpStream s, final long timestampNanos)
     {
