@@ -97,7 +97,9 @@ class MetricsIT
             // Every transaction scraped, then two more scrapes with nothing moving.
             waitFor(() -> query(api, "sum(httpcap_http_transactions_total)") == REQUESTS, "transactions scraped", httpcapErr);
             final double packetsSeen = query(api, "sum(httpcap_packets_read_total)");
-            Thread.sleep(2_500);
+            final String lastScrape = "max(timestamp(up{job=\"httpcap\"}))";
+            final double seenAt = query(api, lastScrape);
+            waitFor(() -> query(api, lastScrape) >= seenAt + 2, "two more scrapes", dir.resolve("prometheus.log"));
             assertEquals(packetsSeen, query(api, "sum(httpcap_packets_read_total)"), "packets moved after the traffic ended");
 
             final String exposition = get(metricsUrl + "/metrics").body();
