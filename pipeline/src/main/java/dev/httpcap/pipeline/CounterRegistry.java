@@ -157,17 +157,4 @@ public final class CounterRegistry
     {
         return new ArrayList<>(families);
     }
-
-    /** @return the family {@code name}, or null. */
-    public Family family(final String name)
-    {
-        for (final Family f : families)
-        {
-            if (f.name.equals(name))
-            {
-                return f;
-            }
-        }
-        return null;
-    }
 }

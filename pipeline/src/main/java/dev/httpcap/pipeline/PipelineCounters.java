@@ -26,6 +26,8 @@ final class PipelineCounters
         final CounterRegistry.Family read = registry.counter("packets_read", "frames read from the source", "lane");
         final CounterRegistry.Family bytes = registry.counter("packets_read_bytes", "length on the wire of the frames read", "lane");
         final CounterRegistry.Family drops = registry.anomaly("packets_dropped", "frames not decoded, by reason", "lane", "reason");
+        final CounterRegistry.Family snaplenCut =
+            registry.counter("packets_snaplen_cut", "frames the capture cut short (its snap length)", "lane");
         // Asked for, so not a loss (nor an anomaly on the stats line).
         final CounterRegistry.Family filtered = registry.counter("packets_filtered", "frames the capture filter left out", "lane");
         for (int lane = 0; lane < publishers.size(); lane++)
@@ -34,6 +36,7 @@ final class PipelineCounters
             final String l = Integer.toString(lane);
             read.add(p::packetsReadRelaxed, l);
             bytes.add(p::wireBytesReadRelaxed, l);
+            snaplenCut.add(p::snaplenCut, l);
             for (int i = 0; i < DecodeStatus.count(); i++)
             {
                 final DecodeStatus status = DecodeStatus.of(i);
@@ -46,12 +49,6 @@ final class PipelineCounters
             drops.add(p::unfilterableLinkType, l, "filter_unsupported_link_type");
             drops.add(p::ringFullRelaxed, l, "ring_full");
             drops.add(p::frameTooLarge, l, "frame_too_large");
-        }
-        registry.counter("packets_snaplen_cut", "frames the capture cut short (its snap length)", "lane");
-        for (int lane = 0; lane < publishers.size(); lane++)
-        {
-            final RingPublisher p = publishers.get(lane);
-            registry.family("packets_snaplen_cut").add(p::snaplenCut, Integer.toString(lane));
         }
 
         final CounterRegistry.Family flowsEnded = registry.counter("flows_ended", "connections ended, by how", "worker", "reason");

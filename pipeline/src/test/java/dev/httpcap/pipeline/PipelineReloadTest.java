@@ -22,7 +22,6 @@ import dev.httpcap.capture.PacketSource;
 import dev.httpcap.decoders.http.HeaderRules;
 import dev.httpcap.decoders.http.HeaderSelection;
 import dev.httpcap.sinks.EventFormat;
-import dev.httpcap.sinks.EventSink;
 
 /** {@link Pipeline#reload}: new header rules reach a running worker, from the next batch of packets on. */
 class PipelineReloadTest
@@ -31,65 +30,25 @@ class PipelineReloadTest
     Path dir;
 
     /** Keeps every event as text; any thread reads {@link #count()}. */
-    private static final class ListSink implements EventSink
+    private static final class ListSink extends TestSink
     {
-        final List<String> events = Collections.synchronizedList(new ArrayList<>());
+        final List<String> lines = Collections.synchronizedList(new ArrayList<>());
 
-        @Override
-        public EventFormat format()
+        ListSink()
         {
-            return EventFormat.JSON;
+            super(EventFormat.JSON, "list");
         }
 
         @Override
         public void onEvent(final DirectBuffer buffer, final int offset, final int length)
         {
-            events.add(buffer.getStringWithoutLengthAscii(offset, length));
+            super.onEvent(buffer, offset, length);
+            lines.add(buffer.getStringWithoutLengthAscii(offset, length));
         }
 
         int count()
         {
-            return events.size();
-        }
-
-        @Override
-        public void flush()
-        {
-        }
-
-        @Override
-        public void close()
-        {
-        }
-
-        @Override
-        public String name()
-        {
-            return "list";
-        }
-
-        @Override
-        public long eventsWritten()
-        {
-            return events.size();
-        }
-
-        @Override
-        public long bytesWritten()
-        {
-            return 0;
-        }
-
-        @Override
-        public long eventsFailed()
-        {
-            return 0;
-        }
-
-        @Override
-        public String lastError()
-        {
-            return null;
+            return lines.size();
         }
     }
 
@@ -125,12 +84,6 @@ class PipelineReloadTest
             packets += read;
             return read;
         }
-
-
-
-
-
-
     }
 
     @Test
@@ -149,10 +102,10 @@ class PipelineReloadTest
             report = pipeline.run(source);
         }
         assertNull(report.failure());
-        assertEquals(3, sink.events.size(), sink.events::toString);
-        assertTrue(sink.events.get(0).contains("\"/c/0\""), sink.events.get(0));
-        assertTrue(sink.events.get(0).contains("\"headers\":{\"host\":\"example.test\"}"), "before the reload: " + sink.events.get(0));
-        for (final String event : sink.events.subList(1, 3))
+        assertEquals(3, sink.lines.size(), sink.lines::toString);
+        assertTrue(sink.lines.get(0).contains("\"/c/0\""), sink.lines.get(0));
+        assertTrue(sink.lines.get(0).contains("\"headers\":{\"host\":\"example.test\"}"), "before the reload: " + sink.lines.get(0));
+        for (final String event : sink.lines.subList(1, 3))
         {
             assertTrue(!event.contains("\"headers\""), "after the reload, no header fields: " + event);
             assertTrue(event.contains("\"domain\":\"example.test\""), "host still read for url.domain: " + event);
