@@ -12,8 +12,8 @@ import java.util.function.Consumer;
 
 import dev.httpcap.app.cli.CommandSpec;
 import dev.httpcap.app.cli.ConfigFile;
-import dev.httpcap.app.cli.Option;
 import dev.httpcap.app.cli.Option.Type;
+import dev.httpcap.app.cli.Option;
 import dev.httpcap.app.cli.ParsedArgs;
 import dev.httpcap.capture.AfPacketSource;
 import dev.httpcap.capture.BpfCompiler;
@@ -22,8 +22,8 @@ import dev.httpcap.capture.CaptureFileException;
 import dev.httpcap.capture.LibpcapSource;
 import dev.httpcap.capture.LinkTypes;
 import dev.httpcap.capture.LivePacketSource;
-import dev.httpcap.capture.PinnedThreadFactory;
 import dev.httpcap.capture.RotatingPcapWriter;
+import dev.httpcap.common.Frames;
 import dev.httpcap.pipeline.BackPressure;
 import dev.httpcap.pipeline.Pipeline;
 import dev.httpcap.pipeline.PipelineConfig;
@@ -62,7 +62,7 @@ final class LiveCommand
         "stop after this many seconds (default: until SIGINT/SIGTERM)");
     static final Option COUNT = Option.value("--count", "N", Type.LONG, "stop after N packets").shortName("-c");
     static final Option SNAPLEN = Option.value("--snaplen", "N", Type.INT,
-        "bytes kept of each frame (the kernel cuts the rest)").shortName("-s").defaultValue(PipelineConfig.MAX_FRAME_LENGTH);
+        "bytes kept of each frame (the kernel cuts the rest)").shortName("-s").defaultValue(Frames.MAX_FRAME_LENGTH);
     static final Option PROMISC = Option.negatable("--promisc",
         "put the interface in promiscuous mode while capturing (the default; --no-promisc: only traffic to this host)");
     static final Option BUFFER_MB = Option.value("--buffer-mb", "MB", Type.INT,
@@ -126,7 +126,7 @@ final class LiveCommand
         engine = args.string(ENGINE, "afpacket");
         durationSeconds = args.doubleValue(DURATION, 0);
         count = args.longValue(COUNT, 0);
-        snaplen = args.intValue(SNAPLEN, PipelineConfig.MAX_FRAME_LENGTH);
+        snaplen = args.intValue(SNAPLEN, Frames.MAX_FRAME_LENGTH);
         promiscuous = args.flag(PROMISC, true);
         bufferMb = args.intValue(BUFFER_MB, DEFAULT_BUFFER_MB);
         blockKb = args.intValue(BLOCK_KB, DEFAULT_BLOCK_KB);
@@ -170,7 +170,7 @@ final class LiveCommand
             // filter still needs a (match-everything) program.
             kernelFilter = pcap ? null : config.filter() != null ?
                 BpfCompiler.compile(config.filter(), LinkTypes.ETHERNET, snaplen) :
-                snaplen < PipelineConfig.MAX_FRAME_LENGTH ? BpfCompiler.compile("", LinkTypes.ETHERNET, snaplen) : null;
+                snaplen < Frames.MAX_FRAME_LENGTH ? BpfCompiler.compile("", LinkTypes.ETHERNET, snaplen) : null;
         }
         catch (final IllegalArgumentException | IllegalStateException ex)
         {
@@ -203,9 +203,9 @@ final class LiveCommand
         {
             throw new IllegalArgumentException("--buffer-mb must hold at least two blocks (and be at most 16384): " + bufferMb);
         }
-        if (snaplen < 64 || snaplen > PipelineConfig.MAX_FRAME_LENGTH)
+        if (snaplen < 64 || snaplen > Frames.MAX_FRAME_LENGTH)
         {
-            throw new IllegalArgumentException("--snaplen must be between 64 and " + PipelineConfig.MAX_FRAME_LENGTH + ": " + snaplen);
+            throw new IllegalArgumentException("--snaplen must be between 64 and " + Frames.MAX_FRAME_LENGTH + ": " + snaplen);
         }
         if (fanout < 1 || fanout > 64)
         {
@@ -304,7 +304,7 @@ final class LiveCommand
                     {
                         // A VLAN tag the kernel took out is put back: 4 bytes more than the snap length.
                         recorder = new RotatingPcapWriter(file, capture.linkType(),
-                            Math.min(snaplen + 4, PipelineConfig.MAX_FRAME_LENGTH), writeRotateMb * 1024 * 1024, writeKeep);
+                            Math.min(snaplen + 4, Frames.MAX_FRAME_LENGTH), writeRotateMb * 1024 * 1024, writeKeep);
                     }
                     catch (final IOException ex)
                     {
@@ -330,7 +330,7 @@ final class LiveCommand
             // The kernel already filters; the pipeline need not run the program again.
             final Pipeline pipeline = new Pipeline(config.filter(null), sinks);
             err.println("httpcap: capturing on " + interfaceName + " (" + description +
-                (snaplen < PipelineConfig.MAX_FRAME_LENGTH ? ", snaplen " + snaplen : "") +
+                (snaplen < Frames.MAX_FRAME_LENGTH ? ", snaplen " + snaplen : "") +
                 (promiscuous ? "" : ", not promiscuous") +
                 (cpuSpec.none() ? "" : ", cpus " + cpuSpec) +
                 (config.filter() != null ? ", filter '" + config.filter() + "'" : "") + ")");
@@ -423,7 +423,7 @@ final class LiveCommand
             return;
         }
         // Never below what the pipeline needs to copy the largest frame (a VLAN-tagged one) twice.
-        final int slotsPerLargestFrame = (PipelineConfig.MAX_FRAME_LENGTH + config.slotBytes() - 1) / config.slotBytes();
+        final int slotsPerLargestFrame = (Frames.MAX_FRAME_LENGTH + config.slotBytes() - 1) / config.slotBytes();
         final int least = Math.max(64, Integer.highestOneBit(2 * slotsPerLargestFrame - 1) << 1);
         final int slots = Math.max(least, Integer.highestOneBit((int)Math.min(Integer.MAX_VALUE, fits)));
         if (slots >= config.ringSlots())

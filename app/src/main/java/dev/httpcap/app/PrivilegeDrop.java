@@ -3,12 +3,12 @@ package dev.httpcap.app;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
+
+import dev.httpcap.common.NativeCalls;
 
 /**
  * {@code --user NAME}: give up root for NAME's user and group once the capture sockets are open,
@@ -29,8 +29,7 @@ import java.lang.invoke.VarHandle;
  */
 final class PrivilegeDrop
 {
-    private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO = CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+    private static final StructLayout CALL_STATE = NativeCalls.CALL_STATE;
     // struct passwd on 64-bit Linux: char *pw_name, *pw_passwd; uid_t pw_uid; gid_t pw_gid; ...
     private static final long PW_UID = 16;
     private static final long PW_GID = 20;
@@ -52,21 +51,17 @@ final class PrivilegeDrop
      */
     static String dropTo(final String user)
     {
-        final Linker linker = Linker.nativeLinker();
-        final Linker.Option errnoOption = Linker.Option.captureCallState("errno");
+        final Linker.Option errnoOption = NativeCalls.CAPTURE_ERRNO;
         final ValueLayout.OfInt intLayout = ValueLayout.JAVA_INT;
-        final MethodHandle getpwnam = downcall(linker, "getpwnam",
+        final MethodHandle getpwnam = NativeCalls.libc("getpwnam",
             FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS), errnoOption);
-        final MethodHandle setgroups = downcall(linker, "setgroups",
+        final MethodHandle setgroups = NativeCalls.libc("setgroups",
             FunctionDescriptor.of(intLayout, ValueLayout.JAVA_LONG, ValueLayout.ADDRESS), errnoOption);
-        final MethodHandle setgid = downcall(linker, "setgid", FunctionDescriptor.of(intLayout, intLayout), errnoOption);
-        final MethodHandle setuid = downcall(linker, "setuid", FunctionDescriptor.of(intLayout, intLayout), errnoOption);
-        final MethodHandle getuid = linker.downcallHandle(linker.defaultLookup().find("getuid").orElseThrow(),
-            FunctionDescriptor.of(intLayout));
-        final MethodHandle geteuid = linker.downcallHandle(linker.defaultLookup().find("geteuid").orElseThrow(),
-            FunctionDescriptor.of(intLayout));
-        final MethodHandle getegid = linker.downcallHandle(linker.defaultLookup().find("getegid").orElseThrow(),
-            FunctionDescriptor.of(intLayout));
+        final MethodHandle setgid = NativeCalls.libc("setgid", FunctionDescriptor.of(intLayout, intLayout), errnoOption);
+        final MethodHandle setuid = NativeCalls.libc("setuid", FunctionDescriptor.of(intLayout, intLayout), errnoOption);
+        final MethodHandle getuid = NativeCalls.libc("getuid", FunctionDescriptor.of(intLayout));
+        final MethodHandle geteuid = NativeCalls.libc("geteuid", FunctionDescriptor.of(intLayout));
+        final MethodHandle getegid = NativeCalls.libc("getegid", FunctionDescriptor.of(intLayout));
         try (Arena arena = Arena.ofConfined())
         {
             final MemorySegment errno = arena.allocate(CALL_STATE);
@@ -83,9 +78,9 @@ final class PrivilegeDrop
             groups.set(intLayout, 0, gid);
             check((int)setgroups.invokeExact(errno, 1L, groups), errno, "setgroups", user);
             check((int)setgid.invokeExact(errno, gid), errno, "setgid(" + Integer.toUnsignedString(gid) + ")", user);
-            final MethodHandle prctl = linker.downcallHandle(linker.defaultLookup().find("prctl").orElseThrow(),
-                FunctionDescriptor.of(intLayout, intLayout, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
-                    ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG), errnoOption, Linker.Option.firstVariadicArg(1));
+            final MethodHandle prctl = NativeCalls.libc("prctl", FunctionDescriptor.of(intLayout, intLayout,
+                ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG), errnoOption,
+                Linker.Option.firstVariadicArg(1));
             final int lastCap = lastCapability();
             for (int cap = 0; cap <= lastCap; cap++)
             {
@@ -99,7 +94,7 @@ final class PrivilegeDrop
             }
             check((int)setuid.invokeExact(errno, uid), errno, "setuid(" + Integer.toUnsignedString(uid) + ")", user);
             check((int)prctl.invokeExact(errno, PR_SET_NO_NEW_PRIVS, 1L, 0L, 0L, 0L), errno, "prctl(PR_SET_NO_NEW_PRIVS)", user);
-            final String threads = noNewPrivsOnEveryThread(linker, arena, errno);
+            final String threads = noNewPrivsOnEveryThread(arena, errno);
 
             final int realUid = (int)getuid.invokeExact();
             final int effectiveUid = (int)geteuid.invokeExact();
@@ -174,12 +169,12 @@ final class PrivilegeDrop
      *
      * @return "" when every thread has it now, else why not (the calling thread and its children still do).
      */
-    private static String noNewPrivsOnEveryThread(final Linker linker, final Arena arena, final MemorySegment errno)
+    private static String noNewPrivsOnEveryThread(final Arena arena, final MemorySegment errno)
         throws Throwable
     {
-        final MethodHandle syscall = linker.downcallHandle(linker.defaultLookup().find("syscall").orElseThrow(),
-            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
-                ValueLayout.ADDRESS), Linker.Option.captureCallState("errno"), Linker.Option.firstVariadicArg(1));
+        final MethodHandle syscall = NativeCalls.libc("syscall", FunctionDescriptor.of(ValueLayout.JAVA_LONG,
+            ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.ADDRESS), NativeCalls.CAPTURE_ERRNO,
+            Linker.Option.firstVariadicArg(1));
         // struct sock_filter { u16 code; u8 jt, jf; u32 k; }: BPF_RET|BPF_K, SECCOMP_RET_ALLOW.
         final MemorySegment filter = arena.allocate(8, 8);
         filter.set(ValueLayout.JAVA_SHORT, 0, (short)0x06);
@@ -193,22 +188,16 @@ final class PrivilegeDrop
         {
             return " on every thread";
         }
-        return rc > 0 ? " (thread " + rc + " could not be synchronised)" : " (seccomp errno " + (int)ERRNO.get(errno, 0L) + ")";
+        return rc > 0 ? " (thread " + rc + " could not be synchronised)" : " (seccomp errno " + NativeCalls.errno(errno) + ")";
     }
 
     private static void check(final int rc, final MemorySegment errno, final String call, final String user)
     {
         if (rc != 0)
         {
-            final int error = (int)ERRNO.get(errno, 0L);
+            final int error = NativeCalls.errno(errno);
             throw new IllegalStateException("--user: " + call + " failed for '" + user + "': errno " + error +
                 (error == 1 ? " (operation not permitted: --user needs to start as root)" : ""));
         }
-    }
-
-    private static MethodHandle downcall(
-        final Linker linker, final String name, final FunctionDescriptor descriptor, final Linker.Option option)
-    {
-        return linker.downcallHandle(linker.defaultLookup().find(name).orElseThrow(), descriptor, option);
     }
 }

@@ -17,6 +17,7 @@ import dev.httpcap.capture.BpfCompiler;
 import dev.httpcap.capture.CaptureFileException;
 import dev.httpcap.capture.CaptureFiles;
 import dev.httpcap.capture.PacketSource;
+import dev.httpcap.common.Frames;
 import dev.httpcap.pipeline.BackPressure;
 import dev.httpcap.pipeline.Pipeline;
 import dev.httpcap.pipeline.PipelineConfig;
@@ -194,7 +195,7 @@ final class ReadCommand
         if (config.filter() != null)
         {
             // Fail fast on a syntax error, before any output is opened.
-            checkFilter(config.filter(), PipelineConfig.MAX_FRAME_LENGTH);
+            checkFilter(config.filter(), Frames.MAX_FRAME_LENGTH);
         }
         return config;
     }

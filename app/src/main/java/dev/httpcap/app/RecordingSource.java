@@ -14,6 +14,7 @@ import dev.httpcap.capture.LinkTypes;
 import dev.httpcap.capture.PacketHandler;
 import dev.httpcap.capture.PacketSource;
 import dev.httpcap.capture.PcapFileWriter;
+import dev.httpcap.common.Frames;
 import dev.httpcap.pipeline.PipelineConfig;
 
 /**
@@ -83,7 +84,7 @@ final class RecordingSource extends ForwardingPacketSource implements PacketHand
         if (program == null)
         {
             // Once per link type, as the pipeline's own filter does.
-            program = BpfCompiler.compile(filter, linkType, PipelineConfig.MAX_FRAME_LENGTH);
+            program = BpfCompiler.compile(filter, linkType, Frames.MAX_FRAME_LENGTH);
             programs[linkType] = program;
         }
         return program.matches(frame, offset, capturedLength, wireLength);
@@ -98,7 +99,7 @@ final class RecordingSource extends ForwardingPacketSource implements PacketHand
             if (writer == null)
             {
                 this.linkType = linkType;
-                writer = new PcapFileWriter(channel, linkType, PipelineConfig.MAX_FRAME_LENGTH, true);
+                writer = new PcapFileWriter(channel, linkType, Frames.MAX_FRAME_LENGTH, true);
             }
             if (linkType != this.linkType)
             {
@@ -132,7 +133,7 @@ final class RecordingSource extends ForwardingPacketSource implements PacketHand
             if (writer == null && channel != null)
             {
                 // Nothing passed: still a valid, empty capture.
-                writer = new PcapFileWriter(channel, LinkTypes.ETHERNET, PipelineConfig.MAX_FRAME_LENGTH, true);
+                writer = new PcapFileWriter(channel, LinkTypes.ETHERNET, Frames.MAX_FRAME_LENGTH, true);
             }
             if (writer != null)
             {

@@ -29,6 +29,7 @@ import dev.httpcap.capture.BpfCompiler;
 import dev.httpcap.capture.CaptureFileException;
 import dev.httpcap.capture.CaptureFiles;
 import dev.httpcap.capture.PacketSource;
+import dev.httpcap.common.Frames;
 import dev.httpcap.pipeline.BackPressure;
 import dev.httpcap.pipeline.Pipeline;
 import dev.httpcap.pipeline.PipelineConfig;
@@ -309,7 +310,7 @@ final class StatsCommand
         final PipelineConfig config = options.config(BackPressure.BLOCK);
         if (config.filter() != null)
         {
-            BpfCompiler.compile(config.filter(), LINKTYPE_ETHERNET, PipelineConfig.MAX_FRAME_LENGTH);
+            BpfCompiler.compile(config.filter(), LINKTYPE_ETHERNET, Frames.MAX_FRAME_LENGTH);
         }
         final StatsSink statsSink = new StatsSink(collector);
         final List<EventSink> sinks = new ArrayList<>();

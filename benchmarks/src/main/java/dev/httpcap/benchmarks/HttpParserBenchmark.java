@@ -36,15 +36,15 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 
-import dev.httpcap.decoders.http.HttpCounters;
+import dev.httpcap.common.TcpSegment;
 import dev.httpcap.decoders.http.HeaderSelection;
 import dev.httpcap.decoders.http.HttpConfig;
+import dev.httpcap.decoders.http.HttpCounters;
 import dev.httpcap.decoders.http.HttpDecoder;
 import dev.httpcap.decoders.http.HttpEventEncoder;
 import dev.httpcap.decoders.http.HttpTransaction;
 import dev.httpcap.decoders.tcp.TcpFlow;
 import dev.httpcap.decoders.tcp.TcpFlowTracker;
-import dev.httpcap.decoders.tcp.TcpSegment;
 
 /**
  * httpcap's HTTP/1.x parser against Netty's {@code HttpRequestDecoder}/{@code HttpResponseDecoder}

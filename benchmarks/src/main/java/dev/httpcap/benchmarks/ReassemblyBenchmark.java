@@ -19,11 +19,11 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
+import dev.httpcap.common.TcpSegment;
 import dev.httpcap.decoders.tcp.StreamListener;
 import dev.httpcap.decoders.tcp.TcpFlow;
 import dev.httpcap.decoders.tcp.TcpFlowTracker;
 import dev.httpcap.decoders.tcp.TcpReassembler;
-import dev.httpcap.decoders.tcp.TcpSegment;
 
 /**
  * TCP reassembly alone: 1400-byte segments of 64 long-lived connections, interleaved, either in

@@ -3,7 +3,6 @@ package dev.httpcap.capture;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
@@ -15,6 +14,9 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.agrona.concurrent.UnsafeBuffer;
+
+import dev.httpcap.common.Frames;
+import dev.httpcap.common.NativeCalls;
 
 /**
  * Live capture from a Linux interface with an AF_PACKET socket and a TPACKET_V3 receive ring,
@@ -95,8 +97,7 @@ public final class AfPacketSource implements LivePacketSource
     private static final long PKT_SLL_HATYPE = 48 + 8;
     private static final long PKT_SLL_PKTTYPE = 48 + 10;
 
-    private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO = CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+    private static final StructLayout CALL_STATE = NativeCalls.CALL_STATE;
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
 
     private final Arena arena = Arena.ofShared();
@@ -110,7 +111,7 @@ public final class AfPacketSource implements LivePacketSource
     private final MemorySegment statsLength;
     private final MemorySegment errno;
     private final UnsafeBuffer frame = new UnsafeBuffer(0, 0);
-    private final UnsafeBuffer vlanFrame = new UnsafeBuffer(new byte[CaptureFileParser.MAX_FRAME_LENGTH + 4]);
+    private final UnsafeBuffer vlanFrame = new UnsafeBuffer(new byte[Frames.MAX_FRAME_LENGTH + 4]);
     private final CaptureFileCounters counters = new CaptureFileCounters();
     private final String interfaceName;
     private final int pollTimeoutMillis;
@@ -214,7 +215,7 @@ public final class AfPacketSource implements LivePacketSource
             socket = (int)lib.socket.invokeExact(errno, AF_PACKET, SOCK_RAW, 0);
             if (socket < 0)
             {
-                final int error = (int)ERRNO.get(errno, 0L);
+                final int error = NativeCalls.errno(errno);
                 throw new CaptureFileException(error == 1 ?
                     "capturing on '" + interfaceName + "' needs root or CAP_NET_RAW (operation not permitted)" :
                     "cannot open a packet socket: " + strerror(error));
@@ -238,7 +239,7 @@ public final class AfPacketSource implements LivePacketSource
                 errno, MemorySegment.NULL, ringLength, PROT_READ_WRITE, MAP_SHARED, socket, 0L);
             if (mapped.address() == -1L)
             {
-                throw new CaptureFileException("cannot map the receive ring: " + strerror((int)ERRNO.get(errno, 0L)));
+                throw new CaptureFileException("cannot map the receive ring: " + strerror(NativeCalls.errno(errno)));
             }
             this.ring = mapped.reinterpret(ringLength);
 
@@ -637,7 +638,7 @@ public final class AfPacketSource implements LivePacketSource
         if (rc != 0)
         {
             throw new CaptureFileException("cannot " + what + " on '" + interfaceName + "': " +
-                strerror((int)ERRNO.get(errno, 0L)));
+                strerror(NativeCalls.errno(errno)));
         }
     }
 
@@ -664,33 +665,24 @@ public final class AfPacketSource implements LivePacketSource
             Native lib = instance;
             if (lib == null)
             {
-                final Linker linker = Linker.nativeLinker();
-                final Linker.Option errno = Linker.Option.captureCallState("errno");
+                final Linker.Option errno = NativeCalls.CAPTURE_ERRNO;
                 final ValueLayout.OfLong size = ValueLayout.JAVA_LONG;
                 lib = new Native(
-                    handle(linker, "socket", FunctionDescriptor.of(INT, INT, INT, INT), errno),
-                    handle(linker, "setsockopt", FunctionDescriptor.of(INT, INT, INT, INT, ValueLayout.ADDRESS, INT), errno),
-                    handle(linker, "getsockopt", FunctionDescriptor.of(INT, INT, INT, INT, ValueLayout.ADDRESS,
+                    NativeCalls.libc("socket", FunctionDescriptor.of(INT, INT, INT, INT), errno),
+                    NativeCalls.libc("setsockopt", FunctionDescriptor.of(INT, INT, INT, INT, ValueLayout.ADDRESS, INT), errno),
+                    NativeCalls.libc("getsockopt", FunctionDescriptor.of(INT, INT, INT, INT, ValueLayout.ADDRESS,
                         ValueLayout.ADDRESS), errno),
-                    handle(linker, "bind", FunctionDescriptor.of(INT, INT, ValueLayout.ADDRESS, INT), errno),
-                    handle(linker, "mmap", FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS, size, INT, INT,
+                    NativeCalls.libc("bind", FunctionDescriptor.of(INT, INT, ValueLayout.ADDRESS, INT), errno),
+                    NativeCalls.libc("mmap", FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS, size, INT, INT,
                         INT, size), errno),
-                    handle(linker, "munmap", FunctionDescriptor.of(INT, ValueLayout.ADDRESS, size), errno),
-                    handle(linker, "poll", FunctionDescriptor.of(INT, ValueLayout.ADDRESS, size, INT), errno),
-                    handle(linker, "close", FunctionDescriptor.of(INT, INT), errno),
-                    linker.downcallHandle(linker.defaultLookup().find("if_nametoindex").orElseThrow(),
-                        FunctionDescriptor.of(INT, ValueLayout.ADDRESS)),
-                    linker.downcallHandle(linker.defaultLookup().find("strerror").orElseThrow(),
-                        FunctionDescriptor.of(ValueLayout.ADDRESS, INT)));
+                    NativeCalls.libc("munmap", FunctionDescriptor.of(INT, ValueLayout.ADDRESS, size), errno),
+                    NativeCalls.libc("poll", FunctionDescriptor.of(INT, ValueLayout.ADDRESS, size, INT), errno),
+                    NativeCalls.libc("close", FunctionDescriptor.of(INT, INT), errno),
+                    NativeCalls.libc("if_nametoindex", FunctionDescriptor.of(INT, ValueLayout.ADDRESS)),
+                    NativeCalls.libc("strerror", FunctionDescriptor.of(ValueLayout.ADDRESS, INT)));
                 instance = lib;
             }
             return lib;
-        }
-
-        private static MethodHandle handle(
-            final Linker linker, final String name, final FunctionDescriptor descriptor, final Linker.Option errno)
-        {
-            return linker.downcallHandle(linker.defaultLookup().find(name).orElseThrow(), descriptor, errno);
         }
     }
 }

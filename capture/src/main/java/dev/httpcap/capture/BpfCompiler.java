@@ -2,12 +2,13 @@ package dev.httpcap.capture;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
+
+import dev.httpcap.common.NativeCalls;
 
 /**
  * Compiles tcpdump filter expressions with libpcap's own compiler ({@code pcap_compile} on a
@@ -169,9 +170,7 @@ public final class BpfCompiler
 
         private static MethodHandle handle(final SymbolLookup lookup, final String name, final FunctionDescriptor descriptor)
         {
-            final MemorySegment symbol = lookup.find(name)
-                .orElseThrow(() -> new IllegalStateException("libpcap has no " + name));
-            return Linker.nativeLinker().downcallHandle(symbol, descriptor);
+            return NativeCalls.function(lookup, "libpcap", name, descriptor);
         }
     }
 }

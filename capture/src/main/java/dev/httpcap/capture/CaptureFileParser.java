@@ -7,6 +7,8 @@ import java.util.Arrays;
 
 import org.agrona.concurrent.UnsafeBuffer;
 
+import dev.httpcap.common.Frames;
+
 /**
  * Walks the records of a pcap or pcapng file over a window of memory, one record per call, and
  * hands each packet to a {@link PacketHandler} as a view straight into that memory. The same
@@ -20,11 +22,9 @@ final class CaptureFileParser
     /** The next record cannot be a record: reading must stop. */
     static final long CORRUPT = -1;
 
-    /** libpcap's largest snap length (its {@code max_snaplen_for_dlt} for Ethernet and most link types). */
-    static final int MAX_FRAME_LENGTH = 262_144;
     /**
      * Larger pcapng blocks are taken as garbage rather than data, as libpcap does (its initial
-     * {@code max_blocksize}, 16 MiB). A pcap record is bounded by {@link #MAX_FRAME_LENGTH} itself.
+     * {@code max_blocksize}, 16 MiB). A pcap record is bounded by {@link Frames#Frames.MAX_FRAME_LENGTH} itself.
      * These bounds are also what a pipe's window may grow to.
      */
     static final long MAX_BLOCK_LENGTH = 16L * 1024 * 1024;
@@ -181,11 +181,11 @@ final class CaptureFileParser
         final long fraction = i32(window, position + 4) & 0xFFFF_FFFFL;
         final long capturedLength = i32(window, position + 8) & 0xFFFF_FFFFL;
         final long wireLength = i32(window, position + 12) & 0xFFFF_FFFFL;
-        if (capturedLength > MAX_FRAME_LENGTH)
+        if (capturedLength > Frames.MAX_FRAME_LENGTH)
         {
             // As libpcap: no link type has frames this large, so this is not a record but damage.
             return corrupt("a record claims " + capturedLength + " captured bytes, more than the " +
-                MAX_FRAME_LENGTH + " a frame may have; reading stopped there");
+                Frames.MAX_FRAME_LENGTH + " a frame may have; reading stopped there");
         }
         final long recordLength = PCAP_RECORD_HEADER_LENGTH + capturedLength;
         if (limit - position < recordLength)
@@ -370,7 +370,7 @@ final class CaptureFileParser
         final MemorySegment window, final long data, final long capturedLength, final long wireLength,
         final long timestampNanos, final int linkType, final int interfaceId, final PacketHandler handler)
     {
-        if (capturedLength > MAX_FRAME_LENGTH)
+        if (capturedLength > Frames.MAX_FRAME_LENGTH)
         {
             counters.oversizedFrames++;
             return;

@@ -17,6 +17,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.atomic.AtomicLong;
 
+import dev.httpcap.common.Frames;
+import dev.httpcap.common.Madvise;
+
 /** Opens capture files: pcap or pcapng, memory-mapped, or streamed from standard input. */
 public final class CaptureFiles
 {
@@ -238,7 +241,7 @@ public final class CaptureFiles
     /**
      * A pipe: records are parsed from an off-heap window that is compacted and refilled. The
      * window grows only when one record is bigger than it, up to the largest legal record or block
-     * (a pcap record of {@link CaptureFileParser#MAX_FRAME_LENGTH}, a pcapng block of
+     * (a pcap record of {@link Frames#MAX_FRAME_LENGTH}, a pcapng block of
      * {@link CaptureFileParser#MAX_BLOCK_LENGTH}): a record that claims more is damage, found from
      * its header before any of it is buffered.
      */

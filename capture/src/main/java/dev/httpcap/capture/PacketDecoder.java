@@ -4,8 +4,10 @@ import java.nio.ByteOrder;
 
 import org.agrona.DirectBuffer;
 
+import dev.httpcap.common.TcpSegment;
+
 /**
- * Stateless L2–L4 decoding of one frame into a reused {@link PacketInfo}: link layer (Ethernet
+ * Stateless L2–L4 decoding of one frame into a reused {@link PacketInfo} and its {@link TcpSegment}: link layer (Ethernet
  * with VLAN tags, Linux cooked v1/v2, BSD loopback, raw IP), IPv4 or IPv6 with extension
  * headers, then TCP or UDP. Never throws and never allocates: every frame ends in a
  * {@link DecodeStatus}, a decoded transport or a named reason.
@@ -111,7 +113,7 @@ public final class PacketDecoder
             final int vlanId = frame.getShort(typeOffset + 2, ByteOrder.BIG_ENDIAN) & 0x0FFF;
             if (tags == 0)
             {
-                out.outerVlan = vlanId;
+                out.segment().vlan = vlanId;
             }
             else if (tags == 1)
             {
@@ -193,11 +195,12 @@ public final class PacketDecoder
         {
             return DecodeStatus.TRUNCATED_IPV4;
         }
-        out.ipVersion = 4;
-        out.srcHi = 0;
-        out.srcLo = IPV4_MAPPED_PREFIX | (ip.source() & 0xFFFF_FFFFL);
-        out.dstHi = 0;
-        out.dstLo = IPV4_MAPPED_PREFIX | (ip.destination() & 0xFFFF_FFFFL);
+        final TcpSegment segment = out.segment();
+        segment.ipVersion = 4;
+        segment.srcHi = 0;
+        segment.srcLo = IPV4_MAPPED_PREFIX | (ip.source() & 0xFFFF_FFFFL);
+        segment.dstHi = 0;
+        segment.dstLo = IPV4_MAPPED_PREFIX | (ip.destination() & 0xFFFF_FFFFL);
         out.l3Offset = l3 - start;
         out.protocol = ip.protocol();
         if (ip.isFragment())
@@ -221,11 +224,12 @@ public final class PacketDecoder
         {
             return DecodeStatus.TRUNCATED_IPV6;
         }
-        out.ipVersion = 6;
-        out.srcHi = ip.sourceHi();
-        out.srcLo = ip.sourceLo();
-        out.dstHi = ip.destinationHi();
-        out.dstLo = ip.destinationLo();
+        final TcpSegment segment = out.segment();
+        segment.ipVersion = 6;
+        segment.srcHi = ip.sourceHi();
+        segment.srcLo = ip.sourceLo();
+        segment.dstHi = ip.destinationHi();
+        segment.dstLo = ip.destinationLo();
         out.l3Offset = l3 - start;
 
         int payloadLength = ip.payloadLength();
@@ -304,19 +308,16 @@ public final class PacketDecoder
             {
                 return DecodeStatus.TRUNCATED_TCP;
             }
-            out.srcPort = segment.sourcePort();
-            out.dstPort = segment.destinationPort();
-            out.seq = segment.sequence();
-            out.ack = segment.acknowledgement();
-            out.tcpFlags = segment.flags();
-            out.window = segment.window();
-            if (headerLength > TcpFlyweight.MIN_HEADER_LENGTH)
-            {
-                segment.readOptions(headerLength, out);
-            }
+            final TcpSegment decoded = out.segment();
+            decoded.srcPort = segment.sourcePort();
+            decoded.dstPort = segment.destinationPort();
+            decoded.seq = segment.sequence();
+            decoded.ack = segment.acknowledgement();
+            decoded.flags = segment.flags();
+            decoded.window = segment.window();
             out.payloadOffset = l4 + headerLength - start;
-            out.payloadLength = capturedEnd - l4 - headerLength;
-            out.wirePayloadLength = wireLength - headerLength;
+            decoded.payloadLength = capturedEnd - l4 - headerLength;
+            decoded.wirePayloadLength = wireLength - headerLength;
             return DecodeStatus.TCP;
         }
         if (protocol == PROTOCOL_UDP)
@@ -330,11 +331,12 @@ public final class PacketDecoder
             {
                 return DecodeStatus.BAD_UDP_HEADER;
             }
-            out.srcPort = frame.getShort(l4, ByteOrder.BIG_ENDIAN) & 0xFFFF;
-            out.dstPort = frame.getShort(l4 + 2, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+            final TcpSegment datagram = out.segment();
+            datagram.srcPort = frame.getShort(l4, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+            datagram.dstPort = frame.getShort(l4 + 2, ByteOrder.BIG_ENDIAN) & 0xFFFF;
             out.payloadOffset = l4 + UDP_HEADER_LENGTH - start;
-            out.payloadLength = capturedEnd - l4 - UDP_HEADER_LENGTH;
-            out.wirePayloadLength = wireLength - UDP_HEADER_LENGTH;
+            datagram.payloadLength = capturedEnd - l4 - UDP_HEADER_LENGTH;
+            datagram.wirePayloadLength = wireLength - UDP_HEADER_LENGTH;
             return DecodeStatus.UDP;
         }
         return DecodeStatus.OTHER_IP_PROTOCOL;

@@ -1,5 +1,7 @@
 package dev.httpcap.capture;
 
+import dev.httpcap.common.TcpSegment;
+
 /**
  * A 64-bit hash of a packet's transport 5-tuple that is the same in both directions, so that
  * client→server and server→client packets land on the same worker.
@@ -12,8 +14,9 @@ public final class SymmetricFlowHash
 
     public static long hash(final PacketInfo info)
     {
-        final long a = endpoint(info.srcHi, info.srcLo, info.srcPort);
-        final long b = endpoint(info.dstHi, info.dstLo, info.dstPort);
+        final TcpSegment segment = info.segment();
+        final long a = endpoint(segment.srcHi, segment.srcLo, segment.srcPort);
+        final long b = endpoint(segment.dstHi, segment.dstLo, segment.dstPort);
         // Addition commutes: hash(a, b) == hash(b, a).
         return mix(a + b + info.protocol);
     }

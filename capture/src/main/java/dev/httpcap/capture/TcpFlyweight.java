@@ -4,7 +4,10 @@ import java.nio.ByteOrder;
 
 import org.agrona.DirectBuffer;
 
-/** View over a TCP header (RFC 9293) in a buffer; network byte order. */
+/**
+ * View over a TCP header (RFC 9293) in a buffer; network byte order. Options (MSS, window scale,
+ * SACK, timestamps) are not read: nothing downstream uses them.
+ */
 final class TcpFlyweight
 {
     static final int MIN_HEADER_LENGTH = 20;
@@ -16,12 +19,6 @@ final class TcpFlyweight
     private static final int FLAGS_OFFSET = 13;
     private static final int WINDOW_OFFSET = 14;
 
-    static final int OPTION_EOL = 0;
-    static final int OPTION_NOP = 1;
-    static final int OPTION_MSS = 2;
-    static final int OPTION_WINDOW_SCALE = 3;
-    static final int OPTION_SACK_PERMITTED = 4;
-    static final int OPTION_TIMESTAMPS = 8;
 
     private DirectBuffer buffer;
     private int offset;
@@ -66,69 +63,5 @@ final class TcpFlyweight
     int window()
     {
         return buffer.getShort(offset + WINDOW_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
-    }
-
-    /**
-     * Read the options into {@code out} (MSS, window scale, SACK-permitted, timestamps). A malformed
-     * option list ends the walk; the header is still good.
-     */
-    void readOptions(final int headerLength, final PacketInfo out)
-    {
-        int i = offset + MIN_HEADER_LENGTH;
-        final int end = offset + headerLength;
-        while (i < end)
-        {
-            final int kind = buffer.getByte(i) & 0xFF;
-            if (kind == OPTION_EOL)
-            {
-                return;
-            }
-            if (kind == OPTION_NOP)
-            {
-                i++;
-                continue;
-            }
-            if (i + 1 >= end)
-            {
-                return;
-            }
-            final int length = buffer.getByte(i + 1) & 0xFF;
-            if (length < 2 || i + length > end)
-            {
-                return;
-            }
-            switch (kind)
-            {
-                case OPTION_MSS ->
-                {
-                    if (length == 4)
-                    {
-                        out.mss = buffer.getShort(i + 2, ByteOrder.BIG_ENDIAN) & 0xFFFF;
-                    }
-                }
-                case OPTION_WINDOW_SCALE ->
-                {
-                    if (length == 3)
-                    {
-                        out.windowScale = Math.min(14, buffer.getByte(i + 2) & 0xFF);
-                    }
-                }
-                case OPTION_SACK_PERMITTED -> out.sackPermitted = true;
-                case OPTION_TIMESTAMPS ->
-                {
-                    if (length == 10)
-                    {
-                        out.hasTimestamps = true;
-                        out.tsVal = buffer.getInt(i + 2, ByteOrder.BIG_ENDIAN) & 0xFFFF_FFFFL;
-                        out.tsEcr = buffer.getInt(i + 6, ByteOrder.BIG_ENDIAN) & 0xFFFF_FFFFL;
-                    }
-                }
-                default ->
-                {
-                    // SACK blocks, MD5, fast open...: not needed by the flow layer.
-                }
-            }
-            i += length;
-        }
     }
 }

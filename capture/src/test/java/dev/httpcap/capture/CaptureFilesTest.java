@@ -454,7 +454,7 @@ class CaptureFilesTest
                 source.poll((frame, offset, captured, wire, ts, linkType, ifId) ->
                 {
                     assertEquals(DecodeStatus.TCP, decoder.decode(frame, offset, captured, linkType, info));
-                    assertEquals(count[0], info.seq);
+                    assertEquals(count[0], info.segment().seq);
                     assertEquals((byte)count[0], frame.getByte(offset + info.payloadOffset + 1399));
                     assertNull(frame.byteArray());
                     payloadAddresses[(int)count[0]] = frame.addressOffset() + offset + info.payloadOffset;

@@ -11,7 +11,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 
-import dev.httpcap.decoders.tcp.LazyMemory;
+import dev.httpcap.common.LazyMemory;
 import dev.httpcap.sinks.EventFormat;
 
 /**

@@ -3,10 +3,10 @@ package dev.httpcap.pipeline;
 import java.util.concurrent.CountDownLatch;
 
 import org.agrona.ExpandableDirectByteBuffer;
-import org.agrona.concurrent.UnsafeBuffer;
 
 import com.lmax.disruptor.EventHandler;
 
+import dev.httpcap.common.TcpSegment;
 import dev.httpcap.decoders.event.FlowEventEncoder;
 import dev.httpcap.decoders.http.HeaderRules;
 import dev.httpcap.decoders.http.HttpDecoder;
@@ -19,7 +19,6 @@ import dev.httpcap.decoders.tcp.StreamListener;
 import dev.httpcap.decoders.tcp.TcpFlow;
 import dev.httpcap.decoders.tcp.TcpFlowTracker;
 import dev.httpcap.decoders.tcp.TcpReassembler;
-import dev.httpcap.decoders.tcp.TcpSegment;
 import dev.httpcap.sinks.EventFormat;
 
 /**
@@ -54,11 +53,8 @@ final class FlowWorkerHandler implements EventHandler<PacketEvent>, FlowListener
     private static final int WEBSOCKET_EVENT = 2;
 
     private final int shard;
-    /** Re-pointed at each packet's payload, wherever the capture thread left it (see {@link PacketEvent#payloadAddress}). */
-    private final UnsafeBuffer payload = new UnsafeBuffer(0, 0);
     private final TcpFlowTracker tracker;
     private final TcpReassembler reassembler;
-    private final TcpSegment segment = new TcpSegment();
     private final FlowEventEncoder flowEncoder = new FlowEventEncoder();
     private final HttpDecoder http;
     private final HttpEventEncoder httpEncoder;
@@ -97,8 +93,6 @@ final class FlowWorkerHandler implements EventHandler<PacketEvent>, FlowListener
         this.flowEvents = config.flowEvents();
         this.http = config.http() != null ? new HttpDecoder(config.http(), this) : null;
         this.httpEncoder = config.http() != null ? new HttpEventEncoder(config.http(), config.maxEventBytes()) : null;
-        segment.payload = payload;
-        segment.payloadOffset = 0;
         this.reassembler = new TcpReassembler(
             http != null ? http : NO_STREAM_CONSUMER, config.reassemblyWindowBytes(), config.reassemblyWindows());
     }
@@ -136,7 +130,7 @@ final class FlowWorkerHandler implements EventHandler<PacketEvent>, FlowListener
         else if (slots == PacketEvent.CLOCK_TICK)
         {
             causeCaptureNanos = event.captureNanos;
-            tracker.advanceClock(event.timestampNanos);
+            tracker.advanceClock(event.tickNanos);
         }
         else if (slots == PacketEvent.END_OF_CAPTURE)
         {
@@ -182,27 +176,9 @@ final class FlowWorkerHandler implements EventHandler<PacketEvent>, FlowListener
 
     private void onPacket(final PacketEvent event)
     {
-        final TcpSegment s = segment;
-        s.timestampNanos = event.timestampNanos;
-        s.ipVersion = event.ipVersion;
-        s.srcHi = event.srcHi;
-        s.srcLo = event.srcLo;
-        s.dstHi = event.dstHi;
-        s.dstLo = event.dstLo;
-        s.srcPort = event.srcPort;
-        s.dstPort = event.dstPort;
-        s.vlan = event.vlan;
-        s.flags = event.tcpFlags;
-        s.seq = event.seq;
-        s.ack = event.ack;
-        s.window = event.window;
-        s.wireLength = event.wireLength;
-        s.wirePayloadLength = event.wirePayloadLength;
-        payload.wrap(event.payloadAddress, event.payloadLength);
-        s.payloadLength = event.payloadLength;
-        s.payloadStaysReadable = event.payloadInPlace;
-        final TcpFlow flow = tracker.onSegment(s);
-        reassembler.onSegment(flow, flow.lastDirection(), s);
+        final TcpSegment segment = event.segment;
+        final TcpFlow flow = tracker.onSegment(segment);
+        reassembler.onSegment(flow, flow.lastDirection(), segment);
     }
 
     @Override

@@ -20,7 +20,8 @@ import com.lmax.disruptor.SequenceBarrier;
 import com.lmax.disruptor.SleepingWaitStrategy;
 
 import dev.httpcap.capture.PacketSource;
-import dev.httpcap.decoders.tcp.LazyMemory;
+import dev.httpcap.common.Frames;
+import dev.httpcap.common.LazyMemory;
 import dev.httpcap.sinks.EventFormat;
 import dev.httpcap.sinks.EventSink;
 
@@ -65,11 +66,11 @@ public final class Pipeline
 
     public Pipeline(final PipelineConfig config, final List<EventSink> sinks)
     {
-        final int slotsPerLargestFrame = (PipelineConfig.MAX_FRAME_LENGTH + config.slotBytes() - 1) / config.slotBytes();
+        final int slotsPerLargestFrame = (Frames.MAX_FRAME_LENGTH + config.slotBytes() - 1) / config.slotBytes();
         if (config.ringSlots() < 2 * slotsPerLargestFrame)
         {
             throw new IllegalArgumentException("ring of " + config.ringSlots() + " slots of " + config.slotBytes() +
-                " bytes cannot hold a " + PipelineConfig.MAX_FRAME_LENGTH + "-byte frame twice; use more or larger slots");
+                " bytes cannot hold a " + Frames.MAX_FRAME_LENGTH + "-byte frame twice; use more or larger slots");
         }
         this.config = config;
         this.sinks = List.copyOf(sinks);
@@ -262,7 +263,7 @@ public final class Pipeline
             final AtomicReference<Throwable> workerDeath = new AtomicReference<>();
             for (int lane = 0; lane < lanes; lane++)
             {
-                final long regionBytes = (long)config.ringSlots() * slotBytes + PipelineConfig.MAX_FRAME_LENGTH;
+                final long regionBytes = (long)config.ringSlots() * slotBytes + Frames.MAX_FRAME_LENGTH;
                 final MemorySegment regionMemory = LazyMemory.allocate(arena, regionBytes);
                 final UnsafeBuffer region = new UnsafeBuffer(regionMemory.address(), (int)regionBytes);
                 final RingBuffer<PacketEvent> ring = RingBuffer.createSingleProducer(

@@ -9,8 +9,6 @@ import dev.httpcap.decoders.http.HttpEventEncoder;
 /** Sizes and policies of a {@link Pipeline}, fixed at start-up. Fluent setters; defaults suit reading files. */
 public final class PipelineConfig
 {
-    /** The largest frame any capture can deliver (libpcap's MAXIMUM_SNAPLEN). */
-    public static final int MAX_FRAME_LENGTH = 262_144;
     /** Bounds of {@link #maxEventBytes(int)}: room for an event's fixed part (under 1 KiB); a hand-off of at most 256 MiB. */
     public static final int MIN_MAX_EVENT_BYTES = 4 * 1024;
     public static final int MAX_MAX_EVENT_BYTES = 16 * 1024 * 1024;

@@ -18,6 +18,8 @@ import dev.httpcap.capture.PacketHandler;
 import dev.httpcap.capture.PacketInfo;
 import dev.httpcap.capture.PacketSource;
 import dev.httpcap.capture.SymmetricFlowHash;
+import dev.httpcap.common.Frames;
+import dev.httpcap.common.TcpSegment;
 
 /**
  * The capture thread's half of the pipeline: filters and decodes each frame, picks the shard that
@@ -124,13 +126,13 @@ final class RingPublisher implements PacketHandler
         {
             return;
         }
-        if (capturedLength > PipelineConfig.MAX_FRAME_LENGTH)
+        if (capturedLength > Frames.MAX_FRAME_LENGTH)
         {
             frameTooLarge++;
             return;
         }
 
-        final int payloadLength = info.payloadLength;
+        final int payloadLength = info.segment().payloadLength;
         // In place: the frame outlives this call at a native address (a mapped file's frames, or a
         // lent ring block, are not heap arrays), so the worker reads it there and the packet needs
         // no region slot space.
@@ -177,25 +179,15 @@ final class RingPublisher implements PacketHandler
         final PacketEvent event = ring.get(lo);
         event.slots = slots;
         event.shard = (int)Long.remainderUnsigned(SymmetricFlowHash.hash(info), workers);
-        event.payloadAddress = payloadAddress;
-        event.payloadInPlace = inPlace;
-        event.wireLength = wireLength;
-        event.timestampNanos = timestampNanos;
         event.captureNanos = batchCaptureNanos;
-        event.ipVersion = info.ipVersion;
-        event.srcHi = info.srcHi;
-        event.srcLo = info.srcLo;
-        event.dstHi = info.dstHi;
-        event.dstLo = info.dstLo;
-        event.srcPort = info.srcPort;
-        event.dstPort = info.dstPort;
-        event.vlan = info.outerVlan;
-        event.tcpFlags = info.tcpFlags;
-        event.seq = info.seq;
-        event.ack = info.ack;
-        event.window = info.window;
-        event.payloadLength = payloadLength;
-        event.wirePayloadLength = info.wirePayloadLength;
+        // The decoded segment goes into the slot whole; the slot's previous one, which every worker
+        // is past (the slot was free to claim), takes its place for the next frame.
+        final TcpSegment segment = info.exchangeSegment(event.segment);
+        event.segment = segment;
+        segment.timestampNanos = timestampNanos;
+        segment.wireLength = wireLength;
+        segment.payloadAt(payloadAddress, payloadLength);
+        segment.payloadStaysReadable = inPlace;
         for (long s = lo + 1; s <= hi; s++)
         {
             ring.get(s).slots = PacketEvent.CONTINUATION;
@@ -254,7 +246,7 @@ final class RingPublisher implements PacketHandler
         final long sequence = ring.next();
         final PacketEvent event = ring.get(sequence);
         event.slots = PacketEvent.CLOCK_TICK;
-        event.timestampNanos = epochNanos;
+        event.tickNanos = epochNanos;
         event.captureNanos = System.nanoTime();
         ring.publish(sequence);
     }
@@ -318,7 +310,7 @@ final class RingPublisher implements PacketHandler
         {
             // Once per link type per run; an expression libpcap cannot compile for this link type is a
             // configuration error and stops the run with libpcap's message.
-            program = BpfCompiler.compile(filterExpression, linkType, PipelineConfig.MAX_FRAME_LENGTH);
+            program = BpfCompiler.compile(filterExpression, linkType, Frames.MAX_FRAME_LENGTH);
             filters[linkType] = program;
         }
         if (program.matches(frame, offset, capturedLength, wireLength))

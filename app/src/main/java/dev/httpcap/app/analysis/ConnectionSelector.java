@@ -8,7 +8,7 @@ import java.util.Map;
 
 import org.agrona.ExpandableArrayBuffer;
 
-import dev.httpcap.capture.PacketInfo;
+import dev.httpcap.common.TcpSegment;
 import dev.httpcap.decoders.event.CommunityId;
 import dev.httpcap.decoders.event.EventText;
 import dev.httpcap.decoders.json.JsonWriter;
@@ -54,7 +54,7 @@ public final class ConnectionSelector
         long firstSeqA = -1;
         long firstSeqB = -1;
 
-        void set(final PacketInfo p)
+        void set(final TcpSegment p)
         {
             if (lower(p.srcHi, p.srcLo, p.srcPort, p.dstHi, p.dstLo, p.dstPort))
             {
@@ -157,7 +157,7 @@ public final class ConnectionSelector
         }
         final long[] a = endpoint(parts[0].strip());
         final long[] b = endpoint(parts[1].strip());
-        final PacketInfo p = new PacketInfo();
+        final TcpSegment p = new TcpSegment();
         p.srcHi = a[0];
         p.srcLo = a[1];
         p.srcPort = (int)a[2];
@@ -224,13 +224,13 @@ public final class ConnectionSelector
     }
 
     /** @return what the TCP packet described by {@code p} is to the followed connection. */
-    public Verdict onTcpPacket(final PacketInfo p)
+    public Verdict onTcpPacket(final TcpSegment p)
     {
         if (done)
         {
             return Verdict.DONE;
         }
-        final boolean pureSyn = (p.tcpFlags & (PacketInfo.TCP_SYN | PacketInfo.TCP_ACK)) == PacketInfo.TCP_SYN;
+        final boolean pureSyn = (p.flags & (TcpSegment.SYN | TcpSegment.ACK)) == TcpSegment.SYN;
         if (selected != null)
         {
             if (!matches(selected, p))
@@ -263,7 +263,7 @@ public final class ConnectionSelector
         return Verdict.OTHER;
     }
 
-    private boolean isWanted(final Conn conn, final PacketInfo p)
+    private boolean isWanted(final Conn conn, final TcpSegment p)
     {
         return switch (mode)
         {
@@ -274,7 +274,7 @@ public final class ConnectionSelector
     }
 
     /** Records the first sequence number seen from the sender; @return whether this SYN starts a new connection. */
-    private static boolean reused(final Conn conn, final PacketInfo p, final boolean pureSyn)
+    private static boolean reused(final Conn conn, final TcpSegment p, final boolean pureSyn)
     {
         final boolean fromA = p.srcHi == conn.aHi && p.srcLo == conn.aLo && p.srcPort == conn.aPort;
         final long first = fromA ? conn.firstSeqA : conn.firstSeqB;
@@ -286,7 +286,7 @@ public final class ConnectionSelector
         return pureSyn && first != p.seq;
     }
 
-    private static void firstSeq(final Conn conn, final PacketInfo p)
+    private static void firstSeq(final Conn conn, final TcpSegment p)
     {
         final boolean fromA = p.srcHi == conn.aHi && p.srcLo == conn.aLo && p.srcPort == conn.aPort;
         if (fromA && conn.firstSeqA < 0)
@@ -299,7 +299,7 @@ public final class ConnectionSelector
         }
     }
 
-    private static boolean matches(final Conn c, final PacketInfo p)
+    private static boolean matches(final Conn c, final TcpSegment p)
     {
         return (p.srcPort == c.aPort && p.dstPort == c.bPort && p.srcLo == c.aLo && p.dstLo == c.bLo && p.srcHi == c.aHi &&
             p.dstHi == c.bHi) ||
@@ -314,7 +314,7 @@ public final class ConnectionSelector
     }
 
     /** @return the Community ID v1 of the packet's connection. */
-    String communityId(final PacketInfo p)
+    String communityId(final TcpSegment p)
     {
         json.wrap(scratch, 0);
         communityId.value(json, p.ipVersion, 6, p.srcHi, p.srcLo, p.srcPort, p.dstHi, p.dstLo, p.dstPort);

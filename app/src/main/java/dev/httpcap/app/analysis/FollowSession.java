@@ -2,13 +2,13 @@ package dev.httpcap.app.analysis;
 
 import org.agrona.DirectBuffer;
 import org.agrona.ExpandableDirectByteBuffer;
-import org.agrona.concurrent.UnsafeBuffer;
 
 import dev.httpcap.capture.DecodeStatus;
 import dev.httpcap.capture.PacketDecoder;
 import dev.httpcap.capture.PacketHandler;
 import dev.httpcap.capture.PacketInfo;
 import dev.httpcap.capture.PacketSource;
+import dev.httpcap.common.TcpSegment;
 import dev.httpcap.decoders.http.HttpConfig;
 import dev.httpcap.decoders.http.HttpDecoder;
 import dev.httpcap.decoders.http.HttpEventEncoder;
@@ -19,7 +19,6 @@ import dev.httpcap.decoders.tcp.StreamListener;
 import dev.httpcap.decoders.tcp.TcpFlow;
 import dev.httpcap.decoders.tcp.TcpFlowTracker;
 import dev.httpcap.decoders.tcp.TcpReassembler;
-import dev.httpcap.decoders.tcp.TcpSegment;
 
 /**
  * {@code httpcap follow}: reads a capture on one thread, decodes each frame's L2-L4 headers only to
@@ -36,8 +35,6 @@ public final class FollowSession implements PacketHandler, StreamListener, FlowL
     private final FollowOutput output;
     private final PacketDecoder decoder = new PacketDecoder();
     private final PacketInfo info = new PacketInfo();
-    private final TcpSegment segment = new TcpSegment();
-    private final UnsafeBuffer payload = new UnsafeBuffer(0, 0);
     private final TcpFlowTracker tracker;
     private final TcpReassembler reassembler;
     private final HttpDecoder http;
@@ -71,8 +68,6 @@ public final class FollowSession implements PacketHandler, StreamListener, FlowL
         this.http = http != null ? new HttpDecoder(http, this) : null;
         this.httpEncoder = http != null ? new HttpEventEncoder(http) : null;
         this.reassembler = new TcpReassembler(this, reassemblyWindowBytes, 4);
-        segment.payload = payload;
-        segment.payloadOffset = 0;
     }
 
     /** Read {@code source} until the connection is over or the source ends. @return whether the connection was found. */
@@ -111,7 +106,8 @@ public final class FollowSession implements PacketHandler, StreamListener, FlowL
         {
             return;
         }
-        switch (selector.onTcpPacket(info))
+        final TcpSegment s = info.segment();
+        switch (selector.onTcpPacket(s))
         {
             case OTHER -> {
                 return;
@@ -126,31 +122,17 @@ public final class FollowSession implements PacketHandler, StreamListener, FlowL
         if (!started)
         {
             started = true;
-            node0Hi = info.srcHi;
-            node0Lo = info.srcLo;
-            node0Port = info.srcPort;
-            output.begin(selector.selectedNumber(), endpoint(info.ipVersion, info.srcHi, info.srcLo, info.srcPort),
-                endpoint(info.ipVersion, info.dstHi, info.dstLo, info.dstPort));
+            node0Hi = s.srcHi;
+            node0Lo = s.srcLo;
+            node0Port = s.srcPort;
+            output.begin(selector.selectedNumber(), endpoint(s.ipVersion, s.srcHi, s.srcLo, s.srcPort),
+                endpoint(s.ipVersion, s.dstHi, s.dstLo, s.dstPort));
         }
         frames++;
-        final TcpSegment s = segment;
         s.timestampNanos = timestampNanos;
-        s.ipVersion = info.ipVersion;
-        s.srcHi = info.srcHi;
-        s.srcLo = info.srcLo;
-        s.dstHi = info.dstHi;
-        s.dstLo = info.dstLo;
-        s.srcPort = info.srcPort;
-        s.dstPort = info.dstPort;
-        s.vlan = info.outerVlan;
-        s.flags = info.tcpFlags;
-        s.seq = info.seq;
-        s.ack = info.ack;
-        s.window = info.window;
         s.wireLength = wireLength;
-        s.wirePayloadLength = info.wirePayloadLength;
-        payload.wrap(buffer, offset + info.payloadOffset, info.payloadLength);
-        s.payloadLength = info.payloadLength;
+        s.payload = buffer;
+        s.payloadOffset = offset + info.payloadOffset;
         final TcpFlow flow = tracker.onSegment(s);
         if (!nodesKnown)
         {
@@ -165,7 +147,7 @@ public final class FollowSession implements PacketHandler, StreamListener, FlowL
         if (reassembler.retransmitted() != retransmittedBefore)
         {
             retransmissions++;
-            output.retransmission(nodeOf[direction], frame, info.payloadLength);
+            output.retransmission(nodeOf[direction], frame, s.payloadLength);
         }
     }
 

@@ -6,25 +6,25 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import org.junit.jupiter.api.Test;
 
 import dev.httpcap.app.analysis.ConnectionSelector.Verdict;
-import dev.httpcap.capture.PacketInfo;
+import dev.httpcap.common.TcpSegment;
 import dev.httpcap.decoders.event.EventText;
 
 class ConnectionSelectorTest
 {
-    private static final int SYN = PacketInfo.TCP_SYN;
-    private static final int SYN_ACK = PacketInfo.TCP_SYN | PacketInfo.TCP_ACK;
-    private static final int ACK = PacketInfo.TCP_ACK;
+    private static final int SYN = TcpSegment.SYN;
+    private static final int SYN_ACK = TcpSegment.SYN | TcpSegment.ACK;
+    private static final int ACK = TcpSegment.ACK;
 
-    private static PacketInfo packet(final int src, final int srcPort, final int dst, final int dstPort, final int flags,
+    private static TcpSegment packet(final int src, final int srcPort, final int dst, final int dstPort, final int flags,
         final long seq)
     {
-        final PacketInfo p = new PacketInfo();
+        final TcpSegment p = new TcpSegment();
         p.ipVersion = 4;
         p.srcLo = EventText.ipv4MappedLo(src);
         p.srcPort = srcPort;
         p.dstLo = EventText.ipv4MappedLo(dst);
         p.dstPort = dstPort;
-        p.tcpFlags = flags;
+        p.flags = flags;
         p.seq = seq;
         return p;
     }
@@ -35,7 +35,7 @@ class ConnectionSelectorTest
     /** Three connections: A (port 1000), B (port 2000), then A's 4-tuple reused with a new SYN: tcp.stream 0, 1, 2. */
     private static Verdict[] run(final ConnectionSelector selector)
     {
-        final PacketInfo[] packets = {
+        final TcpSegment[] packets = {
             packet(CLIENT, 1000, SERVER, 80, SYN, 100),
             packet(SERVER, 80, CLIENT, 1000, SYN_ACK, 900),
             packet(CLIENT, 2000, SERVER, 80, SYN, 500),

@@ -1,5 +1,7 @@
 package dev.httpcap.decoders.tcp;
 
+import dev.httpcap.common.TcpSegment;
+
 /**
  * The table of TCP connections owned by one worker: finds or creates the flow of each segment,
  * counts packets and bytes each way, follows SYN/FIN/RST, and writes a record (through

@@ -6,6 +6,9 @@ import java.lang.foreign.MemorySegment;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
+import dev.httpcap.common.LazyMemory;
+import dev.httpcap.common.TcpSegment;
+
 /**
  * Turns each connection's segments into two ordered byte streams, on the worker that owns the
  * connection.

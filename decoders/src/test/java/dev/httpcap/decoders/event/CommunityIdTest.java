@@ -7,10 +7,10 @@ import java.util.List;
 import org.agrona.ExpandableArrayBuffer;
 import org.junit.jupiter.api.Test;
 
+import dev.httpcap.common.TcpSegment;
 import dev.httpcap.decoders.json.JsonWriter;
 import dev.httpcap.decoders.tcp.TcpFlow;
 import dev.httpcap.decoders.tcp.TcpFlowTracker;
-import dev.httpcap.decoders.tcp.TcpSegment;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

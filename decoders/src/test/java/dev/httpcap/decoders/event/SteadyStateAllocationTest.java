@@ -5,9 +5,9 @@ import java.lang.management.ManagementFactory;
 import org.agrona.ExpandableDirectByteBuffer;
 import org.junit.jupiter.api.Test;
 
+import dev.httpcap.common.TcpSegment;
 import dev.httpcap.decoders.tcp.FlowListener;
 import dev.httpcap.decoders.tcp.TcpFlowTracker;
-import dev.httpcap.decoders.tcp.TcpSegment;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

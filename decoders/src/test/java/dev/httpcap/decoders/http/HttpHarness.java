@@ -9,9 +9,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.agrona.ExpandableDirectByteBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
+import dev.httpcap.common.TcpSegment;
 import dev.httpcap.decoders.tcp.TcpFlow;
 import dev.httpcap.decoders.tcp.TcpFlowTracker;
-import dev.httpcap.decoders.tcp.TcpSegment;
 import dev.httpcap.decoders.websocket.WebSocketMessage;
 
 /**

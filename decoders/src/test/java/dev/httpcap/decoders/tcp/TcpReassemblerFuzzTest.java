@@ -12,6 +12,8 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.httpcap.common.TcpSegment;
+
 /**
  * Drives the reassembler with arbitrary segment sequences — slices of one known stream, in any
  * order, repeated, overlapping, with arbitrary acknowledgements, FINs and resets — and checks

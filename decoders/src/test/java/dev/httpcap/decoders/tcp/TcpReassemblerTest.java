@@ -9,14 +9,16 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import static dev.httpcap.decoders.tcp.TcpSegment.ACK;
-import static dev.httpcap.decoders.tcp.TcpSegment.FIN;
-import static dev.httpcap.decoders.tcp.TcpSegment.PSH;
-import static dev.httpcap.decoders.tcp.TcpSegment.RST;
-import static dev.httpcap.decoders.tcp.TcpSegment.SYN;
+import static dev.httpcap.common.TcpSegment.ACK;
+import static dev.httpcap.common.TcpSegment.FIN;
+import static dev.httpcap.common.TcpSegment.PSH;
+import static dev.httpcap.common.TcpSegment.RST;
+import static dev.httpcap.common.TcpSegment.SYN;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.httpcap.common.TcpSegment;
 
 class TcpReassemblerTest
 {

@@ -1,4 +1,4 @@
-package dev.httpcap.capture;
+package dev.httpcap.app;
 
 import java.util.Arrays;
 import java.util.BitSet;

@@ -1,4 +1,4 @@
-package dev.httpcap.capture;
+package dev.httpcap.app;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

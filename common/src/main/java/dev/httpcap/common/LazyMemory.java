@@ -1,8 +1,7 @@
-package dev.httpcap.decoders.tcp;
+package dev.httpcap.common;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
@@ -26,27 +25,12 @@ public final class LazyMemory
 
     static
     {
-        MethodHandle mmap = null;
-        MethodHandle munmap = null;
-        try
-        {
-            if ("Linux".equals(System.getProperty("os.name")))
-            {
-                final Linker linker = Linker.nativeLinker();
-                mmap = linker.defaultLookup().find("mmap").map(symbol -> linker.downcallHandle(symbol,
-                    FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
-                        ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG)))
-                    .orElse(null);
-                munmap = linker.defaultLookup().find("munmap").map(symbol -> linker.downcallHandle(symbol,
-                    FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG)))
-                    .orElse(null);
-            }
-        }
-        catch (final RuntimeException ex)
-        {
-            mmap = null;
-            munmap = null;
-        }
+        final boolean linux = "Linux".equals(System.getProperty("os.name"));
+        final MethodHandle mmap = linux ? NativeCalls.libcOrNull("mmap", FunctionDescriptor.of(ValueLayout.JAVA_LONG,
+            ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+            ValueLayout.JAVA_LONG)) : null;
+        final MethodHandle munmap = linux ? NativeCalls.libcOrNull("munmap",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG)) : null;
         MMAP = mmap != null && munmap != null ? mmap : null;
         MUNMAP = MMAP != null ? munmap : null;
     }

@@ -1,7 +1,6 @@
-package dev.httpcap.capture;
+package dev.httpcap.common;
 
 import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
@@ -11,18 +10,19 @@ import java.lang.invoke.MethodHandle;
  * scan, and letting go of pages already read. Advice only: where the call is missing or fails,
  * nothing changes but memory use.
  */
-final class Madvise
+public final class Madvise
 {
     private static final int MADV_SEQUENTIAL = 2;
     private static final int MADV_DONTNEED = 4;
     private static final long PAGE = 4096;
-    private static final MethodHandle MADVISE = lookup();
+    private static final MethodHandle MADVISE = NativeCalls.libcOrNull("madvise",
+        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
 
     private Madvise()
     {
     }
 
-    static void sequential(final MemorySegment mapping)
+    public static void sequential(final MemorySegment mapping)
     {
         advise(mapping, 0, mapping.byteSize(), MADV_SEQUENTIAL);
     }
@@ -32,7 +32,7 @@ final class Madvise
      *
      * @return the offset up to which pages were released (page-aligned, at most {@code to}).
      */
-    static long dontNeed(final MemorySegment mapping, final long from, final long to)
+    public static long dontNeed(final MemorySegment mapping, final long from, final long to)
     {
         final long end = to & ~(PAGE - 1);
         if (end > from && advise(mapping, from, end - from, MADV_DONTNEED))
@@ -55,21 +55,6 @@ final class Madvise
         catch (final Throwable ex)
         {
             return false;
-        }
-    }
-
-    private static MethodHandle lookup()
-    {
-        try
-        {
-            final Linker linker = Linker.nativeLinker();
-            return linker.defaultLookup().find("madvise").map(symbol -> linker.downcallHandle(symbol,
-                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
-                    ValueLayout.JAVA_INT))).orElse(null);
-        }
-        catch (final RuntimeException ex)
-        {
-            return null;
         }
     }
 }
