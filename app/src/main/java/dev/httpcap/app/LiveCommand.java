@@ -489,14 +489,15 @@ final class LiveCommand
         return file.resolveSibling(laneName);
     }
 
-    /** The kernel's own counters of each socket, in the pipeline's registry (for /metrics). */
+    /** The kernel's own counters of each socket, in the pipeline's registry (for /metrics; the report has its {@link #kernelLine}). */
     private static void registerKernelCounters(
         final Pipeline pipeline, final List<LivePacketSource> captures, final String interfaceName)
     {
         final dev.httpcap.pipeline.CounterRegistry.Family packets = pipeline.counters().counter(
-            "kernel_packets", "packets the kernel captured for the socket", "interface", "socket");
+            "kernel_packets", "packets the kernel captured for the socket", "interface", "socket").notInReport();
         final dev.httpcap.pipeline.CounterRegistry.Family drops = pipeline.counters().anomaly(
-            "kernel_drops", "packets the kernel dropped because the capture buffer was full", "interface", "socket");
+            "kernel_drops", "packets the kernel dropped because the capture buffer was full", "interface", "socket")
+            .notInReport();
         for (int i = 0; i < captures.size(); i++)
         {
             final LivePacketSource capture = captures.get(i);

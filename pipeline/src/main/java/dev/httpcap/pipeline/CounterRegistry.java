@@ -13,8 +13,11 @@ import java.util.function.LongSupplier;
  * series is a reader of the counter its owner keeps (a worker's HTTP counters, a publisher's drop
  * counts, a sink's totals), so there is no second book-keeping and nothing on the hot path. Readers
  * run on the caller's thread and return a recent value (a consistent snapshot only once the
- * pipeline has stopped). The metrics endpoint renders every family; the statistics line shows the
- * families marked {@linkplain Family#anomaly() anomalies} whenever they move.
+ * pipeline has stopped). Everything that shows counters renders them from here: the metrics
+ * endpoint every family; the statistics line its totals and the families marked
+ * {@linkplain Family#anomaly() anomalies} whenever they move; the final report ({@link PipelineReport})
+ * its lines, and every other counter with a value on a line of its own. So a counter is added in
+ * one place: registered here, it shows in all three.
  * <p>
  * Names follow Prometheus: {@code snake_case}, without the {@code httpcap_} prefix and without the
  * {@code _total} suffix that counters get when exposed.
@@ -46,6 +49,7 @@ public final class CounterRegistry
         private final boolean anomaly;
         private final List<String> labelNames;
         private final List<Series> series = new CopyOnWriteArrayList<>();
+        private volatile boolean inReport = true;
 
         private Family(final String name, final String help, final Type type, final boolean anomaly, final String[] labelNames)
         {
@@ -69,6 +73,25 @@ public final class CounterRegistry
             }
             series.add(new Series(List.of(labelValues), Objects.requireNonNull(reader)));
             return this;
+        }
+
+        /**
+         * Leave this family out of the final report's line of other counters: its owner prints it in a
+         * line of its own (the kernel's counters, a sink's progress), or it is a detail for the metrics.
+         * The statistics line and the metrics endpoint still show it.
+         *
+         * @return this family.
+         */
+        public Family notInReport()
+        {
+            inReport = false;
+            return this;
+        }
+
+        /** @return whether the final report shows this family, if no line of its own does ({@link #notInReport}). */
+        public boolean inReport()
+        {
+            return inReport;
         }
 
         public String name()
@@ -150,6 +173,26 @@ public final class CounterRegistry
         final Family f = new Family(name, help, type, anomaly, labelNames);
         families.add(f);
         return f;
+    }
+
+    /** @return the family {@code name}, or null when none is registered. */
+    public Family find(final String name)
+    {
+        for (final Family f : families)
+        {
+            if (f.name.equals(name))
+            {
+                return f;
+            }
+        }
+        return null;
+    }
+
+    /** @return the sum of family {@code name}'s series, or 0 when it is not registered. */
+    public long total(final String name)
+    {
+        final Family f = find(name);
+        return f != null ? f.total() : 0;
     }
 
     /** @return every family, in registration order. */

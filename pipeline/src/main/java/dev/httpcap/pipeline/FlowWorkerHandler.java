@@ -147,6 +147,9 @@ final class FlowWorkerHandler implements EventHandler<PacketEvent>, FlowListener
                     httpEncoder.close();
                     http.close();
                 }
+                // The last events and flows counted: the totals the report reads once the thread is joined.
+                activeFlowsRelaxed.lazySet(tracker.activeFlows());
+                eventsRelaxed.lazySet(eventsEmitted);
             }
             finishedCounted = true;
             finished.countDown();

@@ -56,12 +56,11 @@ public final class Pipeline
     private volatile List<? extends PacketSource> runningSources;
     private volatile List<RingPublisher> runningPublishers;
     private volatile List<Thread> captureThreads;
-    private volatile List<FlowWorkerHandler> runningWorkers;
-    private volatile EventHandoff runningHandoff;
     private volatile CaptureLatency runningLatency;
     private final java.util.concurrent.atomic.AtomicReference<dev.httpcap.decoders.http.HeaderRules> headerRules =
         new java.util.concurrent.atomic.AtomicReference<>();
     private final CounterRegistry counters = new CounterRegistry();
+    private boolean ran;
     private final CaptureLatency latency = new CaptureLatency();
 
     public Pipeline(final PipelineConfig config, final List<EventSink> sinks)
@@ -152,38 +151,31 @@ public final class Pipeline
     }
 
     /**
-     * Counters of the running pipeline for a periodic statistics line, all lanes added up, read
-     * without stopping it (each is a recent value, not a consistent snapshot); null when nothing runs.
+     * Counters of the running pipeline for a periodic statistics line, all lanes added up, read from
+     * its {@link #counters() registry} without stopping it (each is a recent value, not a consistent
+     * snapshot); null when nothing runs.
      * The latency is of the events written since the previous call: one caller should poll this.
      */
     public LiveStats liveStats()
     {
-        final List<RingPublisher> publishers = runningPublishers;
-        final List<FlowWorkerHandler> workers = runningWorkers;
-        final EventHandoff handoff = runningHandoff;
         final CaptureLatency latency = runningLatency;
-        if (publishers == null || workers == null || handoff == null || latency == null)
+        if (runningPublishers == null || latency == null)
         {
             return null;
         }
-        long packets = 0;
-        long wireBytes = 0;
+        final CounterRegistry.Family drops = counters.find("packets_dropped");
         long ringDrops = 0;
-        for (final RingPublisher publisher : publishers)
+        for (final CounterRegistry.Series series : drops.series())
         {
-            packets += publisher.packetsReadRelaxed();
-            wireBytes += publisher.wireBytesReadRelaxed();
-            ringDrops += publisher.ringFullRelaxed();
-        }
-        long flows = 0;
-        long events = 0;
-        for (final FlowWorkerHandler worker : workers)
-        {
-            flows += worker.activeFlowsRelaxed();
-            events += worker.eventsRelaxed();
+            if ("ring_full".equals(series.labelValues().get(1)))
+            {
+                ringDrops += series.value();
+            }
         }
         return new LiveStats(
-            packets, wireBytes, ringDrops, flows, events, handoff.dropped(), handoff.backlogBytes(), latency.sinceLastCall());
+            counters.total("packets_read"), counters.total("packets_read_bytes"), ringDrops, counters.total("flows_active"),
+            counters.total("events_emitted"), counters.total("events_dropped"), counters.total("sink_backlog_bytes"),
+            latency.sinceLastCall());
     }
 
     /**
@@ -241,6 +233,12 @@ public final class Pipeline
         {
             throw new IllegalArgumentException("no packet source");
         }
+        if (ran)
+        {
+            // Its counters are registered for one run: a second would add to the first's.
+            throw new IllegalStateException("a pipeline runs once; make a new one");
+        }
+        ran = true;
         final long startNanos = System.nanoTime();
         final int lanes = sources.size();
         final int workers = config.workers();
@@ -286,7 +284,7 @@ public final class Pipeline
                     config.filter(), sources.get(lane)));
             }
 
-            PipelineCounters.register(counters, publishers, handlers, workers, handoff, sinks);
+            PipelineCounters.register(counters, sources, publishers, handlers, workers, handoff, sinks, workerErrors::get);
             final SinkRunner sinkRunner = new SinkRunner(handoff, sinks, latency);
             final Thread sinkThread = config.sinkThreadFactory().newThread(sinkRunner);
             sinkThread.setName("httpcap-sink");
@@ -308,8 +306,6 @@ public final class Pipeline
 
             final AtomicReference<Throwable> captureFailure = new AtomicReference<>();
             runningSources = List.copyOf(sources);
-            runningWorkers = List.copyOf(handlers);
-            runningHandoff = handoff;
             runningLatency = latency;
             runningPublishers = List.copyOf(publishers);
             final List<Thread> captures = new ArrayList<>(lanes);
@@ -349,16 +345,13 @@ public final class Pipeline
             sinkRunner.producersDone();
             sinkThread.join();
             runningPublishers = null;
-            runningWorkers = null;
-            runningHandoff = null;
             runningLatency = null;
             runningSources = null;
 
             final Throwable failure = captureFailure.get() != null ? captureFailure.get() :
                 workerDeath.get() != null ? workerDeath.get() : sinkRunner.failure();
             return PipelineReport.of(
-                System.nanoTime() - startNanos, sources, publishers, handlers, handoff, sinks, latency.total(),
-                workerErrors.get(), firstWorkerError.get(), failure);
+                System.nanoTime() - startNanos, counters, publishers, sinks, latency.total(), firstWorkerError.get(), failure);
         }
     }
 

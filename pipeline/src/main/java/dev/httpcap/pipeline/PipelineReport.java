@@ -1,15 +1,12 @@
 package dev.httpcap.pipeline;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
-import dev.httpcap.capture.CaptureFileCounters;
-import dev.httpcap.capture.DecodeStatus;
-import dev.httpcap.capture.PacketSource;
-import dev.httpcap.decoders.http.HttpCounters;
-import dev.httpcap.decoders.tcp.FlowEndReason;
 import dev.httpcap.sinks.EventSink;
 
 /**
@@ -36,6 +33,7 @@ import dev.httpcap.sinks.EventSink;
  * @param sinks           one line of counts per sink.
  * @param latency         capture-to-written latency of the events the sinks were given.
  * @param fileAnomalies   capture-file problems (truncated records, corrupt blocks), non-zero only.
+ * @param otherCounters   every other counter registered with a value (by its name): none is left out.
  * @param workerErrors    packets a worker failed on (a bug: each is counted and skipped).
  * @param firstWorkerError the first such failure, or null.
  * @param failure         what stopped the run early, or null.
@@ -59,128 +57,54 @@ public record PipelineReport(
     List<String> sinks,
     Latency latency,
     Map<String, Long> fileAnomalies,
+    Map<String, Long> otherCounters,
     long workerErrors,
     Throwable firstWorkerError,
     Throwable failure)
 {
+    /**
+     * The report of a finished run, rendered from its counters in {@code registry}: each line reads
+     * the families it shows by name, and any other counter with a value gets the {@code counters:}
+     * line, so that one registered anywhere is never left out. Only what is not a count comes from
+     * elsewhere: the snap length seen, the sinks' errors and progress, the latency, the failures.
+     */
     static PipelineReport of(
-        final long elapsedNanos, final List<? extends PacketSource> sources, final List<RingPublisher> publishers,
-        final List<FlowWorkerHandler> workers, final EventHandoff handoff, final List<EventSink> sinks,
-        final Latency latency, final long workerErrors, final Throwable firstWorkerError, final Throwable failure)
+        final long elapsedNanos, final CounterRegistry registry, final List<RingPublisher> publishers,
+        final List<EventSink> sinks, final Latency latency, final Throwable firstWorkerError, final Throwable failure)
     {
-        final Map<String, Long> drops = new LinkedHashMap<>();
-        final Map<String, Long> fileAnomalies = new LinkedHashMap<>();
-        long decoded = 0;
-        long packetsRead = 0;
-        long filtered = 0;
-        long snaplenCut = 0;
+        final Counts counts = new Counts(registry);
+        // Several lanes (AF_PACKET fanout) add up: every count is a sum over them.
+        final long packetsRead = counts.total("packets_read");
+        final long decoded = counts.total("packets_decoded");
+        final long filtered = counts.total("packets_filtered");
+        final Map<String, Long> drops = counts.byLabel("packets_dropped", true);
+        final long snaplenCut = counts.total("packets_snaplen_cut");
         int snaplen = 0;
-        // Several lanes (AF_PACKET fanout) add up: every counter is a sum over them.
         for (final RingPublisher publisher : publishers)
         {
-            for (int i = 0; i < DecodeStatus.count(); i++)
-            {
-                final DecodeStatus status = DecodeStatus.of(i);
-                final long count = publisher.decodeCount(status);
-                if (!status.isDrop())
-                {
-                    decoded += count;
-                }
-                else
-                {
-                    putNonZero(drops, status.reportName(), count);
-                }
-            }
-            // A TCP frame that did not reach a worker was decoded but then dropped: move it across.
-            decoded -= publisher.ringFull() + publisher.frameTooLarge();
-            packetsRead += publisher.packetsRead();
-            snaplenCut += publisher.snaplenCut();
             snaplen = Math.max(snaplen, publisher.snaplen());
         }
-        for (final RingPublisher publisher : publishers)
-        {
-            filtered += publisher.filtered();
-            putNonZero(drops, "filter_unsupported_link_type", publisher.unfilterableLinkType());
-            putNonZero(drops, "ring_full", publisher.ringFull());
-            putNonZero(drops, "frame_too_large", publisher.frameTooLarge());
-        }
+        final Map<String, Long> flows = counts.byLabel("flows_ended", false);
+        final long midstream = counts.total("flows_midstream");
+        final Map<String, Long> reassembly = counts.withPrefix("reassembly_", false);
+        final Map<String, Long> http = counts.withPrefix("http_", false);
+        final long emitted = counts.total("events_emitted");
+        final long dropped = counts.total("events_dropped");
+        final Map<String, Long> eventDrops = counts.byLabel("events_dropped", true);
+        final long truncated = counts.total("events_truncated");
 
-        for (final PacketSource source : sources)
-        {
-            final CaptureFileCounters fileCounters = source.fileCounters();
-            putNonZero(drops, "oversized_record", fileCounters.oversizedFrames());
-            packetsRead += fileCounters.oversizedFrames();
-            putNonZero(fileAnomalies, "truncated_records", fileCounters.truncatedRecords());
-            putNonZero(fileAnomalies, "corrupt_blocks", fileCounters.corruptBlocks());
-        }
-
-        final Map<String, Long> flows = new LinkedHashMap<>();
-        long midstream = 0;
-        long emitted = 0;
-        long dropped = 0;
-        for (final FlowEndReason reason : FlowEndReason.values())
-        {
-            long count = 0;
-            for (final FlowWorkerHandler worker : workers)
-            {
-                count += worker.tracker().flowsEnded(reason);
-            }
-            flows.put(reason.reportName(), count);
-        }
-        final long[] r = new long[8];
-        for (final FlowWorkerHandler worker : workers)
-        {
-            r[0] += worker.reassembler().deliveredBytes();
-            r[1] += worker.reassembler().gapBytes();
-            r[2] += worker.reassembler().outOfOrder();
-            r[3] += worker.reassembler().retransmitted();
-            r[4] += worker.reassembler().overlapConflicts();
-            r[5] += worker.reassembler().keepAlives();
-            r[6] += worker.reassembler().capEvictions();
-            r[7] += worker.reassembler().midstreamStarts();
-        }
-        final Map<String, Long> reassembly = new LinkedHashMap<>();
-        final String[] names = {"stream_bytes", "gap_bytes", "out_of_order", "retransmitted", "overlap_conflicts",
-            "keepalives", "cap_evictions", "midstream_streams"};
-        for (int i = 0; i < names.length; i++)
-        {
-            reassembly.put(names[i], r[i]);
-        }
-        final Map<String, Long> http = new LinkedHashMap<>();
-        for (final FlowWorkerHandler worker : workers)
-        {
-            if (worker.http() == null)
-            {
-                continue;
-            }
-            final HttpCounters d = worker.http().counters();
-            for (final HttpCounters.Name name : HttpCounters.names())
-            {
-                http.merge(name.reportName(), d.get(name), Long::sum);
-            }
-        }
-        final Map<String, Long> eventDrops = new LinkedHashMap<>();
-        long truncated = 0;
-        for (final FlowWorkerHandler worker : workers)
-        {
-            midstream += worker.tracker().midstreamStarts();
-            emitted += worker.eventsEmitted();
-            dropped += worker.eventsDropped();
-            truncated += worker.eventsTruncated();
-            for (int reason = 1; reason < EventHandoff.DROP_REASONS.length; reason++)
-            {
-                putNonZero(eventDrops, EventHandoff.DROP_REASONS[reason], worker.eventsDropped(reason));
-            }
-        }
-
+        final List<CounterRegistry.Series> written = counts.series("sink_events_written");
+        final List<CounterRegistry.Series> bytes = counts.series("sink_bytes_written");
+        final List<CounterRegistry.Series> failed = counts.series("sink_events_failed");
         final List<String> sinkLines = new ArrayList<>();
-        for (final EventSink sink : sinks)
+        for (int i = 0; i < sinks.size(); i++)
         {
-            String line = "sink " + sink.name() + ": " + sink.eventsWritten() + " events, " + sink.bytesWritten() +
+            final EventSink sink = sinks.get(i);
+            String line = "sink " + sink.name() + ": " + written.get(i).value() + " events, " + bytes.get(i).value() +
                 " bytes written";
-            if (sink.eventsFailed() > 0)
+            if (failed.get(i).value() > 0)
             {
-                line += ", " + sink.eventsFailed() + " failed (" + sink.lastError() + ")";
+                line += ", " + failed.get(i).value() + " failed (" + sink.lastError() + ")";
             }
             if (null != sink.progress())
             {
@@ -188,10 +112,13 @@ public record PipelineReport(
             }
             sinkLines.add(line);
         }
+        final Map<String, Long> fileAnomalies = counts.withPrefix("file_", true);
+        final long workerErrors = counts.total("worker_errors");
 
         return new PipelineReport(
             elapsedNanos, packetsRead, decoded, filtered, drops, snaplenCut, snaplen, flows, midstream, reassembly, http, emitted,
-            dropped, eventDrops, truncated, sinkLines, latency, fileAnomalies, workerErrors, firstWorkerError, failure);
+            dropped, eventDrops, truncated, sinkLines, latency, fileAnomalies, counts.others(), workerErrors, firstWorkerError,
+            failure);
     }
 
     /** @return frames lost for any reason (not those the filter left out: {@link #filtered()}). */
@@ -246,6 +173,10 @@ public record PipelineReport(
         {
             lines.add("file: " + join(fileAnomalies));
         }
+        if (!otherCounters.isEmpty())
+        {
+            lines.add("counters: " + join(otherCounters));
+        }
         if (workerErrors > 0)
         {
             lines.add("worker errors: " + workerErrors + " packets skipped after an internal error (first: " +
@@ -256,11 +187,80 @@ public record PipelineReport(
         return lines;
     }
 
-    private static void putNonZero(final Map<String, Long> map, final String name, final long value)
+    /** Reads the registry's families for the report, and remembers which ones a line has shown. */
+    private static final class Counts
     {
-        if (value != 0)
+        private final CounterRegistry registry;
+        private final Set<String> shown = new HashSet<>();
+
+        Counts(final CounterRegistry registry)
         {
-            map.merge(name, value, Long::sum);
+            this.registry = registry;
+        }
+
+        long total(final String name)
+        {
+            shown.add(name);
+            return registry.total(name);
+        }
+
+        List<CounterRegistry.Series> series(final String name)
+        {
+            shown.add(name);
+            final CounterRegistry.Family family = registry.find(name);
+            return family != null ? family.series() : List.of();
+        }
+
+        /** @return the family's series added up by their last label (the reason), in first-seen order. */
+        Map<String, Long> byLabel(final String name, final boolean nonZeroOnly)
+        {
+            final Map<String, Long> counts = new LinkedHashMap<>();
+            for (final CounterRegistry.Series series : series(name))
+            {
+                final List<String> labels = series.labelValues();
+                counts.merge(labels.get(labels.size() - 1), series.value(), Long::sum);
+            }
+            if (nonZeroOnly)
+            {
+                counts.values().removeIf(count -> count == 0);
+            }
+            return counts;
+        }
+
+        /** @return the total of each counter family named {@code prefix...}, by the rest of its name. */
+        Map<String, Long> withPrefix(final String prefix, final boolean nonZeroOnly)
+        {
+            final Map<String, Long> counts = new LinkedHashMap<>();
+            for (final CounterRegistry.Family family : registry.families())
+            {
+                if (family.name().startsWith(prefix) && family.type() == CounterRegistry.Type.COUNTER && family.inReport())
+                {
+                    final long total = total(family.name());
+                    if (total != 0 || !nonZeroOnly)
+                    {
+                        counts.put(family.name().substring(prefix.length()), total);
+                    }
+                }
+            }
+            return counts;
+        }
+
+        /** @return every counter family no line has shown, with a value, unless it is {@linkplain CounterRegistry.Family#notInReport() left out}. */
+        Map<String, Long> others()
+        {
+            final Map<String, Long> counts = new LinkedHashMap<>();
+            for (final CounterRegistry.Family family : registry.families())
+            {
+                if (!shown.contains(family.name()) && family.type() == CounterRegistry.Type.COUNTER && family.inReport())
+                {
+                    final long total = family.total();
+                    if (total != 0)
+                    {
+                        counts.put(family.name(), total);
+                    }
+                }
+            }
+            return counts;
         }
     }
 

@@ -331,6 +331,21 @@ final class RingPublisher implements PacketHandler
         return decodeCounts[status.ordinal()];
     }
 
+    /** @return frames decoded as TCP and handed to a worker, or decoded as UDP: not a drop. */
+    long decoded()
+    {
+        long decoded = 0;
+        for (int i = 0; i < decodeCounts.length; i++)
+        {
+            if (!DecodeStatus.of(i).isDrop())
+            {
+                decoded += decodeCounts[i];
+            }
+        }
+        // A TCP frame that did not reach a worker was decoded but then dropped: it counts there.
+        return decoded - ringFull - frameTooLarge;
+    }
+
     long filtered()
     {
         return filtered;
