@@ -4,8 +4,6 @@ import java.util.concurrent.CountDownLatch;
 
 import org.agrona.ExpandableDirectByteBuffer;
 
-import com.lmax.disruptor.EventHandler;
-
 import dev.httpcap.common.TcpSegment;
 import dev.httpcap.decoders.event.FlowEventEncoder;
 import dev.httpcap.decoders.http.HeaderRules;
@@ -22,11 +20,11 @@ import dev.httpcap.decoders.tcp.TcpReassembler;
 import dev.httpcap.sinks.EventFormat;
 
 /**
- * Worker {@code shard}: consumes the packet ring, takes the frames whose connection hashes to it,
+ * Worker {@code shard}, run by its {@link WorkerAgent}: consumes the packet ring, takes the frames whose connection hashes to it,
  * and owns those connections outright (no locks: no other thread touches them). Finished
  * connections are encoded here, on the worker, and handed to the sink thread.
  */
-final class FlowWorkerHandler implements EventHandler<PacketEvent>, FlowListener, HttpEventListener
+final class FlowWorkerHandler implements FlowListener, HttpEventListener
 {
     /** Where the reassembled streams go when HTTP is not decoded: the reassembler's own accounting is the output. */
     private static final StreamListener NO_STREAM_CONSUMER = new StreamListener()
@@ -98,8 +96,7 @@ final class FlowWorkerHandler implements EventHandler<PacketEvent>, FlowListener
     }
 
     /** Before each batch: rules a reload handed over since the last one apply to all of this batch. */
-    @Override
-    public void onBatchStart(final long batchSize, final long queueDepth)
+    void onBatchStart()
     {
         final HeaderRules rules = headerRules != null ? headerRules.get() : null;
         if (rules != appliedRules && http != null)
@@ -109,8 +106,7 @@ final class FlowWorkerHandler implements EventHandler<PacketEvent>, FlowListener
         }
     }
 
-    @Override
-    public void onEvent(final PacketEvent event, final long sequence, final boolean endOfBatch)
+    void onEvent(final PacketEvent event, final long sequence, final boolean endOfBatch)
     {
         final int slots = event.slots;
         if (endOfBatch)

@@ -8,16 +8,11 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
-import org.agrona.concurrent.BackoffIdleStrategy;
-import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
 
-import com.lmax.disruptor.BatchEventProcessor;
-import com.lmax.disruptor.BatchEventProcessorBuilder;
-import com.lmax.disruptor.ExceptionHandler;
+import com.lmax.disruptor.BusySpinWaitStrategy;
+import com.lmax.disruptor.EventPoller;
 import com.lmax.disruptor.RingBuffer;
-import com.lmax.disruptor.SequenceBarrier;
-import com.lmax.disruptor.SleepingWaitStrategy;
 
 import dev.httpcap.capture.PacketSource;
 import dev.httpcap.common.Frames;
@@ -39,18 +34,8 @@ import dev.httpcap.sinks.EventSink;
  */
 public final class Pipeline
 {
-    private static final int POLL_LIMIT = 256;
-
     private final PipelineConfig config;
     private final List<EventSink> sinks;
-    /**
-     * A worker with nothing to do spins, yields, then sleeps this long between looks at the ring.
-     * The Disruptor's default of 100 ns becomes the kernel's timer slack (~50 us): ~20,000 wake-ups
-     * a second per idle worker on a quiet link. 200 us is far below what the ring holds at any
-     * rate the capture thread reaches (16,384 slots), and below the sink's own batching.
-     */
-    private static final int WAIT_RETRIES = 200;
-    private static final long WAIT_SLEEP_NANOS = 200_000;
 
     private volatile boolean stopRequested;
     private volatile List<? extends PacketSource> runningSources;
@@ -255,29 +240,29 @@ public final class Pipeline
             final AtomicLong workerErrors = new AtomicLong();
             final AtomicReference<Throwable> firstWorkerError = new AtomicReference<>();
             final List<FlowWorkerHandler> handlers = new ArrayList<>(lanes * workers);
-            final List<BatchEventProcessor<PacketEvent>> processors = new ArrayList<>(lanes * workers);
+            final List<WorkerAgent> workerAgents = new ArrayList<>(lanes * workers);
             final List<RingPublisher> publishers = new ArrayList<>(lanes);
-            final List<RingBuffer<PacketEvent>> rings = new ArrayList<>(lanes);
             final AtomicReference<Throwable> workerDeath = new AtomicReference<>();
             for (int lane = 0; lane < lanes; lane++)
             {
                 final long regionBytes = (long)config.ringSlots() * slotBytes + Frames.MAX_FRAME_LENGTH;
                 final MemorySegment regionMemory = LazyMemory.allocate(arena, regionBytes);
                 final UnsafeBuffer region = new UnsafeBuffer(regionMemory.address(), (int)regionBytes);
+                // No worker waits through the ring's wait strategy (each polls it, idling as its agent
+                // says: WorkerAgent); this one does nothing when a slot is published.
                 final RingBuffer<PacketEvent> ring = RingBuffer.createSingleProducer(
-                    PacketEvent::new, config.ringSlots(), new SleepingWaitStrategy(WAIT_RETRIES, WAIT_SLEEP_NANOS));
-                rings.add(ring);
-                final SequenceBarrier barrier = ring.newBarrier();
+                    PacketEvent::new, config.ringSlots(), new BusySpinWaitStrategy());
                 for (int i = 0; i < workers; i++)
                 {
                     final FlowWorkerHandler handler = new FlowWorkerHandler(i, config, handoff, json, text, finished);
                     handler.headerRules(headerRules);
-                    final BatchEventProcessor<PacketEvent> processor =
-                        new BatchEventProcessorBuilder().build(ring, barrier, handler);
-                    processor.setExceptionHandler(new WorkerExceptionHandler(workerErrors, firstWorkerError, handler));
+                    final String name = lanes == 1 ? "httpcap-worker-" + i : "httpcap-worker-" + lane + "-" + i;
+                    final EventPoller<PacketEvent> poller = ring.newPoller();
+                    final WorkerAgent agent = new WorkerAgent(name, poller, handler, workerErrors, firstWorkerError,
+                        dead -> workerDied(dead, ring, handler, workerDeath));
                     handlers.add(handler);
-                    processors.add(processor);
-                    ring.addGatingSequences(processor.getSequence());
+                    workerAgents.add(agent);
+                    ring.addGatingSequences(poller.getSequence());
                 }
                 // After the workers' sequences gate the ring: a lending source waits for the slowest of them.
                 publishers.add(new RingPublisher(ring, region, slotBytes, workers, config.packetBackPressure(),
@@ -286,43 +271,27 @@ public final class Pipeline
 
             PipelineCounters.register(counters, sources, publishers, handlers, workers, handoff, sinks, workerErrors::get);
             final SinkRunner sinkRunner = new SinkRunner(handoff, sinks, latency);
-            final Thread sinkThread = config.sinkThreadFactory().newThread(sinkRunner);
-            sinkThread.setName("httpcap-sink");
-            sinkThread.start();
+            final Thread sinkThread = PipelineAgent.start(sinkRunner, SinkRunner.idleStrategy(), config.sinkThreadFactory());
 
             final List<Thread> workerThreads = new ArrayList<>(lanes * workers);
-            for (int i = 0; i < processors.size(); i++)
+            for (final WorkerAgent agent : workerAgents)
             {
-                final BatchEventProcessor<PacketEvent> processor = processors.get(i);
-                final RingBuffer<PacketEvent> ring = rings.get(i / workers);
-                final FlowWorkerHandler handler = handlers.get(i);
-                final Thread thread = config.workerThreadFactory().newThread(processor);
-                thread.setName(lanes == 1 ? "httpcap-worker-" + i : "httpcap-worker-" + i / workers + "-" + i % workers);
-                thread.setUncaughtExceptionHandler(
-                    (dead, ex) -> workerDied(dead, ex, ring, processor, handler, workerDeath));
-                workerThreads.add(thread);
-                thread.start();
+                workerThreads.add(PipelineAgent.start(agent, WorkerAgent.idleStrategy(), config.workerThreadFactory()));
             }
 
-            final AtomicReference<Throwable> captureFailure = new AtomicReference<>();
             runningSources = List.copyOf(sources);
             runningLatency = latency;
             runningPublishers = List.copyOf(publishers);
+            final List<CaptureAgent> captureAgents = new ArrayList<>(lanes);
             final List<Thread> captures = new ArrayList<>(lanes);
             for (int lane = 0; lane < lanes; lane++)
             {
-                final PacketSource source = sources.get(lane);
-                final RingPublisher publisher = publishers.get(lane);
-                final Thread capture = config.captureThreadFactory().newThread(
-                    () -> capture(source, publisher, captureFailure));
-                capture.setName(lanes == 1 ? "httpcap-capture" : "httpcap-capture-" + lane);
-                captures.add(capture);
+                final CaptureAgent agent = new CaptureAgent(lanes == 1 ? "httpcap-capture" : "httpcap-capture-" + lane,
+                    sources.get(lane), publishers.get(lane), config.clockTickNanos(), () -> stopRequested);
+                captureAgents.add(agent);
+                captures.add(PipelineAgent.start(agent, CaptureAgent.idleStrategy(), config.captureThreadFactory()));
             }
             captureThreads = List.copyOf(captures);
-            for (final Thread capture : captures)
-            {
-                capture.start();
-            }
             if (stopRequested)
             {
                 requestStop();
@@ -333,11 +302,8 @@ public final class Pipeline
             }
             captureThreads = null;
 
+            // Each worker ends once it has handled the end of capture (or died, and is counted as finished).
             finished.await();
-            for (final BatchEventProcessor<PacketEvent> processor : processors)
-            {
-                processor.halt();
-            }
             for (final Thread thread : workerThreads)
             {
                 thread.join();
@@ -348,112 +314,34 @@ public final class Pipeline
             runningLatency = null;
             runningSources = null;
 
-            final Throwable failure = captureFailure.get() != null ? captureFailure.get() :
-                workerDeath.get() != null ? workerDeath.get() : sinkRunner.failure();
+            Throwable failure = null;
+            for (final CaptureAgent agent : captureAgents)
+            {
+                failure = failure != null ? failure : agent.failure();
+            }
+            failure = failure != null ? failure : workerDeath.get() != null ? workerDeath.get() : sinkRunner.failure();
             return PipelineReport.of(
                 System.nanoTime() - startNanos, counters, publishers, sinks, latency.total(), firstWorkerError.get(), failure);
         }
     }
 
     /**
-     * A worker thread ended with an exception the Disruptor did not catch (an error inside its
-     * exception handling, or one thrown by the thread factory's own code): its packets can no
-     * longer be decoded. Reading stops and the run ends with the failure, instead of the capture
-     * thread waiting forever for room the dead worker will never make: its sequence no longer
-     * holds the ring back, and its end of capture is counted as done. Runs on the dying thread.
+     * A worker ended with an error outside its per-packet handling (an error inside it, or one thrown
+     * by the thread factory's own code): its packets can no longer be decoded. Reading stops and the
+     * run ends with the failure, instead of the capture thread waiting forever for room the dead
+     * worker will never make: its sequence no longer holds the ring back, and its end of capture is
+     * counted as done. Runs on the dying thread.
      */
     private void workerDied(
-        final Thread dead, final Throwable ex, final RingBuffer<PacketEvent> ring,
-        final BatchEventProcessor<PacketEvent> processor, final FlowWorkerHandler handler,
+        final WorkerAgent agent, final RingBuffer<PacketEvent> ring, final FlowWorkerHandler handler,
         final AtomicReference<Throwable> workerDeath)
     {
         workerDeath.compareAndSet(null, new IllegalStateException(
-            "worker thread " + dead.getName() + " died, so reading stopped: " + ex, ex));
+            "worker thread " + agent.roleName() + " died, so reading stopped: " + agent.failure(), agent.failure()));
         // Stop first: once the dead sequence no longer holds the ring back, the capture thread would
         // otherwise race on through the input while this thread is descheduled.
         requestStop();
-        ring.removeGatingSequence(processor.getSequence());
+        ring.removeGatingSequence(agent.sequence());
         handler.abandon();
-    }
-
-    private void capture(final PacketSource source, final RingPublisher publisher, final AtomicReference<Throwable> failure)
-    {
-        final IdleStrategy idle = new BackoffIdleStrategy(10, 10, 1_000, 1_000_000);
-        final long tick = config.clockTickNanos();
-        long lastTick = System.nanoTime();
-        try
-        {
-            while (!stopRequested && !source.isDone())
-            {
-                publisher.startBatch();
-                final int read = source.poll(publisher, POLL_LIMIT);
-                publisher.publishProgress();
-                if (tick > 0)
-                {
-                    final long now = System.nanoTime();
-                    if (now - lastTick >= tick)
-                    {
-                        // Live capture: packet time is wall-clock time, and a worker whose shard is
-                        // quiet must still see it pass to time out its idle connections.
-                        publisher.publishClockTick(System.currentTimeMillis() * 1_000_000L);
-                        lastTick = now;
-                    }
-                }
-                idle.idle(read);
-            }
-        }
-        catch (final Throwable ex)
-        {
-            failure.compareAndSet(null, ex);
-        }
-        finally
-        {
-            // A stop request may have interrupted us; the interrupt has done its job, and the
-            // end-of-capture publication below must not be disturbed by it.
-            Thread.interrupted();
-            publisher.publishProgress();
-            publisher.publishEndOfCapture();
-        }
-    }
-
-    /**
-     * A bug in a worker must cost one packet, not the process: count it, keep the first, go on.
-     * The end-of-capture event still releases the pipeline if it is the one that failed.
-     */
-    private static final class WorkerExceptionHandler implements ExceptionHandler<PacketEvent>
-    {
-        private final AtomicLong errors;
-        private final AtomicReference<Throwable> first;
-        private final FlowWorkerHandler worker;
-
-        WorkerExceptionHandler(final AtomicLong errors, final AtomicReference<Throwable> first, final FlowWorkerHandler worker)
-        {
-            this.errors = errors;
-            this.first = first;
-            this.worker = worker;
-        }
-
-        @Override
-        public void handleEventException(final Throwable ex, final long sequence, final PacketEvent event)
-        {
-            errors.incrementAndGet();
-            first.compareAndSet(null, ex);
-            if (event.slots == PacketEvent.END_OF_CAPTURE)
-            {
-                worker.abandon();
-            }
-        }
-
-        @Override
-        public void handleOnStartException(final Throwable ex)
-        {
-            first.compareAndSet(null, ex);
-        }
-
-        @Override
-        public void handleOnShutdownException(final Throwable ex)
-        {
-            first.compareAndSet(null, ex);
-        }
     }
 }

@@ -11,7 +11,7 @@ import dev.httpcap.sinks.EventFormat;
 import dev.httpcap.sinks.EventSink;
 
 /**
- * The sink thread: drains the event hand-off into every sink that wants the event's format, and
+ * The sink thread's agent: drains the event hand-off into every sink that wants the event's format, and
  * flushes the sinks whenever the hand-off runs dry, so writes are batched under load and prompt
  * when traffic is light.
  * <p>
@@ -20,7 +20,7 @@ import dev.httpcap.sinks.EventSink;
  * ends all their latencies. When the array is full the sinks are flushed early, so an event never
  * waits unmeasured and nothing grows.
  */
-final class SinkRunner implements Runnable, MessageHandler
+final class SinkRunner extends PipelineAgent implements MessageHandler
 {
     private static final int READ_LIMIT = 1024;
     /** Events given to the sinks between two flushes at most; more forces a flush (one write per 4096 events). */
@@ -30,16 +30,16 @@ final class SinkRunner implements Runnable, MessageHandler
     private final EventSink[] jsonSinks;
     private final EventSink[] textSinks;
     private final EventSink[] allSinks;
-    private final IdleStrategy idle = new BackoffIdleStrategy(100, 10, 1_000, 1_000_000);
     private final CaptureLatency latency;
     private final long[] unflushedCaptureNanos = new long[MAX_UNFLUSHED];
     private int unflushed;
     private volatile boolean producersDone;
-    private volatile Throwable failure;
+    private boolean dirty;
     private long events;
 
     SinkRunner(final EventHandoff handoff, final List<EventSink> sinks, final CaptureLatency latency)
     {
+        super("httpcap-sink");
         this.handoff = handoff;
         this.latency = latency;
         this.allSinks = sinks.toArray(EventSink[]::new);
@@ -47,37 +47,44 @@ final class SinkRunner implements Runnable, MessageHandler
         this.textSinks = sinks.stream().filter(s -> s.format() == EventFormat.TEXT).toArray(EventSink[]::new);
     }
 
-    @Override
-    public void run()
+    /** How the sink thread waits when the hand-off is empty and the sinks are flushed. */
+    static IdleStrategy idleStrategy()
     {
-        try
+        return new BackoffIdleStrategy(100, 10, 1_000, 1_000_000);
+    }
+
+    @Override
+    int work()
+    {
+        final int read = handoff.ring().read(this, READ_LIMIT);
+        if (read > 0)
         {
-            boolean dirty = false;
-            while (true)
-            {
-                final int read = handoff.ring().read(this, READ_LIMIT);
-                if (read > 0)
-                {
-                    dirty = true;
-                    idle.reset();
-                    continue;
-                }
-                if (dirty)
-                {
-                    flushAll();
-                    dirty = false;
-                }
-                if (producersDone && handoff.ring().size() == 0)
-                {
-                    break;
-                }
-                idle.idle();
-            }
+            dirty = true;
+            return read;
+        }
+        if (dirty)
+        {
+            flushAll();
+            dirty = false;
+            return 1;
+        }
+        if (producersDone && handoff.ring().size() == 0)
+        {
+            return finish();
+        }
+        return 0;
+    }
+
+    @Override
+    public void onClose()
+    {
+        if (failure() == null)
+        {
             flushAll();
         }
-        catch (final Throwable ex)
+        else
         {
-            failure = ex;
+            // The workers must not wait for room a dead sink thread will never make.
             handoff.consumerGone();
         }
     }
@@ -125,11 +132,6 @@ final class SinkRunner implements Runnable, MessageHandler
     void producersDone()
     {
         producersDone = true;
-    }
-
-    Throwable failure()
-    {
-        return failure;
     }
 
     long events()
