@@ -13,6 +13,13 @@
 # again out of the client's veth by scripts/lib/replay_frames.py, every frame tagged with VLAN ID
 # (the tcpreplay way, so it works without kernel VLAN support); the frames as sent are in
 # replay-vlan.pcap, the second capture's events in replay-events.ndjson and its report in replay.err.
+# With --delay MS every packet the client sends is held MS milliseconds on its way out of the
+# client's veth: by netem (tc qdisc ... netem delay) where the kernel has it, else by an NFQUEUE
+# delay line (iptables + scripts/lib/delay_line.py at a real-time priority); the report's first line
+# names which. With --slow MS nginx proxies /slow to scripts/lib/slow_upstream.py, which sleeps MS
+# milliseconds before answering, and curl fetches /slow 5 times (one connection each; their statuses
+# in slow.codes) after the other requests. --name TAG (at most 9 characters) puts TAG in the names
+# of the namespaces and veths.
 # Leaves in OUTDIR: events.ndjson, capture.pcap (what it recorded with --write; capture-K.pcap per
 # socket with --fanout), httpcap.err (the report), curl.codes (one HTTP status per request),
 # access.log (nginx: "METHOD URI STATUS BODY_BYTES CLIENT_PORT" per request) and, with --wrk,
@@ -32,12 +39,18 @@ fi
 vlan=""
 replay_vlan=""
 wrk_seconds=""
+delay_ms=""
+slow_ms=""
+name=""
 httpcap_options=()
 while (($#)); do
   case $1 in
     --vlan) vlan=$2; shift 2 ;;
     --wrk) wrk_seconds=$2; shift 2 ;;
     --replay-vlan) replay_vlan=$2; shift 2 ;;
+    --delay) delay_ms=$2; shift 2 ;;
+    --slow) slow_ms=$2; shift 2 ;;
+    --name) name=$2; shift 2 ;;
     --) shift; httpcap_options=("$@"); break ;;
     *) echo "live-netns-check: unknown option $1" >&2; exit 2 ;;
   esac
@@ -50,6 +63,12 @@ ns_server=hcap-srv-$id
 ns_client=hcap-cli-$id
 veth_server=hcs$id
 veth_client=hcc$id
+if [[ -n $name ]]; then
+  ns_server=$name-srv-$id
+  ns_client=$name-cli-$id
+  veth_server=${name}s$((id % 100000))
+  veth_client=${name}c$((id % 100000))
+fi
 # A /30 of 10.231.0.0/16 chosen from the pid; it exists only inside these two namespaces.
 subnet=$(( (id % 16000) * 4 ))
 server_ip=10.231.$((subnet / 256)).$((subnet % 256 + 1))
@@ -57,10 +76,14 @@ client_ip=10.231.$((subnet / 256)).$((subnet % 256 + 2))
 work=$(mktemp -d "${TMPDIR:-/tmp}/httpcap-live.XXXXXX")
 nginx_pid=""
 httpcap_pid=""
+delay_pid=""
+upstream_pid=""
 
 cleanup() {
   [[ -n $httpcap_pid ]] && kill "$httpcap_pid" 2>/dev/null || true
   [[ -n $nginx_pid ]] && kill "$nginx_pid" 2>/dev/null || true
+  [[ -n $delay_pid ]] && kill "$delay_pid" 2>/dev/null || true
+  [[ -n $upstream_pid ]] && kill "$upstream_pid" 2>/dev/null || true
   wait 2>/dev/null || true
   ip netns del "$ns_server" 2>/dev/null || true
   ip netns del "$ns_client" 2>/dev/null || true
@@ -97,6 +120,44 @@ else
   ip -n "$ns_client" addr add "$client_ip/30" dev "$veth_client"
 fi
 
+# What times itself (the delay line, and with --slow nginx and its upstream) runs at a real-time
+# priority where it can, so that a busy machine does not add to the times set.
+rt=()
+if [[ -n $delay_ms || -n $slow_ms ]] && chrt -f 50 true 2>/dev/null; then
+  rt=(chrt -f 50)
+fi
+delay_how=""
+if [[ -n $delay_ms ]]; then
+  if ip netns exec "$ns_client" tc qdisc add dev "$veth_client" root netem delay "${delay_ms}ms" 2>/dev/null; then
+    delay_how="netem"
+  else
+    # No netem in this kernel (CONFIG_NET_SCH_NETEM): hold the packets in an NFQUEUE instead.
+    ip netns exec "$ns_client" iptables -t mangle -A POSTROUTING -o "$veth_client" -j NFQUEUE --queue-num 20
+    ip netns exec "$ns_client" "${rt[@]}" python3 "$root/scripts/lib/delay_line.py" 20 "$delay_ms" "$work/delay.ready" \
+      </dev/null >"$work/delay.log" 2>&1 &
+    delay_pid=$!
+    for ((i = 0; i < 100; i++)); do
+      [[ -s $work/delay.ready ]] && break
+      kill -0 "$delay_pid" 2>/dev/null || { cat "$work/delay.log" >&2; exit 1; }
+      sleep 0.05
+    done
+    delay_how="nfqueue (no netem in this kernel)"
+  fi
+  echo "delay: ${delay_ms} ms on $veth_client's way out by $delay_how"
+fi
+slow_location=""
+if [[ -n $slow_ms ]]; then
+  ip netns exec "$ns_server" "${rt[@]}" python3 "$root/scripts/lib/slow_upstream.py" 127.0.0.1 8081 "$slow_ms" "$work/upstream.ready" \
+    </dev/null >"$work/upstream.log" 2>&1 &
+  upstream_pid=$!
+  for ((i = 0; i < 100; i++)); do
+    [[ -s $work/upstream.ready ]] && break
+    kill -0 "$upstream_pid" 2>/dev/null || { cat "$work/upstream.log" >&2; exit 1; }
+    sleep 0.05
+  done
+  slow_location="location /slow { proxy_pass http://127.0.0.1:8081; }"
+fi
+
 mkdir -p "$work/www" "$work/tmp"
 head -c 20000 /dev/urandom | base64 >"$work/www/page.txt"
 head -c 1500 /dev/urandom | base64 >"$work/www/wrk.txt"
@@ -118,10 +179,12 @@ http {
   uwsgi_temp_path $work/tmp/uwsgi;
   scgi_temp_path $work/tmp/scgi;
   # Every request, the readiness probes (/ready, before httpcap starts) included.
-  server { listen $server_ip:80; root $work/www; access_log $out/access.log check; }
+  server { listen $server_ip:80; root $work/www; access_log $out/access.log check; $slow_location }
 }
 CONF
-ip netns exec "$ns_server" nginx -p "$work" -e "$work/nginx-error.log" -c "$work/nginx.conf" </dev/null >/dev/null 2>&1 &
+slow_rt=()
+[[ -n $slow_ms ]] && slow_rt=("${rt[@]}")
+ip netns exec "$ns_server" "${slow_rt[@]}" nginx -p "$work" -e "$work/nginx-error.log" -c "$work/nginx.conf" </dev/null >/dev/null 2>&1 &
 nginx_pid=$!
 for ((i = 0; i < 100; i++)); do
   ip netns exec "$ns_client" curl -s --noproxy '*' -o /dev/null --max-time 1 "http://$server_ip/ready" && break
@@ -147,6 +210,12 @@ done
 # One keep-alive connection carrying three requests.
 ip netns exec "$ns_client" curl -s --noproxy '*' -o /dev/null -o /dev/null -o /dev/null -w '%{http_code}\n' \
   "http://$server_ip/page.txt" "http://$server_ip/index.html" "http://$server_ip/missing" >>"$out/curl.codes"
+if [[ -n $slow_ms ]]; then
+  : >"$out/slow.codes"
+  for ((r = 0; r < 5; r++)); do
+    ip netns exec "$ns_client" curl -s --noproxy '*' -o /dev/null -w '%{http_code}\n' "http://$server_ip/slow" >>"$out/slow.codes"
+  done
+fi
 if [[ -n $wrk_seconds ]]; then
   # A steady load rather than a flood (each connection waits 1 ms between requests), so that even
   # the slower pcap engine on a busy 2-CPU machine sees every packet: the point is finding every

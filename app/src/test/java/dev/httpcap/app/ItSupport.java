@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.BooleanNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
@@ -235,8 +236,9 @@ final class ItSupport
 
     /**
      * @return the events without what depends on when their packets were captured ({@code @timestamp},
-     * {@code event.duration}, and {@code event.id}, which is derived from the capture time), so that a
-     * live capture of replayed frames can be held against a read of the same frames.
+     * {@code event.duration}, {@code event.id}, which is derived from the capture time, and the values of
+     * {@code httpcap.timing}, whose members stay, as {@code true}), so that a live capture of replayed frames
+     * can be held against a read of the same frames.
      */
     static List<String> withoutCaptureTimes(final List<String> lines) throws IOException
     {
@@ -251,6 +253,10 @@ final class ItSupport
                 (ObjectNode)event.path("event");
             eventField.remove("duration");
             eventField.remove("id");
+            if (event.path("httpcap").path("timing") instanceof ObjectNode timing)
+            {
+                timing.properties().forEach(member -> member.setValue(BooleanNode.TRUE));
+            }
             out.add(event.toString());
         }
         return out;

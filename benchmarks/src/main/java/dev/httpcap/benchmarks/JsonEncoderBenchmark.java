@@ -278,7 +278,11 @@ public class JsonEncoderBenchmark
         private static final SerializedString HTTPCAP = new SerializedString("httpcap");
         private static final SerializedString TRANS_DEPTH = new SerializedString("trans_depth");
         private static final SerializedString INFO_CODE = new SerializedString("info_code");
+        private static final SerializedString TIMING = new SerializedString("timing");
 
+        /** httpcap.timing's members, in order (none: no object). */
+        SerializedString[] timingNames = new SerializedString[0];
+        long[] timingValues = new long[0];
         String timestamp;
         String id;
         long duration;
@@ -353,6 +357,16 @@ public class JsonEncoderBenchmark
             {
                 throw new IllegalStateException("an info code in " + tree);
             }
+            final JsonNode timing = tree.get("httpcap").path("timing");
+            final List<SerializedString> names = new ArrayList<>();
+            final List<Long> values = new ArrayList<>();
+            timing.properties().forEach(member ->
+            {
+                names.add(new SerializedString(member.getKey()));
+                values.add(member.getValue().asLong());
+            });
+            e.timingNames = names.toArray(new SerializedString[0]);
+            e.timingValues = values.stream().mapToLong(Long::longValue).toArray();
             return e;
         }
 
@@ -459,6 +473,17 @@ public class JsonEncoderBenchmark
             g.writeNumber(transDepth);
             g.writeFieldName(INFO_CODE);
             g.writeNull();
+            if (timingNames.length > 0)
+            {
+                g.writeFieldName(TIMING);
+                g.writeStartObject();
+                for (int i = 0; i < timingNames.length; i++)
+                {
+                    g.writeFieldName(timingNames[i]);
+                    g.writeNumber(timingValues[i]);
+                }
+                g.writeEndObject();
+            }
             g.writeEndObject();
             g.writeEndObject();
         }

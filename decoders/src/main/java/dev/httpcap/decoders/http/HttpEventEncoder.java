@@ -69,6 +69,10 @@ public final class HttpEventEncoder
     private static final byte[] HTTPCAP = encodeName("httpcap");
     private static final byte[] TRANS_DEPTH = encodeName("trans_depth");
     private static final byte[] INFO_CODE = encodeName("info_code");
+    private static final byte[] TIMING = encodeName("timing");
+    private static final byte[] HANDSHAKE = encodeName("handshake");
+    private static final byte[] UPLOAD = encodeName("upload");
+    private static final byte[] DOWNLOAD = encodeName("download");
     private static final byte[] REDACTED_VALUE = encodeName("[redacted]");
     private static final byte[] SLASH = encodeName("/");
     private static final byte[] LIST_SEPARATOR = encodeName(", ");
@@ -358,10 +362,46 @@ public final class HttpEventEncoder
             out.name(REQUEST_LINE).value(
                 store, tx.fieldOffset(HttpTransaction.REQUEST_LINE), tx.fieldLength(HttpTransaction.REQUEST_LINE));
         }
+        timing(out, flow, tx);
         out.endObject();
 
         out.endObject();
         return out.length();
+    }
+
+    /**
+     * {@code httpcap.timing}: where the time went, in nanoseconds — the connection's handshake, the
+     * request's upload, the server's time to first byte, the response's download — each member only
+     * when it is known, the object only when one is.
+     */
+    private static void timing(final JsonWriter out, final TcpFlow flow, final HttpTransaction tx)
+    {
+        final long handshake = flow.handshakeNanos();
+        final long upload = tx.uploadNanos();
+        final long server = tx.serverNanos();
+        final long download = tx.downloadNanos();
+        if ((handshake & upload & server & download) < 0)
+        {
+            return; // all four are -1
+        }
+        out.startObject(TIMING);
+        if (handshake >= 0)
+        {
+            out.name(HANDSHAKE).value(handshake);
+        }
+        if (upload >= 0)
+        {
+            out.name(UPLOAD).value(upload);
+        }
+        if (server >= 0)
+        {
+            out.name(SERVER).value(server);
+        }
+        if (download >= 0)
+        {
+            out.name(DOWNLOAD).value(download);
+        }
+        out.endObject();
     }
 
     private int writeText(final TcpFlow flow, final HttpTransaction tx, final MutableDirectBuffer buffer, final int offset)

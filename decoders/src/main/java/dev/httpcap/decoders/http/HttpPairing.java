@@ -84,6 +84,7 @@ final class HttpPairing implements WebSocketHandler
                 else
                 {
                     tx.tags |= Tags.GAP; // pipelined: the pairing after a loss is a guess
+                    tx.pairingGuessed = true;
                 }
                 s.resynced = false;
             }
@@ -113,6 +114,7 @@ final class HttpPairing implements WebSocketHandler
         {
             tx.hasResponse = true;
             tx.responseStartNanos = s.lineStartNanos;
+            tx.finalResponseStartNanos = s.lineStartNanos;
             tx.responseEndNanos = s.lineStartNanos;
         }
         return tx;
@@ -165,6 +167,7 @@ final class HttpPairing implements WebSocketHandler
         {
             // Still arriving: its end will not be seen by this transaction.
             oldest.tags |= Tags.INCOMPLETE;
+            oldest.requestCut = true;
             oldest.requestDone = true;
             final HttpStream client = c.streams[0];
             if (client.tx == oldest)
@@ -215,6 +218,7 @@ final class HttpPairing implements WebSocketHandler
     /** The message in progress cannot be followed to its end: finish it as it is (the caller tags why). */
     void abandonMessage(final HttpConnection c, final HttpStream s, final long timestampNanos)
     {
+        s.tx.cut(s.requests);
         messageComplete(c, s, timestampNanos);
         s.state = HttpStream.SYNC;
     }
@@ -229,6 +233,7 @@ final class HttpPairing implements WebSocketHandler
             {
                 tx.tags |= Tags.INCOMPLETE;
                 tx.requestDone = true;
+                tx.requestCut = true;
             }
             if (!tx.responseDone || (tx.status == 0 && !tx.statusless()))
             {

@@ -133,6 +133,7 @@ final class HttpParser
                 if (length <= s.remaining)
                 {
                     tx.tags |= Tags.GAP;
+                    tx.cut(s.requests);
                     bodies.lose(s, length);
                     s.remaining -= length;
                     if (s.remaining == 0)
@@ -152,6 +153,7 @@ final class HttpParser
             case BODY_CLOSE ->
             {
                 tx.tags |= Tags.GAP;
+                tx.responseCut = true;
                 bodies.lose(s, length);
                 return;
             }
@@ -308,6 +310,7 @@ final class HttpParser
                     // The final response after an interim one: same transaction.
                     tx = s.tx;
                     tx.resetResponseFields();
+                    tx.finalResponseStartNanos = s.lineStartNanos;
                     s.startMessage();
                 }
                 else
@@ -741,12 +744,14 @@ final class HttpParser
                 if (reset)
                 {
                     tx.tags |= Tags.INCOMPLETE;
+                    tx.responseCut = true;
                 }
                 pairing.messageComplete(c, s, tx.responseEndNanos);
             }
             else
             {
                 tx.tags |= Tags.INCOMPLETE;
+                tx.cut(s.requests);
                 if (!s.requests && tx.status == 0 && !tx.statusLost)
                 {
                     pairing.noResponse(tx);

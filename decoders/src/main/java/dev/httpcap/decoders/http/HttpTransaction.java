@@ -78,6 +78,16 @@ public final class HttpTransaction
     long requestEndNanos;
     long responseStartNanos;
     long responseEndNanos;
+    /** The first byte of the final response: after any interim 1xx, the status line that is not one. */
+    long finalResponseStartNanos;
+    /**
+     * Bytes of the request (or the response) were never captured, or its end was not seen (a parse
+     * error, the connection's end, an early report): its first or last byte's time is not its own.
+     */
+    boolean requestCut;
+    boolean responseCut;
+    /** After a loss, which request this response answers is a guess (a pipelining connection). */
+    boolean pairingGuessed;
     long requestBytes;
     long responseBytes;
     long requestBodyBytes;
@@ -107,7 +117,8 @@ public final class HttpTransaction
         status = 0;
         infoCode = 0;
         upgradeRequested = websocketRequested = http09 = statusLost = false;
-        requestStartNanos = requestEndNanos = responseStartNanos = responseEndNanos = 0;
+        requestStartNanos = requestEndNanos = responseStartNanos = responseEndNanos = finalResponseStartNanos = 0;
+        requestCut = responseCut = pairingGuessed = false;
         requestBytes = responseBytes = requestBodyBytes = responseBodyBytes = 0;
     }
 
@@ -462,6 +473,57 @@ public final class HttpTransaction
     public long responseEndNanos()
     {
         return responseEndNanos;
+    }
+
+    /** The message in progress on a side can no longer be timed (see {@link #requestCut}). */
+    void cut(final boolean request)
+    {
+        if (request)
+        {
+            requestCut = true;
+        }
+        else
+        {
+            responseCut = true;
+        }
+    }
+
+    /** @return whether a final response was seen: a status line that is not an interim 1xx, or HTTP/0.9's bare body. */
+    private boolean finalResponse()
+    {
+        return hasResponse && (status != 0 || statusless());
+    }
+
+    /**
+     * @return nanoseconds from the request's first byte to its last (with {@code Expect: 100-continue},
+     *         the wait for the interim answer included), or -1 when not known: no request was seen, or
+     *         it was not seen whole to its end.
+     */
+    public long uploadNanos()
+    {
+        return hasRequest && requestDone && !requestCut ? requestEndNanos - requestStartNanos : -1;
+    }
+
+    /**
+     * @return nanoseconds from the request's last byte to the final response's first byte (time to first
+     *         byte; an interim 1xx is not the answer), or -1 when not known: either end was not seen, the
+     *         pairing after a loss is a guess, or the response began before the request ended (the server
+     *         did not wait for it).
+     */
+    public long serverNanos()
+    {
+        return uploadNanos() >= 0 && finalResponse() && !pairingGuessed && finalResponseStartNanos >= requestEndNanos
+            ? finalResponseStartNanos - requestEndNanos : -1;
+    }
+
+    /**
+     * @return nanoseconds from the final response's first byte to its last, or -1 when not known: no final
+     *         response, or it was not seen whole to its end.
+     */
+    public long downloadNanos()
+    {
+        return finalResponse() && responseDone && !responseCut && !hasTag(Tags.NO_RESPONSE)
+            ? responseEndNanos - finalResponseStartNanos : -1;
     }
 
     public long requestBytes()

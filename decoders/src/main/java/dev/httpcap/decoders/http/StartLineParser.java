@@ -261,6 +261,7 @@ final class StartLineParser
         {
             // The final response after an interim one: same transaction.
             tx.resetResponseFields();
+            tx.finalResponseStartNanos = s.lineStartNanos;
             s.startMessage();
         }
         tx.status = status;

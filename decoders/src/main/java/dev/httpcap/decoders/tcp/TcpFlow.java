@@ -76,6 +76,18 @@ public final class TcpFlow
     /** Direction of the segment the tracker accounted last. */
     int lastDirection;
 
+    /**
+     * The handshake as {@link TcpFlowTracker} saw it: the client's first SYN, how many SYNs and
+     * SYN-ACKs came before the client's ACK of the SYN-ACK (more than one of either and which copy was
+     * answered is ambiguous, as in Karn's algorithm), the server's ISN, and the round trip once known.
+     */
+    long synNanos;
+    int synsSeen;
+    int synAcksSeen;
+    long serverIsn;
+    boolean awaitingHandshakeAck;
+    long handshakeNanos;
+
 
     /** Linkage in the tracker's recency lists (indices, -1 for none). */
     int prev = -1;
@@ -130,6 +142,11 @@ public final class TcpFlow
         snaplenCutSegments = 0;
         overlapConflicts = 0;
         overlapConflictsTaken = 0;
+        synNanos = 0;
+        synsSeen = synAcksSeen = 0;
+        serverIsn = 0;
+        awaitingHandshakeAck = false;
+        handshakeNanos = -1;
     }
 
     void recordHistory(final int direction, final int letter)
@@ -280,6 +297,17 @@ public final class TcpFlow
         }
         overlapConflictsTaken = overlapConflicts;
         return true;
+    }
+
+    /**
+     * @return nanoseconds from the client's SYN to its ACK of the server's SYN-ACK as they passed the
+     *         capture point (one round trip between client and server), or -1 when not known: the
+     *         capture began after the SYN or missed the SYN-ACK or the ACK, a SYN or SYN-ACK was sent
+     *         more than once (which copy was answered is ambiguous), or the ACK is not there yet.
+     */
+    public long handshakeNanos()
+    {
+        return handshakeNanos;
     }
 
     public boolean communityDigestKnown()

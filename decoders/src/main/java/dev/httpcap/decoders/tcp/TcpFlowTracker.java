@@ -259,6 +259,11 @@ public final class TcpFlowTracker
         if ((flags & TcpSegment.SYN) != 0)
         {
             flow.recordHistory(direction, (flags & TcpSegment.ACK) != 0 ? TcpFlow.HISTORY_SYN_ACK : TcpFlow.HISTORY_SYN);
+            handshakeSyn(flow, direction, segment);
+        }
+        else if (flow.awaitingHandshakeAck && direction == TcpFlow.FROM_CLIENT)
+        {
+            handshakeAck(flow, segment);
         }
         if (segment.wirePayloadLength > 0)
         {
@@ -292,6 +297,42 @@ public final class TcpFlowTracker
         }
         unlink(flow);
         linkTail(flow, flow.closeReason != null);
+    }
+
+    /** A SYN or SYN-ACK: the handshake's first two steps (only a SYN-ACK answering a SYN seen counts). */
+    private static void handshakeSyn(final TcpFlow flow, final int direction, final TcpSegment segment)
+    {
+        if ((segment.flags & TcpSegment.ACK) == 0)
+        {
+            if (direction == TcpFlow.FROM_CLIENT && flow.synsSeen++ == 0)
+            {
+                flow.synNanos = segment.timestampNanos;
+            }
+        }
+        else if (direction == TcpFlow.FROM_SERVER && flow.synsSeen > 0 && flow.handshakeNanos < 0)
+        {
+            if (flow.synAcksSeen++ == 0)
+            {
+                flow.serverIsn = segment.seq;
+            }
+            flow.awaitingHandshakeAck = true;
+        }
+    }
+
+    /**
+     * The client's first segment after the SYN-ACK: when it acknowledges the SYN-ACK, and neither the
+     * SYN nor the SYN-ACK was sent twice, the handshake took from the SYN to now. Either way the wait
+     * ends here, so later segments pay one flag test.
+     */
+    private static void handshakeAck(final TcpFlow flow, final TcpSegment segment)
+    {
+        flow.awaitingHandshakeAck = false;
+        if ((segment.flags & (TcpSegment.ACK | TcpSegment.RST)) == TcpSegment.ACK &&
+            segment.ack == ((flow.serverIsn + 1) & SEQ_MASK) && flow.synsSeen == 1 && flow.synAcksSeen == 1 &&
+            segment.timestampNanos >= flow.synNanos)
+        {
+            flow.handshakeNanos = segment.timestampNanos - flow.synNanos;
+        }
     }
 
     private void end(final TcpFlow flow, final FlowEndReason reason)

@@ -92,6 +92,39 @@ final class HttpHarness implements HttpEventListener
         return tracker.onSegment(syn);
     }
 
+    /**
+     * Completes the handshake that {@link #flow}'s SYN (at the harness's start) began: the server's
+     * SYN-ACK {@code synAckAfterNanos} later, the client's ACK of it {@code ackAfterNanos} after that.
+     */
+    HttpHarness handshake(final long synAckAfterNanos, final long ackAfterNanos)
+    {
+        final TcpSegment s = new TcpSegment();
+        s.ipVersion = 4;
+        s.vlan = -1;
+        s.payload = new UnsafeBuffer(new byte[0]);
+        now += synAckAfterNanos;
+        s.timestampNanos = now;
+        s.srcLo = SERVER;
+        s.dstLo = CLIENT;
+        s.srcPort = serverPort;
+        s.dstPort = flow.clientPort();
+        s.flags = TcpSegment.SYN | TcpSegment.ACK;
+        s.seq = 5000;
+        s.ack = 101;
+        tracker.onSegment(s);
+        now += ackAfterNanos;
+        s.timestampNanos = now;
+        s.srcLo = CLIENT;
+        s.dstLo = SERVER;
+        s.srcPort = flow.clientPort();
+        s.dstPort = serverPort;
+        s.flags = TcpSegment.ACK;
+        s.seq = 101;
+        s.ack = 5001;
+        tracker.onSegment(s);
+        return this;
+    }
+
     @Override
     public void onTransaction(final TcpFlow flow, final HttpTransaction transaction)
     {

@@ -38,7 +38,7 @@ class TcpFlowTrackerTest
         return new TcpFlowTracker(listener, maxFlows, 60 * SECOND, 5 * SECOND);
     }
 
-    private void send(final TcpFlowTracker tracker, final long time, final boolean fromClient, final int clientPort,
+    private TcpFlow send(final TcpFlowTracker tracker, final long time, final boolean fromClient, final int clientPort,
         final int flags, final long seq, final int payload)
     {
         segment.timestampNanos = time;
@@ -55,7 +55,15 @@ class TcpFlowTrackerTest
         segment.wirePayloadLength = payload;
         segment.payloadLength = payload;
         segment.wireLength = 54 + payload;
-        tracker.onSegment(segment);
+        return tracker.onSegment(segment);
+    }
+
+    /** {@link #send} with an acknowledgement number. */
+    private TcpFlow send(final TcpFlowTracker tracker, final long time, final boolean fromClient, final int flags,
+        final long seq, final long ack)
+    {
+        segment.ack = ack;
+        return send(tracker, time, fromClient, 40000, flags, seq, 0);
     }
 
     private void handshakeAndClose(final TcpFlowTracker tracker, final long t, final int port, final long isn)
@@ -117,6 +125,77 @@ class TcpFlowTrackerTest
         tracker.endAll();
         assertEquals(FlowEndReason.END_OF_CAPTURE, ended.get(1).reason());
         assertEquals(1, ended.get(1).clientPackets());
+    }
+
+    @Test
+    void shouldTimeTheHandshakeFromTheSynToTheAckOfTheSynAck()
+    {
+        final TcpFlowTracker tracker = tracker(16);
+        final long ms = 1_000_000;
+        final TcpFlow flow = send(tracker, SECOND, true, SYN, 0xFFFF_FFF0L, 0);
+        send(tracker, SECOND + 2 * ms, false, SYN | ACK, 0xFFFF_FFFFL, 0xFFFF_FFF1L);
+        assertEquals(-1, flow.handshakeNanos(), "not known before the ACK");
+        send(tracker, SECOND + 20 * ms, true, ACK, 0xFFFF_FFF1L, 0); // the server's ISN + 1 wraps to 0
+        assertEquals(20 * ms, flow.handshakeNanos());
+        send(tracker, SECOND + 25 * ms, true, ACK, 0xFFFF_FFF1L, 0);
+        send(tracker, SECOND + 26 * ms, false, SYN | ACK, 0xFFFF_FFFFL, 0xFFFF_FFF1L);
+        send(tracker, SECOND + 27 * ms, true, ACK, 0xFFFF_FFF1L, 0);
+        assertEquals(20 * ms, flow.handshakeNanos(), "later segments leave it as it was");
+    }
+
+    @Test
+    void shouldNotTimeAHandshakeWhoseSynOrSynAckWasSentTwice()
+    {
+        final long ms = 1_000_000;
+        final TcpFlowTracker tracker = tracker(16);
+        // The SYN again: was the SYN-ACK the answer to the first or to the second? (Karn)
+        TcpFlow flow = send(tracker, SECOND, true, SYN, 1000, 0);
+        send(tracker, SECOND + 1000 * ms, true, SYN, 1000, 0);
+        send(tracker, SECOND + 1001 * ms, false, SYN | ACK, 7000, 1001);
+        send(tracker, SECOND + 1002 * ms, true, ACK, 1001, 7001);
+        assertEquals(-1, flow.handshakeNanos());
+        tracker.endAll();
+
+        // The SYN-ACK again: which one did the ACK answer?
+        flow = send(tracker, SECOND, true, SYN, 1000, 0);
+        send(tracker, SECOND + 1 * ms, false, SYN | ACK, 7000, 1001);
+        send(tracker, SECOND + 1001 * ms, false, SYN | ACK, 7000, 1001);
+        send(tracker, SECOND + 1002 * ms, true, ACK, 1001, 7001);
+        assertEquals(-1, flow.handshakeNanos());
+        tracker.endAll();
+    }
+
+    @Test
+    void shouldNotTimeAHandshakeNotSeenWhole()
+    {
+        final long ms = 1_000_000;
+        final TcpFlowTracker tracker = tracker(16);
+        // Midstream: no SYN.
+        TcpFlow flow = send(tracker, SECOND, true, ACK, 1001, 7001);
+        send(tracker, SECOND + ms, false, ACK, 7001, 1001);
+        assertTrue(flow.isMidstream());
+        assertEquals(-1, flow.handshakeNanos());
+        tracker.endAll();
+
+        // The SYN was not captured: the flow starts at the SYN-ACK.
+        flow = send(tracker, SECOND, false, SYN | ACK, 7000, 1001);
+        send(tracker, SECOND + 5 * ms, true, ACK, 1001, 7001);
+        assertEquals(-1, flow.handshakeNanos());
+        tracker.endAll();
+
+        // The client's next segment does not acknowledge the SYN-ACK (here a reset): no round trip.
+        flow = send(tracker, SECOND, true, SYN, 1000, 0);
+        send(tracker, SECOND + 1 * ms, false, SYN | ACK, 7000, 1001);
+        send(tracker, SECOND + 3 * ms, true, RST | ACK, 1001, 7001);
+        assertEquals(-1, flow.handshakeNanos());
+        tracker.endAll();
+
+        // An ACK of something else.
+        flow = send(tracker, SECOND, true, SYN, 1000, 0);
+        send(tracker, SECOND + 1 * ms, false, SYN | ACK, 7000, 1001);
+        send(tracker, SECOND + 3 * ms, true, ACK, 1001, 6000);
+        send(tracker, SECOND + 4 * ms, true, ACK, 1001, 7001);
+        assertEquals(-1, flow.handshakeNanos());
     }
 
     @Test
