@@ -10,7 +10,7 @@ import com.lmax.disruptor.EventHandler;
 import dev.httpcap.decoders.event.FlowEventEncoder;
 import dev.httpcap.decoders.http.HeaderRules;
 import dev.httpcap.decoders.http.HttpDecoder;
-import dev.httpcap.decoders.http.HttpEventEncoder;
+import dev.httpcap.decoders.event.HttpEventEncoder;
 import dev.httpcap.decoders.http.HttpEventListener;
 import dev.httpcap.decoders.http.HttpTransaction;
 import dev.httpcap.decoders.websocket.WebSocketMessage;

@@ -4,7 +4,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 
 import dev.httpcap.decoders.http.HttpConfig;
-import dev.httpcap.decoders.http.HttpEventEncoder;
+import dev.httpcap.decoders.event.HttpEventEncoder;
 
 /** Sizes and policies of a {@link Pipeline}, fixed at start-up. Fluent setters; defaults suit reading files. */
 public final class PipelineConfig

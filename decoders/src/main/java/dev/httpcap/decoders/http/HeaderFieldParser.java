@@ -2,7 +2,7 @@ package dev.httpcap.decoders.http;
 
 import org.agrona.DirectBuffer;
 
-import dev.httpcap.decoders.event.Tags;
+import dev.httpcap.decoders.tcp.Tags;
 
 /**
  * Header fields: a name looked up once in {@link HeaderNames}, then, only for names the decoder

@@ -7,7 +7,6 @@ import java.util.List;
 import org.agrona.ExpandableArrayBuffer;
 import org.junit.jupiter.api.Test;
 
-import dev.httpcap.decoders.json.JsonWriter;
 import dev.httpcap.decoders.tcp.TcpFlow;
 import dev.httpcap.decoders.tcp.TcpFlowTracker;
 import dev.httpcap.decoders.tcp.TcpSegment;

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.agrona.ExpandableDirectByteBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
+import dev.httpcap.decoders.event.HttpEventEncoder;
 import dev.httpcap.decoders.tcp.TcpFlow;
 import dev.httpcap.decoders.tcp.TcpFlowTracker;
 import dev.httpcap.decoders.tcp.TcpSegment;

@@ -8,6 +8,7 @@ import org.agrona.ExpandableDirectByteBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 
+import dev.httpcap.decoders.event.HttpEventEncoder;
 import dev.httpcap.decoders.tcp.TcpFlow;
 import dev.httpcap.decoders.tcp.TcpFlowTracker;
 import dev.httpcap.decoders.tcp.TcpSegment;

@@ -1,0 +1,375 @@
+package dev.httpcap.decoders.event;
+
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+
+import dev.httpcap.decoders.http.HttpConfig;
+import dev.httpcap.decoders.http.HttpTransaction;
+import dev.httpcap.decoders.tcp.Tags;
+import dev.httpcap.decoders.tcp.TcpFlow;
+import dev.httpcap.decoders.websocket.WebSocketMessage;
+
+import static dev.httpcap.decoders.event.EcsNames.BYTES;
+import static dev.httpcap.decoders.event.EcsNames.DATASET;
+import static dev.httpcap.decoders.event.EcsNames.DESTINATION;
+import static dev.httpcap.decoders.event.EcsNames.DURATION;
+import static dev.httpcap.decoders.event.EcsNames.EVENT;
+import static dev.httpcap.decoders.event.EcsNames.HTTPCAP;
+import static dev.httpcap.decoders.event.EcsNames.ID;
+import static dev.httpcap.decoders.event.EcsNames.ORIGINAL;
+import static dev.httpcap.decoders.event.EcsNames.SOURCE;
+import static dev.httpcap.decoders.event.EcsNames.TEXT_ARROW;
+import static dev.httpcap.decoders.event.EcsNames.TIMESTAMP;
+import static dev.httpcap.decoders.event.JsonWriter.encodeName;
+
+/**
+ * Encodes a finished {@link HttpTransaction} as the ECS-aligned JSON event of
+ * {@code docs/architecture.md} ({@code event.dataset: "http"}), or as one readable line. Writes
+ * straight into the output buffer; one instance per worker thread; allocation-free once warm.
+ * <p>
+ * An event never takes more than {@code maxEventBytes} (what the hand-off to the sinks can carry):
+ * one that would is written again with its strings cut to fit — bodies first, then header values,
+ * then the rest (see {@link JsonWriter#planCuts}) — and tagged {@code event_truncated}.
+ */
+public final class HttpEventEncoder
+{
+    private static final byte[] HTTP = encodeName("http");
+    private static final byte[] OUTCOME = encodeName("outcome");
+    private static final byte[] SUCCESS = encodeName("success");
+    private static final byte[] FAILURE = encodeName("failure");
+    private static final byte[] UNKNOWN = encodeName("unknown");
+    private static final byte[] USER_AGENT = encodeName("user_agent");
+    private static final byte[] VERSION = encodeName("version");
+    private static final byte[] VERSION_0_9 = encodeName("0.9");
+    private static final byte[] REQUEST_LINE = encodeName("request_line");
+    private static final byte[] REQUEST = encodeName("request");
+    private static final byte[] RESPONSE = encodeName("response");
+    private static final byte[] METHOD = encodeName("method");
+    private static final byte[] BODY = encodeName("body");
+    private static final byte[] STATUS_CODE = encodeName("status_code");
+    private static final byte[] STATUS_PHRASE = encodeName("status_phrase");
+    private static final byte[] TRANS_DEPTH = encodeName("trans_depth");
+    private static final byte[] INFO_CODE = encodeName("info_code");
+    private static final byte[][] VERSIONS = new byte[10][];
+
+
+    private static final byte[] TEXT_NONE = encodeName(" -");
+    private static final byte[] TEXT_MS = encodeName("ms ");
+
+
+    static
+    {
+        for (int minor = 0; minor < VERSIONS.length; minor++)
+        {
+            VERSIONS[minor] = encodeName("1." + minor);
+        }
+    }
+
+    /**
+     * The default for {@code maxEventBytes}: 1000 KiB, so that the default 8 MiB hand-off (which takes
+     * messages of up to an eighth of its size) carries it.
+     */
+    public static final int DEFAULT_MAX_EVENT_BYTES = 1000 * 1024;
+    private static final int HTTP_JSON = 0;
+    private static final int HTTP_TEXT = 1;
+    private static final int WEBSOCKET_JSON = 2;
+    private static final int WEBSOCKET_TEXT = 3;
+
+    private final JsonWriter json = new JsonWriter();
+    private final CommunityId communityId = new CommunityId();
+    private final HttpBodyWriter bodyContent;
+    private final int maxEventBytes;
+    /** Tags of the event being written besides the transaction's own: set while cutting, and by {@link #body}. */
+    private int addedTags;
+    /** While cutting: {@link Tags#EVENT_TRUNCATED}. */
+    private int cutTags;
+    /** While cutting an event whose header names alone would not fit: leave the headers out. */
+    private boolean omitHeaders;
+    private long truncatedEvents;
+    private final EventId eventId = new EventId(communityId);
+    private final WebSocketEventWriter webSocket = new WebSocketEventWriter(json, communityId, eventId);
+
+    public HttpEventEncoder(final HttpConfig config)
+    {
+        this(config, DEFAULT_MAX_EVENT_BYTES);
+    }
+
+    /** @param maxEventBytes the most bytes one encoded event may take (an event or line that would is cut to fit). */
+    public HttpEventEncoder(final HttpConfig config, final int maxEventBytes)
+    {
+        this.bodyContent = new HttpBodyWriter(config);
+        this.maxEventBytes = maxEventBytes;
+    }
+
+    /** @return events (JSON documents or lines) written cut to fit {@code maxEventBytes}. */
+    public long truncatedEvents()
+    {
+        return truncatedEvents;
+    }
+
+    /** Release the inflaters' native memory. */
+    public void close()
+    {
+        bodyContent.close();
+    }
+
+    /**
+     * Write {@code tx} as one JSON object at {@code offset}.
+     *
+     * @return the number of bytes written.
+     */
+    public int encodeJson(final TcpFlow flow, final HttpTransaction tx, final MutableDirectBuffer buffer, final int offset)
+    {
+        final int length = writeJson(flow, tx, buffer, offset);
+        return length <= maxEventBytes ? length : fit(HTTP_JSON, flow, tx, null, buffer, offset);
+    }
+
+    /**
+     * Write {@code tx} as one readable line (no newline) at {@code offset}:
+     * {@code 2026-11-24T15:11:27.123456789Z 10.0.0.1:51234 > 10.0.0.2:80 GET example.test/search?q=a 200 0.412ms 182/5213 [gap]}.
+     *
+     * @return the number of bytes written.
+     */
+    public int encodeText(final TcpFlow flow, final HttpTransaction tx, final MutableDirectBuffer buffer, final int offset)
+    {
+        final int length = writeText(flow, tx, buffer, offset);
+        return length <= maxEventBytes ? length : fit(HTTP_TEXT, flow, tx, null, buffer, offset);
+    }
+
+    /**
+     * Write a WebSocket message as one JSON object ({@code event.dataset: "websocket"}) at {@code offset}.
+     *
+     * @return the number of bytes written.
+     */
+    public int encodeWebSocketJson(
+        final TcpFlow flow, final WebSocketMessage message, final MutableDirectBuffer buffer, final int offset)
+    {
+        final int length = webSocket.writeJson(flow, message, buffer, offset, cutTags);
+        return length <= maxEventBytes ? length : fit(WEBSOCKET_JSON, flow, null, message, buffer, offset);
+    }
+
+    /**
+     * Write a WebSocket message as one readable line at {@code offset}:
+     * {@code 2026-11-25T10:00:00.123456789Z 10.0.0.1:51234 > 10.0.0.2:80 websocket client text 11 bytes "hello world"}.
+     *
+     * @return the number of bytes written.
+     */
+    public int encodeWebSocketText(
+        final TcpFlow flow, final WebSocketMessage message, final MutableDirectBuffer buffer, final int offset)
+    {
+        final int length = webSocket.writeText(flow, message, buffer, offset, cutTags);
+        return length <= maxEventBytes ? length : fit(WEBSOCKET_TEXT, flow, null, message, buffer, offset);
+    }
+
+    /**
+     * Write the event again, tagged {@code event_truncated}, with its strings cut so that it takes at
+     * most {@code maxEventBytes}: once with every string empty (what the rest takes), once measuring
+     * each string whole, then with the room left shared among them (bodies cut first). Rare, so it
+     * may write the event four times.
+     */
+    private int fit(
+        final int kind, final TcpFlow flow, final HttpTransaction tx, final WebSocketMessage message,
+        final MutableDirectBuffer buffer, final int offset)
+    {
+        truncatedEvents++;
+        cutTags = Tags.EVENT_TRUNCATED;
+        try
+        {
+            json.emptyStrings();
+            int fixed = write(kind, flow, tx, message, buffer, offset);
+            if (fixed > maxEventBytes && kind == HTTP_JSON)
+            {
+                omitHeaders = true;
+                fixed = write(kind, flow, tx, message, buffer, offset);
+            }
+            json.measureStrings();
+            write(kind, flow, tx, message, buffer, offset);
+            json.planCuts(maxEventBytes - fixed);
+            return write(kind, flow, tx, message, buffer, offset);
+        }
+        finally
+        {
+            json.stopCutting();
+            cutTags = 0;
+            omitHeaders = false;
+        }
+    }
+
+    private int write(
+        final int kind, final TcpFlow flow, final HttpTransaction tx, final WebSocketMessage message,
+        final MutableDirectBuffer buffer, final int offset)
+    {
+        return switch (kind)
+        {
+            case HTTP_JSON -> writeJson(flow, tx, buffer, offset);
+            case HTTP_TEXT -> writeText(flow, tx, buffer, offset);
+            case WEBSOCKET_JSON -> webSocket.writeJson(flow, message, buffer, offset, cutTags);
+            default -> webSocket.writeText(flow, message, buffer, offset, cutTags);
+        };
+    }
+
+    private int writeJson(final TcpFlow flow, final HttpTransaction tx, final MutableDirectBuffer buffer, final int offset)
+    {
+        addedTags = cutTags;
+        final JsonWriter out = json.wrap(buffer, offset);
+        final DirectBuffer store = tx.store();
+        final boolean response = tx.status() != 0 || (tx.statusless() && tx.hasResponse());
+        final long start = tx.hasRequest() ? tx.requestStartNanos() : tx.responseStartNanos();
+
+        out.startObject();
+        out.name(TIMESTAMP);
+        EventText.timestampValue(out, start);
+
+        out.startObject(EVENT).name(DATASET).rawString(HTTP).name(ID);
+        eventId.value(out, flow, EventId.HTTP, tx.depth(), start);
+        if (response)
+        {
+            out.name(DURATION).value(Math.max(0, tx.responseEndNanos() - start));
+        }
+        out.name(OUTCOME).rawString(tx.status() == 0 ? UNKNOWN : tx.status() >= 400 ? FAILURE : SUCCESS).endObject();
+
+        Endpoints.endpoint(out, SOURCE, flow.ipVersion(), flow.clientHi(), flow.clientLo(), flow.clientPort(), -1, tx.requestBytes());
+        Endpoints.endpoint(out, DESTINATION, flow.ipVersion(), flow.serverHi(), flow.serverLo(), flow.serverPort(), -1, tx.responseBytes());
+        Endpoints.network(out, flow, communityId, -1, -1);
+
+        if (tx.hasField(HttpTransaction.TARGET))
+        {
+            HttpFields.url(out, tx, store);
+        }
+        if (tx.hasField(HttpTransaction.USER_AGENT))
+        {
+            out.startObject(USER_AGENT).name(ORIGINAL)
+                .value(store, tx.fieldOffset(HttpTransaction.USER_AGENT), tx.fieldLength(HttpTransaction.USER_AGENT))
+                .endObject();
+        }
+
+        out.startObject(HTTP);
+        final int minor = tx.requestMinor() >= 0 ? tx.requestMinor() : tx.responseMinor();
+        if (tx.http09())
+        {
+            out.name(VERSION).rawString(VERSION_0_9);
+        }
+        else if (minor >= 0)
+        {
+            out.name(VERSION).rawString(VERSIONS[minor]);
+        }
+        if (tx.hasRequest())
+        {
+            out.startObject(REQUEST);
+            if (tx.hasField(HttpTransaction.METHOD))
+            {
+                out.name(METHOD).value(store, tx.fieldOffset(HttpTransaction.METHOD), tx.fieldLength(HttpTransaction.METHOD));
+            }
+            HttpFields.mimeType(out, tx, HttpTransaction.REQUEST_CONTENT_TYPE);
+            body(out, tx, tx.requestBodyBytes(), HttpTransaction.REQUEST_BODY, HttpTransaction.REQUEST_CONTENT_ENCODING);
+            if (!omitHeaders)
+            {
+                HttpFields.headers(out, tx, 0);
+            }
+            out.endObject();
+        }
+        if (response)
+        {
+            out.startObject(RESPONSE);
+            if (tx.status() != 0)
+            {
+                out.name(STATUS_CODE).value(tx.status());
+            }
+            if (tx.hasField(HttpTransaction.PHRASE))
+            {
+                out.name(STATUS_PHRASE).value(store, tx.fieldOffset(HttpTransaction.PHRASE), tx.fieldLength(HttpTransaction.PHRASE));
+            }
+            HttpFields.mimeType(out, tx, HttpTransaction.RESPONSE_CONTENT_TYPE);
+            body(out, tx, tx.responseBodyBytes(), HttpTransaction.RESPONSE_BODY, HttpTransaction.RESPONSE_CONTENT_ENCODING);
+            if (!omitHeaders)
+            {
+                HttpFields.headers(out, tx, 1);
+            }
+            out.endObject();
+        }
+        out.endObject();
+
+        EventTags.tagsArray(out, tx.tags() | addedTags);
+
+        out.startObject(HTTPCAP).name(TRANS_DEPTH).value(tx.depth()).name(INFO_CODE);
+        if (tx.infoCode() != 0)
+        {
+            out.value(tx.infoCode());
+        }
+        else
+        {
+            out.nullValue();
+        }
+        if (tx.hasField(HttpTransaction.REQUEST_LINE))
+        {
+            out.name(REQUEST_LINE).value(
+                store, tx.fieldOffset(HttpTransaction.REQUEST_LINE), tx.fieldLength(HttpTransaction.REQUEST_LINE));
+        }
+        out.endObject();
+
+        out.endObject();
+        return out.length();
+    }
+
+    private int writeText(final TcpFlow flow, final HttpTransaction tx, final MutableDirectBuffer buffer, final int offset)
+    {
+        final JsonWriter out = json.wrap(buffer, offset);
+        final DirectBuffer store = tx.store();
+        final long start = tx.hasRequest() ? tx.requestStartNanos() : tx.responseStartNanos();
+        EventText.appendTimestamp(out, start);
+        out.appendAscii(' ');
+        EventText.appendEndpoint(out, flow.ipVersion(), flow.clientHi(), flow.clientLo(), flow.clientPort());
+        out.appendAscii(TEXT_ARROW);
+        EventText.appendEndpoint(out, flow.ipVersion(), flow.serverHi(), flow.serverLo(), flow.serverPort());
+        out.appendAscii(' ');
+        if (tx.hasField(HttpTransaction.METHOD))
+        {
+            out.appendEscaped(store, tx.fieldOffset(HttpTransaction.METHOD), tx.fieldLength(HttpTransaction.METHOD));
+        }
+        else
+        {
+            out.appendAscii('-');
+        }
+        out.appendAscii(' ');
+        if (tx.hasField(HttpTransaction.TARGET))
+        {
+            final int targetOffset = tx.fieldOffset(HttpTransaction.TARGET);
+            final int targetLength = tx.fieldLength(HttpTransaction.TARGET);
+            if (tx.hasField(HttpTransaction.HOST) && targetLength > 0 && store.getByte(targetOffset) == '/')
+            {
+                out.appendEscaped(store, tx.fieldOffset(HttpTransaction.HOST), tx.fieldLength(HttpTransaction.HOST));
+            }
+            out.appendEscaped(store, targetOffset, targetLength);
+        }
+        else
+        {
+            out.appendAscii('-');
+        }
+        if (tx.status() != 0)
+        {
+            final long duration = Math.max(0, tx.responseEndNanos() - start);
+            out.appendAscii(' ').appendDecimal(tx.status()).appendAscii(' ')
+                .appendDecimal(duration / 1_000_000).appendAscii('.').appendPadded((duration / 1_000) % 1_000, 3)
+                .appendAscii(TEXT_MS);
+        }
+        else
+        {
+            out.appendAscii(TEXT_NONE).appendAscii(TEXT_NONE).appendAscii(' ');
+        }
+        out.appendDecimal(tx.requestBytes()).appendAscii('/').appendDecimal(tx.responseBytes());
+        EventTags.appendTags(out, tx.tags() | cutTags);
+        return out.length();
+    }
+
+
+    private void body(
+        final JsonWriter out, final HttpTransaction tx, final long bytes, final int bodyField, final int encodingField)
+    {
+        out.startObject(BODY).name(BYTES).value(bytes);
+        if (tx.hasField(bodyField))
+        {
+            addedTags |= bodyContent.write(out, tx, bytes, bodyField, encodingField);
+        }
+        out.endObject();
+    }
+}
