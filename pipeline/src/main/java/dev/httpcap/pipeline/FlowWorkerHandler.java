@@ -59,7 +59,7 @@ final class FlowWorkerHandler implements EventHandler<PacketEvent>, FlowListener
     private final TcpFlowTracker tracker;
     private final TcpReassembler reassembler;
     private final TcpSegment segment = new TcpSegment();
-    private final FlowEventEncoder flowEncoder = new FlowEventEncoder();
+    private final FlowEventEncoder flowEncoder;
     private final HttpDecoder http;
     private final HttpEventEncoder httpEncoder;
     private final boolean flowEvents;
@@ -96,7 +96,9 @@ final class FlowWorkerHandler implements EventHandler<PacketEvent>, FlowListener
             this, config.maxFlowsPerWorker(), config.flowIdleTimeoutNanos(), config.flowCloseLingerNanos());
         this.flowEvents = config.flowEvents();
         this.http = config.http() != null ? new HttpDecoder(config.http(), this) : null;
-        this.httpEncoder = config.http() != null ? new HttpEventEncoder(config.http(), config.maxEventBytes()) : null;
+        this.httpEncoder =
+            config.http() != null ? new HttpEventEncoder(config.http(), config.maxEventBytes(), config.observer()) : null;
+        this.flowEncoder = new FlowEventEncoder(config.observer());
         segment.payload = payload;
         segment.payloadOffset = 0;
         this.reassembler = new TcpReassembler(

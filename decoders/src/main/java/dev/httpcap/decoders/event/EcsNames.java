@@ -33,6 +33,17 @@ final class EcsNames
     static final byte[] SERVER = encodeName("server");
     static final byte[] ORIGINAL = encodeName("original");
     static final byte[] TEXT_ARROW = encodeName(" > ");
+    static final byte[] DOMAIN = encodeName("domain");
+    static final byte[] PROTOCOL = encodeName("protocol");
+    static final byte[] DIRECTION = encodeName("direction");
+    static final byte[] RELATED = encodeName("related");
+    static final byte[] HOSTS = encodeName("hosts");
+    static final byte[] CATEGORY = encodeName("category");
+    static final byte[] KIND_EVENT = encodeName("event");
+    static final byte[] OUTCOME = encodeName("outcome");
+    static final byte[] TRANS_DEPTH = encodeName("trans_depth");
+    /** {@code "ecs":{"version":...}}: the ECS release the events follow. */
+    static final byte[] ECS_MEMBER = encodeName("\"ecs\":{\"version\":\"" + EventSchema.ECS_VERSION + "\"}");
 
     private EcsNames()
     {

@@ -5,20 +5,22 @@ import org.agrona.concurrent.UnsafeBuffer;
 
 import dev.httpcap.decoders.tcp.TcpFlow;
 
+import static dev.httpcap.decoders.event.EcsNames.CATEGORY;
 import static dev.httpcap.decoders.event.EcsNames.DATASET;
-import static dev.httpcap.decoders.event.EcsNames.DESTINATION;
 import static dev.httpcap.decoders.event.EcsNames.DURATION;
+import static dev.httpcap.decoders.event.EcsNames.ECS_MEMBER;
 import static dev.httpcap.decoders.event.EcsNames.END;
 import static dev.httpcap.decoders.event.EcsNames.EVENT;
 import static dev.httpcap.decoders.event.EcsNames.HTTPCAP;
 import static dev.httpcap.decoders.event.EcsNames.ID;
 import static dev.httpcap.decoders.event.EcsNames.KIND;
-import static dev.httpcap.decoders.event.EcsNames.SOURCE;
+import static dev.httpcap.decoders.event.EcsNames.KIND_EVENT;
 import static dev.httpcap.decoders.event.EcsNames.START;
 import static dev.httpcap.decoders.event.EcsNames.TAGS;
 import static dev.httpcap.decoders.event.EcsNames.TCP;
 import static dev.httpcap.decoders.event.EcsNames.TEXT_ARROW;
 import static dev.httpcap.decoders.event.EcsNames.TIMESTAMP;
+import static dev.httpcap.decoders.event.EcsNames.TYPE;
 import static dev.httpcap.decoders.event.JsonWriter.encodeName;
 
 /**
@@ -28,7 +30,8 @@ import static dev.httpcap.decoders.event.JsonWriter.encodeName;
 public final class FlowEventEncoder
 {
     private static final byte[] FLOW = encodeName("flow");
-    private static final byte[] KIND_EVENT = encodeName("event");
+    private static final byte[] CATEGORY_NETWORK = encodeName("[\"network\"]");
+    private static final byte[] TYPE_CONNECTION_END = encodeName("[\"connection\",\"end\"]");
     private static final byte[] REASON = encodeName("reason");
     private static final byte[] MIDSTREAM = encodeName("midstream");
     private static final byte[] HISTORY = encodeName("history");
@@ -52,6 +55,18 @@ public final class FlowEventEncoder
     private final CommunityId communityId = new CommunityId();
     private final EventId eventId = new EventId(communityId);
     private final UnsafeBuffer historyView = new UnsafeBuffer(new byte[0]);
+    private final Observer observer;
+
+    public FlowEventEncoder()
+    {
+        this(Observer.NONE);
+    }
+
+    /** @param observer where the connections are observed (a live capture), or {@link Observer#NONE}. */
+    public FlowEventEncoder(final Observer observer)
+    {
+        this.observer = observer;
+    }
 
     /**
      * Write {@code flow} as one JSON object at {@code offset}.
@@ -65,9 +80,12 @@ public final class FlowEventEncoder
         out.name(TIMESTAMP);
         EventText.timestampValue(out, flow.startNanos());
 
+        out.rawMembers(ECS_MEMBER);
         out.startObject(EVENT)
-            .name(DATASET).rawString(FLOW)
             .name(KIND).rawString(KIND_EVENT)
+            .name(CATEGORY).rawValue(CATEGORY_NETWORK)
+            .name(TYPE).rawValue(TYPE_CONNECTION_END)
+            .name(DATASET).rawString(FLOW)
             .name(ID);
         eventId.value(out, flow, EventId.FLOW, 0, flow.startNanos());
         out.name(START);
@@ -78,13 +96,13 @@ public final class FlowEventEncoder
             .name(REASON).rawString(flow.endReason().reportNameBytes())
             .endObject();
 
-        Endpoints.endpoint(out, SOURCE, flow.ipVersion(), flow.clientHi(), flow.clientLo(), flow.clientPort(),
-            flow.packets(TcpFlow.FROM_CLIENT), flow.bytes(TcpFlow.FROM_CLIENT));
-        Endpoints.endpoint(out, DESTINATION, flow.ipVersion(), flow.serverHi(), flow.serverLo(), flow.serverPort(),
-            flow.packets(TcpFlow.FROM_SERVER), flow.bytes(TcpFlow.FROM_SERVER));
-        Endpoints.network(out, flow, communityId,
+        Endpoints.endpoints(out, flow, flow.packets(TcpFlow.FROM_CLIENT), flow.bytes(TcpFlow.FROM_CLIENT),
+            flow.packets(TcpFlow.FROM_SERVER), flow.bytes(TcpFlow.FROM_SERVER), null);
+        Endpoints.network(out, flow, communityId, null, observer.direction(flow),
             flow.packets(TcpFlow.FROM_CLIENT) + flow.packets(TcpFlow.FROM_SERVER),
             flow.bytes(TcpFlow.FROM_CLIENT) + flow.bytes(TcpFlow.FROM_SERVER));
+        out.rawMembers(observer.members());
+        Endpoints.related(out, flow, null);
 
         out.name(TAGS).startArray();
         if (flow.isMidstream())

@@ -10,16 +10,23 @@ import dev.httpcap.decoders.tcp.TcpFlow;
 import dev.httpcap.decoders.websocket.WebSocketMessage;
 
 import static dev.httpcap.decoders.event.EcsNames.BYTES;
+import static dev.httpcap.decoders.event.EcsNames.CATEGORY;
 import static dev.httpcap.decoders.event.EcsNames.DATASET;
-import static dev.httpcap.decoders.event.EcsNames.DESTINATION;
 import static dev.httpcap.decoders.event.EcsNames.DURATION;
+import static dev.httpcap.decoders.event.EcsNames.ECS_MEMBER;
+import static dev.httpcap.decoders.event.EcsNames.END;
 import static dev.httpcap.decoders.event.EcsNames.EVENT;
 import static dev.httpcap.decoders.event.EcsNames.HTTPCAP;
 import static dev.httpcap.decoders.event.EcsNames.ID;
+import static dev.httpcap.decoders.event.EcsNames.KIND;
+import static dev.httpcap.decoders.event.EcsNames.KIND_EVENT;
 import static dev.httpcap.decoders.event.EcsNames.ORIGINAL;
-import static dev.httpcap.decoders.event.EcsNames.SOURCE;
+import static dev.httpcap.decoders.event.EcsNames.OUTCOME;
+import static dev.httpcap.decoders.event.EcsNames.START;
 import static dev.httpcap.decoders.event.EcsNames.TEXT_ARROW;
 import static dev.httpcap.decoders.event.EcsNames.TIMESTAMP;
+import static dev.httpcap.decoders.event.EcsNames.TRANS_DEPTH;
+import static dev.httpcap.decoders.event.EcsNames.TYPE;
 import static dev.httpcap.decoders.event.JsonWriter.encodeName;
 
 /**
@@ -34,7 +41,6 @@ import static dev.httpcap.decoders.event.JsonWriter.encodeName;
 public final class HttpEventEncoder
 {
     private static final byte[] HTTP = encodeName("http");
-    private static final byte[] OUTCOME = encodeName("outcome");
     private static final byte[] SUCCESS = encodeName("success");
     private static final byte[] FAILURE = encodeName("failure");
     private static final byte[] UNKNOWN = encodeName("unknown");
@@ -48,7 +54,13 @@ public final class HttpEventEncoder
     private static final byte[] BODY = encodeName("body");
     private static final byte[] STATUS_CODE = encodeName("status_code");
     private static final byte[] STATUS_PHRASE = encodeName("status_phrase");
-    private static final byte[] TRANS_DEPTH = encodeName("trans_depth");
+    private static final byte[] USER = encodeName("user");
+    private static final byte[] NAME = encodeName("name");
+    private static final byte[] REFERRER = encodeName("referrer");
+    private static final byte[] REQUEST_ID = encodeName("id");
+    private static final byte[] CATEGORY_NETWORK_WEB = encodeName("[\"network\",\"web\"]");
+    private static final byte[] TYPE_ACCESS = encodeName("[\"access\",\"protocol\"]");
+    private static final byte[] TYPE_ACCESS_ERROR = encodeName("[\"access\",\"error\",\"protocol\"]");
     private static final byte[] INFO_CODE = encodeName("info_code");
     private static final byte[][] VERSIONS = new byte[10][];
 
@@ -87,7 +99,9 @@ public final class HttpEventEncoder
     private boolean omitHeaders;
     private long truncatedEvents;
     private final EventId eventId = new EventId(communityId);
-    private final WebSocketEventWriter webSocket = new WebSocketEventWriter(json, communityId, eventId);
+    private final HttpUrl url = new HttpUrl();
+    private final Observer observer;
+    private final WebSocketEventWriter webSocket;
 
     public HttpEventEncoder(final HttpConfig config)
     {
@@ -97,8 +111,19 @@ public final class HttpEventEncoder
     /** @param maxEventBytes the most bytes one encoded event may take (an event or line that would is cut to fit). */
     public HttpEventEncoder(final HttpConfig config, final int maxEventBytes)
     {
+        this(config, maxEventBytes, Observer.NONE);
+    }
+
+    /**
+     * @param maxEventBytes the most bytes one encoded event may take (an event or line that would is cut to fit).
+     * @param observer where the events are observed (a live capture), or {@link Observer#NONE}.
+     */
+    public HttpEventEncoder(final HttpConfig config, final int maxEventBytes, final Observer observer)
+    {
         this.bodyContent = new HttpBodyWriter(config);
         this.maxEventBytes = maxEventBytes;
+        this.observer = observer;
+        this.webSocket = new WebSocketEventWriter(json, communityId, eventId, observer);
     }
 
     /** @return events (JSON documents or lines) written cut to fit {@code maxEventBytes}. */
@@ -215,31 +240,45 @@ public final class HttpEventEncoder
         final DirectBuffer store = tx.store();
         final boolean response = tx.status() != 0 || (tx.statusless() && tx.hasResponse());
         final long start = tx.hasRequest() ? tx.requestStartNanos() : tx.responseStartNanos();
+        url.parse(tx);
 
         out.startObject();
         out.name(TIMESTAMP);
         EventText.timestampValue(out, start);
+        out.rawMembers(ECS_MEMBER);
 
-        out.startObject(EVENT).name(DATASET).rawString(HTTP).name(ID);
+        out.startObject(EVENT)
+            .name(KIND).rawString(KIND_EVENT)
+            .name(CATEGORY).rawValue(CATEGORY_NETWORK_WEB)
+            .name(TYPE).rawValue(tx.status() >= 400 ? TYPE_ACCESS_ERROR : TYPE_ACCESS)
+            .name(DATASET).rawString(HTTP).name(ID);
         eventId.value(out, flow, EventId.HTTP, tx.depth(), start);
+        out.name(START);
+        EventText.timestampValue(out, start);
         if (response)
         {
-            out.name(DURATION).value(Math.max(0, tx.responseEndNanos() - start));
+            final long end = Math.max(start, tx.responseEndNanos());
+            out.name(END);
+            EventText.timestampValue(out, end);
+            out.name(DURATION).value(end - start);
         }
         out.name(OUTCOME).rawString(tx.status() == 0 ? UNKNOWN : tx.status() >= 400 ? FAILURE : SUCCESS).endObject();
 
-        Endpoints.endpoint(out, SOURCE, flow.ipVersion(), flow.clientHi(), flow.clientLo(), flow.clientPort(), -1, tx.requestBytes());
-        Endpoints.endpoint(out, DESTINATION, flow.ipVersion(), flow.serverHi(), flow.serverLo(), flow.serverPort(), -1, tx.responseBytes());
-        Endpoints.network(out, flow, communityId, -1, -1);
+        Endpoints.endpoints(out, flow, -1, tx.requestBytes(), -1, tx.responseBytes(), url);
+        Endpoints.network(out, flow, communityId, HTTP, observer.direction(flow), -1, tx.requestBytes() + tx.responseBytes());
+        out.rawMembers(observer.members());
 
-        if (tx.hasField(HttpTransaction.TARGET))
-        {
-            HttpFields.url(out, tx, store);
-        }
+        url.write(out);
         if (tx.hasField(HttpTransaction.USER_AGENT))
         {
             out.startObject(USER_AGENT).name(ORIGINAL)
                 .value(store, tx.fieldOffset(HttpTransaction.USER_AGENT), tx.fieldLength(HttpTransaction.USER_AGENT))
+                .endObject();
+        }
+        if (tx.hasField(HttpTransaction.USER_NAME))
+        {
+            out.startObject(USER).name(NAME)
+                .value(store, tx.fieldOffset(HttpTransaction.USER_NAME), tx.fieldLength(HttpTransaction.USER_NAME))
                 .endObject();
         }
 
@@ -256,11 +295,10 @@ public final class HttpEventEncoder
         if (tx.hasRequest())
         {
             out.startObject(REQUEST);
-            if (tx.hasField(HttpTransaction.METHOD))
-            {
-                out.name(METHOD).value(store, tx.fieldOffset(HttpTransaction.METHOD), tx.fieldLength(HttpTransaction.METHOD));
-            }
-            HttpFields.mimeType(out, tx, HttpTransaction.REQUEST_CONTENT_TYPE);
+            field(out, tx, REQUEST_ID, HttpTransaction.REQUEST_ID);
+            field(out, tx, METHOD, HttpTransaction.METHOD);
+            field(out, tx, REFERRER, HttpTransaction.REFERRER);
+            out.name(BYTES).value(tx.requestBytes());
             body(out, tx, tx.requestBodyBytes(), HttpTransaction.REQUEST_BODY, HttpTransaction.REQUEST_CONTENT_ENCODING);
             if (!omitHeaders)
             {
@@ -275,11 +313,8 @@ public final class HttpEventEncoder
             {
                 out.name(STATUS_CODE).value(tx.status());
             }
-            if (tx.hasField(HttpTransaction.PHRASE))
-            {
-                out.name(STATUS_PHRASE).value(store, tx.fieldOffset(HttpTransaction.PHRASE), tx.fieldLength(HttpTransaction.PHRASE));
-            }
-            HttpFields.mimeType(out, tx, HttpTransaction.RESPONSE_CONTENT_TYPE);
+            field(out, tx, STATUS_PHRASE, HttpTransaction.PHRASE);
+            out.name(BYTES).value(tx.responseBytes());
             body(out, tx, tx.responseBodyBytes(), HttpTransaction.RESPONSE_BODY, HttpTransaction.RESPONSE_CONTENT_ENCODING);
             if (!omitHeaders)
             {
@@ -289,26 +324,28 @@ public final class HttpEventEncoder
         }
         out.endObject();
 
+        Endpoints.related(out, flow, url);
         EventTags.tagsArray(out, tx.tags() | addedTags);
 
-        out.startObject(HTTPCAP).name(TRANS_DEPTH).value(tx.depth()).name(INFO_CODE);
+        out.startObject(HTTPCAP).name(TRANS_DEPTH).value(tx.depth());
         if (tx.infoCode() != 0)
         {
-            out.value(tx.infoCode());
+            out.name(INFO_CODE).value(tx.infoCode());
         }
-        else
-        {
-            out.nullValue();
-        }
-        if (tx.hasField(HttpTransaction.REQUEST_LINE))
-        {
-            out.name(REQUEST_LINE).value(
-                store, tx.fieldOffset(HttpTransaction.REQUEST_LINE), tx.fieldLength(HttpTransaction.REQUEST_LINE));
-        }
+        field(out, tx, REQUEST_LINE, HttpTransaction.REQUEST_LINE);
         out.endObject();
 
         out.endObject();
         return out.length();
+    }
+
+    /** {@code name: "value"} of stored field {@code field} of {@code tx}, when present. */
+    private static void field(final JsonWriter out, final HttpTransaction tx, final byte[] name, final int field)
+    {
+        if (tx.hasField(field))
+        {
+            out.name(name).value(tx.store(), tx.fieldOffset(field), tx.fieldLength(field));
+        }
     }
 
     private int writeText(final TcpFlow flow, final HttpTransaction tx, final MutableDirectBuffer buffer, final int offset)
@@ -361,15 +398,13 @@ public final class HttpEventEncoder
         return out.length();
     }
 
-
     private void body(
         final JsonWriter out, final HttpTransaction tx, final long bytes, final int bodyField, final int encodingField)
     {
+        bodyContent.prepare(tx, bytes, bodyField, encodingField);
+        bodyContent.mimeType(out);
         out.startObject(BODY).name(BYTES).value(bytes);
-        if (tx.hasField(bodyField))
-        {
-            addedTags |= bodyContent.write(out, tx, bytes, bodyField, encodingField);
-        }
+        addedTags |= bodyContent.content(out);
         out.endObject();
     }
 }

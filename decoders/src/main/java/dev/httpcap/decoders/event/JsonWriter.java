@@ -257,6 +257,28 @@ public final class JsonWriter
         return this;
     }
 
+    /** Write a pre-rendered JSON value (an array of constants, made once at start-up). */
+    public JsonWriter rawValue(final byte[] json)
+    {
+        beforeValue();
+        putBytes(json);
+        return this;
+    }
+
+    /**
+     * Write pre-rendered members ({@code "a":1,"b":{...}}, made once at start-up) into the open
+     * object; nothing when {@code members} is empty.
+     */
+    public JsonWriter rawMembers(final byte[] members)
+    {
+        if (members.length > 0)
+        {
+            comma();
+            putBytes(members);
+        }
+        return this;
+    }
+
     /** Write untrusted bytes as a JSON string: escaped, with invalid UTF-8 replaced by U+FFFD. */
     public JsonWriter value(final DirectBuffer src, final int offset, final int length)
     {

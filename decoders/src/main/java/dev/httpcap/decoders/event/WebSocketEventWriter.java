@@ -6,17 +6,23 @@ import dev.httpcap.decoders.tcp.TcpFlow;
 import dev.httpcap.decoders.websocket.WebSocketMessage;
 
 import static dev.httpcap.decoders.event.EcsNames.BYTES;
+import static dev.httpcap.decoders.event.EcsNames.CATEGORY;
 import static dev.httpcap.decoders.event.EcsNames.CLIENT;
 import static dev.httpcap.decoders.event.EcsNames.DATASET;
-import static dev.httpcap.decoders.event.EcsNames.DESTINATION;
 import static dev.httpcap.decoders.event.EcsNames.DURATION;
+import static dev.httpcap.decoders.event.EcsNames.ECS_MEMBER;
+import static dev.httpcap.decoders.event.EcsNames.END;
 import static dev.httpcap.decoders.event.EcsNames.EVENT;
 import static dev.httpcap.decoders.event.EcsNames.HTTPCAP;
 import static dev.httpcap.decoders.event.EcsNames.ID;
+import static dev.httpcap.decoders.event.EcsNames.KIND;
+import static dev.httpcap.decoders.event.EcsNames.KIND_EVENT;
 import static dev.httpcap.decoders.event.EcsNames.SERVER;
-import static dev.httpcap.decoders.event.EcsNames.SOURCE;
+import static dev.httpcap.decoders.event.EcsNames.START;
 import static dev.httpcap.decoders.event.EcsNames.TEXT_ARROW;
 import static dev.httpcap.decoders.event.EcsNames.TIMESTAMP;
+import static dev.httpcap.decoders.event.EcsNames.TRANS_DEPTH;
+import static dev.httpcap.decoders.event.EcsNames.TYPE;
 import static dev.httpcap.decoders.event.JsonWriter.encodeName;
 
 /**
@@ -36,7 +42,8 @@ final class WebSocketEventWriter
     private static final byte[] CLOSE_REASON = encodeName("close_reason");
     private static final byte[] COMPRESSED = encodeName("compressed");
     private static final byte[] FRAMES = encodeName("frames");
-    private static final byte[] TRANS_DEPTH = encodeName("trans_depth");
+    private static final byte[] CATEGORY_NETWORK = encodeName("[\"network\"]");
+    private static final byte[] TYPE_PROTOCOL = encodeName("[\"protocol\"]");
     private static final byte[] TEXT_WEBSOCKET = encodeName(" websocket ");
     private static final byte[] TEXT_BYTES = encodeName(" bytes");
     private static final byte[][] OPCODES = new byte[16][];
@@ -62,11 +69,14 @@ final class WebSocketEventWriter
     private final CommunityId communityId;
     private final EventId eventId;
 
-    WebSocketEventWriter(final JsonWriter json, final CommunityId communityId, final EventId eventId)
+    private final Observer observer;
+
+    WebSocketEventWriter(final JsonWriter json, final CommunityId communityId, final EventId eventId, final Observer observer)
     {
         this.json = json;
         this.communityId = communityId;
         this.eventId = eventId;
+        this.observer = observer;
     }
 
     /** Write {@code message} as one JSON object ({@code event.dataset: "websocket"}) at {@code offset}, with {@code cutTags} added. */
@@ -76,14 +86,24 @@ final class WebSocketEventWriter
         out.startObject();
         out.name(TIMESTAMP);
         EventText.timestampValue(out, message.startNanos());
-        out.startObject(EVENT).name(DATASET).rawString(WEBSOCKET).name(ID);
+        out.rawMembers(ECS_MEMBER);
+        out.startObject(EVENT)
+            .name(KIND).rawString(KIND_EVENT)
+            .name(CATEGORY).rawValue(CATEGORY_NETWORK)
+            .name(TYPE).rawValue(TYPE_PROTOCOL)
+            .name(DATASET).rawString(WEBSOCKET).name(ID);
         eventId.value(out, flow, message.direction() == TcpFlow.FROM_CLIENT ? EventId.WEBSOCKET_CLIENT : EventId.WEBSOCKET_SERVER,
             message.number(), message.startNanos());
-        out.name(DURATION).value(Math.max(0, message.endNanos() - message.startNanos())).endObject();
+        final long end = Math.max(message.startNanos(), message.endNanos());
+        out.name(START);
+        EventText.timestampValue(out, message.startNanos());
+        out.name(END);
+        EventText.timestampValue(out, end);
+        out.name(DURATION).value(end - message.startNanos()).endObject();
 
-        Endpoints.endpoint(out, SOURCE, flow.ipVersion(), flow.clientHi(), flow.clientLo(), flow.clientPort(), -1, -1);
-        Endpoints.endpoint(out, DESTINATION, flow.ipVersion(), flow.serverHi(), flow.serverLo(), flow.serverPort(), -1, -1);
-        Endpoints.network(out, flow, communityId, -1, -1);
+        Endpoints.endpoints(out, flow, -1, -1, -1, -1, null);
+        Endpoints.network(out, flow, communityId, WEBSOCKET, observer.direction(flow), -1, -1);
+        out.rawMembers(observer.members());
 
         out.startObject(WEBSOCKET)
             .name(DIRECTION).rawString(message.direction() == TcpFlow.FROM_CLIENT ? CLIENT : SERVER)
@@ -113,6 +133,7 @@ final class WebSocketEventWriter
             .name(FRAMES).value(message.frames())
             .endObject();
 
+        Endpoints.related(out, flow, null);
         EventTags.tagsArray(out, message.tags() | cutTags);
         out.startObject(HTTPCAP).name(TRANS_DEPTH).value(message.transDepth()).endObject();
         out.endObject();

@@ -440,6 +440,23 @@ public final class HttpChars
         return b == ' ' || b == '\t';
     }
 
+    /** @return whether {@code buffer[offset, end)} starts with {@code lower} (lowercase ASCII) in any case. */
+    static boolean startsWithIgnoreCase(final DirectBuffer buffer, final int offset, final int end, final byte[] lower)
+    {
+        if (end - offset < lower.length)
+        {
+            return false;
+        }
+        for (int i = 0; i < lower.length; i++)
+        {
+            if (lower(buffer.getByte(offset + i)) != lower[i])
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
     public static boolean isSpace(final byte b)
     {
         return b == ' ' || b == '\t';

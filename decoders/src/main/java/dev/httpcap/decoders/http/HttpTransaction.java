@@ -34,7 +34,13 @@ public final class HttpTransaction
     public static final int RESPONSE_BODY = 10;
     /** The raw request line, kept only when it could not be parsed. */
     public static final int REQUEST_LINE = 11;
-    private static final int FIELD_COUNT = 12;
+    /** The request's {@code Referer}. */
+    public static final int REFERRER = 12;
+    /** The request's {@code X-Request-ID}. */
+    public static final int REQUEST_ID = 13;
+    /** The user name of the request's {@code Authorization: Basic} credentials (decoded; the password is never decoded). */
+    public static final int USER_NAME = 14;
+    private static final int FIELD_COUNT = 15;
     /** A header whose value was not kept because it carries credentials. */
     public static final int REDACTED = -2;
 

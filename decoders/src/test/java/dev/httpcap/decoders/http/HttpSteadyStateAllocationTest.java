@@ -74,9 +74,9 @@ class HttpSteadyStateAllocationTest
     @Test
     void shouldAllocateNothingPerTransactionWithEveryEventCutToFit()
     {
-        assertAllocatesNothing(BINARY_RESPONSES, 700);
+        assertAllocatesNothing(BINARY_RESPONSES, 1300);
         assertTrue(encoder.truncatedEvents() >= 2 * 22_000 * 8, "every event was cut: " + encoder.truncatedEvents());
-        assertTrue(lastJson().contains("event_truncated") && lastJson().length() <= 700, lastJson());
+        assertTrue(lastJson().contains("event_truncated") && lastJson().length() <= 1300, lastJson());
     }
 
     private String lastJson()
