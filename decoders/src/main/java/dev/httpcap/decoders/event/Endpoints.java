@@ -130,7 +130,7 @@ final class Endpoints
         }
         if (flow.vlan() >= 0)
         {
-            out.startObject(VLAN).name(ID).value(flow.vlan()).endObject();
+            out.startObject(VLAN).name(ID).startString().appendDecimal(flow.vlan()).endString().endObject(); // ECS: keyword
         }
         out.endObject();
     }
