@@ -235,9 +235,33 @@ final class ItSupport
 
     /**
      * @return the events without what depends on when their packets were captured ({@code @timestamp},
-     * {@code event.duration}, and {@code event.id}, which is derived from the capture time), so that a
-     * live capture of replayed frames can be held against a read of the same frames.
+     * {@code event.start/end/duration}, and {@code event.id}, which is derived from the capture time)
+     * and on where ({@code observer}, {@code host}, {@code network.direction}: live captures only), so
+     * that a live capture of replayed frames can be held against a read of the same frames.
      */
+    static List<String> withoutObserver(final List<String> lines) throws IOException
+    {
+        final ObjectMapper mapper = new ObjectMapper();
+        final List<String> out = new ArrayList<>();
+        for (final String line : lines)
+        {
+            out.add(withoutObserver((ObjectNode)mapper.readTree(line)).toString());
+        }
+        return out;
+    }
+
+    /** {@code event} without where it was captured ({@code observer}, {@code host}, {@code network.direction}): live captures say, files do not. */
+    private static ObjectNode withoutObserver(final ObjectNode event)
+    {
+        event.remove("observer");
+        event.remove("host");
+        if (event.path("network") instanceof ObjectNode network)
+        {
+            network.remove("direction");
+        }
+        return event;
+    }
+
     static List<String> withoutCaptureTimes(final List<String> lines) throws IOException
     {
         final ObjectMapper mapper = new ObjectMapper();
@@ -251,7 +275,9 @@ final class ItSupport
                 (ObjectNode)event.path("event");
             eventField.remove("duration");
             eventField.remove("id");
-            out.add(event.toString());
+            eventField.remove("start");
+            eventField.remove("end");
+            out.add(withoutObserver(event).toString());
         }
         return out;
     }

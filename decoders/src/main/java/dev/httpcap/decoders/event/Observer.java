@@ -1,7 +1,6 @@
 package dev.httpcap.decoders.event;
 
 import java.net.Inet4Address;
-import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.NetworkInterface;
 import java.net.SocketException;
@@ -50,12 +49,17 @@ public final class Observer
      */
     public static Observer live(final String interfaceName)
     {
+        // The kernel's name, not a resolver look-up (which may hang in a namespace without DNS).
         String hostname;
         try
         {
-            hostname = InetAddress.getLocalHost().getHostName();
+            hostname = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/sys/kernel/hostname")).strip();
         }
-        catch (final java.io.IOException ex)
+        catch (final java.io.IOException | RuntimeException ex)
+        {
+            hostname = "";
+        }
+        if (hostname.isEmpty())
         {
             hostname = System.getenv().getOrDefault("HOSTNAME", "localhost");
         }
@@ -77,15 +81,7 @@ public final class Observer
     /** An observer named {@code hostname} with these addresses, capturing on {@code interfaceName} (null: not said). */
     public static Observer of(final String hostname, final List<InetAddress> addresses, final String interfaceName)
     {
-        final List<InetAddress> usable = new ArrayList<>();
-        for (final InetAddress address : addresses)
-        {
-            if (address instanceof Inet6Address v6 && v6.getScopeId() != 0 && !address.isLinkLocalAddress())
-            {
-                continue;
-            }
-            usable.add(address);
-        }
+        final List<InetAddress> usable = List.copyOf(addresses);
         final long[] local = new long[3 * usable.size()];
         for (int i = 0; i < usable.size(); i++)
         {
