@@ -300,6 +300,7 @@ public class JsonEncoderBenchmark
         String urlScheme;
         String urlFull;
         String referrer;
+        String requestId;
         String[] relatedIps;
         String[] relatedHosts;
         String id;
@@ -364,6 +365,7 @@ public class JsonEncoderBenchmark
             final JsonNode http = tree.get("http");
             e.version = http.get("version").asText();
             final JsonNode request = http.get("request");
+            e.requestId = text(request, "id");
             e.method = request.get("method").asText();
             e.referrer = text(request, "referrer");
             e.requestMimeType = text(request, "mime_type");
@@ -381,7 +383,7 @@ public class JsonEncoderBenchmark
             tree.get("tags").forEach(t -> tags.add(t.asText()));
             e.tags = tags.toArray(new String[0]);
             e.transDepth = tree.get("httpcap").get("trans_depth").asInt();
-            if (tree.get("httpcap").has("info_code") || tree.has("user") || request.has("id"))
+            if (tree.get("httpcap").has("info_code") || tree.has("user"))
             {
                 throw new IllegalStateException("a member this writer does not write in " + tree);
             }
@@ -505,6 +507,7 @@ public class JsonEncoderBenchmark
             g.writeString(version);
             g.writeFieldName(REQUEST);
             g.writeStartObject();
+            optional(g, ID, requestId);
             g.writeFieldName(METHOD);
             g.writeString(method);
             optional(g, REFERRER, referrer);
