@@ -81,6 +81,83 @@ class EventSchemaTest
         }
     }
 
+    /** A masked client WebSocket frame (FIN set). */
+    private static byte[] clientFrame(final int opcode, final byte[] payload)
+    {
+        final byte[] mask = {1, 2, 3, 4};
+        final byte[] frame = new byte[6 + payload.length];
+        frame[0] = (byte)(0x80 | opcode);
+        frame[1] = (byte)(0x80 | payload.length);
+        System.arraycopy(mask, 0, frame, 2, 4);
+        for (int i = 0; i < payload.length; i++)
+        {
+            frame[6 + i] = (byte)(payload[i] ^ mask[i & 3]);
+        }
+        return frame;
+    }
+
+    private static byte[] concat(final byte[]... parts)
+    {
+        final ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (final byte[] part : parts)
+        {
+            out.writeBytes(part);
+        }
+        return out.toByteArray();
+    }
+
+    private static byte[] ascii(final String s)
+    {
+        return s.getBytes(StandardCharsets.ISO_8859_1);
+    }
+
+    /**
+     * The fields that real captures seldom bring out — Basic credentials, X-Request-ID, Referer, a
+     * port in Host, an interim 100, an unparsable request line, CONNECT, a WebSocket close with a
+     * reason — in a hand-made capture: every event follows the schema, and each of them is there.
+     */
+    @Test
+    void shouldValidateTheFieldsRealCapturesSeldomBringOut(@TempDir final Path dir) throws Exception
+    {
+        final String credentials = java.util.Base64.getEncoder().encodeToString(ascii("alice:secret"));
+        final byte[] close = concat(new byte[] {0x03, (byte)0xE8}, ascii("bye"));
+        final Path pcap = dir.resolve("rare.pcap");
+        new TestPcap()
+            .connection(80,
+                "GET /a?b=1 HTTP/1.1\r\nHost: example.test:8899\r\nReferer: http://example.test/\r\nX-Request-ID: r-1\r\n" +
+                    "Authorization: Basic " + credentials + "\r\nUser-Agent: t/1\r\n\r\n",
+                "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 7\r\n\r\n{\"a\":1}")
+            .connection(80,
+                "POST /p HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n",
+                "HTTP/1.1 100 Continue\r\n\r\n", "hello", "HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n")
+            .connection(80, "GARBAGE LINE\r\n\r\n", "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+            .connection(8080, "CONNECT db.test:5432 HTTP/1.1\r\nHost: db.test:5432\r\n\r\n",
+                "HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n")
+            .connection(80,
+                ascii("GET /ws HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+                    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"),
+                ascii("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+                    "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n"),
+                concat(clientFrame(1, ascii("hello")), clientFrame(8, close)),
+                concat(new byte[] {(byte)0x88, (byte)close.length}, close))
+            .write(pcap);
+        final Path out = dir.resolve("rare.ndjson");
+        final ByteArrayOutputStream err = new ByteArrayOutputStream();
+        assertEquals(0, Main.execute(new PrintStream(new ByteArrayOutputStream()), new PrintStream(err), "read", pcap.toString(),
+            "--flows", "--body-bytes", "64", "--sink", "file:" + out), err.toString(StandardCharsets.UTF_8));
+        final List<String> events = Files.readAllLines(out);
+        final Map<String, Integer> datasets = EventSchemaCheck.assertValid(events);
+        assertEquals(Map.of("flow", 5, "http", 5, "websocket", 3), datasets, String.join("\n", events));
+        final String all = String.join("\n", events);
+        for (final String field : List.of("\"user\":{\"name\":\"alice\"}", "\"port\":8899", "\"id\":\"r-1\"",
+            "\"referrer\":\"http://example.test/\"", "\"info_code\":100", "\"request_line\":\"GARBAGE LINE\"",
+            "\"close_code\":1000", "\"close_reason\":\"bye\"", "\"mime_type\":\"application/json\"", "\"port\":5432"))
+        {
+            assertTrue(all.contains(field), field + " in\n" + all);
+        }
+        assertTrue(!all.contains("secret") && !all.contains(credentials), "the password never leaves the process");
+    }
+
     /** The check can fail: a member the schema does not have, a value of the wrong type, a value ECS does not allow. */
     @Test
     void shouldRejectAnEventWithAFieldOrValueTheSchemaDoesNotHave(@TempDir final Path dir) throws Exception
