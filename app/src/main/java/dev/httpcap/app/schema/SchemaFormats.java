@@ -245,7 +245,7 @@ public final class SchemaFormats
             .append("- `httpcap.timing.*` split `event.duration` (nanoseconds, each absent when not known).\n\n");
         if (httpExample != null)
         {
-            out.append("An HTTP event (`httpcap read --sink stdout:json --flows samples/demo.pcap`, the first line):\n\n")
+            out.append("An HTTP event of `httpcap read --sink stdout:json --flows samples/demo.pcap` (its first):\n\n")
                 .append("```json\n").append(httpExample.strip()).append("\n```\n\n")
                 .append("A connection record of the same run:\n\n")
                 .append("```json\n").append(flowExample.strip()).append("\n```\n\n");
