@@ -63,11 +63,8 @@ public final class HttpEventEncoder
     private static final byte[] TYPE_ACCESS_ERROR = encodeName("[\"access\",\"error\",\"protocol\"]");
     private static final byte[] INFO_CODE = encodeName("info_code");
     private static final byte[][] VERSIONS = new byte[10][];
-
-
     private static final byte[] TEXT_NONE = encodeName(" -");
     private static final byte[] TEXT_MS = encodeName("ms ");
-
 
     static
     {
