@@ -24,6 +24,7 @@ import dev.httpcap.capture.LinkTypes;
 import dev.httpcap.capture.LivePacketSource;
 import dev.httpcap.capture.RotatingPcapWriter;
 import dev.httpcap.common.Frames;
+import dev.httpcap.decoders.event.Observer;
 import dev.httpcap.pipeline.BackPressure;
 import dev.httpcap.pipeline.Pipeline;
 import dev.httpcap.pipeline.PipelineConfig;
@@ -165,7 +166,8 @@ final class LiveCommand
             cpuSpec = CpuSpec.parse(cpus);
             // Block by default: a full ring stops the capture thread taking blocks, the kernel ring
             // buffers, and the only loss is the kernel's own, counted (PACKET_STATISTICS).
-            config = options.config(BackPressure.BLOCK).clockTickNanos(TimeUnit.SECONDS.toNanos(1));
+            config = options.config(BackPressure.BLOCK).clockTickNanos(TimeUnit.SECONDS.toNanos(1))
+                .observer(Observer.live(interfaceName));
             // AF_PACKET: the filter's return value is the snap length, so a shorter snaplen with no
             // filter still needs a (match-everything) program.
             kernelFilter = pcap ? null : config.filter() != null ?

@@ -143,6 +143,7 @@ public final class Main
             case "interfaces" -> new InterfacesCommand().call();
             case "stats" -> new StatsCommand(parsed).call();
             case "follow" -> new FollowCommand(parsed).call();
+            case "schema" -> new SchemaCommand(parsed).call(out);
             case "help" -> help(main, parsed, out);
             default -> throw new IllegalStateException("no code for command " + parsed.command().name());
         };
@@ -186,6 +187,7 @@ public final class Main
             .subcommand(StatsCommand.spec())
             .subcommand(FollowCommand.spec())
             .subcommand(ConfigCommand.spec())
+            .subcommand(SchemaCommand.spec())
             .subcommand(new CommandSpec("httpcap help",
                 "Display help information about the specified command.", false)
                 .parameter(Parameter.optional("COMMAND", "the command to show the help of (without it: httpcap's own)"))

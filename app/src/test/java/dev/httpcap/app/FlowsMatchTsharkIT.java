@@ -18,6 +18,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.httpcap.app.schema.EventSchemaCheck;
+
 /**
  * End to end: record a fresh, large HTTP capture on loopback (scripts/record-nginx-wrk.sh: nginx,
  * wrk keep-alive and Connection: close, curl), decode it with {@code bin/httpcap read FILE --sink
@@ -88,6 +90,7 @@ class FlowsMatchTsharkIT
         assertEquals(0, run.exitCode(), () -> "httpcap read failed\n" + run.describe());
         assertTrue(Files.isRegularFile(events), () -> "httpcap wrote no " + events + "\n" + run.describe());
 
+        log("schema: every event valid, per dataset " + EventSchemaCheck.assertValid(Files.readAllLines(events)));
         // 4. Compare.
         final FlowEvents.Events read = FlowEvents.read(events);
         final FinalReport report = FinalReport.parse(run.stderrText());

@@ -102,7 +102,7 @@ class HelpOutputsTest
         final Path script = dir.resolve("httpcap.bash");
         Files.writeString(script, out("help", "--bash-completion"));
 
-        assertEquals(List.of("read", "live", "interfaces", "stats", "follow", "config", "help", "--help", "--version"),
+        assertEquals(List.of("read", "live", "interfaces", "stats", "follow", "config", "schema", "help", "--help", "--version"),
             complete(script, "httpcap", ""));
         assertEquals(List.of("--workers"), complete(script, "httpcap", "live", "-i", "lo", "--wo"));
         assertEquals(List.of("auto", "always", "never"), complete(script, "httpcap", "read", "x.pcap", "--progress", ""));

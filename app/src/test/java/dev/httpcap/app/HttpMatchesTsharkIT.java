@@ -33,6 +33,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.httpcap.app.schema.EventSchemaCheck;
+
 /**
  * End to end for HTTP: record a small capture of varied HTTP/1.x exchanges on loopback
  * (scripts/record-http-mix.sh: keep-alive, Connection: close, HTTP/1.0, HEAD, POST with length,
@@ -159,6 +161,7 @@ class HttpMatchesTsharkIT
         log("httpcap read took " + run.elapsed().toMillis() + " ms; report:\n" + ItSupport.tail(run.stderrText().strip(), 12));
         assertEquals(0, run.exitCode(), () -> "httpcap read failed\n" + run.describe());
         assertTrue(Files.isRegularFile(events), () -> "httpcap wrote no " + events + "\n" + run.describe());
+        log("schema: every event valid, per dataset " + EventSchemaCheck.assertValid(Files.readAllLines(events)));
         final HttpEvents read = HttpEvents.read(events);
         log("httpcap: " + read.events().size() + " http events; " + read.summary());
 

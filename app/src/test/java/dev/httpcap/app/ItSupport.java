@@ -236,10 +236,34 @@ final class ItSupport
 
     /**
      * @return the events without what depends on when their packets were captured ({@code @timestamp},
-     * {@code event.duration}, {@code event.id}, which is derived from the capture time, and the values of
-     * {@code httpcap.timing}, whose members stay, as {@code true}), so that a live capture of replayed frames
-     * can be held against a read of the same frames.
+     * {@code event.start/end/duration}, {@code event.id}, which is derived from the capture time, and the
+     * values of {@code httpcap.timing}, whose members stay, as {@code true}) and on where ({@code observer},
+     * {@code host}, {@code network.direction}: live captures only), so that a live capture of replayed
+     * frames can be held against a read of the same frames.
      */
+    static List<String> withoutObserver(final List<String> lines) throws IOException
+    {
+        final ObjectMapper mapper = new ObjectMapper();
+        final List<String> out = new ArrayList<>();
+        for (final String line : lines)
+        {
+            out.add(withoutObserver((ObjectNode)mapper.readTree(line)).toString());
+        }
+        return out;
+    }
+
+    /** {@code event} without where it was captured ({@code observer}, {@code host}, {@code network.direction}): live captures say, files do not. */
+    private static ObjectNode withoutObserver(final ObjectNode event)
+    {
+        event.remove("observer");
+        event.remove("host");
+        if (event.path("network") instanceof ObjectNode network)
+        {
+            network.remove("direction");
+        }
+        return event;
+    }
+
     static List<String> withoutCaptureTimes(final List<String> lines) throws IOException
     {
         final ObjectMapper mapper = new ObjectMapper();
@@ -253,11 +277,13 @@ final class ItSupport
                 (ObjectNode)event.path("event");
             eventField.remove("duration");
             eventField.remove("id");
+            eventField.remove("start");
+            eventField.remove("end");
             if (event.path("httpcap").path("timing") instanceof ObjectNode timing)
             {
                 timing.properties().forEach(member -> member.setValue(BooleanNode.TRUE));
             }
-            out.add(event.toString());
+            out.add(withoutObserver(event).toString());
         }
         return out;
     }

@@ -141,8 +141,8 @@ class MainTest
             "live", "-i", "lo", "-cx");
         assertUsageError("httpcap interfaces", "Unexpected argument: 'extra' ('httpcap interfaces' takes no parameters)",
             "interfaces", "extra");
-        assertUsageError("httpcap", "Unknown command: 'nosuch' (expected read, live, interfaces, stats, follow, config or help)", "nosuch");
-        assertUsageError("httpcap", "Unknown command: 'nosuch' (expected read, live, interfaces, stats, follow, config or help)", "help", "nosuch");
+        assertUsageError("httpcap", "Unknown command: 'nosuch' (expected read, live, interfaces, stats, follow, config, schema or help)", "nosuch");
+        assertUsageError("httpcap", "Unknown command: 'nosuch' (expected read, live, interfaces, stats, follow, config, schema or help)", "help", "nosuch");
         assertUsageError("httpcap", "Unknown option: '--bogus'", "--bogus");
     }
 

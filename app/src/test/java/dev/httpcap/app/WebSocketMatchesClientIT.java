@@ -29,6 +29,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.httpcap.app.schema.EventSchemaCheck;
+
 /**
  * End to end for WebSocket: record real WebSocket traffic on loopback (scripts/record-websocket.sh:
  * an echo server and a client from Debian's python3-websockets, directly and through nginx, and a
@@ -126,6 +128,7 @@ class WebSocketMatchesClientIT
         log("httpcap read took " + run.elapsed().toMillis() + " ms; report:\n" + ItSupport.tail(run.stderrText().strip(), 14));
         assertEquals(0, run.exitCode(), () -> "httpcap read failed\n" + run.describe());
         assertTrue(Files.isRegularFile(events), () -> "httpcap wrote no " + events + "\n" + run.describe());
+        log("schema: every event valid, per dataset " + EventSchemaCheck.assertValid(Files.readAllLines(events)));
         final Events read = Events.read(events);
         log("httpcap: events per dataset " + read.datasets() + ", websocket tags " + read.tags());
 

@@ -35,7 +35,7 @@ import dev.httpcap.decoders.http.HeaderSelection;
 import dev.httpcap.decoders.http.HttpConfig;
 import dev.httpcap.decoders.http.HttpCounters;
 import dev.httpcap.decoders.http.HttpDecoder;
-import dev.httpcap.decoders.http.HttpEventEncoder;
+import dev.httpcap.decoders.event.HttpEventEncoder;
 import dev.httpcap.decoders.http.HttpTransaction;
 import dev.httpcap.decoders.tcp.TcpFlow;
 import dev.httpcap.decoders.tcp.TcpFlowTracker;
@@ -277,13 +277,36 @@ public class JsonEncoderBenchmark
         private static final SerializedString TAGS = new SerializedString("tags");
         private static final SerializedString HTTPCAP = new SerializedString("httpcap");
         private static final SerializedString TRANS_DEPTH = new SerializedString("trans_depth");
-        private static final SerializedString INFO_CODE = new SerializedString("info_code");
+        private static final SerializedString ECS = new SerializedString("ecs");
+        private static final SerializedString KIND = new SerializedString("kind");
+        private static final SerializedString CATEGORY = new SerializedString("category");
+        private static final SerializedString START = new SerializedString("start");
+        private static final SerializedString END = new SerializedString("end");
+        private static final SerializedString CLIENT = new SerializedString("client");
+        private static final SerializedString SERVER = new SerializedString("server");
+        private static final SerializedString PROTOCOL = new SerializedString("protocol");
+        private static final SerializedString SCHEME = new SerializedString("scheme");
+        private static final SerializedString FULL = new SerializedString("full");
+        private static final SerializedString REFERRER = new SerializedString("referrer");
+        private static final SerializedString RELATED = new SerializedString("related");
+        private static final SerializedString HOSTS = new SerializedString("hosts");
         private static final SerializedString TIMING = new SerializedString("timing");
 
         /** httpcap.timing's members, in order (none: no object). */
         SerializedString[] timingNames = new SerializedString[0];
         long[] timingValues = new long[0];
         String timestamp;
+        String ecsVersion;
+        String[] category;
+        String[] type;
+        String end;
+        Integer urlPort;
+        String urlScheme;
+        String urlFull;
+        String referrer;
+        String requestId;
+        String[] relatedIps;
+        String[] relatedHosts;
         String id;
         long duration;
         String outcome;
@@ -318,7 +341,11 @@ public class JsonEncoderBenchmark
         {
             final Event e = new Event();
             e.timestamp = tree.get("@timestamp").asText();
+            e.ecsVersion = tree.get("ecs").get("version").asText();
             final JsonNode event = tree.get("event");
+            e.category = strings(event.get("category"));
+            e.type = strings(event.get("type"));
+            e.end = event.get("end").asText();
             e.duration = event.get("duration").asLong();
             e.outcome = event.get("outcome").asText();
             e.id = event.get("id").asText();
@@ -334,12 +361,17 @@ public class JsonEncoderBenchmark
             e.urlOriginal = url.get("original").asText();
             e.urlPath = text(url, "path");
             e.urlQuery = text(url, "query");
+            e.urlScheme = text(url, "scheme");
             e.urlDomain = text(url, "domain");
+            e.urlPort = url.has("port") ? url.get("port").asInt() : null;
+            e.urlFull = text(url, "full");
             e.userAgent = tree.has("user_agent") ? tree.get("user_agent").get("original").asText() : null;
             final JsonNode http = tree.get("http");
             e.version = http.get("version").asText();
             final JsonNode request = http.get("request");
+            e.requestId = text(request, "id");
             e.method = request.get("method").asText();
+            e.referrer = text(request, "referrer");
             e.requestMimeType = text(request, "mime_type");
             e.requestBodyBytes = request.get("body").get("bytes").asLong();
             e.requestHeaders = pairs(request.get("headers"));
@@ -349,13 +381,15 @@ public class JsonEncoderBenchmark
             e.responseMimeType = text(response, "mime_type");
             e.responseBodyBytes = response.get("body").get("bytes").asLong();
             e.responseHeaders = pairs(response.get("headers"));
+            e.relatedIps = strings(tree.get("related").get("ip"));
+            e.relatedHosts = tree.get("related").has("hosts") ? strings(tree.get("related").get("hosts")) : null;
             final List<String> tags = new ArrayList<>();
             tree.get("tags").forEach(t -> tags.add(t.asText()));
             e.tags = tags.toArray(new String[0]);
             e.transDepth = tree.get("httpcap").get("trans_depth").asInt();
-            if (!tree.get("httpcap").get("info_code").isNull())
+            if (tree.get("httpcap").has("info_code") || tree.has("user"))
             {
-                throw new IllegalStateException("an info code in " + tree);
+                throw new IllegalStateException("a member this writer does not write in " + tree);
             }
             final JsonNode timing = tree.get("httpcap").path("timing");
             final List<SerializedString> names = new ArrayList<>();
@@ -368,6 +402,24 @@ public class JsonEncoderBenchmark
             e.timingNames = names.toArray(new SerializedString[0]);
             e.timingValues = values.stream().mapToLong(Long::longValue).toArray();
             return e;
+        }
+
+        private static String[] strings(final JsonNode array)
+        {
+            final List<String> out = new ArrayList<>();
+            array.forEach(v -> out.add(v.asText()));
+            return out.toArray(new String[0]);
+        }
+
+        private static void array(final JsonGenerator g, final SerializedString name, final String[] values) throws IOException
+        {
+            g.writeFieldName(name);
+            g.writeStartArray();
+            for (final String value : values)
+            {
+                g.writeString(value);
+            }
+            g.writeEndArray();
         }
 
         private static String text(final JsonNode node, final String name)
@@ -396,28 +448,47 @@ public class JsonEncoderBenchmark
             g.writeStartObject();
             g.writeFieldName(TIMESTAMP);
             g.writeString(timestamp);
+            g.writeFieldName(ECS);
+            g.writeStartObject();
+            g.writeFieldName(VERSION);
+            g.writeString(ecsVersion);
+            g.writeEndObject();
             g.writeFieldName(EVENT);
             g.writeStartObject();
+            g.writeFieldName(KIND);
+            g.writeString(EVENT);
+            array(g, CATEGORY, category);
+            array(g, TYPE, type);
             g.writeFieldName(DATASET);
             g.writeString(HTTP);
             g.writeFieldName(ID);
             g.writeString(id);
+            g.writeFieldName(START);
+            g.writeString(timestamp);
+            g.writeFieldName(END);
+            g.writeString(end);
             g.writeFieldName(DURATION);
             g.writeNumber(duration);
             g.writeFieldName(OUTCOME);
             g.writeString(outcome);
             g.writeEndObject();
 
-            endpoint(g, SOURCE, sourceIp, sourcePort, sourceBytes);
-            endpoint(g, DESTINATION, destinationIp, destinationPort, destinationBytes);
+            endpoint(g, SOURCE, sourceIp, sourcePort, sourceBytes, null);
+            endpoint(g, DESTINATION, destinationIp, destinationPort, destinationBytes, urlDomain);
+            endpoint(g, CLIENT, sourceIp, sourcePort, sourceBytes, null);
+            endpoint(g, SERVER, destinationIp, destinationPort, destinationBytes, urlDomain);
             g.writeFieldName(NETWORK);
             g.writeStartObject();
             g.writeFieldName(TRANSPORT);
             g.writeString(TCP);
             g.writeFieldName(TYPE);
             g.writeString(networkType);
+            g.writeFieldName(PROTOCOL);
+            g.writeString(HTTP);
             g.writeFieldName(COMMUNITY_ID);
             g.writeString(communityId);
+            g.writeFieldName(BYTES);
+            g.writeNumber(sourceBytes + destinationBytes);
             g.writeEndObject();
 
             g.writeFieldName(URL);
@@ -426,7 +497,14 @@ public class JsonEncoderBenchmark
             g.writeString(urlOriginal);
             optional(g, PATH, urlPath);
             optional(g, QUERY, urlQuery);
+            optional(g, SCHEME, urlScheme);
             optional(g, DOMAIN, urlDomain);
+            if (urlPort != null)
+            {
+                g.writeFieldName(PORT);
+                g.writeNumber(urlPort);
+            }
+            optional(g, FULL, urlFull);
             g.writeEndObject();
             if (userAgent != null)
             {
@@ -443,8 +521,12 @@ public class JsonEncoderBenchmark
             g.writeString(version);
             g.writeFieldName(REQUEST);
             g.writeStartObject();
+            optional(g, ID, requestId);
             g.writeFieldName(METHOD);
             g.writeString(method);
+            optional(g, REFERRER, referrer);
+            g.writeFieldName(BYTES);
+            g.writeNumber(sourceBytes);
             optional(g, MIME_TYPE, requestMimeType);
             body(g, requestBodyBytes);
             headers(g, requestHeaders);
@@ -454,25 +536,27 @@ public class JsonEncoderBenchmark
             g.writeFieldName(STATUS_CODE);
             g.writeNumber(status);
             optional(g, STATUS_PHRASE, phrase);
+            g.writeFieldName(BYTES);
+            g.writeNumber(destinationBytes);
             optional(g, MIME_TYPE, responseMimeType);
             body(g, responseBodyBytes);
             headers(g, responseHeaders);
             g.writeEndObject();
             g.writeEndObject();
 
-            g.writeFieldName(TAGS);
-            g.writeStartArray();
-            for (final String tag : tags)
+            g.writeFieldName(RELATED);
+            g.writeStartObject();
+            array(g, IP, relatedIps);
+            if (relatedHosts != null)
             {
-                g.writeString(tag);
+                array(g, HOSTS, relatedHosts);
             }
-            g.writeEndArray();
+            g.writeEndObject();
+            array(g, TAGS, tags);
             g.writeFieldName(HTTPCAP);
             g.writeStartObject();
             g.writeFieldName(TRANS_DEPTH);
             g.writeNumber(transDepth);
-            g.writeFieldName(INFO_CODE);
-            g.writeNull();
             if (timingNames.length > 0)
             {
                 g.writeFieldName(TIMING);
@@ -489,8 +573,8 @@ public class JsonEncoderBenchmark
         }
 
         private static void endpoint(
-            final JsonGenerator g, final SerializedString name, final String ip, final int port, final long bytes)
-            throws IOException
+            final JsonGenerator g, final SerializedString name, final String ip, final int port, final long bytes,
+            final String domain) throws IOException
         {
             g.writeFieldName(name);
             g.writeStartObject();
@@ -500,6 +584,7 @@ public class JsonEncoderBenchmark
             g.writeNumber(port);
             g.writeFieldName(BYTES);
             g.writeNumber(bytes);
+            optional(g, DOMAIN, domain);
             g.writeEndObject();
         }
 

@@ -8,7 +8,7 @@ import dev.httpcap.common.TcpSegment;
 import dev.httpcap.decoders.event.FlowEventEncoder;
 import dev.httpcap.decoders.http.HeaderRules;
 import dev.httpcap.decoders.http.HttpDecoder;
-import dev.httpcap.decoders.http.HttpEventEncoder;
+import dev.httpcap.decoders.event.HttpEventEncoder;
 import dev.httpcap.decoders.http.HttpEventListener;
 import dev.httpcap.decoders.http.HttpTransaction;
 import dev.httpcap.decoders.websocket.WebSocketMessage;
@@ -53,7 +53,7 @@ final class FlowWorkerHandler implements FlowListener, HttpEventListener
     private final int shard;
     private final TcpFlowTracker tracker;
     private final TcpReassembler reassembler;
-    private final FlowEventEncoder flowEncoder = new FlowEventEncoder();
+    private final FlowEventEncoder flowEncoder;
     private final HttpDecoder http;
     private final HttpEventEncoder httpEncoder;
     private final boolean flowEvents;
@@ -90,7 +90,9 @@ final class FlowWorkerHandler implements FlowListener, HttpEventListener
             this, config.maxFlowsPerWorker(), config.flowIdleTimeoutNanos(), config.flowCloseLingerNanos());
         this.flowEvents = config.flowEvents();
         this.http = config.http() != null ? new HttpDecoder(config.http(), this) : null;
-        this.httpEncoder = config.http() != null ? new HttpEventEncoder(config.http(), config.maxEventBytes()) : null;
+        this.httpEncoder =
+            config.http() != null ? new HttpEventEncoder(config.http(), config.maxEventBytes(), config.observer()) : null;
+        this.flowEncoder = new FlowEventEncoder(config.observer());
         this.reassembler = new TcpReassembler(
             http != null ? http : NO_STREAM_CONSUMER, config.reassemblyWindowBytes(), config.reassemblyWindows());
     }

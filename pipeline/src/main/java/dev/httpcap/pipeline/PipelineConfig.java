@@ -3,8 +3,9 @@ package dev.httpcap.pipeline;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 
+import dev.httpcap.decoders.event.HttpEventEncoder;
+import dev.httpcap.decoders.event.Observer;
 import dev.httpcap.decoders.http.HttpConfig;
-import dev.httpcap.decoders.http.HttpEventEncoder;
 
 /** Sizes and policies of a {@link Pipeline}, fixed at start-up. Fluent setters; defaults suit reading files. */
 public final class PipelineConfig
@@ -32,6 +33,7 @@ public final class PipelineConfig
     private ThreadFactory sinkThreadFactory = Thread::new;
     private HttpConfig http = new HttpConfig();
     private boolean flowEvents;
+    private Observer observer = Observer.NONE;
 
     public int workers()
     {
@@ -296,6 +298,19 @@ public final class PipelineConfig
     public HttpConfig http()
     {
         return http;
+    }
+
+    /** @return where the traffic is observed: a live capture's host and interface, or {@link Observer#NONE}. */
+    public Observer observer()
+    {
+        return observer;
+    }
+
+    /** Events carry {@code observer}, {@code host} and {@code network.direction} from this (live captures). */
+    public PipelineConfig observer(final Observer observer)
+    {
+        this.observer = observer;
+        return this;
     }
 
     /** Decode HTTP with these options (null: do not decode HTTP; only connection records, if enabled). */

@@ -527,8 +527,8 @@ class PipelineTest
         final List<String> events = Files.readAllLines(json);
         assertEquals(1, events.size());
         final String event = events.getFirst();
-        assertTrue(event.length() <= dev.httpcap.decoders.http.HttpEventEncoder.DEFAULT_MAX_EVENT_BYTES, "" + event.length());
-        assertTrue(event.length() > dev.httpcap.decoders.http.HttpEventEncoder.DEFAULT_MAX_EVENT_BYTES - 64, "" + event.length());
+        assertTrue(event.length() <= dev.httpcap.decoders.event.HttpEventEncoder.DEFAULT_MAX_EVENT_BYTES, "" + event.length());
+        assertTrue(event.length() > dev.httpcap.decoders.event.HttpEventEncoder.DEFAULT_MAX_EVENT_BYTES - 64, "" + event.length());
         assertTrue(event.contains("\"body\":{\"bytes\":180000,\"content\":\"\\u0001\\u0001"), event.substring(0, 600));
         assertTrue(event.contains("\"tags\":[\"event_truncated\"]"), event.substring(event.length() - 200));
         assertTrue(Files.readString(text).contains("GET example.test/big 200"));

@@ -11,7 +11,7 @@ import org.agrona.ExpandableArrayBuffer;
 import dev.httpcap.common.TcpSegment;
 import dev.httpcap.decoders.event.CommunityId;
 import dev.httpcap.decoders.event.EventText;
-import dev.httpcap.decoders.json.JsonWriter;
+import dev.httpcap.decoders.event.JsonWriter;
 
 /**
  * Which packets belong to the connection {@code httpcap follow} shows: chosen by its index in the

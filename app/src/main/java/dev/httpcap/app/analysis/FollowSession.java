@@ -11,7 +11,7 @@ import dev.httpcap.capture.PacketSource;
 import dev.httpcap.common.TcpSegment;
 import dev.httpcap.decoders.http.HttpConfig;
 import dev.httpcap.decoders.http.HttpDecoder;
-import dev.httpcap.decoders.http.HttpEventEncoder;
+import dev.httpcap.decoders.event.HttpEventEncoder;
 import dev.httpcap.decoders.http.HttpEventListener;
 import dev.httpcap.decoders.http.HttpTransaction;
 import dev.httpcap.decoders.tcp.FlowListener;

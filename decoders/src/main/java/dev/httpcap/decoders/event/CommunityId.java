@@ -4,7 +4,6 @@ import java.security.DigestException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 
-import dev.httpcap.decoders.json.JsonWriter;
 import dev.httpcap.decoders.tcp.TcpFlow;
 
 /**

@@ -1,6 +1,5 @@
 package dev.httpcap.decoders.event;
 
-import dev.httpcap.decoders.json.JsonWriter;
 import dev.httpcap.decoders.tcp.TcpFlow;
 
 /**

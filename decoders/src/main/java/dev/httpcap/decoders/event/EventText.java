@@ -1,7 +1,5 @@
 package dev.httpcap.decoders.event;
 
-import dev.httpcap.decoders.json.JsonWriter;
-
 /**
  * Allocation-free text forms shared by every event: RFC 3339 timestamps from packet time, and
  * IPv4/IPv6 addresses in their canonical text (RFC 5952 for IPv6).

@@ -3,10 +3,25 @@ package dev.httpcap.decoders.event;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
-import dev.httpcap.decoders.json.JsonWriter;
 import dev.httpcap.decoders.tcp.TcpFlow;
 
-import static dev.httpcap.decoders.json.JsonWriter.encodeName;
+import static dev.httpcap.decoders.event.EcsNames.CATEGORY;
+import static dev.httpcap.decoders.event.EcsNames.DATASET;
+import static dev.httpcap.decoders.event.EcsNames.DURATION;
+import static dev.httpcap.decoders.event.EcsNames.ECS_MEMBER;
+import static dev.httpcap.decoders.event.EcsNames.END;
+import static dev.httpcap.decoders.event.EcsNames.EVENT;
+import static dev.httpcap.decoders.event.EcsNames.HTTPCAP;
+import static dev.httpcap.decoders.event.EcsNames.ID;
+import static dev.httpcap.decoders.event.EcsNames.KIND;
+import static dev.httpcap.decoders.event.EcsNames.KIND_EVENT;
+import static dev.httpcap.decoders.event.EcsNames.START;
+import static dev.httpcap.decoders.event.EcsNames.TAGS;
+import static dev.httpcap.decoders.event.EcsNames.TCP;
+import static dev.httpcap.decoders.event.EcsNames.TEXT_ARROW;
+import static dev.httpcap.decoders.event.EcsNames.TIMESTAMP;
+import static dev.httpcap.decoders.event.EcsNames.TYPE;
+import static dev.httpcap.decoders.event.JsonWriter.encodeName;
 
 /**
  * Encodes a finished TCP connection as a flow event ({@code event.dataset: "flow"}): as one
@@ -14,34 +29,11 @@ import static dev.httpcap.decoders.json.JsonWriter.encodeName;
  */
 public final class FlowEventEncoder
 {
-    private static final byte[] TIMESTAMP = encodeName("@timestamp");
-    private static final byte[] EVENT = encodeName("event");
-    private static final byte[] DATASET = encodeName("dataset");
     private static final byte[] FLOW = encodeName("flow");
-    private static final byte[] KIND = encodeName("kind");
-    private static final byte[] KIND_EVENT = encodeName("event");
-    private static final byte[] START = encodeName("start");
-    private static final byte[] END = encodeName("end");
-    private static final byte[] DURATION = encodeName("duration");
+    private static final byte[] CATEGORY_NETWORK = encodeName("[\"network\"]");
+    private static final byte[] TYPE_CONNECTION_END = encodeName("[\"connection\",\"end\"]");
     private static final byte[] REASON = encodeName("reason");
-    private static final byte[] SOURCE = encodeName("source");
-    private static final byte[] DESTINATION = encodeName("destination");
-    private static final byte[] IP = encodeName("ip");
-    private static final byte[] PORT = encodeName("port");
-    private static final byte[] PACKETS = encodeName("packets");
-    private static final byte[] BYTES = encodeName("bytes");
-    private static final byte[] NETWORK = encodeName("network");
-    private static final byte[] TRANSPORT = encodeName("transport");
-    private static final byte[] TCP = encodeName("tcp");
-    private static final byte[] TYPE = encodeName("type");
-    private static final byte[] IPV4 = encodeName("ipv4");
-    private static final byte[] IPV6 = encodeName("ipv6");
-    private static final byte[] COMMUNITY_ID = encodeName("community_id");
-    private static final byte[] VLAN = encodeName("vlan");
-    private static final byte[] ID = encodeName("id");
-    private static final byte[] TAGS = encodeName("tags");
     private static final byte[] MIDSTREAM = encodeName("midstream");
-    private static final byte[] HTTPCAP = encodeName("httpcap");
     private static final byte[] HISTORY = encodeName("history");
     private static final byte[] CLIENT_PAYLOAD_BYTES = encodeName("client_payload_bytes");
     private static final byte[] SERVER_PAYLOAD_BYTES = encodeName("server_payload_bytes");
@@ -54,7 +46,6 @@ public final class FlowEventEncoder
     private static final byte[] OVERLAP_CONFLICT = encodeName("overlap_conflict");
 
     private static final byte[] TEXT_FLOW = encodeName(" flow ");
-    private static final byte[] TEXT_ARROW = encodeName(" > ");
     private static final byte[] TEXT_PACKETS = encodeName("s pkts ");
     private static final byte[] TEXT_BYTES = encodeName(" bytes ");
     private static final byte[] TEXT_MIDSTREAM = encodeName(" midstream");
@@ -64,6 +55,18 @@ public final class FlowEventEncoder
     private final CommunityId communityId = new CommunityId();
     private final EventId eventId = new EventId(communityId);
     private final UnsafeBuffer historyView = new UnsafeBuffer(new byte[0]);
+    private final Observer observer;
+
+    public FlowEventEncoder()
+    {
+        this(Observer.NONE);
+    }
+
+    /** @param observer where the connections are observed (a live capture), or {@link Observer#NONE}. */
+    public FlowEventEncoder(final Observer observer)
+    {
+        this.observer = observer;
+    }
 
     /**
      * Write {@code flow} as one JSON object at {@code offset}.
@@ -77,9 +80,12 @@ public final class FlowEventEncoder
         out.name(TIMESTAMP);
         EventText.timestampValue(out, flow.startNanos());
 
+        out.rawMembers(ECS_MEMBER);
         out.startObject(EVENT)
-            .name(DATASET).rawString(FLOW)
             .name(KIND).rawString(KIND_EVENT)
+            .name(CATEGORY).rawValue(CATEGORY_NETWORK)
+            .name(TYPE).rawValue(TYPE_CONNECTION_END)
+            .name(DATASET).rawString(FLOW)
             .name(ID);
         eventId.value(out, flow, EventId.FLOW, 0, flow.startNanos());
         out.name(START);
@@ -90,21 +96,13 @@ public final class FlowEventEncoder
             .name(REASON).rawString(flow.endReason().reportNameBytes())
             .endObject();
 
-        endpoint(out, SOURCE, flow, flow.clientHi(), flow.clientLo(), flow.clientPort(), TcpFlow.FROM_CLIENT);
-        endpoint(out, DESTINATION, flow, flow.serverHi(), flow.serverLo(), flow.serverPort(), TcpFlow.FROM_SERVER);
-
-        out.startObject(NETWORK)
-            .name(TRANSPORT).rawString(TCP)
-            .name(TYPE).rawString(flow.ipVersion() == 4 ? IPV4 : IPV6);
-        out.name(COMMUNITY_ID);
-        communityId.value(out, flow);
-        out.name(PACKETS).value(flow.packets(TcpFlow.FROM_CLIENT) + flow.packets(TcpFlow.FROM_SERVER))
-            .name(BYTES).value(flow.bytes(TcpFlow.FROM_CLIENT) + flow.bytes(TcpFlow.FROM_SERVER));
-        if (flow.vlan() >= 0)
-        {
-            out.startObject(VLAN).name(ID).value(flow.vlan()).endObject();
-        }
-        out.endObject();
+        Endpoints.endpoints(out, flow, flow.packets(TcpFlow.FROM_CLIENT), flow.bytes(TcpFlow.FROM_CLIENT),
+            flow.packets(TcpFlow.FROM_SERVER), flow.bytes(TcpFlow.FROM_SERVER), null);
+        Endpoints.network(out, flow, communityId, null, observer.direction(flow),
+            flow.packets(TcpFlow.FROM_CLIENT) + flow.packets(TcpFlow.FROM_SERVER),
+            flow.bytes(TcpFlow.FROM_CLIENT) + flow.bytes(TcpFlow.FROM_SERVER));
+        out.rawMembers(observer.members());
+        Endpoints.related(out, flow, null);
 
         out.name(TAGS).startArray();
         if (flow.isMidstream())
@@ -172,17 +170,5 @@ public final class FlowEventEncoder
             out.appendAscii(TEXT_MIDSTREAM);
         }
         return out.length();
-    }
-
-    private void endpoint(
-        final JsonWriter out, final byte[] name, final TcpFlow flow,
-        final long hi, final long lo, final int port, final int direction)
-    {
-        out.startObject(name).name(IP);
-        EventText.ipValue(out, flow.ipVersion(), hi, lo);
-        out.name(PORT).value(port)
-            .name(PACKETS).value(flow.packets(direction))
-            .name(BYTES).value(flow.bytes(direction))
-            .endObject();
     }
 }

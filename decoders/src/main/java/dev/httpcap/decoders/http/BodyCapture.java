@@ -2,7 +2,7 @@ package dev.httpcap.decoders.http;
 
 import org.agrona.DirectBuffer;
 
-import dev.httpcap.decoders.event.Tags;
+import dev.httpcap.decoders.tcp.Tags;
 
 import static dev.httpcap.decoders.http.HttpStream.BODY_LENGTH;
 

@@ -2,7 +2,7 @@ package dev.httpcap.decoders.http;
 
 import org.agrona.DirectBuffer;
 
-import dev.httpcap.decoders.event.Tags;
+import dev.httpcap.decoders.tcp.Tags;
 
 /**
  * Header fields: a name looked up once in {@link HeaderNames}, then, only for names the decoder
@@ -17,6 +17,19 @@ final class HeaderFieldParser
     private static final byte[] PERMESSAGE_DEFLATE = HttpChars.ascii("permessage-deflate");
     private static final byte[] CLIENT_NO_CONTEXT_TAKEOVER = HttpChars.ascii("client_no_context_takeover");
     private static final byte[] SERVER_NO_CONTEXT_TAKEOVER = HttpChars.ascii("server_no_context_takeover");
+    private static final byte[] BASIC = HttpChars.ascii("basic ");
+    /** Base64 (RFC 4648, standard alphabet) values by byte; -1 for every other byte. */
+    private static final byte[] BASE64 = new byte[256];
+
+    static
+    {
+        java.util.Arrays.fill(BASE64, (byte)-1);
+        final String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        for (int i = 0; i < alphabet.length(); i++)
+        {
+            BASE64[alphabet.charAt(i)] = (byte)i;
+        }
+    }
     /** A {@code knownColon} that means the line's colon was not looked for yet. */
     static final int UNKNOWN_COLON = -2;
 
@@ -105,7 +118,12 @@ final class HeaderFieldParser
         final int valueEnd = valueEnd(buffer, valueStart, end);
         final int valueLength = valueEnd - valueStart;
         final int kind = HeaderNames.kind(name);
-        final int special = kind == HeaderNames.OTHER ? -1 : known(s, kind, buffer, valueStart, valueEnd);
+        int special = kind == HeaderNames.OTHER ? -1 : known(s, kind, buffer, valueStart, valueEnd);
+        if (special == HttpTransaction.USER_NAME)
+        {
+            basicUser(tx, buffer, valueStart, valueEnd);
+            special = -1;
+        }
 
         if (overLimits)
         {
@@ -164,6 +182,53 @@ final class HeaderFieldParser
             if (at >= 0)
             {
                 tx.setField(special, at, valueLength);
+            }
+        }
+    }
+
+    /**
+     * The user name of {@code Authorization: Basic base64(user:password)}, decoded into the store up
+     * to the colon: the password is never decoded, so it is nowhere in the transaction.
+     */
+    private static void basicUser(final HttpTransaction tx, final DirectBuffer buffer, final int valueStart, final int valueEnd)
+    {
+        if (tx.hasField(HttpTransaction.USER_NAME) || valueEnd - valueStart < BASIC.length + 4 ||
+            !HttpChars.startsWithIgnoreCase(buffer, valueStart, valueEnd, BASIC))
+        {
+            return;
+        }
+        int in = valueStart + BASIC.length;
+        while (in < valueEnd && HttpChars.isSpace(HttpChars.byteAt(buffer, in)))
+        {
+            in++;
+        }
+        final int at = tx.reserve(((valueEnd - in + 3) >>> 2) * 3);
+        if (at < 0)
+        {
+            return;
+        }
+        int out = at;
+        int bits = 0;
+        int pending = 0;
+        for (; in < valueEnd; in++)
+        {
+            final int sextet = BASE64[HttpChars.byteAt(buffer, in) & 0xFF];
+            if (sextet < 0)
+            {
+                return; // '=' padding or not base64 before any colon: no user name
+            }
+            bits = (bits << 6 | sextet) & 0xFFFFFF;
+            pending += 6;
+            if (pending >= 8)
+            {
+                pending -= 8;
+                final byte b = (byte)(bits >>> pending);
+                if (b == ':')
+                {
+                    tx.setField(HttpTransaction.USER_NAME, at, out - at);
+                    return;
+                }
+                tx.store.putByte(out++, b);
             }
         }
     }
@@ -232,6 +297,9 @@ final class HeaderFieldParser
             }
             case HeaderNames.CONTENT_TYPE ->
                 special = request ? HttpTransaction.REQUEST_CONTENT_TYPE : HttpTransaction.RESPONSE_CONTENT_TYPE;
+            case HeaderNames.REFERER -> special = request ? HttpTransaction.REFERRER : -1;
+            case HeaderNames.X_REQUEST_ID -> special = request ? HttpTransaction.REQUEST_ID : -1;
+            case HeaderNames.AUTHORIZATION -> special = request ? HttpTransaction.USER_NAME : -1;
             case HeaderNames.CONTENT_LENGTH ->
             {
                 final long value = HttpChars.parseDecimal(buffer, valueStart, valueEnd - valueStart);

@@ -25,6 +25,9 @@ final class HeaderNames
     static final int CONTENT_ENCODING = 7;
     static final int TRANSFER_ENCODING = 8;
     static final int SEC_WEBSOCKET_EXTENSIONS = 9;
+    static final int REFERER = 10;
+    static final int X_REQUEST_ID = 11;
+    static final int AUTHORIZATION = 12;
     private static final int KIND_MASK = 0xFF;
     /** The selection keeps this field. */
     static final int SELECTED = 1 << 8;
@@ -33,7 +36,7 @@ final class HeaderNames
 
     private static final String[] KIND_NAMES = {
         null, "host", "upgrade", "connection", "user-agent", "content-type", "content-length", "content-encoding",
-        "transfer-encoding", "sec-websocket-extensions"};
+        "transfer-encoding", "sec-websocket-extensions", "referer", "x-request-id", "authorization"};
     private static final String[] SENSITIVE_NAMES = {"authorization", "proxy-authorization", "cookie", "set-cookie"};
 
     /** Without an entry: selected when the selection keeps every field. */

@@ -5,8 +5,8 @@ import java.nio.ByteOrder;
 import org.agrona.DirectBuffer;
 import org.agrona.UnsafeApi;
 
-/** Character classes and allocation-free scanning over {@link DirectBuffer}s for the HTTP parser. */
-final class HttpChars
+/** Character classes and allocation-free scanning over {@link DirectBuffer}s for the HTTP parser (and the event encoder's URL and media type splitting). */
+public final class HttpChars
 {
     private static final long ONES = 0x0101010101010101L;
     private static final long HIGHS = 0x8080808080808080L;
@@ -59,7 +59,7 @@ final class HttpChars
      * Index of the first {@code target} byte in {@code [from, to)}, or -1; eight bytes per step
      * (SWAR: a zero byte of {@code word ^ pattern} marks a match; the lowest marked byte is exact).
      */
-    static int indexOf(final DirectBuffer buffer, final int from, final int to, final byte target)
+    public static int indexOf(final DirectBuffer buffer, final int from, final int to, final byte target)
     {
         final long pattern = ONES * (target & 0xFF);
         int i = from;
@@ -440,7 +440,24 @@ final class HttpChars
         return b == ' ' || b == '\t';
     }
 
-    static boolean isSpace(final byte b)
+    /** @return whether {@code buffer[offset, end)} starts with {@code lower} (lowercase ASCII) in any case. */
+    static boolean startsWithIgnoreCase(final DirectBuffer buffer, final int offset, final int end, final byte[] lower)
+    {
+        if (end - offset < lower.length)
+        {
+            return false;
+        }
+        for (int i = 0; i < lower.length; i++)
+        {
+            if (lower(buffer.getByte(offset + i)) != lower[i])
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    public static boolean isSpace(final byte b)
     {
         return b == ' ' || b == '\t';
     }

@@ -2,7 +2,7 @@ package dev.httpcap.decoders.http;
 
 import java.util.zip.Inflater;
 
-import dev.httpcap.decoders.event.Tags;
+import dev.httpcap.decoders.tcp.Tags;
 import dev.httpcap.decoders.tcp.TcpFlow;
 import dev.httpcap.decoders.websocket.WebSocketHandler;
 import dev.httpcap.decoders.websocket.WebSocketMessage;

@@ -3,7 +3,7 @@ package dev.httpcap.decoders.http;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
-import dev.httpcap.decoders.event.Tags;
+import dev.httpcap.decoders.tcp.Tags;
 import dev.httpcap.decoders.tcp.TcpFlow;
 import dev.httpcap.decoders.websocket.WebSocketStream;
 

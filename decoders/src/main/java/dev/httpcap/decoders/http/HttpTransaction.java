@@ -3,7 +3,7 @@ package dev.httpcap.decoders.http;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
-import dev.httpcap.decoders.event.Tags;
+import dev.httpcap.decoders.tcp.Tags;
 import dev.httpcap.decoders.tcp.TcpFlow;
 
 /**
@@ -14,29 +14,35 @@ import dev.httpcap.decoders.tcp.TcpFlow;
  */
 public final class HttpTransaction
 {
-    static final int METHOD_OTHER = 0;
-    static final int METHOD_GET = 1;
-    static final int METHOD_HEAD = 2;
-    static final int METHOD_CONNECT = 3;
-    static final int METHOD_POST = 4;
+    public static final int METHOD_OTHER = 0;
+    public static final int METHOD_GET = 1;
+    public static final int METHOD_HEAD = 2;
+    public static final int METHOD_CONNECT = 3;
+    public static final int METHOD_POST = 4;
 
     /** Stored text fields: (offset, length) pairs in {@link #fields}; length -1 when absent. */
-    static final int METHOD = 0;
-    static final int TARGET = 1;
-    static final int PHRASE = 2;
-    static final int HOST = 3;
-    static final int USER_AGENT = 4;
-    static final int REQUEST_CONTENT_TYPE = 5;
-    static final int RESPONSE_CONTENT_TYPE = 6;
-    static final int REQUEST_CONTENT_ENCODING = 7;
-    static final int RESPONSE_CONTENT_ENCODING = 8;
-    static final int REQUEST_BODY = 9;
-    static final int RESPONSE_BODY = 10;
+    public static final int METHOD = 0;
+    public static final int TARGET = 1;
+    public static final int PHRASE = 2;
+    public static final int HOST = 3;
+    public static final int USER_AGENT = 4;
+    public static final int REQUEST_CONTENT_TYPE = 5;
+    public static final int RESPONSE_CONTENT_TYPE = 6;
+    public static final int REQUEST_CONTENT_ENCODING = 7;
+    public static final int RESPONSE_CONTENT_ENCODING = 8;
+    public static final int REQUEST_BODY = 9;
+    public static final int RESPONSE_BODY = 10;
     /** The raw request line, kept only when it could not be parsed. */
-    static final int REQUEST_LINE = 11;
-    private static final int FIELD_COUNT = 12;
+    public static final int REQUEST_LINE = 11;
+    /** The request's {@code Referer}. */
+    public static final int REFERRER = 12;
+    /** The request's {@code X-Request-ID}. */
+    public static final int REQUEST_ID = 13;
+    /** The user name of the request's {@code Authorization: Basic} credentials (decoded; the password is never decoded). */
+    public static final int USER_NAME = 14;
+    private static final int FIELD_COUNT = 15;
     /** A header whose value was not kept because it carries credentials. */
-    static final int REDACTED = -2;
+    public static final int REDACTED = -2;
 
     private static final int INITIAL_STORE = 512;
     /** Values longer than this are copied with one bulk copy rather than word by word. */
@@ -123,7 +129,7 @@ public final class HttpTransaction
     }
 
     /** @return whether a final response came that has no status code (HTTP/0.9, or its status line was lost). */
-    boolean statusless()
+    public boolean statusless()
     {
         return http09 || statusLost;
     }
@@ -373,18 +379,18 @@ public final class HttpTransaction
         fields[2 * field + 1] = -1;
     }
 
-    int fieldOffset(final int field)
+    public int fieldOffset(final int field)
     {
         return fields[2 * field];
     }
 
     /** @return the stored length of {@code field}, or -1 when absent. */
-    int fieldLength(final int field)
+    public int fieldLength(final int field)
     {
         return fields[2 * field + 1];
     }
 
-    boolean hasField(final int field)
+    public boolean hasField(final int field)
     {
         return fields[2 * field + 1] >= 0;
     }
@@ -544,6 +550,56 @@ public final class HttpTransaction
     public long responseBodyBytes()
     {
         return responseBodyBytes;
+    }
+
+    /** @return the store the stored fields, headers and bodies are (offset, length) ranges of. */
+    public DirectBuffer store()
+    {
+        return store;
+    }
+
+    /** @return kept headers of {@code side} (0 request, 1 response). */
+    public int headerCount(final int side)
+    {
+        return headerCount[side];
+    }
+
+    /**
+     * @return {@code side}'s header table (read only): (name offset, name length, value offset,
+     * value length or {@link #REDACTED}) in {@link #store()} per kept header.
+     */
+    public int[] headerTable(final int side)
+    {
+        return headers[side];
+    }
+
+    /** @return one of the {@code METHOD_*} kinds. */
+    public int methodKind()
+    {
+        return methodKind;
+    }
+
+    /** @return the request's HTTP/1.x minor version, or -1. */
+    public int requestMinor()
+    {
+        return requestMinor;
+    }
+
+    /** @return the response's HTTP/1.x minor version, or -1. */
+    public int responseMinor()
+    {
+        return responseMinor;
+    }
+
+    /** @return whether the request was HTTP/0.9 (no version). */
+    public boolean http09()
+    {
+        return http09;
+    }
+
+    public long responseStartNanos()
+    {
+        return responseStartNanos;
     }
 
     /** @return the method as text, allocating (tests and tools). */

@@ -5,7 +5,7 @@ import java.util.zip.Inflater;
 
 import org.agrona.DirectBuffer;
 
-import dev.httpcap.decoders.event.Tags;
+import dev.httpcap.decoders.tcp.Tags;
 
 /**
  * RFC 6455 frame parser for one direction of an upgraded connection: resumable at any byte

@@ -8,8 +8,6 @@ import java.util.Random;
 import org.agrona.ExpandableArrayBuffer;
 import org.junit.jupiter.api.Test;
 
-import dev.httpcap.decoders.json.JsonWriter;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 class EventTextTest

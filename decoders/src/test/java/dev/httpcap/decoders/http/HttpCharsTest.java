@@ -184,6 +184,9 @@ class HttpCharsTest
             case "content-encoding" -> HeaderNames.CONTENT_ENCODING;
             case "transfer-encoding" -> HeaderNames.TRANSFER_ENCODING;
             case "sec-websocket-extensions" -> HeaderNames.SEC_WEBSOCKET_EXTENSIONS;
+            case "referer" -> HeaderNames.REFERER;
+            case "x-request-id" -> HeaderNames.X_REQUEST_ID;
+            case "authorization" -> HeaderNames.AUTHORIZATION;
             default -> HeaderNames.OTHER;
         };
     }

@@ -10,6 +10,7 @@ import java.util.zip.GZIPOutputStream;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 
+import dev.httpcap.decoders.event.HttpEventEncoder;
 import dev.httpcap.decoders.tcp.TcpFlow;
 
 import static dev.httpcap.decoders.http.HttpHarness.tags;

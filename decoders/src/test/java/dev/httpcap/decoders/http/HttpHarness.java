@@ -10,6 +10,7 @@ import org.agrona.ExpandableDirectByteBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import dev.httpcap.common.TcpSegment;
+import dev.httpcap.decoders.event.HttpEventEncoder;
 import dev.httpcap.decoders.tcp.TcpFlow;
 import dev.httpcap.decoders.tcp.TcpFlowTracker;
 import dev.httpcap.decoders.websocket.WebSocketMessage;
@@ -26,7 +27,8 @@ final class HttpHarness implements HttpEventListener
 
     final HttpConfig config;
     final HttpDecoder decoder;
-    final HttpEventEncoder encoder;
+    HttpEventEncoder encoder;
+    private final int maxEventBytes;
     final TcpFlow flow;
     private final TcpFlowTracker tracker;
     private final int serverPort;
@@ -64,9 +66,17 @@ final class HttpHarness implements HttpEventListener
         this.config = config;
         this.decoder = new HttpDecoder(config, this);
         this.encoder = new HttpEventEncoder(config, maxEventBytes);
+        this.maxEventBytes = maxEventBytes;
         this.tracker = new TcpFlowTracker(f -> { }, maxFlows, Long.MAX_VALUE / 4, 0);
         this.serverPort = serverPort;
         this.flow = newFlow(40_000, midstream);
+    }
+
+    /** Encode the events as seen by {@code observer} (a live capture) from now on. */
+    HttpHarness observer(final dev.httpcap.decoders.event.Observer observer)
+    {
+        encoder = new HttpEventEncoder(config, maxEventBytes, observer);
+        return this;
     }
 
     /** @return a harness for {@code maxFlows} connections at once on one decoder (see {@link #newFlow}). */

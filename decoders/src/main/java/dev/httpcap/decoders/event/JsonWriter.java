@@ -1,4 +1,4 @@
-package dev.httpcap.decoders.json;
+package dev.httpcap.decoders.event;
 
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -254,6 +254,28 @@ public final class JsonWriter
         copy(utf8, array, at + 1, length);
         UnsafeApi.putByte(array, at + 1 + length, (byte)'"');
         position += length + 2;
+        return this;
+    }
+
+    /** Write a pre-rendered JSON value (an array of constants, made once at start-up). */
+    public JsonWriter rawValue(final byte[] json)
+    {
+        beforeValue();
+        putBytes(json);
+        return this;
+    }
+
+    /**
+     * Write pre-rendered members ({@code "a":1,"b":{...}}, made once at start-up) into the open
+     * object; nothing when {@code members} is empty.
+     */
+    public JsonWriter rawMembers(final byte[] members)
+    {
+        if (members.length > 0)
+        {
+            comma();
+            putBytes(members);
+        }
         return this;
     }
 

@@ -1,4 +1,4 @@
-package dev.httpcap.decoders.json;
+package dev.httpcap.decoders.event;
 
 import java.util.Arrays;
 

@@ -1,102 +1,66 @@
 package dev.httpcap.decoders.http;
 
+import java.nio.charset.StandardCharsets;
 import java.util.zip.DataFormatException;
 import java.util.zip.Inflater;
 
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
-import dev.httpcap.decoders.event.Tags;
-import dev.httpcap.decoders.json.JsonWriter;
-import dev.httpcap.decoders.json.Utf8;
-
-import static dev.httpcap.decoders.json.JsonWriter.encodeName;
-
 /**
- * What an HTTP event shows of a captured body: inflated first with {@code --decode-body}
- * ({@code Content-Encoding: gzip|x-gzip|deflate}), cut to {@code --body-bytes}, and written as text
- * when it is UTF-8 or as base64 ({@code --body-encoding}). One per encoder; allocation-free.
+ * Content decoding of captured bodies ({@code --decode-body}): inflates a body sent with
+ * {@code Content-Encoding: gzip|x-gzip|deflate} into a buffer one byte longer than an event shows
+ * ({@code --body-bytes}), so that filling it tells that the decoded body goes on. One per encoder;
+ * allocation-free.
  */
-final class HttpBodyContent
+public final class HttpContentDecoder
 {
-    private static final byte[] CONTENT = encodeName("content");
-    private static final byte[] CONTENT_BASE64 = encodeName("content_base64");
-    private static final byte[] GZIP = encodeName("gzip");
-    private static final byte[] X_GZIP = encodeName("x-gzip");
-    private static final byte[] DEFLATE = encodeName("deflate");
+    private static final byte[] GZIP = "gzip".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] X_GZIP = "x-gzip".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] DEFLATE = "deflate".getBytes(StandardCharsets.US_ASCII);
 
-    private final boolean decodeBody;
-    private final int bodyBytes;
-    private final HttpConfig.BodyEncoding bodyEncoding;
+    private final boolean enabled;
     private final Inflater gzipInflater = new Inflater(true);
     private final Inflater zlibInflater = new Inflater(false);
-    /** One byte more than a body may show: filling it tells that the decoded body goes on. */
     private final byte[] decoded;
     private final UnsafeBuffer decodedView;
 
-    HttpBodyContent(final HttpConfig config)
+    public HttpContentDecoder(final HttpConfig config)
     {
-        this.decodeBody = config.decodeBody() && config.bodyBytes() > 0;
-        this.bodyBytes = config.bodyBytes();
-        this.bodyEncoding = config.bodyEncoding();
-        this.decoded = new byte[decodeBody ? config.bodyBytes() + 1 : 0];
+        this.enabled = config.decodeBody() && config.bodyBytes() > 0;
+        this.decoded = new byte[enabled ? config.bodyBytes() + 1 : 0];
         this.decodedView = new UnsafeBuffer(decoded);
     }
 
+    /** @return whether bodies are decoded at all ({@code --decode-body} with {@code --body-bytes} above 0). */
+    public boolean enabled()
+    {
+        return enabled;
+    }
+
+    /** @return what the last {@link #decode} that did not return -1 produced, from offset 0. */
+    public DirectBuffer decoded()
+    {
+        return decodedView;
+    }
+
     /** Release the inflaters' native memory. */
-    void close()
+    public void close()
     {
         gzipInflater.end();
         zlibInflater.end();
     }
 
     /**
-     * Write the captured body {@code bodyField} of {@code tx} ({@code bytes} long on the wire) as
-     * {@code content} or {@code content_base64} into the open {@code body} object.
+     * Inflate the captured body {@code bodyField} of {@code tx} into {@link #decoded()}.
      *
-     * @return {@link HttpTransaction#TAG_BODY_TRUNCATED} when more was captured or decoded than is shown, else 0.
+     * @return bytes inflated, or -1 when the body is not gzip/deflate or does not inflate.
      */
-    int write(final JsonWriter out, final HttpTransaction tx, final long bytes, final int bodyField, final int encodingField)
+    public int decode(final HttpTransaction tx, final int bodyField, final int encodingField)
     {
-        DirectBuffer content = tx.store;
-        int offset = tx.fieldOffset(bodyField);
-        int length = tx.fieldLength(bodyField);
-        final int decodedLength = decodeBody ? decode(tx, offset, length, encodingField) : -1;
-        // A prefix of the body: a last character cut short is left out rather than making it binary.
-        boolean prefix = decodedLength >= 0 || length < bytes;
-        if (decodedLength >= 0)
-        {
-            content = decodedView;
-            offset = 0;
-            length = decodedLength;
-        }
-        int addedTags = 0;
-        // More was captured (compressed bytes to inflate) or decoded than an event shows.
-        if (length > bodyBytes)
-        {
-            length = bodyBytes;
-            addedTags = Tags.BODY_TRUNCATED;
-            prefix = true;
-        }
-        out.stringClass(JsonWriter.BODY);
-        final int text = bodyEncoding == HttpConfig.BodyEncoding.TEXT ? length :
-            bodyEncoding == HttpConfig.BodyEncoding.BASE64 ? -1 : Utf8.textLength(content, offset, length, prefix);
-        if (text >= 0)
-        {
-            out.name(CONTENT).value(content, offset, text);
-        }
-        else
-        {
-            out.name(CONTENT_BASE64).base64Value(content, offset, length);
-        }
-        out.stringClass(JsonWriter.KEPT);
-        return addedTags;
-    }
-
-    /** @return bytes inflated into {@link #decoded}, or -1 when the body is not gzip/deflate or does not inflate. */
-    private int decode(final HttpTransaction tx, final int offset, final int length, final int encodingField)
-    {
-        if (!tx.hasField(encodingField) || length == 0)
+        final int offset = tx.fieldOffset(bodyField);
+        final int length = tx.fieldLength(bodyField);
+        if (!enabled || !tx.hasField(encodingField) || length == 0)
         {
             return -1;
         }

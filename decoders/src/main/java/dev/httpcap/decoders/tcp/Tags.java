@@ -1,4 +1,4 @@
-package dev.httpcap.decoders.event;
+package dev.httpcap.decoders.tcp;
 
 /**
  * The {@code tags} of HTTP and WebSocket events: one bit each, so that a record carries a set of
