@@ -19,7 +19,7 @@ import dev.httpcap.app.analysis.NdjsonInput;
 import dev.httpcap.app.analysis.PacketIntervals;
 import dev.httpcap.app.analysis.StatsCollector;
 import dev.httpcap.app.analysis.StatsReport;
-import dev.httpcap.app.analysis.StatsSink;
+import dev.httpcap.app.analysis.StatsTap;
 import dev.httpcap.app.analysis.StatsSnapshot;
 import dev.httpcap.app.cli.CommandSpec;
 import dev.httpcap.app.cli.Option;
@@ -311,9 +311,17 @@ final class StatsCommand
         {
             BpfCompiler.compile(config.filter(), LINKTYPE_ETHERNET, PipelineConfig.MAX_FRAME_LENGTH);
         }
-        final StatsSink statsSink = new StatsSink(collector);
+        // Each worker adds its events up itself (no JSON, no hand-off); the collectors are merged at the end.
+        final StatsTap[] taps = new StatsTap[config.workers()];
+        final StatsCollector[] collectors = new StatsCollector[taps.length + 1];
+        collectors[0] = collector;
+        for (int i = 0; i < taps.length; i++)
+        {
+            taps[i] = new StatsTap(new StatsCollector(intervalNanos, Long.MIN_VALUE));
+            collectors[i + 1] = taps[i].collector();
+        }
+        config.eventTaps(i -> taps[i]);
         final List<EventSink> sinks = new ArrayList<>();
-        sinks.add(statsSink);
         final PrintStream err = System.err;
         try (PacketSource source = "-".equals(file) ? CaptureFiles.open(in, "standard input") : CaptureFiles.open(file))
         {
@@ -321,7 +329,7 @@ final class StatsCommand
             {
                 options.openSinks(sinks);
             }
-            final PacketIntervals packets = new PacketIntervals(source, intervalNanos, collector);
+            final PacketIntervals packets = new PacketIntervals(source, intervalNanos, collectors);
             final Pipeline pipeline = new Pipeline(config, sinks);
             final AtomicInteger signals = new AtomicInteger();
             Signals.onInterrupt(() ->
@@ -339,7 +347,13 @@ final class StatsCommand
                 err.println("httpcap: " + (run.failure().getMessage() != null ? run.failure().getMessage() : run.failure()));
                 return null;
             }
-            ledger(run, statsSink, packets, ledger);
+            long analysed = 0;
+            for (final StatsTap tap : taps)
+            {
+                collector.merge(tap.collector());
+                analysed += tap.events();
+            }
+            ledger(run, analysed, packets, ledger);
             return packets;
         }
         finally
@@ -351,7 +365,7 @@ final class StatsCommand
         }
     }
 
-    private static void ledger(final PipelineReport run, final StatsSink sink, final PacketIntervals packets,
+    private static void ledger(final PipelineReport run, final long analysed, final PacketIntervals packets,
         final Map<String, Map<String, Long>> ledger)
     {
         final Map<String, Long> frames = new LinkedHashMap<>();
@@ -373,8 +387,7 @@ final class StatsCommand
         final Map<String, Long> events = new LinkedHashMap<>();
         events.put("emitted", run.eventsEmitted());
         events.put("dropped", run.eventsDropped());
-        events.put("analysed", sink.eventsWritten() - sink.unreadable());
-        events.put("unreadable", sink.unreadable());
+        events.put("analysed", analysed);
         ledger.put("events", events);
         if (run.workerErrors() > 0)
         {

@@ -67,6 +67,8 @@ final class FlowWorkerHandler implements EventHandler<PacketEvent>, FlowListener
     private final EventHandoff handoff;
     private final boolean json;
     private final boolean text;
+    /** Sees each event decoded, before it is encoded (null: none). */
+    private final EventTap tap;
     private final CountDownLatch finished;
     private boolean finishedCounted;
 
@@ -85,8 +87,9 @@ final class FlowWorkerHandler implements EventHandler<PacketEvent>, FlowListener
 
     FlowWorkerHandler(
         final int shard, final PipelineConfig config, final EventHandoff handoff,
-        final boolean json, final boolean text, final CountDownLatch finished)
+        final boolean json, final boolean text, final EventTap tap, final CountDownLatch finished)
     {
+        this.tap = tap;
         this.shard = shard;
         this.handoff = handoff;
         this.json = json;
@@ -241,6 +244,15 @@ final class FlowWorkerHandler implements EventHandler<PacketEvent>, FlowListener
         final int kind, final TcpFlow flow, final HttpTransaction transaction, final WebSocketMessage message)
     {
         eventsEmitted++;
+        if (tap != null)
+        {
+            switch (kind)
+            {
+                case HTTP_EVENT -> tap.onTransaction(flow, transaction);
+                case WEBSOCKET_EVENT -> tap.onWebSocketMessage(flow, message);
+                default -> tap.onFlowEnd(flow);
+            }
+        }
         final long truncatedBefore = httpEncoder != null ? httpEncoder.truncatedEvents() : 0;
         int result = EventHandoff.HANDED_OVER;
         if (json)

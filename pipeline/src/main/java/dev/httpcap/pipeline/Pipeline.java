@@ -271,7 +271,8 @@ public final class Pipeline
                 final SequenceBarrier barrier = ring.newBarrier();
                 for (int i = 0; i < workers; i++)
                 {
-                    final FlowWorkerHandler handler = new FlowWorkerHandler(i, config, handoff, json, text, finished);
+                    final EventTap tap = config.eventTaps() != null ? config.eventTaps().apply(handlers.size()) : null;
+                    final FlowWorkerHandler handler = new FlowWorkerHandler(i, config, handoff, json, text, tap, finished);
                     handler.headerRules(headerRules);
                     final BatchEventProcessor<PacketEvent> processor =
                         new BatchEventProcessorBuilder().build(ring, barrier, handler);

@@ -100,6 +100,11 @@ final class JsonOut
     private void string(final String s)
     {
         out.append('"');
+        if (plain(s))
+        {
+            out.append(s).append('"');
+            return;
+        }
         for (int i = 0; i < s.length(); i++)
         {
             final char c = s.charAt(i);
@@ -131,5 +136,19 @@ final class JsonOut
     public String toString()
     {
         return out.toString();
+    }
+
+    /** @return whether {@code s} goes into a JSON string as it is (most of a report's strings). */
+    private static boolean plain(final String s)
+    {
+        for (int i = 0; i < s.length(); i++)
+        {
+            final char c = s.charAt(i);
+            if (c < 0x20 || c == '"' || c == '\\' || c == '<' || c == 0x2028 || c == 0x2029)
+            {
+                return false;
+            }
+        }
+        return true;
     }
 }

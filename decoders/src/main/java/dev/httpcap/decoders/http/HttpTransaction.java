@@ -21,10 +21,10 @@ public final class HttpTransaction
     static final int METHOD_POST = 4;
 
     /** Stored text fields: (offset, length) pairs in {@link #fields}; length -1 when absent. */
-    static final int METHOD = 0;
-    static final int TARGET = 1;
+    public static final int METHOD = 0;
+    public static final int TARGET = 1;
     static final int PHRASE = 2;
-    static final int HOST = 3;
+    public static final int HOST = 3;
     static final int USER_AGENT = 4;
     static final int REQUEST_CONTENT_TYPE = 5;
     static final int RESPONSE_CONTENT_TYPE = 6;
@@ -112,7 +112,7 @@ public final class HttpTransaction
     }
 
     /** @return whether a final response came that has no status code (HTTP/0.9, or its status line was lost). */
-    boolean statusless()
+    public boolean statusless()
     {
         return http09 || statusLost;
     }
@@ -362,18 +362,18 @@ public final class HttpTransaction
         fields[2 * field + 1] = -1;
     }
 
-    int fieldOffset(final int field)
+    public int fieldOffset(final int field)
     {
         return fields[2 * field];
     }
 
     /** @return the stored length of {@code field}, or -1 when absent. */
-    int fieldLength(final int field)
+    public int fieldLength(final int field)
     {
         return fields[2 * field + 1];
     }
 
-    boolean hasField(final int field)
+    public boolean hasField(final int field)
     {
         return fields[2 * field + 1] >= 0;
     }
@@ -459,6 +459,12 @@ public final class HttpTransaction
         return requestStartNanos;
     }
 
+    /** @return the capture time of the response's first byte (0 without a response). */
+    public long responseStartNanos()
+    {
+        return responseStartNanos;
+    }
+
     public long responseEndNanos()
     {
         return responseEndNanos;
@@ -500,5 +506,11 @@ public final class HttpTransaction
     {
         final int length = fieldLength(field);
         return length < 0 ? null : store.getStringWithoutLengthUtf8(fieldOffset(field), length);
+    }
+
+    /** @return where the stored fields ({@link #fieldOffset}) are: valid only while the transaction is being reported. */
+    public DirectBuffer store()
+    {
+        return store;
     }
 }
