@@ -19,6 +19,7 @@ import dev.httpcap.app.analysis.NdjsonInput;
 import dev.httpcap.app.analysis.PacketIntervals;
 import dev.httpcap.app.analysis.StatsCollector;
 import dev.httpcap.app.analysis.StatsReport;
+import dev.httpcap.app.analysis.StatsPublisher;
 import dev.httpcap.app.analysis.StatsTap;
 import dev.httpcap.app.analysis.StatsSnapshot;
 import dev.httpcap.app.cli.CommandSpec;
@@ -190,49 +191,21 @@ final class StatsCommand
     /** Send one snapshot to --stats-sink and wait for the broker's acknowledgement. @return whether it was acknowledged. */
     private boolean publish(final byte[] snapshot)
     {
-        final String url = statsSink;
-        final int slash = url.startsWith("kafka://") ? url.indexOf('/', "kafka://".length()) : -1;
-        if (slash < 0 || slash == url.length() - 1)
+        try (StatsPublisher publisher = new StatsPublisher(statsSink, options.kafkaProps,
+            java.time.Duration.ofSeconds(fromTimeoutSeconds)))
         {
-            System.err.println("httpcap: --stats-sink takes kafka://HOST:PORT[,HOST:PORT]/TOPIC, got '" + url + "'");
+            publisher.send(snapshot, 0);
+            publisher.flush();
+            if (publisher.published() == 1)
+            {
+                return true;
+            }
+            System.err.println("httpcap: --stats-sink " + statsSink + ": the snapshot was not delivered: " + publisher.lastError());
             return false;
         }
-        final java.util.Properties config = new java.util.Properties();
-        config.put("bootstrap.servers", url.substring("kafka://".length(), slash));
-        config.put("acks", "all");
-        config.put("enable.idempotence", "true");
-        config.put("max.request.size", String.valueOf(Math.max(1 << 20, snapshot.length + 4096)));
-        // delivery.timeout.ms may not be below linger.ms + request.timeout.ms.
-        final long timeoutMs = Math.max(1000, fromTimeoutSeconds * 1000);
-        config.put("linger.ms", "0");
-        config.put("max.block.ms", String.valueOf(timeoutMs));
-        config.put("request.timeout.ms", String.valueOf(Math.min(30_000, timeoutMs)));
-        config.put("delivery.timeout.ms", String.valueOf(timeoutMs));
-        config.put("key.serializer", org.apache.kafka.common.serialization.ByteArraySerializer.class.getName());
-        config.put("value.serializer", org.apache.kafka.common.serialization.ByteArraySerializer.class.getName());
-        for (final String property : options.kafkaProps)
+        catch (final IllegalArgumentException | org.apache.kafka.common.KafkaException ex)
         {
-            final int eq = property.indexOf('=');
-            if (eq > 0)
-            {
-                config.put(property.substring(0, eq), property.substring(eq + 1));
-            }
-        }
-        try (org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]> producer =
-            new org.apache.kafka.clients.producer.KafkaProducer<>(config))
-        {
-            producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(url.substring(slash + 1),
-                name().getBytes(StandardCharsets.UTF_8), snapshot)).get(fromTimeoutSeconds, java.util.concurrent.TimeUnit.SECONDS);
-            return true;
-        }
-        catch (final Exception ex)
-        {
-            Throwable cause = ex;
-            while (cause.getCause() != null && cause.getCause() != cause)
-            {
-                cause = cause.getCause();
-            }
-            System.err.println("httpcap: --stats-sink " + url + ": the snapshot was not delivered: " + cause);
+            System.err.println("httpcap: " + ex.getMessage());
             return false;
         }
     }
@@ -365,7 +338,8 @@ final class StatsCommand
         }
     }
 
-    private static void ledger(final PipelineReport run, final long analysed, final PacketIntervals packets,
+    /** The loss ledger of a run: every packet, connection and event accounted for ({@code packets} may be null: live). */
+    static void ledger(final PipelineReport run, final long analysed, final PacketIntervals packets,
         final Map<String, Map<String, Long>> ledger)
     {
         final Map<String, Long> frames = new LinkedHashMap<>();
@@ -373,7 +347,10 @@ final class StatsCommand
         frames.put("decoded", run.decoded());
         frames.put("dropped", run.dropped());
         frames.putAll(run.drops());
-        frames.put("wire_bytes", packets.wireBytes());
+        if (packets != null)
+        {
+            frames.put("wire_bytes", packets.wireBytes());
+        }
         ledger.put("packets", frames);
         if (!run.fileAnomalies().isEmpty())
         {

@@ -19,6 +19,6 @@ public interface EventTap
     /** A WebSocket message (the {@code websocket} event). */
     void onWebSocketMessage(TcpFlow flow, WebSocketMessage message);
 
-    /** A connection ended: its flow record, called only when flow events are on ({@link PipelineConfig#flowEvents}). */
+    /** A connection ended (the flow record's moment), whether or not flow records are written ({@link PipelineConfig#flowEvents}). */
     void onFlowEnd(TcpFlow flow);
 }

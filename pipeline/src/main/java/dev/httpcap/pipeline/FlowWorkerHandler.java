@@ -216,6 +216,10 @@ final class FlowWorkerHandler implements EventHandler<PacketEvent>, FlowListener
         {
             http.onFlowEnd(flow);
         }
+        if (tap != null)
+        {
+            tap.onFlowEnd(flow);
+        }
         if (!flowEvents)
         {
             return;
@@ -244,14 +248,14 @@ final class FlowWorkerHandler implements EventHandler<PacketEvent>, FlowListener
         final int kind, final TcpFlow flow, final HttpTransaction transaction, final WebSocketMessage message)
     {
         eventsEmitted++;
-        if (tap != null)
+        // Flow ends reach the tap in onFlowEnd, whether or not they are written as records.
+        if (tap != null && kind == HTTP_EVENT)
         {
-            switch (kind)
-            {
-                case HTTP_EVENT -> tap.onTransaction(flow, transaction);
-                case WEBSOCKET_EVENT -> tap.onWebSocketMessage(flow, message);
-                default -> tap.onFlowEnd(flow);
-            }
+            tap.onTransaction(flow, transaction);
+        }
+        else if (tap != null && kind == WEBSOCKET_EVENT)
+        {
+            tap.onWebSocketMessage(flow, message);
         }
         final long truncatedBefore = httpEncoder != null ? httpEncoder.truncatedEvents() : 0;
         int result = EventHandoff.HANDED_OVER;

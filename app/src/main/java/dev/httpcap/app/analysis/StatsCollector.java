@@ -145,6 +145,12 @@ public final class StatsCollector
         this.originNanos = originNanos;
     }
 
+    /** @return events added (or merged). */
+    public long events()
+    {
+        return events;
+    }
+
     /** Set where intervals start: the capture's first packet (called before the first event). */
     public void origin(final long nanos)
     {

@@ -193,7 +193,8 @@ public final class StatsReport
         final List<Conversation> rows = new ArrayList<>(stats.conversations);
         rows.sort(Comparator.comparingLong((Conversation c) -> -c.frames()).thenComparingLong(c -> -c.bytes())
             .thenComparingLong(Conversation::startNanos)
-            .thenComparing(c -> c.addressA() + ":" + c.portA()));
+            .thenComparing(Conversation::addressA).thenComparingInt(Conversation::portA)
+            .thenComparing(Conversation::addressB).thenComparingInt(Conversation::portB));
         return rows;
     }
 

@@ -27,7 +27,8 @@ import dev.httpcap.pipeline.EventTap;
  */
 public final class StatsTap implements EventTap
 {
-    private final StatsCollector collector;
+    /** Swapped for a fresh one at each window of a live agent ({@link #swap}), under this tap's lock. */
+    private StatsCollector collector;
     private final EventRecord record = new EventRecord();
     private final StringCache strings = new StringCache(4096);
     private final CommunityId communityId = new CommunityId();
@@ -46,19 +47,30 @@ public final class StatsTap implements EventTap
         this.collector = collector;
     }
 
-    public StatsCollector collector()
+    public synchronized StatsCollector collector()
     {
         return collector;
     }
 
+    /**
+     * End a window: @return what was added since the last swap (or since the start), {@code fresh}
+     * taking its place. Any thread; the worker's own calls take the same (then uncontended) lock.
+     */
+    public synchronized StatsCollector swap(final StatsCollector fresh)
+    {
+        final StatsCollector window = collector;
+        collector = fresh;
+        return window;
+    }
+
     /** @return events added. */
-    public long events()
+    public synchronized long events()
     {
         return events;
     }
 
     @Override
-    public void onTransaction(final TcpFlow flow, final HttpTransaction tx)
+    public synchronized void onTransaction(final TcpFlow flow, final HttpTransaction tx)
     {
         final EventRecord r = record;
         r.reset();
@@ -93,7 +105,7 @@ public final class StatsTap implements EventTap
     }
 
     @Override
-    public void onWebSocketMessage(final TcpFlow flow, final WebSocketMessage message)
+    public synchronized void onWebSocketMessage(final TcpFlow flow, final WebSocketMessage message)
     {
         final EventRecord r = record;
         r.reset();
@@ -106,7 +118,7 @@ public final class StatsTap implements EventTap
     }
 
     @Override
-    public void onFlowEnd(final TcpFlow flow)
+    public synchronized void onFlowEnd(final TcpFlow flow)
     {
         final EventRecord r = record;
         r.reset();
