@@ -131,7 +131,7 @@ class LiveStatsToKafkaIT
             duplicateOneRecord(broker.bootstrap(), "live-stats");
 
             final Path frames = dir.resolve("frames.pcap");
-            final ItSupport.Result merge = ItSupport.run("mergecap", List.of("mergecap", "-F", "pcap", "-w", frames.toString(),
+            final ItSupport.Result merge = ItSupport.run("mergecap", List.of("mergecap", "-F", "nsecpcap", "-w", frames.toString(),
                 dir.resolve(portA + ".pcap").toString(), dir.resolve(portB + ".pcap").toString()), null, dir,
                 Duration.ofMinutes(1), Map.of());
             assertEquals(0, merge.exitCode(), merge::describe);
@@ -146,8 +146,8 @@ class LiveStatsToKafkaIT
 
             final JsonNode k = MAPPER.readTree(fromKafka.toFile());
             final JsonNode f = MAPPER.readTree(fromFile.toFile());
-            assertTrue(f.at("/http_tree/requests").asLong() > 200, "requests sent: " + f.at("/http_tree"));
-            assertTrue(f.at("/conversations").size() > 50, "connections");
+            assertTrue(f.at("/http_tree/requests").asLong() > 40, "requests sent: " + f.at("/http_tree"));
+            assertTrue(f.at("/conversations").size() > 20, "connections");
             assertTrue(k.at("/ledger/snapshots/windows").asLong() >= 6, "several windows per agent: " + k.at("/ledger"));
             assertEquals(k.at("/ledger/kafka/snapshots").asLong(), k.at("/ledger/snapshots/windows").asLong());
             assertEquals(1, k.at("/ledger/kafka/duplicate_snapshots").asLong(), "the window sent twice");
