@@ -47,7 +47,7 @@ class LiveStatsToKafkaIT
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
     /** Two servers (ports argv[1], argv[2]) answering GET with a body that depends on the path, 404 under /missing. */
-    private static final String SERVERS = String.join("\n",
+    static final String SERVERS = String.join("\n",
         "import sys, threading",
         "from http.server import ThreadingHTTPServer, BaseHTTPRequestHandler",
         "class H(BaseHTTPRequestHandler):",
@@ -68,7 +68,7 @@ class LiveStatsToKafkaIT
         "servers[0].serve_forever()");
 
     /** For argv[3] seconds: requests to both servers (argv[1], argv[2]), some on kept-alive connections, some not. */
-    private static final String CLIENT = String.join("\n",
+    static final String CLIENT = String.join("\n",
         "import sys, time, http.client",
         "ports = [int(p) for p in sys.argv[1:3]]",
         "end = time.time() + float(sys.argv[3])",
