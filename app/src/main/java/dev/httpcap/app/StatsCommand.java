@@ -47,6 +47,7 @@ import dev.httpcap.sinks.EventSink;
 final class StatsCommand
 {
     private static final int LINKTYPE_ETHERNET = 1;
+    static final int STATS_WORKERS = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
     /** --interface: the kernel ring (copy mode: its blocks go back at once), block size and retire timeout. */
     private static final int LIVE_RING_MB = 64;
     private static final int LIVE_BLOCK_KB = 1024;
@@ -95,6 +96,11 @@ final class StatsCommand
     {
         file = args.positional(0);
         options = new PipelineOptions().apply(args);
+        if (!args.isSet(PipelineOptions.WORKERS))
+        {
+            // The capture thread of stats does little (no sink thread runs): a worker per core, not per two.
+            options.workers = STATS_WORKERS;
+        }
         format = args.choice(FORMAT, "text");
         top = args.intValue(TOP, 10);
         intervalSeconds = args.doubleValue(INTERVAL, 1);

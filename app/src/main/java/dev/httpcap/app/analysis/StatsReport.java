@@ -191,11 +191,35 @@ public final class StatsReport
     List<Conversation> conversations()
     {
         final List<Conversation> rows = new ArrayList<>(stats.conversations);
-        rows.sort(Comparator.comparingLong((Conversation c) -> -c.frames()).thenComparingLong(c -> -c.bytes())
-            .thenComparingLong(Conversation::startNanos)
-            .thenComparing(Conversation::addressA).thenComparingInt(Conversation::portA)
-            .thenComparing(Conversation::addressB).thenComparingInt(Conversation::portB));
+        rows.sort(StatsReport::byFramesThenBytes);
         return rows;
+    }
+
+    /** Most frames first, then most bytes, then earliest, then by addresses and ports (one comparator: sorted often). */
+    private static int byFramesThenBytes(final Conversation a, final Conversation b)
+    {
+        int c = Long.compare(b.frames(), a.frames());
+        if (c == 0)
+        {
+            c = Long.compare(b.bytes(), a.bytes());
+        }
+        if (c == 0)
+        {
+            c = Long.compare(a.startNanos(), b.startNanos());
+        }
+        if (c == 0)
+        {
+            c = a.addressA().compareTo(b.addressA());
+        }
+        if (c == 0)
+        {
+            c = Integer.compare(a.portA(), b.portA());
+        }
+        if (c == 0)
+        {
+            c = a.addressB().compareTo(b.addressB());
+        }
+        return c != 0 ? c : Integer.compare(a.portB(), b.portB());
     }
 
     static String statusClass(final int code)
