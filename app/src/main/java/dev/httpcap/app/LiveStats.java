@@ -107,6 +107,7 @@ final class LiveStats implements Runnable
             publish(ledger);
         }
         publisher.flush();
+        publisher.close();
         err.println("stats-sink " + publisher.url() + ": " + publisher.published() + " snapshots published, " +
             publisher.failed() + " failed" + (publisher.failed() > 0 ? " (" + publisher.lastError() + ")" : "") +
             ", agent " + StatsPublisher.AGENT);
