@@ -266,9 +266,25 @@ final class StatsCommand
 
     private int write(final StatsReport report) throws IOException
     {
+        if ("json".equals(format))
+        {
+            // Bytes as built (tens of MB for a big capture's conversations): no String in between.
+            if (output != null)
+            {
+                try (java.io.OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(Path.of(output)), 1 << 16))
+                {
+                    report.writeJson(out);
+                }
+            }
+            else
+            {
+                report.writeJson(System.out);
+                System.out.flush();
+            }
+            return 0;
+        }
         final String text = switch (format)
         {
-            case "json" -> report.json() + "\n";
             case "html" -> HtmlReport.render(report);
             default -> report.text(top, intervalFixed);
         };

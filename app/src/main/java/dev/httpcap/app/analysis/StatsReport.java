@@ -240,6 +240,18 @@ public final class StatsReport
     /** @return the whole report as one JSON object (every row). */
     public String json()
     {
+        return jsonOut().toString();
+    }
+
+    /** The JSON report (UTF-8), and a newline, to {@code sink}. */
+    public void writeJson(final java.io.OutputStream sink) throws java.io.IOException
+    {
+        jsonOut().writeTo(sink);
+        sink.write('\n');
+    }
+
+    private JsonOut jsonOut()
+    {
         final JsonOut j = new JsonOut().open();
         j.open("input").field("name", input).field("kind", kind)
             .field("first", Instant.ofEpochSecond(0, firstNanos()).toString())
@@ -328,7 +340,7 @@ public final class StatsReport
             j.close();
         });
         j.close();
-        return j.close().toString();
+        return j.close();
     }
 
     private static void tree(final JsonOut j, final CountTable<CountTable<long[]>> table, final String name,
