@@ -8,8 +8,9 @@ import dev.httpcap.decoders.websocket.WebSocketMessage;
  * Sees every event one worker emits as the decoded objects, on that worker's thread, before (or,
  * when no sink wants encoded events, instead of) its encoding: an in-process analysis such as
  * {@code httpcap stats} adds them up where they are decoded, with no JSON written or read back and
- * no hand-off. One tap per worker ({@link PipelineConfig#eventTaps}); only that worker calls it, so
- * it needs no locks. The arguments are the worker's pooled objects: valid only during the call.
+ * no hand-off. One tap per worker ({@link PipelineConfig#eventTaps}); only that worker calls it (a
+ * tap whose state another thread reads, as {@code live --stats-sink} does at each window, brings its
+ * own lock). The arguments are the worker's pooled objects: valid only during the call.
  */
 public interface EventTap
 {
