@@ -3,6 +3,7 @@ package dev.httpcap.app;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -10,6 +11,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
+import dev.httpcap.app.analysis.StatsPublisher;
 import dev.httpcap.app.cli.CommandSpec;
 import dev.httpcap.app.cli.ConfigFile;
 import dev.httpcap.app.cli.Option.Type;
@@ -54,6 +56,7 @@ final class LiveCommand
     private static final int DEFAULT_RETIRE_MS = 20;
     private static final double DEFAULT_STATS_INTERVAL_SECONDS = 10;
     private static final int DEFAULT_WRITE_KEEP = 10;
+    private static final double DEFAULT_STATS_SINK_INTERVAL_SECONDS = 10;
 
     static final Option INTERFACE = Option.value("--interface", "IF", Type.STRING,
         "interface to capture on (see 'ip link')").shortName("-i").required();
@@ -86,6 +89,11 @@ final class LiveCommand
             "--write files and sinks are then opened as that user").shortName("-Z");
     static final Option STATS_INTERVAL = Option.value("--stats-interval", "SECONDS", Type.DOUBLE,
         "print a statistics line on standard error this often (0: never)").defaultValue(DEFAULT_STATS_INTERVAL_SECONDS);
+    static final Option STATS_SINK = Option.value("--stats-sink", "kafka://HOST:PORT/TOPIC", Type.STRING,
+        "publish the statistics of each --stats-sink-interval as a mergeable snapshot to TOPIC (httpcap stats " +
+            "--from kafka://HOST:PORT/TOPIC merges every agent's); --kafka-prop options apply to its producer");
+    static final Option STATS_SINK_INTERVAL = Option.value("--stats-sink-interval", "SECONDS", Type.DOUBLE,
+        "with --stats-sink: the window each snapshot covers").defaultValue(DEFAULT_STATS_SINK_INTERVAL_SECONDS);
     static final Option WRITE = Option.value("--write", "FILE", Type.STRING,
         "also record every captured frame to this pcap file, like tcpdump -w (with --fanout K: FILE-0 ... FILE-(K-1), " +
             "one per socket)").shortName("-w");
@@ -96,7 +104,8 @@ final class LiveCommand
         .defaultValue(DEFAULT_WRITE_KEEP);
 
     static final List<Option> OPTIONS = List.of(INTERFACE, ENGINE, DURATION, COUNT, SNAPLEN, PROMISC, BUFFER_MB, BLOCK_KB,
-        RETIRE_MS, ZERO_COPY, FANOUT, CPUS, USER, STATS_INTERVAL, WRITE, WRITE_ROTATE_MB, WRITE_KEEP);
+        RETIRE_MS, ZERO_COPY, FANOUT, CPUS, USER, STATS_INTERVAL, STATS_SINK, STATS_SINK_INTERVAL, WRITE, WRITE_ROTATE_MB,
+        WRITE_KEEP);
 
     final String interfaceName;
     final String engine;
@@ -112,6 +121,8 @@ final class LiveCommand
     final String cpus;
     final String user;
     final double statsIntervalSeconds;
+    final String statsSink;
+    final double statsSinkIntervalSeconds;
     final Path writeFile;
     final long writeRotateMb;
     final int writeKeep;
@@ -137,6 +148,8 @@ final class LiveCommand
         cpus = args.string(CPUS, "none");
         user = args.string(USER, null);
         statsIntervalSeconds = args.doubleValue(STATS_INTERVAL, DEFAULT_STATS_INTERVAL_SECONDS);
+        statsSink = args.string(STATS_SINK, null);
+        statsSinkIntervalSeconds = args.doubleValue(STATS_SINK_INTERVAL, DEFAULT_STATS_SINK_INTERVAL_SECONDS);
         writeFile = args.isSet(WRITE) ? Path.of(args.string(WRITE, null)) : null;
         writeRotateMb = args.longValue(WRITE_ROTATE_MB, 0);
         writeKeep = args.intValue(WRITE_KEEP, DEFAULT_WRITE_KEEP);
@@ -218,6 +231,14 @@ final class LiveCommand
             throw new IllegalArgumentException("--fanout needs --engine afpacket");
         }
         checkLimits();
+        if (statsSink != null && !statsSink.matches("kafka://[^/?]+/[^/?]+"))
+        {
+            throw new IllegalArgumentException("--stats-sink takes kafka://HOST:PORT[,HOST:PORT]/TOPIC: " + statsSink);
+        }
+        if (!(statsSinkIntervalSeconds >= 0.1) || statsSinkIntervalSeconds > 86_400)
+        {
+            throw new IllegalArgumentException("--stats-sink-interval must be from 0.1 to 86400 seconds: " + statsSinkIntervalSeconds);
+        }
         CpuSpec.parse(cpus);
         final PipelineConfig config = options.config(BackPressure.DROP);
         options.checkSinks();
@@ -287,6 +308,7 @@ final class LiveCommand
 
         final List<EventSink> sinks = new ArrayList<>();
         final List<LiveSource> sources = new ArrayList<>();
+        LiveStats liveStats = null;
         try
         {
             if (user != null)
@@ -331,6 +353,13 @@ final class LiveCommand
             options.openSinks(sinks);
             // The kernel already filters; the pipeline need not run the program again.
             final Pipeline pipeline = new Pipeline(config.filter(null), sinks);
+            if (statsSink != null)
+            {
+                liveStats = new LiveStats(new StatsPublisher(statsSink, options.kafkaProps,
+                    Duration.ofSeconds(Math.max(10, options.kafkaCloseSeconds))), statsSinkIntervalSeconds, err);
+                liveStats.attach(config, pipeline);
+                Thread.ofPlatform().daemon().name("httpcap-stats-sink").start(liveStats);
+            }
             err.println("httpcap: capturing on " + interfaceName + " (" + description +
                 (snaplen < Frames.MAX_FRAME_LENGTH ? ", snaplen " + snaplen : "") +
                 (promiscuous ? "" : ", not promiscuous") +
@@ -371,6 +400,10 @@ final class LiveCommand
             {
                 err.println(line);
             }
+            if (liveStats != null)
+            {
+                liveStats.finish(report);
+            }
             err.println(kernelLine(captures));
             if (writeFile != null)
             {
@@ -381,7 +414,7 @@ final class LiveCommand
                 err.println("httpcap: " + report.failure());
                 return 1;
             }
-            return 0;
+            return liveStats != null && liveStats.failed() > 0 ? 1 : 0;
         }
         catch (final IllegalArgumentException ex)
         {

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.httpcap.app.analysis.HtmlReport;
@@ -19,13 +20,17 @@ import dev.httpcap.app.analysis.NdjsonInput;
 import dev.httpcap.app.analysis.PacketIntervals;
 import dev.httpcap.app.analysis.StatsCollector;
 import dev.httpcap.app.analysis.StatsReport;
-import dev.httpcap.app.analysis.StatsSink;
+import dev.httpcap.app.analysis.StatsPublisher;
+import dev.httpcap.app.analysis.StatsTap;
 import dev.httpcap.app.analysis.StatsSnapshot;
 import dev.httpcap.app.cli.CommandSpec;
 import dev.httpcap.app.cli.Option;
 import dev.httpcap.app.cli.Parameter;
 import dev.httpcap.app.cli.ParsedArgs;
+import dev.httpcap.capture.AfPacketSource;
 import dev.httpcap.capture.BpfCompiler;
+import dev.httpcap.capture.BpfProgram;
+import dev.httpcap.capture.LinkTypes;
 import dev.httpcap.capture.CaptureFileException;
 import dev.httpcap.capture.CaptureFiles;
 import dev.httpcap.capture.PacketSource;
@@ -43,6 +48,11 @@ import dev.httpcap.sinks.EventSink;
 final class StatsCommand
 {
     private static final int LINKTYPE_ETHERNET = 1;
+    static final int STATS_WORKERS = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+    /** --interface: the kernel ring (copy mode: its blocks go back at once), block size and retire timeout. */
+    private static final int LIVE_RING_MB = 64;
+    private static final int LIVE_BLOCK_KB = 1024;
+    private static final int LIVE_RETIRE_MS = 20;
 
     static final Parameter FILE = Parameter.optional("FILE",
         "pcap or pcapng file, an NDJSON file of httpcap events, or '-' for standard input (either); not with --from");
@@ -54,6 +64,11 @@ final class StatsCommand
     static final Option STATS_SINK = Option.value("--stats-sink", "kafka://HOST:PORT/TOPIC", Option.Type.STRING,
         "also publish this run's statistics as one mergeable snapshot to TOPIC; stats --from merges the snapshots " +
             "of every agent into one report");
+    static final Option INTERFACE = Option.value("--interface", "IF", Option.Type.STRING,
+        "capture live on this interface (AF_PACKET; needs CAP_NET_RAW) instead of FILE, until --duration or SIGINT")
+        .shortName("-i");
+    static final Option DURATION = Option.value("--duration", "SECONDS", Option.Type.DOUBLE,
+        "with --interface: stop after this many seconds (default: at SIGINT/SIGTERM)");
     static final Option FORMAT = Option.value("--format", "FORMAT", Option.Type.CHOICE,
         "text (aligned tables), json (every row) or html (one self-contained page with plots)")
         .choices("text", "json", "html").defaultValue("text");
@@ -75,11 +90,18 @@ final class StatsCommand
     private final String from;
     private final long fromTimeoutSeconds;
     private final String statsSink;
+    private final String interfaceName;
+    private final double durationSeconds;
 
     StatsCommand(final ParsedArgs args)
     {
         file = args.positional(0);
         options = new PipelineOptions().apply(args);
+        if (!args.isSet(PipelineOptions.WORKERS))
+        {
+            // The capture thread of stats does little (no sink thread runs): a worker per core, not per two.
+            options.workers = STATS_WORKERS;
+        }
         format = args.choice(FORMAT, "text");
         top = args.intValue(TOP, 10);
         intervalSeconds = args.doubleValue(INTERVAL, 1);
@@ -88,6 +110,8 @@ final class StatsCommand
         from = args.string(FROM, null);
         fromTimeoutSeconds = args.longValue(FROM_TIMEOUT, 120);
         statsSink = args.string(STATS_SINK, null);
+        interfaceName = args.string(INTERFACE, null);
+        durationSeconds = args.doubleValue(DURATION, 0);
     }
 
     static CommandSpec spec()
@@ -97,7 +121,7 @@ final class StatsCommand
             "Statistics of a capture or of httpcap's NDJSON events: tshark's HTTP, conversation and I/O tables, " +
                 "latency percentiles, errors and bytes per host, endpoint and client, tags and the loss ledger.", true)
             .parameter(FILE)
-            .options(List.of(FORMAT, TOP, INTERVAL, OUTPUT, FROM, FROM_TIMEOUT, STATS_SINK))
+            .options(List.of(FORMAT, TOP, INTERVAL, OUTPUT, FROM, FROM_TIMEOUT, STATS_SINK, INTERFACE, DURATION))
             .options(pipeline);
     }
 
@@ -112,9 +136,14 @@ final class StatsCommand
         final long intervalNanos = Math.round(intervalSeconds * 1e9);
         final StatsCollector collector = new StatsCollector(intervalNanos, Long.MIN_VALUE);
         final Map<String, Map<String, Long>> ledger = new LinkedHashMap<>();
-        if ((file == null) == (from == null))
+        if ((file != null ? 1 : 0) + (from != null ? 1 : 0) + (interfaceName != null ? 1 : 0) != 1)
         {
-            err.println("httpcap: stats needs FILE or --from kafka://HOST:PORT/TOPIC (one of them)");
+            err.println("httpcap: stats needs FILE, --from kafka://HOST:PORT/TOPIC or --interface IF (one of them)");
+            return 2;
+        }
+        if (durationSeconds < 0 || durationSeconds > 0 && interfaceName == null)
+        {
+            err.println("httpcap: --duration takes seconds > 0, with --interface");
             return 2;
         }
         final StatsReport report;
@@ -141,6 +170,32 @@ final class StatsCommand
                 return 1;
             }
             return write(report);
+        }
+        if (interfaceName != null)
+        {
+            final PacketIntervals packets;
+            try
+            {
+                packets = live(collector, ledger, intervalNanos);
+            }
+            catch (final IllegalArgumentException | IllegalStateException ex)
+            {
+                err.println("httpcap: " + ex.getMessage());
+                return 2;
+            }
+            catch (final CaptureFileException ex)
+            {
+                err.println("httpcap: " + ex.getMessage());
+                return 1;
+            }
+            if (packets == null)
+            {
+                return 1;
+            }
+            report = new StatsReport(interfaceName, "live", collector, packets, ledger);
+            published = statsSink == null || publish(StatsSnapshot.encode(collector, packets, ledger));
+            final int written = write(report);
+            return published ? written : 1;
         }
         try (InputStream in = open())
         {
@@ -191,58 +246,46 @@ final class StatsCommand
     /** Send one snapshot to --stats-sink and wait for the broker's acknowledgement. @return whether it was acknowledged. */
     private boolean publish(final byte[] snapshot)
     {
-        final String url = statsSink;
-        final int slash = url.startsWith("kafka://") ? url.indexOf('/', "kafka://".length()) : -1;
-        if (slash < 0 || slash == url.length() - 1)
+        try (StatsPublisher publisher = new StatsPublisher(statsSink, options.kafkaProps,
+            java.time.Duration.ofSeconds(fromTimeoutSeconds)))
         {
-            System.err.println("httpcap: --stats-sink takes kafka://HOST:PORT[,HOST:PORT]/TOPIC, got '" + url + "'");
+            publisher.send(snapshot, 0);
+            publisher.flush();
+            if (publisher.published() == 1)
+            {
+                return true;
+            }
+            System.err.println("httpcap: --stats-sink " + statsSink + ": the snapshot was not delivered: " + publisher.lastError());
             return false;
         }
-        final java.util.Properties config = new java.util.Properties();
-        config.put("bootstrap.servers", url.substring("kafka://".length(), slash));
-        config.put("acks", "all");
-        config.put("enable.idempotence", "true");
-        config.put("max.request.size", String.valueOf(Math.max(1 << 20, snapshot.length + 4096)));
-        // delivery.timeout.ms may not be below linger.ms + request.timeout.ms.
-        final long timeoutMs = Math.max(1000, fromTimeoutSeconds * 1000);
-        config.put("linger.ms", "0");
-        config.put("max.block.ms", String.valueOf(timeoutMs));
-        config.put("request.timeout.ms", String.valueOf(Math.min(30_000, timeoutMs)));
-        config.put("delivery.timeout.ms", String.valueOf(timeoutMs));
-        config.put("key.serializer", org.apache.kafka.common.serialization.ByteArraySerializer.class.getName());
-        config.put("value.serializer", org.apache.kafka.common.serialization.ByteArraySerializer.class.getName());
-        for (final String property : options.kafkaProps)
+        catch (final IllegalArgumentException | org.apache.kafka.common.KafkaException ex)
         {
-            final int eq = property.indexOf('=');
-            if (eq > 0)
-            {
-                config.put(property.substring(0, eq), property.substring(eq + 1));
-            }
-        }
-        try (org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]> producer =
-            new org.apache.kafka.clients.producer.KafkaProducer<>(config))
-        {
-            producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(url.substring(slash + 1),
-                name().getBytes(StandardCharsets.UTF_8), snapshot)).get(fromTimeoutSeconds, java.util.concurrent.TimeUnit.SECONDS);
-            return true;
-        }
-        catch (final Exception ex)
-        {
-            Throwable cause = ex;
-            while (cause.getCause() != null && cause.getCause() != cause)
-            {
-                cause = cause.getCause();
-            }
-            System.err.println("httpcap: --stats-sink " + url + ": the snapshot was not delivered: " + cause);
+            System.err.println("httpcap: " + ex.getMessage());
             return false;
         }
     }
 
     private int write(final StatsReport report) throws IOException
     {
+        if ("json".equals(format))
+        {
+            // Bytes as built (tens of MB for a big capture's conversations): no String in between.
+            if (output != null)
+            {
+                try (java.io.OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(Path.of(output)), 1 << 16))
+                {
+                    report.writeJson(out);
+                }
+            }
+            else
+            {
+                report.writeJson(System.out);
+                System.out.flush();
+            }
+            return 0;
+        }
         final String text = switch (format)
         {
-            case "json" -> report.json() + "\n";
             case "html" -> HtmlReport.render(report);
             default -> report.text(top, intervalFixed);
         };
@@ -299,6 +342,55 @@ final class StatsCommand
     private PacketIntervals capture(final InputStream in, final StatsCollector collector,
         final Map<String, Map<String, Long>> ledger, final long intervalNanos) throws Exception
     {
+        final PipelineConfig config = config();
+        if (config.filter() != null)
+        {
+            BpfCompiler.compile(config.filter(), LINKTYPE_ETHERNET, Frames.MAX_FRAME_LENGTH);
+        }
+        try (PacketSource source = "-".equals(file) ? CaptureFiles.open(in, "standard input") : CaptureFiles.open(file))
+        {
+            return run(config, source, null, collector, ledger, intervalNanos);
+        }
+    }
+
+    /**
+     * {@code --interface}: capture live (AF_PACKET, the capture filter run by the kernel, payloads
+     * copied into the packet ring) until {@code --duration} or a signal, then drain.
+     */
+    private PacketIntervals live(final StatsCollector collector, final Map<String, Map<String, Long>> ledger,
+        final long intervalNanos) throws Exception
+    {
+        final PipelineConfig config = config().clockTickNanos(TimeUnit.SECONDS.toNanos(1));
+        final BpfProgram kernelFilter = config.filter() != null ?
+            BpfCompiler.compile(config.filter(), LinkTypes.ETHERNET, Frames.MAX_FRAME_LENGTH) : null;
+        config.filter(null);
+        try (AfPacketSource capture = new AfPacketSource(interfaceName, LIVE_RING_MB << 20, LIVE_BLOCK_KB << 10,
+            LIVE_RETIRE_MS, kernelFilter, true))
+        {
+            final LiveSource.Control control = new LiveSource.Control(0, (long)(durationSeconds * 1e9),
+                TimeUnit.MILLISECONDS.toNanos(2L * LIVE_RETIRE_MS + 50));
+            try (LiveSource source = new LiveSource(capture, null, control, false))
+            {
+                System.err.println("httpcap: capturing on " + interfaceName + " (AF_PACKET, TPACKET_V3, " + LIVE_RING_MB +
+                    " MiB ring" + (kernelFilter != null ? ", filter '" + options.filter + "'" : "") + ")" +
+                    (durationSeconds > 0 ? " for " + durationSeconds + " s" : "; SIGINT to stop"));
+                final PacketIntervals packets = run(config, source, control, collector, ledger, intervalNanos);
+                if (packets != null)
+                {
+                    final Map<String, Long> kernel = new LinkedHashMap<>();
+                    kernel.put("captured", capture.kernelPackets());
+                    kernel.put("dropped", capture.kernelDrops());
+                    kernel.put("interface_dropped", capture.interfaceDrops());
+                    kernel.put("loopback_outgoing_skipped", capture.outgoingSkipped());
+                    ledger.put("kernel", kernel);
+                }
+                return packets;
+            }
+        }
+    }
+
+    private PipelineConfig config()
+    {
         // Stats need the connection records (conv,tcp) and the Host header (http_req/http_srv trees).
         options.flows = true;
         options.headers = switch (options.headers)
@@ -307,22 +399,32 @@ final class StatsCommand
             case "none", "default" -> "host";
             default -> options.headers + ",host";
         };
-        final PipelineConfig config = options.config(BackPressure.BLOCK);
-        if (config.filter() != null)
+        return options.config(BackPressure.BLOCK);
+    }
+
+    /** @param control a live capture's (stopped at a signal), or null: a file's (the pipeline stops). */
+    private PacketIntervals run(final PipelineConfig config, final PacketSource source, final LiveSource.Control control,
+        final StatsCollector collector, final Map<String, Map<String, Long>> ledger, final long intervalNanos) throws Exception
+    {
+        // Each worker adds its events up itself (no JSON, no hand-off); the collectors are merged at the end.
+        final StatsTap[] taps = new StatsTap[config.workers()];
+        final StatsCollector[] collectors = new StatsCollector[taps.length + 1];
+        collectors[0] = collector;
+        for (int i = 0; i < taps.length; i++)
         {
-            BpfCompiler.compile(config.filter(), LINKTYPE_ETHERNET, Frames.MAX_FRAME_LENGTH);
+            taps[i] = new StatsTap(new StatsCollector(intervalNanos, Long.MIN_VALUE));
+            collectors[i + 1] = taps[i].collector();
         }
-        final StatsSink statsSink = new StatsSink(collector);
+        config.eventTaps(i -> taps[i]);
         final List<EventSink> sinks = new ArrayList<>();
-        sinks.add(statsSink);
         final PrintStream err = System.err;
-        try (PacketSource source = "-".equals(file) ? CaptureFiles.open(in, "standard input") : CaptureFiles.open(file))
+        try
         {
             if (!options.sinkSpecs.isEmpty())
             {
                 options.openSinks(sinks);
             }
-            final PacketIntervals packets = new PacketIntervals(source, intervalNanos, collector);
+            final PacketIntervals packets = new PacketIntervals(source, intervalNanos, collectors);
             final Pipeline pipeline = new Pipeline(config, sinks);
             final AtomicInteger signals = new AtomicInteger();
             Signals.onInterrupt(() ->
@@ -331,7 +433,14 @@ final class StatsCommand
                 {
                     Runtime.getRuntime().halt(130);
                 }
-                pipeline.requestStop();
+                if (control != null)
+                {
+                    control.stop();
+                }
+                else
+                {
+                    pipeline.requestStop();
+                }
             });
             final PipelineReport run = pipeline.run(packets);
             if (run.failure() != null)
@@ -340,7 +449,13 @@ final class StatsCommand
                 err.println("httpcap: " + (run.failure().getMessage() != null ? run.failure().getMessage() : run.failure()));
                 return null;
             }
-            ledger(run, statsSink, packets, ledger);
+            long analysed = 0;
+            for (final StatsTap tap : taps)
+            {
+                collector.merge(tap.collector());
+                analysed += tap.events();
+            }
+            ledger(run, analysed, packets, ledger);
             return packets;
         }
         finally
@@ -352,7 +467,8 @@ final class StatsCommand
         }
     }
 
-    private static void ledger(final PipelineReport run, final StatsSink sink, final PacketIntervals packets,
+    /** The loss ledger of a run: every packet, connection and event accounted for ({@code packets} may be null: live). */
+    static void ledger(final PipelineReport run, final long analysed, final PacketIntervals packets,
         final Map<String, Map<String, Long>> ledger)
     {
         final Map<String, Long> frames = new LinkedHashMap<>();
@@ -360,7 +476,10 @@ final class StatsCommand
         frames.put("decoded", run.decoded());
         frames.put("dropped", run.dropped());
         frames.putAll(run.drops());
-        frames.put("wire_bytes", packets.wireBytes());
+        if (packets != null)
+        {
+            frames.put("wire_bytes", packets.wireBytes());
+        }
         ledger.put("packets", frames);
         if (!run.fileAnomalies().isEmpty())
         {
@@ -374,8 +493,7 @@ final class StatsCommand
         final Map<String, Long> events = new LinkedHashMap<>();
         events.put("emitted", run.eventsEmitted());
         events.put("dropped", run.eventsDropped());
-        events.put("analysed", sink.eventsWritten() - sink.unreadable());
-        events.put("unreadable", sink.unreadable());
+        events.put("analysed", analysed);
         ledger.put("events", events);
         if (run.workerErrors() > 0)
         {

@@ -74,8 +74,12 @@ class ConfigFileTest
             http-ports: [80, 8080]
             promisc: false
             stats-interval: 60
+            stats-sink: kafka://broker-1:9092/httpcap-stats
+            stats-sink-interval: 5
             """;
         final LiveCommand fromFile = new LiveCommand(merged(file));
+        assertEquals("kafka://broker-1:9092/httpcap-stats", fromFile.statsSink);
+        assertEquals(5, fromFile.statsSinkIntervalSeconds);
         assertEquals("eth0", fromFile.interfaceName);
         assertEquals(4, fromFile.options.workers);
         assertEquals(List.of("stdout:json", "file:/var/lib/httpcap/a.ndjson"), fromFile.options.sinkSpecs);

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -68,6 +69,73 @@ class StatsCommandTest
             }
         }
         assertEquals(capture, ndjson);
+    }
+
+    /**
+     * The workers add a capture's events up from the decoded transactions (StatsTap), not from their
+     * JSON: for requests whose URL fields take work to derive — absolute-form with user info and
+     * port, CONNECT's authority, an IPv6 Host, a query and a fragment, bytes that are not UTF-8, no
+     * response, an interim 100, no Host at all — the capture's statistics equal those of its NDJSON
+     * events, with one worker and with two (whose collectors are merged).
+     */
+    @Test
+    void shouldAddUpDecodedTransactionsAsTheirJsonEventsDo(@TempDir final Path dir) throws Exception
+    {
+        final TestPcap pcap = new TestPcap()
+            .connection(80, "GET http://user:pw@Example.test:8080/a/12345/b?x=1#frag HTTP/1.1\r\nHost: ignored.test\r\n\r\n",
+                "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+            .connection(80, "CONNECT tunnel.test:443 HTTP/1.1\r\nHost: tunnel.test:443\r\n\r\n",
+                "HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n")
+            .connection(80, "GET /v6/path HTTP/1.1\r\nHost: [2001:db8::1]:8080\r\n\r\n",
+                "HTTP/1.1 500 Oops\r\nContent-Length: 0\r\n\r\n")
+            .connection(80, "GET /caf\u00e9/\u00ff?q=\u00e9 HTTP/1.1\r\nHost: bytes.test\r\n\r\n",
+                "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
+            .connection(80, "POST /upload HTTP/1.1\r\nHost: up.test\r\nContent-Length: 3\r\nExpect: 100-continue\r\n\r\n",
+                "HTTP/1.1 100 Continue\r\n\r\n", "abc", "HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n")
+            .connection(80, "GET /nohost HTTP/1.0\r\n\r\n", "HTTP/1.0 204 No Content\r\n\r\n")
+            .connection(80, "GET /never/answered HTTP/1.1\r\nHost: quiet.test\r\n\r\n");
+        final Path capture = dir.resolve("edges.pcap");
+        pcap.write(capture);
+        for (final String workers : List.of("1", "2"))
+        {
+            final JsonNode report = assertCaptureEqualsItsEvents(capture, dir, "--workers", workers);
+            assertEquals(7, report.at("/http_tree/requests").asLong(), report.toString());
+            assertEquals(1, report.at("/http_tree/responses_by_code/100").asLong(), report.toString());
+            assertEquals(1, report.at("/total/no_response").asLong(), report.toString());
+            assertEquals(1, report.at("/http_req_tree/requests_without_host").asLong(), report.toString());
+        }
+    }
+
+    /** Stats of {@code capture} equal stats of the NDJSON events {@code read --flows} writes for it; @return the former. */
+    private static JsonNode assertCaptureEqualsItsEvents(final Path capture, final Path dir, final String... options)
+        throws Exception
+    {
+        final Path events = dir.resolve("events.ndjson");
+        Files.deleteIfExists(events);
+        final Path fromCapture = dir.resolve("capture.json");
+        final Path fromEvents = dir.resolve("events.json");
+        assertEquals(0, Main.execute("read", capture.toString(), "--flows", "--sink", "file:" + events, "--progress", "never"));
+        final List<String> stats = new java.util.ArrayList<>(List.of("stats", capture.toString(), "--format", "json", "-o",
+            fromCapture.toString()));
+        stats.addAll(List.of(options));
+        assertEquals(0, Main.execute(stats.toArray(String[]::new)));
+        assertEquals(0, Main.execute("stats", events.toString(), "--format", "json", "-o", fromEvents.toString()));
+        final JsonNode fromTap = MAPPER.readTree(fromCapture.toFile());
+        final JsonNode tap = fromTap.deepCopy();
+        final JsonNode ndjson = MAPPER.readTree(fromEvents.toFile());
+        for (final JsonNode report : new JsonNode[] {tap, ndjson})
+        {
+            ((ObjectNode)report).remove("input");
+            ((ObjectNode)report).remove("ledger");
+            for (final JsonNode i : report.at("/io/intervals"))
+            {
+                ((ObjectNode)i).remove("frames");
+                ((ObjectNode)i).remove("bytes");
+                ((ObjectNode)i).remove("start");
+            }
+        }
+        assertEquals(ndjson, tap);
+        return fromTap;
     }
 
     @Test

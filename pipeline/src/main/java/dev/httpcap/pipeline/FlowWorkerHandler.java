@@ -61,6 +61,8 @@ final class FlowWorkerHandler implements FlowListener, HttpEventListener
     private final EventHandoff handoff;
     private final boolean json;
     private final boolean text;
+    /** Sees each event decoded, before it is encoded (null: none). */
+    private final EventTap tap;
     private final CountDownLatch finished;
     private boolean finishedCounted;
 
@@ -79,8 +81,9 @@ final class FlowWorkerHandler implements FlowListener, HttpEventListener
 
     FlowWorkerHandler(
         final int shard, final PipelineConfig config, final EventHandoff handoff,
-        final boolean json, final boolean text, final CountDownLatch finished)
+        final boolean json, final boolean text, final EventTap tap, final CountDownLatch finished)
     {
+        this.tap = tap;
         this.shard = shard;
         this.handoff = handoff;
         this.json = json;
@@ -190,6 +193,10 @@ final class FlowWorkerHandler implements FlowListener, HttpEventListener
         {
             http.onFlowEnd(flow);
         }
+        if (tap != null)
+        {
+            tap.onFlowEnd(flow);
+        }
         if (!flowEvents)
         {
             return;
@@ -218,6 +225,15 @@ final class FlowWorkerHandler implements FlowListener, HttpEventListener
         final int kind, final TcpFlow flow, final HttpTransaction transaction, final WebSocketMessage message)
     {
         eventsEmitted++;
+        // Flow ends reach the tap in onFlowEnd, whether or not they are written as records.
+        if (tap != null && kind == HTTP_EVENT)
+        {
+            tap.onTransaction(flow, transaction);
+        }
+        else if (tap != null && kind == WEBSOCKET_EVENT)
+        {
+            tap.onWebSocketMessage(flow, message);
+        }
         final long truncatedBefore = httpEncoder != null ? httpEncoder.truncatedEvents() : 0;
         int result = EventHandoff.HANDED_OVER;
         if (json)

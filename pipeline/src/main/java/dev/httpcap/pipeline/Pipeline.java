@@ -254,7 +254,8 @@ public final class Pipeline
                     PacketEvent::new, config.ringSlots(), new BusySpinWaitStrategy());
                 for (int i = 0; i < workers; i++)
                 {
-                    final FlowWorkerHandler handler = new FlowWorkerHandler(i, config, handoff, json, text, finished);
+                    final EventTap tap = config.eventTaps() != null ? config.eventTaps().apply(handlers.size()) : null;
+                    final FlowWorkerHandler handler = new FlowWorkerHandler(i, config, handoff, json, text, tap, finished);
                     handler.headerRules(headerRules);
                     final String name = lanes == 1 ? "httpcap-worker-" + i : "httpcap-worker-" + lane + "-" + i;
                     final EventPoller<PacketEvent> poller = ring.newPoller();

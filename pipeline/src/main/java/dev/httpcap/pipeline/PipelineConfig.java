@@ -34,6 +34,7 @@ public final class PipelineConfig
     private HttpConfig http = new HttpConfig();
     private boolean flowEvents;
     private Observer observer = Observer.NONE;
+    private java.util.function.IntFunction<EventTap> eventTaps;
 
     public int workers()
     {
@@ -329,6 +330,21 @@ public final class PipelineConfig
     public PipelineConfig flowEvents(final boolean flowEvents)
     {
         this.flowEvents = flowEvents;
+        return this;
+    }
+
+    public java.util.function.IntFunction<EventTap> eventTaps()
+    {
+        return eventTaps;
+    }
+
+    /**
+     * Give each worker an {@link EventTap}, made by {@code taps} from the worker's number (0 to lanes x
+     * workers - 1) before the threads start, that sees the worker's events decoded (null: none).
+     */
+    public PipelineConfig eventTaps(final java.util.function.IntFunction<EventTap> taps)
+    {
+        this.eventTaps = taps;
         return this;
     }
 }

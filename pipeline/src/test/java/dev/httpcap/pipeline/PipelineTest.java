@@ -449,6 +449,61 @@ class PipelineTest
         }
     }
 
+    /**
+     * An {@link EventTap} per worker sees every connection end once, on its own worker's thread, with
+     * flow records written or not and with no sink at all (nothing encoded, nothing handed over).
+     */
+    @Test
+    void shouldShowEachWorkersTapItsConnectionsOnItsThreadWithOrWithoutSinks() throws Exception
+    {
+        final Path pcap = dir.resolve("in.pcap");
+        Files.write(pcap, connections().out.toByteArray());
+        for (final boolean flowRecords : new boolean[] {false, true})
+        {
+            final List<java.util.Set<String>> threads = new java.util.concurrent.CopyOnWriteArrayList<>();
+            final java.util.concurrent.atomic.AtomicInteger ends = new java.util.concurrent.atomic.AtomicInteger();
+            final PipelineConfig config = new PipelineConfig().flowEvents(flowRecords).workers(2).eventTaps(i ->
+            {
+                final java.util.Set<String> seenOn = java.util.concurrent.ConcurrentHashMap.newKeySet();
+                threads.add(seenOn);
+                return new EventTap()
+                {
+                    @Override
+                    public void onTransaction(final dev.httpcap.decoders.tcp.TcpFlow flow,
+                        final dev.httpcap.decoders.http.HttpTransaction transaction)
+                    {
+                        seenOn.add(Thread.currentThread().getName());
+                    }
+
+                    @Override
+                    public void onWebSocketMessage(final dev.httpcap.decoders.tcp.TcpFlow flow,
+                        final dev.httpcap.decoders.websocket.WebSocketMessage message)
+                    {
+                        seenOn.add(Thread.currentThread().getName());
+                    }
+
+                    @Override
+                    public void onFlowEnd(final dev.httpcap.decoders.tcp.TcpFlow flow)
+                    {
+                        seenOn.add(Thread.currentThread().getName());
+                        ends.incrementAndGet();
+                    }
+                };
+            });
+            final PipelineReport report;
+            try (PacketSource source = CaptureFiles.open(pcap.toString()))
+            {
+                report = new Pipeline(config, List.of()).run(source);
+            }
+            assertNull(report.failure());
+            assertEquals(CONNECTIONS, ends.get(), "every connection's end, once (flow records " + flowRecords + ")");
+            assertEquals(flowRecords ? CONNECTIONS : 0, report.eventsEmitted());
+            assertEquals(0, report.eventsDropped(), "no sink, nothing handed over, nothing dropped");
+            assertEquals(List.of(java.util.Set.of("httpcap-worker-0"), java.util.Set.of("httpcap-worker-1")), threads,
+                "tap i is called on worker i's thread only");
+        }
+    }
+
     @Test
     void shouldCountEveryEventTheSinksCannotTakeUnderTheDropPolicy() throws Exception
     {

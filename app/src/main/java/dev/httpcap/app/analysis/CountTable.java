@@ -43,6 +43,16 @@ final class CountTable<R>
         return created;
     }
 
+    /** Add {@code other}'s rows to this table's (new keys past the bound fold into {@link #OTHER}) and its folded keys. */
+    void merge(final CountTable<R> other, final java.util.function.BiConsumer<R, R> add)
+    {
+        for (final Map.Entry<String, R> e : other.rows.entrySet())
+        {
+            add.accept(row(e.getKey()), e.getValue());
+        }
+        foldedKeys += other.foldedKeys;
+    }
+
     Map<String, R> rows()
     {
         return rows;

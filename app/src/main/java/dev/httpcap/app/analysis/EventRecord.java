@@ -9,7 +9,10 @@ public final class EventRecord
     /** {@code event.dataset}. */
     public enum Dataset
     {
-        HTTP, FLOW, WEBSOCKET, OTHER, NONE
+        HTTP, FLOW, WEBSOCKET, OTHER, NONE;
+
+        /** The name in lower case, as {@code event.dataset} writes it. */
+        public final String lowerCase = name().toLowerCase(java.util.Locale.ROOT);
     }
 
     public static final int MAX_TAGS = 32;

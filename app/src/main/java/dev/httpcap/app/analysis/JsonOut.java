@@ -3,13 +3,15 @@ package dev.httpcap.app.analysis;
 /** A small JSON text builder for reports (not the hot path: the event encoder is decoders' JsonWriter). */
 final class JsonOut
 {
-    private final StringBuilder out = new StringBuilder(1 << 16);
+    /** UTF-8, ASCII written byte by byte; grown by doubling. */
+    private byte[] out = new byte[1 << 16];
+    private int length;
     private boolean comma;
 
     JsonOut open()
     {
         sep();
-        out.append('{');
+        ascii('{');
         comma = false;
         return this;
     }
@@ -17,14 +19,14 @@ final class JsonOut
     JsonOut open(final String name)
     {
         key(name);
-        out.append('{');
+        ascii('{');
         comma = false;
         return this;
     }
 
     JsonOut close()
     {
-        out.append('}');
+        ascii('}');
         comma = true;
         return this;
     }
@@ -32,14 +34,14 @@ final class JsonOut
     JsonOut array(final String name)
     {
         key(name);
-        out.append('[');
+        ascii('[');
         comma = false;
         return this;
     }
 
     JsonOut endArray()
     {
-        out.append(']');
+        ascii(']');
         comma = true;
         return this;
     }
@@ -49,7 +51,7 @@ final class JsonOut
         key(name);
         if (value == null)
         {
-            out.append("null");
+            ascii("null");
         }
         else
         {
@@ -62,7 +64,7 @@ final class JsonOut
     JsonOut field(final String name, final long value)
     {
         key(name);
-        out.append(value);
+        decimal(value);
         comma = true;
         return this;
     }
@@ -72,11 +74,11 @@ final class JsonOut
         key(name);
         if (Double.isFinite(value))
         {
-            out.append(value);
+            ascii(Double.toString(value));
         }
         else
         {
-            out.append("null");
+            ascii("null");
         }
         comma = true;
         return this;
@@ -86,50 +88,141 @@ final class JsonOut
     {
         sep();
         string(name);
-        out.append(':');
+        ascii(':');
     }
 
     private void sep()
     {
         if (comma)
         {
-            out.append(',');
+            ascii(',');
         }
     }
 
     private void string(final String s)
     {
-        out.append('"');
+        ascii('"');
+        if (plainAscii(s))
+        {
+            ascii(s);
+        }
+        else
+        {
+            escaped(s);
+        }
+        ascii('"');
+    }
+
+    /** The slow path: escapes, and characters beyond ASCII as UTF-8. */
+    private void escaped(final String s)
+    {
+        final StringBuilder escaped = new StringBuilder(s.length() + 16);
         for (int i = 0; i < s.length(); i++)
         {
             final char c = s.charAt(i);
             switch (c)
             {
-                case '"' -> out.append("\\\"");
-                case '\\' -> out.append("\\\\");
-                case '\n' -> out.append("\\n");
-                case '\r' -> out.append("\\r");
-                case '\t' -> out.append("\\t");
+                case '"' -> escaped.append("\\\"");
+                case '\\' -> escaped.append("\\\\");
+                case '\n' -> escaped.append("\\n");
+                case '\r' -> escaped.append("\\r");
+                case '\t' -> escaped.append("\\t");
                 default ->
                 {
                     // '<' escaped too, so the text can sit inside an HTML <script> element.
                     if (c < 0x20 || c == '<' || c == 0x2028 || c == 0x2029)
                     {
-                        out.append(String.format("\\u%04x", (int)c));
+                        escaped.append(String.format("\\u%04x", (int)c));
                     }
                     else
                     {
-                        out.append(c);
+                        escaped.append(c);
                     }
                 }
             }
         }
-        out.append('"');
+        final byte[] bytes = escaped.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        reserve(bytes.length);
+        System.arraycopy(bytes, 0, out, length, bytes.length);
+        length += bytes.length;
+    }
+
+    /** @return whether {@code s} is ASCII that goes into a JSON string as it is (most of a report's strings). */
+    private static boolean plainAscii(final String s)
+    {
+        for (int i = 0; i < s.length(); i++)
+        {
+            final char c = s.charAt(i);
+            if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<')
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void ascii(final char c)
+    {
+        reserve(1);
+        out[length++] = (byte)c;
+    }
+
+    private void ascii(final String s)
+    {
+        final int n = s.length();
+        reserve(n);
+        for (int i = 0; i < n; i++)
+        {
+            out[length + i] = (byte)s.charAt(i);
+        }
+        length += n;
+    }
+
+    private void decimal(final long value)
+    {
+        if (value < 0)
+        {
+            if (value == Long.MIN_VALUE)
+            {
+                ascii(Long.toString(value));
+                return;
+            }
+            ascii('-');
+            decimal(-value);
+            return;
+        }
+        reserve(20);
+        int digits = 1;
+        for (long v = value / 10; v > 0; v /= 10)
+        {
+            digits++;
+        }
+        long v = value;
+        for (int i = length + digits - 1; i >= length; i--)
+        {
+            out[i] = (byte)('0' + v % 10);
+            v /= 10;
+        }
+        length += digits;
+    }
+
+    private void reserve(final int more)
+    {
+        if (length + more > out.length)
+        {
+            out = java.util.Arrays.copyOf(out, Math.max(length + more, 2 * out.length));
+        }
+    }
+
+    /** Write the text (UTF-8) to {@code sink}. */
+    void writeTo(final java.io.OutputStream sink) throws java.io.IOException
+    {
+        sink.write(out, 0, length);
     }
 
     @Override
     public String toString()
     {
-        return out.toString();
+        return new String(out, 0, length, java.nio.charset.StandardCharsets.UTF_8);
     }
 }

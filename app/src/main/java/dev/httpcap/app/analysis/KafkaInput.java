@@ -20,7 +20,9 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * {@code httpcap stats --from kafka://HOST:PORT[,HOST:PORT]/TOPIC}: the events a Kafka sink wrote
  * (one JSON event per record), read from the start of every partition up to the end offsets found
  * when reading began — the topic as it was then, so the command ends. No consumer group: partitions
- * are assigned, nothing is committed, no other consumer is disturbed.
+ * are assigned, nothing is committed, no other consumer is disturbed. Snapshots are merged once per
+ * key ({@code AGENT/WINDOW}, see {@link StatsPublisher}): a window found again is counted in
+ * {@code duplicate_snapshots}, not merged twice.
  */
 public final class KafkaInput
 {
@@ -35,6 +37,9 @@ public final class KafkaInput
     private long events;
     private long unreadable;
     private long snapshots;
+    private long duplicates;
+    /** Keys of the snapshots merged ({@code AGENT/WINDOW}): a window found twice is counted once. */
+    private final java.util.Set<String> snapshotKeys = new java.util.HashSet<>();
     private int partitions;
 
     /**
@@ -117,7 +122,12 @@ public final class KafkaInput
                     }
                     records++;
                     final byte[] value = r.value();
-                    if (StatsSnapshot.isSnapshot(value))
+                    if (StatsSnapshot.isSnapshot(value) && r.key() != null &&
+                        !snapshotKeys.add(new String(r.key(), java.nio.charset.StandardCharsets.UTF_8)))
+                    {
+                        duplicates++;
+                    }
+                    else if (StatsSnapshot.isSnapshot(value))
                     {
                         try
                         {
@@ -152,6 +162,7 @@ public final class KafkaInput
         counts.put("records", records);
         counts.put("events", events);
         counts.put("snapshots", snapshots);
+        counts.put("duplicate_snapshots", duplicates);
         counts.put("unreadable", unreadable);
         return counts;
     }

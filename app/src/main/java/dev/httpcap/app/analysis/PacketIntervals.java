@@ -17,7 +17,7 @@ public final class PacketIntervals extends ForwardingPacketSource implements Pac
     static final int MAX_INTERVALS = 1 << 20;
 
     private final long intervalNanos;
-    private final StatsCollector collector;
+    private final StatsCollector[] collectors;
     private PacketHandler downstream;
     private long firstNanos = Long.MIN_VALUE;
     private long lastNanos = Long.MIN_VALUE;
@@ -27,12 +27,12 @@ public final class PacketIntervals extends ForwardingPacketSource implements Pac
     private long totalFrames;
     private long totalBytes;
 
-    /** @param collector told the first frame's time, as the origin of its intervals. */
-    public PacketIntervals(final PacketSource source, final long intervalNanos, final StatsCollector collector)
+    /** @param collectors told the first frame's time, as the origin of their intervals. */
+    public PacketIntervals(final PacketSource source, final long intervalNanos, final StatsCollector... collectors)
     {
         super(source);
         this.intervalNanos = intervalNanos;
-        this.collector = collector;
+        this.collectors = collectors.clone();
     }
 
     @Override
@@ -49,7 +49,10 @@ public final class PacketIntervals extends ForwardingPacketSource implements Pac
         if (firstNanos == Long.MIN_VALUE)
         {
             firstNanos = timestampNanos;
-            collector.origin(timestampNanos);
+            for (final StatsCollector collector : collectors)
+            {
+                collector.origin(timestampNanos);
+            }
         }
         lastNanos = Math.max(lastNanos, timestampNanos);
         final long index = Math.max(0, Math.min(MAX_INTERVALS - 1, (timestampNanos - firstNanos) / intervalNanos));

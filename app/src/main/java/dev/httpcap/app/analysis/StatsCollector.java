@@ -124,6 +124,12 @@ public final class StatsCollector
     long firstFrameNanos = Long.MAX_VALUE;
     long lastFrameNanos = Long.MIN_VALUE;
 
+    private static final int ENDPOINT_CACHE = 4096;
+    private final Group[] endpointCache = new Group[ENDPOINT_CACHE];
+    private final String[] endpointCacheMethod = new String[ENDPOINT_CACHE];
+    private final String[] endpointCacheHost = new String[ENDPOINT_CACHE];
+    private final String[] endpointCachePath = new String[ENDPOINT_CACHE];
+
     long firstNanos = Long.MAX_VALUE;
     long lastNanos = Long.MIN_VALUE;
     long events;
@@ -139,6 +145,12 @@ public final class StatsCollector
         this.originNanos = originNanos;
     }
 
+    /** @return events added (or merged). */
+    public long events()
+    {
+        return events;
+    }
+
     /** Set where intervals start: the capture's first packet (called before the first event). */
     public void origin(final long nanos)
     {
@@ -148,7 +160,7 @@ public final class StatsCollector
     public void accept(final EventRecord e)
     {
         events++;
-        datasets.merge(e.dataset.name().toLowerCase(java.util.Locale.ROOT), 1L, Long::sum);
+        datasets.merge(e.dataset.lowerCase, 1L, Long::sum);
         for (int i = 0; i < e.tagCount; i++)
         {
             tags.merge(e.tags[i], 1L, Long::sum);
@@ -200,18 +212,10 @@ public final class StatsCollector
         }
 
         final String host = e.urlDomain != null ? e.urlDomain : e.hostHeader != null ? e.hostHeader : server;
-        final String template = PathTemplate.of(e.urlPath != null ? e.urlPath : e.urlOriginal);
         final String method = e.method != null ? e.method : "-";
         add(total, e, request, response);
         add(hosts.row(host), e, request, response);
-        final Group endpoint = endpoints.row(method + " " + host + template);
-        if (endpoint.template == null)
-        {
-            endpoint.host = host;
-            endpoint.method = method;
-            endpoint.template = template;
-        }
-        add(endpoint, e, request, response);
+        add(endpoint(method, host, e.urlPath != null ? e.urlPath : e.urlOriginal), e, request, response);
         add(clients.row(e.sourceIp == null ? "" : e.sourceIp), e, request, response);
 
         if (e.timestampNanos != Long.MIN_VALUE)
@@ -240,6 +244,38 @@ public final class StatsCollector
                 bucket.latency.recordValue(micros(e.durationNanos));
             }
         }
+    }
+
+    /**
+     * The endpoint group of a request: {@code METHOD host/template}. Remembered by (method, host, path)
+     * in a direct-mapped cache, so a path seen again costs no templating nor string building.
+     */
+    private Group endpoint(final String method, final String host, final String path)
+    {
+        final int hash = (method.hashCode() * 31 + host.hashCode()) * 31 + (path == null ? 0 : path.hashCode());
+        final int slot = (hash ^ hash >>> 16) & (ENDPOINT_CACHE - 1);
+        final Group cached = endpointCache[slot];
+        if (cached != null && method.equals(endpointCacheMethod[slot]) && host.equals(endpointCacheHost[slot]) &&
+            java.util.Objects.equals(path, endpointCachePath[slot]))
+        {
+            return cached;
+        }
+        final String template = PathTemplate.of(path);
+        final Group endpoint = endpoints.row(method + " " + host + template);
+        if (endpoint.template == null)
+        {
+            endpoint.host = host;
+            endpoint.method = method;
+            endpoint.template = template;
+        }
+        if (!CountTable.OTHER.equals(endpoint.key))
+        {
+            endpointCache[slot] = endpoint;
+            endpointCacheMethod[slot] = method;
+            endpointCacheHost[slot] = host;
+            endpointCachePath[slot] = path;
+        }
+        return endpoint;
     }
 
     private void answer(final String server, final int code)
@@ -300,6 +336,98 @@ public final class StatsCollector
         conversations.add(new Conversation(e.sourceIp, e.sourcePort, e.destinationIp, e.destinationPort,
             Math.max(0, e.sourcePackets), Math.max(0, e.sourceBytes), Math.max(0, e.destinationPackets),
             Math.max(0, e.destinationBytes), start, duration, e.communityId, e.reason));
+    }
+
+    /**
+     * Add everything {@code other} counted (another worker's collector over the same intervals, or a
+     * collector read back from snapshots): counts add, histograms add, conversations are listed
+     * together (up to {@link #MAX_CONVERSATIONS}), intervals are put back on this one's time axis.
+     */
+    public void merge(final StatsCollector other)
+    {
+        events += other.events;
+        firstNanos = Math.min(firstNanos, other.firstNanos);
+        lastNanos = Math.max(lastNanos, other.lastNanos);
+        firstFrameNanos = Math.min(firstFrameNanos, other.firstFrameNanos);
+        lastFrameNanos = Math.max(lastFrameNanos, other.lastFrameNanos);
+        requestPackets += other.requestPackets;
+        responsePackets += other.responsePackets;
+        requestsWithoutHost += other.requestsWithoutHost;
+        websocketMessages += other.websocketMessages;
+        other.requestsByMethod.forEach((k, v) -> requestsByMethod.merge(k, v, Long::sum));
+        other.responsesByCode.forEach((k, v) -> responsesByCode.merge(k, v, Long::sum));
+        other.tags.forEach((k, v) -> tags.merge(k, v, Long::sum));
+        other.datasets.forEach((k, v) -> datasets.merge(k, v, Long::sum));
+        mergeTree(requestsByHost, other.requestsByHost);
+        mergeTree(requestsByServer, other.requestsByServer);
+        mergeTree(serversByHost, other.serversByHost);
+        responsesByServer.merge(other.responsesByServer, (mine, theirs) ->
+        {
+            mine[0] += theirs[0];
+            mine[1] += theirs[1];
+        });
+        mergeGroup(total, other.total);
+        hosts.merge(other.hosts, StatsCollector::mergeGroup);
+        endpoints.merge(other.endpoints, StatsCollector::mergeGroup);
+        clients.merge(other.clients, StatsCollector::mergeGroup);
+        for (final Conversation c : other.conversations)
+        {
+            if (conversations.size() < MAX_CONVERSATIONS)
+            {
+                conversations.add(c);
+                firstNanos = c.startNanos() != Long.MIN_VALUE ? Math.min(firstNanos, c.startNanos()) : firstNanos;
+            }
+            else
+            {
+                conversationsFolded++;
+            }
+        }
+        conversationsFolded += other.conversationsFolded;
+        for (final Map.Entry<Long, IoBucket> e : other.io.entrySet())
+        {
+            final IoBucket theirs = e.getValue();
+            final IoBucket mine = bucket(other.originNanos + e.getKey() * other.intervalNanos);
+            mine.requests += theirs.requests;
+            mine.responses += theirs.responses;
+            mine.errors += theirs.errors;
+            mine.requestBytes += theirs.requestBytes;
+            mine.responseBytes += theirs.responseBytes;
+            if (theirs.latency != null)
+            {
+                if (mine.latency == null)
+                {
+                    mine.latency = new IntCountsHistogram(GROUP_DIGITS);
+                }
+                mine.latency.add(theirs.latency);
+            }
+        }
+        for (final Map.Entry<Long, long[]> e : other.frames.entrySet())
+        {
+            addFrames(other.originNanos + e.getKey() * other.intervalNanos, e.getValue()[0], e.getValue()[1]);
+        }
+    }
+
+    private static void mergeTree(final CountTable<CountTable<long[]>> mine, final CountTable<CountTable<long[]>> theirs)
+    {
+        mine.merge(theirs, (row, other) -> row.merge(other, (a, b) -> a[0] += b[0]));
+    }
+
+    private static void mergeGroup(final Group mine, final Group theirs)
+    {
+        if (mine.template == null && theirs.template != null)
+        {
+            mine.host = theirs.host;
+            mine.method = theirs.method;
+            mine.template = theirs.template;
+        }
+        mine.requests += theirs.requests;
+        mine.responses += theirs.responses;
+        mine.noResponse += theirs.noResponse;
+        mine.status4xx += theirs.status4xx;
+        mine.status5xx += theirs.status5xx;
+        mine.requestBytes += theirs.requestBytes;
+        mine.responseBytes += theirs.responseBytes;
+        mine.latency.add(theirs.latency);
     }
 
     /** The interval that holds {@code nanos}. */

@@ -191,10 +191,35 @@ public final class StatsReport
     List<Conversation> conversations()
     {
         final List<Conversation> rows = new ArrayList<>(stats.conversations);
-        rows.sort(Comparator.comparingLong((Conversation c) -> -c.frames()).thenComparingLong(c -> -c.bytes())
-            .thenComparingLong(Conversation::startNanos)
-            .thenComparing(c -> c.addressA() + ":" + c.portA()));
+        rows.sort(StatsReport::byFramesThenBytes);
         return rows;
+    }
+
+    /** Most frames first, then most bytes, then earliest, then by addresses and ports (one comparator: sorted often). */
+    private static int byFramesThenBytes(final Conversation a, final Conversation b)
+    {
+        int c = Long.compare(b.frames(), a.frames());
+        if (c == 0)
+        {
+            c = Long.compare(b.bytes(), a.bytes());
+        }
+        if (c == 0)
+        {
+            c = Long.compare(a.startNanos(), b.startNanos());
+        }
+        if (c == 0)
+        {
+            c = a.addressA().compareTo(b.addressA());
+        }
+        if (c == 0)
+        {
+            c = Integer.compare(a.portA(), b.portA());
+        }
+        if (c == 0)
+        {
+            c = a.addressB().compareTo(b.addressB());
+        }
+        return c != 0 ? c : Integer.compare(a.portB(), b.portB());
     }
 
     static String statusClass(final int code)
@@ -214,6 +239,18 @@ public final class StatsReport
 
     /** @return the whole report as one JSON object (every row). */
     public String json()
+    {
+        return jsonOut().toString();
+    }
+
+    /** The JSON report (UTF-8), and a newline, to {@code sink}. */
+    public void writeJson(final java.io.OutputStream sink) throws java.io.IOException
+    {
+        jsonOut().writeTo(sink);
+        sink.write('\n');
+    }
+
+    private JsonOut jsonOut()
     {
         final JsonOut j = new JsonOut().open();
         j.open("input").field("name", input).field("kind", kind)
@@ -303,7 +340,7 @@ public final class StatsReport
             j.close();
         });
         j.close();
-        return j.close().toString();
+        return j.close();
     }
 
     private static void tree(final JsonOut j, final CountTable<CountTable<long[]>> table, final String name,

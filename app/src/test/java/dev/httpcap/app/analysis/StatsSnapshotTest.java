@@ -58,6 +58,14 @@ class StatsSnapshotTest
 
         assertEquals(new StatsReport("x", "ndjson", whole, null, wholeLedger).json(),
             new StatsReport("x", "ndjson", merged, null, mergedLedger).json());
+
+        // The workers' collectors merge the same way, in process (StatsCollector.merge), with the halves'
+        // intervals put back on the merged one's time axis.
+        final StatsCollector inProcess = new StatsCollector(SECOND / 100, Long.MIN_VALUE);
+        inProcess.merge(collect(odd, new LinkedHashMap<>()));
+        inProcess.merge(collect(even, new LinkedHashMap<>()));
+        assertEquals(new StatsReport("x", "ndjson", whole, null, wholeLedger).json(),
+            new StatsReport("x", "ndjson", inProcess, null, wholeLedger).json());
     }
 
     @Test

@@ -476,6 +476,12 @@ public final class HttpTransaction
         return requestStartNanos;
     }
 
+    /** @return the capture time of the response's first byte (0 without a response). */
+    public long responseStartNanos()
+    {
+        return responseStartNanos;
+    }
+
     public long responseEndNanos()
     {
         return responseEndNanos;
@@ -618,5 +624,11 @@ public final class HttpTransaction
     {
         final int length = fieldLength(field);
         return length < 0 ? null : store.getStringWithoutLengthUtf8(fieldOffset(field), length);
+    }
+
+    /** @return where the stored fields ({@link #fieldOffset}) are: valid only while the transaction is being reported. */
+    public DirectBuffer store()
+    {
+        return store;
     }
 }
