@@ -29,7 +29,7 @@ class WorkerAgentTest
         ring.addGatingSequences(poller.getSequence());
         final CountDownLatch finished = new CountDownLatch(1);
         final FlowWorkerHandler worker = new FlowWorkerHandler(0, new PipelineConfig(),
-            new EventHandoff(EventHandoff.capacityFor(64 * 1024, 4096), BackPressure.DROP), true, false, finished);
+            new EventHandoff(EventHandoff.capacityFor(64 * 1024, 4096), BackPressure.DROP), true, false, null, finished);
         final AtomicLong errors = new AtomicLong();
         final AtomicReference<Throwable> first = new AtomicReference<>();
         final AtomicReference<WorkerAgent> died = new AtomicReference<>();

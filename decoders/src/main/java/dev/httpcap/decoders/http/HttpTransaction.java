@@ -603,11 +603,6 @@ public final class HttpTransaction
         return http09;
     }
 
-    public long responseStartNanos()
-    {
-        return responseStartNanos;
-    }
-
     /** @return the method as text, allocating (tests and tools). */
     public String method()
     {
@@ -624,11 +619,5 @@ public final class HttpTransaction
     {
         final int length = fieldLength(field);
         return length < 0 ? null : store.getStringWithoutLengthUtf8(fieldOffset(field), length);
-    }
-
-    /** @return where the stored fields ({@link #fieldOffset}) are: valid only while the transaction is being reported. */
-    public DirectBuffer store()
-    {
-        return store;
     }
 }
