@@ -32,11 +32,20 @@ import static dev.httpcap.sinks.KafkaErrors.isPermanent;
  * of up to {@value #WINDOW_RECORDS} records at a time; the window's end is committed (in Kafka's
  * transaction and locally) once every record of it is delivered or refused for good. See
  * {@link KafkaSink} for the guarantees this gives.
+ * <p>
+ * A window is not held in memory: its records are read from the log a chunk at a time and each
+ * chunk is sent as soon as it is read, and a window sent again is read again from its start (a
+ * window never crosses a segment, and nothing before its end is committed). Only an outcome and a
+ * length per record are kept. So the producer gets the first records at once, a large window (a
+ * transaction's round trips amortised over more records) costs no heap, and the records live no
+ * longer than a send: the collector has nothing to copy.
  */
 final class KafkaShipper implements Runnable
 {
-    static final int WINDOW_RECORDS = 65_536;
-    static final int WINDOW_BYTES = 32 << 20;
+    static final int WINDOW_RECORDS = 131_072;
+    static final int WINDOW_BYTES = 64 << 20;
+    private static final int CHUNK_RECORDS = 4096;
+    private static final int CHUNK_BYTES = 1 << 20;
 
     private static final int PENDING = 0;
     private static final int DELIVERED = 1;
@@ -72,8 +81,14 @@ final class KafkaShipper implements Runnable
     /** Made by the sink before the thread starts; read by the sink after it ended. */
     private Producer<byte[], byte[]> producer;
 
-    private final List<byte[]> window = new ArrayList<>();
+    private final List<byte[]> chunk = new ArrayList<>(CHUNK_RECORDS);
+    // The window: its records (0: none), whether its first pass still reads the log (it may grow),
+    // each record's outcome and length, and the log position after it.
+    private int windowCount;
+    private boolean windowOpen;
+    private long windowBytes;
     private int[] status = new int[0];
+    private int[] lengths = new int[0];
     private AtomicInteger outstanding = new AtomicInteger();
     private long windowEnd;
     private boolean ready;
@@ -153,7 +168,7 @@ final class KafkaShipper implements Runnable
                     trouble();
                     continue;
                 }
-                if (window.isEmpty() && !fill())
+                if (!hasWindow() && !fill())
                 {
                     LockSupport.parkNanos(IDLE_PARK_NANOS);
                     continue;
@@ -272,12 +287,12 @@ final class KafkaShipper implements Runnable
                 "keeping the spill's own position");
             return;
         }
-        if (!window.isEmpty())
+        if (hasWindow())
         {
             if (inKafka >= windowEnd)
             {
                 // The window's transaction was committed although its commit reported an error.
-                for (int i = 0; i < status.length; i++)
+                for (int i = 0; i < windowCount; i++)
                 {
                     if (status[i] != FAILED)
                     {
@@ -296,20 +311,30 @@ final class KafkaShipper implements Runnable
         }
     }
 
-    /** @return true if there is a window to send. */
+    private boolean hasWindow()
+    {
+        return windowOpen || windowCount > 0;
+    }
+
+    /** @return true if there is a window to send: its first chunk is read, the rest is read as it is sent. */
     private boolean fill()
     {
         final long before = log.committedPosition();
-        windowEnd = log.read(window, WINDOW_RECORDS, WINDOW_BYTES);
-        if (window.isEmpty())
+        final long end = log.read(chunk, CHUNK_RECORDS, CHUNK_BYTES);
+        if (chunk.isEmpty())
         {
-            if (windowEnd != before && windowEnd > log.committedPosition())
+            if (end != before && end > log.committedPosition())
             {
-                log.commit(windowEnd); // only damaged records were passed over
+                log.commit(end); // only damaged records were passed over
             }
             return false;
         }
-        status = new int[window.size()];
+        windowEnd = end;
+        windowOpen = true;
+        windowCount = 0;
+        windowBytes = 0;
+        status = new int[WINDOW_RECORDS];
+        lengths = new int[WINDOW_RECORDS];
         return true;
     }
 
@@ -322,11 +347,11 @@ final class KafkaShipper implements Runnable
         {
             producer.beginTransaction();
             begun = true;
-            highestAttempted = Math.max(highestAttempted, windowEnd);
             sendPending(attempt);
-            for (final int s : attempt)
+            highestAttempted = Math.max(highestAttempted, windowEnd);
+            for (int i = 0; i < windowCount; i++)
             {
-                if (s == RETRY || s == NOT_SENT)
+                if (attempt[i] == RETRY || attempt[i] == NOT_SENT)
                 {
                     throw new KafkaException("a send failed: " + counts.lastTransientError);
                 }
@@ -359,7 +384,7 @@ final class KafkaShipper implements Runnable
             {
                 Runtime.getRuntime().halt(137);
             }
-            for (int i = 0; i < attempt.length; i++)
+            for (int i = 0; i < windowCount; i++)
             {
                 if (attempt[i] != FAILED)
                 {
@@ -390,14 +415,14 @@ final class KafkaShipper implements Runnable
             }
             awaitCallbacks();
             // Records refused for good stay out of the next attempt; the rest go again.
-            for (int i = 0; i < attempt.length; i++)
+            for (int i = 0; i < windowCount; i++)
             {
                 if (attempt[i] == FAILED)
                 {
                     status[i] = FAILED;
                 }
             }
-            counts.resent.addAndGet(countNot(attempt, FAILED));
+            counts.resent.addAndGet(countNot(attempt, windowCount, FAILED));
             return false;
         }
     }
@@ -423,7 +448,7 @@ final class KafkaShipper implements Runnable
             return false;
         }
         int again = 0;
-        for (int i = 0; i < attempt.length; i++)
+        for (int i = 0; i < windowCount; i++)
         {
             if (attempt[i] == RETRY || attempt[i] == NOT_SENT)
             {
@@ -443,7 +468,7 @@ final class KafkaShipper implements Runnable
     private int[] freshStatus()
     {
         final int[] attempt = new int[status.length];
-        for (int i = 0; i < attempt.length; i++)
+        for (int i = 0; i < windowCount; i++)
         {
             attempt[i] = status[i] == FAILED || status[i] == DELIVERED ? status[i] : PENDING;
         }
@@ -451,51 +476,104 @@ final class KafkaShipper implements Runnable
         return attempt;
     }
 
+    /**
+     * Send the window's records whose {@code attempt} is {@link #PENDING}: on the window's first pass
+     * reading the log on, chunk by chunk, until the window is full or the log has no more (or a
+     * send fails: the window ends with the chunk); on a later pass reading the window again from
+     * its start, which the log's committed position still is.
+     */
     private void sendPending(final int[] attempt)
     {
         final AtomicInteger outstanding = this.outstanding;
-        int toSend = 0;
-        for (final int s : attempt)
-        {
-            if (s == PENDING)
-            {
-                toSend++;
-            }
-        }
-        outstanding.set(toSend);
+        outstanding.set(1); // held until every record of this attempt is sent
         counts.firstSendNanos.compareAndSet(0, System.nanoTime());
-        for (int i = 0; i < attempt.length; i++)
+        if (!windowOpen)
         {
-            if (attempt[i] != PENDING)
+            log.rewind();
+        }
+        final Thread shipper = Thread.currentThread();
+        int index = 0;
+        boolean failing = false;
+        try
+        {
+            while (!failing)
             {
-                continue;
-            }
-            final byte[] value = window.get(i);
-            final byte[] key = keyMode.extract(value, 0, value.length);
-            try
-            {
-                producer.send(new ProducerRecord<>(topic, null, key, value),
-                    new WindowCallback(counts, attempt, i, outstanding, Thread.currentThread()));
-            }
-            catch (final KafkaException ex)
-            {
-                attempt[i] = isPermanent(ex) ? FAILED : RETRY;
-                counts.lastTransientError = describe(ex);
-                outstanding.decrementAndGet();
-            }
-            if (attempt[i] == RETRY)
-            {
-                // Failed inside send (no metadata: the brokers are away); each further send would
-                // wait max.block.ms as well, so the rest of the window waits for the next round.
-                for (int j = i + 1; j < attempt.length; j++)
+                if (chunk.isEmpty())
                 {
-                    if (attempt[j] == PENDING)
+                    final int want = windowOpen ?
+                        (windowBytes >= WINDOW_BYTES ? 0 : Math.min(CHUNK_RECORDS, WINDOW_RECORDS - windowCount)) :
+                        Math.min(CHUNK_RECORDS, windowCount - index);
+                    if (want <= 0)
                     {
-                        attempt[j] = NOT_SENT;
-                        outstanding.decrementAndGet();
+                        break;
+                    }
+                    // Never past the segment: finishing it would commit the next one's start.
+                    final long end = log.readAhead(chunk, want, CHUNK_BYTES);
+                    if (chunk.isEmpty())
+                    {
+                        break;
+                    }
+                    if (windowOpen)
+                    {
+                        windowEnd = end;
                     }
                 }
-                break;
+                if (windowOpen)
+                {
+                    for (int c = 0; c < chunk.size(); c++)
+                    {
+                        lengths[windowCount] = chunk.get(c).length;
+                        windowBytes += lengths[windowCount];
+                        windowCount++;
+                    }
+                }
+                for (int c = 0; c < chunk.size(); c++, index++)
+                {
+                    if (attempt[index] != PENDING)
+                    {
+                        continue;
+                    }
+                    if (failing)
+                    {
+                        attempt[index] = NOT_SENT;
+                        continue;
+                    }
+                    final byte[] value = chunk.get(c);
+                    final byte[] key = keyMode.extract(value, 0, value.length);
+                    outstanding.incrementAndGet();
+                    try
+                    {
+                        producer.send(new ProducerRecord<>(topic, null, key, value),
+                            new WindowCallback(counts, attempt, index, outstanding, shipper));
+                    }
+                    catch (final KafkaException ex)
+                    {
+                        attempt[index] = isPermanent(ex) ? FAILED : RETRY;
+                        counts.lastTransientError = describe(ex);
+                        outstanding.decrementAndGet();
+                        // Failed inside send (no metadata: the brokers are away); each further send
+                        // would wait max.block.ms as well, so the rest waits for the next round.
+                        failing = attempt[index] == RETRY;
+                    }
+                }
+                chunk.clear();
+            }
+            for (int i = index; i < windowCount; i++)
+            {
+                if (attempt[i] == PENDING)
+                {
+                    // Not sent this round, or (read again) no longer in the log: damaged meanwhile.
+                    attempt[i] = failing ? NOT_SENT : FAILED;
+                }
+            }
+        }
+        finally
+        {
+            chunk.clear();
+            windowOpen = false;
+            if (outstanding.decrementAndGet() == 0)
+            {
+                LockSupport.unpark(shipper);
             }
         }
     }
@@ -516,7 +594,7 @@ final class KafkaShipper implements Runnable
         long ok = 0;
         long bytes = 0;
         long refused = 0;
-        for (int i = 0; i < status.length; i++)
+        for (int i = 0; i < windowCount; i++)
         {
             if (status[i] == FAILED)
             {
@@ -525,7 +603,7 @@ final class KafkaShipper implements Runnable
             else
             {
                 ok++;
-                bytes += window.get(i).length;
+                bytes += lengths[i];
             }
         }
         counts.delivered.addAndGet(ok);
@@ -536,9 +614,16 @@ final class KafkaShipper implements Runnable
             counts.deliveredFromEarlierRun.addAndGet(ok);
             counts.failedFromEarlierRun.addAndGet(refused);
         }
-        log.commit(windowEnd);
-        window.clear();
+        // Moves the reader too, should it have stopped short of the end (read again, the window's
+        // records end before a damaged part that its first pass skipped).
+        if (!log.seek(windowEnd))
+        {
+            log.commit(windowEnd);
+        }
+        windowCount = 0;
+        windowBytes = 0;
         status = new int[0];
+        lengths = new int[0];
     }
 
     private void discardProducer()
@@ -564,12 +649,12 @@ final class KafkaShipper implements Runnable
         notices.accept(message);
     }
 
-    private static int countNot(final int[] status, final int value)
+    private static int countNot(final int[] status, final int length, final int value)
     {
         int count = 0;
-        for (final int s : status)
+        for (int i = 0; i < length; i++)
         {
-            if (s != value)
+            if (status[i] != value)
             {
                 count++;
             }

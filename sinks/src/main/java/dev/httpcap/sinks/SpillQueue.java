@@ -283,6 +283,19 @@ final class SpillQueue implements AutoCloseable
         return reader.read(out, maxRecords, maxBytes);
     }
 
+    /**
+     * Read on while the records read before are not yet committed: as {@link #read}, but never
+     * past the end of the segment being read (finishing a segment deletes it and commits the next
+     * one's start, which only a reader with nothing outstanding may do); the caller commits what
+     * it reads here only after what it read before.
+     *
+     * @return the position after the last record read; unchanged if there was nothing to read.
+     */
+    long readAhead(final List<byte[]> out, final int maxRecords, final int maxBytes)
+    {
+        return reader.read(out, maxRecords, maxBytes, false);
+    }
+
     /** Everything before {@code position} (as returned by {@link #read}) was delivered. */
     void commit(final long position)
     {

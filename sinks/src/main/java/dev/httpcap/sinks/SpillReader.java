@@ -87,6 +87,16 @@ final class SpillReader
      */
     long read(final List<byte[]> out, final int maxRecords, final int maxBytes)
     {
+        return read(out, maxRecords, maxBytes, true);
+    }
+
+    /**
+     * As {@link #read(List, int, int)}, but when {@code mayFinishSegment} is false a read that
+     * starts at the end of a sealed segment returns nothing instead of deleting that segment and
+     * committing the next one's start: for reading ahead while records before are undelivered.
+     */
+    long read(final List<byte[]> out, final int maxRecords, final int maxBytes, final boolean mayFinishSegment)
+    {
         int records = 0;
         int bytes = 0;
         while (records < maxRecords && bytes < maxBytes)
@@ -101,7 +111,7 @@ final class SpillReader
             final long limit = sealed ? readLimitOfSealed() : written & 0xFFFF_FFFFL;
             if (readOffset >= limit)
             {
-                if (!sealed || records > 0)
+                if (!sealed || records > 0 || !mayFinishSegment)
                 {
                     break;
                 }
