@@ -22,9 +22,12 @@
 #      process's wall clock (JVM start included); ralo: the same at least once;
 #    - ceiling: `bin/httpcap read traffic.pcap --sink file:/dev/null`, what the app produces
 #      without Kafka on this machine while the broker idles;
-#    - base (only with HTTPCAP_BASELINE_JAR=path/to/an/older/httpcap.jar): the sink as above, from
-#      that jar, to compare a change of the sink in the same run;
-# 4. prints each round, then a markdown table: best and range of each, sink/tool of the bests.
+#    - base, balo, rbase, rbalo (only with HTTPCAP_BASELINE_JAR=path/to/an/older/httpcap.jar): sink,
+#      salo, read and ralo from that jar, to compare a change in the same run;
+#    the broker is warmed up first with one tool run and one exactly-once sink run (which makes the
+#    broker's __transaction_state and __consumer_offsets, as any cluster in use has them);
+# 4. prints each round, a markdown table (best and all rounds of each), then the ratios the
+#    targets are about, round by round (the producers of a round run within a minute or two).
 set -euo pipefail
 
 events=${1:-300000}
@@ -84,10 +87,10 @@ feed() { # TOPIC [JAR] [SPEC OPTIONS] -> "RATE|feed line|sink summary"
   echo "$rate|$(grep '^fed' <<<"$out")|$(grep ' delivered' <<<"$out" | sed 's/.*: \([0-9]* delivered\)/\1/')"
 }
 
-read_kafka() { # TOPIC [SPEC OPTIONS] -> "SINK_RATE|WALL_RATE|sink summary"
+read_kafka() { # TOPIC [SPEC OPTIONS] [LAUNCHER] -> "SINK_RATE|WALL_RATE|sink summary"
   local start end summary
   start=$(date +%s.%N)
-  "$root/bin/httpcap" read "$work/traffic.pcap" --sink "kafka://$bootstrap/$1?spill-dir=$work/spill&close-seconds=600${2:-}" \
+  "${3:-$root/bin/httpcap}" read "$work/traffic.pcap" --sink "kafka://$bootstrap/$1?spill-dir=$work/spill&close-seconds=600${2:-}" \
     2>"$work/httpcap.err"
   end=$(date +%s.%N)
   summary=$(grep ' delivered' "$work/httpcap.err" | tail -n 1 | sed 's/.*: \([0-9]* delivered\)/\1/')
@@ -104,83 +107,127 @@ ceiling() { # -> WALL_RATE
 
 wall() { awk -v n="$records" -v a="$1" -v b="$2" 'BEGIN { printf "%d", n / (b - a) }'; }
 
+# The baseline's launcher: bin/httpcap in a tree of its own whose app/target/httpcap.jar is the
+# baseline jar (same JVM options; its AOT cache made once here, outside the timed runs).
+base_launcher=""
+if [[ -n ${HTTPCAP_BASELINE_JAR:-} ]]; then
+  mkdir -p "$work/base/bin" "$work/base/scripts/lib" "$work/base/app/target"
+  cp "$root/bin/httpcap" "$work/base/bin/"
+  cp "$root/scripts/lib/"*.sh "$work/base/scripts/lib/"
+  cp "$HTTPCAP_BASELINE_JAR" "$work/base/app/target/httpcap.jar"
+  (unset HTTPCAP_NO_BUILD; "$work/base/bin/httpcap" read "$work/traffic.pcap" --sink file:/dev/null 2>/dev/null)
+  base_launcher=$work/base/bin/httpcap
+fi
+
+what_all=(tool sink salo read ralo ceiling)
+[[ -z $base_launcher ]] || what_all+=(base balo rbase rbalo)
 topic perf-warmup
+topic perf-warmup-eos
 for ((r = 1; r <= rounds; r++)); do
-  for t in tool sink salo read ralo ${HTTPCAP_BASELINE_JAR:+base}; do topic "perf-$t-$r"; done
+  for t in "${what_all[@]}"; do [[ $t == ceiling ]] || topic "perf-$t-$r"; done
 done
 echo "warming the broker up: $(tool perf-warmup | cut -d'|' -f2-)" >&2
+echo "warming the broker up (transactions): $(feed perf-warmup-eos | cut -d'|' -f3)" >&2
 
-base_rates=() base_own_rates=() tool_rates=() sink_rates=() sink_own_rates=() read_rates=() read_wall_rates=() ceiling_rates=()
-salo_rates=() salo_own_rates=() ralo_rates=() ralo_wall_rates=()
+declare -A own wall_rate
 for ((r = 1; r <= rounds; r++)); do
-  if ((r % 2 == 1)); then order=(tool sink salo base read ralo ceiling); else order=(ceiling ralo read base salo sink tool); fi
+  if ((r % 2 == 1)); then order=("${what_all[@]}"); else
+    order=(); for ((i = ${#what_all[@]} - 1; i >= 0; i--)); do order+=("${what_all[i]}"); done
+  fi
+  echo "round $r at $(date -u +%H:%M:%S) UTC, load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
   for what in "${order[@]}"; do
     case $what in
       tool)
         IFS='|' read -r rate line errors <<<"$(tool "perf-tool-$r")"
         echo "round $r tool: $line ($errors)" >&2
-        tool_rates+=("$rate")
+        own[$what,$r]=$rate; wall_rate[$what,$r]=$rate
         ;;
-      sink)
-        IFS='|' read -r rate line summary <<<"$(feed "perf-sink-$r")"
-        echo "round $r sink: $line; $summary" >&2
-        sink_rates+=("$rate")
-        sink_own_rates+=("$(sed -n 's/.* delivered at \([0-9]*\) events\/s.*/\1/p' <<<"$summary")")
+      sink | salo | base | balo)
+        opts="" jar=""
+        [[ $what == salo || $what == balo ]] && opts="&delivery=at-least-once"
+        [[ $what == base || $what == balo ]] && jar=$HTTPCAP_BASELINE_JAR
+        IFS='|' read -r rate line summary <<<"$(feed "perf-$what-$r" "$jar" "$opts")"
+        echo "round $r $what: $line; $summary" >&2
+        wall_rate[$what,$r]=$rate
+        own[$what,$r]=$(sed -n 's/.* delivered at \([0-9]*\) events\/s.*/\1/p' <<<"$summary")
         ;;
-      salo)
-        IFS='|' read -r rate line summary <<<"$(feed "perf-salo-$r" "" "&delivery=at-least-once")"
-        echo "round $r sink at-least-once: $line; $summary" >&2
-        salo_rates+=("$rate")
-        salo_own_rates+=("$(sed -n 's/.* delivered at \([0-9]*\) events\/s.*/\1/p' <<<"$summary")")
-        ;;
-      ralo)
-        IFS='|' read -r rate wall_rate summary <<<"$(read_kafka "perf-ralo-$r" "&delivery=at-least-once")"
-        echo "round $r read at-least-once: whole process $wall_rate events/s; sink: $summary" >&2
-        ralo_rates+=("$rate")
-        ralo_wall_rates+=("$wall_rate")
-        ;;
-      base)
-        [[ -n ${HTTPCAP_BASELINE_JAR:-} ]] || continue
-        IFS='|' read -r rate line summary <<<"$(feed "perf-base-$r" "$HTTPCAP_BASELINE_JAR")"
-        echo "round $r base: $line; $summary" >&2
-        base_rates+=("$rate")
-        base_own_rates+=("$(sed -n 's/.* delivered at \([0-9]*\) events\/s.*/\1/p' <<<"$summary")")
-        ;;
-      read)
-        IFS='|' read -r rate wall_rate summary <<<"$(read_kafka "perf-read-$r")"
-        echo "round $r read: whole process $wall_rate events/s; sink: $summary" >&2
-        read_rates+=("$rate")
-        read_wall_rates+=("$wall_rate")
+      read | ralo | rbase | rbalo)
+        opts="" launcher=""
+        [[ $what == ralo || $what == rbalo ]] && opts="&delivery=at-least-once"
+        [[ $what == rbase || $what == rbalo ]] && launcher=$base_launcher
+        IFS='|' read -r rate wrate summary <<<"$(read_kafka "perf-$what-$r" "$opts" "$launcher")"
+        echo "round $r $what: whole process $wrate events/s; sink: $summary" >&2
+        own[$what,$r]=$rate; wall_rate[$what,$r]=$wrate
         ;;
       ceiling)
         rate=$(ceiling)
         echo "round $r ceiling (read to file:/dev/null): whole process $rate events/s" >&2
-        ceiling_rates+=("$rate")
+        own[$what,$r]=$rate; wall_rate[$what,$r]=$rate
         ;;
     esac
   done
 done
+echo "end at $(date -u +%H:%M:%S) UTC, load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 
-best() { printf '%s\n' "$@" | sort -n | tail -n 1; }
-cell() { printf '%s (%s)' "$(best "$@")" "$(printf '%s\n' "$@" | sort -n | paste -sd' ' | sed 's/ /, /g')"; }
-pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f%%", 100 * a / b }'; }
-best_tool=$(best "${tool_rates[@]}")
+values() { # ARRAY-NAME WHAT -> the rounds' values
+  local -n map=$1
+  local r
+  for ((r = 1; r <= rounds; r++)); do echo "${map[$2,$r]:-0}"; done
+}
+best() { sort -n | tail -n 1; }
+cell() { # ARRAY-NAME WHAT
+  printf '%s (%s)' "$(values "$1" "$2" | best)" "$(values "$1" "$2" | sort -n | paste -sd' ' | sed 's/ /, /g')"
+}
+pct() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.0f%%", 100 * a / b; else printf "-" }'; }
+best_tool=$(values own tool | best)
+row() { # LABEL TIMING ARRAY-NAME WHAT
+  echo "| $1 | $2 | $(cell "$3" "$4") | $(pct "$(values "$3" "$4" | best)" "$best_tool") |"
+}
 echo
 echo "$records records, mean $size bytes, $partitions partition(s), $rounds rounds; best (all rounds, sorted); events/s"
 echo
 echo "| producer | what is timed | events/s best (all) | best vs tool's best |"
 echo "|---|---|---|---|"
-echo "| kafka-producer-perf-test | its own: before first send → producer closed | $(cell "${tool_rates[@]}") | 100% |"
-echo "| KafkaSink exactly-once (fed from memory) | first onEvent → close() returned | $(cell "${sink_rates[@]}") | $(pct "$(best "${sink_rates[@]}")" "$best_tool") |"
-echo "| KafkaSink exactly-once (fed from memory) | sink's own: first send → last ack | $(cell "${sink_own_rates[@]}") | $(pct "$(best "${sink_own_rates[@]}")" "$best_tool") |"
-echo "| KafkaSink at-least-once (fed from memory) | first onEvent → close() returned | $(cell "${salo_rates[@]}") | $(pct "$(best "${salo_rates[@]}")" "$best_tool") |"
-echo "| KafkaSink at-least-once (fed from memory) | sink's own: first send → last ack | $(cell "${salo_own_rates[@]}") | $(pct "$(best "${salo_own_rates[@]}")" "$best_tool") |"
-if [[ -n ${HTTPCAP_BASELINE_JAR:-} ]]; then
-  echo "| KafkaSink of $HTTPCAP_BASELINE_JAR | first onEvent → close() returned | $(cell "${base_rates[@]}") | $(pct "$(best "${base_rates[@]}")" "$best_tool") |"
-  echo "| KafkaSink of $HTTPCAP_BASELINE_JAR | sink's own: first send → last ack | $(cell "${base_own_rates[@]}") | $(pct "$(best "${base_own_rates[@]}")" "$best_tool") |"
+row kafka-producer-perf-test "its own: before first send → producer closed" own tool
+for what in sink salo ${base_launcher:+base balo}; do
+  case $what in
+    sink) label="KafkaSink exactly-once (fed from memory)" ;; salo) label="KafkaSink at-least-once (fed from memory)" ;;
+    base) label="baseline KafkaSink exactly-once (fed from memory)" ;; balo) label="baseline KafkaSink at-least-once (fed from memory)" ;;
+  esac
+  row "$label" "first onEvent → close() returned" wall_rate "$what"
+  row "$label" "sink's own: first send → last ack" own "$what"
+done
+for what in read ralo ${base_launcher:+rbase rbalo}; do
+  case $what in
+    read) label="httpcap read → kafka exactly-once" ;; ralo) label="httpcap read → kafka at-least-once" ;;
+    rbase) label="baseline read → kafka exactly-once" ;; rbalo) label="baseline read → kafka at-least-once" ;;
+  esac
+  row "$label" "sink's own: first send → last ack" own "$what"
+  row "$label" "whole process (JVM start to exit)" wall_rate "$what"
+done
+row "httpcap read → file:/dev/null" "whole process (no Kafka: the app's ceiling)" wall_rate ceiling
+[[ -z $base_launcher ]] || echo "(baseline: $HTTPCAP_BASELINE_JAR)"
+
+ratio() { # LABEL ARRAY-NAME A ARRAY-NAME B: A/B round by round, then the median
+  local -n a=$2 b=$4
+  local r list=() 
+  for ((r = 1; r <= rounds; r++)); do list+=("$(pct "${a[$3,$r]:-0}" "${b[$5,$r]:-0}")"); done
+  echo "| $1 | ${list[*]} | $(printf '%s\n' "${list[@]}" | tr -d % | sort -n | awk '{ v[NR] = $1 } END { printf "%s%%", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }') |"
+}
+echo
+echo "| ratio | round by round | median |"
+echo "|---|---|---|"
+ratio "sink from memory: exactly-once / at-least-once, first onEvent → close()" wall_rate sink wall_rate salo
+ratio "sink from memory: exactly-once / at-least-once, sink's own" own sink own salo
+ratio "sink from memory: at-least-once / tool, first onEvent → close()" wall_rate salo own tool
+ratio "sink from memory: at-least-once / tool, sink's own" own salo own tool
+ratio "read → kafka: exactly-once / at-least-once, whole process" wall_rate read wall_rate ralo
+ratio "read → kafka: exactly-once / at-least-once, sink's own" own read own ralo
+ratio "read → kafka: at-least-once / tool, whole process" wall_rate ralo own tool
+ratio "read → kafka: at-least-once / tool, sink's own" own ralo own tool
+if [[ -n $base_launcher ]]; then
+  ratio "sink exactly-once / baseline, first onEvent → close()" wall_rate sink wall_rate base
+  ratio "sink at-least-once / baseline, first onEvent → close()" wall_rate salo wall_rate balo
+  ratio "read exactly-once / baseline, whole process" wall_rate read wall_rate rbase
+  ratio "read at-least-once / baseline, whole process" wall_rate ralo wall_rate rbalo
 fi
-echo "| httpcap read → kafka exactly-once | sink's own: first send → last ack | $(cell "${read_rates[@]}") | $(pct "$(best "${read_rates[@]}")" "$best_tool") |"
-echo "| httpcap read → kafka exactly-once | whole process (JVM start to exit) | $(cell "${read_wall_rates[@]}") | $(pct "$(best "${read_wall_rates[@]}")" "$best_tool") |"
-echo "| httpcap read → kafka at-least-once | sink's own: first send → last ack | $(cell "${ralo_rates[@]}") | $(pct "$(best "${ralo_rates[@]}")" "$best_tool") |"
-echo "| httpcap read → kafka at-least-once | whole process (JVM start to exit) | $(cell "${ralo_wall_rates[@]}") | $(pct "$(best "${ralo_wall_rates[@]}")" "$best_tool") |"
-echo "| httpcap read → file:/dev/null | whole process (no Kafka: the app's ceiling) | $(cell "${ceiling_rates[@]}") | $(pct "$(best "${ceiling_rates[@]}")" "$best_tool") |"

@@ -53,12 +53,49 @@ class KafkaKeyTest
     }
 
     @Test
+    void shouldFindTheFirstOccurrenceAsAPlainScanDoes()
+    {
+        final KafkaKey.Needle needle = new KafkaKey.Needle("\"community_id\":\"");
+        final byte[] pattern = "\"community_id\":\"".getBytes(StandardCharsets.US_ASCII);
+        final byte[] alphabet = "\"community_id:x\\".getBytes(StandardCharsets.US_ASCII);
+        final java.util.Random random = new java.util.Random(16);
+        for (int round = 0; round < 20_000; round++)
+        {
+            final byte[] text = new byte[random.nextInt(60)];
+            for (int i = 0; i < text.length; i++)
+            {
+                text[i] = alphabet[random.nextInt(alphabet.length)];
+            }
+            if (text.length >= pattern.length && random.nextBoolean())
+            {
+                System.arraycopy(pattern, 0, text, random.nextInt(text.length - pattern.length + 1), pattern.length);
+            }
+            final int from = text.length == 0 ? 0 : random.nextInt(text.length);
+            final int to = from + random.nextInt(text.length - from + 1);
+            assertEquals(plainIndexOf(text, from, to, pattern), needle.indexOf(text, from, to),
+                () -> new String(text, StandardCharsets.US_ASCII) + " [" + from + ", " + to + ")");
+        }
+    }
+
+    @Test
     void shouldParseTheSpecNames()
     {
         assertEquals(KafkaKey.COMMUNITY_ID, KafkaKey.parse("community_id"));
         assertEquals(KafkaKey.HOST, KafkaKey.parse("host"));
         assertEquals(KafkaKey.NONE, KafkaKey.parse("none"));
         assertThrows(IllegalArgumentException.class, () -> KafkaKey.parse("flow"));
+    }
+
+    private static int plainIndexOf(final byte[] text, final int from, final int to, final byte[] pattern)
+    {
+        for (int i = from; i + pattern.length <= to; i++)
+        {
+            if (java.util.Arrays.equals(text, i, i + pattern.length, pattern, 0, pattern.length))
+            {
+                return i + pattern.length;
+            }
+        }
+        return -1;
     }
 
     private static String key(final KafkaKey mode, final String json)

@@ -102,6 +102,46 @@ class SpillQueueTest
     }
 
     @Test
+    void shouldReadAheadWithinTheSegmentAndReadAgainFromTheCommittedPosition() throws IOException
+    {
+        final byte[] value = new byte[10_000];
+        try (SpillQueue queue = open(8L << 20))
+        {
+            for (int i = 0; i < 200; i++)
+            {
+                value[0] = (byte)i;
+                assertTrue(queue.append(new UnsafeBuffer(value), 0, value.length));
+            }
+            queue.flush();
+            final List<Path> before = segments();
+            assertTrue(before.size() > 1, "1 MiB segments: " + before);
+            final List<byte[]> window = new ArrayList<>();
+            long end = queue.read(window, 10, 1 << 20);
+            for (long more = queue.readAhead(window, 1000, 64 << 20); more != end; more = queue.readAhead(window, 1000, 64 << 20))
+            {
+                end = more;
+            }
+            final int inFirstSegment = window.size();
+            assertTrue(inFirstSegment > 10 && inFirstSegment < 200, "read ahead to the segment's end: " + inFirstSegment);
+            assertEquals(before, segments(), "reading ahead deletes no segment");
+            assertEquals(SpillQueue.position(SpillQueue.FIRST_SEGMENT, SpillQueue.SEGMENT_HEADER), queue.committedPosition(),
+                "nor commits anything");
+
+            queue.rewind();
+            final List<byte[]> again = new ArrayList<>();
+            assertEquals(end, queue.readAhead(again, inFirstSegment, 64 << 20), "the same records from the committed position");
+            assertEquals(inFirstSegment, again.size());
+            assertEquals((byte)(inFirstSegment - 1), again.getLast()[0]);
+
+            assertTrue(queue.seek(end));
+            final List<byte[]> next = new ArrayList<>();
+            queue.read(next, 1, 1 << 20);
+            assertEquals((byte)inFirstSegment, next.getFirst()[0], "read goes on into the next segment");
+            assertEquals(before.subList(1, before.size()), segments(), "and deletes the delivered one");
+        }
+    }
+
+    @Test
     void shouldRefuseRecordsWhenFull() throws IOException
     {
         try (SpillQueue queue = open(1 << 20))
