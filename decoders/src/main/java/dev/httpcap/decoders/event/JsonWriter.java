@@ -143,6 +143,12 @@ public final class JsonWriter
     public JsonWriter copiedValue(final int from, final int to)
     {
         beforeValue();
+        return appendCopy(from, to);
+    }
+
+    /** As {@link #copiedValue}, inside an open string (a piece of one string written earlier). */
+    public JsonWriter appendCopy(final int from, final int to)
+    {
         final int length = to - from;
         reserve(length);
         UnsafeApi.copyMemory(array, address + from, array, address + position, length);
