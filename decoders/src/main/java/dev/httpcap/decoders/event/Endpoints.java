@@ -20,33 +20,94 @@ import static dev.httpcap.decoders.event.EcsNames.PROTOCOL;
 import static dev.httpcap.decoders.event.EcsNames.RELATED;
 import static dev.httpcap.decoders.event.EcsNames.SERVER;
 import static dev.httpcap.decoders.event.EcsNames.SOURCE;
+import static dev.httpcap.decoders.event.EcsNames.START;
 import static dev.httpcap.decoders.event.EcsNames.TCP;
 import static dev.httpcap.decoders.event.EcsNames.TRANSPORT;
 import static dev.httpcap.decoders.event.EcsNames.TYPE;
 import static dev.httpcap.decoders.event.EcsNames.VLAN;
 
-/** The endpoint objects ({@code source}, {@code destination}, {@code client}, {@code server}), {@code related} and the {@code network} object every event carries. */
+/**
+ * The endpoint objects ({@code source}, {@code destination}, {@code client}, {@code server}),
+ * {@code related} and the {@code network} object every event carries, and {@code event.start}: what
+ * an event repeats is written once and copied. One per encoder; it remembers where the current
+ * document holds what it repeats.
+ */
 final class Endpoints
 {
-    private Endpoints()
+    /** Where this document holds values written once and repeated by copy: [from, to) in the buffer. */
+    private int timestampFrom;
+    private int timestampTo;
+    private int clientFrom;
+    private int clientTo;
+    private int serverFrom;
+    private int serverTo;
+    private int clientIpFrom;
+    private int clientIpTo;
+    private int serverIpFrom;
+    private int serverIpTo;
+
+    /** {@code @timestamp}'s value (after its name), kept for {@link #start}. */
+    void timestamp(final JsonWriter out, final long nanos)
     {
+        timestampFrom = out.position();
+        EventText.timestampValue(out, nanos);
+        timestampTo = out.position();
     }
 
-    /** {@code name: {ip, port, packets, bytes}}; {@code packets} and {@code bytes} only when not negative. */
-    static void endpoint(
-        final JsonWriter out, final byte[] name, final int ipVersion, final long hi, final long lo, final int port,
-        final long packets, final long bytes)
+    /** {@code start}: the same time as {@code @timestamp}, copied. */
+    void start(final JsonWriter out)
     {
-        endpoint(out, name, ipVersion, hi, lo, port, packets, bytes, null);
+        out.name(START).copiedValue(timestampFrom, timestampTo);
     }
 
-    /** {@code name: {ip, port, packets, bytes, domain}}; {@code domain} when {@code url} (if any) has one. */
-    static void endpoint(
-        final JsonWriter out, final byte[] name, final int ipVersion, final long hi, final long lo, final int port,
+    /**
+     * The four endpoints: {@code source} and {@code client} (the client), {@code destination} and
+     * {@code server} (the server), as ECS wants both pairs for request/response protocols; each
+     * {@code {ip, port, packets, bytes, domain}}, {@code packets} and {@code bytes} when not negative,
+     * {@code domain} (the server's) when {@code url} (if any) has one. {@code client} and
+     * {@code server} are copies of the bytes of the first two.
+     */
+    void endpoints(
+        final JsonWriter out, final TcpFlow flow, final long clientPackets, final long clientBytes,
+        final long serverPackets, final long serverBytes, final HttpUrl url)
+    {
+        final int v = flow.ipVersion();
+        out.name(SOURCE);
+        clientFrom = out.position();
+        endpoint(out, v, flow.clientHi(), flow.clientLo(), flow.clientPort(), clientPackets, clientBytes, null);
+        clientIpFrom = ipFrom;
+        clientIpTo = ipTo;
+        clientTo = out.position();
+        out.name(DESTINATION);
+        serverFrom = out.position();
+        endpoint(out, v, flow.serverHi(), flow.serverLo(), flow.serverPort(), serverPackets, serverBytes, url);
+        serverIpFrom = ipFrom;
+        serverIpTo = ipTo;
+        serverTo = out.position();
+        out.name(CLIENT).copiedValue(clientFrom, clientTo);
+        out.name(SERVER);
+        if (out.cutting() && url != null && url.hasDomain())
+        {
+            // The domain is a string the cuts are planned for: written, not copied.
+            endpoint(out, v, flow.serverHi(), flow.serverLo(), flow.serverPort(), serverPackets, serverBytes, url);
+        }
+        else
+        {
+            out.copiedValue(serverFrom, serverTo);
+        }
+    }
+
+    private int ipFrom;
+    private int ipTo;
+
+    private void endpoint(
+        final JsonWriter out, final int ipVersion, final long hi, final long lo, final int port,
         final long packets, final long bytes, final HttpUrl url)
     {
-        out.startObject(name).name(IP);
+        out.startObject().name(IP);
+        ipFrom = out.position();
         EventText.ipValue(out, ipVersion, hi, lo);
+        ipTo = out.position();
         out.name(PORT).value(port);
         if (packets >= 0)
         {
@@ -65,28 +126,16 @@ final class Endpoints
     }
 
     /**
-     * The four endpoints: {@code source} and {@code client} (the client), {@code destination} and
-     * {@code server} (the server), as ECS wants both pairs for request/response protocols.
+     * {@code related.ip} (client and server, once each, copied from the endpoints written by
+     * {@link #endpoints}) and {@code related.hosts} (the server's name, when known).
      */
-    static void endpoints(
-        final JsonWriter out, final TcpFlow flow, final long clientPackets, final long clientBytes,
-        final long serverPackets, final long serverBytes, final HttpUrl url)
-    {
-        final int v = flow.ipVersion();
-        endpoint(out, SOURCE, v, flow.clientHi(), flow.clientLo(), flow.clientPort(), clientPackets, clientBytes, null);
-        endpoint(out, DESTINATION, v, flow.serverHi(), flow.serverLo(), flow.serverPort(), serverPackets, serverBytes, url);
-        endpoint(out, CLIENT, v, flow.clientHi(), flow.clientLo(), flow.clientPort(), clientPackets, clientBytes, null);
-        endpoint(out, SERVER, v, flow.serverHi(), flow.serverLo(), flow.serverPort(), serverPackets, serverBytes, url);
-    }
-
-    /** {@code related.ip} (client and server, once each) and {@code related.hosts} (the server's name, when known). */
-    static void related(final JsonWriter out, final TcpFlow flow, final HttpUrl url)
+    void related(final JsonWriter out, final TcpFlow flow, final HttpUrl url)
     {
         out.startObject(RELATED).name(IP).startArray();
-        EventText.ipValue(out, flow.ipVersion(), flow.clientHi(), flow.clientLo());
+        out.copiedValue(clientIpFrom, clientIpTo);
         if (flow.clientHi() != flow.serverHi() || flow.clientLo() != flow.serverLo())
         {
-            EventText.ipValue(out, flow.ipVersion(), flow.serverHi(), flow.serverLo());
+            out.copiedValue(serverIpFrom, serverIpTo);
         }
         out.endArray();
         if (url != null && url.hasDomain())

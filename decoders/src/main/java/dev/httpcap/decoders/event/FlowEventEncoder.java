@@ -15,7 +15,6 @@ import static dev.httpcap.decoders.event.EcsNames.HTTPCAP;
 import static dev.httpcap.decoders.event.EcsNames.ID;
 import static dev.httpcap.decoders.event.EcsNames.KIND;
 import static dev.httpcap.decoders.event.EcsNames.KIND_EVENT;
-import static dev.httpcap.decoders.event.EcsNames.START;
 import static dev.httpcap.decoders.event.EcsNames.TAGS;
 import static dev.httpcap.decoders.event.EcsNames.TCP;
 import static dev.httpcap.decoders.event.EcsNames.TEXT_ARROW;
@@ -56,6 +55,7 @@ public final class FlowEventEncoder
     private final EventId eventId = new EventId(communityId);
     private final UnsafeBuffer historyView = new UnsafeBuffer(new byte[0]);
     private final Observer observer;
+    private final Endpoints endpoints = new Endpoints();
 
     public FlowEventEncoder()
     {
@@ -78,7 +78,7 @@ public final class FlowEventEncoder
         final JsonWriter out = json.wrap(buffer, offset);
         out.startObject();
         out.name(TIMESTAMP);
-        EventText.timestampValue(out, flow.startNanos());
+        endpoints.timestamp(out, flow.startNanos());
 
         out.rawMembers(ECS_MEMBER);
         out.startObject(EVENT)
@@ -88,21 +88,20 @@ public final class FlowEventEncoder
             .name(DATASET).rawString(FLOW)
             .name(ID);
         eventId.value(out, flow, EventId.FLOW, 0, flow.startNanos());
-        out.name(START);
-        EventText.timestampValue(out, flow.startNanos());
+        endpoints.start(out);
         out.name(END);
         EventText.timestampValue(out, flow.lastNanos());
         out.name(DURATION).value(flow.lastNanos() - flow.startNanos())
             .name(REASON).rawString(flow.endReason().reportNameBytes())
             .endObject();
 
-        Endpoints.endpoints(out, flow, flow.packets(TcpFlow.FROM_CLIENT), flow.bytes(TcpFlow.FROM_CLIENT),
+        endpoints.endpoints(out, flow, flow.packets(TcpFlow.FROM_CLIENT), flow.bytes(TcpFlow.FROM_CLIENT),
             flow.packets(TcpFlow.FROM_SERVER), flow.bytes(TcpFlow.FROM_SERVER), null);
         Endpoints.network(out, flow, communityId, null, observer.direction(flow),
             flow.packets(TcpFlow.FROM_CLIENT) + flow.packets(TcpFlow.FROM_SERVER),
             flow.bytes(TcpFlow.FROM_CLIENT) + flow.bytes(TcpFlow.FROM_SERVER));
         out.rawMembers(observer.members());
-        Endpoints.related(out, flow, null);
+        endpoints.related(out, flow, null);
 
         out.name(TAGS).startArray();
         if (flow.isMidstream())

@@ -23,7 +23,6 @@ import static dev.httpcap.decoders.event.EcsNames.KIND_EVENT;
 import static dev.httpcap.decoders.event.EcsNames.ORIGINAL;
 import static dev.httpcap.decoders.event.EcsNames.OUTCOME;
 import static dev.httpcap.decoders.event.EcsNames.SERVER;
-import static dev.httpcap.decoders.event.EcsNames.START;
 import static dev.httpcap.decoders.event.EcsNames.TEXT_ARROW;
 import static dev.httpcap.decoders.event.EcsNames.TIMESTAMP;
 import static dev.httpcap.decoders.event.EcsNames.TRANS_DEPTH;
@@ -102,6 +101,7 @@ public final class HttpEventEncoder
     private long truncatedEvents;
     private final EventId eventId = new EventId(communityId);
     private final HttpUrl url = new HttpUrl();
+    private final Endpoints endpoints = new Endpoints();
     private final Observer observer;
     private final WebSocketEventWriter webSocket;
 
@@ -125,7 +125,7 @@ public final class HttpEventEncoder
         this.bodyContent = new HttpBodyWriter(config);
         this.maxEventBytes = maxEventBytes;
         this.observer = observer;
-        this.webSocket = new WebSocketEventWriter(json, communityId, eventId, observer);
+        this.webSocket = new WebSocketEventWriter(json, communityId, eventId, observer, endpoints);
     }
 
     /** @return events (JSON documents or lines) written cut to fit {@code maxEventBytes}. */
@@ -246,7 +246,7 @@ public final class HttpEventEncoder
 
         out.startObject();
         out.name(TIMESTAMP);
-        EventText.timestampValue(out, start);
+        endpoints.timestamp(out, start);
         out.rawMembers(ECS_MEMBER);
 
         out.startObject(EVENT)
@@ -255,8 +255,7 @@ public final class HttpEventEncoder
             .name(TYPE).rawValue(tx.status() >= 400 ? TYPE_ACCESS_ERROR : TYPE_ACCESS)
             .name(DATASET).rawString(HTTP).name(ID);
         eventId.value(out, flow, EventId.HTTP, tx.depth(), start);
-        out.name(START);
-        EventText.timestampValue(out, start);
+        endpoints.start(out);
         if (response)
         {
             final long end = Math.max(start, tx.responseEndNanos());
@@ -266,7 +265,7 @@ public final class HttpEventEncoder
         }
         out.name(OUTCOME).rawString(tx.status() == 0 ? UNKNOWN : tx.status() >= 400 ? FAILURE : SUCCESS).endObject();
 
-        Endpoints.endpoints(out, flow, -1, tx.requestBytes(), -1, tx.responseBytes(), url);
+        endpoints.endpoints(out, flow, -1, tx.requestBytes(), -1, tx.responseBytes(), url);
         Endpoints.network(out, flow, communityId, HTTP, observer.direction(flow), -1, tx.requestBytes() + tx.responseBytes());
         out.rawMembers(observer.members());
 
@@ -326,7 +325,7 @@ public final class HttpEventEncoder
         }
         out.endObject();
 
-        Endpoints.related(out, flow, url);
+        endpoints.related(out, flow, url);
         EventTags.tagsArray(out, tx.tags() | addedTags);
 
         out.startObject(HTTPCAP).name(TRANS_DEPTH).value(tx.depth());

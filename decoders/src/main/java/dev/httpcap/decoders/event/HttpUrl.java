@@ -41,11 +41,18 @@ final class HttpUrl
     private int authorityStart;
     private int authorityEnd;
     private int port;
+    /** Where this document holds the domain's value and url.original's text, once written: [from, to), or from -1. */
+    private int domainFrom;
+    private int domainTo;
+    private int originalFrom;
+    private int originalTo;
 
     /** Take apart {@code tx}'s target and {@code Host}. */
     void parse(final HttpTransaction tx)
     {
         store = tx.store();
+        domainFrom = -1;
+        originalFrom = -1;
         hasTarget = tx.hasField(HttpTransaction.TARGET);
         connect = tx.methodKind() == HttpTransaction.METHOD_CONNECT;
         targetOffset = tx.fieldOffset(HttpTransaction.TARGET);
@@ -122,10 +129,17 @@ final class HttpUrl
         return domainStart >= 0;
     }
 
-    /** Write the server's name as a string value. */
+    /** Write the server's name as a string value (after the first time in a document, a copy of it unless cutting). */
     void domainValue(final JsonWriter out)
     {
+        if (domainFrom >= 0 && !out.cutting())
+        {
+            out.copiedValue(domainFrom, domainTo);
+            return;
+        }
+        domainFrom = out.position();
         out.value(store, domainStart, domainEnd - domainStart);
+        domainTo = out.position();
     }
 
     /** Write {@code url: {original, path, query, scheme, domain, port, full}} when the request had a target. */
@@ -135,7 +149,10 @@ final class HttpUrl
         {
             return;
         }
-        out.startObject(URL).name(ORIGINAL).value(store, targetOffset, end - targetOffset);
+        out.startObject(URL).name(ORIGINAL);
+        originalFrom = out.position() + 1; // the text, inside the quotes
+        out.value(store, targetOffset, end - targetOffset);
+        originalTo = out.position() - 1;
         if (pathStart < end || schemeEnd >= 0)
         {
             int fragment = HttpChars.indexOf(store, pathStart, end, (byte)'#');
@@ -196,7 +213,15 @@ final class HttpUrl
             {
                 out.appendAscii(SLASH);
             }
-            out.appendEscaped(store, pathStart, end - pathStart).endString();
+            if (pathStart == targetOffset && !out.cutting())
+            {
+                out.appendCopy(originalFrom, originalTo); // an origin-form target: url.original as written
+            }
+            else
+            {
+                out.appendEscaped(store, pathStart, end - pathStart);
+            }
+            out.endString();
         }
         out.endObject();
     }

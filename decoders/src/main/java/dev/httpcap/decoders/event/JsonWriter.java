@@ -128,6 +128,34 @@ public final class JsonWriter
         return buffer;
     }
 
+    /** @return whether untrusted strings are being emptied, measured or cut (an event being fitted). */
+    public boolean cutting()
+    {
+        return cutting != NOT_CUTTING;
+    }
+
+    /**
+     * Write again, as a value, the bytes {@code [from, to)} of the buffer that this document already
+     * holds (a value or object repeated under another name): one copy instead of formatting it
+     * again. Bytes that hold untrusted strings must not be copied while {@link #cutting()}: the cuts
+     * are planned per string written.
+     */
+    public JsonWriter copiedValue(final int from, final int to)
+    {
+        beforeValue();
+        return appendCopy(from, to);
+    }
+
+    /** As {@link #copiedValue}, inside an open string (a piece of one string written earlier). */
+    public JsonWriter appendCopy(final int from, final int to)
+    {
+        final int length = to - from;
+        reserve(length);
+        UnsafeApi.copyMemory(array, address + from, array, address + position, length);
+        position += length;
+        return this;
+    }
+
     /** @return bytes written since {@link #wrap}. */
     public int length()
     {

@@ -18,7 +18,6 @@ import static dev.httpcap.decoders.event.EcsNames.ID;
 import static dev.httpcap.decoders.event.EcsNames.KIND;
 import static dev.httpcap.decoders.event.EcsNames.KIND_EVENT;
 import static dev.httpcap.decoders.event.EcsNames.SERVER;
-import static dev.httpcap.decoders.event.EcsNames.START;
 import static dev.httpcap.decoders.event.EcsNames.TEXT_ARROW;
 import static dev.httpcap.decoders.event.EcsNames.TIMESTAMP;
 import static dev.httpcap.decoders.event.EcsNames.TRANS_DEPTH;
@@ -70,9 +69,13 @@ final class WebSocketEventWriter
     private final EventId eventId;
 
     private final Observer observer;
+    private final Endpoints endpoints;
 
-    WebSocketEventWriter(final JsonWriter json, final CommunityId communityId, final EventId eventId, final Observer observer)
+    WebSocketEventWriter(
+        final JsonWriter json, final CommunityId communityId, final EventId eventId, final Observer observer,
+        final Endpoints endpoints)
     {
+        this.endpoints = endpoints;
         this.json = json;
         this.communityId = communityId;
         this.eventId = eventId;
@@ -85,7 +88,7 @@ final class WebSocketEventWriter
         final JsonWriter out = json.wrap(buffer, offset);
         out.startObject();
         out.name(TIMESTAMP);
-        EventText.timestampValue(out, message.startNanos());
+        endpoints.timestamp(out, message.startNanos());
         out.rawMembers(ECS_MEMBER);
         out.startObject(EVENT)
             .name(KIND).rawString(KIND_EVENT)
@@ -95,13 +98,12 @@ final class WebSocketEventWriter
         eventId.value(out, flow, message.direction() == TcpFlow.FROM_CLIENT ? EventId.WEBSOCKET_CLIENT : EventId.WEBSOCKET_SERVER,
             message.number(), message.startNanos());
         final long end = Math.max(message.startNanos(), message.endNanos());
-        out.name(START);
-        EventText.timestampValue(out, message.startNanos());
+        endpoints.start(out);
         out.name(END);
         EventText.timestampValue(out, end);
         out.name(DURATION).value(end - message.startNanos()).endObject();
 
-        Endpoints.endpoints(out, flow, -1, -1, -1, -1, null);
+        endpoints.endpoints(out, flow, -1, -1, -1, -1, null);
         Endpoints.network(out, flow, communityId, WEBSOCKET, observer.direction(flow), -1, -1);
         out.rawMembers(observer.members());
 
@@ -133,7 +135,7 @@ final class WebSocketEventWriter
             .name(FRAMES).value(message.frames())
             .endObject();
 
-        Endpoints.related(out, flow, null);
+        endpoints.related(out, flow, null);
         EventTags.tagsArray(out, message.tags() | cutTags);
         out.startObject(HTTPCAP).name(TRANS_DEPTH).value(message.transDepth()).endObject();
         out.endObject();
