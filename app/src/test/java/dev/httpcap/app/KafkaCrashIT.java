@@ -39,7 +39,7 @@ import org.junit.jupiter.api.io.TempDir;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class KafkaCrashIT
 {
-    private static final Pattern EVENT_ID = Pattern.compile("\"event\":\\{\"dataset\":\"\\w+\",\"id\":\"([^\"]+)\"");
+    private static final Pattern EVENT_ID = Pattern.compile("\"event\":\\{[^{}]*?\"dataset\":\"\\w+\",\"id\":\"([^\"]+)\"");
 
     @TempDir
     static Path dir;
