@@ -238,7 +238,7 @@ public class JsonEncoderBenchmark
 
     /**
      * The event's values as a Jackson-based encoder would hold them, and the code that writes them
-     * member by member (the layout of {@code docs/architecture.md}).
+     * member by member (the layout of {@code docs/fields.md}).
      */
     static final class Event
     {

@@ -31,7 +31,7 @@ import static dev.httpcap.decoders.event.JsonWriter.encodeName;
 
 /**
  * Encodes a finished {@link HttpTransaction} as the ECS-aligned JSON event of
- * {@code docs/architecture.md} ({@code event.dataset: "http"}), or as one readable line. Writes
+ * {@code docs/fields.md} ({@code event.dataset: "http"}), or as one readable line. Writes
  * straight into the output buffer; one instance per worker thread; allocation-free once warm.
  * <p>
  * An event never takes more than {@code maxEventBytes} (what the hand-off to the sinks can carry):
