@@ -370,6 +370,7 @@ final class LiveCommand
                 err.println(line);
             }
             err.println(kernelLine(captures));
+            err.println("stalls: " + pipeline.stalls().describe());
             if (writeFile != null)
             {
                 err.println(recorderLine(sources));

@@ -49,6 +49,10 @@ final class PipelineCounters
             drops.add(p::unfilterableLinkType, l, "filter_unsupported_link_type");
             drops.add(p::ringFullRelaxed, l, "ring_full");
             drops.add(p::frameTooLarge, l, "frame_too_large");
+            registry.counter("capture_stalls", "times the capture thread waited for the workers to make room in the ring", "lane")
+                .add(p::stalls, l);
+            registry.counter("capture_stall_microseconds", "time the capture thread waited so (the kernel ring buffered)", "lane")
+                .add(() -> p.stallNanos() / 1_000, l);
         }
 
         final CounterRegistry.Family flowsEnded = registry.counter("flows_ended", "connections ended, by how", "worker", "reason");
@@ -102,6 +106,9 @@ final class PipelineCounters
             }
         }
         registry.gauge("sink_backlog_bytes", "encoded events waiting for the sink thread").add(handoff::backlogBytes);
+        registry.counter("handoff_stalls", "times a worker waited for the sink thread to make room in the hand-off")
+            .add(handoff::stalls);
+        registry.counter("handoff_stall_microseconds", "time the workers waited so").add(() -> handoff.stallNanos() / 1_000);
 
         final CounterRegistry.Family written = registry.counter("sink_events_written", "events a sink wrote", "sink");
         final CounterRegistry.Family writtenBytes = registry.counter("sink_bytes_written", "bytes a sink wrote", "sink");
