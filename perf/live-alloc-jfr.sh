@@ -2,7 +2,7 @@
 # A flight recording of a long live capture: does the hot path allocate once warm? (issue 21, point 4)
 #
 #   perf/live-alloc-jfr.sh --pcap FILE [--rate PPS] [--seconds S] [--warm-rate PPS] [--warm-seconds S]
-#                          [--buffer-mb MB] [--name PREFIX] [--out DIR]
+#                          [--buffer-mb MB] [--settle S] [--name PREFIX] [--out DIR]
 #
 # One network namespace with a veth pair (as perf/live-capture-rates.sh): `bin/httpcap live` on one
 # end with its defaults and a file sink, under a flight recording (settings=profile, allocation
@@ -12,7 +12,9 @@
 # again, at --rate for --seconds (default 200000 pps, 60 s). Then httpcap is stopped (SIGTERM: the
 # recording is written at exit) and perf/JfrAllocations.java reads it from the end of the warm-up:
 # bytes allocated per httpcap thread (jdk.ThreadAllocationStatistics, the JVM's exact counters),
-# every jdk.ObjectAllocationSample from those threads with its stack, and the collections.
+# every jdk.ObjectAllocationSample from those threads with its stack, and the collections; then the
+# same from --settle seconds (default 10) into the measured part: a rate higher than the warm-up's
+# holds more connections at once, and the flow and connection pools grow (once) to that number first.
 # Also prints httpcap's last stats line and its final report (with the "stalls:" line).
 # JFR_SETTINGS adds event settings to the recording; to see every allocation, not samples:
 #   JFR_SETTINGS='jdk.ObjectAllocationOutsideTLAB#enabled=true' HTTPCAP_JAVA_OPTS=-XX:-UseTLAB perf/live-alloc-jfr.sh ...
@@ -24,7 +26,7 @@ set -euo pipefail
 case ":$PATH:" in *:/usr/sbin:*) ;; *) export PATH=$PATH:/usr/sbin:/sbin ;; esac
 root=$(cd -- "$(dirname -- "$(readlink -f -- "${BASH_SOURCE[0]}")")/.." && pwd -P)
 me=live-alloc-jfr
-pcap="" rate=200000 seconds=60 warm_rate=20000 warm_seconds=10 buffer_mb=256 name=hcjfr out=""
+pcap="" rate=200000 seconds=60 warm_rate=20000 warm_seconds=10 buffer_mb=256 name=hcjfr out="" settle=10
 die() { echo "$me: $*" >&2; exit 2; }
 while (($#)); do
   case $1 in
@@ -35,6 +37,7 @@ while (($#)); do
     --warm-seconds) warm_seconds=${2:?}; shift 2 ;;
     --buffer-mb) buffer_mb=${2:?}; shift 2 ;;
     --name) name=${2:?}; shift 2 ;;
+    --settle) settle=${2:?}; shift 2 ;;
     --out) out=${2:?}; shift 2 ;;
     -h|--help) sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//' >&2; exit 2 ;;
     *) die "unknown option $1" ;;
@@ -97,6 +100,8 @@ grep -E 'Actual|Rated' "$work/run.tcpreplay"
 echo "## httpcap: last stats line and final report"
 grep '^stats:' "$work/httpcap.err" | tail -n 1
 grep -v '^stats:' "$work/httpcap.err" | grep -v '^httpcap: capturing' || true
-echo "## flight recording from the end of the warm-up"
+echo "## flight recording, the whole measured part (from the end of the warm-up)"
 "$HTTPCAP_JAVA_HOME/bin/java" "$root/perf/JfrAllocations.java" "$jfr" "$from" "$to"
+echo "## flight recording, the measured part after its first $settle s (the pools grown to the rate's connections)"
+"$HTTPCAP_JAVA_HOME/bin/java" "$root/perf/JfrAllocations.java" "$jfr" "$((from + settle * 1000))" "$to"
 [[ -z $out ]] || echo "$me: recording and logs in $work" >&2

@@ -48,6 +48,11 @@
 #                       has stopped, perf/KafkaTopicCount.java reads the topic read_committed and the
 #                       run prints whether every event httpcap wrote is there exactly once (records =
 #                       distinct records = events written), in a table of its own
+#                       For the start-up: afnoaot is afpacket without the JVM's AOT cache (HTTPCAP_AOT=0;
+#                       afpacket uses bin/httpcap's, trained on `read samples/demo.pcap`), afliveaot
+#                       afpacket with a cache trained on live capture: --live-aot FILE, made first
+#                       if missing (httpcap live with -XX:AOTCacheOutput=FILE in the namespace,
+#                       --live-aot-seconds (default 20) of the capture replayed at 100,000 pps)
 #   --name PREFIX       the network namespace is PREFIX-PID and the veths PREFIX's first 7
 #                       characters + t/r + PID (default hcrate), so that others measuring on the
 #                       machine at the same time do not collide
@@ -96,6 +101,8 @@ mode=cold
 warm_rate=20000
 warm_seconds=10
 name=hcrate
+live_aot=""
+live_aot_seconds=20
 
 usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//' >&2; exit 2; }
 die() { echo "$me: $*" >&2; exit 2; }
@@ -114,6 +121,8 @@ while (($#)); do
     --warm-rate) warm_rate=${2:?}; shift 2 ;;
     --warm-seconds) warm_seconds=${2:?}; shift 2 ;;
     --name) name=${2:?}; shift 2 ;;
+    --live-aot) live_aot=${2:?}; shift 2 ;;
+    --live-aot-seconds) live_aot_seconds=${2:?}; shift 2 ;;
     -h|--help) usage ;;
     *) echo "$me: unknown option $1" >&2; usage ;;
   esac
@@ -122,9 +131,10 @@ IFS=, read -r -a rate_list <<<"$rates"
 IFS=, read -r -a tools <<<"$tool_names"
 ((${#tools[@]})) || die "--tools is empty"
 for t in "${tools[@]}"; do
-  [[ $t == afpacket || $t == afcopy || $t == affanout2 || $t == afkafka || $t == pcap || $t == tcpdump ]] ||
-    die "--tools: '$t' is not afpacket, afcopy, affanout2, afkafka, pcap or tcpdump"
+  [[ $t =~ ^(afpacket|afcopy|affanout2|afkafka|afnoaot|afliveaot|pcap|tcpdump)$ ]] ||
+    die "--tools: '$t' is not afpacket, afcopy, affanout2, afkafka, afnoaot, afliveaot, pcap or tcpdump"
 done
+[[ ,$tool_names, != *,afliveaot,* || -n $live_aot ]] || die "afliveaot needs --live-aot FILE"
 [[ $name =~ ^[a-z][a-z0-9]*$ ]] || die "--name must be lower-case letters and digits: $name"
 ((${#rate_list[@]})) || die "--rates is empty"
 [[ $mode == cold || $mode == service || $mode == both ]] || die "--mode must be cold, service or both: $mode"
@@ -223,6 +233,24 @@ check_topic() {
     "${distinct:-?} distinct: exactly once $ok" >&2
 }
 
+# The live-trained AOT cache: a training run of `httpcap live` on the replay (the JVM writes the
+# cache when it exits), with the JVM options it will be used with.
+if [[ ,$tool_names, == *,afliveaot,* && ! -s $live_aot ]]; then
+  echo "$me: training the AOT cache $live_aot on ${live_aot_seconds}s of live capture at 100000 pps" >&2
+  ip netns exec "$ns" env HTTPCAP_AOT=0 "HTTPCAP_JAVA_OPTS=-XX:AOTCacheOutput=$live_aot ${HTTPCAP_JAVA_OPTS:-}" \
+    "$root/bin/httpcap" live --interface "$rx" --buffer-mb "$buffer_mb" --sink "file:$work/aot-training.ndjson" \
+    </dev/null >/dev/null 2>"$work/aot-training.err" &
+  capture_pid=$!
+  for ((i = 0; i < 600; i++)); do grep -q 'capturing on' "$work/aot-training.err" 2>/dev/null && break; sleep 0.05; done
+  ip netns exec "$ns" tcpreplay -K --loop=0 --limit=$((100000 * live_aot_seconds)) --duration="$live_aot_seconds" \
+    --pps=100000 -i "$tx" "$pcap" >"$work/aot-training.tcpreplay" 2>&1 || true
+  kill -TERM "$capture_pid"
+  wait "$capture_pid" || true
+  capture_pid=""
+  rm -f -- "$work/aot-training.ndjson"
+  [[ -s $live_aot ]] || { tail -n 5 "$work/aot-training.err" >&2; die "the training run made no AOT cache $live_aot"; }
+fi
+
 # Frames in the file (tcpreplay counts them itself on a dry run through the same options).
 file_packets=$(tcpdump -r "$pcap" -n -q 2>/dev/null | wc -l)
 ((file_packets > 0)) || die "no packets in $pcap"
@@ -234,16 +262,19 @@ echo "$me: $pcap: $file_packets frames, $file_bytes bytes; veth $tx -> $rx in ne
 start_capture() {
   local tool=$1 log=$2 ready i
   case $tool in
-    afpacket|afcopy|affanout2|afkafka|pcap)
-      local engine=$tool copy=() sink="file:$work/events-$tool.ndjson"
+    afpacket|afcopy|affanout2|afkafka|afnoaot|afliveaot|pcap)
+      local engine=$tool copy=() sink="file:$work/events-$tool.ndjson" env=()
       case $tool in
         afcopy) engine=afpacket copy=(--no-zero-copy) ;;
         affanout2) engine=afpacket copy=(--fanout 2) ;;
         afkafka) engine=afpacket; kafka_topic=live-$tool-$((++topics)); make_topic "$kafka_topic"
                  sink="kafka://$bootstrap/$kafka_topic" ;;
+        afnoaot) engine=afpacket env=(HTTPCAP_AOT=0) ;;
+        afliveaot) engine=afpacket
+                   env=(HTTPCAP_AOT=0 "HTTPCAP_JAVA_OPTS=-XX:AOTCache=$live_aot -Xlog:aot*=off -Xlog:cds*=off ${HTTPCAP_JAVA_OPTS:-}") ;;
       esac
-      ip netns exec "$ns" "$root/bin/httpcap" live --interface "$rx" --engine "$engine" "${copy[@]}" --buffer-mb "$buffer_mb" \
-        --sink "$sink" ${HTTPCAP_LIVE_OPTS:-} </dev/null >/dev/null 2>"$log" &
+      ip netns exec "$ns" env "${env[@]}" "$root/bin/httpcap" live --interface "$rx" --engine "$engine" "${copy[@]}" \
+        --buffer-mb "$buffer_mb" --sink "$sink" ${HTTPCAP_LIVE_OPTS:-} </dev/null >/dev/null 2>"$log" &
       ready='capturing on' ;;
     tcpdump)
       ip netns exec "$ns" tcpdump -i "$rx" -n -B $((buffer_mb * 1024)) -w /dev/null </dev/null >/dev/null 2>"$log" &
