@@ -656,7 +656,8 @@ public final class AfPacketSource implements LivePacketSource
     /**
      * The calls made while capturing ({@code poll}, {@code getsockopt} of the statistics) do not
      * capture errno: a downcall that does allocates a slice of the call-state segment on every call
-     * (seen in a flight recording of a live capture: ~1.5 KB/s on the capture thread).
+     * (seen in a flight recording of every allocation of a live capture: 7,307 in 22 s, the capture
+     * thread polling for blocks).
      */
     private record Native(
         MethodHandle socket, MethodHandle setsockopt, MethodHandle getsockopt, MethodHandle bind, MethodHandle mmap,
