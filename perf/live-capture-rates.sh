@@ -268,7 +268,7 @@ start_capture() {
         afcopy) engine=afpacket copy=(--no-zero-copy) ;;
         affanout2) engine=afpacket copy=(--fanout 2) ;;
         afkafka) engine=afpacket; kafka_topic=live-$tool-$((++topics)); make_topic "$kafka_topic"
-                 sink="kafka://$bootstrap/$kafka_topic" ;;
+                 sink="kafka://$bootstrap/$kafka_topic?spill-dir=$work/spill-$kafka_topic" ;;
         afnoaot) engine=afpacket env=(HTTPCAP_AOT=0) ;;
         afliveaot) engine=afpacket
                    env=(HTTPCAP_AOT=0 "HTTPCAP_JAVA_OPTS=-XX:AOTCache=$live_aot -Xlog:aot*=off -Xlog:cds*=off ${HTTPCAP_JAVA_OPTS:-}") ;;
