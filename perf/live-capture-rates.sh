@@ -4,7 +4,7 @@
 #   perf/live-capture-rates.sh [--rates LIST] [--pcap FILE] [--seconds S] [--buffer-mb MB]
 #                              [--repeat N] [--record-seconds S] [--out DIR] [--unique-ip]
 #                              [--tools afpacket,pcap,tcpdump] [--mode cold|service|both]
-#                              [--warm-rate PPS] [--warm-seconds S]
+#                              [--warm-rate PPS] [--warm-seconds S] [--name PREFIX]
 #
 #   --mode cold         (the default) every step starts a fresh capturer process: the cold-start
 #                       mode, JVM start-up and JIT warm-up inside the step
@@ -40,7 +40,22 @@
 #                       opposite directions, so the two halves of a connection become two flows
 #   --tools LIST        which capturers to measure (default afpacket,pcap,tcpdump); afcopy is
 #                       afpacket with --no-zero-copy (payloads copied into the packet ring, the
-#                       path before issue 21), for a side-by-side of the two
+#                       path before issue 21), for a side-by-side of the two; affanout2 is afpacket
+#                       with --fanout 2 (two sockets, capture threads, rings and worker sets);
+#                       afkafka is afpacket with a Kafka sink (kafka://HOST:PORT/TOPIC, its defaults:
+#                       exactly-once) on a local broker (scripts/kafka/broker.sh, started once for the
+#                       run, a fresh one-partition topic for every httpcap process): when the process
+#                       has stopped, perf/KafkaTopicCount.java reads the topic read_committed and the
+#                       run prints whether every event httpcap wrote is there exactly once (records =
+#                       distinct records = events written), in a table of its own
+#                       For the start-up: afnoaot is afpacket without the JVM's AOT cache (HTTPCAP_AOT=0;
+#                       afpacket uses bin/httpcap's, trained on `read samples/demo.pcap`), afliveaot
+#                       afpacket with a cache trained on live capture: --live-aot FILE, made first
+#                       if missing (httpcap live with -XX:AOTCacheOutput=FILE in the namespace,
+#                       --live-aot-seconds (default 20) of the capture replayed at 100,000 pps)
+#   --name PREFIX       the network namespace is PREFIX-PID and the veths PREFIX's first 7
+#                       characters + t/r + PID (default hcrate), so that others measuring on the
+#                       machine at the same time do not collide
 #   --out DIR           keep every log, report and tcpreplay output in DIR (default: a temp dir,
 #                       removed at exit)
 #
@@ -70,6 +85,8 @@ set -euo pipefail
 case ":$PATH:" in *:/usr/sbin:*) ;; *) export PATH=$PATH:/usr/sbin:/sbin ;; esac
 root=$(cd -- "$(dirname -- "$(readlink -f -- "${BASH_SOURCE[0]}")")/.." && pwd -P)
 me=live-capture-rates
+# shellcheck source-path=SCRIPTDIR source=../scripts/lib/jdk.sh
+source "$root/scripts/lib/jdk.sh"
 
 rates=25000,50000,100000,150000,200000,300000,max
 pcap=""
@@ -83,6 +100,9 @@ tool_names=afpacket,pcap,tcpdump
 mode=cold
 warm_rate=20000
 warm_seconds=10
+name=hcrate
+live_aot=""
+live_aot_seconds=20
 
 usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//' >&2; exit 2; }
 die() { echo "$me: $*" >&2; exit 2; }
@@ -100,6 +120,9 @@ while (($#)); do
     --mode) mode=${2:?}; shift 2 ;;
     --warm-rate) warm_rate=${2:?}; shift 2 ;;
     --warm-seconds) warm_seconds=${2:?}; shift 2 ;;
+    --name) name=${2:?}; shift 2 ;;
+    --live-aot) live_aot=${2:?}; shift 2 ;;
+    --live-aot-seconds) live_aot_seconds=${2:?}; shift 2 ;;
     -h|--help) usage ;;
     *) echo "$me: unknown option $1" >&2; usage ;;
   esac
@@ -108,9 +131,11 @@ IFS=, read -r -a rate_list <<<"$rates"
 IFS=, read -r -a tools <<<"$tool_names"
 ((${#tools[@]})) || die "--tools is empty"
 for t in "${tools[@]}"; do
-  [[ $t == afpacket || $t == afcopy || $t == pcap || $t == tcpdump ]] ||
-    die "--tools: '$t' is not afpacket, afcopy, pcap or tcpdump"
+  [[ $t =~ ^(afpacket|afcopy|affanout2|afkafka|afnoaot|afliveaot|pcap|tcpdump)$ ]] ||
+    die "--tools: '$t' is not afpacket, afcopy, affanout2, afkafka, afnoaot, afliveaot, pcap or tcpdump"
 done
+[[ ,$tool_names, != *,afliveaot,* || -n $live_aot ]] || die "afliveaot needs --live-aot FILE"
+[[ $name =~ ^[a-z][a-z0-9]*$ ]] || die "--name must be lower-case letters and digits: $name"
 ((${#rate_list[@]})) || die "--rates is empty"
 [[ $mode == cold || $mode == service || $mode == both ]] || die "--mode must be cold, service or both: $mode"
 [[ $warm_rate =~ ^[1-9][0-9]*$ ]] || die "--warm-rate must be a positive integer: $warm_rate"
@@ -128,6 +153,7 @@ done
 [[ $record_seconds =~ ^[0-9]+$ ]] && ((record_seconds >= 2)) || die "--record-seconds must be an integer >= 2"
 [[ -z $pcap || -r $pcap ]] || die "cannot read --pcap $pcap"
 ((EUID == 0)) || die "needs root (a network namespace, packet sockets)"
+httpcap_select_jdk || { httpcap_no_jdk_message; exit 1; }
 missing=()
 for tool in ip tcpreplay tcprewrite tcpdump; do command -v "$tool" >/dev/null 2>&1 || missing+=("$tool"); done
 if [[ -z $pcap ]]; then
@@ -141,16 +167,20 @@ if [[ -n $out ]]; then
 else
   work=$(mktemp -d "${TMPDIR:-/tmp}/httpcap-rates.XXXXXX")
 fi
-ns=hcrate-$$
-tx=hcrt$$
-rx=hcrr$$
+ns=$name-$$
+tx=${name:0:7}t$$
+rx=${name:0:7}r$$
 capture_pid=""
 capture_cpu="?"
+broker=$root/scripts/kafka/broker.sh
+bootstrap=""
+kafka_topic=""
 cleanup() {
   if [[ -n $capture_pid ]]; then
     kill -TERM "$capture_pid" 2>/dev/null || true
     wait "$capture_pid" 2>/dev/null || true
   fi
+  [[ -z $bootstrap ]] || "$broker" stop "$work/broker" >/dev/null 2>&1 || true
   ip netns del "$ns" 2>/dev/null || true
   [[ -n $out ]] || rm -rf -- "$work"
 }
@@ -177,6 +207,49 @@ for dev in "$tx" "$rx"; do
   ip -n "$ns" link set "$dev" mtu 65535 up
 done
 ip -n "$ns" link set lo up
+topics=0
+if [[ ,$tool_names, == *,afkafka,* ]]; then
+  # In the namespace, where httpcap runs: its loopback is the only way there.
+  echo "$me: starting a Kafka broker (scripts/kafka/broker.sh) in $ns" >&2
+  bootstrap=$(ip netns exec "$ns" "$broker" start "$work/broker") || die "the Kafka broker did not start"
+fi
+# make_topic NAME: a one-partition topic on the run's broker.
+make_topic() {
+  ip netns exec "$ns" "$broker" run "$work/broker" org.apache.kafka.tools.TopicCommand --bootstrap-server "$bootstrap" \
+    --create --topic "$1" --partitions 1 --replication-factor 1 >/dev/null
+}
+# check_topic TOOL LOG: after an afkafka process has stopped, every event it wrote must be in its
+# topic exactly once (read_committed): a line in $work/kafka.md.
+check_topic() {
+  local tool=$1 log=$2 written counted records distinct ok=no
+  written=$(num 's/^events: \([0-9]*\) written.*/\1/p' "$log")
+  counted=$(ip netns exec "$ns" "$HTTPCAP_JAVA_HOME/bin/java" -Xmx1g -cp "$root/app/target/httpcap.jar" \
+    "$root/perf/KafkaTopicCount.java" "$bootstrap" "$kafka_topic" 2>>"$work/kafka-count.err" | tail -n 1)
+  records=$(echo "$counted" | sed -n 's/^records \([0-9]*\) .*/\1/p')
+  distinct=$(echo "$counted" | sed -n 's/.* distinct \([0-9]*\)$/\1/p')
+  [[ -n $written && $records == "$written" && $distinct == "$written" ]] && ok=yes
+  echo "| $tool | $kafka_topic | ${written:-?} | ${records:-?} | ${distinct:-?} | $ok |" >>"$work/kafka.md"
+  echo "$me: $tool, topic $kafka_topic: httpcap wrote ${written:-?} events; read_committed ${records:-?} records," \
+    "${distinct:-?} distinct: exactly once $ok" >&2
+}
+
+# The live-trained AOT cache: a training run of `httpcap live` on the replay (the JVM writes the
+# cache when it exits), with the JVM options it will be used with.
+if [[ ,$tool_names, == *,afliveaot,* && ! -s $live_aot ]]; then
+  echo "$me: training the AOT cache $live_aot on ${live_aot_seconds}s of live capture at 100000 pps" >&2
+  ip netns exec "$ns" env HTTPCAP_AOT=0 "HTTPCAP_JAVA_OPTS=-XX:AOTCacheOutput=$live_aot ${HTTPCAP_JAVA_OPTS:-}" \
+    "$root/bin/httpcap" live --interface "$rx" --buffer-mb "$buffer_mb" --sink "file:$work/aot-training.ndjson" \
+    </dev/null >/dev/null 2>"$work/aot-training.err" &
+  capture_pid=$!
+  for ((i = 0; i < 600; i++)); do grep -q 'capturing on' "$work/aot-training.err" 2>/dev/null && break; sleep 0.05; done
+  ip netns exec "$ns" tcpreplay -K --loop=0 --limit=$((100000 * live_aot_seconds)) --duration="$live_aot_seconds" \
+    --pps=100000 -i "$tx" "$pcap" >"$work/aot-training.tcpreplay" 2>&1 || true
+  kill -TERM "$capture_pid"
+  wait "$capture_pid" || true
+  capture_pid=""
+  rm -f -- "$work/aot-training.ndjson"
+  [[ -s $live_aot ]] || { tail -n 5 "$work/aot-training.err" >&2; die "the training run made no AOT cache $live_aot"; }
+fi
 
 # Frames in the file (tcpreplay counts them itself on a dry run through the same options).
 file_packets=$(tcpdump -r "$pcap" -n -q 2>/dev/null | wc -l)
@@ -189,11 +262,19 @@ echo "$me: $pcap: $file_packets frames, $file_bytes bytes; veth $tx -> $rx in ne
 start_capture() {
   local tool=$1 log=$2 ready i
   case $tool in
-    afpacket|afcopy|pcap)
-      local engine=$tool copy=()
-      [[ $tool == afcopy ]] && engine=afpacket copy=(--no-zero-copy)
-      ip netns exec "$ns" "$root/bin/httpcap" live --interface "$rx" --engine "$engine" "${copy[@]}" --buffer-mb "$buffer_mb" \
-        --sink "file:$work/events-$tool.ndjson" ${HTTPCAP_LIVE_OPTS:-} </dev/null >/dev/null 2>"$log" &
+    afpacket|afcopy|affanout2|afkafka|afnoaot|afliveaot|pcap)
+      local engine=$tool copy=() sink="file:$work/events-$tool.ndjson" env=()
+      case $tool in
+        afcopy) engine=afpacket copy=(--no-zero-copy) ;;
+        affanout2) engine=afpacket copy=(--fanout 2) ;;
+        afkafka) engine=afpacket; kafka_topic=live-$tool-$((++topics)); make_topic "$kafka_topic"
+                 sink="kafka://$bootstrap/$kafka_topic?spill-dir=$work/spill-$kafka_topic" ;;
+        afnoaot) engine=afpacket env=(HTTPCAP_AOT=0) ;;
+        afliveaot) engine=afpacket
+                   env=(HTTPCAP_AOT=0 "HTTPCAP_JAVA_OPTS=-XX:AOTCache=$live_aot -Xlog:aot*=off -Xlog:cds*=off ${HTTPCAP_JAVA_OPTS:-}") ;;
+      esac
+      ip netns exec "$ns" env "${env[@]}" "$root/bin/httpcap" live --interface "$rx" --engine "$engine" "${copy[@]}" \
+        --buffer-mb "$buffer_mb" --sink "$sink" ${HTTPCAP_LIVE_OPTS:-} </dev/null >/dev/null 2>"$log" &
       ready='capturing on' ;;
     tcpdump)
       ip netns exec "$ns" tcpdump -i "$rx" -n -B $((buffer_mb * 1024)) -w /dev/null </dev/null >/dev/null 2>"$log" &
@@ -222,6 +303,7 @@ stop_capture() {
   esac
   wait "$capture_pid" || rc=$?
   capture_pid=""
+  [[ $tool != afkafka ]] || check_topic "$tool" "$log"
   return "$rc"
 }
 
@@ -261,10 +343,11 @@ measure() {
     *)
       received=$(num 's/^packets: \([0-9]*\) read.*/\1/p' "$log")
       kdrops=$(num 's/^kernel: [0-9]* packets captured, \([0-9]*\) dropped.*/\1/p' "$log")
-      local ring evdrops
+      local ring evdrops spilldrops
       ring=$(num 's/^drops: .*ring_full=\([0-9]*\).*/\1/p' "$log")
       evdrops=$(num 's/^events: [0-9]* written, \([0-9]*\) dropped.*/\1/p' "$log")
-      other=$(( ${ring:-0} + ${evdrops:-0} ))
+      spilldrops=$(num 's/.*dropped (full) \([0-9]*\).*/\1/p' "$log")
+      other=$(( ${ring:-0} + ${evdrops:-0} + ${spilldrops:-0} ))
       events=$(num 's/^events: \([0-9]*\) written.*/\1/p' "$log") ;;
   esac
   # yes: nothing lost anywhere; kernel: the kernel lost nothing and every packet was read, but
@@ -330,9 +413,12 @@ counters() {
   else
     # Two intervals: a line written after everything before this moment was counted.
     sleep 1.1
+    # A Kafka sink's spill dropping events (full) is a loss too.
     line=$(grep '^stats:' "$log" | tail -n 1)
+    local spill
+    spill=$(echo "$line" | sed -n 's/.*dropped (full) \([0-9]*\).*/\1/p')
     echo "$line" | sed -n 's/.*kernel drops \([0-9]*\), ring drops \([0-9]*\),.* event drops \([0-9]*\),.* total packets \([0-9]*\), total events \([0-9]*\).*/\4 \1 \2+\3 \5/p' |
-      awk '{ split($3, d, "+"); print $1, $2, d[1] + d[2], $4 }'
+      awk -v s="${spill:-0}" '{ split($3, d, "+"); print $1, $2, d[1] + d[2] + s, $4 }'
   fi
 }
 
@@ -401,6 +487,7 @@ measure_service() {
 
 : >"$work/results.tsv"
 : >"$work/threads.md"
+: >"$work/kafka.md"
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 started=$(date -u '+%Y-%m-%d %H:%M:%S UTC')
 if [[ $mode != cold ]]; then
@@ -438,6 +525,15 @@ if [[ -s $work/threads.md ]]; then
   echo "| requested pps | tool | achieved pps | received | capture µs/pkt | workers µs/pkt | sink µs/pkt | process µs/pkt |"
   echo "|---|---|---|---|---|---|---|---|"
   cat "$work/threads.md"
+  echo
+fi
+if [[ -s $work/kafka.md ]]; then
+  echo "Kafka sink: every event httpcap wrote (its final report's \"events: N written\") in the topic exactly once,"
+  echo "read with isolation.level=read_committed (records = distinct records = N):"
+  echo
+  echo "| tool | topic | events written | records read_committed | distinct | exactly once |"
+  echo "|---|---|---|---|---|---|"
+  cat "$work/kafka.md"
   echo
 fi
 summary() {

@@ -405,6 +405,7 @@ final class LiveCommand
                 liveStats.finish(report);
             }
             err.println(kernelLine(captures));
+            err.println("stalls: " + pipeline.stalls().describe());
             if (writeFile != null)
             {
                 err.println(recorderLine(sources));

@@ -18,7 +18,8 @@ import dev.httpcap.sinks.EventSink;
  * capture to written, of the events written during the interval; sinks with counts of their own
  * (the Kafka sink: spilled, pending, acknowledged, dropped) add them; the packet and event totals
  * follow, so that a caller can tell what happened between two lines (perf/live-capture-rates.sh
- * --mode service). With {@code --fanout} every figure is the sum over the sockets and their
+ * --mode service), then the stalls so far (garbage-collection pauses, the capture thread's and the
+ * workers' waits: {@link Pipeline#stalls()}). With {@code --fanout} every figure is the sum over the sockets and their
  * pipelines. The interval may change while it runs ({@link #interval}, on SIGHUP); 0 prints nothing
  * until it changes.
  */
@@ -111,11 +112,11 @@ final class StatsPrinter implements Runnable
                 }
             }
             out.printf("stats: %,.0f packets/s, %.1f Mbit/s, kernel drops %d, ring drops %d, flows %d, events %,.0f/s, " +
-                "event drops %d, sink backlog %d B, latency %s%s, total packets %d, total events %d%s%n",
+                "event drops %d, sink backlog %d B, latency %s%s, total packets %d, total events %d, %s%s%n",
                 (stats.packets() - lastPackets) / seconds, (stats.wireBytes() - lastBytes) * 8 / seconds / 1e6,
                 kernelDrops(), stats.ringDrops(), stats.activeFlows(), (stats.events() - lastEvents) / seconds,
                 stats.eventDrops(), stats.sinkBacklogBytes(), stats.latency().percentiles(), sinks, stats.packets(),
-                stats.events(), anomalies());
+                stats.events(), pipeline.stalls().describe(), anomalies());
             lastTime = now;
             lastPackets = stats.packets();
             lastBytes = stats.wireBytes();

@@ -162,8 +162,10 @@ class LiveCaptureIT
         assertEquals(0, Long.parseLong(kernel.group(2)), "kernel drops");
         assertEquals(read.group(1), read.group(2), "every packet decoded");
         assertTrue(report.lines().anyMatch(line -> line.matches(
-            "stats: [\\d,]+ packets/s, [\\d.]+ Mbit/s, kernel drops 0, ring drops 0, flows \\d+, .*")),
-            "periodic statistics while capturing:\n" + report);
+            "stats: [\\d,]+ packets/s, [\\d.]+ Mbit/s, kernel drops 0, ring drops 0, flows \\d+, .*, gc pauses \\d+ " +
+                "\\(\\d+ ms, longest \\d+ ms\\), capture waits \\d+ \\([\\d.]+ ms\\), sink waits \\d+ \\([\\d.]+ ms\\).*")),
+            "periodic statistics while capturing, with the stalls:\n" + report);
+        assertTrue(report.lines().anyMatch(line -> line.startsWith("stalls: gc pauses ")), "the report's stalls:\n" + report);
 
         // nginx's access log: "METHOD URI STATUS BODY_BYTES CLIENT_PORT", the readiness probes aside.
         final List<String> logged = new ArrayList<>();

@@ -46,6 +46,8 @@ final class EventHandoff
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong tooLarge = new AtomicLong();
     private final AtomicLong sinkStopped = new AtomicLong();
+    private final AtomicLong stalls = new AtomicLong();
+    private final AtomicLong stallNanos = new AtomicLong();
     private volatile boolean consumerGone;
 
     /** @return the ring capacity (a power of two, at least {@code ringBytes}) that carries events of {@code maxEventLength} bytes. */
@@ -99,21 +101,32 @@ final class EventHandoff
             tooLarge.incrementAndGet();
             return TOO_LARGE;
         }
-        int index;
-        while ((index = ring.tryClaim(format.msgTypeId(), HEADER_LENGTH + length)) < 0)
+        int index = ring.tryClaim(format.msgTypeId(), HEADER_LENGTH + length);
+        if (index < 0)
         {
-            if (consumerGone)
-            {
-                sinkStopped.incrementAndGet();
-                return SINK_STOPPED;
-            }
             if (dropWhenFull)
             {
+                if (consumerGone)
+                {
+                    sinkStopped.incrementAndGet();
+                    return SINK_STOPPED;
+                }
                 dropped.incrementAndGet();
                 return FULL;
             }
-            Thread.onSpinWait();
-            Thread.yield();
+            final long start = System.nanoTime();
+            while ((index = ring.tryClaim(format.msgTypeId(), HEADER_LENGTH + length)) < 0)
+            {
+                if (consumerGone)
+                {
+                    sinkStopped.incrementAndGet();
+                    return SINK_STOPPED;
+                }
+                Thread.onSpinWait();
+                Thread.yield();
+            }
+            stalls.incrementAndGet();
+            stallNanos.addAndGet(System.nanoTime() - start);
         }
         final AtomicBuffer messages = ring.buffer();
         messages.putLong(index, captureNanos);
@@ -151,6 +164,17 @@ final class EventHandoff
     long dropped()
     {
         return dropped.get() + tooLarge.get() + sinkStopped.get();
+    }
+
+    /** @return times a worker waited for the sink thread to make room (block policy), and how long in all. */
+    long stalls()
+    {
+        return stalls.get();
+    }
+
+    long stallNanos()
+    {
+        return stallNanos.get();
     }
 
     long tooLarge()

@@ -42,6 +42,9 @@ public final class Pipeline
     private volatile List<RingPublisher> runningPublishers;
     private volatile List<Thread> captureThreads;
     private volatile CaptureLatency runningLatency;
+    private volatile List<RingPublisher> lastPublishers = List.of();
+    private volatile EventHandoff lastHandoff;
+    private volatile GcPauses gcPauses;
     private final java.util.concurrent.atomic.AtomicReference<dev.httpcap.decoders.http.HeaderRules> headerRules =
         new java.util.concurrent.atomic.AtomicReference<>();
     private final CounterRegistry counters = new CounterRegistry();
@@ -179,6 +182,54 @@ public final class Pipeline
     {
     }
 
+    /**
+     * What held the pipeline up, of the current run or the last one: the JVM's stop-the-world
+     * collections, the capture thread's waits for room in its ring, the workers' waits for room in
+     * the hand-off to the sinks. Recent values; any thread.
+     */
+    public Stalls stalls()
+    {
+        final GcPauses pauses = gcPauses;
+        final EventHandoff handoff = lastHandoff;
+        long captureStalls = 0;
+        long captureNanos = 0;
+        for (final RingPublisher publisher : lastPublishers)
+        {
+            captureStalls += publisher.stalls();
+            captureNanos += publisher.stallNanos();
+        }
+        return new Stalls(pauses == null ? 0 : pauses.pauses(), pauses == null ? 0 : pauses.pauseMillis(),
+            pauses == null ? 0 : pauses.maxPauseMillis(), captureStalls, captureNanos,
+            handoff == null ? 0 : handoff.stalls(), handoff == null ? 0 : handoff.stallNanos());
+    }
+
+    /**
+     * @param gcPauses          stop-the-world garbage collections.
+     * @param gcPauseMillis     their total duration.
+     * @param gcMaxPauseMillis  the longest.
+     * @param captureStalls     times a capture thread waited for its workers (block policy; the kernel ring buffered).
+     * @param captureStallNanos how long in all.
+     * @param handoffStalls     times a worker waited for the sink thread (block policy).
+     * @param handoffStallNanos how long in all.
+     */
+    public record Stalls(
+        long gcPauses, long gcPauseMillis, long gcMaxPauseMillis, long captureStalls, long captureStallNanos,
+        long handoffStalls, long handoffStallNanos)
+    {
+        /** @return {@code "gc pauses 3 (12 ms, longest 6 ms), capture waits 120 (34.1 ms), sink waits 0 (0.0 ms)"}. */
+        public String describe()
+        {
+            return "gc pauses " + gcPauses + " (" + gcPauseMillis + " ms, longest " + gcMaxPauseMillis + " ms), capture waits " +
+                captureStalls + " (" + millis(captureStallNanos) + " ms), sink waits " + handoffStalls + " (" +
+                millis(handoffStallNanos) + " ms)";
+        }
+
+        private static String millis(final long nanos)
+        {
+            return String.format(java.util.Locale.ROOT, "%.1f", nanos / 1e6);
+        }
+    }
+
     /** @return input bytes consumed so far by the running pipeline's sources, or 0. */
     public long bytesReadSoFar()
     {
@@ -229,7 +280,7 @@ public final class Pipeline
         final int workers = config.workers();
         final int slotBytes = config.slotBytes();
 
-        try (Arena arena = Arena.ofShared())
+        try (Arena arena = Arena.ofShared(); GcPauses pauses = new GcPauses())
         {
             final EventHandoff handoff = new EventHandoff(
                 EventHandoff.capacityFor(config.eventRingBytes(), config.maxEventBytes()), config.eventBackPressure());
@@ -271,6 +322,10 @@ public final class Pipeline
             }
 
             PipelineCounters.register(counters, sources, publishers, handlers, workers, handoff, sinks, workerErrors::get);
+            pauses.register(counters);
+            gcPauses = pauses;
+            lastPublishers = List.copyOf(publishers);
+            lastHandoff = handoff;
             final SinkRunner sinkRunner = new SinkRunner(handoff, sinks, latency);
             final Thread sinkThread = PipelineAgent.start(sinkRunner, SinkRunner.idleStrategy(), config.sinkThreadFactory());
 

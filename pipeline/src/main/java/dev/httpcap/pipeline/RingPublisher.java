@@ -61,6 +61,8 @@ final class RingPublisher implements PacketHandler
     private long frameTooLarge;
     private long unfilterableLinkType;
     private long snaplenCut;
+    private long stalls;
+    private long stallNanos;
     private int snaplen;
     private final AtomicLong packetsReadRelaxed = new AtomicLong();
     private long wireBytesRead;
@@ -203,6 +205,7 @@ final class RingPublisher implements PacketHandler
      */
     private void awaitRoom(final int slots)
     {
+        final long start = System.nanoTime();
         do
         {
             // The blocks already read go back to the kernel while we wait, so it keeps capturing into them.
@@ -210,6 +213,20 @@ final class RingPublisher implements PacketHandler
             LockSupport.parkNanos(FULL_RING_NAP_NANOS);
         }
         while (!ring.hasAvailableCapacity(slots));
+        stalls++;
+        stallNanos += System.nanoTime() - start;
+    }
+
+    /** @return times the capture thread waited for the workers to make room (block policy): the kernel ring buffered meanwhile. */
+    long stalls()
+    {
+        return stalls;
+    }
+
+    /** @return how long those waits took in all. */
+    long stallNanos()
+    {
+        return stallNanos;
     }
 
     /** @return frames the capture cut short (captured length below the length on the wire: a snap length). */

@@ -531,6 +531,46 @@ class PipelineTest
     }
 
     /**
+     * Under the block policy a slow sink holds the workers up at the hand-off, and the workers the
+     * capture thread at its ring: nothing is lost, and both waits are counted and timed.
+     */
+    @Test
+    void shouldCountAndTimeTheWaitsOfTheWorkersAndOfTheCaptureThreadBehindASlowSink() throws Exception
+    {
+        final Path pcap = dir.resolve("in.pcap");
+        final Capture capture = connections();
+        Files.write(pcap, capture.out.toByteArray());
+        final SlowSink sink = new SlowSink();
+        final Pipeline pipeline = new Pipeline(new PipelineConfig().flowEvents(true).workers(2).ringSlots(512)
+            .eventRingBytes(64 * 1024).maxEventBytes(PipelineConfig.MIN_MAX_EVENT_BYTES), List.of(sink));
+        final PipelineReport report;
+        try (PacketSource source = CaptureFiles.open(pcap.toString()))
+        {
+            report = pipeline.run(source);
+        }
+
+        assertNull(report.failure());
+        assertEquals(0, report.eventsDropped());
+        assertEquals(report.eventsEmitted(), sink.eventsWritten());
+        final Pipeline.Stalls stalls = pipeline.stalls();
+        assertTrue(stalls.handoffStalls() > 0 && stalls.handoffStallNanos() > 0, stalls.describe());
+        assertTrue(stalls.captureStalls() > 0 && stalls.captureStallNanos() > 0, stalls.describe());
+        // ~300 events a millisecond each: most of the run is spent waiting for the sink.
+        assertTrue(stalls.handoffStallNanos() > 100_000_000L, stalls.describe());
+        long registered = 0;
+        for (final CounterRegistry.Family family : pipeline.counters().families())
+        {
+            if (family.name().equals("capture_stalls"))
+            {
+                registered = family.total();
+            }
+        }
+        assertEquals(stalls.captureStalls(), registered);
+        assertTrue(stalls.describe().matches("gc pauses \\d+ \\(\\d+ ms, longest \\d+ ms\\), capture waits \\d+ " +
+            "\\(\\d+\\.\\d ms\\), sink waits \\d+ \\(\\d+\\.\\d ms\\)"), stalls.describe());
+    }
+
+    /**
      * One response body of 180,000 control characters (text, escaped six bytes for one: 1.08 MB of
      * JSON) is over the 1000 KiB an event may take by default. Under the block policy nothing may be lost: the
      * event is cut to fit and tagged, in both formats, and the report says so.
