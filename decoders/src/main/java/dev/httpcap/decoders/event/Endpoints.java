@@ -3,16 +3,24 @@ package dev.httpcap.decoders.event;
 import dev.httpcap.decoders.tcp.TcpFlow;
 
 import static dev.httpcap.decoders.event.EcsNames.BYTES;
+import static dev.httpcap.decoders.event.EcsNames.CATEGORY;
 import static dev.httpcap.decoders.event.EcsNames.CLIENT;
 import static dev.httpcap.decoders.event.EcsNames.COMMUNITY_ID;
+import static dev.httpcap.decoders.event.EcsNames.DATASET;
 import static dev.httpcap.decoders.event.EcsNames.DESTINATION;
 import static dev.httpcap.decoders.event.EcsNames.DIRECTION;
 import static dev.httpcap.decoders.event.EcsNames.DOMAIN;
+import static dev.httpcap.decoders.event.EcsNames.DURATION;
+import static dev.httpcap.decoders.event.EcsNames.ECS_MEMBER;
+import static dev.httpcap.decoders.event.EcsNames.END;
+import static dev.httpcap.decoders.event.EcsNames.EVENT;
 import static dev.httpcap.decoders.event.EcsNames.HOSTS;
 import static dev.httpcap.decoders.event.EcsNames.ID;
 import static dev.httpcap.decoders.event.EcsNames.IP;
 import static dev.httpcap.decoders.event.EcsNames.IPV4;
 import static dev.httpcap.decoders.event.EcsNames.IPV6;
+import static dev.httpcap.decoders.event.EcsNames.KIND;
+import static dev.httpcap.decoders.event.EcsNames.KIND_EVENT;
 import static dev.httpcap.decoders.event.EcsNames.NETWORK;
 import static dev.httpcap.decoders.event.EcsNames.PACKETS;
 import static dev.httpcap.decoders.event.EcsNames.PORT;
@@ -22,6 +30,7 @@ import static dev.httpcap.decoders.event.EcsNames.SERVER;
 import static dev.httpcap.decoders.event.EcsNames.SOURCE;
 import static dev.httpcap.decoders.event.EcsNames.START;
 import static dev.httpcap.decoders.event.EcsNames.TCP;
+import static dev.httpcap.decoders.event.EcsNames.TIMESTAMP;
 import static dev.httpcap.decoders.event.EcsNames.TRANSPORT;
 import static dev.httpcap.decoders.event.EcsNames.TYPE;
 import static dev.httpcap.decoders.event.EcsNames.VLAN;
@@ -58,6 +67,31 @@ final class Endpoints
     void start(final JsonWriter out)
     {
         out.name(START).copiedValue(timestampFrom, timestampTo);
+    }
+
+    /**
+     * Opens an event: {@code @timestamp} ({@code startNanos}), {@code ecs}, and the {@code event}
+     * object up to the name of its {@code id} (kind, category, type, dataset), which the caller writes.
+     */
+    void openEvent(final JsonWriter out, final long startNanos, final byte[] category, final byte[] type, final byte[] dataset)
+    {
+        out.startObject();
+        out.name(TIMESTAMP);
+        timestamp(out, startNanos);
+        out.rawMembers(ECS_MEMBER);
+        out.startObject(EVENT)
+            .name(KIND).rawString(KIND_EVENT)
+            .name(CATEGORY).rawValue(category)
+            .name(TYPE).rawValue(type)
+            .name(DATASET).rawString(dataset).name(ID);
+    }
+
+    /** {@code end} and {@code duration} of an event that ends at {@code endNanos}. */
+    static void end(final JsonWriter out, final long startNanos, final long endNanos)
+    {
+        out.name(END);
+        EventText.timestampValue(out, endNanos);
+        out.name(DURATION).value(endNanos - startNanos);
     }
 
     /**

@@ -5,20 +5,11 @@ import org.agrona.concurrent.UnsafeBuffer;
 
 import dev.httpcap.decoders.tcp.TcpFlow;
 
-import static dev.httpcap.decoders.event.EcsNames.CATEGORY;
-import static dev.httpcap.decoders.event.EcsNames.DATASET;
-import static dev.httpcap.decoders.event.EcsNames.DURATION;
-import static dev.httpcap.decoders.event.EcsNames.ECS_MEMBER;
-import static dev.httpcap.decoders.event.EcsNames.END;
-import static dev.httpcap.decoders.event.EcsNames.EVENT;
 import static dev.httpcap.decoders.event.EcsNames.HTTPCAP;
 import static dev.httpcap.decoders.event.EcsNames.ID;
-import static dev.httpcap.decoders.event.EcsNames.KIND;
-import static dev.httpcap.decoders.event.EcsNames.KIND_EVENT;
 import static dev.httpcap.decoders.event.EcsNames.TAGS;
 import static dev.httpcap.decoders.event.EcsNames.TCP;
 import static dev.httpcap.decoders.event.EcsNames.TEXT_ARROW;
-import static dev.httpcap.decoders.event.EcsNames.TIMESTAMP;
 import static dev.httpcap.decoders.event.EcsNames.TYPE;
 import static dev.httpcap.decoders.event.JsonWriter.encodeName;
 
@@ -76,24 +67,11 @@ public final class FlowEventEncoder
     public int encodeJson(final TcpFlow flow, final MutableDirectBuffer buffer, final int offset)
     {
         final JsonWriter out = json.wrap(buffer, offset);
-        out.startObject();
-        out.name(TIMESTAMP);
-        endpoints.timestamp(out, flow.startNanos());
-
-        out.rawMembers(ECS_MEMBER);
-        out.startObject(EVENT)
-            .name(KIND).rawString(KIND_EVENT)
-            .name(CATEGORY).rawValue(CATEGORY_NETWORK)
-            .name(TYPE).rawValue(TYPE_CONNECTION_END)
-            .name(DATASET).rawString(FLOW)
-            .name(ID);
+        endpoints.openEvent(out, flow.startNanos(), CATEGORY_NETWORK, TYPE_CONNECTION_END, FLOW);
         eventId.value(out, flow, EventId.FLOW, 0, flow.startNanos());
         endpoints.start(out);
-        out.name(END);
-        EventText.timestampValue(out, flow.lastNanos());
-        out.name(DURATION).value(flow.lastNanos() - flow.startNanos())
-            .name(REASON).rawString(flow.endReason().reportNameBytes())
-            .endObject();
+        Endpoints.end(out, flow.startNanos(), flow.lastNanos());
+        out.name(REASON).rawString(flow.endReason().reportNameBytes()).endObject();
 
         endpoints.endpoints(out, flow, flow.packets(TcpFlow.FROM_CLIENT), flow.bytes(TcpFlow.FROM_CLIENT),
             flow.packets(TcpFlow.FROM_SERVER), flow.bytes(TcpFlow.FROM_SERVER), null);

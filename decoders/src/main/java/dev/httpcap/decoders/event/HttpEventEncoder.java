@@ -10,21 +10,12 @@ import dev.httpcap.decoders.tcp.TcpFlow;
 import dev.httpcap.decoders.websocket.WebSocketMessage;
 
 import static dev.httpcap.decoders.event.EcsNames.BYTES;
-import static dev.httpcap.decoders.event.EcsNames.CATEGORY;
-import static dev.httpcap.decoders.event.EcsNames.DATASET;
-import static dev.httpcap.decoders.event.EcsNames.DURATION;
-import static dev.httpcap.decoders.event.EcsNames.ECS_MEMBER;
-import static dev.httpcap.decoders.event.EcsNames.END;
-import static dev.httpcap.decoders.event.EcsNames.EVENT;
 import static dev.httpcap.decoders.event.EcsNames.HTTPCAP;
 import static dev.httpcap.decoders.event.EcsNames.ID;
-import static dev.httpcap.decoders.event.EcsNames.KIND;
-import static dev.httpcap.decoders.event.EcsNames.KIND_EVENT;
 import static dev.httpcap.decoders.event.EcsNames.ORIGINAL;
 import static dev.httpcap.decoders.event.EcsNames.OUTCOME;
 import static dev.httpcap.decoders.event.EcsNames.SERVER;
 import static dev.httpcap.decoders.event.EcsNames.TEXT_ARROW;
-import static dev.httpcap.decoders.event.EcsNames.TIMESTAMP;
 import static dev.httpcap.decoders.event.EcsNames.TRANS_DEPTH;
 import static dev.httpcap.decoders.event.EcsNames.TYPE;
 import static dev.httpcap.decoders.event.JsonWriter.encodeName;
@@ -244,24 +235,12 @@ public final class HttpEventEncoder
         final long start = tx.hasRequest() ? tx.requestStartNanos() : tx.responseStartNanos();
         url.parse(tx);
 
-        out.startObject();
-        out.name(TIMESTAMP);
-        endpoints.timestamp(out, start);
-        out.rawMembers(ECS_MEMBER);
-
-        out.startObject(EVENT)
-            .name(KIND).rawString(KIND_EVENT)
-            .name(CATEGORY).rawValue(CATEGORY_NETWORK_WEB)
-            .name(TYPE).rawValue(tx.status() >= 400 ? TYPE_ACCESS_ERROR : TYPE_ACCESS)
-            .name(DATASET).rawString(HTTP).name(ID);
+        endpoints.openEvent(out, start, CATEGORY_NETWORK_WEB, tx.status() >= 400 ? TYPE_ACCESS_ERROR : TYPE_ACCESS, HTTP);
         eventId.value(out, flow, EventId.HTTP, tx.depth(), start);
         endpoints.start(out);
         if (response)
         {
-            final long end = Math.max(start, tx.responseEndNanos());
-            out.name(END);
-            EventText.timestampValue(out, end);
-            out.name(DURATION).value(end - start);
+            Endpoints.end(out, start, Math.max(start, tx.responseEndNanos()));
         }
         out.name(OUTCOME).rawString(tx.status() == 0 ? UNKNOWN : tx.status() >= 400 ? FAILURE : SUCCESS).endObject();
 

@@ -6,20 +6,11 @@ import dev.httpcap.decoders.tcp.TcpFlow;
 import dev.httpcap.decoders.websocket.WebSocketMessage;
 
 import static dev.httpcap.decoders.event.EcsNames.BYTES;
-import static dev.httpcap.decoders.event.EcsNames.CATEGORY;
 import static dev.httpcap.decoders.event.EcsNames.CLIENT;
-import static dev.httpcap.decoders.event.EcsNames.DATASET;
-import static dev.httpcap.decoders.event.EcsNames.DURATION;
-import static dev.httpcap.decoders.event.EcsNames.ECS_MEMBER;
-import static dev.httpcap.decoders.event.EcsNames.END;
-import static dev.httpcap.decoders.event.EcsNames.EVENT;
 import static dev.httpcap.decoders.event.EcsNames.HTTPCAP;
 import static dev.httpcap.decoders.event.EcsNames.ID;
-import static dev.httpcap.decoders.event.EcsNames.KIND;
-import static dev.httpcap.decoders.event.EcsNames.KIND_EVENT;
 import static dev.httpcap.decoders.event.EcsNames.SERVER;
 import static dev.httpcap.decoders.event.EcsNames.TEXT_ARROW;
-import static dev.httpcap.decoders.event.EcsNames.TIMESTAMP;
 import static dev.httpcap.decoders.event.EcsNames.TRANS_DEPTH;
 import static dev.httpcap.decoders.event.EcsNames.TYPE;
 import static dev.httpcap.decoders.event.JsonWriter.encodeName;
@@ -86,22 +77,13 @@ final class WebSocketEventWriter
     int writeJson(final TcpFlow flow, final WebSocketMessage message, final MutableDirectBuffer buffer, final int offset, final int cutTags)
     {
         final JsonWriter out = json.wrap(buffer, offset);
-        out.startObject();
-        out.name(TIMESTAMP);
-        endpoints.timestamp(out, message.startNanos());
-        out.rawMembers(ECS_MEMBER);
-        out.startObject(EVENT)
-            .name(KIND).rawString(KIND_EVENT)
-            .name(CATEGORY).rawValue(CATEGORY_NETWORK)
-            .name(TYPE).rawValue(TYPE_PROTOCOL)
-            .name(DATASET).rawString(WEBSOCKET).name(ID);
+        endpoints.openEvent(out, message.startNanos(), CATEGORY_NETWORK, TYPE_PROTOCOL, WEBSOCKET);
         eventId.value(out, flow, message.direction() == TcpFlow.FROM_CLIENT ? EventId.WEBSOCKET_CLIENT : EventId.WEBSOCKET_SERVER,
             message.number(), message.startNanos());
         final long end = Math.max(message.startNanos(), message.endNanos());
         endpoints.start(out);
-        out.name(END);
-        EventText.timestampValue(out, end);
-        out.name(DURATION).value(end - message.startNanos()).endObject();
+        Endpoints.end(out, message.startNanos(), end);
+        out.endObject();
 
         endpoints.endpoints(out, flow, -1, -1, -1, -1, null);
         Endpoints.network(out, flow, communityId, WEBSOCKET, observer.direction(flow), -1, -1);
