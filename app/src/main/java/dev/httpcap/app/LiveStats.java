@@ -53,11 +53,12 @@ final class LiveStats implements Runnable
             return tap;
         });
         final CounterRegistry.Family snapshots = pipeline.counters().counter("stats_snapshots",
-            "statistics snapshots sent to --stats-sink, by outcome", "outcome");
+            "statistics snapshots sent to --stats-sink, by outcome", "outcome")
+            .notInReport();
         snapshots.add(publisher::published, "published");
         pipeline.counters().anomaly("stats_snapshots_failed",
             "statistics snapshots --stats-sink did not acknowledge (their windows are missing from the merged view)")
-            .add(publisher::failed);
+            .notInReport().add(publisher::failed);
     }
 
     private static StatsCollector collector()

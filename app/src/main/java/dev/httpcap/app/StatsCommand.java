@@ -474,6 +474,10 @@ final class StatsCommand
         final Map<String, Long> frames = new LinkedHashMap<>();
         frames.put("read", run.packetsRead());
         frames.put("decoded", run.decoded());
+        if (run.filtered() > 0)
+        {
+            frames.put("filtered", run.filtered()); // as read's report: read = decoded + filtered + dropped
+        }
         frames.put("dropped", run.dropped());
         frames.putAll(run.drops());
         if (packets != null)

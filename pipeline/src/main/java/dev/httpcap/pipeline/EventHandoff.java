@@ -176,9 +176,4 @@ final class EventHandoff
     {
         return stallNanos.get();
     }
-
-    long tooLarge()
-    {
-        return tooLarge.get();
-    }
 }

@@ -18,9 +18,11 @@ import com.sun.management.GarbageCollectionNotificationInfo;
  * The JVM's stop-the-world collections during a run: how many, their total and their longest
  * duration, from the collectors' own notifications (delivered after each collection on a JMX thread,
  * so nothing runs on the pipeline's threads). Every thread of the pipeline stands still for the
- * length of a pause, so on a live capture a pause is time the kernel ring must absorb. Collectors
- * that work concurrently with the application (G1's and ZGC's and Shenandoah's cycle beans) are not
- * pauses and are left out; their pauses have beans of their own.
+ * length of a pause, so on a live capture a pause is time the kernel ring must absorb. The beans
+ * of cycles that run concurrently with the application (ZGC's and Shenandoah's "... Cycles") are not
+ * pauses and are left out; their pauses have beans of their own ("... Pauses"). G1's "G1 Concurrent
+ * GC" bean, despite its name, times the Remark and Cleanup pauses of a concurrent cycle (JDK-8297247,
+ * JDK 20), so it is counted.
  */
 final class GcPauses implements NotificationListener, AutoCloseable
 {
@@ -54,7 +56,7 @@ final class GcPauses implements NotificationListener, AutoCloseable
     /** @return whether the collector named so stops the application (its beans' names, HotSpot's collectors). */
     static boolean isPauseCollector(final String name)
     {
-        return !(name.contains("Concurrent") || name.contains("Cycles"));
+        return !name.contains("Cycles");
     }
 
     @Override
