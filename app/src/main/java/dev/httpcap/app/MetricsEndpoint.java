@@ -190,7 +190,7 @@ final class MetricsEndpoint implements AutoCloseable
                     for (final CounterRegistry.Series series : family.series())
                     {
                         counter.dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder()
-                            .labels(Labels.of(labelNames, series.labelValues())).value(series.value()).build());
+                            .labels(Labels.of(labelNames, series.labelValues())).value(series.value() * family.exportScale()).build());
                     }
                     snapshots.add(counter.build());
                 }
@@ -200,7 +200,7 @@ final class MetricsEndpoint implements AutoCloseable
                     for (final CounterRegistry.Series series : family.series())
                     {
                         gauge.dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder()
-                            .labels(Labels.of(labelNames, series.labelValues())).value(series.value()).build());
+                            .labels(Labels.of(labelNames, series.labelValues())).value(series.value() * family.exportScale()).build());
                     }
                     snapshots.add(gauge.build());
                 }

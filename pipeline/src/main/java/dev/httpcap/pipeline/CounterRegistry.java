@@ -50,6 +50,7 @@ public final class CounterRegistry
         private final List<String> labelNames;
         private final List<Series> series = new CopyOnWriteArrayList<>();
         private volatile boolean inReport = true;
+        private volatile double unitSeconds = 1;
 
         private Family(final String name, final String help, final Type type, final boolean anomaly, final String[] labelNames)
         {
@@ -86,6 +87,24 @@ public final class CounterRegistry
         {
             inReport = false;
             return this;
+        }
+
+        /**
+         * The values count a time in units of {@code unitSeconds} seconds (microseconds: 1e-6); the
+         * metrics endpoint exports them in seconds, the base unit Prometheus names want.
+         *
+         * @return this family.
+         */
+        public Family inSeconds(final double unitSeconds)
+        {
+            this.unitSeconds = unitSeconds;
+            return this;
+        }
+
+        /** @return what one unit of a value is in the exported unit (1 unless {@link #inSeconds}). */
+        public double exportScale()
+        {
+            return unitSeconds;
         }
 
         /** @return whether the final report shows this family, if no line of its own does ({@link #notInReport}). */

@@ -85,14 +85,14 @@ final class GcPauses implements NotificationListener, AutoCloseable
         final CounterRegistry.Family count = registry.counter("gc_pauses", "stop-the-world garbage collections", "collector")
             .notInReport();
         final CounterRegistry.Family millis =
-            registry.counter("gc_pause_milliseconds", "time every thread stood still for them", "collector")
-            .notInReport();
+            registry.counter("gc_pause_seconds", "time every thread stood still for them", "collector")
+            .notInReport().inSeconds(1e-3);
         for (int i = 0; i < collectors.size(); i++)
         {
             count.add(pauses[i]::get, collectors.get(i));
             millis.add(pauseMillis[i]::get, collectors.get(i));
         }
-        registry.gauge("gc_pause_max_milliseconds", "the longest of them").notInReport().add(maxPauseMillis::get);
+        registry.gauge("gc_pause_max_seconds", "the longest of them").notInReport().inSeconds(1e-3).add(maxPauseMillis::get);
     }
 
     long pauses()

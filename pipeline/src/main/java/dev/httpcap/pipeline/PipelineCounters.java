@@ -71,8 +71,8 @@ final class PipelineCounters
             corruptBlocks.add(file::corruptBlocks, l);
             registry.counter("capture_stalls", "times the capture thread waited for the workers to make room in the ring", "lane")
                 .notInReport().add(p::stalls, l);
-            registry.counter("capture_stall_microseconds", "time the capture thread waited so (the kernel ring buffered)", "lane")
-                .notInReport().add(() -> p.stallNanos() / 1_000, l);
+            registry.counter("capture_stall_seconds", "time the capture thread waited so (the kernel ring buffered)", "lane")
+                .notInReport().inSeconds(1e-9).add(p::stallNanos, l);
         }
 
         final CounterRegistry.Family flowsEnded = registry.counter("flows_ended", "connections ended, by how", "worker", "reason");
@@ -132,7 +132,8 @@ final class PipelineCounters
         registry.gauge("sink_backlog_bytes", "encoded events waiting for the sink thread").add(handoff::backlogBytes);
         registry.counter("handoff_stalls", "times a worker waited for the sink thread to make room in the hand-off")
             .notInReport().add(handoff::stalls);
-        registry.counter("handoff_stall_microseconds", "time the workers waited so").notInReport().add(() -> handoff.stallNanos() / 1_000);
+        registry.counter("handoff_stall_seconds", "time the workers waited so").notInReport().inSeconds(1e-9)
+            .add(handoff::stallNanos);
 
         final CounterRegistry.Family written = registry.counter("sink_events_written", "events a sink wrote", "sink");
         final CounterRegistry.Family writtenBytes = registry.counter("sink_bytes_written", "bytes a sink wrote", "sink");
