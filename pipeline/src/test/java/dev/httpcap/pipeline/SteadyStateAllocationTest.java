@@ -105,8 +105,11 @@ class SteadyStateAllocationTest
             sink.close();
             // Samples arrive with the stream's flushes, about once a second.
             final Instant end = to.get().plusMillis(1500);
+            final long flushDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (lastFlush.get().isBefore(end))
             {
+                // Without the flush after the window, its samples could be missing and the test pass unseen.
+                assertTrue(System.nanoTime() < flushDeadline, "the recording stream stopped flushing before the window's samples arrived");
                 Thread.sleep(50);
             }
 
