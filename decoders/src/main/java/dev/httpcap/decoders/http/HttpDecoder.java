@@ -107,8 +107,9 @@ public final class HttpDecoder implements StreamListener
         if (flow.attachment() instanceof HttpConnection c)
         {
             pairing.flow = flow;
-            parser.endStream(c, c.streams[0], false, flow.lastNanos());
-            parser.endStream(c, c.streams[1], false, flow.lastNanos());
+            // A side still open here was not seen to close (its FIN already ended it in onEnd).
+            parser.endStream(c, c.streams[0], true, flow.lastNanos());
+            parser.endStream(c, c.streams[1], true, flow.lastNanos());
             pairing.connectionEnd(c);
             pools.releaseConnection(c);
         }

@@ -730,7 +730,12 @@ final class HttpParser
         s.state = SYNC;
     }
 
-    void endStream(final HttpConnection c, final HttpStream s, final boolean reset, final long timestampNanos)
+    /**
+     * A side of the connection is over. {@code endUnseen}: the side did not close with a FIN (a reset, or
+     * the connection's record ends — timeout, eviction, port reuse, end of the capture — before its
+     * close was seen), so a body delimited by the close may have been longer than what was seen.
+     */
+    void endStream(final HttpConnection c, final HttpStream s, final boolean endUnseen, final long timestampNanos)
     {
         if (s.state == WEBSOCKET)
         {
@@ -741,7 +746,7 @@ final class HttpParser
         {
             if (s.state == BODY_CLOSE)
             {
-                if (reset)
+                if (endUnseen)
                 {
                     tx.tags |= Tags.INCOMPLETE;
                     tx.responseCut = true;

@@ -239,6 +239,23 @@ class HttpDecoderTest
     }
 
     @Test
+    void shouldTagACloseDelimitedBodyIncompleteWhenTheCloseIsNeverSeen()
+    {
+        // The capture (or the idle timeout) ends the connection's record before the server's FIN:
+        // the body may have gone on, so the event is tagged and its download time is not given.
+        final HttpHarness h = new HttpHarness()
+            .client("GET /old HTTP/1.0\r\n\r\n")
+            .server("HTTP/1.0 200 OK\r\nContent-Type: text/html\r\n\r\n<html>");
+        assertEquals(0, h.json.size());
+        h.decoder.onFlowEnd(h.flow);
+        final JsonNode e = h.only();
+        assertEquals(6, e.at("/http/response/body/bytes").asInt());
+        assertEquals(200, e.at("/http/response/status_code").asInt());
+        assertEquals(List.of("incomplete"), tags(e));
+        assertTrue(e.at("/httpcap/timing/download").isMissingNode(), e.toString());
+    }
+
+    @Test
     void shouldTreatTheBytesAfterAConnectOrUpgradeAsOpaque()
     {
         final HttpHarness connect = new HttpHarness()
