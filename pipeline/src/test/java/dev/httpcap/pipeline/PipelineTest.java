@@ -947,4 +947,66 @@ class PipelineTest
             assertTrue(flow.get(0).contains("\"tags\":" + flowTags[c] + ","), flow.get(0));
         }
     }
+
+    /**
+     * The connection's tags reach WebSocket messages as they reach HTTP transactions: the client's
+     * frame is sent twice with other bytes the second time (the first copy is decoded and its message
+     * emitted at once; the connection's next message is tagged overlap_conflict), and the server's
+     * frame is cut by the snap length (its message is tagged gap and snaplen).
+     */
+    @Test
+    void shouldTagWebSocketMessagesWithTheConnectionsOverlapConflictsAndSnapLengthCuts() throws Exception
+    {
+        final Capture capture = new Capture();
+        long t = 1_700_000_000_000_000L;
+        final int client = 0x0A000001;
+        final int server = 0x0A0100FE;
+        final int port = 20_100;
+        final byte[] upgrade = ("GET /ws HTTP/1.1\r\nHost: example.test\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+        final byte[] switching = ("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+            "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRrxK+xOo=\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+        // Masked with a zero key, so the payload is readable as it is.
+        final byte[] hello = {(byte) 0x81, (byte) 0x85, 0, 0, 0, 0, 'h', 'e', 'l', 'l', 'o'};
+        final byte[] other = {(byte) 0x81, (byte) 0x85, 0, 0, 0, 0, 'h', 'e', 'l', 'l', 'x'};
+        final byte[] answer = new byte[2 + 40];
+        answer[0] = (byte) 0x81;
+        answer[1] = 40;
+        java.util.Arrays.fill(answer, 2, answer.length, (byte) 'a');
+        final long c0 = 1001;
+        final long s0 = 5001;
+        capture.record(httpFrame(client, server, port, 80, 0x02, c0 - 1, 0, new byte[0], 0, 0), t++);
+        capture.record(httpFrame(server, client, 80, port, 0x12, s0 - 1, c0, new byte[0], 0, 0), t++);
+        capture.record(httpFrame(client, server, port, 80, 0x10, c0, s0, new byte[0], 0, 0), t++);
+        capture.record(httpFrame(client, server, port, 80, 0x18, c0, s0, upgrade, 0, upgrade.length), t++);
+        capture.record(httpFrame(server, client, 80, port, 0x18, s0, c0 + upgrade.length, switching, 0, switching.length), t++);
+        final long c1 = c0 + upgrade.length;
+        final long s1 = s0 + switching.length;
+        capture.record(httpFrame(client, server, port, 80, 0x18, c1, s1, hello, 0, hello.length), t++);
+        capture.record(httpFrame(client, server, port, 80, 0x18, c1, s1, other, 0, other.length), t++);
+        final int snaplen = 54 + 12;
+        final byte[] frame = httpFrame(server, client, 80, port, 0x18, s1, c1 + hello.length, answer, 0, answer.length);
+        capture.record(frame, snaplen, t++);
+        final long c2 = c1 + hello.length;
+        final long s2 = s1 + answer.length;
+        capture.record(httpFrame(client, server, port, 80, 0x11, c2, s2, new byte[0], 0, 0), t++);
+        capture.record(httpFrame(server, client, 80, port, 0x11, s2, c2 + 1, new byte[0], 0, 0), t++);
+
+        final Path events = dir.resolve("websocket-tagged.ndjson");
+        final PipelineReport report = run(capture, new PipelineConfig().workers(1), events);
+
+        assertNull(report.failure());
+        assertEquals(1, report.reassembly().get("overlap_conflicts"));
+        final List<String> lines = Files.readAllLines(events);
+        final List<String> http = lines.stream().filter(l -> l.contains("\"dataset\":\"http\"")).toList();
+        final List<String> ws = lines.stream().filter(l -> l.contains("\"dataset\":\"websocket\"")).toList();
+        assertEquals(1, http.size(), lines.toString());
+        assertTrue(http.get(0).contains("\"tags\":[],"), "the upgrade was emitted before the conflict: " + http.get(0));
+        assertEquals(2, ws.size(), lines.toString());
+        final String fromClient = ws.stream().filter(l -> l.contains("hello")).findFirst().orElseThrow(() -> new AssertionError(ws.toString()));
+        final String fromServer = ws.stream().filter(l -> !l.contains("hello")).findFirst().orElseThrow();
+        assertTrue(fromClient.contains("\"tags\":[],"), "the first copy decoded, emitted before the second arrived: " + fromClient);
+        assertTrue(fromServer.contains("\"tags\":[\"gap\",\"overlap_conflict\",\"snaplen\"],"),
+            "the next message of the connection carries the conflict: " + fromServer);
+    }
 }

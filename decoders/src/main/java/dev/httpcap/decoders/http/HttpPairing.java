@@ -316,6 +316,7 @@ final class HttpPairing implements WebSocketHandler
         {
             message.addTags(Tags.MIDSTREAM);
         }
+        message.addTags(flow.eventTags(message.tags()));
         counters.increment(HttpCounters.Name.WEBSOCKET_MESSAGES);
         listener.onWebSocketMessage(flow, message);
     }

@@ -414,24 +414,10 @@ public final class HttpTransaction
         return true;
     }
 
-    /**
-     * Add the tags that come from the connection rather than from parsing, as the event is emitted:
-     * {@code snaplen} on a {@code gap} event of a connection whose packets the capture's snap length
-     * cut (the gap is, at least in part, bytes the capture chose not to keep), and {@code
-     * overlap_conflict} on the first event of the connection emitted since a segment repeated stream
-     * bytes with different content (which copy the receiver used is unknown; the first one seen was
-     * decoded).
-     */
+    /** Add the tags that come from the connection rather than from parsing ({@link TcpFlow#eventTags}). */
     void tagFromFlow(final TcpFlow flow)
     {
-        if ((tags & Tags.GAP) != 0 && flow.snaplenCut())
-        {
-            tags |= Tags.SNAPLEN;
-        }
-        if (flow.takeOverlapConflicts())
-        {
-            tags |= Tags.OVERLAP_CONFLICT;
-        }
+        tags |= flow.eventTags(tags);
     }
 
     public boolean hasTag(final int tag)

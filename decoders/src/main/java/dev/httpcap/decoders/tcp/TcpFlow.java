@@ -286,6 +286,31 @@ public final class TcpFlow
     }
 
     /**
+     * The tags an event of this connection takes from the connection rather than from parsing, as it
+     * is emitted: {@code snaplen} on a {@code gap} event of a connection whose packets the capture's
+     * snap length cut (the gap is, at least in part, bytes the capture chose not to keep), and {@code
+     * overlap_conflict} on the first event of the connection emitted since a segment repeated stream
+     * bytes with different content (which copy the receiver used is unknown; the first one seen was
+     * decoded).
+     *
+     * @param eventTags the event's own tags ({@link Tags} bits)
+     * @return the tags to add to them
+     */
+    public int eventTags(final int eventTags)
+    {
+        int tags = 0;
+        if ((eventTags & Tags.GAP) != 0 && snaplenCut())
+        {
+            tags |= Tags.SNAPLEN;
+        }
+        if (takeOverlapConflicts())
+        {
+            tags |= Tags.OVERLAP_CONFLICT;
+        }
+        return tags;
+    }
+
+    /**
      * @return true when overlap conflicts were found since the last call that returned true: the event
      *         being written is the first of the connection since the conflicting copy arrived.
      */
