@@ -296,6 +296,21 @@ final class SpillQueue implements AutoCloseable
         return reader.read(out, maxRecords, maxBytes, false);
     }
 
+    /**
+     * As {@link #read(List, int, int)}, the records as views into the reader's buffer: valid until
+     * the next read, which is why one read returns at most one buffer's worth (about 1 MiB).
+     */
+    long read(final SpillRecords out, final int maxRecords, final int maxBytes)
+    {
+        return reader.read(out, maxRecords, maxBytes, true);
+    }
+
+    /** As {@link #readAhead(List, int, int)}, the records as views; see {@link #read(SpillRecords, int, int)}. */
+    long readAhead(final SpillRecords out, final int maxRecords, final int maxBytes)
+    {
+        return reader.read(out, maxRecords, maxBytes, false);
+    }
+
     /** Everything before {@code position} (as returned by {@link #read}) was delivered. */
     void commit(final long position)
     {
