@@ -78,7 +78,6 @@ final class KafkaShipper implements Runnable
     private final String transactionalId;
     private final TopicPartition positionPartition;
     private final Admin admin;
-    private final long fsyncNanos;
     private final Supplier<Producer<byte[], byte[]>> newProducer;
     private final Consumer<String> notices;
     private final KafkaDeliveryCounts counts;
@@ -137,7 +136,6 @@ final class KafkaShipper implements Runnable
         this.topic = config.topic();
         this.keyMode = config.key();
         this.positionPartition = new TopicPartition(topic, 0);
-        this.fsyncNanos = TimeUnit.MILLISECONDS.toNanos(config.fsyncMs());
         final boolean reuse = sendCopies(config.producerConfig(null));
         this.keys = new RecordArrays(reuse);
         this.values = new RecordArrays(reuse);
@@ -180,12 +178,6 @@ final class KafkaShipper implements Runnable
     {
         while (!stop)
         {
-            // The sink thread forces the log when it flushes; when events stop coming (or the
-            // brokers are away) this keeps the power-loss window within the interval.
-            if (log.syncDue(fsyncNanos))
-            {
-                log.sync();
-            }
             try
             {
                 if (!ready && !connect())
