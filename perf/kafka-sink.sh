@@ -109,14 +109,16 @@ feed() { # TOPIC [JAR] [SPEC OPTIONS] -> "RATE|feed line|sink summary"
 
 read_kafka() { # TOPIC [SPEC OPTIONS] [LAUNCHER] -> "SINK_RATE|WALL_RATE|sink summary"
   local summary
-  timed "${3:-$root/bin/httpcap}" read "$work/traffic.pcap" \
+  rm -f "$work/gc.log"
+  HTTPCAP_JAVA_OPTS="${HTTPCAP_JAVA_OPTS:-} -Xlog:gc:file=$work/gc.log" timed "${3:-$root/bin/httpcap}" read "$work/traffic.pcap" \
     --sink "kafka://$bootstrap/$1?spill-dir=$work/spill&close-seconds=600${2:-}" 2>"$work/httpcap.err"
   summary=$(grep ' delivered' "$work/httpcap.err" | tail -n 1 | sed 's/.*: \([0-9]* delivered\)/\1/')
   echo "$(sed -n 's/.* delivered at \([0-9]*\) events\/s.*/\1/p' <<<"$summary")|$(whole)|$summary"
 }
 
 ceiling() { # -> WALL_RATE
-  timed "$root/bin/httpcap" read "$work/traffic.pcap" --sink file:/dev/null 2>/dev/null
+  rm -f "$work/gc.log"
+  HTTPCAP_JAVA_OPTS="${HTTPCAP_JAVA_OPTS:-} -Xlog:gc:file=$work/gc.log" timed "$root/bin/httpcap" read "$work/traffic.pcap" --sink file:/dev/null 2>/dev/null
   whole
 }
 
@@ -124,6 +126,8 @@ ceiling() { # -> WALL_RATE
 whole() { awk -v n="$records" '{ printf "%d", n / $1 }' "$work/timed"; }
 # The last timed run's CPU seconds: "PROCESS BROKER".
 cpu_of() { cut -d' ' -f2- "$work/timed"; }
+# The last httpcap run's stop-the-world collections (its -Xlog:gc).
+gc_pauses() { grep -c 'Pause' "$work/gc.log" 2>/dev/null || true; }
 
 # The baseline's launcher: bin/httpcap in a tree of its own whose app/target/httpcap.jar is the
 # baseline jar (same JVM options; its AOT cache made once here, outside the timed runs).
@@ -147,7 +151,7 @@ done
 echo "warming the broker up: $(tool perf-warmup | cut -d'|' -f2-)" >&2
 echo "warming the broker up (transactions): $(feed perf-warmup-eos | cut -d'|' -f3)" >&2
 
-declare -A own wall_rate cpu bcpu
+declare -A own wall_rate cpu bcpu gcs
 for ((r = 1; r <= rounds; r++)); do
   if ((r % 2 == 1)); then order=("${what_all[@]}"); else
     order=(); for ((i = ${#what_all[@]} - 1; i >= 0; i--)); do order+=("${what_all[i]}"); done
@@ -177,13 +181,17 @@ for ((r = 1; r <= rounds; r++)); do
         [[ $what == rbase || $what == rbalo ]] && launcher=$base_launcher
         IFS='|' read -r rate wrate summary <<<"$(read_kafka "perf-$what-$r" "$opts" "$launcher")"
         read -r "cpu[$what,$r]" "bcpu[$what,$r]" <<<"$(cpu_of)"
-        echo "round $r $what: whole process $wrate events/s, cpu ${cpu[$what,$r]} s, broker ${bcpu[$what,$r]} s; sink: $summary" >&2
+        gcs[$what,$r]=$(gc_pauses)
+        echo "round $r $what: whole process $wrate events/s, cpu ${cpu[$what,$r]} s, broker ${bcpu[$what,$r]} s," \
+          "gc pauses ${gcs[$what,$r]}; sink: $summary" >&2
         own[$what,$r]=$rate; wall_rate[$what,$r]=$wrate
         ;;
       ceiling)
         rate=$(ceiling)
         read -r "cpu[$what,$r]" "bcpu[$what,$r]" <<<"$(cpu_of)"
-        echo "round $r ceiling (read to file:/dev/null): whole process $rate events/s, cpu ${cpu[$what,$r]} s" >&2
+        gcs[$what,$r]=$(gc_pauses)
+        echo "round $r ceiling (read to file:/dev/null): whole process $rate events/s, cpu ${cpu[$what,$r]} s," \
+          "gc pauses ${gcs[$what,$r]}" >&2
         own[$what,$r]=$rate; wall_rate[$what,$r]=$rate
         ;;
     esac
@@ -259,11 +267,15 @@ fi
 
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 echo
-echo "CPU seconds (user + system) of each whole process and of the broker while it ran, median of the rounds (all rounds):"
+echo "CPU seconds (user + system) of each whole process and of the broker while it ran, and httpcap's"
+echo "stop-the-world collections; median of the rounds (all rounds):"
 echo
-echo "| producer | process CPU s | broker CPU s | process CPU µs per event |"
-echo "|---|---|---|---|"
+echo "| producer | process CPU s | broker CPU s | process CPU µs per event | gc pauses |"
+echo "|---|---|---|---|---|"
 for what in tool read ralo ${base_launcher:+rbase rbalo} ceiling; do
   p=$(values cpu "$what" | median) b=$(values bcpu "$what" | median)
-  echo "| $what | $p ($(values cpu "$what" | sort -n | paste -sd' ')) | $b ($(values bcpu "$what" | sort -n | paste -sd' ')) | $(awk -v c="$p" -v n="$records" 'BEGIN { printf "%.2f", c * 1e6 / n }') |"
+  g="-"
+  [[ $what == tool ]] || g="$(values gcs "$what" | median) ($(values gcs "$what" | sort -n | paste -sd' '))"
+  echo "| $what | $p ($(values cpu "$what" | sort -n | paste -sd' ')) | $b ($(values bcpu "$what" | sort -n | paste -sd' ')) |" \
+    "$(awk -v c="$p" -v n="$records" 'BEGIN { printf "%.2f", c * 1e6 / n }') | $g |"
 done
