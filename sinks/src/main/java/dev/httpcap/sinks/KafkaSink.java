@@ -198,9 +198,9 @@ public final class KafkaSink implements EventSink
     public void flush()
     {
         log.flush();
-        if (null == syncThread)
+        if (null == syncThread && log.syncDue(0))
         {
-            log.sync(); // --spill-fsync-ms 0: after every batch
+            log.sync(); // --spill-fsync-ms 0: after every batch that wrote something
         }
         LockSupport.unpark(shipperThread);
     }
@@ -323,6 +323,12 @@ public final class KafkaSink implements EventSink
     public long eventsRetried()
     {
         return producerRetries + counts.resent.get();
+    }
+
+    /** @return true while something written to the log waits for its fsync. */
+    boolean spillUnforced()
+    {
+        return 0 != log.unsyncedSinceNanos();
     }
 
     /** @return damaged log segments skipped. */

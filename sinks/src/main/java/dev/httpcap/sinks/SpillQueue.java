@@ -37,9 +37,9 @@ import java.util.function.Consumer;
  * <p>
  * Threads: one writer ({@link #append}, {@link #flush}) and one reader ({@link #read},
  * {@link #commit}) may work at once; the writer publishes how far it has written after each
- * flush; {@link #sync()} may be called by either. Opening and {@link #close()} happen while
- * neither runs. A
- * lock file keeps a second process out of the directory.
+ * flush; {@link #sync()} may be called by any thread (the Kafka sink's own fsync thread does).
+ * Opening and {@link #close()} happen while none runs. A lock file keeps a second process out of
+ * the directory.
  */
 final class SpillQueue implements AutoCloseable
 {
