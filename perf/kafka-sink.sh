@@ -11,7 +11,9 @@
 # 3. ROUNDS times, in alternating order, each to a fresh topic of PARTITIONS partitions:
 #    - tool: org.apache.kafka.tools.ProducerPerformance (kafka-producer-perf-test) with
 #      --payload-file of those events and the sink's producer settings; its own measurement
-#      (records acknowledged / time from before its first send to the end of producer.close());
+#      (records acknowledged / time from before its first send to the end of producer.close()),
+#      and its whole process under /usr/bin/time (JVM start to exit, reading and splitting the
+#      payload file included), as httpcap's whole process is timed;
 #    - sink: perf/KafkaSinkFeed.java hands the same events to a KafkaSink opened from the same
 #      spec as the app's (`kafka://HOST:PORT/TOPIC`, all defaults: exactly-once), on one thread as
 #      the app's sink thread does; timed from the first onEvent to the end of close() (= last
@@ -27,7 +29,10 @@
 #    the broker is warmed up first with one tool run and one exactly-once sink run (which makes the
 #    broker's __transaction_state and __consumer_offsets, as any cluster in use has them);
 # 4. prints each round, a markdown table (best and all rounds of each), then the ratios the
-#    targets are about, round by round (the producers of a round run within a minute or two).
+#    targets are about, round by round (the producers of a round run within a minute or two):
+#    read → kafka against the tool both ways that compare like with like (whole process against
+#    whole process, each one's own clock against the other's), and the CPU time (user + system)
+#    of the whole processes and of the broker while each ran.
 set -euo pipefail
 
 events=${1:-300000}
@@ -65,14 +70,29 @@ topic() {
 props=(bootstrap.servers="$bootstrap" acks=all enable.idempotence=true compression.type=lz4
   batch.size=262144 linger.ms=5 max.in.flight.requests.per.connection=5 buffer.memory=67108864)
 
-tool() { # TOPIC -> "RATE|the tool's summary line|errors"
+# The broker's CPU time so far (user + system, in clock ticks), to charge each producer its share.
+broker_ticks() { awk '{ print $14 + $15 }' "/proc/$(cat "$work/broker/broker.pid")/stat"; }
+ticks=$(getconf CLK_TCK)
+# COMMAND...: runs it under /usr/bin/time; its wall and CPU seconds and the broker's CPU seconds
+# meanwhile go to $work/timed ("WALL CPU BROKER_CPU").
+timed() {
+  local before status=0
+  before=$(broker_ticks)
+  /usr/bin/time -o "$work/time" -f '%e %U %S' "$@" || status=$?
+  # (the last line: a failed command's status comes first)
+  awk -v b="$before" -v a="$(broker_ticks)" -v t="$ticks" 'END { printf "%s %.2f %.2f\n", $1, $2 + $3, (a - b) / t }' \
+    "$work/time" >"$work/timed"
+  return $status
+}
+
+tool() { # TOPIC -> "RATE|WALL_RATE|the tool's summary line|errors"
   local out line rate
-  out=$("$broker" run "$work/broker" org.apache.kafka.tools.ProducerPerformance --topic "$1" \
+  out=$(timed "$broker" run "$work/broker" org.apache.kafka.tools.ProducerPerformance --topic "$1" \
     --num-records "$records" --throughput -1 --payload-file "$work/events.ndjson" \
     --producer-props "${props[@]}" 2>&1)
   line=$(grep -E '^[0-9]+ records sent, .*50th' <<<"$out" | tail -n 1)
   rate=$(sed -n 's/.* records sent, \([0-9]*\)[0-9.]* records\/sec.*/\1/p' <<<"$line")
-  echo "$rate|$line|$(grep -c 'Exception' <<<"$out" || true) exceptions"
+  echo "$rate|$(whole)|$line|$(grep -c 'Exception' <<<"$out" || true) exceptions"
 }
 
 # The app's JVM options (bin/httpcap) for the feed, so the sink runs as it does in the app.
@@ -88,24 +108,26 @@ feed() { # TOPIC [JAR] [SPEC OPTIONS] -> "RATE|feed line|sink summary"
 }
 
 read_kafka() { # TOPIC [SPEC OPTIONS] [LAUNCHER] -> "SINK_RATE|WALL_RATE|sink summary"
-  local start end summary
-  start=$(date +%s.%N)
-  "${3:-$root/bin/httpcap}" read "$work/traffic.pcap" --sink "kafka://$bootstrap/$1?spill-dir=$work/spill&close-seconds=600${2:-}" \
-    2>"$work/httpcap.err"
-  end=$(date +%s.%N)
+  local summary
+  rm -f "$work/gc.log"
+  HTTPCAP_JAVA_OPTS="${HTTPCAP_JAVA_OPTS:-} -Xlog:gc:file=$work/gc.log" timed "${3:-$root/bin/httpcap}" read "$work/traffic.pcap" \
+    --sink "kafka://$bootstrap/$1?spill-dir=$work/spill&close-seconds=600${2:-}" 2>"$work/httpcap.err"
   summary=$(grep ' delivered' "$work/httpcap.err" | tail -n 1 | sed 's/.*: \([0-9]* delivered\)/\1/')
-  echo "$(sed -n 's/.* delivered at \([0-9]*\) events\/s.*/\1/p' <<<"$summary")|$(wall "$start" "$end")|$summary"
+  echo "$(sed -n 's/.* delivered at \([0-9]*\) events\/s.*/\1/p' <<<"$summary")|$(whole)|$summary"
 }
 
 ceiling() { # -> WALL_RATE
-  local start end
-  start=$(date +%s.%N)
-  "$root/bin/httpcap" read "$work/traffic.pcap" --sink file:/dev/null 2>/dev/null
-  end=$(date +%s.%N)
-  wall "$start" "$end"
+  rm -f "$work/gc.log"
+  HTTPCAP_JAVA_OPTS="${HTTPCAP_JAVA_OPTS:-} -Xlog:gc:file=$work/gc.log" timed "$root/bin/httpcap" read "$work/traffic.pcap" --sink file:/dev/null 2>/dev/null
+  whole
 }
 
-wall() { awk -v n="$records" -v a="$1" -v b="$2" 'BEGIN { printf "%d", n / (b - a) }'; }
+# The last timed run's events/s, whole process.
+whole() { awk -v n="$records" '{ printf "%d", n / $1 }' "$work/timed"; }
+# The last timed run's CPU seconds: "PROCESS BROKER".
+cpu_of() { cut -d' ' -f2- "$work/timed"; }
+# The last httpcap run's stop-the-world collections (its -Xlog:gc).
+gc_pauses() { grep -c 'Pause' "$work/gc.log" 2>/dev/null || true; }
 
 # The baseline's launcher: bin/httpcap in a tree of its own whose app/target/httpcap.jar is the
 # baseline jar (same JVM options; its AOT cache made once here, outside the timed runs).
@@ -129,18 +151,20 @@ done
 echo "warming the broker up: $(tool perf-warmup | cut -d'|' -f2-)" >&2
 echo "warming the broker up (transactions): $(feed perf-warmup-eos | cut -d'|' -f3)" >&2
 
-declare -A own wall_rate
+declare -A own wall_rate cpu bcpu gcs
 for ((r = 1; r <= rounds; r++)); do
   if ((r % 2 == 1)); then order=("${what_all[@]}"); else
     order=(); for ((i = ${#what_all[@]} - 1; i >= 0; i--)); do order+=("${what_all[i]}"); done
   fi
   echo "round $r at $(date -u +%H:%M:%S) UTC, load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
   for what in "${order[@]}"; do
+    # shellcheck disable=SC2034 # own, wall_rate, cpu, bcpu are read through values()' nameref
     case $what in
       tool)
-        IFS='|' read -r rate line errors <<<"$(tool "perf-tool-$r")"
-        echo "round $r tool: $line ($errors)" >&2
-        own[$what,$r]=$rate; wall_rate[$what,$r]=$rate
+        IFS='|' read -r rate wrate line errors <<<"$(tool "perf-tool-$r")"
+        read -r "cpu[$what,$r]" "bcpu[$what,$r]" <<<"$(cpu_of)"
+        echo "round $r tool: $line ($errors); whole process $wrate events/s, cpu ${cpu[$what,$r]} s, broker ${bcpu[$what,$r]} s" >&2
+        own[$what,$r]=$rate; wall_rate[$what,$r]=$wrate
         ;;
       sink | salo | base | balo)
         opts="" jar=""
@@ -156,12 +180,18 @@ for ((r = 1; r <= rounds; r++)); do
         [[ $what == ralo || $what == rbalo ]] && opts="&delivery=at-least-once"
         [[ $what == rbase || $what == rbalo ]] && launcher=$base_launcher
         IFS='|' read -r rate wrate summary <<<"$(read_kafka "perf-$what-$r" "$opts" "$launcher")"
-        echo "round $r $what: whole process $wrate events/s; sink: $summary" >&2
+        read -r "cpu[$what,$r]" "bcpu[$what,$r]" <<<"$(cpu_of)"
+        gcs[$what,$r]=$(gc_pauses)
+        echo "round $r $what: whole process $wrate events/s, cpu ${cpu[$what,$r]} s, broker ${bcpu[$what,$r]} s," \
+          "gc pauses ${gcs[$what,$r]}; sink: $summary" >&2
         own[$what,$r]=$rate; wall_rate[$what,$r]=$wrate
         ;;
       ceiling)
         rate=$(ceiling)
-        echo "round $r ceiling (read to file:/dev/null): whole process $rate events/s" >&2
+        read -r "cpu[$what,$r]" "bcpu[$what,$r]" <<<"$(cpu_of)"
+        gcs[$what,$r]=$(gc_pauses)
+        echo "round $r ceiling (read to file:/dev/null): whole process $rate events/s, cpu ${cpu[$what,$r]} s," \
+          "gc pauses ${gcs[$what,$r]}" >&2
         own[$what,$r]=$rate; wall_rate[$what,$r]=$rate
         ;;
     esac
@@ -189,6 +219,7 @@ echo
 echo "| producer | what is timed | events/s best (all) | best vs tool's best |"
 echo "|---|---|---|---|"
 row kafka-producer-perf-test "its own: before first send → producer closed" own tool
+row kafka-producer-perf-test "whole process (JVM start to exit, payload file read)" wall_rate tool
 for what in sink salo ${base_launcher:+base balo}; do
   case $what in
     sink) label="KafkaSink exactly-once (fed from memory)" ;; salo) label="KafkaSink at-least-once (fed from memory)" ;;
@@ -225,9 +256,26 @@ ratio "read → kafka: exactly-once / at-least-once, whole process" wall_rate re
 ratio "read → kafka: exactly-once / at-least-once, sink's own" own read own ralo
 ratio "read → kafka: at-least-once / tool, whole process" wall_rate ralo own tool
 ratio "read → kafka: at-least-once / tool, sink's own" own ralo own tool
+ratio "read → kafka: at-least-once / tool, whole process / whole process" wall_rate ralo wall_rate tool
+ratio "read → kafka: exactly-once / tool, whole process / whole process" wall_rate read wall_rate tool
 if [[ -n $base_launcher ]]; then
   ratio "sink exactly-once / baseline, first onEvent → close()" wall_rate sink wall_rate base
   ratio "sink at-least-once / baseline, first onEvent → close()" wall_rate salo wall_rate balo
   ratio "read exactly-once / baseline, whole process" wall_rate read wall_rate rbase
   ratio "read at-least-once / baseline, whole process" wall_rate ralo wall_rate rbalo
 fi
+
+median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+echo
+echo "CPU seconds (user + system) of each whole process and of the broker while it ran, and httpcap's"
+echo "stop-the-world collections; median of the rounds (all rounds):"
+echo
+echo "| producer | process CPU s | broker CPU s | process CPU µs per event | gc pauses |"
+echo "|---|---|---|---|---|"
+for what in tool read ralo ${base_launcher:+rbase rbalo} ceiling; do
+  p=$(values cpu "$what" | median) b=$(values bcpu "$what" | median)
+  g="-"
+  [[ $what == tool ]] || g="$(values gcs "$what" | median) ($(values gcs "$what" | sort -n | paste -sd' '))"
+  echo "| $what | $p ($(values cpu "$what" | sort -n | paste -sd' ')) | $b ($(values bcpu "$what" | sort -n | paste -sd' ')) |" \
+    "$(awk -v c="$p" -v n="$records" 'BEGIN { printf "%.2f", c * 1e6 / n }') | $g |"
+done

@@ -72,6 +72,19 @@ public enum KafkaKey
      */
     public byte[] extract(final byte[] event, final int offset, final int length)
     {
+        final long span = find(event, offset, length);
+        return span < 0 ? null : Arrays.copyOfRange(event, spanStart(span), spanEnd(span));
+    }
+
+    /**
+     * Where the key is, without copying it: as {@link #extract}, for a caller that puts the key
+     * into an array of its own.
+     *
+     * @return the key's start and end in {@code event} (read them with {@link #spanStart} and
+     *         {@link #spanEnd}), or -1 when this mode has no key or the event has no such field.
+     */
+    long find(final byte[] event, final int offset, final int length)
+    {
         final int end = offset + length;
         return switch (this)
         {
@@ -81,13 +94,23 @@ public enum KafkaKey
                 final int url = indexOf(event, offset, end, URL_OBJECT);
                 if (url < 0)
                 {
-                    yield null;
+                    yield -1;
                 }
                 final int http = indexOf(event, url, end, HTTP_OBJECT);
                 yield stringAfter(event, indexOf(event, url, http < 0 ? end : http, DOMAIN_FIELD), end);
             }
-            case NONE -> null;
+            case NONE -> -1;
         };
+    }
+
+    static int spanStart(final long span)
+    {
+        return (int)(span >>> 32);
+    }
+
+    static int spanEnd(final long span)
+    {
+        return (int)span;
     }
 
     /** @return the index just past {@code pattern} in {@code [from, to)}, or -1. */
@@ -96,11 +119,12 @@ public enum KafkaKey
         return pattern.indexOf(bytes, from, to);
     }
 
-    private static byte[] stringAfter(final byte[] bytes, final int start, final int end)
+    /** @return the span of the JSON string that starts at {@code start} (its closing quote excluded), or -1. */
+    private static long stringAfter(final byte[] bytes, final int start, final int end)
     {
         if (start < 0)
         {
-            return null;
+            return -1;
         }
         for (int i = start; i < end; i++)
         {
@@ -111,10 +135,10 @@ public enum KafkaKey
             }
             else if (b == QUOTE)
             {
-                return Arrays.copyOfRange(bytes, start, i);
+                return (long)start << 32 | i;
             }
         }
-        return null;
+        return -1;
     }
 
     private static byte[] ascii(final String text)

@@ -6,16 +6,17 @@ import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -39,6 +40,11 @@ import static dev.httpcap.sinks.KafkaErrors.isPermanent;
  * length per record are kept. So the producer gets the first records at once, a large window (a
  * transaction's round trips amortised over more records) costs no heap, and the records live no
  * longer than a send: the collector has nothing to copy.
+ * <p>
+ * A chunk is read as views of the log reader's buffer ({@link SpillRecords}); each record is
+ * copied once, into a value array (and its key into a key array) of its exact length that the next
+ * record of that length uses again ({@link RecordArrays}): the producer wants arrays, copies them
+ * into its batch within {@code send} and keeps neither. No array per record is left to collect.
  */
 final class KafkaShipper implements Runnable
 {
@@ -72,7 +78,6 @@ final class KafkaShipper implements Runnable
     private final String transactionalId;
     private final TopicPartition positionPartition;
     private final Admin admin;
-    private final long fsyncNanos;
     private final Supplier<Producer<byte[], byte[]>> newProducer;
     private final Consumer<String> notices;
     private final KafkaDeliveryCounts counts;
@@ -81,7 +86,9 @@ final class KafkaShipper implements Runnable
     /** Made by the sink before the thread starts; read by the sink after it ended. */
     private Producer<byte[], byte[]> producer;
 
-    private final List<byte[]> chunk = new ArrayList<>(CHUNK_RECORDS);
+    private final SpillRecords chunk = new SpillRecords(CHUNK_RECORDS);
+    private final RecordArrays keys;
+    private final RecordArrays values;
     // The window: its records (0: none), whether its first pass still reads the log (it may grow),
     // each record's outcome and length, and the log position after it.
     private int windowCount;
@@ -129,7 +136,23 @@ final class KafkaShipper implements Runnable
         this.topic = config.topic();
         this.keyMode = config.key();
         this.positionPartition = new TopicPartition(topic, 0);
-        this.fsyncNanos = TimeUnit.MILLISECONDS.toNanos(config.fsyncMs());
+        final boolean reuse = sendCopies(config.producerConfig(null));
+        this.keys = new RecordArrays(reuse);
+        this.values = new RecordArrays(reuse);
+    }
+
+    /**
+     * @return true if the producer copies a record's key and value before {@code send} returns and
+     *         keeps no reference to them: byte arrays as they are, and no interceptor (which is
+     *         handed the record and may keep it).
+     */
+    static boolean sendCopies(final Properties producerConfig)
+    {
+        final String byteArrays = ByteArraySerializer.class.getName();
+        final String interceptors = producerConfig.getProperty(ProducerConfig.INTERCEPTOR_CLASSES_CONFIG, "");
+        return interceptors.isBlank() &&
+            byteArrays.equals(producerConfig.getProperty(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG)) &&
+            byteArrays.equals(producerConfig.getProperty(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG));
     }
 
     /** Ask the thread to end after what it is doing; the caller unparks and joins it. */
@@ -155,12 +178,6 @@ final class KafkaShipper implements Runnable
     {
         while (!stop)
         {
-            // The sink thread forces the log when it flushes; when events stop coming (or the
-            // brokers are away) this keeps the power-loss window within the interval.
-            if (log.syncDue(fsyncNanos))
-            {
-                log.sync();
-            }
             try
             {
                 if (!ready && !connect())
@@ -522,7 +539,7 @@ final class KafkaShipper implements Runnable
                 {
                     for (int c = 0; c < chunk.size(); c++)
                     {
-                        lengths[windowCount] = chunk.get(c).length;
+                        lengths[windowCount] = chunk.length(c);
                         windowBytes += lengths[windowCount];
                         windowCount++;
                     }
@@ -538,8 +555,17 @@ final class KafkaShipper implements Runnable
                         attempt[index] = NOT_SENT;
                         continue;
                     }
-                    final byte[] value = chunk.get(c);
-                    final byte[] key = keyMode.extract(value, 0, value.length);
+                    // Arrays used again for the next record of the same length: send copies them.
+                    final int length = chunk.length(c);
+                    final byte[] value = values.get(length);
+                    chunk.buffer(c).getBytes(chunk.offset(c), value, 0, length);
+                    final long span = keyMode.find(value, 0, length);
+                    byte[] key = null;
+                    if (span >= 0)
+                    {
+                        key = keys.get(KafkaKey.spanEnd(span) - KafkaKey.spanStart(span));
+                        System.arraycopy(value, KafkaKey.spanStart(span), key, 0, key.length);
+                    }
                     outstanding.incrementAndGet();
                     try
                     {

@@ -63,6 +63,9 @@ public final class KafkaSink implements EventSink
     private final KafkaShipper shipper;
     private final Thread shipperThread;
     private final long fsyncNanos;
+    /** Forces the log every fsync interval, so that neither the sink thread nor the shipper waits for the disk; null for 0 ms. */
+    private final Thread syncThread;
+    private volatile boolean syncStop;
 
     // Owned by the sink thread.
     private boolean closed;
@@ -134,6 +137,29 @@ public final class KafkaSink implements EventSink
         shipper = new KafkaShipper(config, log, producer, newProducer, admin, transactionalId, this::notice, counts);
         shipperThread = Thread.ofPlatform().daemon().name("httpcap-kafka-shipper").unstarted(shipper);
         shipperThread.start();
+        syncThread = fsyncNanos > 0 ? Thread.ofPlatform().daemon().name("httpcap-kafka-fsync").start(this::syncLoop) : null;
+    }
+
+    /**
+     * Force what was flushed once it has waited the fsync interval: a power loss can take at most
+     * that much. An fsync takes tens of milliseconds here (perf/README.md); on this thread it stalls
+     * neither the sink thread (and through the hand-off the pipeline) nor the shipper.
+     */
+    private void syncLoop()
+    {
+        final long idleNanos = Math.min(fsyncNanos, TimeUnit.MILLISECONDS.toNanos(100));
+        while (!syncStop)
+        {
+            final long since = log.unsyncedSinceNanos();
+            final long now = System.nanoTime();
+            if (0 != since && now - since >= fsyncNanos)
+            {
+                log.sync();
+                continue;
+            }
+            // Nothing waits: look again before a write made now would be due. Else sleep until due.
+            LockSupport.parkNanos(0 == since ? idleNanos : since + fsyncNanos - now);
+        }
     }
 
     public EventFormat format()
@@ -172,9 +198,9 @@ public final class KafkaSink implements EventSink
     public void flush()
     {
         log.flush();
-        if (log.syncDue(fsyncNanos))
+        if (null == syncThread && log.syncDue(0))
         {
-            log.sync();
+            log.sync(); // --spill-fsync-ms 0: after every batch that wrote something
         }
         LockSupport.unpark(shipperThread);
     }
@@ -205,6 +231,19 @@ public final class KafkaSink implements EventSink
         catch (final InterruptedException ex)
         {
             Thread.currentThread().interrupt();
+        }
+        if (null != syncThread)
+        {
+            syncStop = true;
+            LockSupport.unpark(syncThread);
+            try
+            {
+                syncThread.join(10_000);
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+            }
         }
         final Producer<byte[], byte[]> producer = shipper.producer();
         if (null != producer)
@@ -284,6 +323,12 @@ public final class KafkaSink implements EventSink
     public long eventsRetried()
     {
         return producerRetries + counts.resent.get();
+    }
+
+    /** @return true while something written to the log waits for its fsync. */
+    boolean spillUnforced()
+    {
+        return 0 != log.unsyncedSinceNanos();
     }
 
     /** @return damaged log segments skipped. */

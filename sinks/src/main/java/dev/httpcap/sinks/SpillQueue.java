@@ -37,9 +37,9 @@ import java.util.function.Consumer;
  * <p>
  * Threads: one writer ({@link #append}, {@link #flush}) and one reader ({@link #read},
  * {@link #commit}) may work at once; the writer publishes how far it has written after each
- * flush; {@link #sync()} may be called by either. Opening and {@link #close()} happen while
- * neither runs. A
- * lock file keeps a second process out of the directory.
+ * flush; {@link #sync()} may be called by any thread (the Kafka sink's own fsync thread does).
+ * Opening and {@link #close()} happen while none runs. A lock file keeps a second process out of
+ * the directory.
  */
 final class SpillQueue implements AutoCloseable
 {
@@ -263,6 +263,12 @@ final class SpillQueue implements AutoCloseable
         writer.sync();
     }
 
+    /** @return the {@link System#nanoTime()} of the first flush not yet forced, or 0 if none. Either thread. */
+    long unsyncedSinceNanos()
+    {
+        return writer.unsyncedSinceNanos();
+    }
+
     /** @return true if something flushed has waited at least {@code intervalNanos} for {@link #sync()}. Either thread. */
     boolean syncDue(final long intervalNanos)
     {
@@ -292,6 +298,21 @@ final class SpillQueue implements AutoCloseable
      * @return the position after the last record read; unchanged if there was nothing to read.
      */
     long readAhead(final List<byte[]> out, final int maxRecords, final int maxBytes)
+    {
+        return reader.read(out, maxRecords, maxBytes, false);
+    }
+
+    /**
+     * As {@link #read(List, int, int)}, the records as views into the reader's buffer: valid until
+     * the next read, which is why one read returns at most one buffer's worth (about 1 MiB).
+     */
+    long read(final SpillRecords out, final int maxRecords, final int maxBytes)
+    {
+        return reader.read(out, maxRecords, maxBytes, true);
+    }
+
+    /** As {@link #readAhead(List, int, int)}, the records as views; see {@link #read(SpillRecords, int, int)}. */
+    long readAhead(final SpillRecords out, final int maxRecords, final int maxBytes)
     {
         return reader.read(out, maxRecords, maxBytes, false);
     }

@@ -97,6 +97,22 @@ final class SpillReader
      */
     long read(final List<byte[]> out, final int maxRecords, final int maxBytes, final boolean mayFinishSegment)
     {
+        return read(out, null, maxRecords, maxBytes, mayFinishSegment);
+    }
+
+    /**
+     * As {@link #read(List, int, int, boolean)}, but the records are views into this reader's
+     * buffer, valid until the next read (which stops, to that end, after one buffer's worth):
+     * nothing is copied or allocated per record. At most {@link SpillRecords#capacity()} records.
+     */
+    long read(final SpillRecords out, final int maxRecords, final int maxBytes, final boolean mayFinishSegment)
+    {
+        return read(null, out, Math.min(maxRecords, out.capacity()), maxBytes, mayFinishSegment);
+    }
+
+    private long read(
+        final List<byte[]> copies, final SpillRecords views, final int maxRecords, final int maxBytes, final boolean mayFinishSegment)
+    {
         int records = 0;
         int bytes = 0;
         while (records < maxRecords && bytes < maxBytes)
@@ -156,7 +172,6 @@ final class SpillReader
                     at = -1;
                     break;
                 }
-                final byte[] value;
                 if (at + RECORD_HEADER + length <= filled)
                 {
                     readCrc.reset();
@@ -168,23 +183,38 @@ final class SpillReader
                         at = -1;
                         break;
                     }
-                    value = new byte[length];
-                    readView.getBytes(at + RECORD_HEADER, value);
+                    if (null != views)
+                    {
+                        views.add(readView, at + RECORD_HEADER, length);
+                    }
+                    else
+                    {
+                        final byte[] value = new byte[length];
+                        readView.getBytes(at + RECORD_HEADER, value);
+                        copies.add(value);
+                    }
                 }
                 else if (0 == at)
                 {
-                    value = readLarge(readOffset + RECORD_HEADER, length, crc, limit);
+                    final byte[] value = readLarge(readOffset + RECORD_HEADER, length, crc, limit);
                     if (null == value)
                     {
                         at = -1;
                         break;
+                    }
+                    if (null != views)
+                    {
+                        views.add(new UnsafeBuffer(value), 0, length); // larger than the buffer: rare
+                    }
+                    else
+                    {
+                        copies.add(value);
                     }
                 }
                 else
                 {
                     break;
                 }
-                out.add(value);
                 records++;
                 bytes += length;
                 at += RECORD_HEADER + length;
@@ -196,6 +226,10 @@ final class SpillReader
             else if (0 == at && filled < RECORD_HEADER)
             {
                 skipRest(limit, readOffset, "it ends inside a record header");
+            }
+            if (null != views && records > 0)
+            {
+                break; // the next fill would overwrite the records viewed
             }
         }
         return position(readId, readOffset);

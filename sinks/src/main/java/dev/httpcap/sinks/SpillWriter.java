@@ -173,6 +173,12 @@ final class SpillWriter
         }
     }
 
+    /** @return the {@link System#nanoTime()} of the first flush not yet forced, or 0 if none. Either thread. */
+    long unsyncedSinceNanos()
+    {
+        return unsyncedSinceNanos;
+    }
+
     /** @return true if something flushed has waited at least {@code intervalNanos} for {@link #sync()}. Either thread. */
     boolean syncDue(final long intervalNanos)
     {

@@ -53,6 +53,17 @@ class KafkaKeyTest
     }
 
     @Test
+    void shouldGiveTheKeysPlaceWithoutCopyingIt()
+    {
+        final byte[] padded = ("xxxx" + EVENT + "yyyy").getBytes(StandardCharsets.UTF_8);
+        final long span = KafkaKey.COMMUNITY_ID.find(padded, 4, padded.length - 8);
+        assertEquals("1:LQU9qZlK+B5F3KDmev6m5PMibrg=", new String(padded, KafkaKey.spanStart(span),
+            KafkaKey.spanEnd(span) - KafkaKey.spanStart(span), StandardCharsets.UTF_8));
+        assertEquals(-1, KafkaKey.NONE.find(padded, 4, padded.length - 8));
+        assertEquals(-1, KafkaKey.HOST.find(padded, 4, 10), "not in the range given");
+    }
+
+    @Test
     void shouldFindTheFirstOccurrenceAsAPlainScanDoes()
     {
         final KafkaKey.Needle needle = new KafkaKey.Needle("\"community_id\":\"");

@@ -263,6 +263,63 @@ class SpillQueueTest
     }
 
     @Test
+    void shouldReadViewsOfOneBufferWorthThatTheNextReadReplaces() throws IOException
+    {
+        // 3000 records of 1000 bytes: about 1000 in one 1 MiB buffer; one of 2 MiB, larger than it.
+        final List<String> written = new ArrayList<>();
+        try (SpillQueue queue = open(64 << 20))
+        {
+            for (int i = 0; i < 3000; i++)
+            {
+                final String value = String.format("%06d", i) + "x".repeat(994);
+                written.add(value);
+                assertTrue(queue.append(bytes(value)));
+            }
+            final String large = "L".repeat(2 << 20);
+            written.add(large);
+            assertTrue(queue.append(bytes(large)));
+            append(queue, "after");
+            written.add("after");
+            queue.flush();
+
+            final SpillRecords views = new SpillRecords(4096);
+            final List<String> read = new ArrayList<>();
+            long end = queue.committedPosition();
+            int reads = 0;
+            while (!queue.drained() && reads++ < 100)
+            {
+                end = queue.read(views, 4096, 64 << 20);
+                assertTrue(views.size() <= (1 << 20) / 1008, views.size() + " records viewed in one read: past one buffer");
+                final List<String> copies = viewed(views);
+                // The views stay valid until the next read.
+                assertEquals(copies, viewed(views));
+                read.addAll(copies);
+                views.clear();
+                queue.commit(end);
+            }
+            assertEquals(written, read);
+            assertTrue(reads >= 4, reads + " reads");
+        }
+    }
+
+    @Test
+    void shouldViewTheSameRecordsWhenReadAgainAfterARewind() throws IOException
+    {
+        try (SpillQueue queue = open(1 << 20))
+        {
+            append(queue, "a", "bb", "ccc");
+            queue.flush();
+            final SpillRecords views = new SpillRecords(2);
+            final long end = queue.read(views, 100, 1 << 20);
+            assertEquals(List.of("a", "bb"), viewed(views), "no more than the views' capacity");
+            views.clear();
+            queue.rewind();
+            assertEquals(end, queue.readAhead(views, 100, 1 << 20));
+            assertEquals(List.of("a", "bb"), viewed(views));
+        }
+    }
+
+    @Test
     void shouldRefuseADirectoryAnotherQueueHolds() throws IOException
     {
         try (SpillQueue queue = open(1 << 20))
@@ -293,6 +350,18 @@ class SpillQueueTest
             queue.commit(queue.read(out, 100, 1 << 20));
         }
         return strings(out);
+    }
+
+    private static List<String> viewed(final SpillRecords views)
+    {
+        final List<String> out = new ArrayList<>();
+        for (int i = 0; i < views.size(); i++)
+        {
+            final byte[] value = new byte[views.length(i)];
+            views.buffer(i).getBytes(views.offset(i), value);
+            out.add(new String(value, StandardCharsets.UTF_8));
+        }
+        return out;
     }
 
     private static byte[] bytes(final String value)
