@@ -54,12 +54,13 @@ final class Endpoints
     private int clientIpTo;
     private int serverIpFrom;
     private int serverIpTo;
+    private final TimestampText timestamps = new TimestampText();
 
     /** {@code @timestamp}'s value (after its name), kept for {@link #start}. */
     void timestamp(final JsonWriter out, final long nanos)
     {
         timestampFrom = out.position();
-        EventText.timestampValue(out, nanos);
+        timestamps.value(out, nanos);
         timestampTo = out.position();
     }
 
@@ -87,10 +88,10 @@ final class Endpoints
     }
 
     /** {@code end} and {@code duration} of an event that ends at {@code endNanos}. */
-    static void end(final JsonWriter out, final long startNanos, final long endNanos)
+    void end(final JsonWriter out, final long startNanos, final long endNanos)
     {
         out.name(END);
-        EventText.timestampValue(out, endNanos);
+        timestamps.value(out, endNanos);
         out.name(DURATION).value(endNanos - startNanos);
     }
 

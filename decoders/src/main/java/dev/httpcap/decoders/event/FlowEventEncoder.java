@@ -70,7 +70,7 @@ public final class FlowEventEncoder
         endpoints.openEvent(out, flow.startNanos(), CATEGORY_NETWORK, TYPE_CONNECTION_END, FLOW);
         eventId.value(out, flow, EventId.FLOW, 0, flow.startNanos());
         endpoints.start(out);
-        Endpoints.end(out, flow.startNanos(), flow.lastNanos());
+        endpoints.end(out, flow.startNanos(), flow.lastNanos());
         out.name(REASON).rawString(flow.endReason().reportNameBytes()).endObject();
 
         endpoints.endpoints(out, flow, flow.packets(TcpFlow.FROM_CLIENT), flow.bytes(TcpFlow.FROM_CLIENT),

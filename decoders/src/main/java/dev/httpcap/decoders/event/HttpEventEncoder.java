@@ -240,7 +240,7 @@ public final class HttpEventEncoder
         endpoints.start(out);
         if (response)
         {
-            Endpoints.end(out, start, Math.max(start, tx.responseEndNanos()));
+            endpoints.end(out, start, Math.max(start, tx.responseEndNanos()));
         }
         out.name(OUTCOME).rawString(tx.status() == 0 ? UNKNOWN : tx.status() >= 400 ? FAILURE : SUCCESS).endObject();
 

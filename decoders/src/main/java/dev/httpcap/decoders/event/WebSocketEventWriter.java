@@ -82,7 +82,7 @@ final class WebSocketEventWriter
             message.number(), message.startNanos());
         final long end = Math.max(message.startNanos(), message.endNanos());
         endpoints.start(out);
-        Endpoints.end(out, message.startNanos(), end);
+        endpoints.end(out, message.startNanos(), end);
         out.endObject();
 
         endpoints.endpoints(out, flow, -1, -1, -1, -1, null);
