@@ -318,6 +318,28 @@ public final class JsonWriter
         return this;
     }
 
+    /**
+     * Write a run of constant JSON that ends with the name of a member whose value comes next (see
+     * {@link Fragment}): one copy for what would be several names and constants.
+     */
+    public JsonWriter fragment(final Fragment fragment)
+    {
+        if (fragment.member)
+        {
+            comma();
+        }
+        else
+        {
+            beforeValue();
+        }
+        putBytes(fragment.json);
+        depth += fragment.depthChange;
+        // Every container now open holds a member: the fragment's own, or the one it sits in.
+        needsComma |= (1L << depth) - 1;
+        afterName = true;
+        return this;
+    }
+
     /** Write untrusted bytes as a JSON string: escaped, with invalid UTF-8 replaced by U+FFFD. */
     public JsonWriter value(final DirectBuffer src, final int offset, final int length)
     {
@@ -881,5 +903,57 @@ public final class JsonWriter
         array = buffer.byteArray();
         address = buffer.addressOffset();
         capacity = buffer.capacity();
+    }
+
+    /**
+     * Constant JSON made once at start-up and written with {@link #fragment}: members of the open
+     * object ({@code "a":1,"b":{"c":}) or a value that opens objects ({@code {"ip":}), closing and
+     * opening objects and arrays along the way, always ending with the name of a member whose value
+     * the caller writes next.
+     */
+    public static final class Fragment
+    {
+        private final byte[] json;
+        private final boolean member;
+        private final int depthChange;
+
+        private Fragment(final byte[] json, final boolean member, final int depthChange)
+        {
+            this.json = json;
+            this.member = member;
+            this.depthChange = depthChange;
+        }
+
+        /** @param json plain JSON-safe text, starting with a member's name or with '{', ending with a name and ':'. */
+        public static Fragment of(final String json)
+        {
+            if (json.isEmpty() || (json.charAt(0) != '"' && json.charAt(0) != '{') || !json.endsWith("\":"))
+            {
+                throw new IllegalArgumentException("not members ending with a name: " + json);
+            }
+            int change = 0;
+            boolean inString = false;
+            for (int i = 0; i < json.length(); i++)
+            {
+                final char c = json.charAt(i);
+                if (c == '"')
+                {
+                    inString = !inString;
+                }
+                else if (c == '\\')
+                {
+                    throw new IllegalArgumentException("escapes are not expected in a fragment: " + json);
+                }
+                else if (!inString && (c == '{' || c == '['))
+                {
+                    change++;
+                }
+                else if (!inString && (c == '}' || c == ']'))
+                {
+                    change--;
+                }
+            }
+            return new Fragment(encodeName(json), json.charAt(0) == '"', change);
+        }
     }
 }
