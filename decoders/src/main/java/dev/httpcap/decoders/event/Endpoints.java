@@ -46,6 +46,8 @@ final class Endpoints
     private int serverIpFrom;
     private int serverIpTo;
     private final TimestampText timestamps = new TimestampText();
+    private final IpText clientIp = new IpText();
+    private final IpText serverIp = new IpText();
 
     /** {@code @timestamp}'s value (after its name), kept for {@link #start}. */
     void timestamp(final JsonWriter out, final long nanos)
@@ -107,13 +109,13 @@ final class Endpoints
         final int v = flow.ipVersion();
         out.name(SOURCE);
         clientFrom = out.position();
-        endpoint(out, v, flow.clientHi(), flow.clientLo(), flow.clientPort(), clientPackets, clientBytes, null);
+        endpoint(out, clientIp, v, flow.clientHi(), flow.clientLo(), flow.clientPort(), clientPackets, clientBytes, null);
         clientIpFrom = ipFrom;
         clientIpTo = ipTo;
         clientTo = out.position();
         out.name(DESTINATION);
         serverFrom = out.position();
-        endpoint(out, v, flow.serverHi(), flow.serverLo(), flow.serverPort(), serverPackets, serverBytes, url);
+        endpoint(out, serverIp, v, flow.serverHi(), flow.serverLo(), flow.serverPort(), serverPackets, serverBytes, url);
         serverIpFrom = ipFrom;
         serverIpTo = ipTo;
         serverTo = out.position();
@@ -122,7 +124,7 @@ final class Endpoints
         if (out.cutting() && url != null && url.hasDomain())
         {
             // The domain is a string the cuts are planned for: written, not copied.
-            endpoint(out, v, flow.serverHi(), flow.serverLo(), flow.serverPort(), serverPackets, serverBytes, url);
+            endpoint(out, serverIp, v, flow.serverHi(), flow.serverLo(), flow.serverPort(), serverPackets, serverBytes, url);
         }
         else
         {
@@ -134,12 +136,12 @@ final class Endpoints
     private int ipTo;
 
     private void endpoint(
-        final JsonWriter out, final int ipVersion, final long hi, final long lo, final int port,
+        final JsonWriter out, final IpText ipText, final int ipVersion, final long hi, final long lo, final int port,
         final long packets, final long bytes, final HttpUrl url)
     {
         out.fragment(OPEN_IP);
         ipFrom = out.position();
-        EventText.ipValue(out, ipVersion, hi, lo);
+        ipText.value(out, ipVersion, hi, lo);
         ipTo = out.position();
         out.name(PORT).value(port);
         if (packets >= 0)
