@@ -42,6 +42,8 @@ public final class JsonWriter
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".getBytes(StandardCharsets.US_ASCII);
     /** "00" to "99": two digits stored with one write. */
     private static final byte[] DIGIT_PAIRS = new byte[200];
+    /** {@code ":} as one store. */
+    private static final short NAME_END = UnsafeApi.getShort(new byte[] {'"', ':'}, BufferUtil.ARRAY_BASE_OFFSET);
     private static final byte[] LONG_MIN = Long.toString(Long.MIN_VALUE).getBytes(StandardCharsets.US_ASCII);
 
     static
@@ -249,8 +251,9 @@ public final class JsonWriter
         comma();
         putByte('"');
         escape(src, offset, length);
-        putByte('"');
-        putByte(':');
+        reserve(2);
+        UnsafeApi.putShort(array, address + position, NAME_END);
+        position += 2;
         afterName = true;
         return this;
     }
@@ -602,6 +605,10 @@ public final class JsonWriter
         {
             i += copyPlainPrefix(srcArray, srcAddress + offset, length);
         }
+        else if (LITTLE_ENDIAN)
+        {
+            i += copyPlainShort(srcArray, srcAddress + offset, length);
+        }
         while (i < end)
         {
             final int run = plainRun(srcArray, srcAddress, i, end);
@@ -682,6 +689,41 @@ public final class JsonWriter
             }
             i += Long.BYTES;
         }
+    }
+
+    /**
+     * Copy a string of {@code length} 1 to 7 bytes at {@code (srcArray, from)}, range-checked, when
+     * none of its bytes needs escaping: read as one word from two overlapping reads (little-endian
+     * order), checked at once, stored as they were read.
+     *
+     * @return {@code length} when it was plain and is now written, else 0 (nothing written).
+     */
+    private int copyPlainShort(final byte[] srcArray, final long from, final int length)
+    {
+        final long word;
+        if (length >= Integer.BYTES)
+        {
+            word = (UnsafeApi.getInt(srcArray, from) & 0xFFFF_FFFFL) |
+                (UnsafeApi.getInt(srcArray, from + length - Integer.BYTES) & 0xFFFF_FFFFL) << ((length - Integer.BYTES) << 3);
+        }
+        else if (length >= Short.BYTES)
+        {
+            word = (UnsafeApi.getShort(srcArray, from) & 0xFFFFL) |
+                (UnsafeApi.getShort(srcArray, from + length - Short.BYTES) & 0xFFFFL) << ((length - Short.BYTES) << 3);
+        }
+        else
+        {
+            word = UnsafeApi.getByte(srcArray, from) & 0xFFL;
+        }
+        // The bytes above the string are zero in the word, which the check would take for controls.
+        if ((specialBytes(word) & ((1L << (length << 3)) - 1)) != 0)
+        {
+            return 0;
+        }
+        reserve(length);
+        copy(srcArray, from, array, address + position, length);
+        position += length;
+        return length;
     }
 
     /**
@@ -827,13 +869,18 @@ public final class JsonWriter
      */
     private static void copy(final byte[] src, final byte[] array, final long at, final int length)
     {
-        copy(src, 0, array, at, length);
+        copy(src, BufferUtil.ARRAY_BASE_OFFSET, array, at, length);
     }
 
     /** As {@link #copy(byte[], byte[], long, int)}, from {@code offset} of {@code src} (range-checked). */
     private static void copy(final byte[] src, final int offset, final byte[] array, final long at, final int length)
     {
-        final long from = BufferUtil.ARRAY_BASE_OFFSET + offset;
+        copy(src, BufferUtil.ARRAY_BASE_OFFSET + offset, array, at, length);
+    }
+
+    /** As {@link #copy(byte[], byte[], long, int)}, from {@code (src, from)} as {@link UnsafeApi} addresses it. */
+    private static void copy(final byte[] src, final long from, final byte[] array, final long at, final int length)
+    {
         if (length >= Long.BYTES)
         {
             if (length > 4 * Long.BYTES)

@@ -46,6 +46,64 @@ class JsonWriterTest
     }
 
     @Test
+    void shouldEscapeEveryByteThatNeedsItAtEveryLengthAndPosition()
+    {
+        // The plain bytes of a string are checked and copied a word at a time (short strings as one
+        // word from overlapping reads): a byte that needs escaping must be caught wherever it falls.
+        final byte[] specials = {'"', '\\', '\n', 0x01, 0x1F, 0x7F, (byte)0x80};
+        final String[] escaped = {"\\\"", "\\\\", "\\n", "\\u0001", "\\u001f", "\\u007f", "\uFFFD"};
+        final byte[] memory = new byte[64];
+        for (int length = 1; length <= 24; length++)
+        {
+            for (int at = 0; at < length; at++)
+            {
+                for (int s = 0; s < specials.length; s++)
+                {
+                    java.util.Arrays.fill(memory, (byte)'"'); // around the string: bytes that would need escaping
+                    final StringBuilder expected = new StringBuilder("\"");
+                    for (int i = 0; i < length; i++)
+                    {
+                        final byte b = i == at ? specials[s] : (byte)('a' + i);
+                        memory[7 + i] = b;
+                        expected.append(i == at ? escaped[s] : String.valueOf((char)b));
+                    }
+                    writer.wrap(buffer, 0).value(new UnsafeBuffer(memory), 7, length);
+                    assertEquals(expected.append('"').toString(), written(), "length " + length + " at " + at);
+                }
+                java.util.Arrays.fill(memory, (byte)'"');
+                for (int i = 0; i < length; i++)
+                {
+                    memory[7 + i] = (byte)('a' + i);
+                }
+                writer.wrap(buffer, 0).value(new UnsafeBuffer(memory), 7, length);
+                assertEquals('"' + new String(memory, 7, length, StandardCharsets.US_ASCII) + '"', written());
+            }
+        }
+    }
+
+    @Test
+    void shouldWriteNumbersOfEveryLength()
+    {
+        long value = 1;
+        for (int digits = 1; digits <= 19; digits++)
+        {
+            for (final long v : new long[] {value, value * 9 / 9 + value - 1, -value})
+            {
+                writer.wrap(buffer, 0).value(v);
+                assertEquals(Long.toString(v), written());
+            }
+            value *= 10;
+        }
+        for (final long v : new long[] {0, Long.MAX_VALUE, Long.MIN_VALUE, 99, 100, 101})
+        {
+            writer.wrap(buffer, 0).value(v);
+            assertEquals(Long.toString(v), written());
+        }
+        writer.wrap(buffer, 0).appendPadded(7, 9).appendPadded(123_456_789, 9).appendPadded(42, 3);
+        assertEquals("000000007123456789042", written());
+    }
+
+    @Test
     void shouldKeepValidUtf8AndReplaceInvalidSequences()
     {
         assertEquals("\"h\u00e9\u20ac\uD83D\uDE00\"", escape("h\u00e9\u20ac\uD83D\uDE00".getBytes(StandardCharsets.UTF_8)));
