@@ -67,7 +67,9 @@ final class Endpoints
      * What follows {@code @timestamp} in every event of one kind, up to the name of {@code event.id}:
      * {@code "ecs":{"version":...},"event":{"kind":"event","category":[...],"type":[...],"dataset":...,"id":}.
      *
-     * @param category and {@code type}: JSON arrays of strings.
+     * @param category {@code event.category}, a JSON array of strings.
+     * @param type {@code event.type}, a JSON array of strings.
+     * @param dataset {@code event.dataset}.
      */
     static Fragment eventHead(final String category, final String type, final String dataset)
     {

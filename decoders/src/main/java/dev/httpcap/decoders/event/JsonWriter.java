@@ -11,8 +11,9 @@ import org.agrona.UnsafeApi;
 
 /**
  * Writes one JSON document straight into a {@link MutableDirectBuffer}, without building a tree
- * and without allocating: names are pre-encoded {@code byte[]}s, numbers are written as ASCII
- * digits in place, strings are escaped byte by byte.
+ * and without allocating: names are pre-encoded {@code byte[]}s, runs of constant JSON are
+ * {@link Fragment}s made once, numbers are written as ASCII digits in place (two per store), and
+ * strings are checked and copied eight bytes at a time up to the first byte that needs escaping.
  * <p>
  * Strings taken from the wire are untrusted: control characters are escaped and invalid UTF-8
  * sequences are replaced by U+FFFD, so the output is always valid JSON in valid UTF-8.

@@ -39,6 +39,23 @@ class JsonWriterTest
     }
 
     @Test
+    void shouldGoOnAfterAFragmentAsAfterTheSameMembersWrittenOneByOne()
+    {
+        final JsonWriter.Fragment member = JsonWriter.Fragment.of("\"a\":{\"b\":[1,{}],\"c\":{\"d\":");
+        final JsonWriter.Fragment value = JsonWriter.Fragment.of("{\"e\":");
+        final JsonWriter.Fragment closing = JsonWriter.Fragment.of("\"f\":1},\"g\":");
+        writer.wrap(buffer, 0).startObject().name(JsonWriter.encodeName("x")).value(0)
+            .fragment(member).value(2).name(JsonWriter.encodeName("h")).fragment(value).value(3).endObject()
+            .fragment(closing).value(4).endObject().name(JsonWriter.encodeName("i")).value(5).endObject();
+        assertEquals("{\"x\":0,\"a\":{\"b\":[1,{}],\"c\":{\"d\":2,\"h\":{\"e\":3},\"f\":1},\"g\":4},\"i\":5}", written());
+        writer.wrap(buffer, 0).startArray().fragment(value).value(1).endObject().fragment(value).value(2).endObject()
+            .endArray();
+        assertEquals("[{\"e\":1},{\"e\":2}]", written());
+        assertThrows(IllegalArgumentException.class, () -> JsonWriter.Fragment.of("\"a\":1"));
+        assertThrows(IllegalArgumentException.class, () -> JsonWriter.Fragment.of("[\"a\":"));
+    }
+
+    @Test
     void shouldEscapeQuotesBackslashesAndControlCharacters()
     {
         assertEquals("\"a\\\"b\\\\c\\n\\r\\t\\u0000\\u001f\\u007f\"",
