@@ -23,6 +23,11 @@ public final class CommunityId
     private final byte[] digest = new byte[20];
     /** "1:" and the digest in base64: 2 + 28 bytes. */
     private final byte[] text = new byte[30];
+    /** Whether {@link #text} holds the text of the flow digest below (kept from the last event). */
+    private boolean textKnown;
+    private long textDigest0;
+    private long textDigest1;
+    private int textDigest2;
 
     public CommunityId()
     {
@@ -45,19 +50,29 @@ public final class CommunityId
     /**
      * Write the Community ID of a TCP flow as a JSON string value. The digest is worked out for
      * the flow's first event and kept in the flow for the others (one SHA-1 per connection, not
-     * per event).
+     * per event); its text is kept for the next event of the same flow.
      */
     public void value(final JsonWriter out, final TcpFlow flow)
     {
         digest(flow);
-        putLong(0, flow.communityDigest0());
-        putLong(8, flow.communityDigest1());
-        final int last = flow.communityDigest2();
-        digest[16] = (byte)(last >>> 24);
-        digest[17] = (byte)(last >>> 16);
-        digest[18] = (byte)(last >>> 8);
-        digest[19] = (byte)last;
-        writeDigest(out);
+        final long digest0 = flow.communityDigest0();
+        final long digest1 = flow.communityDigest1();
+        final int digest2 = flow.communityDigest2();
+        if (!textKnown || digest0 != textDigest0 || digest1 != textDigest1 || digest2 != textDigest2)
+        {
+            putLong(0, digest0);
+            putLong(8, digest1);
+            digest[16] = (byte)(digest2 >>> 24);
+            digest[17] = (byte)(digest2 >>> 16);
+            digest[18] = (byte)(digest2 >>> 8);
+            digest[19] = (byte)digest2;
+            renderText();
+            textKnown = true;
+            textDigest0 = digest0;
+            textDigest1 = digest1;
+            textDigest2 = digest2;
+        }
+        out.startString().appendAscii(text, 0, text.length).endString();
     }
 
     /** Work out the digest of a TCP flow and keep it in the flow, unless it is there already. */
@@ -84,7 +99,9 @@ public final class CommunityId
         final long bHi, final long bLo, final int bPort)
     {
         digest(ipVersion, protocol, aHi, aLo, aPort, bHi, bLo, bPort);
-        writeDigest(out);
+        textKnown = false;
+        renderText();
+        out.startString().appendAscii(text, 0, text.length).endString();
     }
 
     private void digest(
@@ -121,7 +138,7 @@ public final class CommunityId
         }
     }
 
-    private void writeDigest(final JsonWriter out)
+    private void renderText()
     {
         final byte[] text = this.text;
         text[0] = '1';
@@ -141,8 +158,7 @@ public final class CommunityId
         text[n++] = BASE64[v >>> 18];
         text[n++] = BASE64[(v >>> 12) & 0x3F];
         text[n++] = BASE64[(v >>> 6) & 0x3F];
-        text[n++] = '=';
-        out.startString().appendAscii(text, 0, n).endString();
+        text[n] = '=';
     }
 
     private long getLong(final int offset)

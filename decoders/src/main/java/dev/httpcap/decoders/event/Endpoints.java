@@ -1,38 +1,27 @@
 package dev.httpcap.decoders.event;
 
+import java.nio.charset.StandardCharsets;
+
+import dev.httpcap.decoders.event.JsonWriter.Fragment;
 import dev.httpcap.decoders.tcp.TcpFlow;
 
 import static dev.httpcap.decoders.event.EcsNames.BYTES;
-import static dev.httpcap.decoders.event.EcsNames.CATEGORY;
 import static dev.httpcap.decoders.event.EcsNames.CLIENT;
-import static dev.httpcap.decoders.event.EcsNames.COMMUNITY_ID;
-import static dev.httpcap.decoders.event.EcsNames.DATASET;
 import static dev.httpcap.decoders.event.EcsNames.DESTINATION;
-import static dev.httpcap.decoders.event.EcsNames.DIRECTION;
 import static dev.httpcap.decoders.event.EcsNames.DOMAIN;
 import static dev.httpcap.decoders.event.EcsNames.DURATION;
 import static dev.httpcap.decoders.event.EcsNames.ECS_MEMBER;
 import static dev.httpcap.decoders.event.EcsNames.END;
-import static dev.httpcap.decoders.event.EcsNames.EVENT;
 import static dev.httpcap.decoders.event.EcsNames.HOSTS;
 import static dev.httpcap.decoders.event.EcsNames.ID;
 import static dev.httpcap.decoders.event.EcsNames.IP;
-import static dev.httpcap.decoders.event.EcsNames.IPV4;
-import static dev.httpcap.decoders.event.EcsNames.IPV6;
-import static dev.httpcap.decoders.event.EcsNames.KIND;
-import static dev.httpcap.decoders.event.EcsNames.KIND_EVENT;
-import static dev.httpcap.decoders.event.EcsNames.NETWORK;
 import static dev.httpcap.decoders.event.EcsNames.PACKETS;
 import static dev.httpcap.decoders.event.EcsNames.PORT;
-import static dev.httpcap.decoders.event.EcsNames.PROTOCOL;
 import static dev.httpcap.decoders.event.EcsNames.RELATED;
 import static dev.httpcap.decoders.event.EcsNames.SERVER;
 import static dev.httpcap.decoders.event.EcsNames.SOURCE;
 import static dev.httpcap.decoders.event.EcsNames.START;
-import static dev.httpcap.decoders.event.EcsNames.TCP;
 import static dev.httpcap.decoders.event.EcsNames.TIMESTAMP;
-import static dev.httpcap.decoders.event.EcsNames.TRANSPORT;
-import static dev.httpcap.decoders.event.EcsNames.TYPE;
 import static dev.httpcap.decoders.event.EcsNames.VLAN;
 
 /**
@@ -43,6 +32,8 @@ import static dev.httpcap.decoders.event.EcsNames.VLAN;
  */
 final class Endpoints
 {
+    private static final Fragment OPEN_IP = Fragment.of("{\"ip\":");
+
     /** Where this document holds values written once and repeated by copy: [from, to) in the buffer. */
     private int timestampFrom;
     private int timestampTo;
@@ -54,12 +45,15 @@ final class Endpoints
     private int clientIpTo;
     private int serverIpFrom;
     private int serverIpTo;
+    private final TimestampText timestamps = new TimestampText();
+    private final IpText clientIp = new IpText();
+    private final IpText serverIp = new IpText();
 
     /** {@code @timestamp}'s value (after its name), kept for {@link #start}. */
     void timestamp(final JsonWriter out, final long nanos)
     {
         timestampFrom = out.position();
-        EventText.timestampValue(out, nanos);
+        timestamps.value(out, nanos);
         timestampTo = out.position();
     }
 
@@ -70,27 +64,36 @@ final class Endpoints
     }
 
     /**
-     * Opens an event: {@code @timestamp} ({@code startNanos}), {@code ecs}, and the {@code event}
-     * object up to the name of its {@code id} (kind, category, type, dataset), which the caller writes.
+     * What follows {@code @timestamp} in every event of one kind, up to the name of {@code event.id}:
+     * {@code "ecs":{"version":...},"event":{"kind":"event","category":[...],"type":[...],"dataset":...,"id":}.
+     *
+     * @param category {@code event.category}, a JSON array of strings.
+     * @param type {@code event.type}, a JSON array of strings.
+     * @param dataset {@code event.dataset}.
      */
-    void openEvent(final JsonWriter out, final long startNanos, final byte[] category, final byte[] type, final byte[] dataset)
+    static Fragment eventHead(final String category, final String type, final String dataset)
+    {
+        return Fragment.of(ECS_MEMBER + ",\"event\":{\"kind\":\"event\",\"category\":" + category +
+            ",\"type\":" + type + ",\"dataset\":\"" + dataset + "\",\"id\":");
+    }
+
+    /**
+     * Opens an event: {@code @timestamp} ({@code startNanos}), then {@code head} (see {@link #eventHead}),
+     * up to the name of {@code event.id}, whose value the caller writes.
+     */
+    void openEvent(final JsonWriter out, final long startNanos, final Fragment head)
     {
         out.startObject();
         out.name(TIMESTAMP);
         timestamp(out, startNanos);
-        out.rawMembers(ECS_MEMBER);
-        out.startObject(EVENT)
-            .name(KIND).rawString(KIND_EVENT)
-            .name(CATEGORY).rawValue(category)
-            .name(TYPE).rawValue(type)
-            .name(DATASET).rawString(dataset).name(ID);
+        out.fragment(head);
     }
 
     /** {@code end} and {@code duration} of an event that ends at {@code endNanos}. */
-    static void end(final JsonWriter out, final long startNanos, final long endNanos)
+    void end(final JsonWriter out, final long startNanos, final long endNanos)
     {
         out.name(END);
-        EventText.timestampValue(out, endNanos);
+        timestamps.value(out, endNanos);
         out.name(DURATION).value(endNanos - startNanos);
     }
 
@@ -108,13 +111,13 @@ final class Endpoints
         final int v = flow.ipVersion();
         out.name(SOURCE);
         clientFrom = out.position();
-        endpoint(out, v, flow.clientHi(), flow.clientLo(), flow.clientPort(), clientPackets, clientBytes, null);
+        endpoint(out, clientIp, v, flow.clientHi(), flow.clientLo(), flow.clientPort(), clientPackets, clientBytes, null);
         clientIpFrom = ipFrom;
         clientIpTo = ipTo;
         clientTo = out.position();
         out.name(DESTINATION);
         serverFrom = out.position();
-        endpoint(out, v, flow.serverHi(), flow.serverLo(), flow.serverPort(), serverPackets, serverBytes, url);
+        endpoint(out, serverIp, v, flow.serverHi(), flow.serverLo(), flow.serverPort(), serverPackets, serverBytes, url);
         serverIpFrom = ipFrom;
         serverIpTo = ipTo;
         serverTo = out.position();
@@ -123,7 +126,7 @@ final class Endpoints
         if (out.cutting() && url != null && url.hasDomain())
         {
             // The domain is a string the cuts are planned for: written, not copied.
-            endpoint(out, v, flow.serverHi(), flow.serverLo(), flow.serverPort(), serverPackets, serverBytes, url);
+            endpoint(out, serverIp, v, flow.serverHi(), flow.serverLo(), flow.serverPort(), serverPackets, serverBytes, url);
         }
         else
         {
@@ -135,12 +138,12 @@ final class Endpoints
     private int ipTo;
 
     private void endpoint(
-        final JsonWriter out, final int ipVersion, final long hi, final long lo, final int port,
+        final JsonWriter out, final IpText ipText, final int ipVersion, final long hi, final long lo, final int port,
         final long packets, final long bytes, final HttpUrl url)
     {
-        out.startObject().name(IP);
+        out.fragment(OPEN_IP);
         ipFrom = out.position();
-        EventText.ipValue(out, ipVersion, hi, lo);
+        ipText.value(out, ipVersion, hi, lo);
         ipTo = out.position();
         out.name(PORT).value(port);
         if (packets >= 0)
@@ -182,26 +185,40 @@ final class Endpoints
     }
 
     /**
+     * The start of {@code network} for events of one protocol, up to the name of {@code community_id}:
+     * {@code "network":{"transport":"tcp","type":...,"protocol":...,"direction":...,"community_id":}, for
+     * each IP version and {@link Observer} direction (see {@link #network}).
+     *
+     * @param protocol {@code network.protocol}, or null for none.
+     */
+    static Fragment[] networkHeads(final String protocol)
+    {
+        final Fragment[] heads = new Fragment[2 * Observer.DIRECTIONS.length];
+        for (int v6 = 0; v6 < 2; v6++)
+        {
+            for (int direction = 0; direction < Observer.DIRECTIONS.length; direction++)
+            {
+                heads[v6 * Observer.DIRECTIONS.length + direction] = Fragment.of(
+                    "\"network\":{\"transport\":\"tcp\",\"type\":\"" + (v6 == 0 ? "ipv4" : "ipv6") + "\"" +
+                    (protocol == null ? "" : ",\"protocol\":\"" + protocol + "\"") +
+                    (direction == Observer.UNKNOWN ? "" :
+                        ",\"direction\":\"" + new String(Observer.DIRECTIONS[direction], StandardCharsets.US_ASCII) + "\"") +
+                    ",\"community_id\":");
+            }
+        }
+        return heads;
+    }
+
+    /**
      * {@code network: {transport, type, protocol, direction, community_id, packets, bytes, vlan}};
-     * {@code protocol} when not null, {@code direction} when known, {@code packets} and {@code bytes}
-     * when not negative.
+     * {@code protocol} as in {@code heads} (from {@link #networkHeads}), {@code direction} when known,
+     * {@code packets} and {@code bytes} when not negative.
      */
     static void network(
-        final JsonWriter out, final TcpFlow flow, final CommunityId communityId, final byte[] protocol,
+        final JsonWriter out, final TcpFlow flow, final CommunityId communityId, final Fragment[] heads,
         final int direction, final long packets, final long bytes)
     {
-        out.startObject(NETWORK)
-            .name(TRANSPORT).rawString(TCP)
-            .name(TYPE).rawString(flow.ipVersion() == 4 ? IPV4 : IPV6);
-        if (protocol != null)
-        {
-            out.name(PROTOCOL).rawString(protocol);
-        }
-        if (direction != Observer.UNKNOWN)
-        {
-            out.name(DIRECTION).rawString(Observer.DIRECTIONS[direction]);
-        }
-        out.name(COMMUNITY_ID);
+        out.fragment(heads[(flow.ipVersion() == 4 ? 0 : Observer.DIRECTIONS.length) + direction]);
         communityId.value(out, flow);
         if (packets >= 0)
         {

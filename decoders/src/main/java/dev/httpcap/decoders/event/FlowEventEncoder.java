@@ -3,14 +3,13 @@ package dev.httpcap.decoders.event;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
+import dev.httpcap.decoders.event.JsonWriter.Fragment;
 import dev.httpcap.decoders.tcp.TcpFlow;
 
 import static dev.httpcap.decoders.event.EcsNames.HTTPCAP;
-import static dev.httpcap.decoders.event.EcsNames.ID;
 import static dev.httpcap.decoders.event.EcsNames.TAGS;
 import static dev.httpcap.decoders.event.EcsNames.TCP;
 import static dev.httpcap.decoders.event.EcsNames.TEXT_ARROW;
-import static dev.httpcap.decoders.event.EcsNames.TYPE;
 import static dev.httpcap.decoders.event.JsonWriter.encodeName;
 
 /**
@@ -20,8 +19,8 @@ import static dev.httpcap.decoders.event.JsonWriter.encodeName;
 public final class FlowEventEncoder
 {
     private static final byte[] FLOW = encodeName("flow");
-    private static final byte[] CATEGORY_NETWORK = encodeName("[\"network\"]");
-    private static final byte[] TYPE_CONNECTION_END = encodeName("[\"connection\",\"end\"]");
+    private static final Fragment HEAD = Endpoints.eventHead("[\"network\"]", "[\"connection\",\"end\"]", "flow");
+    private static final Fragment[] NETWORK_HEADS = Endpoints.networkHeads(null);
     private static final byte[] REASON = encodeName("reason");
     private static final byte[] MIDSTREAM = encodeName("midstream");
     private static final byte[] HISTORY = encodeName("history");
@@ -67,15 +66,15 @@ public final class FlowEventEncoder
     public int encodeJson(final TcpFlow flow, final MutableDirectBuffer buffer, final int offset)
     {
         final JsonWriter out = json.wrap(buffer, offset);
-        endpoints.openEvent(out, flow.startNanos(), CATEGORY_NETWORK, TYPE_CONNECTION_END, FLOW);
+        endpoints.openEvent(out, flow.startNanos(), HEAD);
         eventId.value(out, flow, EventId.FLOW, 0, flow.startNanos());
         endpoints.start(out);
-        Endpoints.end(out, flow.startNanos(), flow.lastNanos());
+        endpoints.end(out, flow.startNanos(), flow.lastNanos());
         out.name(REASON).rawString(flow.endReason().reportNameBytes()).endObject();
 
         endpoints.endpoints(out, flow, flow.packets(TcpFlow.FROM_CLIENT), flow.bytes(TcpFlow.FROM_CLIENT),
             flow.packets(TcpFlow.FROM_SERVER), flow.bytes(TcpFlow.FROM_SERVER), null);
-        Endpoints.network(out, flow, communityId, null, observer.direction(flow),
+        Endpoints.network(out, flow, communityId, NETWORK_HEADS, observer.direction(flow),
             flow.packets(TcpFlow.FROM_CLIENT) + flow.packets(TcpFlow.FROM_SERVER),
             flow.bytes(TcpFlow.FROM_CLIENT) + flow.bytes(TcpFlow.FROM_SERVER));
         out.rawMembers(observer.members());

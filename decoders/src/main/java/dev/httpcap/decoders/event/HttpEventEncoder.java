@@ -3,6 +3,7 @@ package dev.httpcap.decoders.event;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 
+import dev.httpcap.decoders.event.JsonWriter.Fragment;
 import dev.httpcap.decoders.http.HttpConfig;
 import dev.httpcap.decoders.http.HttpTransaction;
 import dev.httpcap.decoders.tcp.Tags;
@@ -11,13 +12,11 @@ import dev.httpcap.decoders.websocket.WebSocketMessage;
 
 import static dev.httpcap.decoders.event.EcsNames.BYTES;
 import static dev.httpcap.decoders.event.EcsNames.HTTPCAP;
-import static dev.httpcap.decoders.event.EcsNames.ID;
 import static dev.httpcap.decoders.event.EcsNames.ORIGINAL;
 import static dev.httpcap.decoders.event.EcsNames.OUTCOME;
 import static dev.httpcap.decoders.event.EcsNames.SERVER;
 import static dev.httpcap.decoders.event.EcsNames.TEXT_ARROW;
 import static dev.httpcap.decoders.event.EcsNames.TRANS_DEPTH;
-import static dev.httpcap.decoders.event.EcsNames.TYPE;
 import static dev.httpcap.decoders.event.JsonWriter.encodeName;
 
 /**
@@ -49,9 +48,10 @@ public final class HttpEventEncoder
     private static final byte[] NAME = encodeName("name");
     private static final byte[] REFERRER = encodeName("referrer");
     private static final byte[] REQUEST_ID = encodeName("id");
-    private static final byte[] CATEGORY_NETWORK_WEB = encodeName("[\"network\",\"web\"]");
-    private static final byte[] TYPE_ACCESS = encodeName("[\"access\",\"protocol\"]");
-    private static final byte[] TYPE_ACCESS_ERROR = encodeName("[\"access\",\"error\",\"protocol\"]");
+    private static final Fragment HEAD = Endpoints.eventHead("[\"network\",\"web\"]", "[\"access\",\"protocol\"]", "http");
+    private static final Fragment HEAD_ERROR =
+        Endpoints.eventHead("[\"network\",\"web\"]", "[\"access\",\"error\",\"protocol\"]", "http");
+    private static final Fragment[] NETWORK_HEADS = Endpoints.networkHeads("http");
     private static final byte[] INFO_CODE = encodeName("info_code");
     private static final byte[] TIMING = encodeName("timing");
     private static final byte[] HANDSHAKE = encodeName("handshake");
@@ -235,17 +235,17 @@ public final class HttpEventEncoder
         final long start = tx.hasRequest() ? tx.requestStartNanos() : tx.responseStartNanos();
         url.parse(tx);
 
-        endpoints.openEvent(out, start, CATEGORY_NETWORK_WEB, tx.status() >= 400 ? TYPE_ACCESS_ERROR : TYPE_ACCESS, HTTP);
+        endpoints.openEvent(out, start, tx.status() >= 400 ? HEAD_ERROR : HEAD);
         eventId.value(out, flow, EventId.HTTP, tx.depth(), start);
         endpoints.start(out);
         if (response)
         {
-            Endpoints.end(out, start, Math.max(start, tx.responseEndNanos()));
+            endpoints.end(out, start, Math.max(start, tx.responseEndNanos()));
         }
         out.name(OUTCOME).rawString(tx.status() == 0 ? UNKNOWN : tx.status() >= 400 ? FAILURE : SUCCESS).endObject();
 
         endpoints.endpoints(out, flow, -1, tx.requestBytes(), -1, tx.responseBytes(), url);
-        Endpoints.network(out, flow, communityId, HTTP, observer.direction(flow), -1, tx.requestBytes() + tx.responseBytes());
+        Endpoints.network(out, flow, communityId, NETWORK_HEADS, observer.direction(flow), -1, tx.requestBytes() + tx.responseBytes());
         out.rawMembers(observer.members());
 
         url.write(out);

@@ -85,7 +85,15 @@ final class HttpFields
             return false;
         }
         final int other = table[4 * index];
-        for (int k = 0; k < nameLength; k++)
+        int k = 0;
+        for (; k + Long.BYTES <= nameLength; k += Long.BYTES)
+        {
+            if (store.getLong(other + k) != store.getLong(nameOffset + k))
+            {
+                return false;
+            }
+        }
+        for (; k < nameLength; k++)
         {
             if (store.getByte(other + k) != store.getByte(nameOffset + k))
             {

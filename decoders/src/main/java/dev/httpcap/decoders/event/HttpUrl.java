@@ -164,7 +164,8 @@ final class HttpUrl
             final int pathEnd = question >= 0 ? question : fragment;
             if (pathEnd > pathStart)
             {
-                out.name(PATH).value(store, pathStart, pathEnd - pathStart);
+                out.name(PATH);
+                targetPiece(out, pathStart, pathEnd);
             }
             else if (schemeEnd >= 0)
             {
@@ -172,7 +173,8 @@ final class HttpUrl
             }
             if (question >= 0)
             {
-                out.name(QUERY).value(store, question + 1, fragment - question - 1);
+                out.name(QUERY);
+                targetPiece(out, question + 1, fragment);
             }
         }
         if (!connect)
@@ -224,6 +226,23 @@ final class HttpUrl
             out.endString();
         }
         out.endObject();
+    }
+
+    /**
+     * Write {@code [from, to)} of the target as a string value: copied from {@code url.original}'s
+     * text when that needed no escaping (so that it maps byte for byte), else escaped again. Not
+     * copied while cutting, which plans a cut for each string written.
+     */
+    private void targetPiece(final JsonWriter out, final int from, final int to)
+    {
+        if (originalTo - originalFrom == end - targetOffset && !out.cutting())
+        {
+            out.startString().appendCopy(originalFrom + from - targetOffset, originalFrom + to - targetOffset).endString();
+        }
+        else
+        {
+            out.value(store, from, to - from);
+        }
     }
 
     /** @return the end of the host in {@code host[:port]} or {@code [v6][:port]}. */

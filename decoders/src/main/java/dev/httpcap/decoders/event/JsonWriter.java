@@ -3,6 +3,7 @@ package dev.httpcap.decoders.event;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 
+import org.agrona.AsciiEncoding;
 import org.agrona.BufferUtil;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
@@ -10,8 +11,9 @@ import org.agrona.UnsafeApi;
 
 /**
  * Writes one JSON document straight into a {@link MutableDirectBuffer}, without building a tree
- * and without allocating: names are pre-encoded {@code byte[]}s, numbers are written as ASCII
- * digits in place, strings are escaped byte by byte.
+ * and without allocating: names are pre-encoded {@code byte[]}s, runs of constant JSON are
+ * {@link Fragment}s made once, numbers are written as ASCII digits in place (two per store), and
+ * strings are checked and copied eight bytes at a time up to the first byte that needs escaping.
  * <p>
  * Strings taken from the wire are untrusted: control characters are escaped and invalid UTF-8
  * sequences are replaced by U+FFFD, so the output is always valid JSON in valid UTF-8.
@@ -31,8 +33,6 @@ import org.agrona.UnsafeApi;
 public final class JsonWriter
 {
     private static final int MAX_DEPTH = 32;
-    /** "-9223372036854775808". */
-    private static final int MAX_LONG_DIGITS = 20;
     private static final boolean LITTLE_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
     private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] NULL = {'n', 'u', 'l', 'l'};
@@ -41,6 +41,20 @@ public final class JsonWriter
     private static final byte[] REPLACEMENT = {(byte)0xEF, (byte)0xBF, (byte)0xBD};
     private static final byte[] BASE64 =
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".getBytes(StandardCharsets.US_ASCII);
+    /** "00" to "99": two digits stored with one write. */
+    private static final byte[] DIGIT_PAIRS = new byte[200];
+    /** {@code ":} as one store. */
+    private static final short NAME_END = UnsafeApi.getShort(new byte[] {'"', ':'}, BufferUtil.ARRAY_BASE_OFFSET);
+    private static final byte[] LONG_MIN = Long.toString(Long.MIN_VALUE).getBytes(StandardCharsets.US_ASCII);
+
+    static
+    {
+        for (int i = 0; i < 100; i++)
+        {
+            DIGIT_PAIRS[2 * i] = (byte)('0' + i / 10);
+            DIGIT_PAIRS[2 * i + 1] = (byte)('0' + i % 10);
+        }
+    }
 
     /** Untrusted strings cut last when a document must fit: URL, method, user agent, phrases, ... (the default). */
     public static final int KEPT = 0;
@@ -238,8 +252,9 @@ public final class JsonWriter
         comma();
         putByte('"');
         escape(src, offset, length);
-        putByte('"');
-        putByte(':');
+        reserve(2);
+        UnsafeApi.putShort(array, address + position, NAME_END);
+        position += 2;
         afterName = true;
         return this;
     }
@@ -304,6 +319,28 @@ public final class JsonWriter
             comma();
             putBytes(members);
         }
+        return this;
+    }
+
+    /**
+     * Write a run of constant JSON that ends with the name of a member whose value comes next (see
+     * {@link Fragment}): one copy for what would be several names and constants.
+     */
+    public JsonWriter fragment(final Fragment fragment)
+    {
+        if (fragment.member)
+        {
+            comma();
+        }
+        else
+        {
+            beforeValue();
+        }
+        putBytes(fragment.json);
+        depth += fragment.depthChange;
+        // Every container now open holds a member: the fragment's own, or the one it sits in.
+        needsComma |= (1L << depth) - 1;
+        afterName = true;
         return this;
     }
 
@@ -382,7 +419,7 @@ public final class JsonWriter
             throw new IndexOutOfBoundsException("offset=" + offset + " length=" + length + " of " + ascii.length);
         }
         reserve(length);
-        UnsafeApi.copyMemory(ascii, BufferUtil.ARRAY_BASE_OFFSET + offset, array, address + position, length);
+        copy(ascii, offset, array, address + position, length);
         position += length;
         return this;
     }
@@ -397,14 +434,33 @@ public final class JsonWriter
     public JsonWriter appendPadded(final long value, final int digits)
     {
         reserve(digits);
-        long v = value;
-        for (int i = digits - 1; i >= 0; i--)
-        {
-            UnsafeApi.putByte(array, address + position + i, (byte)('0' + (v % 10)));
-            v /= 10;
-        }
+        putDigits(array, address + position + digits, value, digits);
         position += digits;
         return this;
+    }
+
+    /**
+     * Store the lowest {@code digits} decimal digits of {@code value} (not negative) so that they
+     * end just before {@code end}, two at a time; room was reserved.
+     */
+    private static void putDigits(final byte[] array, final long end, final long value, final int digits)
+    {
+        long v = value;
+        long at = end;
+        int left = digits;
+        while (left >= 2)
+        {
+            final long next = v / 100;
+            at -= 2;
+            UnsafeApi.putShort(array, at,
+                UnsafeApi.getShort(DIGIT_PAIRS, BufferUtil.ARRAY_BASE_OFFSET + 2 * (v - next * 100)));
+            v = next;
+            left -= 2;
+        }
+        if (left == 1)
+        {
+            UnsafeApi.putByte(array, at - 1, (byte)('0' + v % 10));
+        }
     }
 
     /** Append {@code value} as lowercase hex without leading zeros ("0" for zero). */
@@ -546,6 +602,14 @@ public final class JsonWriter
         final long srcAddress = src.addressOffset();
         final int end = offset + length;
         int i = offset;
+        if (length >= Long.BYTES)
+        {
+            i += copyPlainPrefix(srcArray, srcAddress + offset, length);
+        }
+        else if (LITTLE_ENDIAN)
+        {
+            i += copyPlainShort(srcArray, srcAddress + offset, length);
+        }
         while (i < end)
         {
             final int run = plainRun(srcArray, srcAddress, i, end);
@@ -585,6 +649,82 @@ public final class JsonWriter
             }
         }
         return this;
+    }
+
+    /**
+     * Copy the bytes that need no escaping at the start of a string of {@code length >= 8} bytes at
+     * {@code (srcArray, from)}, range-checked, a word at a time: each word is stored before it is
+     * checked (the room for the whole string is reserved, and what follows the plain bytes is
+     * written over), the last one overlapping the one before.
+     *
+     * @return how many bytes were plain and are now written.
+     */
+    private int copyPlainPrefix(final byte[] srcArray, final long from, final int length)
+    {
+        reserve(length);
+        final byte[] array = this.array;
+        final long to = address + position;
+        final int last = length - Long.BYTES;
+        int i = 0;
+        while (true)
+        {
+            final int at = Math.min(i, last);
+            long word = UnsafeApi.getLong(srcArray, from + at);
+            UnsafeApi.putLong(array, to + at, word);
+            if (!LITTLE_ENDIAN)
+            {
+                word = Long.reverseBytes(word);
+            }
+            // The bytes below i were checked already (the last word overlaps the one before).
+            final long special = specialBytes(word) & (-1L << ((i - at) << 3));
+            if (special != 0)
+            {
+                final int plain = at + (Long.numberOfTrailingZeros(special) >>> 3);
+                position += plain;
+                return plain;
+            }
+            if (at == last)
+            {
+                position += length;
+                return length;
+            }
+            i += Long.BYTES;
+        }
+    }
+
+    /**
+     * Copy a string of {@code length} 1 to 7 bytes at {@code (srcArray, from)}, range-checked, when
+     * none of its bytes needs escaping: read as one word from two overlapping reads (little-endian
+     * order), checked at once, stored as they were read.
+     *
+     * @return {@code length} when it was plain and is now written, else 0 (nothing written).
+     */
+    private int copyPlainShort(final byte[] srcArray, final long from, final int length)
+    {
+        final long word;
+        if (length >= Integer.BYTES)
+        {
+            word = (UnsafeApi.getInt(srcArray, from) & 0xFFFF_FFFFL) |
+                (UnsafeApi.getInt(srcArray, from + length - Integer.BYTES) & 0xFFFF_FFFFL) << ((length - Integer.BYTES) << 3);
+        }
+        else if (length >= Short.BYTES)
+        {
+            word = (UnsafeApi.getShort(srcArray, from) & 0xFFFFL) |
+                (UnsafeApi.getShort(srcArray, from + length - Short.BYTES) & 0xFFFFL) << ((length - Short.BYTES) << 3);
+        }
+        else
+        {
+            word = UnsafeApi.getByte(srcArray, from) & 0xFFL;
+        }
+        // The bytes above the string are zero in the word, which the check would take for controls.
+        if ((specialBytes(word) & ((1L << (length << 3)) - 1)) != 0)
+        {
+            return 0;
+        }
+        reserve(length);
+        copy(srcArray, from, array, address + position, length);
+        position += length;
+        return length;
     }
 
     /**
@@ -725,26 +865,52 @@ public final class JsonWriter
 
     /**
      * Copy {@code length} bytes of {@code src} to {@code (array, at)}; room was reserved. Short
-     * pieces (names, constants) as two overlapping longs or byte by byte, longer ones in bulk.
+     * pieces (names, constants) as two overlapping words of the largest size that fits, or as
+     * longs; longer ones in bulk.
      */
     private static void copy(final byte[] src, final byte[] array, final long at, final int length)
     {
-        if (length >= Long.BYTES && length <= 2 * Long.BYTES)
+        copy(src, BufferUtil.ARRAY_BASE_OFFSET, array, at, length);
+    }
+
+    /** As {@link #copy(byte[], byte[], long, int)}, from {@code offset} of {@code src} (range-checked). */
+    private static void copy(final byte[] src, final int offset, final byte[] array, final long at, final int length)
+    {
+        copy(src, BufferUtil.ARRAY_BASE_OFFSET + offset, array, at, length);
+    }
+
+    /** As {@link #copy(byte[], byte[], long, int)}, from {@code (src, from)} as {@link UnsafeApi} addresses it. */
+    private static void copy(final byte[] src, final long from, final byte[] array, final long at, final int length)
+    {
+        if (length >= Long.BYTES)
         {
-            final long last = length - Long.BYTES;
-            UnsafeApi.putLong(array, at, UnsafeApi.getLong(src, BufferUtil.ARRAY_BASE_OFFSET));
-            UnsafeApi.putLong(array, at + last, UnsafeApi.getLong(src, BufferUtil.ARRAY_BASE_OFFSET + last));
-        }
-        else if (length < Long.BYTES)
-        {
-            for (int i = 0; i < length; i++)
+            if (length > 4 * Long.BYTES)
             {
-                UnsafeApi.putByte(array, at + i, src[i]);
+                UnsafeApi.copyMemory(src, from, array, at, length);
+                return;
             }
+            final int last = length - Long.BYTES;
+            for (int i = 0; i < last; i += Long.BYTES)
+            {
+                UnsafeApi.putLong(array, at + i, UnsafeApi.getLong(src, from + i));
+            }
+            UnsafeApi.putLong(array, at + last, UnsafeApi.getLong(src, from + last));
         }
-        else
+        else if (length >= Integer.BYTES)
         {
-            UnsafeApi.copyMemory(src, BufferUtil.ARRAY_BASE_OFFSET, array, at, length);
+            final int last = length - Integer.BYTES;
+            UnsafeApi.putInt(array, at, UnsafeApi.getInt(src, from));
+            UnsafeApi.putInt(array, at + last, UnsafeApi.getInt(src, from + last));
+        }
+        else if (length >= Short.BYTES)
+        {
+            final int last = length - Short.BYTES;
+            UnsafeApi.putShort(array, at, UnsafeApi.getShort(src, from));
+            UnsafeApi.putShort(array, at + last, UnsafeApi.getShort(src, from + last));
+        }
+        else if (length == 1)
+        {
+            UnsafeApi.putByte(array, at, UnsafeApi.getByte(src, from));
         }
     }
 
@@ -761,14 +927,23 @@ public final class JsonWriter
         }
     }
 
-    /** The buffer's own digit writer checks the room it needs (an expandable buffer grows): re-read its memory after. */
     private void putLongAscii(final long value)
     {
-        position += buffer.putLongAscii(position, value);
-        if (position > capacity - MAX_LONG_DIGITS)
+        if (value < 0)
         {
-            refresh();
+            if (value == Long.MIN_VALUE)
+            {
+                putBytes(LONG_MIN);
+                return;
+            }
+            putByte('-');
+            putLongAscii(-value);
+            return;
         }
+        final int digits = AsciiEncoding.digitCount(value);
+        reserve(digits);
+        putDigits(array, address + position + digits, value, digits);
+        position += digits;
     }
 
     private void refresh()
@@ -776,5 +951,57 @@ public final class JsonWriter
         array = buffer.byteArray();
         address = buffer.addressOffset();
         capacity = buffer.capacity();
+    }
+
+    /**
+     * Constant JSON made once at start-up and written with {@link #fragment}: members of the open
+     * object ({@code "a":1,"b":{"c":}) or a value that opens objects ({@code {"ip":}), closing and
+     * opening objects and arrays along the way, always ending with the name of a member whose value
+     * the caller writes next.
+     */
+    public static final class Fragment
+    {
+        private final byte[] json;
+        private final boolean member;
+        private final int depthChange;
+
+        private Fragment(final byte[] json, final boolean member, final int depthChange)
+        {
+            this.json = json;
+            this.member = member;
+            this.depthChange = depthChange;
+        }
+
+        /** @param json plain JSON-safe text, starting with a member's name or with '{', ending with a name and ':'. */
+        public static Fragment of(final String json)
+        {
+            if (json.isEmpty() || (json.charAt(0) != '"' && json.charAt(0) != '{') || !json.endsWith("\":"))
+            {
+                throw new IllegalArgumentException("not members ending with a name: " + json);
+            }
+            int change = 0;
+            boolean inString = false;
+            for (int i = 0; i < json.length(); i++)
+            {
+                final char c = json.charAt(i);
+                if (c == '"')
+                {
+                    inString = !inString;
+                }
+                else if (c == '\\')
+                {
+                    throw new IllegalArgumentException("escapes are not expected in a fragment: " + json);
+                }
+                else if (!inString && (c == '{' || c == '['))
+                {
+                    change++;
+                }
+                else if (!inString && (c == '}' || c == ']'))
+                {
+                    change--;
+                }
+            }
+            return new Fragment(encodeName(json), json.charAt(0) == '"', change);
+        }
     }
 }

@@ -2,17 +2,16 @@ package dev.httpcap.decoders.event;
 
 import org.agrona.MutableDirectBuffer;
 
+import dev.httpcap.decoders.event.JsonWriter.Fragment;
 import dev.httpcap.decoders.tcp.TcpFlow;
 import dev.httpcap.decoders.websocket.WebSocketMessage;
 
 import static dev.httpcap.decoders.event.EcsNames.BYTES;
 import static dev.httpcap.decoders.event.EcsNames.CLIENT;
 import static dev.httpcap.decoders.event.EcsNames.HTTPCAP;
-import static dev.httpcap.decoders.event.EcsNames.ID;
 import static dev.httpcap.decoders.event.EcsNames.SERVER;
 import static dev.httpcap.decoders.event.EcsNames.TEXT_ARROW;
 import static dev.httpcap.decoders.event.EcsNames.TRANS_DEPTH;
-import static dev.httpcap.decoders.event.EcsNames.TYPE;
 import static dev.httpcap.decoders.event.JsonWriter.encodeName;
 
 /**
@@ -32,8 +31,8 @@ final class WebSocketEventWriter
     private static final byte[] CLOSE_REASON = encodeName("close_reason");
     private static final byte[] COMPRESSED = encodeName("compressed");
     private static final byte[] FRAMES = encodeName("frames");
-    private static final byte[] CATEGORY_NETWORK = encodeName("[\"network\"]");
-    private static final byte[] TYPE_PROTOCOL = encodeName("[\"protocol\"]");
+    private static final Fragment HEAD = Endpoints.eventHead("[\"network\"]", "[\"protocol\"]", "websocket");
+    private static final Fragment[] NETWORK_HEADS = Endpoints.networkHeads("websocket");
     private static final byte[] TEXT_WEBSOCKET = encodeName(" websocket ");
     private static final byte[] TEXT_BYTES = encodeName(" bytes");
     private static final byte[][] OPCODES = new byte[16][];
@@ -77,16 +76,16 @@ final class WebSocketEventWriter
     int writeJson(final TcpFlow flow, final WebSocketMessage message, final MutableDirectBuffer buffer, final int offset, final int cutTags)
     {
         final JsonWriter out = json.wrap(buffer, offset);
-        endpoints.openEvent(out, message.startNanos(), CATEGORY_NETWORK, TYPE_PROTOCOL, WEBSOCKET);
+        endpoints.openEvent(out, message.startNanos(), HEAD);
         eventId.value(out, flow, message.direction() == TcpFlow.FROM_CLIENT ? EventId.WEBSOCKET_CLIENT : EventId.WEBSOCKET_SERVER,
             message.number(), message.startNanos());
         final long end = Math.max(message.startNanos(), message.endNanos());
         endpoints.start(out);
-        Endpoints.end(out, message.startNanos(), end);
+        endpoints.end(out, message.startNanos(), end);
         out.endObject();
 
         endpoints.endpoints(out, flow, -1, -1, -1, -1, null);
-        Endpoints.network(out, flow, communityId, WEBSOCKET, observer.direction(flow), -1, -1);
+        Endpoints.network(out, flow, communityId, NETWORK_HEADS, observer.direction(flow), -1, -1);
         out.rawMembers(observer.members());
 
         out.startObject(WEBSOCKET)

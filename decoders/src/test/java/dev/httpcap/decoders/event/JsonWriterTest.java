@@ -39,10 +39,85 @@ class JsonWriterTest
     }
 
     @Test
+    void shouldGoOnAfterAFragmentAsAfterTheSameMembersWrittenOneByOne()
+    {
+        final JsonWriter.Fragment member = JsonWriter.Fragment.of("\"a\":{\"b\":[1,{}],\"c\":{\"d\":");
+        final JsonWriter.Fragment value = JsonWriter.Fragment.of("{\"e\":");
+        final JsonWriter.Fragment closing = JsonWriter.Fragment.of("\"f\":1},\"g\":");
+        writer.wrap(buffer, 0).startObject().name(JsonWriter.encodeName("x")).value(0)
+            .fragment(member).value(2).name(JsonWriter.encodeName("h")).fragment(value).value(3).endObject()
+            .fragment(closing).value(4).endObject().name(JsonWriter.encodeName("i")).value(5).endObject();
+        assertEquals("{\"x\":0,\"a\":{\"b\":[1,{}],\"c\":{\"d\":2,\"h\":{\"e\":3},\"f\":1},\"g\":4},\"i\":5}", written());
+        writer.wrap(buffer, 0).startArray().fragment(value).value(1).endObject().fragment(value).value(2).endObject()
+            .endArray();
+        assertEquals("[{\"e\":1},{\"e\":2}]", written());
+        assertThrows(IllegalArgumentException.class, () -> JsonWriter.Fragment.of("\"a\":1"));
+        assertThrows(IllegalArgumentException.class, () -> JsonWriter.Fragment.of("[\"a\":"));
+    }
+
+    @Test
     void shouldEscapeQuotesBackslashesAndControlCharacters()
     {
         assertEquals("\"a\\\"b\\\\c\\n\\r\\t\\u0000\\u001f\\u007f\"",
             escape("a\"b\\c\n\r\t\u0000\u001f\u007f".getBytes(StandardCharsets.UTF_8)));
+    }
+
+    @Test
+    void shouldEscapeEveryByteThatNeedsItAtEveryLengthAndPosition()
+    {
+        // The plain bytes of a string are checked and copied a word at a time (short strings as one
+        // word from overlapping reads): a byte that needs escaping must be caught wherever it falls.
+        final byte[] specials = {'"', '\\', '\n', 0x01, 0x1F, 0x7F, (byte)0x80};
+        final String[] escaped = {"\\\"", "\\\\", "\\n", "\\u0001", "\\u001f", "\\u007f", "\uFFFD"};
+        final byte[] memory = new byte[64];
+        for (int length = 1; length <= 24; length++)
+        {
+            for (int at = 0; at < length; at++)
+            {
+                for (int s = 0; s < specials.length; s++)
+                {
+                    java.util.Arrays.fill(memory, (byte)'"'); // around the string: bytes that would need escaping
+                    final StringBuilder expected = new StringBuilder("\"");
+                    for (int i = 0; i < length; i++)
+                    {
+                        final byte b = i == at ? specials[s] : (byte)('a' + i);
+                        memory[7 + i] = b;
+                        expected.append(i == at ? escaped[s] : String.valueOf((char)b));
+                    }
+                    writer.wrap(buffer, 0).value(new UnsafeBuffer(memory), 7, length);
+                    assertEquals(expected.append('"').toString(), written(), "length " + length + " at " + at);
+                }
+                java.util.Arrays.fill(memory, (byte)'"');
+                for (int i = 0; i < length; i++)
+                {
+                    memory[7 + i] = (byte)('a' + i);
+                }
+                writer.wrap(buffer, 0).value(new UnsafeBuffer(memory), 7, length);
+                assertEquals('"' + new String(memory, 7, length, StandardCharsets.US_ASCII) + '"', written());
+            }
+        }
+    }
+
+    @Test
+    void shouldWriteNumbersOfEveryLength()
+    {
+        long value = 1;
+        for (int digits = 1; digits <= 19; digits++)
+        {
+            for (final long v : new long[] {value, value * 9 / 9 + value - 1, -value})
+            {
+                writer.wrap(buffer, 0).value(v);
+                assertEquals(Long.toString(v), written());
+            }
+            value *= 10;
+        }
+        for (final long v : new long[] {0, Long.MAX_VALUE, Long.MIN_VALUE, 99, 100, 101})
+        {
+            writer.wrap(buffer, 0).value(v);
+            assertEquals(Long.toString(v), written());
+        }
+        writer.wrap(buffer, 0).appendPadded(7, 9).appendPadded(123_456_789, 9).appendPadded(42, 3);
+        assertEquals("000000007123456789042", written());
     }
 
     @Test
