@@ -15,7 +15,9 @@ import java.nio.file.Path;
  * frames {@code tcpreplay --loop=0 --limit=L} sent when it reports "Actual: N packets" (it sends
  * the file's frames in order, from the top again at its end, and stops after N). Each loop's time
  * stamps are moved past the previous loop's last one (by the file's span plus one millisecond), so
- * that a reader of the result sees time only move forward, as the live capturer did.
+ * that a reader of the result sees time only move forward, as the live capturer did. A frame longer
+ * than the file's snapshot length is cut to it, as libpcap cuts it when tcpreplay reads the file
+ * (a snapshot length of 0 or over 262,144 counts as 262,144, as in libpcap).
  *
  *   java perf/PcapLoop.java IN.pcap N | bin/httpcap read - ...
  *
@@ -90,6 +92,11 @@ public final class PcapLoop
             throw new IOException(in + ": no frames");
         }
         final long shift = last - first + perSecond / 1000;
+        long snaplen = ByteBuffer.wrap(header, 16, 4).order(order).getInt() & 0xFFFFFFFFL;
+        if (snaplen == 0 || snaplen > 262_144)
+        {
+            snaplen = 262_144;
+        }
         final OutputStream out = new BufferedOutputStream(System.out, 1 << 20);
         out.write(header);
         long written = 0;
@@ -120,8 +127,10 @@ public final class PcapLoop
                         frame = new byte[length];
                     }
                     data.readFully(frame, 0, length);
+                    final int kept = (int)Math.min(length, snaplen);
+                    r.putInt(8, kept);
                     out.write(record);
-                    out.write(frame, 0, length);
+                    out.write(frame, 0, kept);
                     written++;
                 }
             }

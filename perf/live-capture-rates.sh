@@ -445,9 +445,16 @@ replay() {
 
 # seeded SEED: the capture with its IP addresses rewritten by tcprewrite --seed SEED, so that a
 # long-running capturer sees new connections at every step, not the previous steps' again.
+# tcprewrite writes 65535 as the file's snapshot length whatever the frames are, and libpcap (so
+# tcpreplay) cuts every longer frame to it when it reads the file: the recording's 64 KiB loopback
+# segments (65,549-byte frames) would go out 14 bytes short, as they do not from the original file.
+# The original's snapshot length goes back into the header.
 seeded() {
   tcprewrite --seed="$1" --fixcsum --infile="$pcap" --outfile="$work/seed-$1.pcap" >/dev/null 2>&1 ||
     die "tcprewrite --seed $1 failed"
+  if [[ $(od -An -tx1 -N4 -- "$pcap") == "$(od -An -tx1 -N4 -- "$work/seed-$1.pcap")" ]]; then
+    dd if="$pcap" bs=1 skip=16 count=4 status=none | dd of="$work/seed-$1.pcap" bs=1 seek=16 count=4 conv=notrunc status=none
+  fi
   echo "$work/seed-$1.pcap"
 }
 
