@@ -527,9 +527,16 @@ measure_service() {
       replay "$rate" "$replay_out" "$step_pcap"
       rm -f -- "$step_pcap"
       sleep 1
-      read -r -a after <<<"$(counters "$tool" "$log")"
-      local sent pps mbps failed received kdrops other events ok=no cpu
+      local sent pps mbps failed received kdrops other events ok=no cpu polls
       sent=$(num 's/^[[:space:]]*Actual: \([0-9]*\) packets.*/\1/p' "$replay_out")
+      read -r -a after <<<"$(counters "$tool" "$log")"
+      # With back-pressure the kernel ring may still hold the step's last packets when the replay
+      # ends (the pipeline behind, e.g. a Kafka sink's GC pauses): wait (up to 20 more stats lines)
+      # until every packet sent is read or dropped, not to count it for no step.
+      for ((polls = 0; polls < 20; polls++)); do
+        ((after[0] - before[0] + after[1] - before[1] < ${sent:-0})) || break
+        read -r -a after <<<"$(counters "$tool" "$log")"
+      done
       pps=$(num 's/^[[:space:]]*Rated: .* \([0-9.]*\) pps.*/\1/p' "$replay_out")
       mbps=$(num 's/^[[:space:]]*Rated: .*Bps, \([0-9.]*\) Mbps.*/\1/p' "$replay_out")
       failed=$(num 's/^[[:space:]]*Failed packets:[[:space:]]*\([0-9]*\).*/\1/p' "$replay_out")
