@@ -87,7 +87,8 @@
 # mode compares each step's process; service mode compares the process's whole output once it has
 # stopped, each event counted for the step whose (rewritten) addresses it has, the warm-up too.
 # "yes" needs missing = extra = 0 besides the counters; a step whose counters show no loss but whose
-# events differ is "events". The matching runs after each cold step and after each service process
+# events differ is "events" (in service mode, so is every step of a process that wrote events no
+# step's addresses explain). The matching runs after each cold step and after each service process
 # (not during a measured step), and its read and compare take a few seconds per million packets.
 #
 # HTTPCAP_LIVE_OPTS (word-split) adds options to both httpcap runs, HTTPCAP_JAVA_OPTS JVM options
@@ -609,9 +610,12 @@ fi
 # The events' one-for-one comparison into each step's line: columns 13-15 (events read, missing,
 # extra; "-" where not compared), and a step whose counters show no loss but whose events differ
 # is "events", not "yes".
-awk -F'\t' -v OFS='\t' 'NR == FNR { m[$1 FS $2 FS $3] = $4 OFS $6 OFS $7; bad[$1 FS $2 FS $3] = $6 + $7 > 0; next }
+# Events a service process wrote that no step's addresses explain ("-") fail every step of it.
+awk -F'\t' -v OFS='\t' 'NR == FNR { m[$1 FS $2 FS $3] = $4 OFS $6 OFS $7; bad[$1 FS $2 FS $3] = $6 + $7 > 0
+                                     if ($1 == "-" && $7 > 0) unexplained[$2] = 1; next }
   { k = $1 FS $2 FS $3
-    if (k in m) { if ($11 == "yes" && bad[k]) $11 = "events"; print $0, m[k] } else print $0, "-", "-", "-" }' \
+    if ($11 == "yes" && (bad[k] || $2 in unexplained)) $11 = "events"
+    if (k in m) print $0, m[k]; else print $0, "-", "-", "-" }' \
   "$work/match.tsv" "$work/results.tsv" >"$work/results.tsv.new"
 mv -- "$work/results.tsv.new" "$work/results.tsv"
 
