@@ -18,9 +18,11 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * distinct (by a SHA-256 of the value: a duplicate delivery is the same bytes twice), for
  * perf/live-capture-rates.sh's Kafka steps:
  *
- *   java -cp app/target/httpcap.jar perf/KafkaTopicCount.java HOST:PORT TOPIC
+ *   java -cp app/target/httpcap.jar perf/KafkaTopicCount.java HOST:PORT TOPIC [VALUES.ndjson]
  *
- * Prints "records N distinct D". Exit status 1 if the topic cannot be read to its end in 120 s.
+ * Prints "records N distinct D". With VALUES.ndjson, also writes every record's value there, one a
+ * line, in the topic's order (for perf/LiveEventMatch.java). Exit status 1 if the topic cannot be
+ * read to its end in 120 s.
  */
 public final class KafkaTopicCount
 {
@@ -40,7 +42,10 @@ public final class KafkaTopicCount
         final MessageDigest sha = MessageDigest.getInstance("SHA-256");
         long[] hashes = new long[1 << 20];
         int count = 0;
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config))
+        final java.io.OutputStream values = args.length > 2
+            ? new java.io.BufferedOutputStream(java.nio.file.Files.newOutputStream(java.nio.file.Path.of(args[2])), 1 << 20)
+            : java.io.OutputStream.nullOutputStream();
+        try (values; KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config))
         {
             final List<TopicPartition> partitions = new ArrayList<>();
             for (final PartitionInfo p : consumer.partitionsFor(args[1], timeout))
@@ -65,7 +70,15 @@ public final class KafkaTopicCount
                     {
                         hashes = Arrays.copyOf(hashes, hashes.length * 2);
                     }
-                    final byte[] d = sha.digest(r.value());
+                    final byte[] value = r.value();
+                    int length = value.length;
+                    while (length > 0 && (value[length - 1] == '\n' || value[length - 1] == '\r'))
+                    {
+                        length--;
+                    }
+                    values.write(value, 0, length);
+                    values.write('\n');
+                    final byte[] d = sha.digest(value);
                     long h = 0;
                     for (int i = 0; i < 8; i++)
                     {

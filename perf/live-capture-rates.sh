@@ -4,7 +4,7 @@
 #   perf/live-capture-rates.sh [--rates LIST] [--pcap FILE] [--seconds S] [--buffer-mb MB]
 #                              [--repeat N] [--record-seconds S] [--out DIR] [--unique-ip]
 #                              [--tools afpacket,pcap,tcpdump] [--mode cold|service|both]
-#                              [--warm-rate PPS] [--warm-seconds S] [--name PREFIX]
+#                              [--warm-rate PPS] [--warm-seconds S] [--name PREFIX] [--no-match]
 #
 #   --mode cold         (the default) every step starts a fresh capturer process: the cold-start
 #                       mode, JVM start-up and JIT warm-up inside the step
@@ -17,9 +17,10 @@
 #                       capture, worker and sink threads (/proc/PID/task) per packet received is a
 #                       second table. Every step replays the capture with its addresses rewritten
 #                       (tcprewrite --seed, a new seed a step; with --unique-ip also new ones every
-#                       loop), so the process sees new connections, not the earlier steps' again;
-#                       events are counted but not yet held against `bin/httpcap read`. Note that afpacket and pcap run with their defaults (since
-#                       issue 21: --back-pressure block, so loss shows as kernel drops).
+#                       loop), so the process sees new connections, not the earlier steps' again
+#                       (and its events can be told apart: see "Events, one for one" below). Note
+#                       that afpacket and pcap run with their defaults (since issue 21:
+#                       --back-pressure block, so loss shows as kernel drops).
 #   --mode both         service mode, then cold mode, in one run
 #
 #   --rates LIST        comma-separated packets/s to ask tcpreplay for, rising; "max" is tcpreplay
@@ -58,6 +59,7 @@
 #                       machine at the same time do not collide
 #   --out DIR           keep every log, report and tcpreplay output in DIR (default: a temp dir,
 #                       removed at exit)
+#   --no-match          only the counters: do not hold the events against `bin/httpcap read`
 #
 # One network namespace with a veth pair and no addresses (IPv6 off, so the kernel sends nothing
 # of its own): tcpreplay (-K, the file preloaded into memory, --loop 0 --limit N) sends out of one
@@ -71,6 +73,23 @@
 # reading either (live capture drops rather than blocks when its decoding workers fall behind:
 # drops ring_full, and events dropped). tcpreplay's achieved rate (its "Rated:" line) is what the
 # table shows beside the requested one; where it is short of the request the step is sender-bound.
+#
+# Events, one for one (issue 21's criterion for a lossless step): tcpreplay -K --loop=0 --limit=L
+# sends the file's frames in order, from the top again at its end, and stops after its "Actual: N
+# packets", so the packets of a step are exactly the first N of the file looped.
+# perf/PcapLoop.java writes them (each loop's time stamps moved past the previous loop's) into
+# `bin/httpcap read -` (its defaults, plus HTTPCAP_READ_OPTS), and perf/LiveEventMatch.java holds
+# what httpcap wrote live (the file sink's file; for afkafka the topic, read read_committed by
+# perf/KafkaTopicCount.java) against those events as multisets of normalised events: everything
+# but @timestamp, event.id/start/end/duration, observer, host, network.direction and the values of
+# httpcap.timing.* must be equal (as in LiveReplayIT). An event read but not written live is
+# "missing", one written live more often than read (a duplicate, or one never read) "extra". Cold
+# mode compares each step's process; service mode compares the process's whole output once it has
+# stopped, each event counted for the step whose (rewritten) addresses it has, the warm-up too.
+# "yes" needs missing = extra = 0 besides the counters; a step whose counters show no loss but whose
+# events differ is "events" (in service mode, so is every step of a process that wrote events no
+# step's addresses explain). The matching runs after each cold step and after each service process
+# (not during a measured step), and its read and compare take a few seconds per million packets.
 #
 # HTTPCAP_LIVE_OPTS (word-split) adds options to both httpcap runs, HTTPCAP_JAVA_OPTS JVM options
 # (e.g. a flight recording), for diagnosis; the measurement itself uses neither.
@@ -103,6 +122,7 @@ warm_seconds=10
 name=hcrate
 live_aot=""
 live_aot_seconds=20
+match=1
 
 usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//' >&2; exit 2; }
 die() { echo "$me: $*" >&2; exit 2; }
@@ -123,6 +143,7 @@ while (($#)); do
     --name) name=${2:?}; shift 2 ;;
     --live-aot) live_aot=${2:?}; shift 2 ;;
     --live-aot-seconds) live_aot_seconds=${2:?}; shift 2 ;;
+    --no-match) match=0; shift ;;
     -h|--help) usage ;;
     *) echo "$me: unknown option $1" >&2; usage ;;
   esac
@@ -198,6 +219,15 @@ if [[ -z $pcap ]]; then
     { cat "$work/record.err" >&2; exit 1; }
 fi
 
+# perf/PcapLoop.java reads classic pcap only: a pcapng capture is replayed (and read) as tcpdump rewrites it.
+case $(od -An -tx1 -N4 -- "$pcap" | tr -d ' ') in
+  d4c3b2a1|a1b2c3d4|4d3cb2a1|a1b23c4d) ;;
+  *) if ((match)); then
+       tcpdump -Z root -r "$pcap" -w "$work/replay.pcap" 2>/dev/null || die "tcpdump could not rewrite $pcap as pcap"
+       pcap=$work/replay.pcap
+     fi ;;
+esac
+
 ip netns add "$ns"
 ip -n "$ns" link add "$tx" type veth peer name "$rx"
 for dev in "$tx" "$rx"; do
@@ -223,8 +253,10 @@ make_topic() {
 check_topic() {
   local tool=$1 log=$2 written counted records distinct ok=no
   written=$(num 's/^events: \([0-9]*\) written.*/\1/p' "$log")
+  local dump=()
+  ((match)) && dump=("$work/topic-$kafka_topic.ndjson")
   counted=$(ip netns exec "$ns" "$HTTPCAP_JAVA_HOME/bin/java" -Xmx1g -cp "$root/app/target/httpcap.jar" \
-    "$root/perf/KafkaTopicCount.java" "$bootstrap" "$kafka_topic" 2>>"$work/kafka-count.err" | tail -n 1)
+    "$root/perf/KafkaTopicCount.java" "$bootstrap" "$kafka_topic" "${dump[@]}" 2>>"$work/kafka-count.err" | tail -n 1)
   records=$(echo "$counted" | sed -n 's/^records \([0-9]*\) .*/\1/p')
   distinct=$(echo "$counted" | sed -n 's/.* distinct \([0-9]*\)$/\1/p')
   [[ -n $written && $records == "$written" && $distinct == "$written" ]] && ok=yes
@@ -309,6 +341,33 @@ stop_capture() {
 
 num() { sed -n "$1" "$2" | tail -n 1; }
 
+# read_sent PCAP N OUT: `bin/httpcap read` of the first N frames of PCAP played in a loop (what
+# tcpreplay --loop=0 sent when it says "Actual: N packets"), its events (JSON) into OUT.
+read_sent() {
+  "$HTTPCAP_JAVA_HOME/bin/java" "$root/perf/PcapLoop.java" "$1" "$2" |
+    "$root/bin/httpcap" read - --sink "file:$3" ${HTTPCAP_READ_OPTS:-} >/dev/null 2>"$3.err" ||
+    { tail -n 5 "$3.err" >&2; die "bin/httpcap read of the packets sent ($1, $2 frames) failed"; }
+}
+
+# match_events TOOL LIVE LABEL=READ...: holds LIVE's events against the READ files (labels
+# RATE:TOOL:ROUND, or warm:TOOL:0), one line per label in $work/match.tsv:
+# rate tool round read live missing extra duplicates; samples of the differences in $work/diff/.
+match_events() {
+  local tool=$1 live=$2 line label rest
+  shift 2
+  [[ -f $live ]] || { echo "$me: $tool wrote no events file $live" >&2; : >"$live"; }
+  "$HTTPCAP_JAVA_HOME/bin/java" -Xmx2g "$root/perf/LiveEventMatch.java" --samples "$work/diff" "$live" "$@" \
+    >"$work/match.out" 2>>"$work/match.err" || die "perf/LiveEventMatch.java failed (see $work/match.err)"
+  while read -r line; do
+    # match LABEL read R live L missing M extra X duplicates D
+    read -r _ label rest <<<"$line"
+    [[ $label == - ]] && label="-:$tool:-"
+    IFS=: read -r r t n <<<"$label"
+    echo "$rest" | awk -v r="$r" -v t="$t" -v n="$n" -v OFS='\t' '{ print r, t, n, $2, $4, $6, $8, $10 }' >>"$work/match.tsv"
+    echo "$me: events of $label, live against read: $rest" >&2
+  done <"$work/match.out"
+}
+
 # measure RATE TOOL ROUND: one step; appends a line to $work/results.tsv:
 # rate tool round sent achieved_pps achieved_mbps received kernel_drops other_drops events ok cpu_seconds
 measure() {
@@ -333,6 +392,13 @@ measure() {
 
   local sent pps mbps failed received kdrops other=0 events=-
   sent=$(num 's/^[[:space:]]*Actual: \([0-9]*\) packets.*/\1/p' "$replay")
+  if ((match)) && [[ $tool != tcpdump && -n $sent ]]; then
+    local live=$work/events-$tool.ndjson
+    [[ $tool != afkafka ]] || live=$work/topic-$kafka_topic.ndjson
+    read_sent "$pcap" "$sent" "$work/read-$tag.ndjson"
+    match_events "$tool" "$live" "$rate:$tool:$round=$work/read-$tag.ndjson"
+    rm -f -- "$live" "$work/read-$tag.ndjson"
+  fi
   pps=$(num 's/^[[:space:]]*Rated: .* \([0-9.]*\) pps.*/\1/p' "$replay")
   mbps=$(num 's/^[[:space:]]*Rated: .*Bps, \([0-9.]*\) Mbps.*/\1/p' "$replay")
   failed=$(num 's/^[[:space:]]*Failed packets:[[:space:]]*\([0-9]*\).*/\1/p' "$replay")
@@ -380,9 +446,16 @@ replay() {
 
 # seeded SEED: the capture with its IP addresses rewritten by tcprewrite --seed SEED, so that a
 # long-running capturer sees new connections at every step, not the previous steps' again.
+# tcprewrite writes 65535 as the file's snapshot length whatever the frames are, and libpcap (so
+# tcpreplay) cuts every longer frame to it when it reads the file: the recording's 64 KiB loopback
+# segments (65,549-byte frames) would go out 14 bytes short, as they do not from the original file.
+# The original's snapshot length goes back into the header.
 seeded() {
   tcprewrite --seed="$1" --fixcsum --infile="$pcap" --outfile="$work/seed-$1.pcap" >/dev/null 2>&1 ||
     die "tcprewrite --seed $1 failed"
+  if [[ $(od -An -tx1 -N4 -- "$pcap") == "$(od -An -tx1 -N4 -- "$work/seed-$1.pcap")" ]]; then
+    dd if="$pcap" bs=1 skip=16 count=4 status=none | dd of="$work/seed-$1.pcap" bs=1 seek=16 count=4 conv=notrunc status=none
+  fi
   echo "$work/seed-$1.pcap"
 }
 
@@ -427,11 +500,14 @@ measure_service() {
   local tool=$1 log=$work/service-$tool.err rate round replay_out
   local -a before after
   local cpu_cap0 cpu_wrk0 cpu_snk0 cpu_all0
+  local -a step_labels=() step_seeds=() step_sent=()
   HTTPCAP_LIVE_OPTS="--stats-interval 0.5 ${HTTPCAP_LIVE_OPTS:-}" start_capture "$tool" "$log"
   if ((warm_seconds > 0)); then
     local saved=$seconds
     seconds=$warm_seconds
     replay "$warm_rate" "$work/service-$tool-warm.tcpreplay" "$(seeded 1)"
+    step_labels+=("warm:$tool-service:0") step_seeds+=(1)
+    step_sent+=("$(num 's/^[[:space:]]*Actual: \([0-9]*\) packets.*/\1/p' "$work/service-$tool-warm.tcpreplay")")
     rm -f -- "$work/seed-1.pcap"
     seconds=$saved
     echo "$me: $tool service: warmed ${warm_seconds}s at $warm_rate pps" >&2
@@ -452,12 +528,20 @@ measure_service() {
       replay "$rate" "$replay_out" "$step_pcap"
       rm -f -- "$step_pcap"
       sleep 1
-      read -r -a after <<<"$(counters "$tool" "$log")"
-      local sent pps mbps failed received kdrops other events ok=no cpu
+      local sent pps mbps failed received kdrops other events ok=no cpu polls
       sent=$(num 's/^[[:space:]]*Actual: \([0-9]*\) packets.*/\1/p' "$replay_out")
+      read -r -a after <<<"$(counters "$tool" "$log")"
+      # With back-pressure the kernel ring may still hold the step's last packets when the replay
+      # ends (the pipeline behind, e.g. a Kafka sink's GC pauses): wait (up to 20 more stats lines)
+      # until every packet sent is read or dropped, not to count it for no step.
+      for ((polls = 0; polls < 20; polls++)); do
+        ((after[0] - before[0] + after[1] - before[1] < ${sent:-0})) || break
+        read -r -a after <<<"$(counters "$tool" "$log")"
+      done
       pps=$(num 's/^[[:space:]]*Rated: .* \([0-9.]*\) pps.*/\1/p' "$replay_out")
       mbps=$(num 's/^[[:space:]]*Rated: .*Bps, \([0-9.]*\) Mbps.*/\1/p' "$replay_out")
       failed=$(num 's/^[[:space:]]*Failed packets:[[:space:]]*\([0-9]*\).*/\1/p' "$replay_out")
+      step_labels+=("$rate:$tool-service:$round") step_seeds+=("$seed") step_sent+=("$sent")
       received=$((after[0] - before[0]))
       kdrops=$((after[1] - before[1]))
       other=$((after[2] - before[2]))
@@ -483,11 +567,27 @@ measure_service() {
     done
   done
   stop_capture "$tool" || echo "$me: $tool service exited with status $? (see $log)" >&2
+  # Every step's events, now that the process has written them all: each against a read of its own
+  # packets (its seeded capture, regenerated: tcprewrite --seed gives the same addresses again).
+  if ((match)) && [[ $tool != tcpdump ]]; then
+    local live=$work/events-$tool.ndjson i reads=()
+    [[ $tool != afkafka ]] || live=$work/topic-$kafka_topic.ndjson
+    for ((i = 0; i < ${#step_labels[@]}; i++)); do
+      [[ -n ${step_sent[i]} ]] || continue
+      step_pcap=$(seeded "${step_seeds[i]}")
+      read_sent "$step_pcap" "${step_sent[i]}" "$work/read-service-$tool-$i.ndjson"
+      rm -f -- "$step_pcap"
+      reads+=("${step_labels[i]}=$work/read-service-$tool-$i.ndjson")
+    done
+    match_events "$tool-service" "$live" "${reads[@]}"
+    rm -f -- "$live" "$work"/read-service-"$tool"-*.ndjson
+  fi
 }
 
 : >"$work/results.tsv"
 : >"$work/threads.md"
 : >"$work/kafka.md"
+: >"$work/match.tsv"
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 started=$(date -u '+%Y-%m-%d %H:%M:%S UTC')
 if [[ $mode != cold ]]; then
@@ -507,17 +607,42 @@ if [[ $mode != service ]]; then
   done
 fi
 
+# The events' one-for-one comparison into each step's line: columns 13-15 (events read, missing,
+# extra; "-" where not compared), and a step whose counters show no loss but whose events differ
+# is "events", not "yes".
+# Events a service process wrote that no step's addresses explain ("-") fail every step of it.
+awk -F'\t' -v OFS='\t' 'NR == FNR { m[$1 FS $2 FS $3] = $4 OFS $6 OFS $7; bad[$1 FS $2 FS $3] = $6 + $7 > 0
+                                     if ($1 == "-" && $7 > 0) unexplained[$2] = 1; next }
+  { k = $1 FS $2 FS $3
+    if ($11 == "yes" && (bad[k] || $2 in unexplained)) $11 = "events"
+    if (k in m) print $0, m[k]; else print $0, "-", "-", "-" }' \
+  "$work/match.tsv" "$work/results.tsv" >"$work/results.tsv.new"
+mv -- "$work/results.tsv.new" "$work/results.tsv"
+
 # The table, then for each tool the highest rate it sustained (every round passing) before its first
 # failure, by two measures: the kernel's (0 kernel drops, every packet sent was received) and the
 # whole pipeline's (that, and httpcap dropped nothing after reading either).
 echo "$started; $(nproc) CPUs, kernel $(uname -r); load average (1/5/15 min) $load_before at the start," \
   "$(cut -d' ' -f1-3 /proc/loadavg) at the end; $file_packets-frame capture replayed, ${seconds}s steps, ${buffer_mb} MiB buffers"
 echo
-echo "| requested pps | tool | round | sent | achieved pps | achieved Mbit/s | received | kernel drops | pipeline drops | events | capturer CPU s | sustained |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
-awk -F'\t' '{ printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $12, $11 }' \
+echo "| requested pps | tool | round | sent | achieved pps | achieved Mbit/s | received | kernel drops | pipeline drops | events | events read | missing | extra | capturer CPU s | sustained |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+awk -F'\t' '{ printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $13, $14, $15, $12, $11 }' \
   "$work/results.tsv"
 echo
+echo "(events: written, from httpcap's counters; events read: \`bin/httpcap read\` of exactly the packets sent;"
+echo "missing: read but not written live; extra: written live but not read, or more often; sustained \"events\":"
+echo "no loss on the counters, but the events differ)"
+echo
+if [[ -s $work/match.tsv ]]; then
+  echo "Events one for one, live (the file, or the topic read_committed) against \`bin/httpcap read\` of the packets"
+  echo "sent, every step and the service mode's warm-up (\"-\": live events no step's addresses explain):"
+  echo
+  echo "| step | tool | round | events read | events live | missing | extra | of which duplicates |"
+  echo "|---|---|---|---|---|---|---|---|"
+  awk -F'\t' '{ printf "| %s | %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6, $7, $8 }' "$work/match.tsv"
+  echo
+fi
 if [[ -s $work/threads.md ]]; then
   echo "Service mode, httpcap's CPU per packet received, by thread (µs; capture = httpcap-capture, workers = all"
   echo "httpcap-worker-*, sink = httpcap-sink, process = every thread, JIT and GC included):"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The plot of lossless rate per tool (issue 21): from the tables perf/live-capture-rates.sh writes,
 # the highest rate each tool sustained with nothing lost anywhere (the table's "sustained: yes":
-# no kernel, ring, hand-off or sink drop, every frame received), per workload, as a bar chart.
+# no kernel, ring, hand-off or sink drop, every frame received; in tables with the events columns,
+# also no event missing or extra against `bin/httpcap read`), per workload, as a bar chart.
 #
 #   perf/live-lossless-plot.sh OUT.png LABEL=RESULTS.md [LABEL=RESULTS.md ...]
 #
@@ -32,7 +33,7 @@ for spec in "$@"; do
   [[ -r $file ]] || { echo "live-lossless-plot: cannot read $file" >&2; exit 1; }
   awk -F'|' -v label="$label" '
     $2 ~ /^ *([0-9]+|max) *$/ && NF >= 13 {
-      tool = $3; gsub(/ /, "", tool); achieved = $6 + 0; ok = $13; gsub(/ /, "", ok)
+      tool = $3; gsub(/ /, "", tool); achieved = $6 + 0; ok = $(NF - 1); gsub(/ /, "", ok)
       if (!(tool in best)) { best[tool] = 0; worst[tool] = -1; order[++n] = tool }
       if (ok == "yes" && achieved > best[tool]) best[tool] = achieved
       if (ok != "yes" && (worst[tool] < 0 || achieved < worst[tool])) worst[tool] = achieved
