@@ -497,7 +497,8 @@ counters() {
 
 # measure_service TOOL: one process for every rate (see --mode service).
 measure_service() {
-  local tool=$1 log=$work/service-$tool.err rate round replay_out
+  local tool=$1
+  local log=$work/service-$tool.err rate round replay_out
   local -a before after
   local cpu_cap0 cpu_wrk0 cpu_snk0 cpu_all0
   local -a step_labels=() step_seeds=() step_sent=()
