@@ -48,13 +48,15 @@ import dev.httpcap.sinks.EventSink;
 final class StatsCommand
 {
     private static final int LINKTYPE_ETHERNET = 1;
-    static final int STATS_WORKERS = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
     /**
-     * stats' own {@code --workers}: its default differs from read's and live's (a worker per CPU, not
-     * per two: no sink thread runs), and the help says so.
+     * A worker per CPU but the capture thread's (no sink thread runs), at most 4: on 2 CPUs a second
+     * worker made the whole run slower, not faster (perf/README.md, "stats and follow against tshark").
      */
+    static final int STATS_WORKERS = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors() - 1));
+    /** stats' own {@code --workers}: its default differs from read's and live's, and the help says so. */
     static final Option WORKERS = Option.value("--workers", "N", Option.Type.INT,
-        "worker threads (shards of the flow table); default: one per CPU, at most 4 (" + STATS_WORKERS + " here)");
+        "worker threads (shards of the flow table); default: one per CPU less one for the capture thread, " +
+            "1 to 4 (" + STATS_WORKERS + " here)");
     /** --interface: the kernel ring (copy mode: its blocks go back at once), block size and retire timeout. */
     private static final int LIVE_RING_MB = 64;
     private static final int LIVE_BLOCK_KB = 1024;
@@ -103,7 +105,6 @@ final class StatsCommand
     {
         file = args.positional(0);
         options = new PipelineOptions().apply(args);
-        // The capture thread of stats does little (no sink thread runs): a worker per core, not per two.
         options.workers = args.intValue(WORKERS, STATS_WORKERS);
         format = args.choice(FORMAT, "text");
         top = args.intValue(TOP, 10);
