@@ -48,7 +48,15 @@ import dev.httpcap.sinks.EventSink;
 final class StatsCommand
 {
     private static final int LINKTYPE_ETHERNET = 1;
-    static final int STATS_WORKERS = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+    /**
+     * A worker per CPU but the capture thread's (no sink thread runs), at most 4: on 2 CPUs a second
+     * worker made the whole run slower, not faster (perf/README.md, "stats and follow against tshark").
+     */
+    static final int STATS_WORKERS = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors() - 1));
+    /** stats' own {@code --workers}: its default differs from read's and live's, and the help says so. */
+    static final Option WORKERS = Option.value("--workers", "N", Option.Type.INT,
+        "worker threads (shards of the flow table); default: one per CPU less one for the capture thread, " +
+            "1 to 4 (" + STATS_WORKERS + " here)");
     /** --interface: the kernel ring (copy mode: its blocks go back at once), block size and retire timeout. */
     private static final int LIVE_RING_MB = 64;
     private static final int LIVE_BLOCK_KB = 1024;
@@ -97,11 +105,7 @@ final class StatsCommand
     {
         file = args.positional(0);
         options = new PipelineOptions().apply(args);
-        if (!args.isSet(PipelineOptions.WORKERS))
-        {
-            // The capture thread of stats does little (no sink thread runs): a worker per core, not per two.
-            options.workers = STATS_WORKERS;
-        }
+        options.workers = args.intValue(WORKERS, STATS_WORKERS);
         format = args.choice(FORMAT, "text");
         top = args.intValue(TOP, 10);
         intervalSeconds = args.doubleValue(INTERVAL, 1);
@@ -114,9 +118,16 @@ final class StatsCommand
         durationSeconds = args.doubleValue(DURATION, 0);
     }
 
+    /** @return the worker threads this run will use. */
+    int workers()
+    {
+        return options.workers;
+    }
+
     static CommandSpec spec()
     {
         final List<Option> pipeline = new ArrayList<>(PipelineOptions.OPTIONS);
+        pipeline.set(pipeline.indexOf(PipelineOptions.WORKERS), WORKERS);
         return new CommandSpec("httpcap stats",
             "Statistics of a capture or of httpcap's NDJSON events: tshark's HTTP, conversation and I/O tables, " +
                 "latency percentiles, errors and bytes per host, endpoint and client, tags and the loss ledger.", true)

@@ -161,4 +161,21 @@ class StatsCommandTest
 
         assertEquals(1, Main.execute("stats", dir.resolve("missing.pcap").toString()));
     }
+
+    /** stats runs a worker per CPU less one (1 to 4) unless told otherwise, and its help says that, not read's default. */
+    @Test
+    void shouldRunAndDescribeItsOwnDefaultWorkers() throws Exception
+    {
+        final int cpus = Runtime.getRuntime().availableProcessors();
+        final int expected = Math.max(1, Math.min(4, cpus - 1));
+        assertEquals(expected, new StatsCommand(StatsCommand.spec().parse(new String[] {"x.pcap"}, 0)).workers());
+        assertEquals(3, new StatsCommand(StatsCommand.spec().parse(new String[] {"x.pcap", "--workers", "3"}, 0)).workers());
+
+        final java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        assertEquals(0, Main.execute(new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8),
+            new java.io.PrintStream(new java.io.ByteArrayOutputStream()), "stats", "--help"));
+        final String help = out.toString(java.nio.charset.StandardCharsets.UTF_8).replaceAll("\\s+", " ");
+        assertTrue(help.contains("--workers=N worker threads (shards of the flow table); default: one per CPU less one for the " +
+            "capture thread, 1 to 4 (" + expected + " here)"), help);
+    }
 }

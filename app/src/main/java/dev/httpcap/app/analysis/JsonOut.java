@@ -1,12 +1,33 @@
 package dev.httpcap.app.analysis;
 
-/** A small JSON text builder for reports (not the hot path: the event encoder is decoders' JsonWriter). */
+/**
+ * A small JSON text builder for reports (not the hot path: the event encoder is decoders' JsonWriter).
+ * Built in memory ({@link #toString()}), or streamed to an {@link java.io.OutputStream} through a
+ * fixed buffer ({@link #JsonOut(java.io.OutputStream)}): a big capture's report is tens of MB.
+ */
 final class JsonOut
 {
-    /** UTF-8, ASCII written byte by byte; grown by doubling. */
-    private byte[] out = new byte[1 << 16];
+    private static final int STREAM_BUFFER = 1 << 18;
+
+    /** UTF-8, ASCII written byte by byte; grown by doubling when built in memory. */
+    private byte[] out;
     private int length;
     private boolean comma;
+    /** Where a full buffer goes, or null: built in memory. */
+    private final java.io.OutputStream sink;
+
+    JsonOut()
+    {
+        out = new byte[1 << 16];
+        sink = null;
+    }
+
+    /** Stream the text to {@code sink} as it is built; {@link #writeTo} writes what is left. */
+    JsonOut(final java.io.OutputStream sink)
+    {
+        out = new byte[STREAM_BUFFER];
+        this.sink = sink;
+    }
 
     JsonOut open()
     {
@@ -101,16 +122,26 @@ final class JsonOut
 
     private void string(final String s)
     {
-        ascii('"');
-        if (plainAscii(s))
+        final int n = s.length();
+        reserve(n + 2);
+        final byte[] out = this.out;
+        final int start = length;
+        out[start] = '"';
+        // Most of a report's strings are ASCII that goes into a JSON string as it is: copied in one pass.
+        for (int i = 0; i < n; i++)
         {
-            ascii(s);
+            final char c = s.charAt(i);
+            if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<')
+            {
+                length = start + 1;
+                escaped(s);
+                ascii('"');
+                return;
+            }
+            out[start + 1 + i] = (byte)c;
         }
-        else
-        {
-            escaped(s);
-        }
-        ascii('"');
+        out[start + 1 + n] = '"';
+        length = start + n + 2;
     }
 
     /** The slow path: escapes, and characters beyond ASCII as UTF-8. */
@@ -145,20 +176,6 @@ final class JsonOut
         reserve(bytes.length);
         System.arraycopy(bytes, 0, out, length, bytes.length);
         length += bytes.length;
-    }
-
-    /** @return whether {@code s} is ASCII that goes into a JSON string as it is (most of a report's strings). */
-    private static boolean plainAscii(final String s)
-    {
-        for (int i = 0; i < s.length(); i++)
-        {
-            final char c = s.charAt(i);
-            if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<')
-            {
-                return false;
-            }
-        }
-        return true;
     }
 
     private void ascii(final char c)
@@ -210,14 +227,31 @@ final class JsonOut
     {
         if (length + more > out.length)
         {
+            if (sink != null && length > 0)
+            {
+                try
+                {
+                    sink.write(out, 0, length);
+                }
+                catch (final java.io.IOException ex)
+                {
+                    throw new java.io.UncheckedIOException(ex);
+                }
+                length = 0;
+                if (more <= out.length)
+                {
+                    return;
+                }
+            }
             out = java.util.Arrays.copyOf(out, Math.max(length + more, 2 * out.length));
         }
     }
 
-    /** Write the text (UTF-8) to {@code sink}. */
+    /** Write the text (UTF-8), or what the stream has not been given yet, to {@code sink}. */
     void writeTo(final java.io.OutputStream sink) throws java.io.IOException
     {
         sink.write(out, 0, length);
+        length = 0;
     }
 
     @Override

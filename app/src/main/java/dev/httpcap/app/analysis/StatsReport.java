@@ -240,19 +240,26 @@ public final class StatsReport
     /** @return the whole report as one JSON object (every row). */
     public String json()
     {
-        return jsonOut().toString();
+        return json(new JsonOut()).toString();
     }
 
-    /** The JSON report (UTF-8), and a newline, to {@code sink}. */
+    /** The JSON report (UTF-8), and a newline, to {@code sink}: streamed as it is built. */
     public void writeJson(final java.io.OutputStream sink) throws java.io.IOException
     {
-        jsonOut().writeTo(sink);
+        try
+        {
+            json(new JsonOut(sink)).writeTo(sink);
+        }
+        catch (final java.io.UncheckedIOException ex)
+        {
+            throw ex.getCause();
+        }
         sink.write('\n');
     }
 
-    private JsonOut jsonOut()
+    private JsonOut json(final JsonOut j)
     {
-        final JsonOut j = new JsonOut().open();
+        j.open();
         j.open("input").field("name", input).field("kind", kind)
             .field("first", Instant.ofEpochSecond(0, firstNanos()).toString())
             .field("last", Instant.ofEpochSecond(0, lastNanos()).toString())
