@@ -143,14 +143,16 @@ final class KafkaShipper implements Runnable
 
     /**
      * @return true if the producer copies a record's key and value before {@code send} returns and
-     *         keeps no reference to them: byte arrays as they are, and no interceptor (which is
-     *         handed the record and may keep it).
+     *         keeps no reference to them: byte arrays as they are, no interceptor (which is handed
+     *         the record and may keep it) and no partitioner of the user's (which is handed the key
+     *         and value bytes).
      */
     static boolean sendCopies(final Properties producerConfig)
     {
         final String byteArrays = ByteArraySerializer.class.getName();
         final String interceptors = producerConfig.getProperty(ProducerConfig.INTERCEPTOR_CLASSES_CONFIG, "");
-        return interceptors.isBlank() &&
+        final String partitioner = producerConfig.getProperty(ProducerConfig.PARTITIONER_CLASS_CONFIG, "");
+        return interceptors.isBlank() && partitioner.isBlank() &&
             byteArrays.equals(producerConfig.getProperty(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG)) &&
             byteArrays.equals(producerConfig.getProperty(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG));
     }

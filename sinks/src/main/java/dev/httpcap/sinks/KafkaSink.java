@@ -66,6 +66,8 @@ public final class KafkaSink implements EventSink
     /** Forces the log every fsync interval, so that neither the sink thread nor the shipper waits for the disk; null for 0 ms. */
     private final Thread syncThread;
     private volatile boolean syncStop;
+    /** The fsync thread died: the sink thread forces the log at the interval from then on. */
+    private volatile boolean syncThreadFailed;
 
     // Owned by the sink thread.
     private boolean closed;
@@ -148,17 +150,27 @@ public final class KafkaSink implements EventSink
     private void syncLoop()
     {
         final long idleNanos = Math.min(fsyncNanos, TimeUnit.MILLISECONDS.toNanos(100));
-        while (!syncStop)
+        try
         {
-            final long since = log.unsyncedSinceNanos();
-            final long now = System.nanoTime();
-            if (0 != since && now - since >= fsyncNanos)
+            while (!syncStop)
             {
-                log.sync();
-                continue;
+                final long since = log.unsyncedSinceNanos();
+                final long now = System.nanoTime();
+                if (0 != since && now - since >= fsyncNanos)
+                {
+                    log.sync();
+                    continue;
+                }
+                // Nothing waits: look again before a write made now would be due. Else sleep until due.
+                LockSupport.parkNanos(0 == since ? idleNanos : since + fsyncNanos - now);
             }
-            // Nothing waits: look again before a write made now would be due. Else sleep until due.
-            LockSupport.parkNanos(0 == since ? idleNanos : since + fsyncNanos - now);
+        }
+        catch (final RuntimeException | Error ex)
+        {
+            // Never a silent end: the power-loss window would grow without bound.
+            syncThreadFailed = true;
+            recordError("the fsync thread failed (" + ex + "): the sink thread forces the log from now on");
+            notice("the fsync thread failed (" + ex + "): the sink thread forces the log from now on");
         }
     }
 
@@ -201,6 +213,10 @@ public final class KafkaSink implements EventSink
         if (null == syncThread && log.syncDue(0))
         {
             log.sync(); // --spill-fsync-ms 0: after every batch that wrote something
+        }
+        else if (syncThreadFailed && log.syncDue(fsyncNanos))
+        {
+            log.sync();
         }
         LockSupport.unpark(shipperThread);
     }

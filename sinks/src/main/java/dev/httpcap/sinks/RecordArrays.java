@@ -7,7 +7,8 @@ package dev.httpcap.sinks;
  * into the batch before it returns, keeping no reference to it; so a record's arrays are free again
  * once its send has returned, and a run needs one array per distinct record length instead of two
  * per record. Not so when the producer has {@code interceptor.classes}: an interceptor is handed the
- * record and may keep it, so then every record gets arrays of its own ({@code reuse} false).
+ * record and may keep it (and a partitioner of the user's is handed the bytes), so then every
+ * record gets arrays of its own ({@code reuse} false).
  * <p>
  * Bounded: lengths up to {@value #MAX_LENGTH} bytes and {@value #BUDGET_BYTES} bytes kept in all;
  * past either, a record gets an array of its own. One thread.

@@ -10,6 +10,7 @@ import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.zip.CRC32C;
 
@@ -38,7 +39,10 @@ final class SpillWriter
     private final AtomicLong writtenRecords = new AtomicLong();
 
     private long writeId;
-    private FileChannel writeChannel;
+    /** Read by the fsync thread too ({@link #sync()}). */
+    private volatile FileChannel writeChannel;
+    /** Segments sealed by a roll and not yet forced: {@link #sync()} forces and closes them, off the writer's thread. */
+    private final ConcurrentLinkedQueue<FileChannel> sealedUnsynced = new ConcurrentLinkedQueue<>();
     private long writeOffset;
     private final ByteBuffer batch = ByteBuffer.allocateDirect(WRITE_BATCH).order(ByteOrder.LITTLE_ENDIAN);
     private final UnsafeBuffer batchView = new UnsafeBuffer(batch);
@@ -151,10 +155,11 @@ final class SpillWriter
      * Force what {@link #flush()} wrote to the storage device (fdatasync), so that a power loss
      * cannot take it. A process that is killed loses nothing flushed, synced or not. Either thread.
      */
-    void sync()
+    synchronized void sync()
     {
         // Cleared first: a write from now on marks the log unsynced again and is forced next time.
         unsyncedSinceNanos = 0;
+        forceSealed();
         final FileChannel channel = writeChannel;
         if (null != channel)
         {
@@ -164,7 +169,25 @@ final class SpillWriter
             }
             catch (final ClosedChannelException ex)
             {
-                // Sealed by the writer meanwhile, which forces a segment before it closes it.
+                // Closed by closeChannel() meanwhile, which forces it first.
+            }
+            catch (final IOException ex)
+            {
+                recordError(ex);
+            }
+        }
+    }
+
+    /** Force and close the segments sealed since the last call, oldest first. */
+    private void forceSealed()
+    {
+        FileChannel sealed;
+        while (null != (sealed = sealedUnsynced.poll()))
+        {
+            try
+            {
+                sealed.force(false);
+                sealed.close();
             }
             catch (final IOException ex)
             {
@@ -206,15 +229,10 @@ final class SpillWriter
         writeChannel = null;
         if (null != sealed)
         {
-            try
-            {
-                sealed.force(false);
-                sealed.close();
-            }
-            catch (final IOException ex)
-            {
-                recordError(ex);
-            }
+            // Forced (and closed) by the next sync(), on whichever thread syncs: not here, where an
+            // fsync would stall the appending thread.
+            sealedUnsynced.add(sealed);
+            markUnsynced();
         }
         writeId++;
         try
@@ -305,6 +323,7 @@ final class SpillWriter
     /** Close the segment's file without writing anything more. */
     void closeChannel()
     {
+        forceSealed();
         final FileChannel channel = writeChannel;
         writeChannel = null;
         if (null != channel)

@@ -49,7 +49,7 @@ class RecordArraysTest
     }
 
     @Test
-    void shouldReuseOnlyWhenTheProducerCopiesByteArraysAndHasNoInterceptor()
+    void shouldReuseOnlyWhenTheProducerCopiesByteArraysAndHasNoInterceptorOrPartitionerOfItsOwn()
     {
         final KafkaSinkConfig config = new KafkaSinkConfig().bootstrapServers("127.0.0.1:9092").topic("t");
         assertTrue(KafkaShipper.sendCopies(config.producerConfig(null)));
@@ -59,5 +59,8 @@ class RecordArraysTest
         final Properties serialized = config.producerConfig(null);
         serialized.setProperty("value.serializer", "com.example.Serializer");
         assertFalse(KafkaShipper.sendCopies(serialized));
+        final Properties partitioned = config.producerConfig(null);
+        partitioned.setProperty("partitioner.class", "com.example.Partitioner");
+        assertFalse(KafkaShipper.sendCopies(partitioned));
     }
 }
