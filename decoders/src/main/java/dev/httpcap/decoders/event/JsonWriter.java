@@ -430,9 +430,13 @@ public final class JsonWriter
         return this;
     }
 
-    /** Append {@code value} as exactly {@code digits} decimal digits, zero-padded. */
+    /** Append {@code value} (not negative) as exactly {@code digits} decimal digits, zero-padded. */
     public JsonWriter appendPadded(final long value, final int digits)
     {
+        if (value < 0)
+        {
+            throw new IllegalArgumentException("negative: " + value);
+        }
         reserve(digits);
         putDigits(array, address + position + digits, value, digits);
         position += digits;

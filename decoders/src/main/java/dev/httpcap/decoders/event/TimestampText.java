@@ -26,12 +26,13 @@ final class TimestampText
         final long seconds = Math.floorDiv(epochNanos, NANOS_PER_SECOND);
         if (seconds != second)
         {
-            EventText.appendTimestamp(scratch.wrap(textBuffer, 0), seconds * NANOS_PER_SECOND);
+            // From the time itself, not seconds * 10^9: that overflows within a second of Long.MIN_VALUE.
+            EventText.appendTimestamp(scratch.wrap(textBuffer, 0), epochNanos);
             second = seconds;
         }
         out.startString()
             .appendAscii(text, 0, PREFIX_LENGTH)
-            .appendPadded(epochNanos - seconds * NANOS_PER_SECOND, FRACTION_DIGITS)
+            .appendPadded(Math.floorMod(epochNanos, NANOS_PER_SECOND), FRACTION_DIGITS)
             .appendAscii('Z')
             .endString();
     }
