@@ -63,7 +63,7 @@ public final class PcapLoop
             {
                 throw new IOException(in + ": not a classic pcap file (magic " + Integer.toHexString(magic) + ")");
             }
-            // The file's first and last time stamps: the span a loop is moved by.
+            // The file's earliest and latest time stamps: the span a loop is moved by.
             first = -1;
             last = 0;
             final byte[] record = new byte[16];
@@ -79,7 +79,8 @@ public final class PcapLoop
                 }
                 final ByteBuffer r = ByteBuffer.wrap(record).order(order);
                 final long t = (r.getInt(0) & 0xFFFFFFFFL) * perSecond + (r.getInt(4) & 0xFFFFFFFFL);
-                if (first < 0)
+                // The earliest, not the first: a loop moved by less could begin before the previous one ended.
+                if (first < 0 || t < first)
                 {
                     first = t;
                 }

@@ -38,7 +38,8 @@
 #                       loop's connections are new ones to httpcap (costs the sender some speed).
 #                       Not for loopback recordings (the default): client and server share
 #                       127.0.0.1 there, and tcpreplay moves source and destination apart in
-#                       opposite directions, so the two halves of a connection become two flows
+#                       opposite directions, so the two halves of a connection become two flows;
+#                       only with --no-match (the event check replays the file's own addresses)
 #   --tools LIST        which capturers to measure (default afpacket,pcap,tcpdump); afcopy is
 #                       afpacket with --no-zero-copy (payloads copied into the packet ring, the
 #                       path before issue 21), for a side-by-side of the two; affanout2 is afpacket
@@ -173,6 +174,8 @@ done
 [[ $repeat =~ ^[1-9][0-9]*$ ]] || die "--repeat must be a positive integer: $repeat"
 [[ $record_seconds =~ ^[0-9]+$ ]] && ((record_seconds >= 2)) || die "--record-seconds must be an integer >= 2"
 [[ -z $pcap || -r $pcap ]] || die "cannot read --pcap $pcap"
+# The event check replays the file's own addresses on every loop (perf/PcapLoop.java).
+((!unique_ip || !match)) || die "--unique-ip gives every loop new addresses, which the event check cannot replay: add --no-match"
 ((EUID == 0)) || die "needs root (a network namespace, packet sockets)"
 httpcap_select_jdk || { httpcap_no_jdk_message; exit 1; }
 missing=()
@@ -361,7 +364,10 @@ match_events() {
   while read -r line; do
     # match LABEL read R live L missing M extra X duplicates D
     read -r _ label rest <<<"$line"
-    [[ $label == - ]] && label="-:$tool:-"
+    # Unexplained events: in cold mode (one step to a process) that step's; in service mode every step's.
+    if [[ $label == - ]]; then
+      if (($# == 1)); then label=${1%%=*}; else label="-:$tool:-"; fi
+    fi
     IFS=: read -r r t n <<<"$label"
     echo "$rest" | awk -v r="$r" -v t="$t" -v n="$n" -v OFS='\t' '{ print r, t, n, $2, $4, $6, $8, $10 }' >>"$work/match.tsv"
     echo "$me: events of $label, live against read: $rest" >&2
@@ -612,11 +618,11 @@ fi
 # extra; "-" where not compared), and a step whose counters show no loss but whose events differ
 # is "events", not "yes".
 # Events a service process wrote that no step's addresses explain ("-") fail every step of it.
-awk -F'\t' -v OFS='\t' 'NR == FNR { m[$1 FS $2 FS $3] = $4 OFS $6 OFS $7; bad[$1 FS $2 FS $3] = $6 + $7 > 0
+awk -F'\t' -v OFS='\t' 'FILENAME == ARGV[1] { k = $1 FS $2 FS $3; seen[k] = 1; rd[k] += $4; mi[k] += $6; ex[k] += $7
                                      if ($1 == "-" && $7 > 0) unexplained[$2] = 1; next }
   { k = $1 FS $2 FS $3
-    if ($11 == "yes" && (bad[k] || $2 in unexplained)) $11 = "events"
-    if (k in m) print $0, m[k]; else print $0, "-", "-", "-" }' \
+    if ($11 == "yes" && (mi[k] + ex[k] > 0 || $2 in unexplained)) $11 = "events"
+    if (k in seen) print $0, rd[k], mi[k], ex[k]; else print $0, "-", "-", "-" }' \
   "$work/match.tsv" "$work/results.tsv" >"$work/results.tsv.new"
 mv -- "$work/results.tsv.new" "$work/results.tsv"
 
