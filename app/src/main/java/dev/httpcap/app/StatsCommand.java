@@ -283,9 +283,19 @@ final class StatsCommand
             // Bytes as built (tens of MB for a big capture's conversations): no String in between.
             if (output != null)
             {
-                try (java.io.OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(Path.of(output)), 1 << 16))
+                final Path path = Path.of(output);
+                try (java.io.OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(path), 1 << 16))
                 {
                     report.writeJson(out);
+                }
+                catch (final IOException | RuntimeException ex)
+                {
+                    // Streamed: a failure midway (a full disk) would leave a cut report that looks like one.
+                    if (Files.isRegularFile(path))
+                    {
+                        Files.deleteIfExists(path);
+                    }
+                    throw ex;
                 }
             }
             else
