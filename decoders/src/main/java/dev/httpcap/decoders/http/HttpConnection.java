@@ -34,6 +34,11 @@ final class HttpConnection
     boolean pipelined;
     /** Bytes of the client's stream were lost: a response may answer a request never seen. */
     boolean clientLost;
+    /**
+     * Bytes of the server's stream were lost where they broke a message. With {@link #clientLost}
+     * as well, a whole transaction (request and response) may have vanished: later depths are a guess.
+     */
+    boolean serverLost;
 
     HttpConnection(final int maxPipelined)
     {
@@ -56,6 +61,7 @@ final class HttpConnection
         confirmed = false;
         pipelined = false;
         clientLost = false;
+        serverLost = false;
         final int initial = midstream ? HttpStream.SYNC : HttpStream.START;
         streams[0].reset(initial);
         streams[1].reset(initial);

@@ -85,6 +85,10 @@ public final class HttpDecoder implements StreamListener
             {
                 fresh.clientLost = true;
             }
+            else
+            {
+                fresh.serverLost = true;
+            }
         }
     }
 

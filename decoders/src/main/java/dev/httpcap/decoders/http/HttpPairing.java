@@ -55,7 +55,7 @@ final class HttpPairing implements WebSocketHandler
         }
         c.push(tx);
         tx.queued = true;
-        tx.depth = ++c.depth;
+        assignDepth(c, tx);
         return startMessage(s, tx, true);
     }
 
@@ -81,9 +81,12 @@ final class HttpPairing implements WebSocketHandler
                     }
                     tryEmit(c);
                 }
-                else
+                if (c.pipelined || c.serverLost)
                 {
-                    tx.tags |= Tags.GAP; // pipelined: the pairing after a loss is a guess
+                    // Pipelined, the lost bytes may have held any number of answers; one at a
+                    // time, this may answer a later request lost on the client's side and not
+                    // yet noticed (that gap shows only when the client sends again): a guess.
+                    tx.tags |= Tags.GAP;
                     tx.pairingGuessed = true;
                 }
                 s.resynced = false;
@@ -93,11 +96,25 @@ final class HttpPairing implements WebSocketHandler
         // No request was seen for this response: before the capture, lost, or unparseable.
         counters.increment(HttpCounters.Name.ORPHAN_RESPONSES);
         final HttpTransaction tx = acquireTransaction(c);
-        tx.depth = ++c.depth;
+        assignDepth(c, tx);
         tx.requestDone = true;
         tx.tags |= c.midstream && !c.clientLost ? Tags.MIDSTREAM : (c.clientLost || s.resynced) ? Tags.GAP : Tags.NO_REQUEST;
         s.resynced = false;
         return startMessage(s, tx, false);
+    }
+
+    /**
+     * Numbers the transaction on its connection. Once both directions have lost bytes that broke a
+     * message, a transaction whose request and response were both lost may have left no trace, so
+     * the count, and with it this depth, is a guess: tagged {@code gap}.
+     */
+    private static void assignDepth(final HttpConnection c, final HttpTransaction tx)
+    {
+        tx.depth = ++c.depth;
+        if (c.clientLost && c.serverLost)
+        {
+            tx.tags |= Tags.GAP;
+        }
     }
 
     private HttpTransaction startMessage(final HttpStream s, final HttpTransaction tx, final boolean request)

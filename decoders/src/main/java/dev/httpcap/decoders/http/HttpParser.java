@@ -178,6 +178,10 @@ final class HttpParser
         {
             c.clientLost = true;
         }
+        else
+        {
+            c.serverLost = true;
+        }
         counters.increment(HttpCounters.Name.RESYNCS);
         s.resynced = true;
         if (tx != null)
