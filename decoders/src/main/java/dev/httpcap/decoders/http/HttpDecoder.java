@@ -85,10 +85,7 @@ public final class HttpDecoder implements StreamListener
             {
                 fresh.clientLost = true;
             }
-            else
-            {
-                fresh.serverLost = true;
-            }
+            fresh.lost(fresh.streams[direction], timestampNanos);
         }
     }
 

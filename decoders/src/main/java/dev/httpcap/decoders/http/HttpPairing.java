@@ -104,14 +104,15 @@ final class HttpPairing implements WebSocketHandler
     }
 
     /**
-     * Numbers the transaction on its connection. Once both directions have lost bytes that broke a
-     * message, a transaction whose request and response were both lost may have left no trace, so
-     * the count, and with it this depth, is a guess: tagged {@code gap}.
+     * Numbers the transaction on its connection; once a transaction may have vanished whole
+     * ({@link HttpConnection#depthGuessed}), the count, and with it this depth, is a guess: tagged
+     * {@code gap}.
      */
     private static void assignDepth(final HttpConnection c, final HttpTransaction tx)
     {
         tx.depth = ++c.depth;
-        if (c.clientLost && c.serverLost)
+        // Pipelined, requests run ahead of their answers and the two losses need not overlap.
+        if (c.depthGuessed || (c.pipelined && c.clientLost && c.serverLost))
         {
             tx.tags |= Tags.GAP;
         }

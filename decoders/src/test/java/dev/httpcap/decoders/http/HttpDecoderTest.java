@@ -386,6 +386,21 @@ class HttpDecoderTest
             .end();
         assertEquals(List.of("GET /1 200 1 []", "GET /2 204 2 [gap]", "GET /4 200 3 [gap]"), mispaired.summary());
         mispaired.assertNoLeaks();
+
+        // Losses far apart cannot take one transaction whole: the depths stay trusted.
+        final HttpHarness apart = new HttpHarness()
+            .client("GET /1 HTTP/1.1\r\n\r\n").server(OK)
+            .gap(TcpFlow.FROM_CLIENT, 20)
+            .server(OK)
+            .client("GET /3 HTTP/1.1\r\n\r\n").server(OK)
+            .client("GET /4 HTTP/1.1\r\n\r\n")
+            .gap(TcpFlow.FROM_SERVER, 38)
+            .client("GET /5 HTTP/1.1\r\n\r\n").server(OK)
+            .client("GET /6 HTTP/1.1\r\n\r\n").server(OK)
+            .end();
+        assertEquals(List.of("GET /1 200 1 []", "- - 200 2 [gap]", "GET /3 200 3 []", "GET /4 - 4 [gap, no_response]",
+            "GET /5 200 5 [gap]", "GET /6 200 6 []"), apart.summary());
+        apart.assertNoLeaks();
     }
 
     @Test
