@@ -63,6 +63,8 @@ class SteadyStateAllocationTest
             .captureThreadFactory(recording(hot)).workerThreadFactory(recording(hot)).sinkThreadFactory(recording(sinkThreads));
 
         final Map<String, Integer> samples = new ConcurrentHashMap<>();
+        final Map<String, Integer> sampledThreads = new ConcurrentHashMap<>();
+        final Map<String, Integer> deoptimizations = new ConcurrentHashMap<>();
         final AtomicReference<Instant> from = new AtomicReference<>(Instant.MAX);
         final AtomicReference<Instant> to = new AtomicReference<>(Instant.MAX);
         final AtomicReference<Instant> lastFlush = new AtomicReference<>(Instant.MIN);
@@ -71,7 +73,12 @@ class SteadyStateAllocationTest
              LoopingSource source = new LoopingSource(capture.out.toByteArray()))
         {
             recording.enable("jdk.ObjectAllocationSample").with("throttle", "10000/s").withStackTrace();
-            recording.onEvent("jdk.ObjectAllocationSample", event -> sample(event, from.get(), to.get(), samples));
+            recording.onEvent("jdk.ObjectAllocationSample", event -> sample(event, from.get(), to.get(), samples, sampledThreads));
+            // A compiled frame that is deoptimized has the objects escape analysis had removed
+            // allocated for the interpreter (rematerialized), at the trap's line: seen twice, one
+            // String each in 1.4 M packets, at lines that allocate nothing.
+            recording.enable("jdk.Deoptimization").withStackTrace();
+            recording.onEvent("jdk.Deoptimization", event -> deoptimization(event, from.get(), to.get(), deoptimizations));
             recording.onFlush(() -> lastFlush.set(Instant.now()));
             recording.startAsync();
 
@@ -127,8 +134,15 @@ class SteadyStateAllocationTest
             final String measured = packets + " packets, " + perThread + "sink thread " + (sinkAfter - sinkBefore) + " B";
             System.out.println("steady state: " + measured + "; JFR allocation samples on the hot threads: " + samples);
             assertTrue(packets > (long)MEASURED_LOOPS / 2 * capture.packets, measured);
-            assertEquals(Map.of(), new TreeMap<>(samples), "allocation samples from the capture and worker threads once warm " +
-                "(thread, allocated class and top frames: count); " + measured);
+            // None, or the few a deoptimization of that thread in the window rematerialized: an
+            // allocation per packet or event would give thousands of samples (and fail the bound below).
+            final int sampleCount = samples.values().stream().mapToInt(Integer::intValue).sum();
+            final boolean deoptimized = sampledThreads.keySet().stream().allMatch(t -> deoptimizations.keySet().stream()
+                .anyMatch(d -> d.startsWith(t + " ")));
+            System.out.println("steady state: deoptimizations of the hot threads in the window: " + deoptimizations);
+            assertTrue(sampleCount == 0 || (sampleCount <= 3 && deoptimized), "allocation samples from the capture and " +
+                "worker threads once warm (thread, allocated class and top frames: count): " + new TreeMap<>(samples) +
+                "; deoptimizations of those threads in the window: " + new TreeMap<>(deoptimizations) + "; " + measured);
             // The per-thread counters include allocations too few to be sampled (seen: up to 8.7 KB once, a pool
             // growing); a packet costs no bytes: one 24-byte object a packet would be 240 times this bound.
             assertTrue(hotBytes < packets / 10, "capture and worker threads allocated " + hotBytes + " bytes; " + measured);
@@ -139,7 +153,26 @@ class SteadyStateAllocationTest
         }
     }
 
-    private static void sample(final RecordedEvent event, final Instant from, final Instant to, final Map<String, Integer> samples)
+    private static void deoptimization(
+        final RecordedEvent event, final Instant from, final Instant to, final Map<String, Integer> deoptimizations)
+    {
+        if (event.getStartTime().isBefore(from) || event.getStartTime().isAfter(to) || event.getThread("eventThread") == null)
+        {
+            return;
+        }
+        final String thread = event.getThread("eventThread").getJavaName();
+        if (thread != null && (thread.startsWith("httpcap-capture") || thread.startsWith("httpcap-worker")))
+        {
+            final String method = event.getValue("method") instanceof jdk.jfr.consumer.RecordedMethod m ?
+                m.getType().getName().replaceAll(".*\\.", "") + "." + m.getName() : "?";
+            deoptimizations.merge(thread + " " + method + ":" + event.getValue("lineNumber") + " " +
+                event.getValue("reason") + "/" + event.getValue("action"), 1, Integer::sum);
+        }
+    }
+
+    private static void sample(
+        final RecordedEvent event, final Instant from, final Instant to, final Map<String, Integer> samples,
+        final Map<String, Integer> sampledThreads)
     {
         if (event.getStartTime().isBefore(from) || event.getStartTime().isAfter(to) || event.getThread("eventThread") == null)
         {
@@ -167,6 +200,7 @@ class SteadyStateAllocationTest
             }
         }
         samples.merge(key.toString(), 1, Integer::sum);
+        sampledThreads.merge(thread, 1, Integer::sum);
     }
 
     private static ThreadFactory recording(final List<Thread> threads)

@@ -34,6 +34,13 @@ final class HttpConnection
     boolean pipelined;
     /** Bytes of the client's stream were lost: a response may answer a request never seen. */
     boolean clientLost;
+    /** Bytes of the server's stream were lost where they broke a message. */
+    boolean serverLost;
+    /**
+     * Both directions lost bytes at times that overlap: a transaction whose request and response
+     * were both lost leaves no trace, so the depths from here on are a guess.
+     */
+    boolean depthGuessed;
 
     HttpConnection(final int maxPipelined)
     {
@@ -56,9 +63,32 @@ final class HttpConnection
         confirmed = false;
         pipelined = false;
         clientLost = false;
+        serverLost = false;
+        depthGuessed = false;
         final int initial = midstream ? HttpStream.SYNC : HttpStream.START;
         streams[0].reset(initial);
         streams[1].reset(initial);
+    }
+
+    /**
+     * Direction {@code s} lost bytes that broke a message, noticed at {@code nowNanos}. One at a
+     * time, a transaction vanishes whole only when its request and its response were both lost,
+     * which puts the two losses' windows (last segment before, first after) over each other.
+     */
+    void lost(final HttpStream s, final long nowNanos)
+    {
+        if (!s.requests)
+        {
+            serverLost = true;
+        }
+        s.lostFromNanos = s.lastDataNanos;
+        s.lostToNanos = nowNanos;
+        final HttpStream other = streams[s.requests ? 1 : 0];
+        final boolean otherLost = s.requests ? serverLost : clientLost;
+        if (otherLost && other.lostFromNanos <= nowNanos && s.lostFromNanos <= other.lostToNanos)
+        {
+            depthGuessed = true;
+        }
     }
 
     int queued()

@@ -85,6 +85,7 @@ public final class HttpDecoder implements StreamListener
             {
                 fresh.clientLost = true;
             }
+            fresh.lost(fresh.streams[direction], timestampNanos);
         }
     }
 

@@ -55,7 +55,7 @@ final class HttpPairing implements WebSocketHandler
         }
         c.push(tx);
         tx.queued = true;
-        tx.depth = ++c.depth;
+        assignDepth(c, tx);
         return startMessage(s, tx, true);
     }
 
@@ -81,9 +81,12 @@ final class HttpPairing implements WebSocketHandler
                     }
                     tryEmit(c);
                 }
-                else
+                if (c.pipelined || c.serverLost)
                 {
-                    tx.tags |= Tags.GAP; // pipelined: the pairing after a loss is a guess
+                    // Pipelined, the lost bytes may have held any number of answers; one at a
+                    // time, this may answer a later request lost on the client's side and not
+                    // yet noticed (that gap shows only when the client sends again): a guess.
+                    tx.tags |= Tags.GAP;
                     tx.pairingGuessed = true;
                 }
                 s.resynced = false;
@@ -93,11 +96,27 @@ final class HttpPairing implements WebSocketHandler
         // No request was seen for this response: before the capture, lost, or unparseable.
         counters.increment(HttpCounters.Name.ORPHAN_RESPONSES);
         final HttpTransaction tx = acquireTransaction(c);
-        tx.depth = ++c.depth;
+        assignDepth(c, tx);
         tx.requestDone = true;
         tx.tags |= c.midstream && !c.clientLost ? Tags.MIDSTREAM : (c.clientLost || s.resynced) ? Tags.GAP : Tags.NO_REQUEST;
         s.resynced = false;
         return startMessage(s, tx, false);
+    }
+
+    /**
+     * Numbers the transaction on its connection; once a transaction may have vanished whole
+     * ({@link HttpConnection#depthGuessed}), the count, and with it this depth, is a guess: tagged
+     * {@code depth_guessed} (not {@code gap}: the transaction itself may have been seen whole, and
+     * on a long keep-alive connection every later one carries the tag).
+     */
+    private static void assignDepth(final HttpConnection c, final HttpTransaction tx)
+    {
+        tx.depth = ++c.depth;
+        // Pipelined, requests run ahead of their answers and the two losses need not overlap.
+        if (c.depthGuessed || (c.pipelined && c.clientLost && c.serverLost))
+        {
+            tx.tags |= Tags.DEPTH_GUESSED;
+        }
     }
 
     private HttpTransaction startMessage(final HttpStream s, final HttpTransaction tx, final boolean request)

@@ -69,6 +69,7 @@ final class HttpParser
         final long timestampNanos)
     {
         final TcpFlow flow = pairing.flow;
+        s.lastDataNanos = timestampNanos;
         int pos = offset;
         while (pos < end && flow.attachment() == c)
         {
@@ -178,6 +179,7 @@ final class HttpParser
         {
             c.clientLost = true;
         }
+        c.lost(s, timestampNanos);
         counters.increment(HttpCounters.Name.RESYNCS);
         s.resynced = true;
         if (tx != null)

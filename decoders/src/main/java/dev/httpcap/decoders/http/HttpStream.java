@@ -57,6 +57,14 @@ final class HttpStream
 
     /** Lost bytes since the last message: the next response may not answer the oldest request. */
     boolean resynced;
+    /** Capture time of this direction's last segment decoded. */
+    long lastDataNanos;
+    /**
+     * The latest loss that broke a message: between the last segment before it and the one after
+     * (both 0 when none).
+     */
+    long lostFromNanos;
+    long lostToNanos;
     long probed;
     long opaqueBytes;
     /** permessage-deflate was negotiated by the 101 (read from the server's headers), per direction. */
@@ -84,6 +92,7 @@ final class HttpStream
         tx = null;
         remaining = 0;
         resynced = false;
+        lastDataNanos = lostFromNanos = lostToNanos = 0;
         probed = 0;
         opaqueBytes = 0;
         wsDeflate = wsClientNoContextTakeover = wsServerNoContextTakeover = false;

@@ -29,12 +29,18 @@ public final class Tags
     public static final int SNAPLEN = 1 << 12;
     /** The encoded event was too large for the hand-off to the sinks: its strings were cut to fit. */
     public static final int EVENT_TRUNCATED = 1 << 13;
+    /**
+     * The transaction's depth on its connection may be short: both directions lost bytes that
+     * broke a message at overlapping times (or at any times while pipelining), so a transaction
+     * whose request and response were both lost may have left no trace before it.
+     */
+    public static final int DEPTH_GUESSED = 1 << 14;
 
     /** Tag names in bit order. */
     public static final String[] NAMES = {
         "gap", "incomplete", "midstream", "parse_error", "headers_truncated", "body_truncated", "no_response",
         "no_request", "protocol_deviation", "decoder_overload", "pipeline_overflow",
-        "overlap_conflict", "snaplen", "event_truncated"};
+        "overlap_conflict", "snaplen", "event_truncated", "depth_guessed"};
 
     private Tags()
     {
