@@ -945,6 +945,8 @@ class PipelineTest
             assertTrue(http.get(0).contains("\"url\":{\"original\":\"/c/" + c + "\""), "the first copy wins: " + http.get(0));
             assertTrue(http.get(0).contains("\"tags\":" + httpTags[c] + ","), http.get(0));
             assertTrue(flow.get(0).contains("\"tags\":" + flowTags[c] + ","), flow.get(0));
+            // SYN, SYN-ACK and ACK a microsecond apart: the record carries the handshake's round trip.
+            assertTrue(flow.get(0).endsWith(",\"timing\":{\"handshake\":2000}}}"), flow.get(0));
         }
     }
 

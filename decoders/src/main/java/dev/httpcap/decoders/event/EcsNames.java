@@ -20,6 +20,9 @@ final class EcsNames
     static final byte[] VLAN = encodeName("vlan");
     static final byte[] TAGS = encodeName("tags");
     static final byte[] HTTPCAP = encodeName("httpcap");
+    /** {@code httpcap.timing} and its handshake member: in HTTP and flow events. */
+    static final byte[] TIMING = encodeName("timing");
+    static final byte[] HANDSHAKE = encodeName("handshake");
     static final byte[] CLIENT = encodeName("client");
     static final byte[] SERVER = encodeName("server");
     static final byte[] ORIGINAL = encodeName("original");

@@ -6,10 +6,12 @@ import org.agrona.concurrent.UnsafeBuffer;
 import dev.httpcap.decoders.event.JsonWriter.Fragment;
 import dev.httpcap.decoders.tcp.TcpFlow;
 
+import static dev.httpcap.decoders.event.EcsNames.HANDSHAKE;
 import static dev.httpcap.decoders.event.EcsNames.HTTPCAP;
 import static dev.httpcap.decoders.event.EcsNames.TAGS;
 import static dev.httpcap.decoders.event.EcsNames.TCP;
 import static dev.httpcap.decoders.event.EcsNames.TEXT_ARROW;
+import static dev.httpcap.decoders.event.EcsNames.TIMING;
 import static dev.httpcap.decoders.event.JsonWriter.encodeName;
 
 /**
@@ -108,7 +110,12 @@ public final class FlowEventEncoder
             .name(SERVER_STREAM_BYTES).value(flow.streamBytes(TcpFlow.FROM_SERVER))
             .name(CLIENT_GAP_BYTES).value(flow.gapBytes(TcpFlow.FROM_CLIENT))
             .name(SERVER_GAP_BYTES).value(flow.gapBytes(TcpFlow.FROM_SERVER))
-            .endObject().endObject();
+            .endObject();
+        if (flow.handshakeNanos() >= 0)
+        {
+            out.startObject(TIMING).name(HANDSHAKE).value(flow.handshakeNanos()).endObject();
+        }
+        out.endObject();
 
         out.endObject();
         return out.length();

@@ -11,11 +11,13 @@ import dev.httpcap.decoders.tcp.TcpFlow;
 import dev.httpcap.decoders.websocket.WebSocketMessage;
 
 import static dev.httpcap.decoders.event.EcsNames.BYTES;
+import static dev.httpcap.decoders.event.EcsNames.HANDSHAKE;
 import static dev.httpcap.decoders.event.EcsNames.HTTPCAP;
 import static dev.httpcap.decoders.event.EcsNames.ORIGINAL;
 import static dev.httpcap.decoders.event.EcsNames.OUTCOME;
 import static dev.httpcap.decoders.event.EcsNames.SERVER;
 import static dev.httpcap.decoders.event.EcsNames.TEXT_ARROW;
+import static dev.httpcap.decoders.event.EcsNames.TIMING;
 import static dev.httpcap.decoders.event.EcsNames.TRANS_DEPTH;
 import static dev.httpcap.decoders.event.JsonWriter.encodeName;
 
@@ -53,8 +55,6 @@ public final class HttpEventEncoder
         Endpoints.eventHead("[\"network\",\"web\"]", "[\"access\",\"error\",\"protocol\"]", "http");
     private static final Fragment[] NETWORK_HEADS = Endpoints.networkHeads("http");
     private static final byte[] INFO_CODE = encodeName("info_code");
-    private static final byte[] TIMING = encodeName("timing");
-    private static final byte[] HANDSHAKE = encodeName("handshake");
     private static final byte[] UPLOAD = encodeName("upload");
     private static final byte[] DOWNLOAD = encodeName("download");
     private static final byte[][] VERSIONS = new byte[10][];
