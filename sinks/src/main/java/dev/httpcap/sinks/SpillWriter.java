@@ -43,6 +43,10 @@ final class SpillWriter
     private volatile FileChannel writeChannel;
     /** Segments sealed by a roll and not yet forced: {@link #sync()} forces and closes them, off the writer's thread. */
     private final ConcurrentLinkedQueue<FileChannel> sealedUnsynced = new ConcurrentLinkedQueue<>();
+    /** Sealed segments left open for the fsync at most, before the writer forces them itself. */
+    private static final int MAX_SEALED_UNSYNCED = 4;
+    /** Rolls since the last sync(), counted by the writer (a sync from the other thread resets it). */
+    private volatile int sealedSinceSync;
     private long writeOffset;
     private final ByteBuffer batch = ByteBuffer.allocateDirect(WRITE_BATCH).order(ByteOrder.LITTLE_ENDIAN);
     private final UnsafeBuffer batchView = new UnsafeBuffer(batch);
@@ -159,6 +163,7 @@ final class SpillWriter
     {
         // Cleared first: a write from now on marks the log unsynced again and is forced next time.
         unsyncedSinceNanos = 0;
+        sealedSinceSync = 0;
         forceSealed();
         final FileChannel channel = writeChannel;
         if (null != channel)
@@ -169,7 +174,8 @@ final class SpillWriter
             }
             catch (final ClosedChannelException ex)
             {
-                // Closed by closeChannel() meanwhile, which forces it first.
+                // Sealed by a roll meanwhile (the queue above has it for the next sync), or closed
+                // by closeChannel() at the end, after the sink's last sync.
             }
             catch (final IOException ex)
             {
@@ -187,11 +193,22 @@ final class SpillWriter
             try
             {
                 sealed.force(false);
-                sealed.close();
             }
             catch (final IOException ex)
             {
                 recordError(ex);
+            }
+            finally
+            {
+                // Closed whatever the force did: a segment the reader deleted keeps its disk space while open.
+                try
+                {
+                    sealed.close();
+                }
+                catch (final IOException ex)
+                {
+                    recordError(ex);
+                }
             }
         }
     }
@@ -230,9 +247,14 @@ final class SpillWriter
         if (null != sealed)
         {
             // Forced (and closed) by the next sync(), on whichever thread syncs: not here, where an
-            // fsync would stall the appending thread.
+            // fsync would stall the appending thread. Unless many wait (a long --spill-fsync-ms at a
+            // high rate): deleted by the reader but still open, they would hold disk past the limit.
             sealedUnsynced.add(sealed);
             markUnsynced();
+            if (++sealedSinceSync > MAX_SEALED_UNSYNCED)
+            {
+                sync();
+            }
         }
         writeId++;
         try

@@ -1,5 +1,7 @@
 package dev.httpcap.decoders.http;
 
+import dev.httpcap.decoders.tcp.Tags;
+
 /**
  * HTTP state of one TCP connection: a parser per direction and the requests waiting for their
  * responses, in order (pipelining). Pooled by the decoder and attached to the flow.
@@ -77,11 +79,13 @@ final class HttpConnection
      */
     void lost(final HttpStream s, final long nowNanos)
     {
+        final boolean wasGuessed = depthGuessed();
         if (!s.requests)
         {
             serverLost = true;
         }
-        s.lostFromNanos = s.lastDataNanos;
+        s.lostSinceResync = true;
+        s.lostFromNanos = Math.min(s.lastDataNanos, nowNanos);
         s.lostToNanos = nowNanos;
         final HttpStream other = streams[s.requests ? 1 : 0];
         final boolean otherLost = s.requests ? serverLost : clientLost;
@@ -89,6 +93,33 @@ final class HttpConnection
         {
             depthGuessed = true;
         }
+        if (!wasGuessed && depthGuessed())
+        {
+            // Noticed only now, at the second loss: the transactions numbered since the first one
+            // and not yet emitted carry the guess too (one at a time, the very request after a
+            // transaction lost whole is among them).
+            for (long position = head; position < tail; position++)
+            {
+                at(position).tags |= Tags.DEPTH_GUESSED;
+            }
+            for (final HttpStream stream : streams)
+            {
+                if (stream.tx != null)
+                {
+                    stream.tx.tags |= Tags.DEPTH_GUESSED;
+                }
+            }
+        }
+    }
+
+    /**
+     * @return whether the depths numbered from now on are a guess: both directions lost bytes at
+     *         overlapping times, or at any times while pipelining (requests run ahead of their
+     *         answers, so the two losses need not overlap).
+     */
+    boolean depthGuessed()
+    {
+        return depthGuessed || (pipelined && clientLost && serverLost);
     }
 
     int queued()

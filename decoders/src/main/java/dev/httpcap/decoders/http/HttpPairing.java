@@ -81,7 +81,7 @@ final class HttpPairing implements WebSocketHandler
                     }
                     tryEmit(c);
                 }
-                if (c.pipelined || c.serverLost)
+                if (c.pipelined || s.lostSinceResync)
                 {
                     // Pipelined, the lost bytes may have held any number of answers; one at a
                     // time, this may answer a later request lost on the client's side and not
@@ -90,6 +90,7 @@ final class HttpPairing implements WebSocketHandler
                     tx.pairingGuessed = true;
                 }
                 s.resynced = false;
+                s.lostSinceResync = false;
             }
             return startMessage(s, tx, false);
         }
@@ -100,6 +101,7 @@ final class HttpPairing implements WebSocketHandler
         tx.requestDone = true;
         tx.tags |= c.midstream && !c.clientLost ? Tags.MIDSTREAM : (c.clientLost || s.resynced) ? Tags.GAP : Tags.NO_REQUEST;
         s.resynced = false;
+        s.lostSinceResync = false;
         return startMessage(s, tx, false);
     }
 
@@ -112,8 +114,7 @@ final class HttpPairing implements WebSocketHandler
     private static void assignDepth(final HttpConnection c, final HttpTransaction tx)
     {
         tx.depth = ++c.depth;
-        // Pipelined, requests run ahead of their answers and the two losses need not overlap.
-        if (c.depthGuessed || (c.pipelined && c.clientLost && c.serverLost))
+        if (c.depthGuessed())
         {
             tx.tags |= Tags.DEPTH_GUESSED;
         }

@@ -69,7 +69,7 @@ final class HttpParser
         final long timestampNanos)
     {
         final TcpFlow flow = pairing.flow;
-        s.lastDataNanos = timestampNanos;
+        s.lastDataNanos = Math.max(s.lastDataNanos, timestampNanos);
         int pos = offset;
         while (pos < end && flow.attachment() == c)
         {

@@ -57,7 +57,9 @@ final class HttpStream
 
     /** Lost bytes since the last message: the next response may not answer the oldest request. */
     boolean resynced;
-    /** Capture time of this direction's last segment decoded. */
+    /** The resync in {@link #resynced} followed lost bytes (not only a message that would not parse). */
+    boolean lostSinceResync;
+    /** Capture time of this direction's latest segment decoded ({@code Long.MIN_VALUE} before the first). */
     long lastDataNanos;
     /**
      * The latest loss that broke a message: between the last segment before it and the one after
@@ -92,7 +94,9 @@ final class HttpStream
         tx = null;
         remaining = 0;
         resynced = false;
-        lastDataNanos = lostFromNanos = lostToNanos = 0;
+        lostSinceResync = false;
+        lastDataNanos = Long.MIN_VALUE;
+        lostFromNanos = lostToNanos = 0;
         probed = 0;
         opaqueBytes = 0;
         wsDeflate = wsClientNoContextTakeover = wsServerNoContextTakeover = false;

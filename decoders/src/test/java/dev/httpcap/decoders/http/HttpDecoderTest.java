@@ -362,7 +362,8 @@ class HttpDecoderTest
     @Test
     void shouldTagTransactionsWhoseDepthOrPairingIsAGuessWhenBothDirectionsLostBytes()
     {
-        // /2 and its answer both lost: nothing tells a transaction is missing, so /3 is numbered 2.
+        // /2 and its answer both lost: nothing tells a transaction is missing, so /3 is numbered 2
+        // (and tagged once the second loss shows, while it still waits for its answer).
         final HttpHarness vanished = new HttpHarness()
             .client("GET /1 HTTP/1.1\r\n\r\n").server(OK)
             .gap(TcpFlow.FROM_CLIENT, 20)
@@ -371,7 +372,7 @@ class HttpDecoderTest
             .server(OK)
             .client("GET /4 HTTP/1.1\r\n\r\n").server(OK)
             .end();
-        assertEquals(List.of("GET /1 200 1 []", "GET /3 200 2 [gap]", "GET /4 200 3 [depth_guessed]"), vanished.summary());
+        assertEquals(List.of("GET /1 200 1 []", "GET /3 200 2 [gap, depth_guessed]", "GET /4 200 3 [depth_guessed]"), vanished.summary());
         vanished.assertNoLeaks();
 
         // /2's answer lost, then /3 lost: /3's answer comes before the client's gap shows, and is
