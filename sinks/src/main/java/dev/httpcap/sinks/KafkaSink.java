@@ -169,8 +169,9 @@ public final class KafkaSink implements EventSink
         {
             // Never a silent end: the power-loss window would grow without bound.
             syncThreadFailed = true;
-            recordError("the fsync thread failed (" + ex + "): the sink thread forces the log from now on");
-            notice("the fsync thread failed (" + ex + "): the sink thread forces the log from now on");
+            final String message = "the fsync thread failed (" + ex + "): the sink thread forces the log from now on";
+            recordError(message);
+            notice(message);
         }
     }
 

@@ -73,17 +73,24 @@ final class HttpConnection
     }
 
     /**
-     * Direction {@code s} lost bytes that broke a message, noticed at {@code nowNanos}. One at a
-     * time, a transaction vanishes whole only when its request and its response were both lost,
-     * which puts the two losses' windows (last segment before, first after) over each other.
+     * Direction {@code s} lost bytes that broke a message, noticed at {@code nowNanos}: it looks for
+     * the next start line ({@link HttpStream#resynced}), and the loss is kept for the pairing and
+     * the depths. One at a time, a transaction vanishes whole only when its request and its
+     * response were both lost, which puts the two losses' windows (last segment before, first
+     * after) over each other.
      */
     void lost(final HttpStream s, final long nowNanos)
     {
         final boolean wasGuessed = depthGuessed();
-        if (!s.requests)
+        if (s.requests)
+        {
+            clientLost = true;
+        }
+        else
         {
             serverLost = true;
         }
+        s.resynced = true;
         s.lostSinceResync = true;
         s.lostFromNanos = Math.min(s.lastDataNanos, nowNanos);
         s.lostToNanos = nowNanos;

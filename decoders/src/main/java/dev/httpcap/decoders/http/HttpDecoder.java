@@ -80,11 +80,6 @@ public final class HttpDecoder implements StreamListener
             // Lost before the first byte: decode from the next plausible start line.
             final HttpConnection fresh = detector.attach(flow, flow.isMidstream(), false);
             fresh.streams[direction].state = SYNC;
-            fresh.streams[direction].resynced = true;
-            if (direction == TcpFlow.FROM_CLIENT)
-            {
-                fresh.clientLost = true;
-            }
             fresh.lost(fresh.streams[direction], timestampNanos);
         }
     }

@@ -175,13 +175,8 @@ final class HttpParser
         // The gap swallowed message boundaries: give up on the message in progress and look for
         // the next start line.
         pools.dropLine(s);
-        if (s.requests)
-        {
-            c.clientLost = true;
-        }
         c.lost(s, timestampNanos);
         counters.increment(HttpCounters.Name.RESYNCS);
-        s.resynced = true;
         if (tx != null)
         {
             tx.tags |= Tags.GAP;
