@@ -60,28 +60,17 @@ public enum KafkaKey
     }
 
     /**
-     * The record key of one encoded event. The sink copies each event into the record's value
-     * first and looks for the key there: a search of the array ({@link Needle}), which the JIT
-     * compiles to far less than bounds-checked reads of a {@code DirectBuffer}.
+     * Where the record key of one encoded event is. The shipper copies each event into the record's
+     * value first and looks for the key there: a search of the array ({@link Needle}), which the JIT
+     * compiles to far less than bounds-checked reads of a {@code DirectBuffer}; it copies the key
+     * into an array of its own.
      *
      * @param event  holding the event JSON.
      * @param offset of its first byte.
      * @param length of the event.
-     * @return the key's bytes (the string value, still JSON-escaped), or {@code null} when this
-     *         mode has no key or the event has no such field.
-     */
-    public byte[] extract(final byte[] event, final int offset, final int length)
-    {
-        final long span = find(event, offset, length);
-        return span < 0 ? null : Arrays.copyOfRange(event, spanStart(span), spanEnd(span));
-    }
-
-    /**
-     * Where the key is, without copying it: as {@link #extract}, for a caller that puts the key
-     * into an array of its own.
-     *
-     * @return the key's start and end in {@code event} (read them with {@link #spanStart} and
-     *         {@link #spanEnd}), or -1 when this mode has no key or the event has no such field.
+     * @return the key's start and end in {@code event} (the string value, still JSON-escaped; read
+     *         them with {@link #spanStart} and {@link #spanEnd}), or -1 when this mode has no key or
+     *         the event has no such field.
      */
     long find(final byte[] event, final int offset, final int length)
     {

@@ -310,7 +310,7 @@ final class HttpPairing implements WebSocketHandler
         {
             tx.tags |= Tags.MIDSTREAM;
         }
-        tx.tagFromFlow(flow);
+        tx.tags |= flow.eventTags(tx.tags);
         if ((tx.tags & Tags.GAP) != 0)
         {
             counters.increment(HttpCounters.Name.GAP);

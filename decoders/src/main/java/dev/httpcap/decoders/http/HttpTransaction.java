@@ -4,7 +4,6 @@ import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import dev.httpcap.decoders.tcp.Tags;
-import dev.httpcap.decoders.tcp.TcpFlow;
 
 /**
  * One request and its response, as the decoder saw them: what the event needs, copied out of the
@@ -412,12 +411,6 @@ public final class HttpTransaction
         putEntry(table, n, nameOffset, nameLength, valueOffset, valueLength);
         headerCount[side] = n + 1;
         return true;
-    }
-
-    /** Add the tags that come from the connection rather than from parsing ({@link TcpFlow#eventTags}). */
-    void tagFromFlow(final TcpFlow flow)
-    {
-        tags |= flow.eventTags(tags);
     }
 
     public boolean hasTag(final int tag)
