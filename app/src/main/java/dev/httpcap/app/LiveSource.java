@@ -2,6 +2,7 @@ package dev.httpcap.app;
 
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 
 import org.agrona.DirectBuffer;
 
@@ -25,6 +26,7 @@ import dev.httpcap.capture.RotatingPcapWriter;
 final class LiveSource implements PacketSource, PacketHandler
 {
     private static final long STATISTICS_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+    private static final long FINAL_DRAIN_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
     /** What the lanes of one capture share: when to stop, and how many packets may still be read. */
     static final class Control
@@ -71,6 +73,8 @@ final class LiveSource implements PacketSource, PacketHandler
     private final boolean lend;
     private String recorderError;
     private PacketHandler downstream;
+    private int pollLimit;
+    private long framesSeen;
     private long nextStatisticsNanos;
     private boolean done;
     private boolean closed;
@@ -105,6 +109,7 @@ final class LiveSource implements PacketSource, PacketHandler
             return 0;
         }
         downstream = handler;
+        pollLimit = limit;
         final int read = capture.poll(this, limit);
         if (now >= nextStatisticsNanos)
         {
@@ -119,6 +124,7 @@ final class LiveSource implements PacketSource, PacketHandler
         final DirectBuffer frame, final int offset, final int capturedLength, final int wireLength,
         final long timestampNanos, final int linkType, final int interfaceId)
     {
+        framesSeen++;
         // Like tcpdump -c: packets past the count in the same block are not read.
         if (control.counted() && !control.takePacket())
         {
@@ -152,10 +158,34 @@ final class LiveSource implements PacketSource, PacketHandler
         capture.releaseConsumedFrames();
     }
 
+    /**
+     * The last read of the kernel's counters, and then the packets they count that were not read yet:
+     * those that arrived since the last poll, or sit in a block the kernel has not handed over. The
+     * counters and the frames read agree at the end unless the kernel holds a packet longer than one
+     * more drain period (then the report shows the difference, as before).
+     */
     private void finish()
     {
         capture.updateKernelStatistics();
+        if (!control.counted() && downstream != null)
+        {
+            final long until = System.nanoTime() + control.drainNanos;
+            while (unreadByKernelCount() > 0 && System.nanoTime() < until)
+            {
+                if (capture.poll(this, pollLimit) == 0)
+                {
+                    LockSupport.parkNanos(FINAL_DRAIN_PAUSE_NANOS);
+                }
+                capture.updateKernelStatistics();
+            }
+        }
         done = true;
+    }
+
+    /** @return packets the kernel counted as captured (drops aside) that no poll has delivered yet. */
+    private long unreadByKernelCount()
+    {
+        return capture.kernelPackets() - capture.kernelDrops() - capture.outgoingSkipped() - framesSeen;
     }
 
     @Override
