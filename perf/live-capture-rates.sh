@@ -55,6 +55,9 @@
 #                       afpacket with a cache trained on live capture: --live-aot FILE, made first
 #                       if missing (httpcap live with -XX:AOTCacheOutput=FILE in the namespace,
 #                       --live-aot-seconds (default 20) of the capture replayed at 100,000 pps)
+#                       Before and after in one run: afbase and afcopybase are afpacket and afcopy run
+#                       from another checkout, $HTTPCAP_BASE/bin/httpcap (its jar built; e.g. a git
+#                       worktree of the commit before a change)
 #   --name PREFIX       the network namespace is PREFIX-PID and the veths PREFIX's first 7
 #                       characters + t/r + PID (default hcrate), so that others measuring on the
 #                       machine at the same time do not collide
@@ -153,8 +156,10 @@ IFS=, read -r -a rate_list <<<"$rates"
 IFS=, read -r -a tools <<<"$tool_names"
 ((${#tools[@]})) || die "--tools is empty"
 for t in "${tools[@]}"; do
-  [[ $t =~ ^(afpacket|afcopy|affanout2|afkafka|afnoaot|afliveaot|pcap|tcpdump)$ ]] ||
-    die "--tools: '$t' is not afpacket, afcopy, affanout2, afkafka, afnoaot, afliveaot, pcap or tcpdump"
+  [[ $t =~ ^(afpacket|afcopy|affanout2|afkafka|afnoaot|afliveaot|afbase|afcopybase|pcap|tcpdump)$ ]] ||
+    die "--tools: '$t' is not afpacket, afcopy, affanout2, afkafka, afnoaot, afliveaot, afbase, afcopybase, pcap or tcpdump"
+  [[ ! $t =~ base$ || -x ${HTTPCAP_BASE:-}/bin/httpcap ]] ||
+    die "--tools $t runs \$HTTPCAP_BASE/bin/httpcap: set HTTPCAP_BASE to another checkout with its jar built"
 done
 [[ ,$tool_names, != *,afliveaot,* || -n $live_aot ]] || die "afliveaot needs --live-aot FILE"
 [[ $name =~ ^[a-z][a-z0-9]*$ ]] || die "--name must be lower-case letters and digits: $name"
@@ -297,10 +302,12 @@ echo "$me: $pcap: $file_packets frames, $file_bytes bytes; veth $tx -> $rx in ne
 start_capture() {
   local tool=$1 log=$2 ready i
   case $tool in
-    afpacket|afcopy|affanout2|afkafka|afnoaot|afliveaot|pcap)
-      local engine=$tool copy=() sink="file:$work/events-$tool.ndjson" env=()
+    afpacket|afcopy|affanout2|afkafka|afnoaot|afliveaot|afbase|afcopybase|pcap)
+      local engine=$tool copy=() sink="file:$work/events-$tool.ndjson" env=() exe=$root/bin/httpcap
       case $tool in
         afcopy) engine=afpacket copy=(--no-zero-copy) ;;
+        afbase) engine=afpacket exe=$HTTPCAP_BASE/bin/httpcap ;;
+        afcopybase) engine=afpacket copy=(--no-zero-copy) exe=$HTTPCAP_BASE/bin/httpcap ;;
         affanout2) engine=afpacket copy=(--fanout 2) ;;
         afkafka) engine=afpacket; kafka_topic=live-$tool-$((++topics)); make_topic "$kafka_topic"
                  sink="kafka://$bootstrap/$kafka_topic?spill-dir=$work/spill-$kafka_topic" ;;
@@ -308,7 +315,7 @@ start_capture() {
         afliveaot) engine=afpacket
                    env=(HTTPCAP_AOT=0 "HTTPCAP_JAVA_OPTS=-XX:AOTCache=$live_aot -Xlog:aot*=off -Xlog:cds*=off ${HTTPCAP_JAVA_OPTS:-}") ;;
       esac
-      ip netns exec "$ns" env "${env[@]}" "$root/bin/httpcap" live --interface "$rx" --engine "$engine" "${copy[@]}" \
+      ip netns exec "$ns" env "${env[@]}" "$exe" live --interface "$rx" --engine "$engine" "${copy[@]}" \
         --buffer-mb "$buffer_mb" --sink "$sink" ${HTTPCAP_LIVE_OPTS:-} </dev/null >/dev/null 2>"$log" &
       ready='capturing on' ;;
     tcpdump)
