@@ -39,13 +39,6 @@ final class RingPublisher implements PacketHandler
      * milliseconds of the workers' work, so they never run dry meanwhile.
      */
     private static final long FULL_RING_NAP_NANOS = 100_000;
-    /**
-     * Packets claimed and written before the ring's cursor moves past them. A publish is a store to
-     * the cursor's cache line, which every waiting worker reads: moved once a packet, the line went
-     * back and forth between the cores once a packet. A poll batch is published at its end anyway.
-     */
-    private static final int PUBLISH_BATCH = 64;
-    private static final long NONE = Long.MIN_VALUE;
 
     private final RingBuffer<PacketEvent> ring;
     private final UnsafeBuffer region;
@@ -77,10 +70,6 @@ final class RingPublisher implements PacketHandler
     private final AtomicLong ringFullRelaxed = new AtomicLong();
     private boolean batchUnstamped = true;
     private long batchCaptureNanos;
-    /** The first sequence claimed and written but not yet published, or {@link #NONE}. */
-    private long unpublishedFrom = NONE;
-    private long lastClaimed = -1;
-    private int unpublishedPackets;
 
     /**
      * Publish what {@code source} delivers. A source that can lend its frames ({@link PacketSource#holdFrames})
@@ -98,7 +87,7 @@ final class RingPublisher implements PacketHandler
         this.dropWhenFull = backPressure == BackPressure.DROP;
         this.filterExpression = filterExpression;
         this.source = source;
-        this.framesStayReadable = source.framesStayReadable() || source.holdFrames(new RingProgress());
+        this.framesStayReadable = source.framesStayReadable() || source.holdFrames(new RingProgress(ring));
     }
 
     /** @return whether payloads are read in place (a mapped file, lent frames) rather than copied. */
@@ -154,11 +143,6 @@ final class RingPublisher implements PacketHandler
         final long hi;
         if (dropWhenFull)
         {
-            if (!ring.hasAvailableCapacity(slots))
-            {
-                // Our own claims not yet published may be what fills it.
-                publishClaimed();
-            }
             try
             {
                 hi = ring.tryNext(slots);
@@ -196,8 +180,7 @@ final class RingPublisher implements PacketHandler
 
         final PacketEvent event = ring.get(lo);
         event.slots = slots;
-        // The hash's top bits scaled to [0, workers): a multiplication, where a remainder is a division.
-        event.shard = (int)Math.unsignedMultiplyHigh(SymmetricFlowHash.hash(info), workers);
+        event.shard = (int)Long.remainderUnsigned(SymmetricFlowHash.hash(info), workers);
         event.captureNanos = batchCaptureNanos;
         // The decoded segment goes into the slot whole; the slot's previous one, which every worker
         // is past (the slot was free to claim), takes its place for the next frame.
@@ -211,26 +194,7 @@ final class RingPublisher implements PacketHandler
         {
             ring.get(s).slots = PacketEvent.CONTINUATION;
         }
-        if (unpublishedFrom == NONE)
-        {
-            unpublishedFrom = lo;
-        }
-        lastClaimed = hi;
-        if (++unpublishedPackets == PUBLISH_BATCH)
-        {
-            publishClaimed();
-        }
-    }
-
-    /** Let the workers see every packet claimed so far. */
-    private void publishClaimed()
-    {
-        if (unpublishedFrom != NONE)
-        {
-            ring.publish(unpublishedFrom, lastClaimed);
-            unpublishedFrom = NONE;
-            unpublishedPackets = 0;
-        }
+        ring.publish(lo, hi);
     }
 
     /**
@@ -241,8 +205,6 @@ final class RingPublisher implements PacketHandler
      */
     private void awaitRoom(final int slots)
     {
-        // The workers cannot make room past packets they do not see.
-        publishClaimed();
         final long start = System.nanoTime();
         do
         {
@@ -288,7 +250,6 @@ final class RingPublisher implements PacketHandler
     /** Tell every worker that no more packets will come. Blocks for room even under the drop policy. */
     void publishEndOfCapture()
     {
-        publishClaimed();
         final long sequence = ring.next();
         final PacketEvent event = ring.get(sequence);
         event.slots = PacketEvent.END_OF_CAPTURE;
@@ -299,7 +260,6 @@ final class RingPublisher implements PacketHandler
     /** Tell every worker the time is {@code epochNanos}; never dropped (a tick is tiny and rare). */
     void publishClockTick(final long epochNanos)
     {
-        publishClaimed();
         final long sequence = ring.next();
         final PacketEvent event = ring.get(sequence);
         event.slots = PacketEvent.CLOCK_TICK;
@@ -308,10 +268,9 @@ final class RingPublisher implements PacketHandler
         ring.publish(sequence);
     }
 
-    /** Called by the capture loop after each poll batch: its packets are published, its counters shown. */
+    /** Called by the capture loop after each poll batch. */
     void publishProgress()
     {
-        publishClaimed();
         packetsReadRelaxed.lazySet(packetsRead);
         wireBytesReadRelaxed.lazySet(wireBytesRead);
         ringFullRelaxed.lazySet(ringFull);
@@ -332,16 +291,20 @@ final class RingPublisher implements PacketHandler
         return packetsReadRelaxed.get();
     }
 
-    /**
-     * A lending source's view of the ring: the last sequence claimed for a packet (published by the
-     * end of the poll batch at the latest), and the slowest worker's. Read on the capture thread.
-     */
-    private final class RingProgress implements ConsumerProgress
+    /** A lending source's view of the ring: the last sequence published, and the slowest worker's. */
+    private static final class RingProgress implements ConsumerProgress
     {
+        private final RingBuffer<PacketEvent> ring;
+
+        RingProgress(final RingBuffer<PacketEvent> ring)
+        {
+            this.ring = ring;
+        }
+
         @Override
         public long publishedPosition()
         {
-            return lastClaimed;
+            return ring.getCursor();
         }
 
         @Override
