@@ -136,41 +136,71 @@ public enum KafkaKey
     }
 
     /**
-     * A byte string to look for, with its Boyer-Moore-Horspool table: a window whose last byte is
-     * {@code b} moves on by {@code shift[b]}. JSON is mostly quotes and letters of field names, so
-     * comparing from the first byte (a quote) stops at every field; this looks at about one byte
-     * in five for {@code "community_id":"}, which the shipper does for every record.
+     * A byte string to look for, with a table of how far a window may move on given its last two
+     * bytes (Wu-Manber's shift over bigrams, hashed into 4096 entries; a collision only shortens a
+     * shift). JSON is mostly quotes, letters and colons, so a shift on the last byte alone stops
+     * short at every quote (about one byte in five for {@code "community_id":"}); a bigram of the
+     * text rarely occurs in the needle, and the window moves on by the needle's length less one.
+     * The shipper does this for every record.
      */
     static final class Needle
     {
+        private static final int HASH_MASK = (1 << 12) - 1;
+
         private final byte[] bytes;
-        private final int[] shift = new int[256];
+        private final byte[] shift = new byte[HASH_MASK + 1];
+        /** How far to move on after a window whose last bigram matched but whose bytes did not. */
+        private final int afterMismatch;
 
         Needle(final String text)
         {
             bytes = ascii(text);
             final int last = bytes.length - 1;
-            Arrays.fill(shift, bytes.length);
-            for (int i = 0; i < last; i++)
+            if (last < 1 || last > Byte.MAX_VALUE)
             {
-                shift[bytes[i] & 0xFF] = last - i;
+                throw new IllegalArgumentException("a needle is 2 to 128 bytes: " + text);
             }
+            Arrays.fill(shift, (byte)last);
+            int again = last;
+            final int lastBigram = hash(bytes[last - 1], bytes[last]);
+            for (int j = 1; j <= last; j++)
+            {
+                final int h = hash(bytes[j - 1], bytes[j]);
+                shift[h] = (byte)Math.min(shift[h], last - j);
+                if (j < last && h == lastBigram)
+                {
+                    again = Math.min(again, last - j);
+                }
+            }
+            afterMismatch = again;
+        }
+
+        private static int hash(final byte first, final byte second)
+        {
+            return ((first & 0xFF) << 5 ^ (second & 0xFF)) & HASH_MASK;
         }
 
         /** @return the index just past the first occurrence in {@code [from, to)}, or -1. */
         int indexOf(final byte[] haystack, final int from, final int to)
         {
             final byte[] needle = bytes;
-            final int last = needle.length - 1;
-            final byte lastByte = needle[last];
-            for (int i = from; i <= to - needle.length; )
+            final int length = needle.length;
+            final int last = length - 1;
+            for (int i = from; i <= to - length; )
             {
-                final byte b = haystack[i + last];
-                if (b == lastByte && Arrays.equals(haystack, i, i + last, needle, 0, last))
+                final int move = shift[hash(haystack[i + last - 1], haystack[i + last])];
+                if (0 != move)
                 {
-                    return i + needle.length;
+                    i += move;
                 }
-                i += shift[b & 0xFF];
+                else if (Arrays.equals(haystack, i, i + length, needle, 0, length))
+                {
+                    return i + length;
+                }
+                else
+                {
+                    i += afterMismatch;
+                }
             }
             return -1;
         }
