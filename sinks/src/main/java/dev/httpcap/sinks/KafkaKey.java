@@ -1,5 +1,8 @@
 package dev.httpcap.sinks;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
@@ -136,18 +139,28 @@ public enum KafkaKey
     }
 
     /**
-     * A byte string to look for, with a table of how far a window may move on given its last two
-     * bytes (Wu-Manber's shift over bigrams, hashed into 4096 entries; a collision only shortens a
-     * shift). JSON is mostly quotes, letters and colons, so a shift on the last byte alone stops
-     * short at every quote (about one byte in five for {@code "community_id":"}); a bigram of the
-     * text rarely occurs in the needle, and the window moves on by the needle's length less one.
-     * The shipper does this for every record.
+     * A byte string to look for. A search must not wait on what it has just read to know where to
+     * read next (Horspool's shift: a chain of dependent loads, a few nanoseconds a step), so where
+     * the needle holds a byte that JSON text seldom has ({@code _}, a brace or bracket: its
+     * anchor), the search reads the text eight bytes at a time and tests all eight for the anchor
+     * at once (the zero-byte test of "Bit Twiddling Hacks" on the word XOR the anchor repeated),
+     * comparing the whole needle only where one is. {@code "community_id":"} has one {@code _},
+     * which the fields before it lack but for an {@code event.id} now and then. A needle without
+     * one moves on by a shift over the last two bytes (Wu-Manber's bigrams, hashed into 4096
+     * entries; a collision only shortens a shift). The shipper does this for every record.
      */
     static final class Needle
     {
+        private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+        private static final long ONES = 0x0101_0101_0101_0101L;
+        private static final long HIGHS = 0x8080_8080_8080_8080L;
         private static final int HASH_MASK = (1 << 12) - 1;
 
         private final byte[] bytes;
+        /** Index of the anchor byte in the needle, or -1 if it has none. */
+        private final int anchor;
+        /** The anchor byte in every byte of a long. */
+        private final long anchors;
         private final byte[] shift = new byte[HASH_MASK + 1];
         /** How far to move on after a window whose last bigram matched but whose bytes did not. */
         private final int afterMismatch;
@@ -160,6 +173,14 @@ public enum KafkaKey
             {
                 throw new IllegalArgumentException("a needle is 2 to 128 bytes: " + text);
             }
+            int rare = -1;
+            for (int i = 0; i < bytes.length && rare < 0; i++)
+            {
+                final byte b = bytes[i];
+                rare = b == '_' || b == '{' || b == '[' || b == '}' || b == ']' ? i : -1;
+            }
+            anchor = rare;
+            anchors = rare < 0 ? 0 : (bytes[rare] & 0xFFL) * ONES;
             Arrays.fill(shift, (byte)last);
             int again = last;
             final int lastBigram = hash(bytes[last - 1], bytes[last]);
@@ -182,6 +203,46 @@ public enum KafkaKey
 
         /** @return the index just past the first occurrence in {@code [from, to)}, or -1. */
         int indexOf(final byte[] haystack, final int from, final int to)
+        {
+            return anchor < 0 ? bigramIndexOf(haystack, from, to) : anchorIndexOf(haystack, from, to);
+        }
+
+        private int anchorIndexOf(final byte[] haystack, final int from, final int to)
+        {
+            final byte[] needle = bytes;
+            final int length = needle.length;
+            // The anchor of a match at i is at i + anchor; the last possible match is at to - length.
+            final int lastAnchor = to - length + anchor;
+            int at = from + anchor;
+            for (; at + Long.BYTES - 1 <= lastAnchor; at += Long.BYTES)
+            {
+                final long x = (long)LONGS.get(haystack, at) ^ anchors;
+                // A high bit for each zero byte of x, that is each anchor; past the first, maybe some
+                // others too (a borrow), which the comparison rules out.
+                long found = (x - ONES) & ~x & HIGHS;
+                while (0 != found)
+                {
+                    final int start = at + (Long.numberOfTrailingZeros(found) >>> 3) - anchor;
+                    if (Arrays.equals(haystack, start, start + length, needle, 0, length))
+                    {
+                        return start + length;
+                    }
+                    found &= found - 1;
+                }
+            }
+            final byte anchorByte = needle[anchor];
+            for (; at <= lastAnchor; at++)
+            {
+                final int start = at - anchor;
+                if (haystack[at] == anchorByte && Arrays.equals(haystack, start, start + length, needle, 0, length))
+                {
+                    return start + length;
+                }
+            }
+            return -1;
+        }
+
+        private int bigramIndexOf(final byte[] haystack, final int from, final int to)
         {
             final byte[] needle = bytes;
             final int length = needle.length;
