@@ -1,5 +1,8 @@
 package dev.httpcap.sinks;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
@@ -136,41 +139,129 @@ public enum KafkaKey
     }
 
     /**
-     * A byte string to look for, with its Boyer-Moore-Horspool table: a window whose last byte is
-     * {@code b} moves on by {@code shift[b]}. JSON is mostly quotes and letters of field names, so
-     * comparing from the first byte (a quote) stops at every field; this looks at about one byte
-     * in five for {@code "community_id":"}, which the shipper does for every record.
+     * A byte string to look for. A search must not wait on what it has just read to know where to
+     * read next (Horspool's shift: a chain of dependent loads, a few nanoseconds a step), so where
+     * the needle holds a byte that JSON text seldom has ({@code _}, a brace or bracket: its
+     * anchor), the search reads the text eight bytes at a time and tests all eight for the anchor
+     * at once (the zero-byte test of "Bit Twiddling Hacks" on the word XOR the anchor repeated),
+     * comparing the whole needle only where one is. {@code "community_id":"} has one {@code _},
+     * which the fields before it lack but for an {@code event.id} now and then. A needle without
+     * one moves on by a shift over the last two bytes (Wu-Manber's bigrams, hashed into 4096
+     * entries; a collision only shortens a shift). The shipper does this for every record.
      */
     static final class Needle
     {
+        private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+        private static final long ONES = 0x0101_0101_0101_0101L;
+        private static final long HIGHS = 0x8080_8080_8080_8080L;
+        private static final int HASH_MASK = (1 << 12) - 1;
+
         private final byte[] bytes;
-        private final int[] shift = new int[256];
+        /** Index of the anchor byte in the needle, or -1 if it has none. */
+        private final int anchor;
+        /** The anchor byte in every byte of a long. */
+        private final long anchors;
+        private final byte[] shift = new byte[HASH_MASK + 1];
+        /** How far to move on after a window whose last bigram matched but whose bytes did not. */
+        private final int afterMismatch;
 
         Needle(final String text)
         {
             bytes = ascii(text);
             final int last = bytes.length - 1;
-            Arrays.fill(shift, bytes.length);
-            for (int i = 0; i < last; i++)
+            if (last < 1 || last > Byte.MAX_VALUE)
             {
-                shift[bytes[i] & 0xFF] = last - i;
+                throw new IllegalArgumentException("a needle is 2 to 128 bytes: " + text);
             }
+            int rare = -1;
+            for (int i = 0; i < bytes.length && rare < 0; i++)
+            {
+                final byte b = bytes[i];
+                rare = b == '_' || b == '{' || b == '[' || b == '}' || b == ']' ? i : -1;
+            }
+            anchor = rare;
+            anchors = rare < 0 ? 0 : (bytes[rare] & 0xFFL) * ONES;
+            Arrays.fill(shift, (byte)last);
+            int again = last;
+            final int lastBigram = hash(bytes[last - 1], bytes[last]);
+            for (int j = 1; j <= last; j++)
+            {
+                final int h = hash(bytes[j - 1], bytes[j]);
+                shift[h] = (byte)Math.min(shift[h], last - j);
+                if (j < last && h == lastBigram)
+                {
+                    again = Math.min(again, last - j);
+                }
+            }
+            afterMismatch = again;
+        }
+
+        private static int hash(final byte first, final byte second)
+        {
+            return ((first & 0xFF) << 5 ^ (second & 0xFF)) & HASH_MASK;
         }
 
         /** @return the index just past the first occurrence in {@code [from, to)}, or -1. */
         int indexOf(final byte[] haystack, final int from, final int to)
         {
+            return anchor < 0 ? bigramIndexOf(haystack, from, to) : anchorIndexOf(haystack, from, to);
+        }
+
+        private int anchorIndexOf(final byte[] haystack, final int from, final int to)
+        {
             final byte[] needle = bytes;
-            final int last = needle.length - 1;
-            final byte lastByte = needle[last];
-            for (int i = from; i <= to - needle.length; )
+            final int length = needle.length;
+            // The anchor of a match at i is at i + anchor; the last possible match is at to - length.
+            final int lastAnchor = to - length + anchor;
+            int at = from + anchor;
+            for (; at + Long.BYTES - 1 <= lastAnchor; at += Long.BYTES)
             {
-                final byte b = haystack[i + last];
-                if (b == lastByte && Arrays.equals(haystack, i, i + last, needle, 0, last))
+                final long x = (long)LONGS.get(haystack, at) ^ anchors;
+                // A high bit for each zero byte of x, that is each anchor; past the first, maybe some
+                // others too (a borrow), which the comparison rules out.
+                long found = (x - ONES) & ~x & HIGHS;
+                while (0 != found)
                 {
-                    return i + needle.length;
+                    final int start = at + (Long.numberOfTrailingZeros(found) >>> 3) - anchor;
+                    if (Arrays.equals(haystack, start, start + length, needle, 0, length))
+                    {
+                        return start + length;
+                    }
+                    found &= found - 1;
                 }
-                i += shift[b & 0xFF];
+            }
+            final byte anchorByte = needle[anchor];
+            for (; at <= lastAnchor; at++)
+            {
+                final int start = at - anchor;
+                if (haystack[at] == anchorByte && Arrays.equals(haystack, start, start + length, needle, 0, length))
+                {
+                    return start + length;
+                }
+            }
+            return -1;
+        }
+
+        private int bigramIndexOf(final byte[] haystack, final int from, final int to)
+        {
+            final byte[] needle = bytes;
+            final int length = needle.length;
+            final int last = length - 1;
+            for (int i = from; i <= to - length; )
+            {
+                final int move = shift[hash(haystack[i + last - 1], haystack[i + last])];
+                if (0 != move)
+                {
+                    i += move;
+                }
+                else if (Arrays.equals(haystack, i, i + length, needle, 0, length))
+                {
+                    return i + length;
+                }
+                else
+                {
+                    i += afterMismatch;
+                }
             }
             return -1;
         }

@@ -371,7 +371,8 @@ public final class KafkaSinkConfig
         props.put("compression.type", compression);
         props.put("batch.size", Integer.toString(batchBytes));
         props.put("linger.ms", Integer.toString(lingerMs));
-        // Two windows' worth (a window is up to 32 MiB): the shipper never waits for buffer space.
+        // A window is up to 64 MiB of events, compressed as they are appended (lz4: about a fifth here), so
+        // the shipper rarely waits for buffer space; uncompressed, a full window may wait for acknowledgements.
         props.put("buffer.memory", Long.toString(64L << 20));
         props.put("max.block.ms", Integer.toString(maxBlockMs));
         props.put("key.serializer", "org.apache.kafka.common.serialization.ByteArraySerializer");

@@ -58,25 +58,28 @@ class KafkaKeyTest
     @Test
     void shouldFindTheFirstOccurrenceAsAPlainScanDoes()
     {
-        final KafkaKey.Needle needle = new KafkaKey.Needle("\"community_id\":\"");
-        final byte[] pattern = "\"community_id\":\"".getBytes(StandardCharsets.US_ASCII);
-        final byte[] alphabet = "\"community_id:x\\".getBytes(StandardCharsets.US_ASCII);
-        final java.util.Random random = new java.util.Random(16);
-        for (int round = 0; round < 20_000; round++)
+        for (final String needleText : new String[] {"\"community_id\":\"", "\"url\":{", "\"domain\":\"", "\"http\":{", "ab"})
         {
-            final byte[] text = new byte[random.nextInt(60)];
-            for (int i = 0; i < text.length; i++)
+            final KafkaKey.Needle needle = new KafkaKey.Needle(needleText);
+            final byte[] pattern = needleText.getBytes(StandardCharsets.US_ASCII);
+            final byte[] alphabet = (needleText + "x\\").getBytes(StandardCharsets.US_ASCII);
+            final java.util.Random random = new java.util.Random(16);
+            for (int round = 0; round < 20_000; round++)
             {
-                text[i] = alphabet[random.nextInt(alphabet.length)];
+                final byte[] text = new byte[random.nextInt(60)];
+                for (int i = 0; i < text.length; i++)
+                {
+                    text[i] = alphabet[random.nextInt(alphabet.length)];
+                }
+                if (text.length >= pattern.length && random.nextBoolean())
+                {
+                    System.arraycopy(pattern, 0, text, random.nextInt(text.length - pattern.length + 1), pattern.length);
+                }
+                final int from = text.length == 0 ? 0 : random.nextInt(text.length);
+                final int to = from + random.nextInt(text.length - from + 1);
+                assertEquals(plainIndexOf(text, from, to, pattern), needle.indexOf(text, from, to),
+                    () -> needleText + " in " + new String(text, StandardCharsets.US_ASCII) + " [" + from + ", " + to + ")");
             }
-            if (text.length >= pattern.length && random.nextBoolean())
-            {
-                System.arraycopy(pattern, 0, text, random.nextInt(text.length - pattern.length + 1), pattern.length);
-            }
-            final int from = text.length == 0 ? 0 : random.nextInt(text.length);
-            final int to = from + random.nextInt(text.length - from + 1);
-            assertEquals(plainIndexOf(text, from, to, pattern), needle.indexOf(text, from, to),
-                () -> new String(text, StandardCharsets.US_ASCII) + " [" + from + ", " + to + ")");
         }
     }
 
