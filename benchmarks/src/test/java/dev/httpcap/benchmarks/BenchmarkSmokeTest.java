@@ -27,7 +27,7 @@ class BenchmarkSmokeTest
 {
     private static final List<Class<?>> BENCHMARKS = List.of(
         HttpParserBenchmark.class, JsonEncoderBenchmark.class, HandoffBenchmark.class,
-        PipelineBenchmark.class, ReassemblyBenchmark.class);
+        PipelineBenchmark.class, ReassemblyBenchmark.class, FlowTrackerBenchmark.class);
 
     @Test
     void shouldRunEveryBenchmarkWithEveryParameter() throws RunnerException
