@@ -10,10 +10,10 @@ import dev.httpcap.decoders.tcp.TcpFlow;
  * Packetbeat's. One instance per thread: it reuses its digest and scratch arrays.
  * <p>
  * The SHA-1 is worked out here rather than by {@code MessageDigest}: the input (at most 40 bytes) is
- * always one block with its padding, and a connection's first event pays for it. In a fresh JVM the
- * first 153,024 digests took 210-290 ms through {@code MessageDigest} (its buffering and padding
- * code, and the intrinsic reached only once C2 has compiled the caller) against ~60 ms here, most of
- * a 1-2 s {@code stats} or {@code read} of a capture with that many connections.
+ * always one block with its padding, and a connection's first event pays for it. In a fresh JVM,
+ * 153,024 Community IDs (a capture's worth of connections) took 75-95 ms through
+ * {@code MessageDigest} (its buffering and padding code; the SHA intrinsic only once C2 has compiled
+ * the caller) and 66-82 ms here (perf/README.md, "worker per-packet cost").
  */
 public final class CommunityId
 {
