@@ -27,7 +27,7 @@ class BenchmarkSmokeTest
 {
     private static final List<Class<?>> BENCHMARKS = List.of(
         HttpParserBenchmark.class, JsonEncoderBenchmark.class, HandoffBenchmark.class,
-        PipelineBenchmark.class, ReassemblyBenchmark.class);
+        PipelineBenchmark.class, ReassemblyBenchmark.class, FlowTrackerBenchmark.class);
 
     @Test
     void shouldRunEveryBenchmarkWithEveryParameter() throws RunnerException
@@ -68,7 +68,7 @@ class BenchmarkSmokeTest
         final Set<String> expected = new TreeSet<>();
         BENCHMARKS.forEach(b -> expected.add(b.getName()));
         assertEquals(expected, ran, "benchmark classes with results");
-        // Every @Param combination of every benchmark method: 28 + 8 + 6 + 4 + 2.
-        assertEquals(48, results.size(), "benchmark runs");
+        // Every @Param combination of every benchmark method: 28 + 8 + 6 + 4 + 2 + 2.
+        assertEquals(50, results.size(), "benchmark runs");
     }
 }

@@ -94,8 +94,7 @@ public final class TcpFlow
     int next = -1;
     boolean closedList;
 
-    /** Slot in the tracker's hash table, kept for O(1) removal. */
-    int tableSlot = -1;
+    /** The tracker's hash of the 4-tuple and VLAN (its table also holds it, beside the flow's index). */
     int hash;
     /** Why the connection closed (FIN or RST) before its record was written; null while open. */
     FlowEndReason closeReason;
@@ -137,7 +136,6 @@ public final class TcpFlow
         lastDirection = FROM_CLIENT;
         prev = next = -1;
         closedList = false;
-        tableSlot = -1;
         communityDigestKnown = false;
         snaplenCutSegments = 0;
         overlapConflicts = 0;

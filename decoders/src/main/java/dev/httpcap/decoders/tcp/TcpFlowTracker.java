@@ -26,8 +26,16 @@ public final class TcpFlowTracker
     private int freeCount;
     private int allocated;
 
-    private final int[] table;
+    /**
+     * Open addressing, linear probing: per slot the flow's hash in the high 32 bits and its index + 1 in the
+     * low ones (0: empty). A probe compares hashes in the table itself and reads a flow object only when
+     * the hash matches, and a removal shifts entries back without reading any: the table holds ~80,000
+     * lingering connections on a busy capture, and each flow object read there was a cache miss.
+     */
+    private final long[] table;
     private final int tableMask;
+    /** All ones, except in tests that force whole-hash collisions. */
+    private final int hashMask;
 
     private int openHead = -1;
     private int openTail = -1;
@@ -51,6 +59,14 @@ public final class TcpFlowTracker
     public TcpFlowTracker(
         final FlowListener listener, final int maxFlows, final long idleTimeoutNanos, final long closeLingerNanos)
     {
+        this(listener, maxFlows, idleTimeoutNanos, closeLingerNanos, -1);
+    }
+
+    /** With {@code hashMask} keeping only some bits of each flow's hash: tests use it to make hashes collide. */
+    TcpFlowTracker(
+        final FlowListener listener, final int maxFlows, final long idleTimeoutNanos, final long closeLingerNanos,
+        final int hashMask)
+    {
         if (maxFlows < 1)
         {
             throw new IllegalArgumentException("maxFlows must be positive: " + maxFlows);
@@ -62,8 +78,9 @@ public final class TcpFlowTracker
         this.flows = new TcpFlow[maxFlows];
         this.freeStack = new int[maxFlows];
         final int capacity = Integer.highestOneBit(Math.max(2, maxFlows) * 2 - 1) << 1;
-        this.table = new int[capacity];
+        this.table = new long[capacity];
         this.tableMask = capacity - 1;
+        this.hashMask = hashMask;
     }
 
     /**
@@ -75,7 +92,7 @@ public final class TcpFlowTracker
     {
         advanceClock(segment.timestampNanos);
 
-        final int hash = hash(segment);
+        final int hash = hash(segment) & hashMask;
         TcpFlow flow = find(segment, hash);
         if (flow != null && startsNewConnection(flow, segment))
         {
@@ -295,8 +312,13 @@ public final class TcpFlowTracker
         {
             flow.closeReason = flow.reset ? FlowEndReason.RST : FlowEndReason.FIN;
         }
-        unlink(flow);
-        linkTail(flow, flow.closeReason != null);
+        // Most segments come from the flow seen last (a response's segments in a row): it is the tail already.
+        final boolean closed = flow.closeReason != null;
+        if (flow.next >= 0 || flow.closedList != closed)
+        {
+            unlink(flow);
+            linkTail(flow, closed);
+        }
     }
 
     /** A SYN or SYN-ACK: the handshake's first two steps (only a SYN-ACK answering a SYN seen counts). */
@@ -357,15 +379,18 @@ public final class TcpFlowTracker
         int slot = hash & tableMask;
         while (true)
         {
-            final int entry = table[slot];
+            final long entry = table[slot];
             if (entry == 0)
             {
                 return null;
             }
-            final TcpFlow flow = flows[entry - 1];
-            if (flow.hash == hash && flow.vlan == s.vlan && matches(flow, s))
+            if ((int)(entry >>> 32) == hash)
             {
-                return flow;
+                final TcpFlow flow = flows[(int)entry - 1];
+                if (flow.vlan == s.vlan && matches(flow, s))
+                {
+                    return flow;
+                }
             }
             slot = (slot + 1) & tableMask;
         }
@@ -386,27 +411,34 @@ public final class TcpFlowTracker
         {
             slot = (slot + 1) & tableMask;
         }
-        table[slot] = flow.index + 1;
-        flow.tableSlot = slot;
+        table[slot] = entry(flow);
     }
 
-    /** Linear-probing removal with backward shift, so lookups never need tombstones. */
+    private static long entry(final TcpFlow flow)
+    {
+        return ((long)flow.hash << 32) | (flow.index + 1);
+    }
+
+    /** Linear-probing removal with backward shift, so lookups never need tombstones; reads the table only. */
     private void remove(final TcpFlow flow)
     {
-        int hole = flow.tableSlot;
-        table[hole] = 0;
-        flow.tableSlot = -1;
-        int slot = (hole + 1) & tableMask;
-        while (table[slot] != 0)
+        final long removed = entry(flow);
+        int hole = flow.hash & tableMask;
+        while (table[hole] != removed)
         {
-            final TcpFlow moved = flows[table[slot] - 1];
-            final int home = moved.hash & tableMask;
+            hole = (hole + 1) & tableMask;
+        }
+        table[hole] = 0;
+        int slot = (hole + 1) & tableMask;
+        long entry;
+        while ((entry = table[slot]) != 0)
+        {
+            final int home = (int)(entry >>> 32) & tableMask;
             // Move the entry into the hole unless its home lies cyclically in (hole, slot].
             final boolean homeBetween = hole <= slot ? (home > hole && home <= slot) : (home > hole || home <= slot);
             if (!homeBetween)
             {
-                table[hole] = table[slot];
-                moved.tableSlot = hole;
+                table[hole] = entry;
                 table[slot] = 0;
                 hole = slot;
             }

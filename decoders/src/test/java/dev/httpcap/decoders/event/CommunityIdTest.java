@@ -1,8 +1,12 @@
 package dev.httpcap.decoders.event;
 
+import java.nio.ByteBuffer;
+import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.SplittableRandom;
 
 import org.agrona.ExpandableArrayBuffer;
 import org.junit.jupiter.api.Test;
@@ -98,5 +102,56 @@ class CommunityIdTest
         assertEquals(40, ended[0]);
         assertEquals(List.of(), failures);
         assertTrue(flowObjects.values().stream().anyMatch(uses -> uses > 1), "no flow object was reused: " + flowObjects.values());
+    }
+
+    /** The Community ID by the specification's recipe, through the JDK's SHA-1 and Base64. */
+    private static String reference(
+        final int seed, final int ipVersion, final long aHi, final long aLo, final int aPort, final long bHi,
+        final long bLo, final int bPort) throws Exception
+    {
+        final int byAddress = Long.compareUnsigned(aHi, bHi) != 0 ? Long.compareUnsigned(aHi, bHi) :
+            Long.compareUnsigned(aLo, bLo);
+        final boolean aFirst = byAddress < 0 || (byAddress == 0 && aPort <= bPort);
+        final ByteBuffer input = ByteBuffer.allocate(40);
+        input.putShort((short)seed);
+        for (final long[] address : aFirst ? new long[][] {{aHi, aLo}, {bHi, bLo}} : new long[][] {{bHi, bLo}, {aHi, aLo}})
+        {
+            if (ipVersion == 4)
+            {
+                input.putInt((int)address[1]);
+            }
+            else
+            {
+                input.putLong(address[0]).putLong(address[1]);
+            }
+        }
+        input.put((byte)6).put((byte)0).putShort((short)(aFirst ? aPort : bPort)).putShort((short)(aFirst ? bPort : aPort));
+        final MessageDigest sha1 = MessageDigest.getInstance("SHA-1");
+        sha1.update(input.array(), 0, input.position());
+        return "\"1:" + Base64.getEncoder().encodeToString(sha1.digest()) + "\"";
+    }
+
+    @Test
+    void shouldEqualTheJdksSha1OfTheSpecificationsInputForRandomFlows() throws Exception
+    {
+        final SplittableRandom random = new SplittableRandom(19);
+        for (int i = 0; i < 20_000; i++)
+        {
+            final int seed = i % 3 == 0 ? 0 : random.nextInt(1 << 16);
+            final CommunityId seeded = new CommunityId(seed);
+            final boolean v4 = random.nextBoolean();
+            final long aHi = v4 ? 0 : random.nextLong();
+            final long aLo = v4 ? EventText.ipv4MappedLo(random.nextInt()) : random.nextLong();
+            // Equal addresses now and then, so that the ports decide the order.
+            final boolean same = random.nextInt(8) == 0;
+            final long bHi = same ? aHi : v4 ? 0 : random.nextLong();
+            final long bLo = same ? aLo : v4 ? EventText.ipv4MappedLo(random.nextInt()) : random.nextLong();
+            final int aPort = random.nextInt(1 << 16);
+            final int bPort = random.nextInt(1 << 16);
+            writer.wrap(buffer, 0);
+            seeded.value(writer, v4 ? 4 : 6, 6, aHi, aLo, aPort, bHi, bLo, bPort);
+            assertEquals(reference(seed, v4 ? 4 : 6, aHi, aLo, aPort, bHi, bLo, bPort),
+                buffer.getStringWithoutLengthAscii(0, writer.length()), "flow " + i);
+        }
     }
 }

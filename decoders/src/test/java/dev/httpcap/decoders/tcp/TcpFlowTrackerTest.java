@@ -298,4 +298,40 @@ class TcpFlowTrackerTest
         assertEquals(0, tracker.activeFlows());
         assertEquals(tracker.flowsCreated(), ended.size());
     }
+
+    @Test
+    void shouldFindEveryFlowWhenTheirHashesCollide()
+    {
+        // Two bits of hash: ~250 connections per hash value, runs of one hash wrapping around the table.
+        final TcpFlowTracker tracker = new TcpFlowTracker(listener, 1024, 5 * SECOND, 5 * SECOND, 0x3);
+        long time = 0;
+        long expectedEnded = 0;
+        for (int round = 0; round < 10; round++)
+        {
+            for (int i = 0; i < 1000; i++)
+            {
+                send(tracker, time++, true, 1024 + (round * 1000 + i) % 60000, SYN, i, 0);
+            }
+            for (int i = 0; i < 1000; i += 2)
+            {
+                send(tracker, time++, false, 1024 + (round * 1000 + i) % 60000, RST, 0, 0);
+            }
+            for (int i = 1; i < 1000; i += 2)
+            {
+                final TcpFlow flow = send(tracker, time++, true, 1024 + (round * 1000 + i) % 60000, ACK, i + 1, 10);
+                assertEquals(2, flow.packets(TcpFlow.FROM_CLIENT), "the data segment found its flow");
+            }
+            time += 10 * SECOND;
+            send(tracker, time, true, 1, SYN, 0, 0);
+            expectedEnded += 500;
+            assertEquals(expectedEnded, tracker.flowsEnded(FlowEndReason.RST));
+            assertEquals(expectedEnded, ended.stream().filter(e -> e.reason() == FlowEndReason.RST && e.serverPackets() == 1)
+                .count(), "every RST found its flow");
+            assertEquals(0, tracker.flowsEnded(FlowEndReason.EVICTED));
+        }
+        tracker.endAll();
+        assertEquals(0, tracker.activeFlows());
+        assertEquals(tracker.flowsCreated(), ended.size());
+        assertEquals(10 * 1000 + 10, tracker.flowsCreated(), "no segment started a flow of its own");
+    }
 }
