@@ -34,17 +34,19 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Just enough of a Kafka broker for an idempotent producer to send to it, for bin/httpcap's AOT
  * training run: with the Kafka sink in that run, the JVM's AOT cache holds kafka-clients' classes
- * (loaded and linked) and the profiles of its send path, which every `--sink kafka://` start
+ * (loaded and linked, with what little profile five events give), which every `--sink kafka://` start
  * otherwise loads and profiles while it sends (perf/README.md, Kafka, fourth pass). No broker is
  * needed to build or train; this one stores nothing.
  *
  * <pre>
- *   java -cp app/target/httpcap.jar scripts/kafka/TrainingBroker.java   # prints its port, serves until killed
+ *   java -cp app/target/httpcap.jar scripts/kafka/TrainingBroker.java [SECONDS]   # prints its port, serves
  * </pre>
  *
  * It answers ApiVersions, Metadata (one partition, led by itself, for any topic asked for),
- * InitProducerId and Produce (every batch acknowledged); a client asking for anything else (a
- * transaction, say) gets no answer and times out. On 127.0.0.1, an ephemeral port.
+ * InitProducerId and Produce (every batch acknowledged); its ApiVersions lists only those, so a
+ * client that needs more (transactions, say) is told so at once. On 127.0.0.1, an ephemeral port.
+ * It exits by itself after SECONDS (default 60), so that one left behind by an interrupted
+ * training run does not stay.
  */
 public final class TrainingBroker
 {
@@ -63,6 +65,19 @@ public final class TrainingBroker
 
     public static void main(final String[] args) throws IOException
     {
+        final long lifetimeMillis = 1000L * (args.length > 0 ? Long.parseLong(args[0]) : 60);
+        Thread.ofPlatform().daemon().start(() ->
+        {
+            try
+            {
+                Thread.sleep(lifetimeMillis);
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+            }
+            System.exit(0);
+        });
         try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress()))
         {
             final TrainingBroker broker = new TrainingBroker(server.getLocalPort());

@@ -154,6 +154,9 @@ class MainTest
         assertEquals(2, run.exitCode(), run::toString);
         final Run event = run("read", "samples/does-not-matter.pcap", "--max-event-kb", "1", "--sink", "stdout");
         assertEquals(2, event.exitCode(), event::toString);
+        // Not a heap exhausted by a flow table sized for two billion connections.
+        final Run flows = run("read", "samples/does-not-matter.pcap", "--max-flows", "2000000000", "--sink", "stdout");
+        assertEquals(2, flows.exitCode(), flows::toString);
     }
 
     @Test

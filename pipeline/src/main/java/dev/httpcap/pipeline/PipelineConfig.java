@@ -6,6 +6,7 @@ import java.util.concurrent.TimeUnit;
 import dev.httpcap.decoders.event.HttpEventEncoder;
 import dev.httpcap.decoders.event.Observer;
 import dev.httpcap.decoders.http.HttpConfig;
+import dev.httpcap.decoders.tcp.TcpFlowTracker;
 
 /** Sizes and policies of a {@link Pipeline}, fixed at start-up. Fluent setters; defaults suit reading files. */
 public final class PipelineConfig
@@ -114,9 +115,10 @@ public final class PipelineConfig
 
     public PipelineConfig maxFlowsPerWorker(final int maxFlowsPerWorker)
     {
-        if (maxFlowsPerWorker < 1)
+        if (maxFlowsPerWorker < 1 || maxFlowsPerWorker > TcpFlowTracker.MAX_FLOWS)
         {
-            throw new IllegalArgumentException("max flows per worker must be positive: " + maxFlowsPerWorker);
+            throw new IllegalArgumentException(
+                "max flows per worker must be 1 to " + TcpFlowTracker.MAX_FLOWS + ": " + maxFlowsPerWorker);
         }
         this.maxFlowsPerWorker = maxFlowsPerWorker;
         return this;

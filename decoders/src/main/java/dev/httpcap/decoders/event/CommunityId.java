@@ -138,6 +138,7 @@ public final class CommunityId
      */
     private void sha1(final int length)
     {
+        assert length <= 55 : "one SHA-1 block holds at most 55 bytes of input: " + length;
         final int[] w = words;
         Arrays.fill(w, 0);
         for (int i = 0; i < length; i++)

@@ -35,6 +35,9 @@ public final class TcpFlowTracker
     private final long[] table;
     private final int tableMask;
     /** All ones, except in tests that force whole-hash collisions. */
+    /** Most flows one tracker holds: its table (two slots a flow, longs) is then 256 MiB. */
+    public static final int MAX_FLOWS = 1 << 24;
+
     private final int hashMask;
 
     private int openHead = -1;
@@ -67,9 +70,9 @@ public final class TcpFlowTracker
         final FlowListener listener, final int maxFlows, final long idleTimeoutNanos, final long closeLingerNanos,
         final int hashMask)
     {
-        if (maxFlows < 1)
+        if (maxFlows < 1 || maxFlows > MAX_FLOWS)
         {
-            throw new IllegalArgumentException("maxFlows must be positive: " + maxFlows);
+            throw new IllegalArgumentException("maxFlows must be 1 to " + MAX_FLOWS + ": " + maxFlows);
         }
         this.listener = listener;
         this.maxFlows = maxFlows;

@@ -302,7 +302,7 @@ class TcpFlowTrackerTest
     @Test
     void shouldFindEveryFlowWhenTheirHashesCollide()
     {
-        // Two bits of hash: ~250 connections per hash value, runs of one hash wrapping around the table.
+        // Two bits of hash: ~250 connections per hash value, long runs of equal hashes from slots 0-3 on.
         final TcpFlowTracker tracker = new TcpFlowTracker(listener, 1024, 5 * SECOND, 5 * SECOND, 0x3);
         long time = 0;
         long expectedEnded = 0;
@@ -333,5 +333,47 @@ class TcpFlowTrackerTest
         assertEquals(0, tracker.activeFlows());
         assertEquals(tracker.flowsCreated(), ended.size());
         assertEquals(10 * 1000 + 10, tracker.flowsCreated(), "no segment started a flow of its own");
+    }
+
+    @Test
+    void shouldFindEveryFlowWhenProbesWrapAroundTheTableEnd()
+    {
+        // Four flows in eight slots, three bits of hash: runs cross the table's end, and removals
+        // shift entries back across it.
+        final TcpFlowTracker tracker = new TcpFlowTracker(listener, 4, 5 * SECOND, 5 * SECOND, 0x7);
+        final java.util.Random random = new java.util.Random(42);
+        final int[] open = {-1, -1, -1, -1};
+        final int[] sent = new int[4];
+        long opened = 0;
+        long time = 0;
+        for (int step = 0; step < 20_000; step++)
+        {
+            final int lane = random.nextInt(4);
+            if (open[lane] < 0)
+            {
+                // Lanes never share a port: each connection is its lane's alone.
+                open[lane] = 1024 + lane + 4 * random.nextInt(15_000);
+                sent[lane] = 1;
+                opened++;
+                send(tracker, time++, true, open[lane], SYN, 0, 0);
+            }
+            else if (random.nextInt(4) == 0)
+            {
+                send(tracker, time++, false, open[lane], RST, 0, 0);
+                open[lane] = -1;
+            }
+            else
+            {
+                final TcpFlow flow = send(tracker, time++, true, open[lane], ACK, 1, 10);
+                sent[lane]++;
+                assertEquals(open[lane], flow.clientPort(), "the segment found its connection");
+                assertEquals(sent[lane], flow.packets(TcpFlow.FROM_CLIENT), "and not a new one");
+            }
+        }
+        assertEquals(opened, tracker.flowsCreated(), "no segment started a flow of its own");
+        assertEquals(0, tracker.flowsEnded(FlowEndReason.EVICTED), "four flows fit; none was lost in the table");
+        tracker.endAll();
+        assertEquals(0, tracker.activeFlows());
+        assertEquals(tracker.flowsCreated(), ended.size());
     }
 }
