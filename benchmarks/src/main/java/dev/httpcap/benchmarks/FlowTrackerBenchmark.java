@@ -52,7 +52,8 @@ public class FlowTrackerBenchmark
     @Setup(Level.Trial)
     public void setUp()
     {
-        // Connections end one per PACKETS / ACTIVE... on average every PACKETS microseconds; hold closedFlows of them.
+        // One packet a microsecond, PACKETS a connection: one ends every PACKETS microseconds on average,
+        // so a linger of closedFlows x PACKETS microseconds holds closedFlows of them.
         final long lingerNanos = (long)closedFlows * PACKETS * 1000;
         tracker = new TcpFlowTracker(flow -> ended++, 100_000, 300_000_000_000L, lingerNanos);
         segment.ipVersion = 4;
