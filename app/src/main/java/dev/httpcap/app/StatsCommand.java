@@ -144,6 +144,13 @@ final class StatsCommand
             err.println("httpcap: --interval must be from 0.001 to 31536000 seconds, --top >= 0");
             return 2;
         }
+        final String unwritable = unwritableOutput();
+        if (unwritable != null)
+        {
+            // Said before a long analysis, not after it.
+            err.println("httpcap: cannot write the report to '" + output + "': " + unwritable);
+            return 1;
+        }
         final long intervalNanos = Math.round(intervalSeconds * 1e9);
         final StatsCollector collector = new StatsCollector(intervalNanos, Long.MIN_VALUE);
         final Map<String, Map<String, Long>> ledger = new LinkedHashMap<>();
@@ -276,7 +283,52 @@ final class StatsCommand
         }
     }
 
-    private int write(final StatsReport report) throws IOException
+    /** Writes the report; @return 0, or 1 with a one-line message when {@code --output} cannot be written. */
+    private int write(final StatsReport report)
+    {
+        try
+        {
+            return writeReport(report);
+        }
+        catch (final IOException ex)
+        {
+            System.err.println("httpcap: cannot write the report to '" + output + "': " + reason(ex));
+            return 1;
+        }
+    }
+
+    /** @return why {@code --output} cannot be written (before any input is read), or null when it may be. */
+    private String unwritableOutput()
+    {
+        if (output == null)
+        {
+            return null;
+        }
+        final Path path = Path.of(output).toAbsolutePath();
+        if (Files.isDirectory(path))
+        {
+            return "it is a directory";
+        }
+        final Path parent = path.getParent();
+        return parent != null && !Files.isDirectory(parent) ?
+            parent + ": no such directory (httpcap does not create directories)" : null;
+    }
+
+    private static String reason(final IOException ex)
+    {
+        if (ex instanceof java.nio.file.NoSuchFileException)
+        {
+            return "no such file or directory";
+        }
+        if (ex instanceof java.nio.file.AccessDeniedException)
+        {
+            return "permission denied";
+        }
+        return ex instanceof final java.nio.file.FileSystemException fs && fs.getReason() != null ? fs.getReason() :
+            String.valueOf(ex.getMessage());
+    }
+
+    private int writeReport(final StatsReport report) throws IOException
     {
         if ("json".equals(format))
         {
