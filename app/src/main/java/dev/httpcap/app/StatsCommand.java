@@ -100,6 +100,8 @@ final class StatsCommand
     private final String statsSink;
     private final String interfaceName;
     private final double durationSeconds;
+    /** Where and how the capture file was damaged (reading stopped there), or null. */
+    private String damage;
 
     StatsCommand(final ParsedArgs args)
     {
@@ -258,6 +260,12 @@ final class StatsCommand
 
         // The report is written even when the snapshot could not be published; the exit status says so.
         final int written = write(report);
+        if (damage != null)
+        {
+            // As read (and tcpdump): what could be read is in the report, but a damaged file is not a success.
+            err.println("httpcap: " + damage);
+            return 1;
+        }
         return published ? written : 1;
     }
 
@@ -422,7 +430,9 @@ final class StatsCommand
         }
         try (PacketSource source = "-".equals(file) ? CaptureFiles.open(in, "standard input") : CaptureFiles.open(file))
         {
-            return run(config, source, null, collector, ledger, intervalNanos);
+            final PacketIntervals packets = run(config, source, null, collector, ledger, intervalNanos);
+            damage = source.fileCounters().damage();
+            return packets;
         }
     }
 

@@ -206,4 +206,30 @@ class StatsCommandTest
             "httpcap: cannot write the report to '/dev/full': No space left on device",
             "httpcap: cannot write the report to '/dev/full': No space left on device"), lines);
     }
+
+    /** As read: a capture cut short gives the report of what was read, then the damage in one line and exit status 1. */
+    @Test
+    void shouldReportWhatItReadAndSayWhereACaptureIsDamaged(@TempDir final Path dir) throws Exception
+    {
+        final byte[] demo = Files.readAllBytes(DEMO);
+        final Path cut = dir.resolve("cut.pcap");
+        Files.write(cut, java.util.Arrays.copyOf(demo, 5000));
+        final Path json = dir.resolve("cut.json");
+        final java.io.PrintStream saved = System.err;
+        final java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
+        try
+        {
+            assertEquals(1, Main.execute("stats", cut.toString(), "--format", "json", "-o", json.toString()));
+        }
+        finally
+        {
+            System.setErr(saved);
+        }
+        assertEquals(List.of("httpcap: '" + cut + "' is cut short: it ends 105 bytes into the record at byte 4895 " +
+            "(truncated dump file)"), err.toString(java.nio.charset.StandardCharsets.UTF_8).lines().toList());
+        final JsonNode report = MAPPER.readTree(json.toFile());
+        assertEquals(1, report.at("/ledger/file/truncated_records").asLong());
+        assertEquals(31, report.at("/ledger/packets/read").asLong());
+    }
 }
