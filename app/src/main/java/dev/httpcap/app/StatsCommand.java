@@ -322,7 +322,8 @@ final class StatsCommand
             parent + ": no such directory (httpcap does not create directories)" : null;
     }
 
-    private static String reason(final IOException ex)
+    /** @return why a file could not be written or read, in a few words (the path is said by the caller). */
+    static String reason(final IOException ex)
     {
         if (ex instanceof java.nio.file.NoSuchFileException)
         {
