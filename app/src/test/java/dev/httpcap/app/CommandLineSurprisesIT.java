@@ -62,6 +62,18 @@ class CommandLineSurprisesIT
         }
     }
 
+    /** Out of heap: exit status 3 with the JVM's message on standard error, nothing on standard output (the events). */
+    @Test
+    void shouldSayOnStandardErrorWhenTheHeapRunsOut() throws Exception
+    {
+        // Four flow tables of 16 Mi connections do not fit the launcher's 512 MB.
+        final ItSupport.Result run = ItSupport.httpcap("oom", List.of("read", DEMO.toString(), "--max-flows", "16777216",
+            "--workers", "4", "--sink", "stdout:json"), null, dir, Duration.ofMinutes(1));
+        assertEquals(3, run.exitCode(), run::describe);
+        assertEquals("", run.stdoutText(), run::describe);
+        assertTrue(stderrLines(run).contains("Terminating due to java.lang.OutOfMemoryError: Java heap space"), run::describe);
+    }
+
     @Test
     void shouldWriteTheFilteredFramesOfACaptureAsTcpdumpDoes() throws Exception
     {
