@@ -141,7 +141,7 @@ final class FollowCommand
         catch (final IOException ex)
         {
             err.println("httpcap: cannot write to " + (path != null ? "'" + path + "'" : "standard output") + ": " +
-                StatsCommand.reason(ex));
+                IoErrors.describe(ex));
             return 1;
         }
     }

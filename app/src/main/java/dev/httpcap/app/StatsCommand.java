@@ -300,7 +300,7 @@ final class StatsCommand
         }
         catch (final IOException ex)
         {
-            System.err.println("httpcap: cannot write the report to '" + output + "': " + reason(ex));
+            System.err.println("httpcap: cannot write the report to '" + output + "': " + IoErrors.describe(ex));
             return 1;
         }
     }
@@ -320,21 +320,6 @@ final class StatsCommand
         final Path parent = path.getParent();
         return parent != null && !Files.isDirectory(parent) ?
             parent + ": no such directory (httpcap does not create directories)" : null;
-    }
-
-    /** @return why a file could not be written or read, in a few words (the path is said by the caller). */
-    static String reason(final IOException ex)
-    {
-        if (ex instanceof java.nio.file.NoSuchFileException)
-        {
-            return "no such file or directory";
-        }
-        if (ex instanceof java.nio.file.AccessDeniedException)
-        {
-            return "permission denied";
-        }
-        return ex instanceof final java.nio.file.FileSystemException fs && fs.getReason() != null ? fs.getReason() :
-            String.valueOf(ex.getMessage());
     }
 
     private int writeReport(final StatsReport report) throws IOException
