@@ -3,6 +3,7 @@ package dev.httpcap.app;
 import java.io.BufferedOutputStream;
 import java.io.FileOutputStream;
 import java.io.FileDescriptor;
+import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.util.List;
@@ -95,7 +96,7 @@ final class FollowCommand
         final String path = args.string(OUTPUT, null);
         // Standard output is flushed, never closed.
         try (PacketSource source = CaptureFiles.open(args.positional(0));
-            OutputStream out = new BufferedOutputStream(path != null ? new FileOutputStream(path) :
+            OutputStream out = new BufferedOutputStream(path != null ? java.nio.file.Files.newOutputStream(java.nio.file.Path.of(path)) :
                 new java.io.FilterOutputStream(new FileOutputStream(FileDescriptor.out))
                 {
                     @Override
@@ -115,18 +116,32 @@ final class FollowCommand
                 windowKb * 1024);
             final boolean found = session.run(source);
             out.flush();
+            // Reading stops once the connection has ended: damage found before that may have cut it.
+            final String damage = source.fileCounters().damage();
             if (!found)
             {
                 err.println("httpcap: no such connection in " + args.positional(0) + " (it holds " + session.connectionsSeen() +
-                    " TCP connections, numbered from 0)");
-                return 1;
+                    " TCP connections, numbered from 0" + (damage != null ? " before the damage" : "") + ")");
             }
-            err.println(session.summary());
-            return 0;
+            else
+            {
+                err.println(session.summary());
+            }
+            if (damage != null)
+            {
+                err.println("httpcap: " + damage);
+            }
+            return found && damage == null ? 0 : 1;
         }
         catch (final CaptureFileException ex)
         {
             err.println("httpcap: " + ex.getMessage());
+            return 1;
+        }
+        catch (final IOException ex)
+        {
+            err.println("httpcap: cannot write to " + (path != null ? "'" + path + "'" : "standard output") + ": " +
+                IoErrors.describe(ex));
             return 1;
         }
     }

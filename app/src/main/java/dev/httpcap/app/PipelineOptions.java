@@ -12,6 +12,7 @@ import dev.httpcap.app.cli.Suggest;
 import dev.httpcap.decoders.http.HeaderRules;
 import dev.httpcap.decoders.http.HeaderSelection;
 import dev.httpcap.decoders.http.HttpConfig;
+import dev.httpcap.decoders.tcp.TcpFlowTracker;
 import dev.httpcap.pipeline.BackPressure;
 import dev.httpcap.pipeline.Pipeline;
 import dev.httpcap.pipeline.PipelineConfig;
@@ -274,23 +275,26 @@ final class PipelineOptions
             .headers(headerSelection(headers))
             .redact(!noRedact)
             .redactNames(redactHeaders)
-            .bodyBytes(bodyBytes)
             .decodeBody(decodeBody)
             .bodyEncoding(bodyEncoding)
             .detectOnAnyPort(!noHttpDetect)
-            .maxLineBytes(maxLineBytes)
-            .maxHeaderBytes(maxHeaderBytes)
-            .maxHeaders(maxHeaders)
-            .maxPipelined(maxPipelined)
-            .maxTransactions(maxTransactions)
             // A line cut by a packet boundary needs a buffer only until its next packet: at most
             // one per direction of each connection held, within the memory given.
-            .lineBuffers((int)Math.min(1 << 24, 2L * maxFlows))
-            .lineBufferBytes((long)lineBufferMb << 20)
-            .wsPayloadBytes(wsPayloadBytes);
+            .lineBuffers((int)Math.min(1 << 24, 2L * maxFlows));
+        // The decoder's checks speak of its own units; each message is prefixed with the option
+        // (so that a value from --config is traced to its file and line).
+        named(BODY_BYTES, () -> http.bodyBytes(bodyBytes));
+        named(MAX_LINE_BYTES, () -> http.maxLineBytes(maxLineBytes));
+        named(MAX_HEADER_BYTES, () -> http.maxHeaderBytes(maxHeaderBytes));
+        named(MAX_HEADERS, () -> http.maxHeaders(maxHeaders));
+        named(MAX_PIPELINED, () -> http.maxPipelined(maxPipelined));
+        named(MAX_TRANSACTIONS, () -> http.maxTransactions(maxTransactions));
+        check(lineBufferMb >= 1, LINE_BUFFER_MB, "must be at least 1", lineBufferMb);
+        named(LINE_BUFFER_MB, () -> http.lineBufferBytes((long)lineBufferMb << 20));
+        named(WS_PAYLOAD_BYTES, () -> http.wsPayloadBytes(wsPayloadBytes));
         if (httpPorts != null)
         {
-            http.ports(httpPorts);
+            named(HTTP_PORTS, () -> http.ports(httpPorts));
         }
         return http;
     }
@@ -356,6 +360,18 @@ final class PipelineOptions
     PipelineConfig config(final BackPressure defaultBackPressure)
     {
         final BackPressure policy = backPressure != null ? backPressure : defaultBackPressure;
+        // Checked here in the options' own units, each message naming its option.
+        check(workers >= 1 && workers <= 256, WORKERS, "must be between 1 and 256", workers);
+        check(ringSlots >= 64 && Integer.bitCount(ringSlots) == 1, RING_SLOTS, "must be a power of two >= 64", ringSlots);
+        check(slotBytes >= 128 && slotBytes % 64 == 0, SLOT_BYTES, "must be a multiple of 64, at least 128", slotBytes);
+        check(eventBufferKb >= 64 && eventBufferKb <= 1 << 20 && Integer.bitCount(eventBufferKb) == 1, EVENT_BUFFER_KB,
+            "must be a power of two from 64 to 1048576", eventBufferKb);
+        check(maxFlows >= 1 && maxFlows <= TcpFlowTracker.MAX_FLOWS, MAX_FLOWS, "must be 1 to " + TcpFlowTracker.MAX_FLOWS, maxFlows);
+        check(flowTimeoutSeconds >= 1, FLOW_TIMEOUT, "must be a number of seconds >= 1", flowTimeoutSeconds);
+        check(reassemblyWindowKb >= 1 && reassemblyWindowKb <= 1 << 20 && Integer.bitCount(reassemblyWindowKb) == 1,
+            REASSEMBLY_WINDOW_KB, "must be a power of two from 1 to 1048576", reassemblyWindowKb);
+        check(reassemblyWindows >= 1 && (long)reassemblyWindows * reassemblyWindowKb * 1024 <= Integer.MAX_VALUE,
+            REASSEMBLY_WINDOWS, "must be at least 1, and times --reassembly-window-kb under 2 GiB", reassemblyWindows);
         return new PipelineConfig()
             .workers(workers)
             .ringSlots(ringSlots)
@@ -371,6 +387,28 @@ final class PipelineOptions
             .filter(filter)
             .http(checked(httpConfig()))
             .flowEvents(flows || noHttp);
+    }
+
+    /** @throws IllegalArgumentException "OPTION EXPECTED: VALUE" unless {@code ok}. */
+    private static void check(final boolean ok, final Option option, final String expected, final long value)
+    {
+        if (!ok)
+        {
+            throw new IllegalArgumentException(option.longName() + " " + expected + ": " + value);
+        }
+    }
+
+    /** Runs a setter whose check does not know the option, and puts the option's name before its message. */
+    private static void named(final Option option, final Runnable set)
+    {
+        try
+        {
+            set.run();
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new IllegalArgumentException(option.longName() + ": " + ex.getMessage(), ex);
+        }
     }
 
     /** @throws IllegalArgumentException with a one-line message for a bad value. */

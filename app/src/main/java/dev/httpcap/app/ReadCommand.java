@@ -23,6 +23,7 @@ import dev.httpcap.pipeline.Pipeline;
 import dev.httpcap.pipeline.PipelineConfig;
 import dev.httpcap.pipeline.PipelineReport;
 import dev.httpcap.sinks.EventSink;
+import dev.httpcap.sinks.SinkSpecs;
 
 /** {@code httpcap read FILE}: decode a pcap or pcapng file (or standard input) into events. */
 final class ReadCommand
@@ -69,6 +70,7 @@ final class ReadCommand
         try
         {
             config = validate();
+            refuseToWriteOverTheInput();
         }
         catch (final IllegalArgumentException | IllegalStateException ex)
         {
@@ -210,6 +212,44 @@ final class ReadCommand
         catch (final IllegalArgumentException ex)
         {
             throw new IllegalArgumentException("--filter: " + ex.getMessage(), ex);
+        }
+    }
+
+    /**
+     * The capture is mapped while it is read: {@code --write} would truncate it under the reader (a
+     * SIGBUS) and a file sink would append events to it, so neither may name it.
+     *
+     * @throws IllegalArgumentException naming the option.
+     */
+    private void refuseToWriteOverTheInput()
+    {
+        if ("-".equals(file) || !java.nio.file.Files.exists(Path.of(file)))
+        {
+            return;
+        }
+        if (writeFile != null && sameFile(writeFile))
+        {
+            throw new IllegalArgumentException("--write: '" + writeFile + "' is the capture being read");
+        }
+        for (final String spec : options.sinkSpecs)
+        {
+            final Path sink = SinkSpecs.filePath(spec);
+            if (sink != null && sameFile(sink))
+            {
+                throw new IllegalArgumentException("--sink: '" + spec + "' is the capture being read");
+            }
+        }
+    }
+
+    private boolean sameFile(final Path output)
+    {
+        try
+        {
+            return java.nio.file.Files.exists(output) && java.nio.file.Files.isSameFile(Path.of(file), output);
+        }
+        catch (final java.io.IOException ex)
+        {
+            return false;
         }
     }
 

@@ -100,6 +100,8 @@ final class StatsCommand
     private final String statsSink;
     private final String interfaceName;
     private final double durationSeconds;
+    /** Where and how the capture file was damaged (reading stopped there), or null. */
+    private String damage;
 
     StatsCommand(final ParsedArgs args)
     {
@@ -143,6 +145,13 @@ final class StatsCommand
         {
             err.println("httpcap: --interval must be from 0.001 to 31536000 seconds, --top >= 0");
             return 2;
+        }
+        final String unwritable = unwritableOutput();
+        if (unwritable != null)
+        {
+            // Said before a long analysis, not after it.
+            err.println("httpcap: cannot write the report to '" + output + "': " + unwritable);
+            return 1;
         }
         final long intervalNanos = Math.round(intervalSeconds * 1e9);
         final StatsCollector collector = new StatsCollector(intervalNanos, Long.MIN_VALUE);
@@ -251,6 +260,12 @@ final class StatsCommand
 
         // The report is written even when the snapshot could not be published; the exit status says so.
         final int written = write(report);
+        if (damage != null)
+        {
+            // As read (and tcpdump): what could be read is in the report, but a damaged file is not a success.
+            err.println("httpcap: " + damage);
+            return 1;
+        }
         return published ? written : 1;
     }
 
@@ -276,7 +291,38 @@ final class StatsCommand
         }
     }
 
-    private int write(final StatsReport report) throws IOException
+    /** Writes the report; @return 0, or 1 with a one-line message when {@code --output} cannot be written. */
+    private int write(final StatsReport report)
+    {
+        try
+        {
+            return writeReport(report);
+        }
+        catch (final IOException ex)
+        {
+            System.err.println("httpcap: cannot write the report to '" + output + "': " + IoErrors.describe(ex));
+            return 1;
+        }
+    }
+
+    /** @return why {@code --output} cannot be written (before any input is read), or null when it may be. */
+    private String unwritableOutput()
+    {
+        if (output == null)
+        {
+            return null;
+        }
+        final Path path = Path.of(output).toAbsolutePath();
+        if (Files.isDirectory(path))
+        {
+            return "it is a directory";
+        }
+        final Path parent = path.getParent();
+        return parent != null && !Files.isDirectory(parent) ?
+            parent + ": no such directory (httpcap does not create directories)" : null;
+    }
+
+    private int writeReport(final StatsReport report) throws IOException
     {
         if ("json".equals(format))
         {
@@ -370,7 +416,9 @@ final class StatsCommand
         }
         try (PacketSource source = "-".equals(file) ? CaptureFiles.open(in, "standard input") : CaptureFiles.open(file))
         {
-            return run(config, source, null, collector, ledger, intervalNanos);
+            final PacketIntervals packets = run(config, source, null, collector, ledger, intervalNanos);
+            damage = source.fileCounters().damage();
+            return packets;
         }
     }
 

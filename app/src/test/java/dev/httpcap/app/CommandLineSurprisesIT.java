@@ -62,6 +62,37 @@ class CommandLineSurprisesIT
         }
     }
 
+    /** --write or a file sink naming the capture being read: a usage error, the capture untouched (it was truncated under the reader). */
+    @Test
+    void shouldRefuseToWriteOverTheCaptureBeingRead() throws Exception
+    {
+        final Path capture = dir.resolve("capture.pcap");
+        Files.copy(DEMO, capture);
+        final byte[] before = Files.readAllBytes(capture);
+        final ItSupport.Result write = ItSupport.httpcap("write-over", List.of("read", capture.toString(), "-w", capture.toString()),
+            null, dir, Duration.ofMinutes(1));
+        assertEquals(2, write.exitCode(), write::describe);
+        assertEquals(List.of("httpcap: --write: '" + capture + "' is the capture being read"), stderrLines(write));
+        final ItSupport.Result sink = ItSupport.httpcap("sink-over", List.of("read", capture.toString(), "--sink",
+            "file:" + dir.resolve(".").resolve("capture.pcap") + "?format=text"), null, dir, Duration.ofMinutes(1));
+        assertEquals(2, sink.exitCode(), sink::describe);
+        assertEquals(List.of("httpcap: --sink: 'file:" + dir.resolve(".").resolve("capture.pcap") + "?format=text' is the " +
+            "capture being read"), stderrLines(sink));
+        assertTrue(java.util.Arrays.equals(before, Files.readAllBytes(capture)), "the capture is untouched");
+    }
+
+    /** Out of heap: exit status 3 with the JVM's message on standard error, nothing on standard output (the events). */
+    @Test
+    void shouldSayOnStandardErrorWhenTheHeapRunsOut() throws Exception
+    {
+        // Four flow tables of 16 Mi connections do not fit the launcher's 512 MB.
+        final ItSupport.Result run = ItSupport.httpcap("oom", List.of("read", DEMO.toString(), "--max-flows", "16777216",
+            "--workers", "4", "--sink", "stdout:json"), null, dir, Duration.ofMinutes(1));
+        assertEquals(3, run.exitCode(), run::describe);
+        assertEquals("", run.stdoutText(), run::describe);
+        assertTrue(stderrLines(run).contains("Terminating due to java.lang.OutOfMemoryError: Java heap space"), run::describe);
+    }
+
     @Test
     void shouldWriteTheFilteredFramesOfACaptureAsTcpdumpDoes() throws Exception
     {

@@ -293,4 +293,42 @@ class ConfigFileTest
         assertEquals(2, run("config").exitCode(), "no action is a usage error");
         assertEquals(2, run("config", "verify", good.toString()).exitCode());
     }
+
+    /** The pipeline's and the decoder's bounds name their option (and so the file's line), in the option's own unit. */
+    @Test
+    void shouldNameTheOptionAndWhereItCameFromWhenAPipelineBoundIsBad() throws Exception
+    {
+        final Path workers = yaml("progress: never\nworkers: 0\n");
+        final Run badWorkers = run("config", "check", "--for", "read", workers.toString());
+        assertEquals(2, badWorkers.exitCode(), badWorkers::toString);
+        assertEquals("httpcap: --workers must be between 1 and 256: 0 (" + workers + ":2, key 'workers')\n" +
+            "Try 'httpcap read --help' for more information.\n", badWorkers.err());
+
+        final Path lines = yaml("interface: lo\nmax-line-bytes: 10\n");
+        final Run badLines = run("config", "check", lines.toString());
+        assertEquals(2, badLines.exitCode(), badLines::toString);
+        assertTrue(badLines.err().startsWith("httpcap: --max-line-bytes: max line bytes must be between 64 and"), badLines.err());
+        assertTrue(badLines.err().contains("(" + lines + ":2, key 'max-line-bytes')"), badLines.err());
+
+        // Checked in KiB and seconds, as given, not in the bytes and nanoseconds they become.
+        final String[][] cases = {
+            {"--event-buffer-kb", "1", "--event-buffer-kb must be a power of two from 64 to 1048576: 1"},
+            {"--event-buffer-kb", "4194304", "--event-buffer-kb must be a power of two from 64 to 1048576: 4194304"},
+            {"--reassembly-window-kb", "0", "--reassembly-window-kb must be a power of two from 1 to 1048576: 0"},
+            {"--reassembly-window-kb", "16384", "--reassembly-windows must be at least 1, and times --reassembly-window-kb " +
+                "under 2 GiB: 256"},
+            {"--flow-timeout", "-1", "--flow-timeout must be a number of seconds >= 1: -1"},
+            {"--max-flows", "0", "--max-flows must be 1 to 16777216: 0"},
+            {"--line-buffer-mb", "0", "--line-buffer-mb must be at least 1: 0"},
+            {"--http-ports", "0", "--http-ports: port must be between 1 and 65535: 0"},
+        };
+        for (final String[] c : cases)
+        {
+            final Path file = yaml(c[0].substring(2) + ": " + c[1] + "\n");
+            final Run bad = run("config", "check", "--for", "read", file.toString());
+            assertEquals(2, bad.exitCode(), bad::toString);
+            assertTrue(bad.err().startsWith("httpcap: " + c[2] + (c[2].startsWith(c[0]) ? " (" + file + ":1, key '" : "")),
+                bad.err());
+        }
+    }
 }

@@ -107,4 +107,35 @@ class FollowCommandTest
         assertEquals(2, Main.execute("follow", DEMO.toString()), "no connection chosen");
         assertEquals(2, Main.execute("follow", DEMO.toString(), "--stream", "1", "--tuple", "1.2.3.4:1,1.2.3.4:2"));
     }
+
+    /** A capture cut inside the connection, or an output that cannot be written: one line each and exit status 1. */
+    @Test
+    void shouldSayWhenTheCaptureIsDamagedOrTheOutputCannotBeWritten(@TempDir final Path dir) throws Exception
+    {
+        final Path cut = dir.resolve("cut.pcap");
+        Files.write(cut, java.util.Arrays.copyOf(Files.readAllBytes(DEMO), 2000));
+        final java.io.PrintStream saved = System.err;
+        final ByteArrayOutputStream err = new ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(err, true, StandardCharsets.UTF_8));
+        try
+        {
+            assertEquals(1, Main.execute("follow", cut.toString(), "--stream", "0", "-o", dir.resolve("s0.txt").toString()));
+            assertEquals(1, Main.execute("follow", cut.toString(), "--stream", "1"));
+            assertEquals(1, Main.execute("follow", DEMO.toString(), "--stream", "0", "-o", dir.resolve("no/such.txt").toString()));
+            assertEquals(1, Main.execute("follow", DEMO.toString(), "--stream", "0", "-o", "/dev/full"));
+        }
+        finally
+        {
+            System.setErr(saved);
+        }
+        final String damage = "httpcap: '" + cut + "' is cut short: it ends 1061 bytes into the record at byte 939 (truncated dump file)";
+        final List<String> lines = err.toString(StandardCharsets.UTF_8).lines().toList();
+        assertEquals(List.of(
+            "follow: tcp.stream 0: 7 frames of 7 read; client 85 bytes, server 240 bytes; gaps 0/0 bytes; 0 retransmissions, 0 out of order",
+            damage,
+            "httpcap: no such connection in " + cut + " (it holds 1 TCP connections, numbered from 0 before the damage)",
+            damage,
+            "httpcap: cannot write to '" + dir.resolve("no/such.txt") + "': no such file or directory",
+            "httpcap: cannot write to '/dev/full': No space left on device"), lines);
+    }
 }

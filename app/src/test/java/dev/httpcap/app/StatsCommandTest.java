@@ -178,4 +178,58 @@ class StatsCommandTest
         assertTrue(help.contains("--workers=N worker threads (shards of the flow table); default: one per CPU less one for the " +
             "capture thread, 1 to 4 (" + expected + " here)"), help);
     }
+
+    /** An --output that cannot be written is one line and exit status 1, never a stack trace; a missing directory is said first. */
+    @Test
+    void shouldSayInOneLineWhenTheReportCannotBeWritten(@TempDir final Path dir) throws Exception
+    {
+        final java.io.PrintStream saved = System.err;
+        final java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
+        try
+        {
+            final Path missing = dir.resolve("no-such-dir").resolve("stats.html");
+            assertEquals(1, Main.execute("stats", DEMO.toString(), "--format", "html", "-o", missing.toString()));
+            assertEquals(1, Main.execute("stats", DEMO.toString(), "-o", dir.toString()));
+            assertEquals(1, Main.execute("stats", DEMO.toString(), "--format", "json", "-o", "/dev/full"));
+            assertEquals(1, Main.execute("stats", DEMO.toString(), "-o", "/dev/full"));
+        }
+        finally
+        {
+            System.setErr(saved);
+        }
+        final List<String> lines = err.toString(java.nio.charset.StandardCharsets.UTF_8).lines().toList();
+        assertEquals(List.of(
+            "httpcap: cannot write the report to '" + dir.resolve("no-such-dir").resolve("stats.html") + "': " +
+                dir.resolve("no-such-dir") + ": no such directory (httpcap does not create directories)",
+            "httpcap: cannot write the report to '" + dir + "': it is a directory",
+            "httpcap: cannot write the report to '/dev/full': No space left on device",
+            "httpcap: cannot write the report to '/dev/full': No space left on device"), lines);
+    }
+
+    /** As read: a capture cut short gives the report of what was read, then the damage in one line and exit status 1. */
+    @Test
+    void shouldReportWhatItReadAndSayWhereACaptureIsDamaged(@TempDir final Path dir) throws Exception
+    {
+        final byte[] demo = Files.readAllBytes(DEMO);
+        final Path cut = dir.resolve("cut.pcap");
+        Files.write(cut, java.util.Arrays.copyOf(demo, 5000));
+        final Path json = dir.resolve("cut.json");
+        final java.io.PrintStream saved = System.err;
+        final java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
+        try
+        {
+            assertEquals(1, Main.execute("stats", cut.toString(), "--format", "json", "-o", json.toString()));
+        }
+        finally
+        {
+            System.setErr(saved);
+        }
+        assertEquals(List.of("httpcap: '" + cut + "' is cut short: it ends 105 bytes into the record at byte 4895 " +
+            "(truncated dump file)"), err.toString(java.nio.charset.StandardCharsets.UTF_8).lines().toList());
+        final JsonNode report = MAPPER.readTree(json.toFile());
+        assertEquals(1, report.at("/ledger/file/truncated_records").asLong());
+        assertEquals(31, report.at("/ledger/packets/read").asLong());
+    }
 }

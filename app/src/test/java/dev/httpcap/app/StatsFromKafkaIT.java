@@ -50,6 +50,13 @@ class StatsFromKafkaIT
 
         try (KafkaBroker broker = KafkaBroker.start(Files.createTempDirectory("httpcap-stats-kafka")))
         {
+            // A topic that does not exist is an error, named. (This broker creates no topic on demand, so
+            // that reading does not create one, KafkaInput's allow.auto.create.topics=false, is not tested here.)
+            final ItSupport.Result none = ItSupport.httpcap("stats-no-topic", List.of("stats", "--from",
+                "kafka://" + broker.bootstrap() + "/stats-evnets"), null, dir, Duration.ofMinutes(3));
+            assertEquals(1, none.exitCode(), none::describe);
+            assertTrue(none.stderrText().contains("httpcap: no topic stats-evnets at " + broker.bootstrap()), none::describe);
+
             broker.createTopic("stats-events", 3);
             final String topic = "kafka://" + broker.bootstrap() + "/stats-events";
             final ItSupport.Result read = ItSupport.httpcap("read", List.of("read", pcap.toString(), "--flows",

@@ -30,6 +30,8 @@ public final class CaptureFiles
     /**
      * Open {@code pathOrDash} ("-" for standard input) and recognise its format.
      *
+     * A path that is not a regular file (a named pipe, a device) is read as a stream, as "-" is.
+     *
      * @throws CaptureFileException with a one-line reason when it is missing, unreadable, empty or not a capture.
      */
     public static PacketSource open(final String pathOrDash) throws CaptureFileException
@@ -61,6 +63,11 @@ public final class CaptureFiles
         catch (final IOException ex)
         {
             throw new CaptureFileException("cannot read '" + pathOrDash + "': " + ex.getMessage(), ex);
+        }
+        if (!Files.isRegularFile(path))
+        {
+            // A named pipe or a device (`read <(tcpdump -w - ...)`, /dev/stdin): no size to map, read as a stream.
+            return new StreamSource(channel, "'" + pathOrDash + "'");
         }
 
         final Arena arena = Arena.ofShared();

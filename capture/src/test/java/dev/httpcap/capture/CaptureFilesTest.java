@@ -390,6 +390,37 @@ class CaptureFilesTest
             .getMessage().contains("too short"));
     }
 
+    /** A named pipe given as FILE (as bash's {@code <(...)} gives one) is streamed: it has no size to map. */
+    @Test
+    void shouldStreamANamedPipeGivenAsAPath() throws Exception
+    {
+        final byte[] frame = FrameBuilder.tcp().payload("hello").build();
+        final byte[] file = pcap(ByteOrder.LITTLE_ENDIAN, false, LinkTypes.ETHERNET, frame, frame, frame);
+        final Path fifo = dir.resolve("capture.fifo");
+        final Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start();
+        assertEquals(0, mkfifo.waitFor());
+        final Thread writer = Thread.ofPlatform().start(() ->
+        {
+            try
+            {
+                Files.write(fifo, file);
+            }
+            catch (final java.io.IOException ex)
+            {
+                throw new java.io.UncheckedIOException(ex);
+            }
+        });
+        try (PacketSource source = CaptureFiles.open(fifo.toString()))
+        {
+            final List<Packet> packets = readAll(source);
+            assertEquals(3, packets.size());
+            assertArrayEquals(frame, packets.get(2).bytes());
+            assertEquals(file.length, source.bytesConsumed());
+            assertNull(source.fileCounters().damage());
+        }
+        writer.join();
+    }
+
     @Test
     void shouldStreamFromAPipeThatDeliversBytesInSmallPieces() throws Exception
     {

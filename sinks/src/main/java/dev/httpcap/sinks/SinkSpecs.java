@@ -126,6 +126,15 @@ public final class SinkSpecs
         throw new IllegalArgumentException("unknown sink '" + spec + "': expected " + ACCEPTED);
     }
 
+    /**
+     * @return the file a {@code file:} spec writes to, or null for another kind of sink.
+     * @throws IllegalArgumentException for a malformed {@code file:} spec.
+     */
+    public static Path filePath(final String spec)
+    {
+        return spec.startsWith(FILE_PREFIX) ? parseFile(spec).path() : null;
+    }
+
     private record FileSpec(Path path, EventFormat format, long rotateMb, int keep)
     {
     }

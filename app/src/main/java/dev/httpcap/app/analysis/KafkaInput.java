@@ -80,6 +80,8 @@ public final class KafkaInput
         config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "5000");
         config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         config.put(ConsumerConfig.CLIENT_ID_CONFIG, "httpcap-stats");
+        // A misspelled topic is an error, not a new empty topic (on brokers that create topics on demand).
+        config.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
         for (final String property : properties)
         {
             final int eq = property.indexOf('=');
