@@ -2,7 +2,9 @@ package dev.httpcap.app;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import dev.httpcap.app.cli.Option;
@@ -504,6 +506,21 @@ final class PipelineOptions
             catch (final IllegalArgumentException ex)
             {
                 throw new IllegalArgumentException("--sink: " + ex.getMessage(), ex);
+            }
+        }
+        // Two file sinks on one file would write every event into it twice, interleaved.
+        final Map<Path, String> files = new HashMap<>();
+        for (final String spec : sinkSpecs)
+        {
+            final Path file = SinkSpecs.filePath(spec);
+            if (file != null)
+            {
+                final String earlier = files.putIfAbsent(file.toAbsolutePath().normalize(), spec);
+                if (earlier != null)
+                {
+                    throw new IllegalArgumentException(
+                        "--sink: '" + spec + "' writes to the same file as '" + earlier + "': every event would be written twice");
+                }
             }
         }
     }

@@ -157,6 +157,11 @@ class MainTest
         // Not a heap exhausted by a flow table sized for two billion connections.
         final Run flows = run("read", "samples/does-not-matter.pcap", "--max-flows", "2000000000", "--sink", "stdout");
         assertEquals(2, flows.exitCode(), flows::toString);
+        // Two sinks on one file would write every event into it twice.
+        // (A real capture: without the check this run would succeed.)
+        final Run twice = run("read", "samples/demo.pcap", "--sink", "file:target/twice.ndjson",
+            "--sink", "file:./target/../target/twice.ndjson?format=text");
+        assertEquals(2, twice.exitCode(), twice::toString);
     }
 
     @Test
