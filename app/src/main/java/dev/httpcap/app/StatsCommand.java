@@ -243,6 +243,12 @@ final class StatsCommand
                 final NdjsonInput ndjson = new NdjsonInput();
                 ndjson.read(in, collector);
                 ledger.put("input", ndjson.ledger());
+                if (ndjson.events() == 0 && ndjson.notJson() > 0)
+                {
+                    // Text that is neither a capture nor events (a README, a log): say so, not an empty report.
+                    damage = "'" + name() + "' holds no httpcap events: none of its " + ndjson.notJson() +
+                        " non-blank lines is one, and it is not a pcap or pcapng capture";
+                }
                 report = new StatsReport(name(), "ndjson", collector, null, ledger);
                 published = statsSink == null || publish(StatsSnapshot.encode(collector, null, ledger));
             }

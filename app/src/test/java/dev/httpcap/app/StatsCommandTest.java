@@ -232,4 +232,34 @@ class StatsCommandTest
         assertEquals(1, report.at("/ledger/file/truncated_records").asLong());
         assertEquals(31, report.at("/ledger/packets/read").asLong());
     }
+
+    @Test
+    void shouldSayWhenTheInputHoldsNoEventsAtAll(@TempDir final Path dir) throws Exception
+    {
+        final Path text = dir.resolve("notes.txt");
+        Files.writeString(text, "# notes\n\nnot an event\n{\"not\": \"one either\"\n");
+        final Path json = dir.resolve("notes.json");
+        final java.io.PrintStream saved = System.err;
+        final java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
+        try
+        {
+            assertEquals(1, Main.execute("stats", text.toString(), "--format", "json", "-o", json.toString()));
+        }
+        finally
+        {
+            System.setErr(saved);
+        }
+        assertEquals(List.of("httpcap: '" + text + "' holds no httpcap events: none of its 3 non-blank lines is one, " +
+            "and it is not a pcap or pcapng capture"), err.toString(java.nio.charset.StandardCharsets.UTF_8).lines().toList());
+        // The report is written all the same: its ledger accounts for every line.
+        final JsonNode report = MAPPER.readTree(json.toFile());
+        assertEquals(3, report.at("/ledger/input/not_json").asLong());
+        assertEquals(1, report.at("/ledger/input/blank").asLong());
+
+        // An empty input is not that: an empty report, exit 0.
+        final Path empty = dir.resolve("empty.ndjson");
+        Files.writeString(empty, "");
+        assertEquals(0, Main.execute("stats", empty.toString(), "--format", "json", "-o", dir.resolve("empty.json").toString()));
+    }
 }

@@ -84,6 +84,18 @@ public final class NdjsonInput
         }
     }
 
+    /** @return the lines read as events. */
+    public long events()
+    {
+        return events;
+    }
+
+    /** @return the non-blank lines that were not events. */
+    public long notJson()
+    {
+        return unreadable;
+    }
+
     /** @return the ledger section of the input: every line counted once. */
     public Map<String, Long> ledger()
     {
