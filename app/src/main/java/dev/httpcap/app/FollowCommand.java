@@ -94,6 +94,16 @@ final class FollowCommand
             .bodyBytes(args.intValue(BODY_BYTES, 65_536))
             .decodeBody(args.flag(DECODE_BODY, false)) : null;
         final String path = args.string(OUTPUT, null);
+        try
+        {
+            InputGuard.refuse(InputGuard.regularInput(args.positional(0)), path != null ? java.nio.file.Path.of(path) : null,
+                "--output", path);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            err.println("httpcap: " + ex.getMessage());
+            return 2;
+        }
         // Standard output is flushed, never closed.
         try (PacketSource source = CaptureFiles.open(args.positional(0));
             OutputStream out = new BufferedOutputStream(path != null ? java.nio.file.Files.newOutputStream(java.nio.file.Path.of(path)) :

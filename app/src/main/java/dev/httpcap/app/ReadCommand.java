@@ -216,40 +216,17 @@ final class ReadCommand
     }
 
     /**
-     * The capture is mapped while it is read: {@code --write} would truncate it under the reader (a
-     * SIGBUS) and a file sink would append events to it, so neither may name it.
+     * Neither {@code --write} nor a file sink may name the capture being read ({@link InputGuard}).
      *
      * @throws IllegalArgumentException naming the option.
      */
     private void refuseToWriteOverTheInput()
     {
-        if ("-".equals(file) || !java.nio.file.Files.exists(Path.of(file)))
-        {
-            return;
-        }
-        if (writeFile != null && sameFile(writeFile))
-        {
-            throw new IllegalArgumentException("--write: '" + writeFile + "' is the capture being read");
-        }
+        final Path input = InputGuard.regularInput(file);
+        InputGuard.refuse(input, writeFile, "--write", String.valueOf(writeFile));
         for (final String spec : options.sinkSpecs)
         {
-            final Path sink = SinkSpecs.filePath(spec);
-            if (sink != null && sameFile(sink))
-            {
-                throw new IllegalArgumentException("--sink: '" + spec + "' is the capture being read");
-            }
-        }
-    }
-
-    private boolean sameFile(final Path output)
-    {
-        try
-        {
-            return java.nio.file.Files.exists(output) && java.nio.file.Files.isSameFile(Path.of(file), output);
-        }
-        catch (final java.io.IOException ex)
-        {
-            return false;
+            InputGuard.refuse(input, SinkSpecs.filePath(spec), "--sink", spec);
         }
     }
 

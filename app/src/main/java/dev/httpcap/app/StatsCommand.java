@@ -102,6 +102,8 @@ final class StatsCommand
     private final double durationSeconds;
     /** Where and how the capture file was damaged (reading stopped there), or null. */
     private String damage;
+    /** A stop signal came: reading a pipe, it may well fall inside a record (as read, not a failure). */
+    private volatile boolean stopRequested;
 
     StatsCommand(final ParsedArgs args)
     {
@@ -146,16 +148,6 @@ final class StatsCommand
             err.println("httpcap: --interval must be from 0.001 to 31536000 seconds, --top >= 0");
             return 2;
         }
-        final String unwritable = unwritableOutput();
-        if (unwritable != null)
-        {
-            // Said before a long analysis, not after it.
-            err.println("httpcap: cannot write the report to '" + output + "': " + unwritable);
-            return 1;
-        }
-        final long intervalNanos = Math.round(intervalSeconds * 1e9);
-        final StatsCollector collector = new StatsCollector(intervalNanos, Long.MIN_VALUE);
-        final Map<String, Map<String, Long>> ledger = new LinkedHashMap<>();
         if ((file != null ? 1 : 0) + (from != null ? 1 : 0) + (interfaceName != null ? 1 : 0) != 1)
         {
             err.println("httpcap: stats needs FILE, --from kafka://HOST:PORT/TOPIC or --interface IF (one of them)");
@@ -166,6 +158,26 @@ final class StatsCommand
             err.println("httpcap: --duration takes seconds > 0, with --interface");
             return 2;
         }
+        try
+        {
+            // The report would replace the capture once read.
+            InputGuard.refuse(InputGuard.regularInput(file), output != null ? Path.of(output) : null, "--output", output);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            err.println("httpcap: " + ex.getMessage());
+            return 2;
+        }
+        final String unwritable = unwritableOutput();
+        if (unwritable != null)
+        {
+            // Said before a long analysis, not after it.
+            err.println("httpcap: cannot write the report to '" + output + "': " + unwritable);
+            return 1;
+        }
+        final long intervalNanos = Math.round(intervalSeconds * 1e9);
+        final StatsCollector collector = new StatsCollector(intervalNanos, Long.MIN_VALUE);
+        final Map<String, Map<String, Long>> ledger = new LinkedHashMap<>();
         final StatsReport report;
         boolean published = true;
         if (from != null)
@@ -270,7 +282,10 @@ final class StatsCommand
         {
             // As read (and tcpdump): what could be read is in the report, but a damaged file is not a success.
             err.println("httpcap: " + damage);
-            return 1;
+            if (!stopRequested)
+            {
+                return 1;
+            }
         }
         return published ? written : 1;
     }
@@ -420,7 +435,10 @@ final class StatsCommand
         {
             BpfCompiler.compile(config.filter(), LINKTYPE_ETHERNET, Frames.MAX_FRAME_LENGTH);
         }
-        try (PacketSource source = "-".equals(file) ? CaptureFiles.open(in, "standard input") : CaptureFiles.open(file))
+        // A file is mapped; anything else (standard input, a named pipe) was opened once already, by open(),
+        // and is read on from there.
+        try (PacketSource source = Files.isRegularFile(Path.of(file)) && !"-".equals(file) ? CaptureFiles.open(file) :
+            CaptureFiles.open(in, name()))
         {
             final PacketIntervals packets = run(config, source, null, collector, ledger, intervalNanos);
             damage = source.fileCounters().damage();
@@ -508,6 +526,7 @@ final class StatsCommand
                 {
                     Runtime.getRuntime().halt(130);
                 }
+                stopRequested = true;
                 if (control != null)
                 {
                     control.stop();

@@ -78,6 +78,20 @@ class CommandLineSurprisesIT
         assertEquals(2, sink.exitCode(), sink::describe);
         assertEquals(List.of("httpcap: --sink: 'file:" + dir.resolve(".").resolve("capture.pcap") + "?format=text' is the " +
             "capture being read"), stderrLines(sink));
+        // Standard input redirected from the capture is the capture too.
+        final ItSupport.Result stdin = ItSupport.httpcap("stdin-over", List.of("read", "-", "-w", capture.toString()),
+            capture, dir, Duration.ofMinutes(1));
+        assertEquals(2, stdin.exitCode(), stdin::describe);
+        assertEquals(List.of("httpcap: --write: '" + capture + "' is the capture being read"), stderrLines(stdin));
+        // follow's and stats' outputs would replace it.
+        final ItSupport.Result follow = ItSupport.httpcap("follow-over", List.of("follow", capture.toString(), "--stream", "0",
+            "-o", capture.toString()), null, dir, Duration.ofMinutes(1));
+        assertEquals(2, follow.exitCode(), follow::describe);
+        assertEquals(List.of("httpcap: --output: '" + capture + "' is the capture being read"), stderrLines(follow));
+        final ItSupport.Result stats = ItSupport.httpcap("stats-over", List.of("stats", capture.toString(),
+            "-o", capture.toString()), null, dir, Duration.ofMinutes(1));
+        assertEquals(2, stats.exitCode(), stats::describe);
+        assertEquals(List.of("httpcap: --output: '" + capture + "' is the capture being read"), stderrLines(stats));
         assertTrue(java.util.Arrays.equals(before, Files.readAllBytes(capture)), "the capture is untouched");
     }
 
