@@ -215,19 +215,8 @@ class StatsCommandTest
         final Path cut = dir.resolve("cut.pcap");
         Files.write(cut, java.util.Arrays.copyOf(demo, 5000));
         final Path json = dir.resolve("cut.json");
-        final java.io.PrintStream saved = System.err;
-        final java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
-        System.setErr(new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
-        try
-        {
-            assertEquals(1, Main.execute("stats", cut.toString(), "--format", "json", "-o", json.toString()));
-        }
-        finally
-        {
-            System.setErr(saved);
-        }
         assertEquals(List.of("httpcap: '" + cut + "' is cut short: it ends 105 bytes into the record at byte 4895 " +
-            "(truncated dump file)"), err.toString(java.nio.charset.StandardCharsets.UTF_8).lines().toList());
+            "(truncated dump file)"), standardErrorOf(1, "stats", cut.toString(), "--format", "json", "-o", json.toString()));
         final JsonNode report = MAPPER.readTree(json.toFile());
         assertEquals(1, report.at("/ledger/file/truncated_records").asLong());
         assertEquals(31, report.at("/ledger/packets/read").asLong());
@@ -239,19 +228,8 @@ class StatsCommandTest
         final Path text = dir.resolve("notes.txt");
         Files.writeString(text, "# notes\n\nnot an event\n{\"not\": \"one either\"\n");
         final Path json = dir.resolve("notes.json");
-        final java.io.PrintStream saved = System.err;
-        final java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
-        System.setErr(new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
-        try
-        {
-            assertEquals(1, Main.execute("stats", text.toString(), "--format", "json", "-o", json.toString()));
-        }
-        finally
-        {
-            System.setErr(saved);
-        }
         assertEquals(List.of("httpcap: '" + text + "' holds no httpcap events: none of its 3 non-blank lines is one, " +
-            "and it is not a pcap or pcapng capture"), err.toString(java.nio.charset.StandardCharsets.UTF_8).lines().toList());
+            "and it is not a pcap or pcapng capture"), standardErrorOf(1, "stats", text.toString(), "--format", "json", "-o", json.toString()));
         // The report is written all the same: its ledger accounts for every line.
         final JsonNode report = MAPPER.readTree(json.toFile());
         assertEquals(3, report.at("/ledger/input/not_json").asLong());
@@ -294,5 +272,22 @@ class StatsCommandTest
         assertEquals(file.at("/ledger/packets"), pipe.at("/ledger/packets"));
         assertEquals(file.at("/http_tree"), pipe.at("/http_tree"));
         assertEquals(file.at("/conversations"), pipe.at("/conversations"));
+    }
+
+    /** Runs the command in this JVM, checks its exit status; @return the lines it wrote to standard error. */
+    private static List<String> standardErrorOf(final int expectedExit, final String... args) throws Exception
+    {
+        final java.io.PrintStream saved = System.err;
+        final java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
+        try
+        {
+            assertEquals(expectedExit, Main.execute(args));
+        }
+        finally
+        {
+            System.setErr(saved);
+        }
+        return err.toString(java.nio.charset.StandardCharsets.UTF_8).lines().toList();
     }
 }
