@@ -60,7 +60,7 @@ class LiveCaptureIT
     void shouldFindEveryRequestAndConnectionCapturedWithAfPacket(@TempDir final Path dir) throws Exception
     {
         final String report = capture(dir, List.of("--wrk", "1", "--replay-vlan", String.valueOf(VLAN)), List.of());
-        final List<String> events = checkEveryRequestAndConnection(dir, report);
+        final List<String> events = checkEveryRequestAndConnection(dir, report, true);
         checkRecordingReadsBackTheSame(dir, List.of(dir.resolve("capture.pcap")), events, report);
         checkVlanReplay(dir, events);
     }
@@ -72,7 +72,7 @@ class LiveCaptureIT
         final String report = capture(
             dir, List.of("--wrk", "1", "--replay-vlan", String.valueOf(VLAN)), List.of("--engine", "pcap"));
         assertTrue(report.contains("(libpcap via pcap4j, immediate mode"), report);
-        final List<String> events = checkEveryRequestAndConnection(dir, report);
+        final List<String> events = checkEveryRequestAndConnection(dir, report, false);
         checkRecordingReadsBackTheSame(dir, List.of(dir.resolve("capture.pcap")), events, report);
         checkVlanReplay(dir, events);
     }
@@ -92,7 +92,7 @@ class LiveCaptureIT
         assertTrue(report.contains(" over 2 fanout sockets"), report);
         assertEquals("nobody", Files.getOwner(dir.resolve("events.ndjson")).getName());
 
-        final List<String> events = checkEveryRequestAndConnection(dir, report);
+        final List<String> events = checkEveryRequestAndConnection(dir, report, true);
         final List<Path> lanes = List.of(dir.resolve("capture-0.pcap"), dir.resolve("capture-1.pcap"));
         for (final Path lane : lanes)
         {
@@ -108,7 +108,7 @@ class LiveCaptureIT
     void shouldCarryTheVlanIdOfTrafficOverVlanSubInterfaces(@TempDir final Path dir) throws Exception
     {
         final String report = capture(dir, List.of("--vlan", String.valueOf(VLAN), "--wrk", "1"), List.of());
-        final List<String> events = checkEveryRequestAndConnection(dir, report);
+        final List<String> events = checkEveryRequestAndConnection(dir, report, true);
         for (final String line : events)
         {
             assertEquals(VLAN, MAPPER.readTree(line).at("/network/vlan/id").asInt(), line);
@@ -141,7 +141,8 @@ class LiveCaptureIT
      *
      * @return the events of the capture.
      */
-    private static List<String> checkEveryRequestAndConnection(final Path dir, final String report) throws Exception
+    private static List<String> checkEveryRequestAndConnection(final Path dir, final String report, final boolean ownSocket)
+        throws Exception
     {
         final Matcher addresses = ADDRESSES.matcher(report);
         assertTrue(addresses.find(), report);
@@ -157,8 +158,20 @@ class LiveCaptureIT
         final Matcher read = READ.matcher(report);
         final Matcher kernel = KERNEL.matcher(report);
         assertTrue(read.find() && kernel.find(), report);
-        assertEquals(Long.parseLong(kernel.group(1)), Long.parseLong(read.group(1)),
-            "every packet the kernel captured was read");
+        final long captured = Long.parseLong(kernel.group(1));
+        final long readPackets = Long.parseLong(read.group(1));
+        if (ownSocket)
+        {
+            assertEquals(captured, readPackets, "every packet the kernel captured was read");
+        }
+        else
+        {
+            // libpcap's ps_recv is libpcap's count (pcap_stats(3PCAP): what it includes differs by
+            // platform), and now and then a frame more than libpcap hands over (CI: 9460 against 9458,
+            // 9387 against 9386, the events all there). What httpcap reads must never exceed it.
+            assertTrue(readPackets <= captured && captured - readPackets <= 3,
+                "libpcap counted " + captured + " packets captured, httpcap read " + readPackets);
+        }
         assertEquals(0, Long.parseLong(kernel.group(2)), "kernel drops");
         assertEquals(read.group(1), read.group(2), "every packet decoded");
         assertTrue(report.lines().anyMatch(line -> line.matches(
