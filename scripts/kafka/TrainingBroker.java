@@ -24,6 +24,7 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -65,19 +66,7 @@ public final class TrainingBroker
 
     public static void main(final String[] args) throws IOException
     {
-        final long lifetimeMillis = 1000L * (args.length > 0 ? Long.parseLong(args[0]) : 60);
-        Thread.ofPlatform().daemon().start(() ->
-        {
-            try
-            {
-                Thread.sleep(lifetimeMillis);
-            }
-            catch (final InterruptedException ex)
-            {
-                Thread.currentThread().interrupt();
-            }
-            System.exit(0);
-        });
+        final long deadline = System.currentTimeMillis() + 1000L * (args.length > 0 ? Long.parseLong(args[0]) : 60);
         try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress()))
         {
             final TrainingBroker broker = new TrainingBroker(server.getLocalPort());
@@ -85,7 +74,18 @@ public final class TrainingBroker
             System.out.flush();
             while (true)
             {
-                final Socket socket = server.accept();
+                // Waiting for the next client no later than the deadline; the connections being served
+                // are daemon threads, and end with main.
+                server.setSoTimeout((int)Math.max(1, deadline - System.currentTimeMillis()));
+                final Socket socket;
+                try
+                {
+                    socket = server.accept();
+                }
+                catch (final SocketTimeoutException ex)
+                {
+                    return;
+                }
                 Thread.ofPlatform().daemon().start(() -> broker.serve(socket));
             }
         }
