@@ -55,6 +55,8 @@
 #                       afpacket with a cache trained on live capture: --live-aot FILE, made first
 #                       if missing (httpcap live with -XX:AOTCacheOutput=FILE in the namespace,
 #                       --live-aot-seconds (default 20) of the capture replayed at 100,000 pps)
+#                       afkeepcache is afpacket with its file sink's cache=keep (the file left in the
+#                       page cache, as before write-behind) for a side-by-side of the two
 #                       Before and after in one run: afbase and afcopybase are afpacket and afcopy run
 #                       from another checkout, $HTTPCAP_BASE/bin/httpcap (its jar built; e.g. a git
 #                       worktree of the commit before a change)
@@ -156,8 +158,8 @@ IFS=, read -r -a rate_list <<<"$rates"
 IFS=, read -r -a tools <<<"$tool_names"
 ((${#tools[@]})) || die "--tools is empty"
 for t in "${tools[@]}"; do
-  [[ $t =~ ^(afpacket|afcopy|affanout2|afkafka|afnoaot|afliveaot|afbase|afcopybase|pcap|tcpdump)$ ]] ||
-    die "--tools: '$t' is not afpacket, afcopy, affanout2, afkafka, afnoaot, afliveaot, afbase, afcopybase, pcap or tcpdump"
+  [[ $t =~ ^(afpacket|afcopy|affanout2|afkafka|afnoaot|afliveaot|afbase|afcopybase|afkeepcache|pcap|tcpdump)$ ]] ||
+    die "--tools: '$t' is not afpacket, afcopy, affanout2, afkafka, afnoaot, afliveaot, afbase, afcopybase, afkeepcache, pcap or tcpdump"
   [[ ! $t =~ base$ || -x ${HTTPCAP_BASE:-}/bin/httpcap ]] ||
     die "--tools $t runs \$HTTPCAP_BASE/bin/httpcap: set HTTPCAP_BASE to another checkout with its jar built"
 done
@@ -302,10 +304,11 @@ echo "$me: $pcap: $file_packets frames, $file_bytes bytes; veth $tx -> $rx in ne
 start_capture() {
   local tool=$1 log=$2 ready i
   case $tool in
-    afpacket|afcopy|affanout2|afkafka|afnoaot|afliveaot|afbase|afcopybase|pcap)
+    afpacket|afcopy|affanout2|afkafka|afnoaot|afliveaot|afbase|afcopybase|afkeepcache|pcap)
       local engine=$tool copy=() sink="file:$work/events-$tool.ndjson" env=() exe=$root/bin/httpcap
       case $tool in
         afcopy) engine=afpacket copy=(--no-zero-copy) ;;
+        afkeepcache) engine=afpacket sink+='?cache=keep' ;;
         afbase) engine=afpacket exe=$HTTPCAP_BASE/bin/httpcap ;;
         afcopybase) engine=afpacket copy=(--no-zero-copy) exe=$HTTPCAP_BASE/bin/httpcap ;;
         affanout2) engine=afpacket copy=(--fanout 2) ;;

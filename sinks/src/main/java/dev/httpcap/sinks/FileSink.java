@@ -51,7 +51,9 @@ public final class FileSink extends BatchingChannelSink
     private final Path[] rotatedPaths;
     private final long rotateBytes;
     private final int keep;
+    private final boolean dropCache;
     private FileChannel channel;
+    private WriteBehind writeBehind;
     private long fileBytes;
     private long rotations;
     private volatile boolean reopenRequested;
@@ -64,7 +66,7 @@ public final class FileSink extends BatchingChannelSink
     public FileSink(final Path path, final EventFormat format, final long rotateBytes, final int keep)
         throws IOException
     {
-        this(path, format, rotateBytes, keep, DEFAULT_BATCH_CAPACITY, "file:" + path);
+        this(path, format, rotateBytes, keep, DEFAULT_BATCH_CAPACITY, "file:" + path, true);
     }
 
     /**
@@ -77,6 +79,8 @@ public final class FileSink extends BatchingChannelSink
      * @param keep          rotated files to keep besides the live one, 0 to {@link #MAX_KEEP}.
      * @param batchCapacity bytes of the batch buffer.
      * @param name          for reports.
+     * @param dropCache     keep the file from filling the page cache: write it out as it grows and drop
+     *                      what is more than a few tens of MB behind its end ({@link WriteBehind}).
      * @throws IOException if the directory is missing or the file cannot be opened for writing.
      */
     public FileSink(
@@ -85,7 +89,8 @@ public final class FileSink extends BatchingChannelSink
         final long rotateBytes,
         final int keep,
         final int batchCapacity,
-        final String name) throws IOException
+        final String name,
+        final boolean dropCache) throws IOException
     {
         super(format, name, batchCapacity);
         if (rotateBytes < 0)
@@ -100,6 +105,7 @@ public final class FileSink extends BatchingChannelSink
         this.path = path;
         this.rotateBytes = rotateBytes;
         this.keep = keep;
+        this.dropCache = dropCache;
         this.rotatedPaths = new Path[keep];
         final String fileName = path.getFileName().toString();
         for (int i = 0; i < keep; i++)
@@ -135,6 +141,18 @@ public final class FileSink extends BatchingChannelSink
         return keep;
     }
 
+    /** @return whether the file is kept from filling the page cache ({@code cache=drop}, the default). */
+    public boolean dropsCache()
+    {
+        return dropCache;
+    }
+
+    /** @return bytes of the live file, from its start, dropped from the page cache so far (0: none, or not asked). */
+    long droppedFromCache()
+    {
+        return null == writeBehind ? 0 : writeBehind.droppedTo();
+    }
+
     /** @return how many times the file has been rotated. */
     public long rotations()
     {
@@ -162,6 +180,10 @@ public final class FileSink extends BatchingChannelSink
         final FileChannel channel = null != this.channel && this.channel.isOpen() ? this.channel : openFile();
         final int written = channel.write(src);
         fileBytes += written;
+        if (null != writeBehind)
+        {
+            writeBehind.written(fileBytes);
+        }
         return written;
     }
 
@@ -181,6 +203,11 @@ public final class FileSink extends BatchingChannelSink
     {
         final FileChannel channel = this.channel;
         this.channel = null;
+        if (null != writeBehind)
+        {
+            writeBehind.close();
+            writeBehind = null;
+        }
         if (null != channel)
         {
             channel.close();
@@ -193,6 +220,11 @@ public final class FileSink extends BatchingChannelSink
             path, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
         this.channel = channel;
         fileBytes = channel.size();
+        if (null != writeBehind)
+        {
+            writeBehind.close();
+        }
+        writeBehind = dropCache ? WriteBehind.open(path, fileBytes) : null;
         return channel;
     }
 

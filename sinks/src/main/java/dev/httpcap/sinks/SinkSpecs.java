@@ -10,10 +10,11 @@ import java.util.function.Consumer;
  * <ul>
  *     <li>{@code stdout}: human-readable lines ({@link EventFormat#TEXT}) on standard output.</li>
  *     <li>{@code stdout:json}: NDJSON on standard output.</li>
- *     <li>{@code file:PATH[?rotate-mb=N&keep=K&format=json|text]}: NDJSON (unless
+ *     <li>{@code file:PATH[?rotate-mb=N&keep=K&format=json|text&cache=drop|keep]}: NDJSON (unless
  *     {@code format=text}) appended to {@code PATH}; rotated when a file would exceed {@code N}
  *     MiB ({@code 0}, the default, never rotates), keeping {@code K} rotated files (default
- *     {@value FileSink#DEFAULT_KEEP}).</li>
+ *     {@value FileSink#DEFAULT_KEEP}); written out as it grows and dropped from the page cache
+ *     behind its end ({@link WriteBehind}) unless {@code cache=keep}.</li>
  *     <li>{@code kafka://HOST:PORT[,HOST:PORT...]/TOPIC[?key=community_id|host|none&acks=all|1|0&
  *     compression=lz4|zstd|snappy|gzip|none&batch-kb=N&linger-ms=N&spill-dir=DIR&spill-max-mb=N&
  *     fsync-ms=N&delivery=exactly-once|at-least-once&close-seconds=N]}: one record per event (see {@link KafkaSink});
@@ -32,7 +33,8 @@ public final class SinkSpecs
         "fsync-ms=N, delivery=exactly-once|at-least-once, close-seconds=N";
 
     private static final String FILE_PREFIX = "file:";
-    private static final String FILE_OPTIONS = "rotate-mb=N, keep=K (0.." + FileSink.MAX_KEEP + ") or format=json|text";
+    private static final String FILE_OPTIONS =
+        "rotate-mb=N, keep=K (0.." + FileSink.MAX_KEEP + "), format=json|text or cache=drop|keep";
     private static final long MAX_ROTATE_MB = Long.MAX_VALUE >> 20;
 
     private SinkSpecs()
@@ -135,7 +137,7 @@ public final class SinkSpecs
         return spec.startsWith(FILE_PREFIX) ? parseFile(spec).path() : null;
     }
 
-    private record FileSpec(Path path, EventFormat format, long rotateMb, int keep)
+    private record FileSpec(Path path, EventFormat format, long rotateMb, int keep, boolean dropCache)
     {
     }
 
@@ -145,7 +147,8 @@ public final class SinkSpecs
         try
         {
             return new FileSink(
-                file.path(), file.format(), file.rotateMb() << 20, file.keep(), BatchingChannelSink.DEFAULT_BATCH_CAPACITY, spec);
+                file.path(), file.format(), file.rotateMb() << 20, file.keep(), BatchingChannelSink.DEFAULT_BATCH_CAPACITY, spec,
+                file.dropCache());
         }
         catch (final IOException ex)
         {
@@ -169,6 +172,8 @@ public final class SinkSpecs
         boolean seenRotate = false;
         boolean seenKeep = false;
         boolean seenFormat = false;
+        boolean dropCache = true;
+        boolean seenCache = false;
 
         if (-1 != queryStart)
         {
@@ -203,6 +208,16 @@ public final class SinkSpecs
                             default -> throw badOption(spec, "format '" + value + "' is not json or text");
                         };
                     }
+                    case "cache" ->
+                    {
+                        seenCache = checkOnce(spec, key, seenCache);
+                        dropCache = switch (value)
+                        {
+                            case "drop" -> true;
+                            case "keep" -> false;
+                            default -> throw badOption(spec, "cache '" + value + "' is not drop or keep");
+                        };
+                    }
                     default -> throw badOption(spec, "unknown option '" + key + "'");
                 }
             }
@@ -219,7 +234,7 @@ public final class SinkSpecs
                 "sink '" + spec + "' has an invalid path (" + ex.getReason() + "): expected " + ACCEPTED, ex);
         }
 
-        return new FileSpec(path, format, rotateMb, keep);
+        return new FileSpec(path, format, rotateMb, keep, dropCache);
     }
 
     /**

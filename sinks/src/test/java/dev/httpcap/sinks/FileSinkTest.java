@@ -136,7 +136,7 @@ class FileSinkTest
         final Path path = dir.resolve("events.ndjson");
         final long rotateBytes = 1000;
         final int events = 2000;
-        final FileSink sink = new FileSink(path, EventFormat.JSON, rotateBytes, FileSink.MAX_KEEP, 256, "file:" + path);
+        final FileSink sink = new FileSink(path, EventFormat.JSON, rotateBytes, FileSink.MAX_KEEP, 256, "file:" + path, true);
         for (int seq = 0; seq < events; seq++)
         {
             offer(sink, event(seq, lengthOf(seq)));
@@ -219,7 +219,7 @@ class FileSinkTest
     {
         final Path path = dir.resolve("events.ndjson");
         final String large = event(1, 5000);
-        try (FileSink sink = new FileSink(path, EventFormat.JSON, 100, 10, 1024, "big"))
+        try (FileSink sink = new FileSink(path, EventFormat.JSON, 100, 10, 1024, "big", true))
         {
             offer(sink, event(0, 50));
             offer(sink, large);
@@ -267,7 +267,7 @@ class FileSinkTest
     {
         final Path sub = Files.createDirectory(dir.resolve("sub"));
         final Path path = sub.resolve("events.ndjson");
-        final FileSink sink = new FileSink(path, EventFormat.JSON, 100, 10, 1024, "file:" + path);
+        final FileSink sink = new FileSink(path, EventFormat.JSON, 100, 10, 1024, "file:" + path, true);
         offer(sink, event(0, 60));
         sink.flush();
 

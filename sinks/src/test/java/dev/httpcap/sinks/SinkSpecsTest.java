@@ -69,12 +69,14 @@ class SinkSpecsTest
             assertEquals(EventFormat.TEXT, file.format());
             assertEquals(5L * 1024 * 1024, file.rotateBytes());
             assertEquals(3, file.keep());
+            assertTrue(file.dropsCache());
         }
-        try (EventSink sink = SinkSpecs.open("file:" + path + "?format=json&keep=0"))
+        try (EventSink sink = SinkSpecs.open("file:" + path + "?format=json&keep=0&cache=keep"))
         {
             final FileSink file = assertInstanceOf(FileSink.class, sink);
             assertEquals(EventFormat.JSON, file.format());
             assertEquals(0, file.keep());
+            assertFalse(file.dropsCache());
         }
     }
 
@@ -96,6 +98,7 @@ class SinkSpecsTest
         "file:x.ndjson?keep=1001", "file:x.ndjson?keep=two", "file:x.ndjson?rotate-mb=1.5",
         "file:x.ndjson?rotate-mb=99999999999999999999", "file:x.ndjson?rotate-mb=9007199254740992",
         "file:x.ndjson?format=xml", "file:x.ndjson?format=JSON", "file:x.ndjson?colour=red",
+        "file:x.ndjson?cache=none", "file:x.ndjson?cache=keep&cache=drop",
         "file:x.ndjson?keep=1&keep=2", "file:x.ndjson?keep=1&", "file:x.ndjson?keep=1?rotate-mb=1",
         "file:x\0y.ndjson"})
     void shouldRejectWithOneLineMessageWhenSpecInvalid(final String spec)
