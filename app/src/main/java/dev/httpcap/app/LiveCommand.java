@@ -350,7 +350,7 @@ final class LiveCommand
                 err.println("httpcap: stopping: draining the capture and the pipeline (signal again to exit at once)");
                 control.stop();
             });
-            options.openSinks(sinks);
+            options.openSinks(sinks, true);
             // The kernel already filters; the pipeline need not run the program again.
             final Pipeline pipeline = new Pipeline(config.filter(null), sinks);
             if (statsSink != null)

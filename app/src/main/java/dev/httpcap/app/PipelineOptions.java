@@ -465,18 +465,21 @@ final class PipelineOptions
     /**
      * Open every {@code --sink} into {@code sinks} (so the caller closes what was opened if one fails).
      *
+     * @param dropFileCache whether {@code file:} sinks without {@code cache=} drop their file from the page cache
+     *                      behind its end ({@code live}: it writes for as long as it runs).
+     *
      * @throws IllegalArgumentException for a malformed spec (a usage error, exit 2).
      * @throws IllegalStateException    for a well-formed one that cannot be opened: a missing directory,
      *                                  no permission (a failed run, exit 1).
      */
-    void openSinks(final List<EventSink> sinks)
+    void openSinks(final List<EventSink> sinks, final boolean dropFileCache)
     {
         final KafkaSinkConfig kafka = kafkaDefaults();
         for (final String spec : sinkSpecs.isEmpty() ? List.of("stdout") : sinkSpecs)
         {
             try
             {
-                sinks.add(SinkSpecs.open(spec, kafka, line -> System.err.println("httpcap: " + line)));
+                sinks.add(SinkSpecs.open(spec, kafka, line -> System.err.println("httpcap: " + line), dropFileCache));
             }
             catch (final IllegalArgumentException ex)
             {

@@ -103,7 +103,7 @@ final class ReadCommand
                     started.requestStop();
                 }
             });
-            options.openSinks(sinks);
+            options.openSinks(sinks, false);
             final Pipeline pipeline = new Pipeline(config, sinks);
             running.set(pipeline);
             if (stopEarly.get())

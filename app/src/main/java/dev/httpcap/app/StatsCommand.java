@@ -515,7 +515,7 @@ final class StatsCommand
         {
             if (!options.sinkSpecs.isEmpty())
             {
-                options.openSinks(sinks);
+                options.openSinks(sinks, false);
             }
             final PacketIntervals packets = new PacketIntervals(source, intervalNanos, collectors);
             final Pipeline pipeline = new Pipeline(config, sinks);

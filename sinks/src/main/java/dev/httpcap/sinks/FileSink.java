@@ -66,7 +66,7 @@ public final class FileSink extends BatchingChannelSink
     public FileSink(final Path path, final EventFormat format, final long rotateBytes, final int keep)
         throws IOException
     {
-        this(path, format, rotateBytes, keep, DEFAULT_BATCH_CAPACITY, "file:" + path, true);
+        this(path, format, rotateBytes, keep, DEFAULT_BATCH_CAPACITY, "file:" + path, false);
     }
 
     /**
@@ -141,7 +141,7 @@ public final class FileSink extends BatchingChannelSink
         return keep;
     }
 
-    /** @return whether the file is kept from filling the page cache ({@code cache=drop}, the default). */
+    /** @return whether the file is kept from filling the page cache ({@code cache=drop}). */
     public boolean dropsCache()
     {
         return dropCache;

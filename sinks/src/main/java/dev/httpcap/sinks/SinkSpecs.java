@@ -13,8 +13,9 @@ import java.util.function.Consumer;
  *     <li>{@code file:PATH[?rotate-mb=N&keep=K&format=json|text&cache=drop|keep]}: NDJSON (unless
  *     {@code format=text}) appended to {@code PATH}; rotated when a file would exceed {@code N}
  *     MiB ({@code 0}, the default, never rotates), keeping {@code K} rotated files (default
- *     {@value FileSink#DEFAULT_KEEP}); written out as it grows and dropped from the page cache
- *     behind its end ({@link WriteBehind}) unless {@code cache=keep}.</li>
+ *     {@value FileSink#DEFAULT_KEEP}); with {@code cache=drop} written out as it grows and dropped
+ *     from the page cache behind its end ({@link WriteBehind}), with {@code cache=keep} left to the
+ *     kernel; the default is the caller's ({@code live}: drop).</li>
  *     <li>{@code kafka://HOST:PORT[,HOST:PORT...]/TOPIC[?key=community_id|host|none&acks=all|1|0&
  *     compression=lz4|zstd|snappy|gzip|none&batch-kb=N&linger-ms=N&spill-dir=DIR&spill-max-mb=N&
  *     fsync-ms=N&delivery=exactly-once|at-least-once&close-seconds=N]}: one record per event (see {@link KafkaSink});
@@ -67,6 +68,19 @@ public final class SinkSpecs
      */
     public static EventSink open(final String spec, final KafkaSinkConfig kafkaDefaults, final Consumer<String> notices)
     {
+        return open(spec, kafkaDefaults, notices, false);
+    }
+
+    /**
+     * Open the sink a spec describes, with the defaults of Kafka sinks given, and whether a
+     * {@code file:} sink without a {@code cache=} option drops its file from the page cache behind
+     * its end ({@link WriteBehind}: for a process that writes for days, such as {@code live}).
+     *
+     * @see #open(String, KafkaSinkConfig, Consumer)
+     */
+    public static EventSink open(
+        final String spec, final KafkaSinkConfig kafkaDefaults, final Consumer<String> notices, final boolean dropFileCache)
+    {
         if (null == spec || spec.isBlank())
         {
             throw new IllegalArgumentException("empty sink: expected " + ACCEPTED);
@@ -81,7 +95,7 @@ public final class SinkSpecs
         }
         if (spec.startsWith(FILE_PREFIX))
         {
-            return openFile(spec);
+            return openFile(spec, dropFileCache);
         }
         if (spec.startsWith(KAFKA_PREFIX))
         {
@@ -117,7 +131,7 @@ public final class SinkSpecs
         }
         if (spec.startsWith(FILE_PREFIX))
         {
-            parseFile(spec);
+            parseFile(spec, false);
             return;
         }
         if (spec.startsWith(KAFKA_PREFIX))
@@ -134,16 +148,16 @@ public final class SinkSpecs
      */
     public static Path filePath(final String spec)
     {
-        return spec.startsWith(FILE_PREFIX) ? parseFile(spec).path() : null;
+        return spec.startsWith(FILE_PREFIX) ? parseFile(spec, false).path() : null;
     }
 
     private record FileSpec(Path path, EventFormat format, long rotateMb, int keep, boolean dropCache)
     {
     }
 
-    private static EventSink openFile(final String spec)
+    private static EventSink openFile(final String spec, final boolean dropCacheByDefault)
     {
-        final FileSpec file = parseFile(spec);
+        final FileSpec file = parseFile(spec, dropCacheByDefault);
         try
         {
             return new FileSink(
@@ -157,7 +171,7 @@ public final class SinkSpecs
         }
     }
 
-    private static FileSpec parseFile(final String spec)
+    private static FileSpec parseFile(final String spec, final boolean dropCacheByDefault)
     {
         final int queryStart = spec.indexOf('?');
         final String pathText = spec.substring(FILE_PREFIX.length(), -1 == queryStart ? spec.length() : queryStart);
@@ -172,7 +186,7 @@ public final class SinkSpecs
         boolean seenRotate = false;
         boolean seenKeep = false;
         boolean seenFormat = false;
-        boolean dropCache = true;
+        boolean dropCache = dropCacheByDefault;
         boolean seenCache = false;
 
         if (-1 != queryStart)

@@ -69,14 +69,32 @@ class SinkSpecsTest
             assertEquals(EventFormat.TEXT, file.format());
             assertEquals(5L * 1024 * 1024, file.rotateBytes());
             assertEquals(3, file.keep());
-            assertTrue(file.dropsCache());
+            assertFalse(file.dropsCache(), "the page cache is left to the kernel unless the caller says otherwise");
         }
-        try (EventSink sink = SinkSpecs.open("file:" + path + "?format=json&keep=0&cache=keep"))
+        try (EventSink sink = SinkSpecs.open("file:" + path + "?format=json&keep=0&cache=drop"))
         {
             final FileSink file = assertInstanceOf(FileSink.class, sink);
             assertEquals(EventFormat.JSON, file.format());
             assertEquals(0, file.keep());
-            assertFalse(file.dropsCache());
+            assertTrue(file.dropsCache());
+        }
+    }
+
+    @Test
+    void shouldDropTheFileCacheByDefaultOnlyWhenTheCallerSaysSoAndTheSpecDoesNotSayOtherwise()
+    {
+        final Path path = dir.resolve("events.ndjson");
+        final KafkaSinkConfig kafka = new KafkaSinkConfig();
+        for (final String query : new String[] {"", "?cache=keep", "?cache=drop"})
+        {
+            for (final boolean byDefault : new boolean[] {false, true})
+            {
+                try (EventSink sink = SinkSpecs.open("file:" + path + query, kafka, line -> { }, byDefault))
+                {
+                    final boolean expected = query.isEmpty() ? byDefault : query.endsWith("drop");
+                    assertEquals(expected, assertInstanceOf(FileSink.class, sink).dropsCache(), query + " " + byDefault);
+                }
+            }
         }
     }
 
