@@ -54,6 +54,9 @@ public final class FileSink extends BatchingChannelSink
     private final boolean dropCache;
     private FileChannel channel;
     private WriteBehind writeBehind;
+    /** The file's size at which {@link #writeBehind} is next told how far the file has grown. */
+    private long nextWriteBehind;
+    private volatile String writeBehindFailure;
     private long fileBytes;
     private long rotations;
     private volatile boolean reopenRequested;
@@ -180,11 +183,43 @@ public final class FileSink extends BatchingChannelSink
         final FileChannel channel = null != this.channel && this.channel.isOpen() ? this.channel : openFile();
         final int written = channel.write(src);
         fileBytes += written;
-        if (null != writeBehind)
+        if (null != writeBehind && fileBytes >= nextWriteBehind)
         {
-            writeBehind.written(fileBytes);
+            writeBehindUpTo(channel);
         }
         return written;
+    }
+
+    /**
+     * Once a {@link WriteBehind#CHUNK} written: the advice up to the file's real size (smaller than what
+     * this sink wrote after a copytruncate), and its failure, if any, shown from then on.
+     */
+    private void writeBehindUpTo(final FileChannel channel)
+    {
+        nextWriteBehind = fileBytes + WriteBehind.CHUNK;
+        long size;
+        try
+        {
+            size = channel.size();
+        }
+        catch (final IOException ex)
+        {
+            size = fileBytes;
+        }
+        writeBehind.written(size);
+        if (null != writeBehind.failure())
+        {
+            writeBehindFailure = writeBehind.failure();
+            writeBehind.close();
+            writeBehind = null;
+        }
+    }
+
+    /** @return why the page-cache advice ({@code cache=drop}) stopped, or null while it works or was not asked for. */
+    @Override
+    public String progress()
+    {
+        return writeBehindFailure;
     }
 
     void beforeEvent(final int length)
@@ -216,14 +251,16 @@ public final class FileSink extends BatchingChannelSink
 
     private FileChannel openFile() throws IOException
     {
+        if (null != writeBehind)
+        {
+            writeBehind.close();
+            writeBehind = null;
+        }
         final FileChannel channel = FileChannel.open(
             path, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
         this.channel = channel;
         fileBytes = channel.size();
-        if (null != writeBehind)
-        {
-            writeBehind.close();
-        }
+        nextWriteBehind = fileBytes + WriteBehind.CHUNK;
         writeBehind = dropCache ? WriteBehind.open(path, fileBytes) : null;
         return channel;
     }

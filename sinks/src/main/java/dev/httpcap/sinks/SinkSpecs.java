@@ -25,7 +25,7 @@ import java.util.function.Consumer;
 public final class SinkSpecs
 {
     /** What {@link #open(String)} accepts, for usage messages. */
-    public static final String ACCEPTED = "stdout, stdout:json, file:PATH[?rotate-mb=N&keep=K&format=json|text] " +
+    public static final String ACCEPTED = "stdout, stdout:json, file:PATH[?rotate-mb=N&keep=K&format=json|text&cache=drop|keep] " +
         "or kafka://HOST:PORT[,HOST:PORT]/TOPIC[?key=...&acks=...]";
 
     private static final String KAFKA_PREFIX = "kafka://";

@@ -104,7 +104,7 @@ class SinkSpecsTest
         final IllegalArgumentException ex =
             assertThrows(IllegalArgumentException.class, () -> SinkSpecs.open("kafak://x"));
         assertEquals(
-            "unknown sink 'kafak://x': expected stdout, stdout:json, file:PATH[?rotate-mb=N&keep=K&format=json|text] " +
+            "unknown sink 'kafak://x': expected stdout, stdout:json, file:PATH[?rotate-mb=N&keep=K&format=json|text&cache=drop|keep] " +
                 "or kafka://HOST:PORT[,HOST:PORT]/TOPIC[?key=...&acks=...]",
             ex.getMessage());
     }
