@@ -35,7 +35,8 @@ final class PipelineOptions
 
     static final Option SINK = Option.value("--sink", "SPEC", Type.STRING,
         "where events go; repeat for several: stdout (readable lines, the default), stdout:json, " +
-            "file:PATH[?rotate-mb=N&keep=K&format=json|text&cache=drop|keep], kafka://HOST:PORT[,HOST:PORT]/TOPIC[?OPTIONS]").repeatable();
+            "file:PATH[?rotate-mb=N&keep=K&format=json|text] (and &cache=drop|keep: the page cache; live drops), " +
+            "kafka://HOST:PORT[,HOST:PORT]/TOPIC[?OPTIONS]").repeatable();
     static final Option WORKERS = Option.value("--workers", "N", Type.INT,
         "worker threads (shards of the flow table)").defaultValue(DEFAULTS.workers);
     static final Option FILTER = Option.value("--filter", "EXPR", Type.STRING,
