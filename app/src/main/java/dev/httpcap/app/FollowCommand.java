@@ -6,6 +6,8 @@ import java.io.FileDescriptor;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 
 import dev.httpcap.app.analysis.ConnectionSelector;
@@ -96,7 +98,7 @@ final class FollowCommand
         final String path = args.string(OUTPUT, null);
         try
         {
-            InputGuard.refuse(InputGuard.regularInput(args.positional(0)), path != null ? java.nio.file.Path.of(path) : null,
+            InputGuard.refuse(InputGuard.regularInput(args.positional(0)), path != null ? Path.of(path) : null,
                 "--output", path);
         }
         catch (final IllegalArgumentException ex)
@@ -106,7 +108,7 @@ final class FollowCommand
         }
         // Standard output is flushed, never closed.
         try (PacketSource source = CaptureFiles.open(args.positional(0));
-            OutputStream out = new BufferedOutputStream(path != null ? java.nio.file.Files.newOutputStream(java.nio.file.Path.of(path)) :
+            OutputStream out = new BufferedOutputStream(path != null ? Files.newOutputStream(Path.of(path)) :
                 new java.io.FilterOutputStream(new FileOutputStream(FileDescriptor.out))
                 {
                     @Override

@@ -210,6 +210,14 @@ public final class FileSink extends BatchingChannelSink
         if (null != writeBehind.failure())
         {
             writeBehindFailure = writeBehind.failure();
+            closeWriteBehind();
+        }
+    }
+
+    private void closeWriteBehind()
+    {
+        if (null != writeBehind)
+        {
             writeBehind.close();
             writeBehind = null;
         }
@@ -238,11 +246,7 @@ public final class FileSink extends BatchingChannelSink
     {
         final FileChannel channel = this.channel;
         this.channel = null;
-        if (null != writeBehind)
-        {
-            writeBehind.close();
-            writeBehind = null;
-        }
+        closeWriteBehind();
         if (null != channel)
         {
             channel.close();
@@ -251,11 +255,7 @@ public final class FileSink extends BatchingChannelSink
 
     private FileChannel openFile() throws IOException
     {
-        if (null != writeBehind)
-        {
-            writeBehind.close();
-            writeBehind = null;
-        }
+        closeWriteBehind();
         final FileChannel channel = FileChannel.open(
             path, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
         this.channel = channel;

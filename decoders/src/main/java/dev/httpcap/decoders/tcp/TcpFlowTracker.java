@@ -14,6 +14,9 @@ import dev.httpcap.common.TcpSegment;
  */
 public final class TcpFlowTracker
 {
+    /** Most flows one tracker holds: its table (two slots a flow, longs) is then 256 MiB. */
+    public static final int MAX_FLOWS = 1 << 24;
+
     private static final long SEQ_MASK = 0xFFFF_FFFFL;
 
     private final FlowListener listener;
@@ -35,9 +38,6 @@ public final class TcpFlowTracker
     private final long[] table;
     private final int tableMask;
     /** All ones, except in tests that force whole-hash collisions. */
-    /** Most flows one tracker holds: its table (two slots a flow, longs) is then 256 MiB. */
-    public static final int MAX_FLOWS = 1 << 24;
-
     private final int hashMask;
 
     private int openHead = -1;
