@@ -180,7 +180,7 @@ final class RingPublisher implements PacketHandler
 
         final PacketEvent event = ring.get(lo);
         event.slots = slots;
-        event.shard = (int)Long.remainderUnsigned(SymmetricFlowHash.hash(info), workers);
+        event.shard = workers == 1 ? 0 : shardOf(SymmetricFlowHash.hash(info), workers);
         event.captureNanos = batchCaptureNanos;
         // The decoded segment goes into the slot whole; the slot's previous one, which every worker
         // is past (the slot was free to claim), takes its place for the next frame.
@@ -195,6 +195,12 @@ final class RingPublisher implements PacketHandler
             ring.get(s).slots = PacketEvent.CONTINUATION;
         }
         ring.publish(lo, hi);
+    }
+
+    /** The hash's top 32 bits scaled to [0, workers): a multiplication where a remainder would be a division. */
+    static int shardOf(final long hash, final int workers)
+    {
+        return (int)(((hash >>> 32) * workers) >>> 32);
     }
 
     /**
