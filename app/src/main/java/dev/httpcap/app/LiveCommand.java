@@ -102,10 +102,14 @@ final class LiveCommand
     static final Option WRITE_KEEP = Option.value("--write-keep", "N", Type.INT,
         "with --write-rotate-mb: finished files kept besides the one being written (older ones are deleted)")
         .defaultValue(DEFAULT_WRITE_KEEP);
+    static final Option WRITE_CACHE = Option.value("--write-cache", "drop|keep", Type.STRING,
+        "drop: what --write wrote leaves the page cache a few tens of MB behind the end of the file, so a long " +
+            "recording does not fill memory (like a file sink's cache=drop); keep: the kernel's default")
+        .defaultValue("drop");
 
     static final List<Option> OPTIONS = List.of(INTERFACE, ENGINE, DURATION, COUNT, SNAPLEN, PROMISC, BUFFER_MB, BLOCK_KB,
         RETIRE_MS, ZERO_COPY, FANOUT, CPUS, USER, STATS_INTERVAL, STATS_SINK, STATS_SINK_INTERVAL, WRITE, WRITE_ROTATE_MB,
-        WRITE_KEEP);
+        WRITE_KEEP, WRITE_CACHE);
 
     final String interfaceName;
     final String engine;
@@ -127,6 +131,8 @@ final class LiveCommand
     final long writeRotateMb;
     final int writeKeep;
     final boolean writeKeepGiven;
+    final String writeCache;
+    final boolean writeCacheGiven;
     final PipelineOptions options;
     /** The values as given (for where a bad one came from). */
     private final ParsedArgs args;
@@ -154,6 +160,8 @@ final class LiveCommand
         writeRotateMb = args.longValue(WRITE_ROTATE_MB, 0);
         writeKeep = args.intValue(WRITE_KEEP, DEFAULT_WRITE_KEEP);
         writeKeepGiven = args.isSet(WRITE_KEEP);
+        writeCache = args.string(WRITE_CACHE, "drop");
+        writeCacheGiven = args.isSet(WRITE_CACHE);
         options = new PipelineOptions().apply(args);
     }
 
@@ -328,7 +336,8 @@ final class LiveCommand
                     {
                         // A VLAN tag the kernel took out is put back: 4 bytes more than the snap length.
                         recorder = new RotatingPcapWriter(file, capture.linkType(),
-                            Math.min(snaplen + 4, Frames.MAX_FRAME_LENGTH), writeRotateMb * 1024 * 1024, writeKeep);
+                            Math.min(snaplen + 4, Frames.MAX_FRAME_LENGTH), writeRotateMb * 1024 * 1024, writeKeep,
+                            "drop".equals(writeCache));
                     }
                     catch (final IOException ex)
                     {
@@ -509,6 +518,14 @@ final class LiveCommand
         {
             throw new IllegalArgumentException("--write-keep needs --write-rotate-mb (without it there is one file)");
         }
+        if (!"drop".equals(writeCache) && !"keep".equals(writeCache))
+        {
+            throw new IllegalArgumentException("--write-cache must be drop or keep: " + writeCache);
+        }
+        if (writeFile == null && writeCacheGiven)
+        {
+            throw new IllegalArgumentException("--write-cache needs --write FILE");
+        }
     }
 
     static String seconds(final double seconds)
@@ -578,12 +595,15 @@ final class LiveCommand
         long packets = 0;
         int files = 0;
         String error = null;
+        String cacheFailure = null;
         for (final LiveSource source : sources)
         {
             packets += source.recordedPackets();
             files += source.recordedFiles();
             error = error != null ? error : source.recorderError();
+            cacheFailure = cacheFailure != null ? cacheFailure : source.recorderCacheFailure();
         }
-        return "write: " + packets + " packets in " + files + " file(s)" + (error != null ? "; recording stopped: " + error : "");
+        return "write: " + packets + " packets in " + files + " file(s)" + (error != null ? "; recording stopped: " + error : "") +
+            (cacheFailure != null ? "; --write-cache drop stopped: " + cacheFailure : "");
     }
 }

@@ -255,6 +255,12 @@ final class LiveSource implements PacketSource, PacketHandler
         return recorderError;
     }
 
+    /** @return why dropping the recording from the page cache stopped ({@code --write-cache drop}), or null. */
+    String recorderCacheFailure()
+    {
+        return recorder == null ? null : recorder.cacheFailure();
+    }
+
     LivePacketSource capture()
     {
         return capture;

@@ -79,6 +79,15 @@ class CommandLineSurprisesTest
     }
 
     @Test
+    void shouldDropTheRecordingFromThePageCacheUnlessToldToKeepIt() throws UsageException
+    {
+        assertEquals("drop", live("-i", "lo", "-w", "x.pcap").writeCache);
+        assertEquals("keep", live("-i", "lo", "-w", "x.pcap", "--write-cache", "keep").writeCache);
+        assertEquals("--write-cache must be drop or keep: lru", liveProblem("-i", "lo", "-w", "x.pcap", "--write-cache", "lru"));
+        assertEquals("--write-cache needs --write FILE", liveProblem("-i", "lo", "--write-cache", "keep"));
+    }
+
+    @Test
     void shouldNotTakeAMistypedHeadersKeywordForAHeaderName()
     {
         for (final String typo : new String[] {"nope", "non", "defualt", "defaults", "al", "ALL."})

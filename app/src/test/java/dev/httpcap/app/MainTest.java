@@ -72,7 +72,7 @@ class MainTest
         }
         final int pipeline = PipelineOptions.OPTIONS.size();
         assertEquals(pipeline + 5, main.subcommand("read").options().size(), "pipeline options, --progress, --write, --config, -h, -V");
-        assertEquals(pipeline + 22, main.subcommand("live").options().size(), "19 live options, pipeline options, --config, -h, -V");
+        assertEquals(pipeline + 23, main.subcommand("live").options().size(), "20 live options, pipeline options, --config, -h, -V");
     }
 
     @Test

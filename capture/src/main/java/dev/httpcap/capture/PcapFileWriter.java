@@ -10,9 +10,12 @@ import java.nio.file.StandardOpenOption;
 
 import org.agrona.DirectBuffer;
 
+import dev.httpcap.common.WriteBehind;
+
 /**
  * Writes classic pcap files (little-endian, micro- or nanosecond timestamps), like
- * {@code tcpdump -w}. Buffered in one direct buffer; no allocation per packet.
+ * {@code tcpdump -w}. Buffered in one direct buffer; no allocation per packet. Opened by path, it
+ * can keep the file from filling the page cache ({@code dropCache}, {@link WriteBehind}).
  */
 public final class PcapFileWriter implements AutoCloseable
 {
@@ -23,11 +26,30 @@ public final class PcapFileWriter implements AutoCloseable
     private final int snaplen;
     private final ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
     private long packets;
+    private long fileBytes;
+    private WriteBehind writeBehind;
+    private long nextWriteBehind = WriteBehind.CHUNK;
+    private String writeBehindFailure;
 
     public PcapFileWriter(final Path path, final int linkType, final int snaplen, final boolean nanos) throws IOException
     {
+        this(path, linkType, snaplen, nanos, false);
+    }
+
+    /**
+     * @param dropCache drop what was written from the page cache a few tens of MB behind the end of
+     *                  the file ({@link WriteBehind}): for a recording that runs for hours.
+     */
+    public PcapFileWriter(
+        final Path path, final int linkType, final int snaplen, final boolean nanos, final boolean dropCache)
+        throws IOException
+    {
         this(FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
             StandardOpenOption.WRITE), linkType, snaplen, nanos);
+        if (dropCache)
+        {
+            writeBehind = WriteBehind.open(path, 0);
+        }
     }
 
     public PcapFileWriter(
@@ -66,7 +88,7 @@ public final class PcapFileWriter implements AutoCloseable
             frame.getBytes(offset, big, 0, length);
             while (big.hasRemaining())
             {
-                channel.write(big);
+                fileBytes += channel.write(big);
             }
         }
         packets++;
@@ -75,6 +97,12 @@ public final class PcapFileWriter implements AutoCloseable
     public long packets()
     {
         return packets;
+    }
+
+    /** @return why dropping the file from the page cache stopped (a call failed), or null while it works or was not asked for. */
+    public String cacheFailure()
+    {
+        return writeBehindFailure;
     }
 
     public void flush() throws IOException
@@ -87,9 +115,28 @@ public final class PcapFileWriter implements AutoCloseable
         buffer.flip();
         while (buffer.hasRemaining())
         {
-            channel.write(buffer);
+            fileBytes += channel.write(buffer);
         }
         buffer.clear();
+        if (null != writeBehind && fileBytes >= nextWriteBehind)
+        {
+            nextWriteBehind = fileBytes + WriteBehind.CHUNK;
+            writeBehind.written(fileBytes);
+            if (null != writeBehind.failure())
+            {
+                writeBehindFailure = writeBehind.failure();
+                closeWriteBehind();
+            }
+        }
+    }
+
+    private void closeWriteBehind()
+    {
+        if (null != writeBehind)
+        {
+            writeBehind.close();
+            writeBehind = null;
+        }
     }
 
     @Override
@@ -101,6 +148,7 @@ public final class PcapFileWriter implements AutoCloseable
         }
         finally
         {
+            closeWriteBehind();
             channel.close();
         }
     }

@@ -22,23 +22,27 @@ public final class RotatingPcapWriter implements AutoCloseable
     private final int snaplen;
     private final long rotateBytes;
     private final int keep;
+    private final boolean dropCache;
     private PcapFileWriter current;
     private long currentBytes;
     private int files;
     private long packets;
+    private String cacheFailure;
 
     public RotatingPcapWriter(final Path path, final int linkType, final int snaplen, final long rotateBytes)
         throws IOException
     {
-        this(path, linkType, snaplen, rotateBytes, Integer.MAX_VALUE);
+        this(path, linkType, snaplen, rotateBytes, Integer.MAX_VALUE, false);
     }
 
     /**
-     * @param keep files kept besides the one being written: starting a file deletes the one
-     *             {@code keep + 1} before it ({@code Integer.MAX_VALUE}: keep every file).
+     * @param keep      files kept besides the one being written: starting a file deletes the one
+     *                  {@code keep + 1} before it ({@code Integer.MAX_VALUE}: keep every file).
+     * @param dropCache keep each file from filling the page cache ({@link PcapFileWriter}).
      */
     public RotatingPcapWriter(
-        final Path path, final int linkType, final int snaplen, final long rotateBytes, final int keep) throws IOException
+        final Path path, final int linkType, final int snaplen, final long rotateBytes, final int keep,
+        final boolean dropCache) throws IOException
     {
         if (keep < 0)
         {
@@ -49,6 +53,7 @@ public final class RotatingPcapWriter implements AutoCloseable
         this.snaplen = snaplen;
         this.rotateBytes = rotateBytes;
         this.keep = keep;
+        this.dropCache = dropCache;
         open();
     }
 
@@ -59,7 +64,7 @@ public final class RotatingPcapWriter implements AutoCloseable
         final long recordBytes = RECORD_HEADER + Math.min(capturedLength, snaplen);
         if (rotateBytes > 0 && currentBytes + recordBytes > rotateBytes && currentBytes > FILE_HEADER)
         {
-            current.close();
+            close();
             open();
         }
         current.writePacket(frame, offset, capturedLength, wireLength, timestampNanos);
@@ -69,7 +74,7 @@ public final class RotatingPcapWriter implements AutoCloseable
 
     private void open() throws IOException
     {
-        current = new PcapFileWriter(file(files), linkType, snaplen, true);
+        current = new PcapFileWriter(file(files), linkType, snaplen, true, dropCache && null == cacheFailure);
         currentBytes = FILE_HEADER;
         if ((long)files - keep - 1 >= 0)
         {
@@ -94,9 +99,16 @@ public final class RotatingPcapWriter implements AutoCloseable
         return packets;
     }
 
+    /** @return why dropping the files from the page cache stopped (the first failure: later files are not tried), or null. */
+    public String cacheFailure()
+    {
+        return null != cacheFailure ? cacheFailure : current.cacheFailure();
+    }
+
     @Override
     public void close() throws IOException
     {
+        cacheFailure = cacheFailure();
         current.close();
     }
 }

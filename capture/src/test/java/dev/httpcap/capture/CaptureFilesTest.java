@@ -540,7 +540,7 @@ class CaptureFilesTest
         final Path path = dir.resolve("kept.pcap");
         final byte[] frame = FrameBuilder.tcp().payload(new byte[500]).build();
         final int files;
-        try (RotatingPcapWriter writer = new RotatingPcapWriter(path, LinkTypes.ETHERNET, 65535, 2_000, 2))
+        try (RotatingPcapWriter writer = new RotatingPcapWriter(path, LinkTypes.ETHERNET, 65535, 2_000, 2, false))
         {
             for (int i = 0; i < 40; i++)
             {

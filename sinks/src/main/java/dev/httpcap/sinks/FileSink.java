@@ -11,6 +11,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 
+import dev.httpcap.common.WriteBehind;
+
 /**
  * Writes events to a file, one per line, with optional size-based rotation.
  * <p>
@@ -209,7 +211,7 @@ public final class FileSink extends BatchingChannelSink
         writeBehind.written(size);
         if (null != writeBehind.failure())
         {
-            writeBehindFailure = writeBehind.failure();
+            writeBehindFailure = "cache=drop stopped: " + writeBehind.failure();
             closeWriteBehind();
         }
     }

@@ -5,6 +5,8 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.function.Consumer;
 
+import dev.httpcap.common.WriteBehind;
+
 /**
  * Turns the value of a {@code --sink} option into an open {@link EventSink}.
  * <ul>

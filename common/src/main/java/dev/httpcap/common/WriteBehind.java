@@ -1,4 +1,4 @@
-package dev.httpcap.sinks;
+package dev.httpcap.common;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
@@ -9,10 +9,9 @@ import java.lang.invoke.MethodHandle;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-import dev.httpcap.common.NativeCalls;
-
 /**
- * Keeps a file being appended to from filling the page cache: each {@link #CHUNK} written is sent to
+ * Keeps a file being appended to from filling the page cache (the file sink's {@code cache=drop},
+ * {@code live --write}): each {@link #CHUNK} written is sent to
  * the disk at once ({@code sync_file_range(SYNC_FILE_RANGE_WRITE)}, and {@code posix_fadvise(DONTNEED)},
  * which starts the write where the first call cannot reach the pages, as on overlayfs), and the
  * chunk {@link #WINDOW} behind the end, written out by then, is dropped from the cache
@@ -22,23 +21,24 @@ import dev.httpcap.common.NativeCalls;
  * a minute; from then on each page it writes must first be reclaimed from someone else's cache,
  * and the sink thread, the workers and the capture thread all slow down (measured in
  * perf/README.md, "The page cache": 800,000 packets/s of small frames, lossless while memory was
- * free, kernel drops once the page cache had filled it). With it the sink holds about
+ * free, kernel drops once the page cache had filled it). A recording ({@code --write}) written by
+ * the capture thread itself fills it the same way. With it the writer holds about
  * {@code WINDOW + CHUNK} of its file in the cache, and writes at the disk's speed: when the disk is
- * slower than the events, the wait for the chunk behind is the sink's back-pressure, as the
+ * slower than the data, the wait for the chunk behind is the writer's back-pressure, as the
  * kernel's dirty-page throttling would be, only before gigabytes of dirty pages have piled up.
  * <p>
  * Advice only, through a second descriptor of the same file, opened (write-only, non-blocking)
- * just after the sink's own, and used only if it is a regular file. Where a call is missing, the
+ * just after the writer's own, and used only if it is a regular file. Where a call is missing, the
  * file is written as before; where one fails, {@link #failure()} says why, the advice stops, and the
- * sink reports it. Files on tmpfs keep their pages (they are the file). Only on Linux x86-64 and
+ * writer reports it. Files on tmpfs keep their pages (they are the file). Only on Linux x86-64 and
  * aarch64, whose flag values these are.
  */
-final class WriteBehind implements AutoCloseable
+public final class WriteBehind implements AutoCloseable
 {
     /** Bytes sent to the disk at a time. */
-    static final long CHUNK = 8L << 20;
+    public static final long CHUNK = 8L << 20;
     /** How far behind the end of the file its pages are dropped from the cache. */
-    static final long WINDOW = 64L << 20;
+    public static final long WINDOW = 64L << 20;
 
     private static final int O_WRONLY = 1;
     private static final int O_NONBLOCK = 0x800;
@@ -85,7 +85,7 @@ final class WriteBehind implements AutoCloseable
      * @return the advice for it, or null when {@code path} is not a regular file (a pipe, a device),
      * cannot be opened again, or the calls are missing here.
      */
-    static WriteBehind open(final Path path, final long start)
+    public static WriteBehind open(final Path path, final long start)
     {
         if (null == OPEN || null == CLOSE || null == SYNC_FILE_RANGE || null == POSIX_FADVISE || !Files.isRegularFile(path))
         {
@@ -117,10 +117,10 @@ final class WriteBehind implements AutoCloseable
     /**
      * The file now ends at {@code end}: send the chunks completed since the last call to the disk,
      * and drop those more than {@link #WINDOW} behind from the cache (waiting for their write first).
-     * An end before what was already sent (the file truncated under the sink, logrotate's
+     * An end before what was already sent (the file truncated under the writer, logrotate's
      * copytruncate) starts again from the start of the file: what follows the truncation is not known.
      */
-    void written(final long end)
+    public void written(final long end)
     {
         if (end < sentTo)
         {
@@ -145,13 +145,13 @@ final class WriteBehind implements AutoCloseable
     }
 
     /** @return bytes of the file, from the start, that have been dropped from the cache. */
-    long droppedTo()
+    public long droppedTo()
     {
         return droppedTo;
     }
 
-    /** @return why the advice stopped (a call failed: the descriptor is closed), or null. */
-    String failure()
+    /** @return why the advice stopped (a call failed: the descriptor is closed), e.g. "posix_fadvise at byte 0 failed (errno 5)", or null. */
+    public String failure()
     {
         return failure;
     }
@@ -201,7 +201,7 @@ final class WriteBehind implements AutoCloseable
         {
             return true;
         }
-        failure = "cache=drop stopped: " + call + " at byte " + offset + " failed (errno " + error + ")";
+        failure = call + " at byte " + offset + " failed (errno " + error + ")";
         close();
         return false;
     }
