@@ -57,6 +57,9 @@
 #                       --live-aot-seconds (default 20) of the capture replayed at 100,000 pps)
 #                       afkeepcache is afpacket with its file sink's cache=keep (the file left in the
 #                       page cache, as before write-behind) for a side-by-side of the two
+#                       afwrite and afwritekeep are afpacket also recording every frame (--write, into
+#                       the work directory, deleted when the process stops), the recording left in the
+#                       page cache or not (--write-cache drop, the default, or keep)
 #                       Before and after in one run: afbase and afcopybase are afpacket and afcopy run
 #                       from another checkout, $HTTPCAP_BASE/bin/httpcap (its jar built; e.g. a git
 #                       worktree of the commit before a change)
@@ -158,8 +161,8 @@ IFS=, read -r -a rate_list <<<"$rates"
 IFS=, read -r -a tools <<<"$tool_names"
 ((${#tools[@]})) || die "--tools is empty"
 for t in "${tools[@]}"; do
-  [[ $t =~ ^(afpacket|afcopy|affanout2|afkafka|afnoaot|afliveaot|afbase|afcopybase|afkeepcache|pcap|tcpdump)$ ]] ||
-    die "--tools: '$t' is not afpacket, afcopy, affanout2, afkafka, afnoaot, afliveaot, afbase, afcopybase, afkeepcache, pcap or tcpdump"
+  [[ $t =~ ^(afpacket|afcopy|affanout2|afkafka|afnoaot|afliveaot|afbase|afcopybase|afkeepcache|afwrite|afwritekeep|pcap|tcpdump)$ ]] ||
+    die "--tools: '$t' is not afpacket, afcopy, affanout2, afkafka, afnoaot, afliveaot, afbase, afcopybase, afkeepcache, afwrite, afwritekeep, pcap or tcpdump"
   [[ ! $t =~ base$ || -x ${HTTPCAP_BASE:-}/bin/httpcap ]] ||
     die "--tools $t runs \$HTTPCAP_BASE/bin/httpcap: set HTTPCAP_BASE to another checkout with its jar built"
 done
@@ -304,11 +307,13 @@ echo "$me: $pcap: $file_packets frames, $file_bytes bytes; veth $tx -> $rx in ne
 start_capture() {
   local tool=$1 log=$2 ready i
   case $tool in
-    afpacket|afcopy|affanout2|afkafka|afnoaot|afliveaot|afbase|afcopybase|afkeepcache|pcap)
+    afpacket|afcopy|affanout2|afkafka|afnoaot|afliveaot|afbase|afcopybase|afkeepcache|afwrite|afwritekeep|pcap)
       local engine=$tool copy=() sink="file:$work/events-$tool.ndjson" env=() exe=$root/bin/httpcap
       case $tool in
         afcopy) engine=afpacket copy=(--no-zero-copy) ;;
         afkeepcache) engine=afpacket sink+='?cache=keep' ;;
+        afwrite) engine=afpacket copy=(--write "$work/recording-$tool.pcap") ;;
+        afwritekeep) engine=afpacket copy=(--write "$work/recording-$tool.pcap" --write-cache keep) ;;
         afbase) engine=afpacket exe=$HTTPCAP_BASE/bin/httpcap ;;
         afcopybase) engine=afpacket copy=(--no-zero-copy) exe=$HTTPCAP_BASE/bin/httpcap ;;
         affanout2) engine=afpacket copy=(--fanout 2) ;;
@@ -348,6 +353,12 @@ stop_capture() {
   esac
   wait "$capture_pid" || rc=$?
   capture_pid=""
+  if [[ -f $work/recording-$tool.pcap ]]; then
+    echo "$me: $tool recorded $(stat -c %s -- "$work/recording-$tool.pcap") bytes, $(fincore --bytes --noheadings \
+      --raw --output RES -- "$work/recording-$tool.pcap" 2>/dev/null || echo '?') of them in the page cache at the end" \
+      "($(grep '^write:' "$log" | tail -n 1))" >&2
+    rm -f -- "$work/recording-$tool.pcap"
+  fi
   [[ $tool != afkafka ]] || check_topic "$tool" "$log"
   return "$rc"
 }
