@@ -58,8 +58,8 @@
 #                       afkeepcache is afpacket with its file sink's cache=keep (the file left in the
 #                       page cache, as before write-behind) for a side-by-side of the two
 #                       afwrite and afwritekeep are afpacket also recording every frame (--write, into
-#                       the work directory, deleted when the process stops), the recording left in the
-#                       page cache or not (--write-cache drop, the default, or keep)
+#                       the work directory, deleted when the process stops), the recording dropped from
+#                       the page cache or left in it (--write-cache drop, the default, or keep)
 #                       Before and after in one run: afbase and afcopybase are afpacket and afcopy run
 #                       from another checkout, $HTTPCAP_BASE/bin/httpcap (its jar built; e.g. a git
 #                       worktree of the commit before a change)
@@ -356,6 +356,7 @@ stop_capture() {
   if [[ -f $work/recording-$tool.pcap ]]; then
     echo "$me: $tool recorded $(stat -c %s -- "$work/recording-$tool.pcap") bytes, $(fincore --bytes --noheadings \
       --raw --output RES -- "$work/recording-$tool.pcap" 2>/dev/null || echo '?') of them in the page cache at the end" \
+      "(on $(stat -f -c %T -- "$work"))" \
       "($(grep '^write:' "$log" | tail -n 1))" >&2
     rm -f -- "$work/recording-$tool.pcap"
   fi

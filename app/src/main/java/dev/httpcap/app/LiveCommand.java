@@ -102,10 +102,10 @@ final class LiveCommand
     static final Option WRITE_KEEP = Option.value("--write-keep", "N", Type.INT,
         "with --write-rotate-mb: finished files kept besides the one being written (older ones are deleted)")
         .defaultValue(DEFAULT_WRITE_KEEP);
-    static final Option WRITE_CACHE = Option.value("--write-cache", "drop|keep", Type.STRING,
+    static final Option WRITE_CACHE = Option.value("--write-cache", "POLICY", Type.CHOICE,
         "drop: what --write wrote leaves the page cache a few tens of MB behind the end of the file, so a long " +
             "recording does not fill memory (like a file sink's cache=drop); keep: the kernel's default")
-        .defaultValue("drop");
+        .choices("drop", "keep").defaultValue("drop");
 
     static final List<Option> OPTIONS = List.of(INTERFACE, ENGINE, DURATION, COUNT, SNAPLEN, PROMISC, BUFFER_MB, BLOCK_KB,
         RETIRE_MS, ZERO_COPY, FANOUT, CPUS, USER, STATS_INTERVAL, STATS_SINK, STATS_SINK_INTERVAL, WRITE, WRITE_ROTATE_MB,
@@ -160,7 +160,7 @@ final class LiveCommand
         writeRotateMb = args.longValue(WRITE_ROTATE_MB, 0);
         writeKeep = args.intValue(WRITE_KEEP, DEFAULT_WRITE_KEEP);
         writeKeepGiven = args.isSet(WRITE_KEEP);
-        writeCache = args.string(WRITE_CACHE, "drop");
+        writeCache = args.choice(WRITE_CACHE, "drop");
         writeCacheGiven = args.isSet(WRITE_CACHE);
         options = new PipelineOptions().apply(args);
     }
@@ -517,10 +517,6 @@ final class LiveCommand
         if (writeKeepGiven && writeRotateMb == 0)
         {
             throw new IllegalArgumentException("--write-keep needs --write-rotate-mb (without it there is one file)");
-        }
-        if (!"drop".equals(writeCache) && !"keep".equals(writeCache))
-        {
-            throw new IllegalArgumentException("--write-cache must be drop or keep: " + writeCache);
         }
         if (writeFile == null && writeCacheGiven)
         {

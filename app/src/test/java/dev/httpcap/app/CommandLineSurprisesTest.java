@@ -82,8 +82,9 @@ class CommandLineSurprisesTest
     void shouldDropTheRecordingFromThePageCacheUnlessToldToKeepIt() throws UsageException
     {
         assertEquals("drop", live("-i", "lo", "-w", "x.pcap").writeCache);
-        assertEquals("keep", live("-i", "lo", "-w", "x.pcap", "--write-cache", "keep").writeCache);
-        assertEquals("--write-cache must be drop or keep: lru", liveProblem("-i", "lo", "-w", "x.pcap", "--write-cache", "lru"));
+        assertEquals("keep", live("-i", "lo", "-w", "x.pcap", "--write-cache", "KEEP").writeCache);
+        assertEquals("Invalid value for option '--write-cache' (POLICY): expected drop or keep (in any case) but was 'lru'",
+            assertThrows(UsageException.class, () -> live("-i", "lo", "-w", "x.pcap", "--write-cache", "lru")).getMessage());
         assertEquals("--write-cache needs --write FILE", liveProblem("-i", "lo", "--write-cache", "keep"));
     }
 

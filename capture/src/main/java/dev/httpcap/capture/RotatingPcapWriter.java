@@ -64,7 +64,7 @@ public final class RotatingPcapWriter implements AutoCloseable
         final long recordBytes = RECORD_HEADER + Math.min(capturedLength, snaplen);
         if (rotateBytes > 0 && currentBytes + recordBytes > rotateBytes && currentBytes > FILE_HEADER)
         {
-            close();
+            finishFile();
             open();
         }
         current.writePacket(frame, offset, capturedLength, wireLength, timestampNanos);
@@ -99,14 +99,23 @@ public final class RotatingPcapWriter implements AutoCloseable
         return packets;
     }
 
-    /** @return why dropping the files from the page cache stopped (the first failure: later files are not tried), or null. */
+    /**
+     * @return why dropping the files from the page cache stopped, with the file it was (the first failure:
+     * later files are not tried), or null.
+     */
     public String cacheFailure()
     {
-        return null != cacheFailure ? cacheFailure : current.cacheFailure();
+        return null != cacheFailure ? cacheFailure :
+            null != current.cacheFailure() ? file(files - 1) + ": " + current.cacheFailure() : null;
     }
 
     @Override
     public void close() throws IOException
+    {
+        finishFile();
+    }
+
+    private void finishFile() throws IOException
     {
         cacheFailure = cacheFailure();
         current.close();

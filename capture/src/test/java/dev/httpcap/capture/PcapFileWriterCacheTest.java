@@ -55,10 +55,12 @@ class PcapFileWriterCacheTest
     {
         file = Files.createTempFile(diskDirectory(), "httpcap-write-cache", ".pcap");
         final long frames = record(file, false);
-        final long resident = residentBytes(file);
-        assertTrue(resident > WriteBehind.WINDOW + 3 * WriteBehind.CHUNK,
-            "more than the window cached (the kernel keeps what was written while memory is free): " + resident);
         assertFramesIntact(file, frames);
+        // What the kernel keeps is up to it (memory pressure, a cgroup's limit): the drop tests above
+        // are only telling where it does keep what was written.
+        final long resident = residentBytes(file);
+        Assumptions.assumeTrue(resident > WriteBehind.WINDOW + 3 * WriteBehind.CHUNK,
+            "the kernel kept no more than the window of a recording left to it (" + resident + " bytes)");
     }
 
     @Test
@@ -161,19 +163,23 @@ class PcapFileWriterCacheTest
     }
 
     /**
-     * A directory on a file system whose page cache the calls reach (not tmpfs, whose pages are the
-     * file, nor overlayfs, where dropping them is best effort): the temp dir, or /var/tmp.
+     * A directory on a local disk file system whose page cache the calls reach (not tmpfs, whose pages
+     * are the file, nor overlayfs, where dropping them is best effort, nor a network or FUSE file
+     * system): the temp dir, or /var/tmp; only where the calls are made (Linux x86-64 and aarch64).
      */
     private static Path diskDirectory() throws IOException
     {
+        Assumptions.assumeTrue("Linux".equals(System.getProperty("os.name")) &&
+            ("amd64".equals(System.getProperty("os.arch")) || "aarch64".equals(System.getProperty("os.arch"))),
+            "write-behind is made on Linux x86-64 and aarch64 only");
         for (final Path dir : new Path[] {Path.of(System.getProperty("java.io.tmpdir")), Path.of("/var/tmp")})
         {
-            final String type = Files.isDirectory(dir) ? Files.getFileStore(dir).type() : "tmpfs";
-            if (!"tmpfs".equals(type) && !"overlay".equals(type))
+            final String type = Files.isDirectory(dir) ? Files.getFileStore(dir).type() : "none";
+            if ("ext4".equals(type) || "xfs".equals(type) || "btrfs".equals(type))
             {
                 return dir;
             }
         }
-        return Assumptions.abort("no directory off tmpfs and overlayfs to write to");
+        return Assumptions.abort("no directory on ext4, xfs or btrfs to write to");
     }
 }

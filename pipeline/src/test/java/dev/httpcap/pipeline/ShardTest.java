@@ -4,6 +4,10 @@ import java.util.SplittableRandom;
 
 import org.junit.jupiter.api.Test;
 
+import dev.httpcap.capture.PacketInfo;
+import dev.httpcap.capture.SymmetricFlowHash;
+import dev.httpcap.common.TcpSegment;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -42,6 +46,35 @@ class ShardTest
             {
                 final double share = counts[shard] * (double)workers / hashes;
                 assertTrue(share > 0.95 && share < 1.05, workers + " workers: shard " + shard + " got " + share + " of its share");
+            }
+        }
+    }
+
+    @Test
+    void shouldSpreadTheConnectionsOfOneClientToOneServerEvenlyOverTheWorkers()
+    {
+        // A load test: one client address, sequential source ports, one server: only the port differs.
+        final PacketInfo info = new PacketInfo();
+        info.protocol = 6;
+        final TcpSegment segment = info.segment();
+        segment.srcHi = 0;
+        segment.srcLo = 0xFFFF_0A00_0001L;
+        segment.dstHi = 0;
+        segment.dstLo = 0xFFFF_0A00_0002L;
+        segment.dstPort = 80;
+        for (final int workers : new int[] {2, 3, 4, 8})
+        {
+            final int[] counts = new int[workers];
+            final int connections = 28_232; // the default ephemeral range, 32768-60999
+            for (int port = 32_768; port < 32_768 + connections; port++)
+            {
+                segment.srcPort = port;
+                counts[RingPublisher.shardOf(SymmetricFlowHash.hash(info), workers)]++;
+            }
+            for (int shard = 0; shard < workers; shard++)
+            {
+                final double share = counts[shard] * (double)workers / connections;
+                assertTrue(share > 0.9 && share < 1.1, workers + " workers: shard " + shard + " got " + share + " of its share");
             }
         }
     }
