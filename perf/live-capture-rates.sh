@@ -356,7 +356,7 @@ stop_capture() {
   if [[ -f $work/recording-$tool.pcap ]]; then
     echo "$me: $tool recorded $(stat -c %s -- "$work/recording-$tool.pcap") bytes, $(fincore --bytes --noheadings \
       --raw --output RES -- "$work/recording-$tool.pcap" 2>/dev/null || echo '?') of them in the page cache at the end" \
-      "(on $(stat -f -c %T -- "$work"))" \
+      "(on $(findmnt -n -o FSTYPE --target "$work" 2>/dev/null || echo "?"))" \
       "($(grep '^write:' "$log" | tail -n 1))" >&2
     rm -f -- "$work/recording-$tool.pcap"
   fi
