@@ -79,6 +79,9 @@ final class PipelineCounters
         final CounterRegistry.Family flowsMidstream =
             registry.counter("flows_midstream", "connections whose start was not captured", "worker");
         final CounterRegistry.Family flowsActive = registry.gauge("flows_active", "connections held", "worker");
+        final CounterRegistry.Family clockStepsBack = registry.anomaly("flows_clock_steps_back",
+            "times the packets' time went back by more than a second (joined captures, a clock set back): idle " +
+                "timeouts ran on from before the step", "worker");
         final CounterRegistry.Family emitted = registry.counter("events_emitted", "events the workers produced", "worker");
         final CounterRegistry.Family truncated =
             registry.anomaly("events_truncated", "events cut to fit the hand-off to the sinks", "worker");
@@ -94,6 +97,7 @@ final class PipelineCounters
                 flowsEnded.add(() -> w.tracker().flowsEnded(reason), worker, reason.reportName());
             }
             flowsMidstream.add(w.tracker()::midstreamStarts, worker);
+            clockStepsBack.add(w.tracker()::clockStepsBack, worker);
             flowsActive.add(w::activeFlowsRelaxed, worker);
             emitted.add(w::eventsRelaxed, worker);
             truncated.add(w::eventsTruncated, worker);

@@ -37,6 +37,8 @@ public final class TcpFlow
 
     long startNanos;
     long lastNanos;
+    /** The tracker's clock at this flow's last packet ({@link TcpFlowTracker#advanceClock}): what idling is measured by. */
+    long touchedNanos;
     /**
      * What is kept per direction (0 client to server, 1 server to client), in one object per
      * direction rather than a two-element array per item: fewer objects and cache lines per
@@ -122,7 +124,7 @@ public final class TcpFlow
         vlan = -1;
         clientHi = clientLo = serverHi = serverLo = 0;
         clientPort = serverPort = 0;
-        startNanos = lastNanos = 0;
+        startNanos = lastNanos = touchedNanos = 0;
         sides[0].reset();
         sides[1].reset();
         midstream = false;

@@ -46,7 +46,17 @@ public final class TcpFlowTracker
     private int closedTail = -1;
     private int activeFlows;
 
+    /**
+     * A step back of the packets' time by more than this is taken for a discontinuity (captures
+     * joined end to end, a clock set back), not for packets a little out of order.
+     */
+    static final long STEP_BACK_NANOS = 1_000_000_000L;
+
+    /** Packet time plus {@link #clockOffsetNanos}, never going back: idle timeouts and lingers run on it. */
     private long clockNanos = Long.MIN_VALUE;
+    /** What the steps back of the packets' time have added up to. */
+    private long clockOffsetNanos;
+    private long clockStepsBack;
 
     private long flowsCreated;
     private long midstreamStarts;
@@ -112,23 +122,41 @@ public final class TcpFlowTracker
         return flow;
     }
 
-    /** Close every connection idle past the timeout at packet time {@code nowNanos}. */
+    /**
+     * Close every connection idle past the timeout at packet time {@code nowNanos}. A time more than
+     * {@link #STEP_BACK_NANOS} before the latest one is a step back: from then on the clock runs on
+     * from where it was (the step is added to every later time), so that connections are timed by the
+     * gaps between their own packets, not expired by the step. Their records keep their packets' times.
+     */
     public void advanceClock(final long nowNanos)
     {
-        if (nowNanos > clockNanos)
+        long now = nowNanos + clockOffsetNanos;
+        if (now < clockNanos - STEP_BACK_NANOS && clockNanos != Long.MIN_VALUE)
         {
-            clockNanos = nowNanos;
+            clockOffsetNanos += clockNanos - now;
+            clockStepsBack++;
+            now = clockNanos;
         }
-        final long now = clockNanos;
-        while (closedHead >= 0 && now - flows[closedHead].lastNanos > closeLingerNanos)
+        if (now > clockNanos)
+        {
+            clockNanos = now;
+        }
+        now = clockNanos;
+        while (closedHead >= 0 && now - flows[closedHead].touchedNanos > closeLingerNanos)
         {
             final TcpFlow flow = flows[closedHead];
             end(flow, flow.closeReason);
         }
-        while (openHead >= 0 && now - flows[openHead].lastNanos > idleTimeoutNanos)
+        while (openHead >= 0 && now - flows[openHead].touchedNanos > idleTimeoutNanos)
         {
             end(flows[openHead], FlowEndReason.TIMEOUT);
         }
+    }
+
+    /** @return times the packets' time went back by more than {@link #STEP_BACK_NANOS}. */
+    public long clockStepsBack()
+    {
+        return clockStepsBack;
     }
 
     /** The capture ended: write every remaining connection's record. */
@@ -255,6 +283,7 @@ public final class TcpFlowTracker
         }
         flow.startNanos = segment.timestampNanos;
         flow.lastNanos = segment.timestampNanos;
+        flow.touchedNanos = clockNanos;
         flow.hash = hash;
 
         insert(flow);
@@ -274,6 +303,7 @@ public final class TcpFlowTracker
         {
             flow.lastNanos = segment.timestampNanos;
         }
+        flow.touchedNanos = clockNanos;
 
         final int flags = segment.flags;
         if ((flags & TcpSegment.SYN) != 0)

@@ -376,4 +376,44 @@ class TcpFlowTrackerTest
         assertEquals(0, tracker.activeFlows());
         assertEquals(tracker.flowsCreated(), ended.size());
     }
+
+    @Test
+    void shouldKeepConnectionsWholeWhenTheTimestampsGoBackwards()
+    {
+        // Two captures joined end to end (mergecap -a, rotated files concatenated out of order) or a
+        // clock stepped back: the second part's packets are ten minutes older than the first's last one.
+        final TcpFlowTracker tracker = tracker(1024);
+        send(tracker, 1000 * SECOND, true, 40000, SYN, 0, 0);
+        send(tracker, 1000 * SECOND + 1, false, 40000, SYN | ACK, 500, 0);
+        for (int port = 41000; port < 41010; port++)
+        {
+            handshakeAndClose(tracker, 400 * SECOND + (port - 41000) * 2 * SECOND, port, 1);
+        }
+        assertEquals(1, tracker.clockStepsBack(), "the step back is counted once");
+
+        // The tracker's clock runs on from where the first part left it: the closed connections linger
+        // 5 s of it (those more than 5 s before the last have ended), the one open at the step idles
+        // out 60 s after its last packet.
+        assertEquals(7, ended.size(), ended.toString());
+        send(tracker, 430 * SECOND, true, 50000, SYN, 0, 0);
+        assertEquals(10, ended.size(), "every connection of the second part ended once: " + ended);
+        for (final Ended e : ended)
+        {
+            assertEquals(FlowEndReason.FIN, e.reason(), e.toString());
+            assertEquals(5, e.clientPackets(), e.toString());
+            assertEquals(3, e.serverPackets(), e.toString());
+            assertEquals(7, e.end() - e.start(), "its times are its packets' own: " + e);
+            assertTrue(e.start() >= 400 * SECOND && e.start() < 420 * SECOND, e.toString());
+        }
+        send(tracker, 459 * SECOND, true, 50001, SYN, 0, 0);
+        assertEquals(10, ended.size(), "59 s after the step the first part's connection is still open");
+        send(tracker, 461 * SECOND, true, 50002, SYN, 0, 0);
+        assertEquals(11, ended.size());
+        assertEquals(FlowEndReason.TIMEOUT, ended.get(10).reason());
+        assertEquals(40000, ended.get(10).clientPort());
+        assertEquals(1000 * SECOND + 1, ended.get(10).end(), "its last packet's time");
+        // Packets a little out of order (another interface's, a merge) do not move the clock.
+        send(tracker, 460 * SECOND, true, 50003, SYN, 0, 0);
+        assertEquals(1, tracker.clockStepsBack());
+    }
 }
