@@ -47,15 +47,18 @@ public final class TcpFlowTracker
     private int activeFlows;
 
     /**
-     * A step back of the packets' time by more than this is taken for a discontinuity (captures
-     * joined end to end, a clock set back), not for packets a little out of order.
+     * A packet more than this before the latest time is late; {@link #STEP_BACK_PACKETS} late in a
+     * row are a step back of the packets' time (captures joined end to end, a clock set back), not
+     * packets a little out of order, nor two sources whose clocks differ interleaved.
      */
     static final long STEP_BACK_NANOS = 1_000_000_000L;
+    static final int STEP_BACK_PACKETS = 1024;
 
     /** Packet time plus {@link #clockOffsetNanos}, never going back: idle timeouts and lingers run on it. */
     private long clockNanos = Long.MIN_VALUE;
     /** What the steps back of the packets' time have added up to. */
     private long clockOffsetNanos;
+    private int lateInARow;
     private long clockStepsBack;
 
     private long flowsCreated;
@@ -123,37 +126,43 @@ public final class TcpFlowTracker
     }
 
     /**
-     * Close every connection idle past the timeout at packet time {@code nowNanos}. A time more than
-     * {@link #STEP_BACK_NANOS} before the latest one is a step back: from then on the clock runs on
-     * from where it was (the step is added to every later time), so that connections are timed by the
-     * gaps between their own packets, not expired by the step. Their records keep their packets' times.
+     * Close every connection idle past the timeout at packet time {@code nowNanos}. The clock never
+     * goes back: a late packet (more than {@link #STEP_BACK_NANOS} before the latest) leaves it where it
+     * is, and its connection counts as seen now. After {@link #STEP_BACK_PACKETS} late ones in a row
+     * the packets' time has stepped back: from then on the clock runs on from where it was (the step
+     * is added to every later time), so that connections are timed by the gaps between their own
+     * packets, not expired by the step. Their records keep their packets' own times.
      */
     public void advanceClock(final long nowNanos)
     {
-        long now = nowNanos + clockOffsetNanos;
-        if (now < clockNanos - STEP_BACK_NANOS && clockNanos != Long.MIN_VALUE)
+        final long now = nowNanos + clockOffsetNanos;
+        if (now >= clockNanos - STEP_BACK_NANOS || clockNanos == Long.MIN_VALUE)
+        {
+            lateInARow = 0;
+            if (now > clockNanos)
+            {
+                clockNanos = now;
+            }
+        }
+        else if (++lateInARow == STEP_BACK_PACKETS)
         {
             clockOffsetNanos += clockNanos - now;
             clockStepsBack++;
-            now = clockNanos;
+            lateInARow = 0;
         }
-        if (now > clockNanos)
-        {
-            clockNanos = now;
-        }
-        now = clockNanos;
-        while (closedHead >= 0 && now - flows[closedHead].touchedNanos > closeLingerNanos)
+        final long clock = clockNanos;
+        while (closedHead >= 0 && clock - flows[closedHead].touchedNanos > closeLingerNanos)
         {
             final TcpFlow flow = flows[closedHead];
             end(flow, flow.closeReason);
         }
-        while (openHead >= 0 && now - flows[openHead].touchedNanos > idleTimeoutNanos)
+        while (openHead >= 0 && clock - flows[openHead].touchedNanos > idleTimeoutNanos)
         {
             end(flows[openHead], FlowEndReason.TIMEOUT);
         }
     }
 
-    /** @return times the packets' time went back by more than {@link #STEP_BACK_NANOS}. */
+    /** @return times the packets' time stepped back (see {@link #advanceClock}). */
     public long clockStepsBack()
     {
         return clockStepsBack;
