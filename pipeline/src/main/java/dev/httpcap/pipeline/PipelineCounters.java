@@ -80,7 +80,7 @@ final class PipelineCounters
             registry.counter("flows_midstream", "connections whose start was not captured", "worker");
         final CounterRegistry.Family flowsActive = registry.gauge("flows_active", "connections held", "worker");
         final CounterRegistry.Family clockStepsBack = registry.anomaly("flows_clock_steps_back",
-            "times the packets' time went back by more than a second (joined captures, a clock set back): idle " +
+            "times the packets' time stepped back (joined captures, a clock set back): idle " +
                 "timeouts ran on from before the step", "worker");
         final CounterRegistry.Family emitted = registry.counter("events_emitted", "events the workers produced", "worker");
         final CounterRegistry.Family truncated =
