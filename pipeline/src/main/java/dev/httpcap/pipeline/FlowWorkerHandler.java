@@ -131,7 +131,7 @@ final class FlowWorkerHandler implements FlowListener, HttpEventListener
         else if (slots == PacketEvent.CLOCK_TICK)
         {
             causeCaptureNanos = event.captureNanos;
-            tracker.advanceClock(event.tickNanos);
+            tracker.tick(event.tickNanos);
         }
         else if (slots == PacketEvent.END_OF_CAPTURE)
         {

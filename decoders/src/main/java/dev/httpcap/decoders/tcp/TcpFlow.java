@@ -37,7 +37,7 @@ public final class TcpFlow
 
     long startNanos;
     long lastNanos;
-    /** The tracker's clock at this flow's last packet ({@link TcpFlowTracker#advanceClock}): what idling is measured by. */
+    /** The tracker's clock at this flow's last packet (never going back): what idling is measured by. */
     long touchedNanos;
     /**
      * What is kept per direction (0 client to server, 1 server to client), in one object per

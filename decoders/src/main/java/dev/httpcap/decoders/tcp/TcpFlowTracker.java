@@ -54,7 +54,12 @@ public final class TcpFlowTracker
     static final long STEP_BACK_NANOS = 1_000_000_000L;
     static final int STEP_BACK_PACKETS = 1024;
 
-    /** Packet time plus {@link #clockOffsetNanos}, never going back: idle timeouts and lingers run on it. */
+    /**
+     * The latest packet time plus {@link #clockOffsetNanos}: what lateness and steps back are judged
+     * by (never a clock tick, which may run ahead of packets still queued in the kernel).
+     */
+    private long packetClockNanos = Long.MIN_VALUE;
+    /** The packet clock or a later clock tick, never going back: idle timeouts and lingers run on it. */
     private long clockNanos = Long.MIN_VALUE;
     /** What the steps back of the packets' time have added up to. */
     private long clockOffsetNanos;
@@ -126,29 +131,49 @@ public final class TcpFlowTracker
     }
 
     /**
-     * Close every connection idle past the timeout at packet time {@code nowNanos}. The clock never
-     * goes back: a late packet (more than {@link #STEP_BACK_NANOS} before the latest) leaves it where it
-     * is, and its connection counts as seen now. After {@link #STEP_BACK_PACKETS} late ones in a row
-     * the packets' time has stepped back: from then on the clock runs on from where it was (the step
-     * is added to every later time), so that connections are timed by the gaps between their own
+     * A packet's time {@code nowNanos}: close every connection idle past the timeout. The clock never
+     * goes back: a late packet (more than {@link #STEP_BACK_NANOS} before the latest packet) leaves it
+     * where it is, and its connection counts as seen now. After {@link #STEP_BACK_PACKETS} late ones in
+     * a row the packets' time has stepped back: from then on the clock runs on from where it was (the
+     * step is added to every later time), so that connections are timed by the gaps between their own
      * packets, not expired by the step. Their records keep their packets' own times.
      */
     public void advanceClock(final long nowNanos)
     {
-        final long now = nowNanos + clockOffsetNanos;
-        if (now >= clockNanos - STEP_BACK_NANOS || clockNanos == Long.MIN_VALUE)
+        final long now = saturatedAdd(nowNanos, clockOffsetNanos);
+        if (packetClockNanos == Long.MIN_VALUE || now >= packetClockNanos - STEP_BACK_NANOS)
         {
             lateInARow = 0;
-            if (now > clockNanos)
+            if (now > packetClockNanos)
             {
-                clockNanos = now;
+                packetClockNanos = now;
             }
         }
         else if (++lateInARow == STEP_BACK_PACKETS)
         {
-            clockOffsetNanos += clockNanos - now;
+            final long step = packetClockNanos - now;
+            clockOffsetNanos = saturatedAdd(clockOffsetNanos, step < 0 ? Long.MAX_VALUE : step);
             clockStepsBack++;
             lateInARow = 0;
+        }
+        expire(packetClockNanos);
+    }
+
+    /**
+     * The wall-clock time {@code nowNanos} with no packet (live capture, a quiet link): close every
+     * connection idle past the timeout. A tick moves the clock on, never back, and is not a packet:
+     * packets read after it may be older by what the kernel ring held.
+     */
+    public void tick(final long nowNanos)
+    {
+        expire(saturatedAdd(nowNanos, clockOffsetNanos));
+    }
+
+    private void expire(final long nowNanos)
+    {
+        if (nowNanos > clockNanos)
+        {
+            clockNanos = nowNanos;
         }
         final long clock = clockNanos;
         while (closedHead >= 0 && clock - flows[closedHead].touchedNanos > closeLingerNanos)
@@ -160,6 +185,14 @@ public final class TcpFlowTracker
         {
             end(flows[openHead], FlowEndReason.TIMEOUT);
         }
+    }
+
+    /** {@code a + b}, held at the ends of the range: a damaged capture's times cannot wrap the clock round. */
+    static long saturatedAdd(final long a, final long b)
+    {
+        final long sum = a + b;
+        // Overflow only when both have the sign the sum lacks.
+        return ((a ^ sum) & (b ^ sum)) < 0 ? (a < 0 ? Long.MIN_VALUE : Long.MAX_VALUE) : sum;
     }
 
     /** @return times the packets' time stepped back (see {@link #advanceClock}). */

@@ -433,4 +433,39 @@ class TcpFlowTrackerTest
         assertEquals(40000, ended.get(0).clientPort());
         assertEquals(FlowEndReason.TIMEOUT, ended.get(0).reason());
     }
+
+    @Test
+    void shouldNotTakeABacklogBehindTheWallClockTicksForAStepBack()
+    {
+        // Live capture: the capture thread's ticks carry the wall-clock time, and the packets read after
+        // one may be seconds older when the kernel ring holds a backlog (warm-up, a pause).
+        final TcpFlowTracker tracker = tracker(1024);
+        tracker.tick(1000 * SECOND);
+        for (int i = 0; i < 300; i++)
+        {
+            handshakeAndClose(tracker, 998 * SECOND + i * 1_000_000L, 41000 + i, 1);
+        }
+        tracker.tick(1001 * SECOND);
+        for (int i = 300; i < 600; i++)
+        {
+            handshakeAndClose(tracker, 999 * SECOND + i * 1_000_000L, 41000 + i, 1);
+        }
+        assertEquals(0, tracker.clockStepsBack(), "2,400 packets 2 s behind a tick are a backlog, not a step");
+        assertEquals(List.of(), ended, "nothing ended before its 5 s linger");
+        tracker.tick(1007 * SECOND);
+        assertEquals(600, ended.size());
+        assertTrue(ended.stream().allMatch(e -> e.reason() == FlowEndReason.FIN && e.clientPackets() == 5
+            && e.serverPackets() == 3), ended.toString());
+    }
+
+    @Test
+    void shouldHoldTheClockArithmeticAtTheEndsOfTheRange()
+    {
+        // A damaged capture's far-future times, added to steps back, must not wrap round to the past.
+        assertEquals(12, TcpFlowTracker.saturatedAdd(5, 7));
+        assertEquals(Long.MAX_VALUE, TcpFlowTracker.saturatedAdd(Long.MAX_VALUE / 2 + 1, Long.MAX_VALUE / 2 + 1));
+        assertEquals(Long.MAX_VALUE, TcpFlowTracker.saturatedAdd(Long.MAX_VALUE, 1));
+        assertEquals(Long.MIN_VALUE, TcpFlowTracker.saturatedAdd(Long.MIN_VALUE, -1));
+        assertEquals(-1, TcpFlowTracker.saturatedAdd(Long.MAX_VALUE, Long.MIN_VALUE));
+    }
 }
