@@ -29,7 +29,6 @@ public final class PcapFileWriter implements AutoCloseable
     private long fileBytes;
     private WriteBehind writeBehind;
     private long nextWriteBehind = WriteBehind.CHUNK;
-    private String writeBehindFailure;
 
     public PcapFileWriter(final Path path, final int linkType, final int snaplen, final boolean nanos) throws IOException
     {
@@ -102,7 +101,7 @@ public final class PcapFileWriter implements AutoCloseable
     /** @return why dropping the file from the page cache stopped (a call failed), or null while it works or was not asked for. */
     public String cacheFailure()
     {
-        return writeBehindFailure;
+        return null == writeBehind ? null : writeBehind.failure();
     }
 
     public void flush() throws IOException
@@ -120,22 +119,9 @@ public final class PcapFileWriter implements AutoCloseable
         buffer.clear();
         if (null != writeBehind && fileBytes >= nextWriteBehind)
         {
+            // After a failure the advice has closed its descriptor, and this does nothing.
             nextWriteBehind = fileBytes + WriteBehind.CHUNK;
             writeBehind.written(fileBytes);
-            if (null != writeBehind.failure())
-            {
-                writeBehindFailure = writeBehind.failure();
-                closeWriteBehind();
-            }
-        }
-    }
-
-    private void closeWriteBehind()
-    {
-        if (null != writeBehind)
-        {
-            writeBehind.close();
-            writeBehind = null;
         }
     }
 
@@ -148,7 +134,10 @@ public final class PcapFileWriter implements AutoCloseable
         }
         finally
         {
-            closeWriteBehind();
+            if (null != writeBehind)
+            {
+                writeBehind.close();
+            }
             channel.close();
         }
     }
