@@ -377,7 +377,8 @@ final class LiveCommand
 
             final AtomicBoolean done = new AtomicBoolean();
             // Started even with --stats-interval 0: a reload may turn it on.
-            final StatsPrinter printer = new StatsPrinter(err, pipeline, captures, (long)(statsIntervalSeconds * 1e9), done);
+            final StatsPrinter printer = new StatsPrinter(err, pipeline, captures,
+                () -> recorderTrouble(sources), (long)(statsIntervalSeconds * 1e9), done);
             final Thread stats = Thread.ofPlatform().daemon().name("httpcap-stats").start(printer);
             final Reloader reloader = new Reloader(args, pipeline, sinks, printer, err);
             Signals.onHangup(reloader::reload);
@@ -590,16 +591,33 @@ final class LiveCommand
     {
         long packets = 0;
         int files = 0;
-        String error = null;
-        String cacheFailure = null;
         for (final LiveSource source : sources)
         {
             packets += source.recordedPackets();
             files += source.recordedFiles();
+        }
+        final String trouble = recorderTrouble(sources);
+        return "write: " + packets + " packets in " + files + " file(s)" + (trouble != null ? "; " + trouble : "");
+    }
+
+    /**
+     * @return what went wrong with {@code --write} so far ("recording stopped: ...", "--write-cache drop
+     * stopped: ...", the first of each over the sockets), or null. Any thread: the stats line asks too.
+     */
+    private static String recorderTrouble(final List<LiveSource> sources)
+    {
+        String error = null;
+        String cacheFailure = null;
+        for (final LiveSource source : sources)
+        {
             error = error != null ? error : source.recorderError();
             cacheFailure = cacheFailure != null ? cacheFailure : source.recorderCacheFailure();
         }
-        return "write: " + packets + " packets in " + files + " file(s)" + (error != null ? "; recording stopped: " + error : "") +
-            (cacheFailure != null ? "; --write-cache drop stopped: " + cacheFailure : "");
+        if (error == null && cacheFailure == null)
+        {
+            return null;
+        }
+        return (error != null ? "recording stopped: " + error : "") + (error != null && cacheFailure != null ? "; " : "") +
+            (cacheFailure != null ? "--write-cache drop stopped: " + cacheFailure : "");
     }
 }

@@ -71,7 +71,8 @@ final class LiveSource implements PacketSource, PacketHandler
     private final RotatingPcapWriter recorder;
     private final Control control;
     private final boolean lend;
-    private String recorderError;
+    /** Volatile: the stats line reads it from its own thread. */
+    private volatile String recorderError;
     private PacketHandler downstream;
     private int pollLimit;
     private long framesSeen;
@@ -138,8 +139,8 @@ final class LiveSource implements PacketSource, PacketHandler
             }
             catch (final java.io.IOException ex)
             {
-                // A full disk must not stop the capture: stop recording, say so in the report.
-                recorderError = ex.toString();
+                // A full disk must not stop the capture: stop recording, say so on the stats line and in the report.
+                recorderError = recorder.file() + ": " + IoErrors.describe(ex);
             }
         }
         downstream.onPacket(frame, offset, capturedLength, wireLength, timestampNanos, linkType, interfaceId);
@@ -231,7 +232,7 @@ final class LiveSource implements PacketSource, PacketHandler
             {
                 if (recorderError == null)
                 {
-                    recorderError = ex.toString();
+                    recorderError = recorder.file() + ": " + IoErrors.describe(ex);
                 }
             }
         }

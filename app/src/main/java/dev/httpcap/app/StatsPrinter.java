@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
 
 import dev.httpcap.capture.LivePacketSource;
 import dev.httpcap.pipeline.CounterRegistry;
@@ -16,7 +17,8 @@ import dev.httpcap.sinks.EventSink;
  * The live statistics line, every {@code --stats-interval}: rates over the last interval and the
  * running drop totals, so a capture that starts losing packets says so while it runs; the latency is
  * capture to written, of the events written during the interval; sinks with counts of their own
- * (the Kafka sink: spilled, pending, acknowledged, dropped) add them; the packet and event totals
+ * (the Kafka sink: spilled, pending, acknowledged, dropped) add them, and so does {@code --write} once its
+ * recording or its page-cache advice stopped; the packet and event totals
  * follow, so that a caller can tell what happened between two lines (perf/live-capture-rates.sh
  * --mode service), then the stalls so far (garbage-collection pauses, the capture thread's and the
  * workers' waits: {@link Pipeline#stalls()}). With {@code --fanout} every figure is the sum over the sockets and their
@@ -28,6 +30,7 @@ final class StatsPrinter implements Runnable
     private final PrintStream out;
     private final Pipeline pipeline;
     private final List<? extends LivePacketSource> captures;
+    private final Supplier<String> recording;
     private final AtomicBoolean done;
     private volatile long intervalNanos;
     private volatile Thread thread;
@@ -35,12 +38,13 @@ final class StatsPrinter implements Runnable
 
     StatsPrinter(
         final PrintStream out, final Pipeline pipeline, final List<? extends LivePacketSource> captures,
-        final long intervalNanos,
+        final Supplier<String> recording, final long intervalNanos,
         final AtomicBoolean done)
     {
         this.out = out;
         this.pipeline = pipeline;
         this.captures = List.copyOf(captures);
+        this.recording = recording;
         this.intervalNanos = intervalNanos;
         this.done = done;
     }
@@ -110,6 +114,11 @@ final class StatsPrinter implements Runnable
                 {
                     sinks.append(", ").append(sink.name()).append(": ").append(progress);
                 }
+            }
+            final String recordingTrouble = recording.get();
+            if (null != recordingTrouble)
+            {
+                sinks.append(", write: ").append(recordingTrouble);
             }
             out.printf("stats: %,.0f packets/s, %.1f Mbit/s, kernel drops %d, ring drops %d, flows %d, events %,.0f/s, " +
                 "event drops %d, sink backlog %d B, latency %s%s, total packets %d, total events %d, %s%s%n",

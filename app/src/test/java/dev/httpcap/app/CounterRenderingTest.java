@@ -65,7 +65,8 @@ class CounterRenderingTest
         };
         final ByteArrayOutputStream stats = new ByteArrayOutputStream();
         final AtomicBoolean done = new AtomicBoolean();
-        final StatsPrinter printer = new StatsPrinter(new PrintStream(stats, true, UTF_8), pipeline, List.of(), 20_000_000L, done);
+        final StatsPrinter printer = new StatsPrinter(new PrintStream(stats, true, UTF_8), pipeline, List.of(), () -> null, 20_000_000L,
+            done);
         final Thread statsThread = new Thread(printer, "test-stats");
         statsThread.start();
         final FutureTask<PipelineReport> run = new FutureTask<>(() -> pipeline.run(held));

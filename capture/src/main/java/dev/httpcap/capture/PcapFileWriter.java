@@ -28,6 +28,7 @@ public final class PcapFileWriter implements AutoCloseable
     private long packets;
     private long fileBytes;
     private WriteBehind writeBehind;
+    private Path path;
     private long nextWriteBehind = WriteBehind.CHUNK;
 
     public PcapFileWriter(final Path path, final int linkType, final int snaplen, final boolean nanos) throws IOException
@@ -45,6 +46,7 @@ public final class PcapFileWriter implements AutoCloseable
     {
         this(FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
             StandardOpenOption.WRITE), linkType, snaplen, nanos);
+        this.path = path;
         if (dropCache)
         {
             writeBehind = WriteBehind.open(path, 0);
@@ -96,6 +98,12 @@ public final class PcapFileWriter implements AutoCloseable
     public long packets()
     {
         return packets;
+    }
+
+    /** @return the file written, or null when given a channel. */
+    public Path path()
+    {
+        return path;
     }
 
     /** @return why dropping the file from the page cache stopped (a call failed), or null while it works or was not asked for. */

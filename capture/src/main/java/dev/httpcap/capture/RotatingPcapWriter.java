@@ -23,11 +23,12 @@ public final class RotatingPcapWriter implements AutoCloseable
     private final long rotateBytes;
     private final int keep;
     private final boolean dropCache;
-    private PcapFileWriter current;
+    // Volatile, those cacheFailure() reads: the stats line asks from its own thread.
+    private volatile PcapFileWriter current;
     private long currentBytes;
     private int files;
     private long packets;
-    private String cacheFailure;
+    private volatile String cacheFailure;
 
     public RotatingPcapWriter(final Path path, final int linkType, final int snaplen, final long rotateBytes)
         throws IOException
@@ -88,6 +89,12 @@ public final class RotatingPcapWriter implements AutoCloseable
         return index == 0 ? path : path.resolveSibling(path.getFileName() + "." + index);
     }
 
+    /** @return the file being written. */
+    public Path file()
+    {
+        return current.path();
+    }
+
     /** @return files started so far (1 + rotations). */
     public int files()
     {
@@ -105,8 +112,14 @@ public final class RotatingPcapWriter implements AutoCloseable
      */
     public String cacheFailure()
     {
-        return null != cacheFailure ? cacheFailure :
-            null != current.cacheFailure() ? file(files - 1) + ": " + current.cacheFailure() : null;
+        final String earlier = cacheFailure;
+        if (null != earlier)
+        {
+            return earlier;
+        }
+        final PcapFileWriter writer = current;
+        final String failure = writer.cacheFailure();
+        return null == failure ? null : writer.path() + ": " + failure;
     }
 
     @Override

@@ -71,7 +71,8 @@ public final class WriteBehind implements AutoCloseable
     private long sentTo;
     /** Bytes before this offset have been dropped from the cache. */
     private long droppedTo;
-    private String failure;
+    /** Volatile: the stats line reads it from its own thread. */
+    private volatile String failure;
 
     private WriteBehind(final int fd, final long start)
     {
