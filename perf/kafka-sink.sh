@@ -56,6 +56,14 @@ echo "generating $((connections * tx)) events ($connections connections x $tx tr
 export HTTPCAP_NO_BUILD=1 # built by now; never rebuild inside a timed run
 records=$(wc -l <"$work/events.ndjson")
 size=$(awk '{ s += length($0) } END { printf "%d", s / NR }' "$work/events.ndjson")
+# The tool and the feed hold every event in memory (the tool reads the file whole, makes it one String,
+# splits it and copies each piece: four times the file at its peak; at most ~2 GB of events), on top of the
+# producer's buffer: size their heaps to the events, 512 MiB at least.
+heap_mb=$(( $(stat -c %s "$work/events.ndjson") * 4 / 1048576 + 512 ))
+export KAFKA_TOOL_HEAP=${heap_mb}m
+# Fed from memory, the sink takes events faster than any producer sends them: its log must hold them
+# all (twice the file, and 1 GiB), or it drops what does not fit (counted: "dropped (full)").
+spill_mb=$(( $(stat -c %s "$work/events.ndjson") * 2 / 1048576 + 1024 ))
 
 bootstrap=$("$broker" start "$work/broker")
 echo "broker at $bootstrap" >&2
@@ -91,6 +99,7 @@ tool() { # TOPIC -> "RATE|WALL_RATE|the tool's summary line|errors"
     --num-records "$records" --throughput -1 --payload-file "$work/events.ndjson" \
     --producer-props "${props[@]}" 2>&1)
   line=$(grep -E '^[0-9]+ records sent, .*50th' <<<"$out" | tail -n 1)
+  grep -m 1 -E 'Exception|Error' <<<"$out" | sed 's/^/kafka-producer-perf-test: /' >&2 || true
   rate=$(sed -n 's/.* records sent, \([0-9]*\)[0-9.]* records\/sec.*/\1/p' <<<"$line")
   echo "$rate|$(whole)|$line|$(grep -c 'Exception' <<<"$out" || true) exceptions"
 }
@@ -101,8 +110,8 @@ feed() { # TOPIC [JAR] [SPEC OPTIONS] -> "RATE|feed line|sink summary"
   # shellcheck disable=SC2086 # HTTPCAP_JAVA_OPTS is word-split, as bin/httpcap does
   out=$("$java" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow \
     --add-exports java.base/jdk.internal.misc=ALL-UNNAMED --add-opens java.base/java.nio=ALL-UNNAMED \
-    -Xms64m -Xmx512m ${HTTPCAP_JAVA_OPTS:-} -cp "${2:-$root/app/target/httpcap.jar}" "$root/perf/KafkaSinkFeed.java" \
-    "$work/events.ndjson" "kafka://$bootstrap/$1?spill-dir=$work/spill&close-seconds=600${3:-}" 2>&1)
+    -Xms64m "-Xmx${heap_mb}m" ${HTTPCAP_JAVA_OPTS:-} -cp "${2:-$root/app/target/httpcap.jar}" "$root/perf/KafkaSinkFeed.java" \
+    "$work/events.ndjson" "kafka://$bootstrap/$1?spill-dir=$work/spill&spill-max-mb=$spill_mb&close-seconds=600${3:-}" 2>&1)
   rate=$(sed -n 's/.*: \([0-9]*\) events\/s; sink:.*/\1/p' <<<"$out")
   echo "$rate|$(grep '^fed' <<<"$out")|$(grep ' delivered' <<<"$out" | sed 's/.*: \([0-9]* delivered\)/\1/')"
 }

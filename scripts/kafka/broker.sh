@@ -33,8 +33,9 @@ classpath() {
   cat "$cp"
 }
 
+# KAFKA_TOOL_HEAP: the heap of `run` (kafka-producer-perf-test holds its whole --payload-file in memory).
 kjava() {
-  "$java" -Xms256m -Xmx1g --sun-misc-unsafe-memory-access=allow --enable-native-access=ALL-UNNAMED \
+  "$java" -Xms256m "-Xmx${KAFKA_TOOL_HEAP:-1g}" --sun-misc-unsafe-memory-access=allow --enable-native-access=ALL-UNNAMED \
     -Dlog4j2.configurationFile="$root/scripts/kafka/log4j2.properties" -cp "$(classpath)" "$@"
 }
 

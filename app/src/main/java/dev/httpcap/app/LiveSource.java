@@ -1,5 +1,8 @@
 package dev.httpcap.app;
 
+import java.io.IOException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -137,10 +140,10 @@ final class LiveSource implements PacketSource, PacketHandler
             {
                 recorder.write(frame, offset, capturedLength, wireLength, timestampNanos);
             }
-            catch (final java.io.IOException ex)
+            catch (final IOException ex)
             {
                 // A full disk must not stop the capture: stop recording, say so on the stats line and in the report.
-                recorderError = recorder.file() + ": " + IoErrors.describe(ex);
+                recorderError = recordingFailure(ex);
             }
         }
         downstream.onPacket(frame, offset, capturedLength, wireLength, timestampNanos, linkType, interfaceId);
@@ -228,11 +231,11 @@ final class LiveSource implements PacketSource, PacketHandler
             {
                 recorder.close();
             }
-            catch (final java.io.IOException ex)
+            catch (final IOException ex)
             {
                 if (recorderError == null)
                 {
-                    recorderError = recorder.file() + ": " + IoErrors.describe(ex);
+                    recorderError = recordingFailure(ex);
                 }
             }
         }
@@ -248,6 +251,14 @@ final class LiveSource implements PacketSource, PacketHandler
     int recordedFiles()
     {
         return recorder == null ? 0 : recorder.files();
+    }
+
+    /** @return "FILE: why", with the file the exception names if it names one (a rotation that could not start the next). */
+    private String recordingFailure(final IOException ex)
+    {
+        final Path file = ex instanceof final FileSystemException fse && null != fse.getFile() ? Path.of(fse.getFile()) :
+            recorder.file();
+        return file + ": " + IoErrors.describe(ex);
     }
 
     /** @return why recording stopped early, or null. */

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.File;
 import java.io.IOException;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -217,15 +218,41 @@ final class ItSupport
     static Result httpcap(final String name, final List<String> args, final Path stdin, final Path outDir,
         final Duration timeout) throws IOException, InterruptedException
     {
+        requireJar();
+        final List<String> command = new ArrayList<>();
+        command.add(repoRoot().resolve("bin/httpcap").toString());
+        command.addAll(args);
+        return run(name, command, stdin, outDir, timeout, Map.of("HTTPCAP_NO_BUILD", "1"));
+    }
+
+    /** {@code bin/httpcap ARGS} to start and watch while it runs; HTTPCAP_NO_BUILD=1 as {@link #httpcap}. */
+    static ProcessBuilder httpcapProcess(final String... args)
+    {
+        requireJar();
+        final List<String> command = new ArrayList<>();
+        command.add(repoRoot().resolve("bin/httpcap").toString());
+        command.addAll(List.of(args));
+        final ProcessBuilder builder = new ProcessBuilder(command);
+        builder.environment().put("HTTPCAP_NO_BUILD", "1");
+        return builder;
+    }
+
+    private static void requireJar()
+    {
         final Path jar = repoRoot().resolve("app/target/httpcap.jar");
         if (!Files.isRegularFile(jar))
         {
             fail(jar + " is missing: the integration tests run after `mvn package` (use mvn verify)");
         }
-        final List<String> command = new ArrayList<>();
-        command.add(repoRoot().resolve("bin/httpcap").toString());
-        command.addAll(args);
-        return run(name, command, stdin, outDir, timeout, Map.of("HTTPCAP_NO_BUILD", "1"));
+    }
+
+    /** @return a TCP port free on loopback a moment ago (the kernel's pick). */
+    static int freePort() throws IOException
+    {
+        try (ServerSocket socket = new ServerSocket(0))
+        {
+            return socket.getLocalPort();
+        }
     }
 
     static String systemProperty(final String name, final String fallback)

@@ -3,7 +3,6 @@ package dev.httpcap.app;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -91,8 +90,8 @@ class LiveStatsToKafkaIT
     {
         ItSupport.requireTools("python3", "mergecap");
         ItSupport.requireRoot();
-        final int portA = freePort();
-        final int portB = freePort();
+        final int portA = ItSupport.freePort();
+        final int portB = ItSupport.freePort();
         final Process servers = new ProcessBuilder("python3", "-c", SERVERS, String.valueOf(portA), String.valueOf(portB))
             .redirectErrorStream(true).start();
         try (KafkaBroker broker = KafkaBroker.start(Files.createTempDirectory("httpcap-live-stats-kafka")))
@@ -231,13 +230,6 @@ class LiveStatsToKafkaIT
         }
     }
 
-    private static int freePort() throws java.io.IOException
-    {
-        try (ServerSocket socket = new ServerSocket(0))
-        {
-            return socket.getLocalPort();
-        }
-    }
 
     private static long sum(final JsonNode report, final String field)
     {

@@ -3,8 +3,6 @@ package dev.httpcap.app;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,7 +30,7 @@ class LiveWriteFullDiskIT
     {
         ItSupport.requireRoot();
         ItSupport.requireTools("curl", "python3");
-        final int webPort = freePort();
+        final int webPort = ItSupport.freePort();
         // 3 MiB a response: the recorder's 1 MiB buffer goes to the file during the first one.
         Files.write(dir.resolve("big.bin"), new byte[3 << 20]);
         final Path events = dir.resolve("events.ndjson");
@@ -43,15 +41,17 @@ class LiveWriteFullDiskIT
         Process httpcap = null;
         try
         {
-            httpcap = new ProcessBuilder(ItSupport.repoRoot().resolve("bin/httpcap").toString(), "live",
+            final ProcessBuilder live = ItSupport.httpcapProcess("live",
                 "--interface", "lo", "--filter", "tcp port " + webPort, "--http-ports", Integer.toString(webPort),
                 "--write", "/dev/full", "--sink", "file:" + events, "--stats-interval", "0.2")
-                .redirectError(httpcapErr.toFile()).redirectOutput(dir.resolve("httpcap.stdout").toFile()).start();
+                .redirectError(httpcapErr.toFile()).redirectOutput(dir.resolve("httpcap.stdout").toFile());
+            live.environment().put("LC_ALL", "C"); // strerror's text in English
+            httpcap = live.start();
             httpcap.getOutputStream().close();
             waitFor(httpcapErr, "httpcap: capturing on lo");
             for (int i = 0; i < REQUESTS; i++)
             {
-                final ItSupport.Result curl = ItSupport.run("curl-" + i, List.of("curl", "-sf", "-o", "/dev/null",
+                final ItSupport.Result curl = ItSupport.run("curl-" + i, List.of("curl", "-sf", "--noproxy", "*", "-o", "/dev/null",
                     "--retry", "20", "--retry-connrefused", "--retry-delay", "0",
                     "http://127.0.0.1:" + webPort + "/big.bin?i=" + i), null, dir, Duration.ofSeconds(30), Map.of());
                 assertEquals(0, curl.exitCode(), curl::describe);
@@ -108,11 +108,4 @@ class LiveWriteFullDiskIT
             (Files.exists(log) ? ItSupport.tail(Files.readString(log), 30) : "(no output)"));
     }
 
-    private static int freePort() throws IOException
-    {
-        try (ServerSocket socket = new ServerSocket(0))
-        {
-            return socket.getLocalPort();
-        }
-    }
 }

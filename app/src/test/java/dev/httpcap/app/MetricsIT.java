@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -44,9 +43,9 @@ class MetricsIT
     {
         ItSupport.requireRoot();
         ItSupport.requireTools("prometheus", "promtool", "curl", "python3");
-        final int webPort = freePort();
-        final int metricsPort = freePort();
-        final int prometheusPort = freePort();
+        final int webPort = ItSupport.freePort();
+        final int metricsPort = ItSupport.freePort();
+        final int prometheusPort = ItSupport.freePort();
         Files.writeString(dir.resolve("index.html"), "<html>" + "x".repeat(2000) + "</html>\n");
 
         final List<Process> processes = new ArrayList<>();
@@ -58,7 +57,7 @@ class MetricsIT
             processes.add(web);
             final Path events = dir.resolve("events.ndjson");
             final Path httpcapErr = dir.resolve("httpcap.stderr");
-            final Process httpcap = new ProcessBuilder(ItSupport.repoRoot().resolve("bin/httpcap").toString(), "live",
+            final Process httpcap = ItSupport.httpcapProcess("live",
                 "--interface", "lo", "--filter", "tcp port " + webPort, "--http-ports", Integer.toString(webPort),
                 "--sink", "file:" + events, "--metrics-listen", "127.0.0.1:" + metricsPort, "--stats-interval", "1")
                 .redirectError(httpcapErr.toFile()).redirectOutput(dir.resolve("httpcap.stdout").toFile())
@@ -188,11 +187,4 @@ class MetricsIT
         throw new AssertionError("timed out waiting for " + what + "\n" + ItSupport.tail(Files.readString(log), 30));
     }
 
-    private static int freePort() throws IOException
-    {
-        try (ServerSocket socket = new ServerSocket(0))
-        {
-            return socket.getLocalPort();
-        }
-    }
 }

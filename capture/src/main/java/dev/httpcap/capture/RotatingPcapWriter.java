@@ -23,7 +23,7 @@ public final class RotatingPcapWriter implements AutoCloseable
     private final long rotateBytes;
     private final int keep;
     private final boolean dropCache;
-    // Volatile, those cacheFailure() reads: the stats line asks from its own thread.
+    // Volatile: cacheFailure() reads them on the stats line's thread.
     private volatile PcapFileWriter current;
     private long currentBytes;
     private int files;
@@ -89,7 +89,7 @@ public final class RotatingPcapWriter implements AutoCloseable
         return index == 0 ? path : path.resolveSibling(path.getFileName() + "." + index);
     }
 
-    /** @return the file being written. */
+    /** @return the file opened last: the one being written, unless opening the next one failed. */
     public Path file()
     {
         return current.path();
@@ -112,14 +112,15 @@ public final class RotatingPcapWriter implements AutoCloseable
      */
     public String cacheFailure()
     {
-        final String earlier = cacheFailure;
-        if (null != earlier)
-        {
-            return earlier;
-        }
+        // The writer first: one that follows a failure was made after the field was set, so the field
+        // read next holds it (a rotation between the two reads cannot hide the failure).
         final PcapFileWriter writer = current;
         final String failure = writer.cacheFailure();
-        return null == failure ? null : writer.path() + ": " + failure;
+        if (null != failure)
+        {
+            return writer.path() + ": " + failure;
+        }
+        return cacheFailure;
     }
 
     @Override
@@ -130,7 +131,14 @@ public final class RotatingPcapWriter implements AutoCloseable
 
     private void finishFile() throws IOException
     {
-        cacheFailure = cacheFailure();
-        current.close();
+        try
+        {
+            current.close();
+        }
+        finally
+        {
+            // After close: its last chunks may be where the advice failed.
+            cacheFailure = cacheFailure();
+        }
     }
 }
