@@ -484,6 +484,45 @@ final class KafkaShipper implements Runnable
         return true;
     }
 
+    /**
+     * Hand the chunk's record {@code c}, the window's {@code index}, to the producer. A method of its
+     * own, called per record, so that the JIT compiles it once from its calls rather than compiling
+     * the long-running loop around it on stack, again and again as that loop is entered anew.
+     *
+     * @return false when send itself failed and the failure is transient (no metadata: the brokers
+     * are away): each further send would wait {@code max.block.ms} as well, so the rest waits for the
+     * next round.
+     */
+    private boolean send(
+        final int c, final int[] attempt, final int index, final AtomicInteger outstanding, final Thread shipper)
+    {
+        // Arrays used again for the next record of the same length: send copies them.
+        final int length = chunk.length(c);
+        final byte[] value = values.get(length);
+        chunk.buffer(c).getBytes(chunk.offset(c), value, 0, length);
+        final long span = keyMode.find(value, 0, length);
+        byte[] key = null;
+        if (span >= 0)
+        {
+            key = keys.get(KafkaKey.spanEnd(span) - KafkaKey.spanStart(span));
+            System.arraycopy(value, KafkaKey.spanStart(span), key, 0, key.length);
+        }
+        outstanding.incrementAndGet();
+        try
+        {
+            producer.send(new ProducerRecord<>(topic, null, key, value),
+                new WindowCallback(counts, attempt, index, outstanding, shipper));
+            return true;
+        }
+        catch (final KafkaException ex)
+        {
+            attempt[index] = isPermanent(ex) ? FAILED : RETRY;
+            counts.lastTransientError = describe(ex);
+            outstanding.decrementAndGet();
+            return attempt[index] != RETRY;
+        }
+    }
+
     private int[] freshStatus()
     {
         final int[] attempt = new int[status.length];
@@ -557,32 +596,7 @@ final class KafkaShipper implements Runnable
                         attempt[index] = NOT_SENT;
                         continue;
                     }
-                    // Arrays used again for the next record of the same length: send copies them.
-                    final int length = chunk.length(c);
-                    final byte[] value = values.get(length);
-                    chunk.buffer(c).getBytes(chunk.offset(c), value, 0, length);
-                    final long span = keyMode.find(value, 0, length);
-                    byte[] key = null;
-                    if (span >= 0)
-                    {
-                        key = keys.get(KafkaKey.spanEnd(span) - KafkaKey.spanStart(span));
-                        System.arraycopy(value, KafkaKey.spanStart(span), key, 0, key.length);
-                    }
-                    outstanding.incrementAndGet();
-                    try
-                    {
-                        producer.send(new ProducerRecord<>(topic, null, key, value),
-                            new WindowCallback(counts, attempt, index, outstanding, shipper));
-                    }
-                    catch (final KafkaException ex)
-                    {
-                        attempt[index] = isPermanent(ex) ? FAILED : RETRY;
-                        counts.lastTransientError = describe(ex);
-                        outstanding.decrementAndGet();
-                        // Failed inside send (no metadata: the brokers are away); each further send
-                        // would wait max.block.ms as well, so the rest waits for the next round.
-                        failing = attempt[index] == RETRY;
-                    }
+                    failing = !send(c, attempt, index, outstanding, shipper);
                 }
                 chunk.clear();
             }
