@@ -112,7 +112,7 @@
 set -euo pipefail
 case ":$PATH:" in *:/usr/sbin:*) ;; *) export PATH=$PATH:/usr/sbin:/sbin ;; esac
 root=$(cd -- "$(dirname -- "$(readlink -f -- "${BASH_SOURCE[0]}")")/.." && pwd -P)
-me=live-capture-rates
+me='live-capture-rates'
 # shellcheck source-path=SCRIPTDIR source=../scripts/lib/jdk.sh
 source "$root/scripts/lib/jdk.sh"
 
@@ -182,7 +182,7 @@ done
 [[ $seconds =~ ^[1-9][0-9]*$ ]] || die "--seconds must be a positive integer: $seconds"
 [[ $buffer_mb =~ ^[1-9][0-9]*$ ]] || die "--buffer-mb must be a positive integer: $buffer_mb"
 [[ $repeat =~ ^[1-9][0-9]*$ ]] || die "--repeat must be a positive integer: $repeat"
-[[ $record_seconds =~ ^[0-9]+$ ]] && ((record_seconds >= 2)) || die "--record-seconds must be an integer >= 2"
+if ! [[ $record_seconds =~ ^[0-9]+$ ]] || ((record_seconds < 2)); then die "--record-seconds must be an integer >= 2"; fi
 [[ -z $pcap || -r $pcap ]] || die "cannot read --pcap $pcap"
 # The event check replays the file's own addresses on every loop (perf/PcapLoop.java).
 ((!unique_ip || !match)) || die "--unique-ip gives every loop new addresses, which the event check cannot replay: add --no-match"
@@ -323,6 +323,7 @@ start_capture() {
         afliveaot) engine=afpacket
                    env=(HTTPCAP_AOT=0 "HTTPCAP_JAVA_OPTS=-XX:AOTCache=$live_aot -Xlog:aot*=off -Xlog:cds*=off ${HTTPCAP_JAVA_OPTS:-}") ;;
       esac
+      # shellcheck disable=SC2086 # HTTPCAP_LIVE_OPTS is options, word-split on purpose
       ip netns exec "$ns" env "${env[@]}" "$exe" live --interface "$rx" --engine "$engine" "${copy[@]}" \
         --buffer-mb "$buffer_mb" --sink "$sink" ${HTTPCAP_LIVE_OPTS:-} </dev/null >/dev/null 2>"$log" &
       ready='capturing on' ;;
@@ -369,6 +370,7 @@ num() { sed -n "$1" "$2" | tail -n 1; }
 # read_sent PCAP N OUT: `bin/httpcap read` of the first N frames of PCAP played in a loop (what
 # tcpreplay --loop=0 sent when it says "Actual: N packets"), its events (JSON) into OUT.
 read_sent() {
+  # shellcheck disable=SC2086 # HTTPCAP_READ_OPTS is options, word-split on purpose
   "$HTTPCAP_JAVA_HOME/bin/java" "$root/perf/PcapLoop.java" "$1" "$2" |
     "$root/bin/httpcap" read - --sink "file:$3" ${HTTPCAP_READ_OPTS:-} >/dev/null 2>"$3.err" ||
     { tail -n 5 "$3.err" >&2; die "bin/httpcap read of the packets sent ($1, $2 frames) failed"; }
