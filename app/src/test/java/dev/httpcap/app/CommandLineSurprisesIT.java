@@ -47,6 +47,32 @@ class CommandLineSurprisesIT
         assertEquals(2, bad.exitCode(), bad::describe);
     }
 
+    /**
+     * More workers than the heap holds tables for: a usage error that says how much they need and what
+     * to do, not the JVM's "Terminating due to java.lang.OutOfMemoryError" (exit 3) it was; with the heap
+     * it asks for, the same run works.
+     */
+    @Test
+    void shouldSayHowMuchHeapTheWorkersNeedWhenTheyDoNotFit() throws Exception
+    {
+        final List<String> command = List.of(ItSupport.repoRoot().resolve("bin/httpcap").toString(), "read", DEMO.toString(),
+            "--workers", "256", "--sink", "stdout:json");
+        final ItSupport.Result run = ItSupport.run("workers256", command, null, dir, Duration.ofMinutes(1),
+            Map.of("HTTPCAP_NO_BUILD", "1"));
+        assertEquals(2, run.exitCode(), run::describe);
+        final List<String> lines = stderrLines(run);
+        assertEquals(1, lines.size(), run::describe);
+        assertTrue(lines.get(0).matches("httpcap: 256 workers need about \\d+ MiB of heap for their tables \\([\\d.]+ MiB " +
+            "each\\), more than half of the \\d+ MiB this JVM may use: use fewer workers \\(more than one per CPU does " +
+            "not help\\) or a larger heap \\(-Xmx\\)"), run::describe);
+        assertEquals("", run.stdoutText(), "nothing read");
+
+        final ItSupport.Result larger = ItSupport.run("workers256-2g", command, null, dir, Duration.ofMinutes(1),
+            Map.of("HTTPCAP_NO_BUILD", "1", "HTTPCAP_JAVA_OPTS", "-Xmx2g"));
+        assertEquals(0, larger.exitCode(), larger::describe);
+        assertEquals(5, larger.stdoutText().lines().count(), larger::describe);
+    }
+
     @Test
     void shouldRunWithAHeapSmallerThanTheLaunchersInitialSize() throws Exception
     {

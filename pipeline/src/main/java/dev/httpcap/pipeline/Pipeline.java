@@ -2,6 +2,7 @@ package dev.httpcap.pipeline;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -256,6 +257,39 @@ public final class Pipeline
     }
 
     /**
+     * Every worker's tables and pools are made up front (none is allocated per packet): fail before
+     * making the rest when, at what the first one took, all of them would take more than half the heap,
+     * rather than leave the JVM to run out of memory while they are made or once the flows fill them.
+     *
+     * @param allocatedBefore this thread's allocated bytes before the first worker was made, or -1.
+     */
+    private static void checkHeapFor(final int workers, final long allocatedBefore)
+    {
+        final long allocatedAfter = allocatedBytes();
+        final long maxHeap = Runtime.getRuntime().maxMemory();
+        if (allocatedBefore < 0 || allocatedAfter < 0 || maxHeap == Long.MAX_VALUE)
+        {
+            return;
+        }
+        final long each = allocatedAfter - allocatedBefore;
+        if (each * workers > maxHeap / 2)
+        {
+            throw new IllegalArgumentException(workers + " workers need about " + (each * workers >> 20) +
+                " MiB of heap for their tables (" + String.format("%.1f", each / 1048576.0) + " MiB each), more than " +
+                "half of the " + (maxHeap >> 20) + " MiB this JVM may use: use fewer workers (more than one per CPU " +
+                "does not help) or a larger heap (-Xmx)");
+        }
+    }
+
+    /** @return the bytes this thread has allocated on the heap so far, or -1 where the JVM does not say. */
+    private static long allocatedBytes()
+    {
+        return ManagementFactory.getThreadMXBean() instanceof final com.sun.management.ThreadMXBean bean &&
+            bean.isThreadAllocatedMemorySupported() && bean.isThreadAllocatedMemoryEnabled() ?
+            bean.getCurrentThreadAllocatedBytes() : -1;
+    }
+
+    /**
      * Read every source to its end (or until stopped), each through its own lane: its own capture
      * thread, ring and {@link PipelineConfig#workers()} workers; the lanes share the sinks. The
      * sources must split the traffic by connection (as AF_PACKET fanout in hash mode does), since a
@@ -305,8 +339,13 @@ public final class Pipeline
                     PacketEvent::new, config.ringSlots(), new BusySpinWaitStrategy());
                 for (int i = 0; i < workers; i++)
                 {
+                    final long allocatedBefore = handlers.isEmpty() ? allocatedBytes() : -1;
                     final EventTap tap = config.eventTaps() != null ? config.eventTaps().apply(handlers.size()) : null;
                     final FlowWorkerHandler handler = new FlowWorkerHandler(i, config, handoff, json, text, tap, finished);
+                    if (handlers.isEmpty())
+                    {
+                        checkHeapFor(lanes * workers, allocatedBefore);
+                    }
                     handler.headerRules(headerRules);
                     final String name = lanes == 1 ? "httpcap-worker-" + i : "httpcap-worker-" + lane + "-" + i;
                     final EventPoller<PacketEvent> poller = ring.newPoller();
