@@ -182,7 +182,7 @@ done
 [[ $seconds =~ ^[1-9][0-9]*$ ]] || die "--seconds must be a positive integer: $seconds"
 [[ $buffer_mb =~ ^[1-9][0-9]*$ ]] || die "--buffer-mb must be a positive integer: $buffer_mb"
 [[ $repeat =~ ^[1-9][0-9]*$ ]] || die "--repeat must be a positive integer: $repeat"
-if ! [[ $record_seconds =~ ^[0-9]+$ ]] || ((record_seconds < 2)); then die "--record-seconds must be an integer >= 2"; fi
+if ! [[ $record_seconds =~ ^[1-9][0-9]*$ ]] || ((record_seconds < 2)); then die "--record-seconds must be an integer >= 2"; fi
 [[ -z $pcap || -r $pcap ]] || die "cannot read --pcap $pcap"
 # The event check replays the file's own addresses on every loop (perf/PcapLoop.java).
 ((!unique_ip || !match)) || die "--unique-ip gives every loop new addresses, which the event check cannot replay: add --no-match"

@@ -249,6 +249,7 @@ final class LiveCommand
         }
         CpuSpec.parse(cpus);
         final PipelineConfig config = options.config(BackPressure.DROP);
+        PipelineOptions.checkHeap(config, fanout);
         options.checkSinks();
         if (config.filter() != null)
         {

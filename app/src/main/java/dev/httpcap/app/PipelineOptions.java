@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -390,6 +391,31 @@ final class PipelineOptions
             .filter(filter)
             .http(checked(httpConfig()))
             .flowEvents(flows || noHttp);
+    }
+
+    /**
+     * Every worker's tables are made before the first packet, ~3 MiB each at the default --max-flows: where
+     * {@code lanes} x --workers of them would take more than half the heap, say what they need and what to
+     * change, instead of the JVM's OutOfMemoryError (exit 3) while they are made or soon after. Before any
+     * output is opened.
+     *
+     * @throws IllegalArgumentException with that message.
+     */
+    static void checkHeap(final PipelineConfig config, final int lanes)
+    {
+        final long each = Pipeline.workerHeapBytes(config);
+        final long maxHeap = Runtime.getRuntime().maxMemory();
+        final long workers = (long)lanes * config.workers();
+        if (each < 0 || maxHeap == Long.MAX_VALUE || each * workers <= maxHeap / 2)
+        {
+            return;
+        }
+        throw new IllegalArgumentException((lanes == 1 ? workers + (workers == 1 ? " worker needs" : " workers need") :
+            lanes + " sockets x " + config.workers() + " workers need") + " about " + (each * workers >> 20) +
+            " MiB of heap for their flow tables (" + String.format(Locale.ROOT, "%.1f", each / 1048576.0) + " MiB each, at " +
+            MAX_FLOWS.longName() + " " + config.maxFlowsPerWorker() + "), more than half of the " + (maxHeap >> 20) +
+            " MiB this JVM may use: use fewer " + WORKERS.longName() + " (more than one per CPU does not help), a smaller " +
+            MAX_FLOWS.longName() + ", or a larger heap (HTTPCAP_JAVA_OPTS=-Xmx...)");
     }
 
     /** @throws IllegalArgumentException "OPTION EXPECTED: VALUE" unless {@code ok}. */

@@ -193,6 +193,7 @@ final class ReadCommand
     PipelineConfig validate()
     {
         final PipelineConfig config = options.config(BackPressure.BLOCK);
+        PipelineOptions.checkHeap(config, 1);
         options.checkSinks();
         if (config.filter() != null)
         {

@@ -492,7 +492,9 @@ final class StatsCommand
             case "none", "default" -> "host";
             default -> options.headers + ",host";
         };
-        return options.config(BackPressure.BLOCK);
+        final PipelineConfig config = options.config(BackPressure.BLOCK);
+        PipelineOptions.checkHeap(config, 1);
+        return config;
     }
 
     /** @param control a live capture's (stopped at a signal), or null: a file's (the pipeline stops). */

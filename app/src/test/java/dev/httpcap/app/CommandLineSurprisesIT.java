@@ -62,13 +62,21 @@ class CommandLineSurprisesIT
         assertEquals(2, run.exitCode(), run::describe);
         final List<String> lines = stderrLines(run);
         assertEquals(1, lines.size(), run::describe);
-        assertTrue(lines.get(0).matches("httpcap: 256 workers need about \\d+ MiB of heap for their tables \\([\\d.]+ MiB " +
-            "each\\), more than half of the \\d+ MiB this JVM may use: use fewer workers \\(more than one per CPU does " +
-            "not help\\) or a larger heap \\(-Xmx\\)"), run::describe);
+        assertTrue(lines.get(0).matches("httpcap: 256 workers need about \\d+ MiB of heap for their flow tables \\([\\d.]+ MiB " +
+            "each, at --max-flows 100000\\), more than half of the \\d+ MiB this JVM may use: use fewer --workers \\(more " +
+            "than one per CPU does not help\\), a smaller --max-flows, or a larger heap \\(HTTPCAP_JAVA_OPTS=-Xmx\\.\\.\\.\\)"),
+            run::describe);
         assertEquals("", run.stdoutText(), "nothing read");
 
         final ItSupport.Result larger = ItSupport.run("workers256-2g", command, null, dir, Duration.ofMinutes(1),
             Map.of("HTTPCAP_NO_BUILD", "1", "HTTPCAP_JAVA_OPTS", "-Xmx2g"));
+        // And the same with a written capture named: refused before it is opened, so an existing file is untouched.
+        final Path existing = dir.resolve("existing.pcap");
+        Files.write(existing, Files.readAllBytes(DEMO));
+        final ItSupport.Result write = ItSupport.httpcap("workers256-write", List.of("read", DEMO.toString(), "--workers", "256",
+            "--write", existing.toString(), "--sink", "stdout:json"), null, dir, Duration.ofMinutes(1));
+        assertEquals(2, write.exitCode(), write::describe);
+        assertTrue(java.util.Arrays.equals(Files.readAllBytes(DEMO), Files.readAllBytes(existing)), "untouched");
         assertEquals(0, larger.exitCode(), larger::describe);
         assertEquals(5, larger.stdoutText().lines().count(), larger::describe);
     }
@@ -125,9 +133,9 @@ class CommandLineSurprisesIT
     @Test
     void shouldSayOnStandardErrorWhenTheHeapRunsOut() throws Exception
     {
-        // Four flow tables of 16 Mi connections do not fit the launcher's 512 MB.
+        // One flow table of 16 Mi connections (~384 MiB of arrays) does not fit the launcher's 512 MB.
         final ItSupport.Result run = ItSupport.httpcap("oom", List.of("read", DEMO.toString(), "--max-flows", "16777216",
-            "--workers", "4", "--sink", "stdout:json"), null, dir, Duration.ofMinutes(1));
+            "--workers", "1", "--sink", "stdout:json"), null, dir, Duration.ofMinutes(1));
         assertEquals(3, run.exitCode(), run::describe);
         assertEquals("", run.stdoutText(), run::describe);
         assertTrue(stderrLines(run).contains("Terminating due to java.lang.OutOfMemoryError: Java heap space"), run::describe);

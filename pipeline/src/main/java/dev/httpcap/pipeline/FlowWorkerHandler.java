@@ -142,18 +142,24 @@ final class FlowWorkerHandler implements FlowListener, HttpEventListener
             }
             finally
             {
-                reassembler.close();
-                if (httpEncoder != null)
-                {
-                    httpEncoder.close();
-                    http.close();
-                }
+                release();
                 // The last events and flows counted: the totals the report reads once the thread is joined.
                 activeFlowsRelaxed.lazySet(tracker.activeFlows());
                 eventsRelaxed.lazySet(eventsEmitted);
             }
             finishedCounted = true;
             finished.countDown();
+        }
+    }
+
+    /** Free what is held outside the heap (the reassembly windows, the decoders' pools). Once, at the end. */
+    void release()
+    {
+        reassembler.close();
+        if (httpEncoder != null)
+        {
+            httpEncoder.close();
+            http.close();
         }
     }
 

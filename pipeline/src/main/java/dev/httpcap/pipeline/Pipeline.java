@@ -257,28 +257,25 @@ public final class Pipeline
     }
 
     /**
-     * Every worker's tables and pools are made up front (none is allocated per packet): fail before
-     * making the rest when, at what the first one took, all of them would take more than half the heap,
-     * rather than leave the JVM to run out of memory while they are made or once the flows fill them.
+     * Every worker's tables and pools are made up front (none is allocated per packet), all alike: what
+     * one takes, measured by making two and dropping them, is what each of a run's workers will take
+     * before its first packet. For a caller that would rather say so than let the JVM run out of heap.
      *
-     * @param allocatedBefore this thread's allocated bytes before the first worker was made, or -1.
+     * @return the bytes of heap one worker takes with {@code config}, or -1 where the JVM does not say.
      */
-    private static void checkHeapFor(final int workers, final long allocatedBefore)
+    public static long workerHeapBytes(final PipelineConfig config)
     {
-        final long allocatedAfter = allocatedBytes();
-        final long maxHeap = Runtime.getRuntime().maxMemory();
-        if (allocatedBefore < 0 || allocatedAfter < 0 || maxHeap == Long.MAX_VALUE)
+        if (allocatedBytes() < 0)
         {
-            return;
+            return -1;
         }
-        final long each = allocatedAfter - allocatedBefore;
-        if (each * workers > maxHeap / 2)
-        {
-            throw new IllegalArgumentException(workers + " workers need about " + (each * workers >> 20) +
-                " MiB of heap for their tables (" + String.format("%.1f", each / 1048576.0) + " MiB each), more than " +
-                "half of the " + (maxHeap >> 20) + " MiB this JVM may use: use fewer workers (more than one per CPU " +
-                "does not help) or a larger heap (-Xmx)");
-        }
+        // The second one made: the first also pays for loading and initialising the classes, once.
+        new FlowWorkerHandler(0, config, null, true, false, null, null).release();
+        final long before = allocatedBytes();
+        final FlowWorkerHandler handler = new FlowWorkerHandler(0, config, null, true, false, null, null);
+        final long after = allocatedBytes();
+        handler.release();
+        return after - before;
     }
 
     /** @return the bytes this thread has allocated on the heap so far, or -1 where the JVM does not say. */
@@ -339,13 +336,8 @@ public final class Pipeline
                     PacketEvent::new, config.ringSlots(), new BusySpinWaitStrategy());
                 for (int i = 0; i < workers; i++)
                 {
-                    final long allocatedBefore = handlers.isEmpty() ? allocatedBytes() : -1;
                     final EventTap tap = config.eventTaps() != null ? config.eventTaps().apply(handlers.size()) : null;
                     final FlowWorkerHandler handler = new FlowWorkerHandler(i, config, handoff, json, text, tap, finished);
-                    if (handlers.isEmpty())
-                    {
-                        checkHeapFor(lanes * workers, allocatedBefore);
-                    }
                     handler.headerRules(headerRules);
                     final String name = lanes == 1 ? "httpcap-worker-" + i : "httpcap-worker-" + lane + "-" + i;
                     final EventPoller<PacketEvent> poller = ring.newPoller();
