@@ -489,9 +489,9 @@ final class KafkaShipper implements Runnable
      * own, called per record, so that the JIT compiles it once from its calls rather than compiling
      * the long-running loop around it on stack, again and again as that loop is entered anew.
      *
-     * @return false when send itself failed and the failure is transient (no metadata: the brokers
-     * are away): each further send would wait {@code max.block.ms} as well, so the rest waits for the
-     * next round.
+     * @return false when send itself threw a transient failure (most of the producer's own failures,
+     * a metadata timeout among them, reach the callback instead): each further send would likely fail
+     * the same way, so the rest waits for the next round.
      */
     private boolean send(
         final int c, final int[] attempt, final int index, final AtomicInteger outstanding, final Thread shipper)
