@@ -212,6 +212,15 @@ final class LiveCommand
      */
     boolean validate()
     {
+        return validate(true);
+    }
+
+    /**
+     * @param probeHeap whether to make a worker to measure whether the workers fit the heap (not on a
+     *                  reload: see {@link PipelineOptions#checkMemory}).
+     */
+    boolean validate(final boolean probeHeap)
+    {
         final boolean pcap = switch (engine)
         {
             case "afpacket", "af_packet", "af-packet" -> false;
@@ -249,7 +258,7 @@ final class LiveCommand
         }
         CpuSpec.parse(cpus);
         final PipelineConfig config = options.config(BackPressure.DROP);
-        PipelineOptions.checkHeap(config, fanout);
+        PipelineOptions.checkMemory(config, fanout, probeHeap);
         options.checkSinks();
         if (config.filter() != null)
         {

@@ -1,5 +1,6 @@
 package dev.httpcap.app;
 
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -394,28 +395,80 @@ final class PipelineOptions
     }
 
     /**
-     * Every worker's tables are made before the first packet, ~3 MiB each at the default --max-flows: where
-     * {@code lanes} x --workers of them would take more than half the heap, say what they need and what to
-     * change, instead of the JVM's OutOfMemoryError (exit 3) while they are made or soon after. Before any
-     * output is opened.
+     * What the options make before the first packet must fit, or the run stops before any output is
+     * opened with what it needs and what to change, instead of the JVM's OutOfMemoryError (exit 3) or a
+     * failed allocation while the pipeline starts: the packet rings' slots ({@code --ring-slots} x
+     * {@code --slot-bytes}, off the heap) within half the machine's memory (the ring goes round, so all of
+     * it is touched in time); the workers' flow tables ({@code lanes} x {@code --workers} of them, ~3 MiB
+     * each at the default {@code --max-flows}) and the rings' events within half the heap, the other half
+     * left to the connections' own state. A table too large to make is judged by its arrays alone.
      *
+     * @param lanes packet rings, each with its workers: {@code --fanout}'s sockets, else 1.
+     * @param probe whether to make a worker to measure it (not while a running capture reloads its
+     *              configuration: the workers could not change then, and the heap holds theirs).
      * @throws IllegalArgumentException with that message.
      */
-    static void checkHeap(final PipelineConfig config, final int lanes)
+    static void checkMemory(final PipelineConfig config, final int lanes, final boolean probe)
     {
-        final long each = Pipeline.workerHeapBytes(config);
+        final String perSocket = lanes > 1 ? " per socket" : "";
+        final long ringBytes = (long)lanes * config.ringSlots() * config.slotBytes();
+        final long machine = ManagementFactory.getOperatingSystemMXBean() instanceof
+            final com.sun.management.OperatingSystemMXBean os ? os.getTotalMemorySize() : -1;
+        if (machine > 0 && ringBytes > machine / 2)
+        {
+            throw new IllegalArgumentException("the packet ring" + (lanes > 1 ? "s" : "") + " of " + RING_SLOTS.longName() +
+                " " + config.ringSlots() + " x " + SLOT_BYTES.longName() + " " + config.slotBytes() + perSocket +
+                (lanes > 1 ? " take " : " takes ") +
+                mib(ringBytes) + " MiB, more than half of this machine's " + mib(machine) + " MiB of memory: fewer " +
+                RING_SLOTS.longName() + " or a smaller " + SLOT_BYTES.longName());
+        }
         final long maxHeap = Runtime.getRuntime().maxMemory();
-        final long workers = (long)lanes * config.workers();
-        if (each < 0 || maxHeap == Long.MAX_VALUE || each * workers <= maxHeap / 2)
+        final long slot = Pipeline.slotHeapBytes();
+        if (!probe || maxHeap == Long.MAX_VALUE || slot < 0)
         {
             return;
         }
-        throw new IllegalArgumentException((lanes == 1 ? workers + (workers == 1 ? " worker needs" : " workers need") :
-            lanes + " sockets x " + config.workers() + " workers need") + " about " + (each * workers >> 20) +
-            " MiB of heap for their flow tables (" + String.format(Locale.ROOT, "%.1f", each / 1048576.0) + " MiB each, at " +
-            MAX_FLOWS.longName() + " " + config.maxFlowsPerWorker() + "), more than half of the " + (maxHeap >> 20) +
-            " MiB this JVM may use: use fewer " + WORKERS.longName() + " (more than one per CPU does not help), a smaller " +
-            MAX_FLOWS.longName() + ", or a larger heap (HTTPCAP_JAVA_OPTS=-Xmx...)");
+        final long ringHeap = slot * config.ringSlots() * lanes;
+        final long workers = (long)lanes * config.workers();
+        final long least = TcpFlowTracker.tableBytes(config.maxFlowsPerWorker());
+        // The arrays alone first: a table too large for the heap cannot be made to measure it.
+        final long each = least * workers + ringHeap > maxHeap / 2 ? least : Pipeline.workerHeapBytes(config);
+        if (each < 0 || each * workers + ringHeap <= maxHeap / 2)
+        {
+            return;
+        }
+        final long tables = each * workers;
+        final String whose = workers == 1 ? "one worker's flow table (" : "the flow tables of " +
+            (lanes > 1 ? lanes + " sockets x " + config.workers() + " worker" + (config.workers() == 1 ? "" : "s") :
+                workers + " workers") + " (" + String.format(Locale.ROOT, "%.1f", each / 1048576.0) + " MiB each, ";
+        final List<String> remedies = new ArrayList<>();
+        if (config.workers() > 1)
+        {
+            remedies.add("fewer " + WORKERS.longName() + " (more than one per CPU does not help)");
+        }
+        if (lanes > 1)
+        {
+            remedies.add("fewer --fanout sockets");
+        }
+        if (tables * 4 >= tables + ringHeap)
+        {
+            remedies.add("a smaller " + MAX_FLOWS.longName());
+        }
+        if (ringHeap * 4 >= tables + ringHeap)
+        {
+            remedies.add("fewer " + RING_SLOTS.longName());
+        }
+        remedies.add("or a larger heap (HTTPCAP_JAVA_OPTS=-Xmx...)");
+        throw new IllegalArgumentException("about " + mib(tables + ringHeap) + " MiB of heap for " + whose + "at " +
+            MAX_FLOWS.longName() + " " + config.maxFlowsPerWorker() + ")" +
+            (ringHeap * 8 >= tables ? " and the packet ring" + (lanes > 1 ? "s" : "") + " (" + mib(ringHeap) + " MiB for " +
+                RING_SLOTS.longName() + " " + config.ringSlots() + perSocket + ")" : "") +
+            " is more than half of the " + mib(maxHeap) + " MiB this JVM may use: " + String.join(", ", remedies));
+    }
+
+    private static long mib(final long bytes)
+    {
+        return Math.round(bytes / 1048576.0);
     }
 
     /** @throws IllegalArgumentException "OPTION EXPECTED: VALUE" unless {@code ok}. */

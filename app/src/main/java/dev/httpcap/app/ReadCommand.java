@@ -193,7 +193,7 @@ final class ReadCommand
     PipelineConfig validate()
     {
         final PipelineConfig config = options.config(BackPressure.BLOCK);
-        PipelineOptions.checkHeap(config, 1);
+        PipelineOptions.checkMemory(config, 1, true);
         options.checkSinks();
         if (config.filter() != null)
         {

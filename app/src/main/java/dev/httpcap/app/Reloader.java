@@ -74,7 +74,7 @@ final class Reloader
             fresh.addDefaults(ConfigFile.read(file, main.subcommand(command.name()), main.subcommands()));
             command.checkComplete(fresh);
             next = new LiveCommand(fresh);
-            next.validate();
+            next.validate(false);
             rules = next.options.headerRules();
         }
         catch (final UsageException | IllegalArgumentException | IllegalStateException ex)

@@ -493,7 +493,7 @@ final class StatsCommand
             default -> options.headers + ",host";
         };
         final PipelineConfig config = options.config(BackPressure.BLOCK);
-        PipelineOptions.checkHeap(config, 1);
+        PipelineOptions.checkMemory(config, 1, true);
         return config;
     }
 

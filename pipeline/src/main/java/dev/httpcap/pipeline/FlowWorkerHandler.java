@@ -152,7 +152,10 @@ final class FlowWorkerHandler implements FlowListener, HttpEventListener
         }
     }
 
-    /** Free what is held outside the heap (the reassembly windows, the decoders' pools). Once, at the end. */
+    /**
+     * Free the reassembly windows (off the heap) and the decoders' inflaters now rather than at a
+     * collection (the encoding scratch buffer, direct, is left to it). Once, at the end.
+     */
     void release()
     {
         reassembler.close();

@@ -257,11 +257,14 @@ public final class Pipeline
     }
 
     /**
-     * Every worker's tables and pools are made up front (none is allocated per packet), all alike: what
-     * one takes, measured by making two and dropping them, is what each of a run's workers will take
-     * before its first packet. For a caller that would rather say so than let the JVM run out of heap.
+     * A worker's fixed part is made before its first packet (the flow table's arrays, the reassembler's
+     * indexes, the encoders), all workers alike: what one takes, measured by making two and dropping them,
+     * is what each of a run's workers takes before any connection. (The connections' own state, and pools
+     * that grow while a worker warms up, come on top.) For a caller that would rather say it will not fit
+     * than let the JVM run out of heap.
      *
-     * @return the bytes of heap one worker takes with {@code config}, or -1 where the JVM does not say.
+     * @return the bytes of heap one worker takes with {@code config} before its first packet, or -1 where
+     * the JVM does not say.
      */
     public static long workerHeapBytes(final PipelineConfig config)
     {
@@ -276,6 +279,23 @@ public final class Pipeline
         final long after = allocatedBytes();
         handler.release();
         return after - before;
+    }
+
+    /**
+     * @return the bytes of heap one slot of the packet ring takes (its event, the decoded segment in it, the
+     * ring's reference), made with the ring, or -1 where the JVM does not say.
+     */
+    public static long slotHeapBytes()
+    {
+        if (allocatedBytes() < 0)
+        {
+            return -1;
+        }
+        final PacketEvent[] made = new PacketEvent[2];
+        made[0] = new PacketEvent();
+        final long before = allocatedBytes();
+        made[1] = new PacketEvent();
+        return allocatedBytes() - before + Integer.BYTES;
     }
 
     /** @return the bytes this thread has allocated on the heap so far, or -1 where the JVM does not say. */

@@ -17,6 +17,21 @@ public final class TcpFlowTracker
     /** Most flows one tracker holds: its table (two slots a flow, longs) is then 256 MiB. */
     public static final int MAX_FLOWS = 1 << 24;
 
+    /**
+     * @return the least heap a tracker of {@code maxFlows} connections takes before its first one: its
+     * three arrays (at four bytes a reference, less than a 64-bit JVM without compressed references uses).
+     */
+    public static long tableBytes(final int maxFlows)
+    {
+        return 8L * maxFlows + 8L * tableCapacity(maxFlows);
+    }
+
+    /** Slots of the open-addressing table: a power of two at least twice the connections. */
+    private static int tableCapacity(final int maxFlows)
+    {
+        return Integer.highestOneBit(Math.max(2, maxFlows) * 2 - 1) << 1;
+    }
+
     private static final long SEQ_MASK = 0xFFFF_FFFFL;
 
     private final FlowListener listener;
@@ -98,7 +113,7 @@ public final class TcpFlowTracker
         this.closeLingerNanos = closeLingerNanos;
         this.flows = new TcpFlow[maxFlows];
         this.freeStack = new int[maxFlows];
-        final int capacity = Integer.highestOneBit(Math.max(2, maxFlows) * 2 - 1) << 1;
+        final int capacity = tableCapacity(maxFlows);
         this.table = new long[capacity];
         this.tableMask = capacity - 1;
         this.hashMask = hashMask;
