@@ -218,6 +218,8 @@ final class LiveCommand
     /**
      * @param probeHeap whether to make a worker to measure whether the workers fit the heap (not on a
      *                  reload: see {@link PipelineOptions#checkMemory}).
+     * @return whether the engine is libpcap.
+     * @throws IllegalArgumentException with a one-line message naming the option.
      */
     boolean validate(final boolean probeHeap)
     {
@@ -258,7 +260,11 @@ final class LiveCommand
         }
         CpuSpec.parse(cpus);
         final PipelineConfig config = options.config(BackPressure.DROP);
-        PipelineOptions.checkMemory(config, fanout, probeHeap);
+        // Judged at the size it will have: zero copy lowers the ring to what the kernel ring holds.
+        final int ringSlots = !pcap && zeroCopy ?
+            ringSlotsFitting(config, AfPacketSource.smallestFramesHeld(bufferMb * 1024 * 1024, blockKb * 1024)) :
+            config.ringSlots();
+        PipelineOptions.checkMemory(config, fanout, ringSlots, probeHeap);
         options.checkSinks();
         if (config.filter() != null)
         {
@@ -474,14 +480,7 @@ final class LiveCommand
     private static void fitRingToKernelRing(final PipelineConfig config, final AfPacketSource socket, final PrintStream err)
     {
         final long fits = socket.smallestFramesHeld();
-        if (config.ringSlots() <= fits)
-        {
-            return;
-        }
-        // Never below what the pipeline needs to copy the largest frame (a VLAN-tagged one) twice.
-        final int slotsPerLargestFrame = (Frames.MAX_FRAME_LENGTH + config.slotBytes() - 1) / config.slotBytes();
-        final int least = Math.max(64, Integer.highestOneBit(2 * slotsPerLargestFrame - 1) << 1);
-        final int slots = Math.max(least, Integer.highestOneBit((int)Math.min(Integer.MAX_VALUE, fits)));
+        final int slots = ringSlotsFitting(config, fits);
         if (slots >= config.ringSlots())
         {
             return;
@@ -490,6 +489,19 @@ final class LiveCommand
             socket.blockCount() + " x " + socket.blockBytes() / 1024 + " KiB kernel ring has (all but one hold " + fits +
             " of the smallest frames); --ring-slots lowered to " + slots + " (a larger --buffer-mb keeps it)");
         config.ringSlots(slots);
+    }
+
+    /** @return the packet ring's slots once fitted to a kernel ring that holds {@code fits} of the smallest frames. */
+    private static int ringSlotsFitting(final PipelineConfig config, final long fits)
+    {
+        if (config.ringSlots() <= fits)
+        {
+            return config.ringSlots();
+        }
+        // Never below what the pipeline needs to copy the largest frame (a VLAN-tagged one) twice.
+        final int slotsPerLargestFrame = (Frames.MAX_FRAME_LENGTH + config.slotBytes() - 1) / config.slotBytes();
+        final int least = Math.max(64, Integer.highestOneBit(2 * slotsPerLargestFrame - 1) << 1);
+        return Math.min(config.ringSlots(), Math.max(least, Integer.highestOneBit((int)Math.min(Integer.MAX_VALUE, fits))));
     }
 
     /** The options a value of the right type can still get wrong: negative times and counts, --write-* alone. */

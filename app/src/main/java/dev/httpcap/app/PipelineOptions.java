@@ -9,10 +9,13 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import com.sun.management.OperatingSystemMXBean;
+
 import dev.httpcap.app.cli.Option;
 import dev.httpcap.app.cli.Option.Type;
 import dev.httpcap.app.cli.ParsedArgs;
 import dev.httpcap.app.cli.Suggest;
+import dev.httpcap.common.Frames;
 import dev.httpcap.decoders.http.HeaderRules;
 import dev.httpcap.decoders.http.HeaderSelection;
 import dev.httpcap.decoders.http.HttpConfig;
@@ -397,38 +400,46 @@ final class PipelineOptions
     /**
      * What the options make before the first packet must fit, or the run stops before any output is
      * opened with what it needs and what to change, instead of the JVM's OutOfMemoryError (exit 3) or a
-     * failed allocation while the pipeline starts: the packet rings' slots ({@code --ring-slots} x
-     * {@code --slot-bytes}, off the heap) within half the machine's memory (the ring goes round, so all of
-     * it is touched in time); the workers' flow tables ({@code lanes} x {@code --workers} of them, ~3 MiB
-     * each at the default {@code --max-flows}) and the rings' events within half the heap, the other half
-     * left to the connections' own state. A table too large to make is judged by its arrays alone.
+     * failed allocation while the pipeline starts: each packet ring's slots ({@code --ring-slots} x
+     * {@code --slot-bytes}, off the heap, reserved whole though only what is copied into is touched)
+     * under 2 GiB and, all rings, within half the machine's memory; the workers' flow tables
+     * ({@code lanes} x {@code --workers} of them, ~3 MiB each at the default {@code --max-flows}) and the
+     * rings' events (~200 bytes a slot) within half the heap, the other half left to the connections' own
+     * state. A table too large to make is judged by its arrays alone.
      *
-     * @param lanes packet rings, each with its workers: {@code --fanout}'s sockets, else 1.
-     * @param probe whether to make a worker to measure it (not while a running capture reloads its
-     *              configuration: the workers could not change then, and the heap holds theirs).
+     * @param lanes     packet rings, each with its workers: {@code --fanout}'s sockets, else 1.
+     * @param ringSlots each ring's slots as it will be made (live may lower {@code --ring-slots}).
+     * @param probe     whether to make a worker and a slot to measure them (not while a running capture
+     *                  reloads its configuration: the workers could not change then, and the heap holds theirs).
      * @throws IllegalArgumentException with that message.
      */
-    static void checkMemory(final PipelineConfig config, final int lanes, final boolean probe)
+    static void checkMemory(final PipelineConfig config, final int lanes, final int ringSlots, final boolean probe)
     {
-        final String perSocket = lanes > 1 ? " per socket" : "";
-        final long ringBytes = (long)lanes * config.ringSlots() * config.slotBytes();
-        final long machine = ManagementFactory.getOperatingSystemMXBean() instanceof
-            final com.sun.management.OperatingSystemMXBean os ? os.getTotalMemorySize() : -1;
-        if (machine > 0 && ringBytes > machine / 2)
+        final String rings = lanes > 1 ? "the " + lanes + " packet rings" : "the packet ring";
+        final long ringBytes = (long)ringSlots * config.slotBytes();
+        if (ringBytes + Frames.MAX_FRAME_LENGTH > Integer.MAX_VALUE)
         {
-            throw new IllegalArgumentException("the packet ring" + (lanes > 1 ? "s" : "") + " of " + RING_SLOTS.longName() +
-                " " + config.ringSlots() + " x " + SLOT_BYTES.longName() + " " + config.slotBytes() + perSocket +
-                (lanes > 1 ? " take " : " takes ") +
-                mib(ringBytes) + " MiB, more than half of this machine's " + mib(machine) + " MiB of memory: fewer " +
+            throw new IllegalArgumentException(RING_SLOTS.longName() + " " + ringSlots + " x " + SLOT_BYTES.longName() + " " +
+                config.slotBytes() + " is " + mib(ringBytes) + " MiB of packet ring, 2 GiB at most: fewer " +
                 RING_SLOTS.longName() + " or a smaller " + SLOT_BYTES.longName());
         }
+        final long machine = ManagementFactory.getOperatingSystemMXBean() instanceof final OperatingSystemMXBean os ?
+            os.getTotalMemorySize() : -1;
+        if (machine > 0 && ringBytes * lanes > machine / 2)
+        {
+            throw new IllegalArgumentException(rings + " of " + RING_SLOTS.longName() + " " + ringSlots + " x " +
+                SLOT_BYTES.longName() + " " + config.slotBytes() + (lanes > 1 ? " each take " + mib(ringBytes * lanes) +
+                " MiB in all" : " take " + mib(ringBytes) + " MiB") + ", more than half of this machine's " + mib(machine) +
+                " MiB of memory: " + (lanes > 1 ? "fewer --fanout sockets, " : "") + "fewer " + RING_SLOTS.longName() +
+                " or a smaller " + SLOT_BYTES.longName());
+        }
         final long maxHeap = Runtime.getRuntime().maxMemory();
-        final long slot = Pipeline.slotHeapBytes();
-        if (!probe || maxHeap == Long.MAX_VALUE || slot < 0)
+        if (!probe || maxHeap == Long.MAX_VALUE)
         {
             return;
         }
-        final long ringHeap = slot * config.ringSlots() * lanes;
+        final long slot = Pipeline.slotHeapBytes();
+        final long ringHeap = Math.max(0, slot) * ringSlots * lanes;
         final long workers = (long)lanes * config.workers();
         final long least = TcpFlowTracker.tableBytes(config.maxFlowsPerWorker());
         // The arrays alone first: a table too large for the heap cannot be made to measure it.
@@ -459,10 +470,11 @@ final class PipelineOptions
             remedies.add("fewer " + RING_SLOTS.longName());
         }
         remedies.add("or a larger heap (HTTPCAP_JAVA_OPTS=-Xmx...)");
-        throw new IllegalArgumentException("about " + mib(tables + ringHeap) + " MiB of heap for " + whose + "at " +
-            MAX_FLOWS.longName() + " " + config.maxFlowsPerWorker() + ")" +
-            (ringHeap * 8 >= tables ? " and the packet ring" + (lanes > 1 ? "s" : "") + " (" + mib(ringHeap) + " MiB for " +
-                RING_SLOTS.longName() + " " + config.ringSlots() + perSocket + ")" : "") +
+        final boolean namesRing = ringHeap * 8 >= tables;
+        throw new IllegalArgumentException("about " + mib(namesRing ? tables + ringHeap : tables) + " MiB of heap for " + whose +
+            "at " + MAX_FLOWS.longName() + " " + config.maxFlowsPerWorker() + ")" + (namesRing ? " and " + rings + " (" +
+                mib(ringHeap) + " MiB" + (lanes > 1 ? " in all, " : " for ") + RING_SLOTS.longName() + " " + ringSlots +
+                (lanes > 1 ? " each)" : ")") : "") +
             " is more than half of the " + mib(maxHeap) + " MiB this JVM may use: " + String.join(", ", remedies));
     }
 

@@ -193,7 +193,7 @@ final class ReadCommand
     PipelineConfig validate()
     {
         final PipelineConfig config = options.config(BackPressure.BLOCK);
-        PipelineOptions.checkMemory(config, 1, true);
+        PipelineOptions.checkMemory(config, 1, config.ringSlots(), true);
         options.checkSinks();
         if (config.filter() != null)
         {

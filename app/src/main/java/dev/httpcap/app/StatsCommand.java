@@ -493,7 +493,7 @@ final class StatsCommand
             default -> options.headers + ",host";
         };
         final PipelineConfig config = options.config(BackPressure.BLOCK);
-        PipelineOptions.checkMemory(config, 1, true);
+        PipelineOptions.checkMemory(config, 1, config.ringSlots(), true);
         return config;
     }
 

@@ -485,6 +485,12 @@ public final class AfPacketSource implements LivePacketSource
         return (long)(blockCount - 1) * ((blockSize - BLOCK_HEADER_BYTES) / SMALLEST_FRAME_FOOTPRINT);
     }
 
+    /** @return {@link #smallestFramesHeld()} of a ring of {@code ringBytes} in blocks of {@code blockBytes}, before it is made. */
+    public static long smallestFramesHeld(final int ringBytes, final int blockBytes)
+    {
+        return (long)(Math.max(2, ringBytes / blockBytes) - 1) * ((blockBytes - BLOCK_HEADER_BYTES) / SMALLEST_FRAME_FOOTPRINT);
+    }
+
     /** @return the most blocks lent to the readers at once so far (any thread). */
     public long mostBlocksHeld()
     {

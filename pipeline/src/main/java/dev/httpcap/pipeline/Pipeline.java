@@ -14,6 +14,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 import com.lmax.disruptor.BusySpinWaitStrategy;
 import com.lmax.disruptor.EventPoller;
 import com.lmax.disruptor.RingBuffer;
+import com.sun.management.ThreadMXBean;
 
 import dev.httpcap.capture.PacketSource;
 import dev.httpcap.common.Frames;
@@ -35,6 +36,7 @@ import dev.httpcap.sinks.EventSink;
  */
 public final class Pipeline
 {
+    private static final int SLOTS_MEASURED = 1_025;
     private final PipelineConfig config;
     private final List<EventSink> sinks;
 
@@ -291,19 +293,29 @@ public final class Pipeline
         {
             return -1;
         }
-        final PacketEvent[] made = new PacketEvent[2];
+        final PacketEvent[] made = new PacketEvent[SLOTS_MEASURED];
         made[0] = new PacketEvent();
         final long before = allocatedBytes();
-        made[1] = new PacketEvent();
-        return allocatedBytes() - before + Integer.BYTES;
+        for (int i = 1; i < made.length; i++)
+        {
+            made[i] = new PacketEvent();
+        }
+        return (allocatedBytes() - before) / (made.length - 1) + Integer.BYTES;
     }
 
     /** @return the bytes this thread has allocated on the heap so far, or -1 where the JVM does not say. */
     private static long allocatedBytes()
     {
-        return ManagementFactory.getThreadMXBean() instanceof final com.sun.management.ThreadMXBean bean &&
-            bean.isThreadAllocatedMemorySupported() && bean.isThreadAllocatedMemoryEnabled() ?
+        // The bean looked up once: a look-up allocates, and would be counted between two readings.
+        final ThreadMXBean bean = ThreadBean.BEAN;
+        return null != bean && bean.isThreadAllocatedMemorySupported() && bean.isThreadAllocatedMemoryEnabled() ?
             bean.getCurrentThreadAllocatedBytes() : -1;
+    }
+
+    private static final class ThreadBean
+    {
+        static final ThreadMXBean BEAN =
+            ManagementFactory.getThreadMXBean() instanceof final ThreadMXBean bean ? bean : null;
     }
 
     /**
