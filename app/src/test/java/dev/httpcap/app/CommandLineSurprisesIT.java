@@ -119,6 +119,29 @@ class CommandLineSurprisesIT
         }
     }
 
+    /**
+     * Out of heap while running (past the start-up check: the connections' own state): exit status 3 with the
+     * JVM's message on standard error, nothing on standard output. 20,000 connections left open mid-request
+     * hold more than a 24 MB heap has (5,000 fit).
+     */
+    @Test
+    void shouldSayOnStandardErrorWhenTheHeapRunsOut() throws Exception
+    {
+        final TestPcap open = new TestPcap();
+        for (int i = 0; i < 20_000; i++)
+        {
+            open.openConnection(80, "GET /" + i + " HTTP/1.1\r\nHost: a\r\nUser-Agent: " + "u".repeat(200) + "\r\n");
+        }
+        final Path capture = dir.resolve("open.pcap");
+        open.write(capture);
+        final ItSupport.Result run = ItSupport.run("oom", List.of(ItSupport.repoRoot().resolve("bin/httpcap").toString(), "read",
+            capture.toString(), "--sink", "stdout:json"), null, dir, Duration.ofMinutes(1),
+            Map.of("HTTPCAP_NO_BUILD", "1", "HTTPCAP_JAVA_OPTS", "-Xmx24m"));
+        assertEquals(3, run.exitCode(), run::describe);
+        assertEquals("", run.stdoutText(), run::describe);
+        assertTrue(stderrLines(run).contains("Terminating due to java.lang.OutOfMemoryError: Java heap space"), run::describe);
+    }
+
     @Test
     void shouldRunWithAHeapSmallerThanTheLaunchersInitialSize() throws Exception
     {

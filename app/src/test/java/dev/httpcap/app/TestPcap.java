@@ -41,7 +41,29 @@ final class TestPcap
 
     TestPcap connection(final int serverPort, final byte[]... messages)
     {
-        final int clientPort = nextClientPort++;
+        final int[] ports = {nextClientPort, serverPort};
+        final long[] seq = open(serverPort, messages);
+        segment(ports, 0, seq, 0x11, new byte[0]); // FIN-ACK
+        seq[0]++;
+        segment(ports, 1, seq, 0x11, new byte[0]);
+        seq[1]++;
+        segment(ports, 0, seq, 0x10, new byte[0]);
+        nextClientPort++;
+        return this;
+    }
+
+    /** One connection to {@code serverPort} left open after {@code message} from the client. */
+    TestPcap openConnection(final int serverPort, final String message)
+    {
+        open(serverPort, message.getBytes(StandardCharsets.ISO_8859_1));
+        nextClientPort++;
+        return this;
+    }
+
+    /** The handshake and {@code messages} of the connection from the next client port. @return the sequence numbers then. */
+    private long[] open(final int serverPort, final byte[]... messages)
+    {
+        final int clientPort = nextClientPort;
         final long[] seq = {1_000, 50_000};
         final int[] ports = {clientPort, serverPort};
         segment(ports, 0, seq, 0x02, new byte[0]); // SYN
@@ -65,12 +87,7 @@ final class TestPcap
                 segment(ports, 1 - from, seq, 0x10, new byte[0]);
             }
         }
-        segment(ports, 0, seq, 0x11, new byte[0]); // FIN-ACK
-        seq[0]++;
-        segment(ports, 1, seq, 0x11, new byte[0]);
-        seq[1]++;
-        segment(ports, 0, seq, 0x10, new byte[0]);
-        return this;
+        return seq;
     }
 
     void write(final Path file) throws IOException
