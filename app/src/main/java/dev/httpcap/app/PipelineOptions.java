@@ -430,7 +430,7 @@ final class PipelineOptions
             throw new IllegalArgumentException(rings + " of " + RING_SLOTS.longName() + " " + ringSlots + " x " +
                 SLOT_BYTES.longName() + " " + config.slotBytes() + (lanes > 1 ? " each take " + mib(ringBytes * lanes) +
                 " MiB in all" : " take " + mib(ringBytes) + " MiB") + ", more than half of this machine's " + mib(machine) +
-                " MiB of memory: " + (lanes > 1 ? "fewer --fanout sockets, " : "") + "fewer " + RING_SLOTS.longName() +
+                " MiB of memory: " + (lanes > 1 ? "fewer " + LiveCommand.FANOUT.longName() + " sockets, " : "") + "fewer " + RING_SLOTS.longName() +
                 " or a smaller " + SLOT_BYTES.longName());
         }
         final long maxHeap = Runtime.getRuntime().maxMemory();
@@ -459,7 +459,7 @@ final class PipelineOptions
         }
         if (lanes > 1)
         {
-            remedies.add("fewer --fanout sockets");
+            remedies.add("fewer " + LiveCommand.FANOUT.longName() + " sockets");
         }
         if (tables * 4 >= tables + ringHeap)
         {

@@ -246,6 +246,30 @@ final class ItSupport
         }
     }
 
+    /**
+     * Wait, 60 s at most, for a line of {@code log} (a running process's output) that contains {@code text}.
+     *
+     * @return that line.
+     */
+    static String awaitLine(final Path log, final String text) throws IOException, InterruptedException
+    {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (true)
+        {
+            final String all = Files.exists(log) ? Files.readString(log) : "";
+            final String found = all.lines().filter(line -> line.contains(text)).findFirst().orElse(null);
+            if (null != found)
+            {
+                return found;
+            }
+            if (System.nanoTime() - deadline > 0)
+            {
+                fail("no '" + text + "' in " + log + " within 60 s:\n" + tail(all, 30));
+            }
+            Thread.sleep(50); // a file another process writes: looked at again, until the deadline
+        }
+    }
+
     /** @return a TCP port free on loopback a moment ago (the kernel's pick). */
     static int freePort() throws IOException
     {

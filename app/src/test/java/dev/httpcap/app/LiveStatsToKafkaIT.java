@@ -113,7 +113,7 @@ class LiveStatsToKafkaIT
             }
             for (final int port : List.of(portA, portB))
             {
-                waitFor(dir.resolve("agent-" + port + ".log"), "httpcap: capturing on lo");
+                ItSupport.awaitLine(dir.resolve("agent-" + port + ".log"), "httpcap: capturing on lo");
             }
             final ItSupport.Result client = ItSupport.run("client", List.of("python3", "-c", CLIENT, String.valueOf(portA),
                 String.valueOf(portB), "4"), null, dir, Duration.ofMinutes(1), Map.of());
@@ -205,16 +205,6 @@ class LiveStatsToKafkaIT
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p))
         {
             producer.send(new ProducerRecord<>(topic, first.key(), first.value())).get(60, TimeUnit.SECONDS);
-        }
-    }
-
-    private static void waitFor(final Path log, final String text) throws Exception
-    {
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!read(log).contains(text))
-        {
-            assertTrue(System.nanoTime() < deadline, () -> "no '" + text + "' in:\n" + read(log));
-            Thread.sleep(50);
         }
     }
 

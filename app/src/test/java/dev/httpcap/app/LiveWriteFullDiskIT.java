@@ -48,7 +48,7 @@ class LiveWriteFullDiskIT
             live.environment().put("LC_ALL", "C"); // strerror's text in English
             httpcap = live.start();
             httpcap.getOutputStream().close();
-            waitFor(httpcapErr, "httpcap: capturing on lo");
+            ItSupport.awaitLine(httpcapErr, "httpcap: capturing on lo");
             for (int i = 0; i < REQUESTS; i++)
             {
                 final ItSupport.Result curl = ItSupport.run("curl-" + i, List.of("curl", "-sf", "--noproxy", "*", "-o", "/dev/null",
@@ -57,7 +57,7 @@ class LiveWriteFullDiskIT
                 assertEquals(0, curl.exitCode(), curl::describe);
             }
             // While it runs: the statistics line carries it, as a sink's trouble.
-            final String line = waitFor(httpcapErr, ", write: " + WHY);
+            final String line = ItSupport.awaitLine(httpcapErr, ", write: " + WHY);
             assertTrue(line.startsWith("stats: "), line);
 
             httpcap.destroy(); // SIGTERM: drain and report
@@ -87,25 +87,4 @@ class LiveWriteFullDiskIT
             }
         }
     }
-
-    /** @return the first line of {@code log} that contains {@code text}, once there is one (60 s at most). */
-    private static String waitFor(final Path log, final String text) throws Exception
-    {
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (System.nanoTime() < deadline)
-        {
-            if (Files.exists(log))
-            {
-                final String found = Files.readString(log).lines().filter(l -> l.contains(text)).findFirst().orElse(null);
-                if (found != null)
-                {
-                    return found;
-                }
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("timed out waiting for '" + text + "'\n" +
-            (Files.exists(log) ? ItSupport.tail(Files.readString(log), 30) : "(no output)"));
-    }
-
 }

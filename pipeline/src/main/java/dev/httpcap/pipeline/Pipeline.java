@@ -360,6 +360,12 @@ public final class Pipeline
             for (int lane = 0; lane < lanes; lane++)
             {
                 final long regionBytes = (long)config.ringSlots() * slotBytes + Frames.MAX_FRAME_LENGTH;
+                if (regionBytes > Integer.MAX_VALUE)
+                {
+                    // The region is addressed by int offsets (its buffer, the slots' positions).
+                    throw new IllegalArgumentException("a packet ring of " + config.ringSlots() + " slots of " + slotBytes +
+                        " bytes is over 2 GiB");
+                }
                 final MemorySegment regionMemory = LazyMemory.allocate(arena, regionBytes);
                 final UnsafeBuffer region = new UnsafeBuffer(regionMemory.address(), (int)regionBytes);
                 // No worker waits through the ring's wait strategy (each polls it, idling as its agent

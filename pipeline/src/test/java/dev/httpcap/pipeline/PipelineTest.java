@@ -354,6 +354,16 @@ class PipelineTest
         assertEquals(CONNECTIONS, seen.stream().distinct().count());
     }
 
+    /** A packet ring whose region an int cannot address: refused before anything is read, not failed on its first frame. */
+    @Test
+    void shouldRefuseAPacketRingOfTwoGibibytesOrMore() throws Exception
+    {
+        final PipelineConfig config = new PipelineConfig().ringSlots(1 << 20).slotBytes(2048);
+        final IllegalArgumentException refused = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+            () -> run(connections(), config, dir.resolve("events.ndjson")));
+        assertEquals("a packet ring of 1048576 slots of 2048 bytes is over 2 GiB", refused.getMessage());
+    }
+
     @Test
     void shouldRunOneLanePerSourceAndAddTheLanesUpWhenTheSourcesSplitTheTrafficByConnection() throws Exception
     {
