@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -247,24 +248,25 @@ final class ItSupport
     }
 
     /**
-     * Wait, 60 s at most, for a line of {@code log} (a running process's output) that contains {@code text}.
+     * Wait, 60 s at most, for a line of {@code log} (a running process's output) that contains one of {@code texts}.
      *
      * @return that line.
      */
-    static String awaitLine(final Path log, final String text) throws IOException, InterruptedException
+    static String awaitLine(final Path log, final String... texts) throws IOException, InterruptedException
     {
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (true)
         {
             final String all = Files.exists(log) ? Files.readString(log) : "";
-            final String found = all.lines().filter(line -> line.contains(text)).findFirst().orElse(null);
+            final String found = all.lines().filter(line -> Arrays.stream(texts).anyMatch(line::contains)).findFirst()
+                .orElse(null);
             if (null != found)
             {
                 return found;
             }
             if (System.nanoTime() - deadline > 0)
             {
-                fail("no '" + text + "' in " + log + " within 60 s:\n" + tail(all, 30));
+                fail("no '" + String.join("' or '", texts) + "' in " + log + " within 60 s:\n" + tail(all, 30));
             }
             Thread.sleep(50); // a file another process writes: looked at again, until the deadline
         }

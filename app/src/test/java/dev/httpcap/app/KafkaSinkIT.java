@@ -29,6 +29,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The Kafka sink against a real broker (see {@link KafkaBroker}): synthetic HTTP traffic
@@ -126,6 +128,78 @@ class KafkaSinkIT
         checkExactlyOnceInOrder(lines, broker.readAll("fault"), true);
         assertTrue(firstNumber(SPILLED, stderr) > 0, "nothing was spilled while the broker was down:\n" + stderr);
         assertEquals(24_000, firstNumber(DELIVERED, stderr), stderr);
+    }
+
+    /**
+     * Events to send while the only broker is away, with the sink's defaults: kafka-clients (4.x)
+     * has by then forgotten the topic's metadata (it goes back to its bootstrap servers when no
+     * broker it knows answers), waits {@code max.block.ms} (1 s) for it in each send and hands the
+     * timeout to the callback without throwing (as it does when {@code buffer.memory} stays full).
+     * The shipper must end the round at the first such record, say that the brokers are away and
+     * wait for them, not spend a second on each of the window's thousands of records (it did: not a
+     * word for minutes, in either mode, and a stop that outlived its deadline).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"exactly-once", "at-least-once"})
+    void shouldSayTheBrokersAreAwayAndLoseNothingWhenEventsComeDuringAnOutage(final String delivery)
+        throws Exception
+    {
+        final String topic = "away-" + delivery;
+        broker.createTopic(topic, 1);
+        final Path pcap = generate(topic + ".pcap", 2_000, 10);
+        final Path file = dir.resolve(topic + ".ndjson");
+        final byte[] bytes = Files.readAllBytes(pcap);
+        final int[] cuts = packetCuts(bytes, 5);
+
+        final Process httpcap = startHttpcap(topic, List.of("read", "-",
+            "--sink", "kafka://" + broker.bootstrap() + "/" + topic + "?close-seconds=90&delivery=" + delivery +
+                "&spill-dir=" + dir.resolve("spill-" + topic),
+            "--sink", "file:" + file));
+        final Path stderr = dir.resolve(topic + ".stderr");
+        final long away;
+        boolean killed = false;
+        try (OutputStream stdin = httpcap.getOutputStream())
+        {
+            stdin.write(bytes, 0, cuts[0]);
+            stdin.flush();
+            awaitLines(file, 3_000);
+            // Every event so far in Kafka (committed, exactly once) before the broker goes: no
+            // window is waiting for its acknowledgement then.
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (broker.readAll(topic).size() < countLines(file))
+            {
+                assertTrue(System.nanoTime() < deadline, "the first events not all in " + topic + " after 60 s");
+                Thread.sleep(200);
+            }
+            broker.kill();
+            killed = true;
+            // The next window opens on events that come once the producer has noticed.
+            Thread.sleep(3_000);
+            final long written = System.nanoTime();
+            stdin.write(bytes, cuts[0], bytes.length - cuts[0]);
+            stdin.flush();
+            final String notice = ItSupport.awaitLine(stderr, "have not acknowledged a window", "unreachable or refusing");
+            away = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - written);
+            System.out.println(delivery + ", events while the broker is away: said so " + away + " s later: " + notice);
+            awaitLines(file, 20_000);
+        }
+        finally
+        {
+            if (killed)
+            {
+                broker.restart(); // also for the tests after this one, should this one fail
+            }
+        }
+        assertTrue(httpcap.waitFor(4, TimeUnit.MINUTES), "httpcap did not finish");
+        final String text = Files.readString(stderr);
+        report(delivery + ", events while the broker is away", text);
+        assertEquals(0, httpcap.exitValue(), text);
+        assertTrue(away < 30, "the brokers were said to be away only " + away + " s after the events came:\n" + text);
+
+        final List<String> lines = Files.readAllLines(file);
+        assertEquals(20_000, lines.size(), text);
+        checkExactlyOnceInOrder(lines, broker.readAll(topic), true);
+        assertEquals(20_000, firstNumber(DELIVERED, text), text);
     }
 
     @Test

@@ -372,7 +372,7 @@ final class KafkaShipper implements Runnable
             {
                 if (attempt[i] == RETRY || attempt[i] == NOT_SENT)
                 {
-                    throw new KafkaException("a send failed: " + counts.lastTransientError);
+                    throw new KafkaException(stop ? "stopped while sending a window" : "a send failed: " + counts.lastTransientError);
                 }
             }
             producer.sendOffsetsToTransaction(
@@ -478,7 +478,10 @@ final class KafkaShipper implements Runnable
         status = attempt;
         if (again > 0)
         {
-            counts.resent.addAndGet(again);
+            if (!stop)
+            {
+                counts.resent.addAndGet(again);
+            }
             return false;
         }
         return true;
@@ -489,9 +492,11 @@ final class KafkaShipper implements Runnable
      * own, called per record, so that the JIT compiles it once from its calls rather than compiling
      * the long-running loop around it on stack, again and again as that loop is entered anew.
      *
-     * @return false when send itself threw a transient failure (most of the producer's own failures,
-     * a metadata timeout among them, reach the callback instead): each further send would likely fail
-     * the same way, so the rest waits for the next round.
+     * @return false when the record failed for now: send threw a transient failure, or reported one
+     * to the callback before it returned (kafka-clients does so for its own timeouts: no metadata, or
+     * no room in {@code buffer.memory}, within {@code max.block.ms}). Each further send would likely
+     * wait as long and fail the same way (a window of 131,072 records, a second each, while the
+     * brokers are away), so the rest waits for the next round.
      */
     private boolean send(
         final int c, final int[] attempt, final int index, final AtomicInteger outstanding, final Thread shipper)
@@ -512,7 +517,9 @@ final class KafkaShipper implements Runnable
         {
             producer.send(new ProducerRecord<>(topic, null, key, value),
                 new WindowCallback(counts, attempt, index, outstanding, shipper));
-            return true;
+            // Written by the callback, on this thread if it ran within send; from the producer's
+            // thread a moment later it may be seen or not, and either way the record goes again.
+            return attempt[index] != RETRY;
         }
         catch (final KafkaException ex)
         {
@@ -596,7 +603,8 @@ final class KafkaShipper implements Runnable
                         attempt[index] = NOT_SENT;
                         continue;
                     }
-                    failing = !send(c, attempt, index, outstanding, shipper);
+                    // A stop ends the round too: what is not sent stays in the log for the next start.
+                    failing = !send(c, attempt, index, outstanding, shipper) || stop;
                 }
                 chunk.clear();
             }
