@@ -254,10 +254,17 @@ final class ItSupport
      */
     static String awaitLine(final Path log, final String... texts) throws IOException, InterruptedException
     {
+        return awaitLineAfter(log, 0, texts);
+    }
+
+    /** {@link #awaitLine}, looking only at what the log holds past its first {@code offset} bytes. */
+    static String awaitLineAfter(final Path log, final long offset, final String... texts)
+        throws IOException, InterruptedException
+    {
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (true)
         {
-            final String all = Files.exists(log) ? Files.readString(log) : "";
+            final String all = Files.exists(log) ? tailFrom(log, offset) : "";
             final String found = all.lines().filter(line -> Arrays.stream(texts).anyMatch(line::contains)).findFirst()
                 .orElse(null);
             if (null != found)
@@ -270,6 +277,13 @@ final class ItSupport
             }
             Thread.sleep(50); // a file another process writes: looked at again, until the deadline
         }
+    }
+
+    private static String tailFrom(final Path file, final long offset) throws IOException
+    {
+        final byte[] bytes = Files.readAllBytes(file);
+        final int from = (int)Math.min(offset, bytes.length);
+        return new String(bytes, from, bytes.length - from, java.nio.charset.StandardCharsets.UTF_8);
     }
 
     /** @return a TCP port free on loopback a moment ago (the kernel's pick). */

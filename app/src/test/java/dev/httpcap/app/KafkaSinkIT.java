@@ -173,14 +173,19 @@ class KafkaSinkIT
             }
             broker.kill();
             killed = true;
-            // The next window opens on events that come once the producer has noticed.
-            Thread.sleep(3_000);
+            // The next window opens on events that come once the producer has noticed (and gone back
+            // to its bootstrap servers: about a second here).
+            Thread.sleep(5_000);
+            final long before = Files.size(stderr);
             final long written = System.nanoTime();
             stdin.write(bytes, cuts[0], bytes.length - cuts[0]);
             stdin.flush();
-            final String notice = ItSupport.awaitLine(stderr, "have not acknowledged a window", "unreachable or refusing");
+            final String notice = ItSupport.awaitLineAfter(stderr, before, "have not acknowledged a window",
+                "unreachable or refusing");
             away = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - written);
             System.out.println(delivery + ", events while the broker is away: said so " + away + " s later: " + notice);
+            // The case meant: sends that waited for the topic's metadata and failed within send.
+            assertTrue(notice.contains("not present in metadata"), notice);
             awaitLines(file, 20_000);
         }
         finally
@@ -189,8 +194,12 @@ class KafkaSinkIT
             {
                 broker.restart(); // also for the tests after this one, should this one fail
             }
+            if (!httpcap.waitFor(4, TimeUnit.MINUTES))
+            {
+                httpcap.destroyForcibly();
+                fail("httpcap did not finish");
+            }
         }
-        assertTrue(httpcap.waitFor(4, TimeUnit.MINUTES), "httpcap did not finish");
         final String text = Files.readString(stderr);
         report(delivery + ", events while the broker is away", text);
         assertEquals(0, httpcap.exitValue(), text);

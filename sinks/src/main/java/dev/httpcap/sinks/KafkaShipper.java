@@ -14,6 +14,8 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
@@ -62,6 +64,8 @@ final class KafkaShipper implements Runnable
     private static final long MIN_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
     private static final long MAX_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(5);
     private static final long STALL_NANOS = TimeUnit.SECONDS.toNanos(3);
+    /** Why a window's transaction is aborted at a stop (not an error of the brokers'). */
+    private static final String STOPPED = "stopped while sending a window";
 
     /**
      * Fault injection for the tests: with {@code -Dhttpcap.kafka.haltAfterCommits=N} the process
@@ -231,6 +235,10 @@ final class KafkaShipper implements Runnable
             notice("brokers " + config.bootstrapServers() + " unreachable or refusing (" + counts.lastTransientError +
                 "): events wait in the spill " + log.dir());
         }
+        if (stop)
+        {
+            return; // close() waits for this thread: no backoff nap now
+        }
         LockSupport.parkNanos(backoff);
         backoff = Math.min(MAX_BACKOFF_NANOS, backoff * 2);
     }
@@ -372,7 +380,7 @@ final class KafkaShipper implements Runnable
             {
                 if (attempt[i] == RETRY || attempt[i] == NOT_SENT)
                 {
-                    throw new KafkaException(stop ? "stopped while sending a window" : "a send failed: " + counts.lastTransientError);
+                    throw new KafkaException(stop ? STOPPED : "a send failed: " + counts.lastTransientError);
                 }
             }
             producer.sendOffsetsToTransaction(
@@ -415,7 +423,10 @@ final class KafkaShipper implements Runnable
         }
         catch (final KafkaException ex)
         {
-            counts.lastTransientError = describe(ex);
+            if (!STOPPED.equals(ex.getMessage()))
+            {
+                counts.lastTransientError = describe(ex);
+            }
             if (isFatal(ex))
             {
                 discardProducer();
@@ -441,7 +452,11 @@ final class KafkaShipper implements Runnable
                     status[i] = FAILED;
                 }
             }
-            counts.resent.addAndGet(countNot(attempt, windowCount, FAILED));
+            if (!stop)
+            {
+                // What was handed over goes again (its transaction aborted); not what was never sent.
+                counts.resent.addAndGet(windowCount - count(attempt, windowCount, FAILED) - count(attempt, windowCount, NOT_SENT));
+            }
             return false;
         }
     }
@@ -467,10 +482,12 @@ final class KafkaShipper implements Runnable
             return false;
         }
         int again = 0;
+        int failedForNow = 0;
         for (int i = 0; i < windowCount; i++)
         {
             if (attempt[i] == RETRY || attempt[i] == NOT_SENT)
             {
+                failedForNow += attempt[i] == RETRY ? 1 : 0;
                 attempt[i] = PENDING;
                 again++;
             }
@@ -480,7 +497,8 @@ final class KafkaShipper implements Runnable
         {
             if (!stop)
             {
-                counts.resent.addAndGet(again);
+                // Records handed over that failed go again; those never sent (the round ended first) are not counted.
+                counts.resent.addAndGet(failedForNow);
             }
             return false;
         }
@@ -513,21 +531,20 @@ final class KafkaShipper implements Runnable
             System.arraycopy(value, KafkaKey.spanStart(span), key, 0, key.length);
         }
         outstanding.incrementAndGet();
+        final WindowCallback callback = new WindowCallback(counts, attempt, index, outstanding, shipper);
         try
         {
-            producer.send(new ProducerRecord<>(topic, null, key, value),
-                new WindowCallback(counts, attempt, index, outstanding, shipper));
-            // Written by the callback, on this thread if it ran within send; from the producer's
-            // thread a moment later it may be seen or not, and either way the record goes again.
-            return attempt[index] != RETRY;
+            producer.send(new ProducerRecord<>(topic, null, key, value), callback);
         }
         catch (final KafkaException ex)
         {
-            attempt[index] = isPermanent(ex) ? FAILED : RETRY;
-            counts.lastTransientError = describe(ex);
-            outstanding.decrementAndGet();
-            return attempt[index] != RETRY;
+            // The record may be queued all the same (a transaction in error is found out after the
+            // append), and its callback come later: the record's outcome is whichever comes first.
+            callback.onCompletion(null, ex);
         }
+        // Written by the callback, on this thread if it ran within send; from the producer's
+        // thread a moment later it may be seen or not, and either way the record goes again.
+        return attempt[index] != RETRY;
     }
 
     private int[] freshStatus()
@@ -544,8 +561,8 @@ final class KafkaShipper implements Runnable
     /**
      * Send the window's records whose {@code attempt} is {@link #PENDING}: on the window's first pass
      * reading the log on, chunk by chunk, until the window is full or the log has no more (or a
-     * send fails: the window ends with the chunk); on a later pass reading the window again from
-     * its start, which the log's committed position still is.
+     * send fails, or a stop comes: the window ends with the chunk); on a later pass reading the
+     * window again from its start, which the log's committed position still is.
      */
     private void sendPending(final int[] attempt)
     {
@@ -699,12 +716,12 @@ final class KafkaShipper implements Runnable
         notices.accept(message);
     }
 
-    private static int countNot(final int[] status, final int length, final int value)
+    private static int count(final int[] status, final int length, final int value)
     {
         int count = 0;
         for (int i = 0; i < length; i++)
         {
-            if (status[i] != value)
+            if (status[i] == value)
             {
                 count++;
             }
@@ -717,9 +734,25 @@ final class KafkaShipper implements Runnable
         return "segment " + (position >>> 32) + " byte " + (position & 0xFFFF_FFFFL);
     }
 
-    /** The outcome of one record of a window. */
+    /** The outcome of one record of a window: the first one reported, once. */
     private static final class WindowCallback implements Callback
     {
+        private static final VarHandle COMPLETED;
+
+        static
+        {
+            try
+            {
+                COMPLETED = MethodHandles.lookup().findVarHandle(WindowCallback.class, "completed", int.class);
+            }
+            catch (final ReflectiveOperationException ex)
+            {
+                throw new ExceptionInInitializerError(ex);
+            }
+        }
+
+        @SuppressWarnings("unused") // through COMPLETED
+        private volatile int completed;
         private final int[] status;
         private final int index;
         private final AtomicInteger outstanding;
@@ -737,6 +770,10 @@ final class KafkaShipper implements Runnable
 
         public void onCompletion(final RecordMetadata metadata, final Exception ex)
         {
+            if (!COMPLETED.compareAndSet(this, 0, 1))
+            {
+                return;
+            }
             if (null == ex)
             {
                 status[index] = DELIVERED;
