@@ -131,13 +131,14 @@ class KafkaSinkIT
     }
 
     /**
-     * Events to send while the only broker is away, with the sink's defaults: kafka-clients (4.x)
-     * has by then forgotten the topic's metadata (it goes back to its bootstrap servers when no
-     * broker it knows answers), waits {@code max.block.ms} (1 s) for it in each send and hands the
-     * timeout to the callback without throwing (as it does when {@code buffer.memory} stays full).
-     * The shipper must end the round at the first such record, say that the brokers are away and
-     * wait for them, not spend a second on each of the window's thousands of records (it did: not a
-     * word for minutes, in either mode, and a stop that outlived its deadline).
+     * Events to send while the only broker is away: kafka-clients (4.x) waits {@code max.block.ms}
+     * (1 s) in each send for room in {@code buffer.memory} (here ~one uncompressed batch of ~170
+     * events), or for the topic's metadata once it has forgotten them (it goes back to its bootstrap
+     * servers when no broker it knows answers: with the sink's defaults too), and hands the timeout
+     * to the callback without throwing. The shipper must end the round at the first such record,
+     * say that the brokers are away and wait for them, not spend a second on each of the window's
+     * thousands of records (it did: not a word for minutes, in either mode, and a stop that outlived
+     * its deadline).
      */
     @ParameterizedTest
     @ValueSource(strings = {"exactly-once", "at-least-once"})
@@ -152,8 +153,9 @@ class KafkaSinkIT
         final int[] cuts = packetCuts(bytes, 5);
 
         final Process httpcap = startHttpcap(topic, List.of("read", "-",
-            "--sink", "kafka://" + broker.bootstrap() + "/" + topic + "?close-seconds=90&delivery=" + delivery +
-                "&spill-dir=" + dir.resolve("spill-" + topic),
+            "--sink", "kafka://" + broker.bootstrap() + "/" + topic + "?compression=none&close-seconds=90&delivery=" +
+                delivery + "&spill-dir=" + dir.resolve("spill-" + topic),
+            "--kafka-prop", "buffer.memory=300000",
             "--sink", "file:" + file));
         final Path stderr = dir.resolve(topic + ".stderr");
         final long away;
@@ -173,9 +175,8 @@ class KafkaSinkIT
             }
             broker.kill();
             killed = true;
-            // The next window opens on events that come once the producer has noticed (and gone back
-            // to its bootstrap servers: about a second here).
-            Thread.sleep(5_000);
+            // The next window opens on events that come once the producer has noticed.
+            Thread.sleep(3_000);
             final long before = Files.size(stderr);
             final long written = System.nanoTime();
             stdin.write(bytes, cuts[0], bytes.length - cuts[0]);
@@ -184,8 +185,6 @@ class KafkaSinkIT
                 "unreachable or refusing");
             away = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - written);
             System.out.println(delivery + ", events while the broker is away: said so " + away + " s later: " + notice);
-            // The case meant: sends that waited for the topic's metadata and failed within send.
-            assertTrue(notice.contains("not present in metadata"), notice);
             awaitLines(file, 20_000);
         }
         finally

@@ -396,12 +396,14 @@ public final class Pipeline
             lastPublishers = List.copyOf(publishers);
             lastHandoff = handoff;
             final SinkRunner sinkRunner = new SinkRunner(handoff, sinks, latency);
-            final Thread sinkThread = PipelineAgent.start(sinkRunner, SinkRunner.idleStrategy(), config.sinkThreadFactory());
+            final Thread sinkThread = PipelineAgent.start(
+                sinkRunner, SinkRunner.idleStrategy(config.eventBackPressure()), config.sinkThreadFactory());
 
             final List<Thread> workerThreads = new ArrayList<>(lanes * workers);
             for (final WorkerAgent agent : workerAgents)
             {
-                workerThreads.add(PipelineAgent.start(agent, WorkerAgent.idleStrategy(), config.workerThreadFactory()));
+                workerThreads.add(PipelineAgent.start(
+                    agent, WorkerAgent.idleStrategy(config.packetBackPressure()), config.workerThreadFactory()));
             }
 
             runningSources = List.copyOf(sources);

@@ -36,7 +36,7 @@ class SinkRunnerTest
 
         // Everything is waiting before the sink thread starts, so the hand-off never runs dry and
         // only the limit on unmeasured events can make it flush before the end.
-        final Thread thread = new Thread(PipelineAgent.runnable(runner, SinkRunner.idleStrategy()));
+        final Thread thread = new Thread(PipelineAgent.runnable(runner, SinkRunner.idleStrategy(BackPressure.BLOCK)));
         thread.start();
         runner.producersDone();
         thread.join();

@@ -53,7 +53,7 @@ class WorkerAgentTest
         ring.get(end).slots = PacketEvent.END_OF_CAPTURE;
         ring.publish(end);
 
-        final Thread thread = new Thread(PipelineAgent.runnable(agent, WorkerAgent.idleStrategy()));
+        final Thread thread = new Thread(PipelineAgent.runnable(agent, WorkerAgent.idleStrategy(BackPressure.BLOCK)));
         thread.start();
         thread.join(10_000);
 
