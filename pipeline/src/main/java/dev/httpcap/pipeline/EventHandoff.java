@@ -49,6 +49,8 @@ final class EventHandoff
     private final AtomicLong stalls = new AtomicLong();
     private final AtomicLong stallNanos = new AtomicLong();
     private volatile boolean consumerGone;
+    /** The sink thread's naps, cut short by each event handed over; set before the threads start. */
+    private Nap consumerNap;
 
     /** @return the ring capacity (a power of two, at least {@code ringBytes}) that carries events of {@code maxEventLength} bytes. */
     static int capacityFor(final int ringBytes, final int maxEventLength)
@@ -132,7 +134,17 @@ final class EventHandoff
         messages.putLong(index, captureNanos);
         messages.putBytes(index + HEADER_LENGTH, buffer, offset, length);
         ring.commit(index);
+        if (null != consumerNap)
+        {
+            consumerNap.wake();
+        }
         return HANDED_OVER;
+    }
+
+    /** The sink thread idles with {@code nap}: each event handed over cuts it short. Before the threads start. */
+    void consumerNap(final Nap nap)
+    {
+        this.consumerNap = nap;
     }
 
     ManyToOneRingBuffer ring()

@@ -347,6 +347,9 @@ public final class Pipeline
         {
             final EventHandoff handoff = new EventHandoff(
                 EventHandoff.capacityFor(config.eventRingBytes(), config.maxEventBytes()), config.eventBackPressure());
+            final Nap sinkNap = SinkRunner.idleStrategy(config.eventBackPressure());
+            handoff.consumerNap(sinkNap);
+            final List<Nap> workerNaps = new ArrayList<>(lanes * workers);
             final boolean json = sinks.stream().anyMatch(s -> s.format() == EventFormat.JSON);
             final boolean text = sinks.stream().anyMatch(s -> s.format() == EventFormat.TEXT);
 
@@ -372,8 +375,11 @@ public final class Pipeline
                 // says: WorkerAgent); this one does nothing when a slot is published.
                 final RingBuffer<PacketEvent> ring = RingBuffer.createSingleProducer(
                     PacketEvent::new, config.ringSlots(), new BusySpinWaitStrategy());
+                final Nap[] laneNaps = new Nap[workers];
                 for (int i = 0; i < workers; i++)
                 {
+                    laneNaps[i] = WorkerAgent.idleStrategy(config.packetBackPressure());
+                    workerNaps.add(laneNaps[i]);
                     final EventTap tap = config.eventTaps() != null ? config.eventTaps().apply(handlers.size()) : null;
                     final FlowWorkerHandler handler = new FlowWorkerHandler(i, config, handoff, json, text, tap, finished);
                     handler.headerRules(headerRules);
@@ -386,8 +392,10 @@ public final class Pipeline
                     ring.addGatingSequences(poller.getSequence());
                 }
                 // After the workers' sequences gate the ring: a lending source waits for the slowest of them.
-                publishers.add(new RingPublisher(ring, region, slotBytes, workers, config.packetBackPressure(),
-                    config.filter(), sources.get(lane)));
+                final RingPublisher publisher = new RingPublisher(ring, region, slotBytes, workers, config.packetBackPressure(),
+                    config.filter(), sources.get(lane));
+                publisher.workerNaps(laneNaps);
+                publishers.add(publisher);
             }
 
             PipelineCounters.register(counters, sources, publishers, handlers, workers, handoff, sinks, workerErrors::get);
@@ -396,14 +404,12 @@ public final class Pipeline
             lastPublishers = List.copyOf(publishers);
             lastHandoff = handoff;
             final SinkRunner sinkRunner = new SinkRunner(handoff, sinks, latency);
-            final Thread sinkThread = PipelineAgent.start(
-                sinkRunner, SinkRunner.idleStrategy(config.eventBackPressure()), config.sinkThreadFactory());
+            final Thread sinkThread = PipelineAgent.start(sinkRunner, sinkNap, config.sinkThreadFactory());
 
             final List<Thread> workerThreads = new ArrayList<>(lanes * workers);
-            for (final WorkerAgent agent : workerAgents)
+            for (int i = 0; i < workerAgents.size(); i++)
             {
-                workerThreads.add(PipelineAgent.start(
-                    agent, WorkerAgent.idleStrategy(config.packetBackPressure()), config.workerThreadFactory()));
+                workerThreads.add(PipelineAgent.start(workerAgents.get(i), workerNaps.get(i), config.workerThreadFactory()));
             }
 
             runningSources = List.copyOf(sources);

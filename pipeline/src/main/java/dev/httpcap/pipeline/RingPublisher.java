@@ -70,6 +70,9 @@ final class RingPublisher implements PacketHandler
     private final AtomicLong ringFullRelaxed = new AtomicLong();
     private boolean batchUnstamped = true;
     private long batchCaptureNanos;
+    /** The naps of the workers this ring feeds, cut short when a poll batch published something. */
+    private Nap[] workerNaps = new Nap[0];
+    private boolean publishedSinceWake;
 
     /**
      * Publish what {@code source} delivers. A source that can lend its frames ({@link PacketSource#holdFrames})
@@ -195,6 +198,23 @@ final class RingPublisher implements PacketHandler
             ring.get(s).slots = PacketEvent.CONTINUATION;
         }
         ring.publish(lo, hi);
+        publishedSinceWake = true;
+    }
+
+    /** The workers this ring feeds idle with {@code naps}; set before the threads start. */
+    void workerNaps(final Nap[] naps)
+    {
+        this.workerNaps = naps.clone();
+    }
+
+    /** Cut the workers' naps short: something was published for them. */
+    private void wakeWorkers()
+    {
+        publishedSinceWake = false;
+        for (final Nap nap : workerNaps)
+        {
+            nap.wake();
+        }
     }
 
     /** The hash's top 32 bits scaled to [0, workers): a multiplication where a remainder would be a division. */
@@ -216,6 +236,10 @@ final class RingPublisher implements PacketHandler
         {
             // The blocks already read go back to the kernel while we wait, so it keeps capturing into them.
             source.releaseConsumedFrames();
+            if (publishedSinceWake)
+            {
+                wakeWorkers();
+            }
             LockSupport.parkNanos(FULL_RING_NAP_NANOS);
         }
         while (!ring.hasAvailableCapacity(slots));
@@ -261,6 +285,7 @@ final class RingPublisher implements PacketHandler
         event.slots = PacketEvent.END_OF_CAPTURE;
         event.captureNanos = System.nanoTime();
         ring.publish(sequence);
+        wakeWorkers();
     }
 
     /** Tell every worker the time is {@code epochNanos}; never dropped (a tick is tiny and rare). */
@@ -272,11 +297,16 @@ final class RingPublisher implements PacketHandler
         event.tickNanos = epochNanos;
         event.captureNanos = System.nanoTime();
         ring.publish(sequence);
+        wakeWorkers();
     }
 
     /** Called by the capture loop after each poll batch. */
     void publishProgress()
     {
+        if (publishedSinceWake)
+        {
+            wakeWorkers();
+        }
         packetsReadRelaxed.lazySet(packetsRead);
         wireBytesReadRelaxed.lazySet(wireBytesRead);
         ringFullRelaxed.lazySet(ringFull);

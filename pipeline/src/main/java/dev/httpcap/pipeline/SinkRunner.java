@@ -3,8 +3,6 @@ package dev.httpcap.pipeline;
 import java.util.List;
 
 import org.agrona.MutableDirectBuffer;
-import org.agrona.concurrent.BackoffIdleStrategy;
-import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.MessageHandler;
 
 import dev.httpcap.sinks.EventFormat;
@@ -52,11 +50,12 @@ final class SinkRunner extends PipelineAgent implements MessageHandler
      * then naps from 1 us (the kernel's timer slack makes it ~50 us) doubling, while nothing comes,
      * to 4 ms when the workers wait for room (back-pressure block, the default: naps of at most 1 ms
      * cost an idle sink thread ~1.6% of a CPU, 4 ms ~0.3%), to 1 ms under back-pressure drop, where
-     * a hand-off that fills meanwhile loses events.
+     * a hand-off that fills during a missed wake loses events. A worker that hands an event over cuts
+     * the nap short ({@link EventHandoff#consumerNap}).
      */
-    static IdleStrategy idleStrategy(final BackPressure events)
+    static Nap idleStrategy(final BackPressure events)
     {
-        return new BackoffIdleStrategy(100, 10, 1_000, events == BackPressure.DROP ? 1_000_000 : 4_000_000);
+        return new Nap(100, 10, 1_000, events == BackPressure.DROP ? 1_000_000 : 4_000_000);
     }
 
     @Override

@@ -4,8 +4,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
-import org.agrona.concurrent.BackoffIdleStrategy;
-import org.agrona.concurrent.IdleStrategy;
 
 import com.lmax.disruptor.EventPoller;
 import com.lmax.disruptor.Sequence;
@@ -51,23 +49,22 @@ final class WorkerAgent extends PipelineAgent implements EventPoller.Handler<Pac
     /**
      * ...doubling up to this long while the ring stays empty, when the capture waits for room
      * (back-pressure block, the default): naps of 200 us alone cost an idle worker ~6% of a CPU
-     * (5,000 wake-ups a second: an agent on a quiet front end), 4 ms naps ~0.3%. A packet after a
-     * quiet spell waits up to that long for its worker (and its event up to as long again for the
-     * sink thread's nap); meanwhile the capture fills the ring (the default 16,384 slots are 16 ms at
-     * a million packets a second) and then waits, the kernel ring holding the rest.
+     * (5,000 wake-ups a second: an agent on a quiet front end), 4 ms naps ~0.3%. The capture thread
+     * cuts a nap short once it has published ({@link Nap#wake}); should it miss (it looked just
+     * before the nap began), the packet waits out the nap, while the capture fills the ring (the
+     * default 16,384 slots are 16 ms at a million packets a second) and then waits.
      */
     private static final long MAX_IDLE_NAP_NANOS = 4_000_000;
 
     /**
      * 100 spins, 100 yields, then naps from {@link #IDLE_NAP_NANOS} doubling to {@link #MAX_IDLE_NAP_NANOS};
-     * under back-pressure drop, where a ring that fills meanwhile loses packets (a small
+     * under back-pressure drop, where a ring that fills during a missed wake loses packets (a small
      * {@code --ring-slots} in 4 ms at a few hundred thousand packets a second), no longer than
      * {@link #IDLE_NAP_NANOS}, as the Disruptor's {@code SleepingWaitStrategy(200, 200 us)}.
      */
-    static IdleStrategy idleStrategy(final BackPressure packets)
+    static Nap idleStrategy(final BackPressure packets)
     {
-        return new BackoffIdleStrategy(100, 100, IDLE_NAP_NANOS,
-            packets == BackPressure.DROP ? IDLE_NAP_NANOS : MAX_IDLE_NAP_NANOS);
+        return new Nap(100, 100, IDLE_NAP_NANOS, packets == BackPressure.DROP ? IDLE_NAP_NANOS : MAX_IDLE_NAP_NANOS);
     }
 
     /** @return the sequence of the last slot this worker is done with (it gates the ring). */
