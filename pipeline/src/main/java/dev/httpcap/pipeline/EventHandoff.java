@@ -106,6 +106,8 @@ final class EventHandoff
         int index = ring.tryClaim(format.msgTypeId(), HEADER_LENGTH + length);
         if (index < 0)
         {
+            // Full: should the sink nap through a missed wake, this ends it.
+            wakeConsumer();
             if (dropWhenFull)
             {
                 if (consumerGone)
@@ -126,6 +128,7 @@ final class EventHandoff
                 }
                 Thread.onSpinWait();
                 Thread.yield();
+                wakeConsumer();
             }
             stalls.incrementAndGet();
             stallNanos.addAndGet(System.nanoTime() - start);
@@ -134,10 +137,7 @@ final class EventHandoff
         messages.putLong(index, captureNanos);
         messages.putBytes(index + HEADER_LENGTH, buffer, offset, length);
         ring.commit(index);
-        if (null != consumerNap)
-        {
-            consumerNap.wake();
-        }
+        wakeConsumer();
         return HANDED_OVER;
     }
 
@@ -145,6 +145,15 @@ final class EventHandoff
     void consumerNap(final Nap nap)
     {
         this.consumerNap = nap;
+    }
+
+    /** Cut the sink thread's nap short, if it naps. */
+    void wakeConsumer()
+    {
+        if (null != consumerNap)
+        {
+            consumerNap.wake();
+        }
     }
 
     ManyToOneRingBuffer ring()

@@ -30,7 +30,7 @@ final class Nap implements IdleStrategy
 
     Nap(final int maxSpins, final int maxYields, final long minNapNanos, final long maxNapNanos)
     {
-        if (minNapNanos <= 0 || maxNapNanos < minNapNanos)
+        if (minNapNanos <= 0 || maxNapNanos < minNapNanos || maxNapNanos > Long.MAX_VALUE >> 1)
         {
             throw new IllegalArgumentException("naps from " + minNapNanos + " to " + maxNapNanos + " ns");
         }
@@ -95,9 +95,14 @@ final class Nap implements IdleStrategy
     @Override
     public void reset()
     {
-        spins = 0;
-        yields = 0;
-        napNanos = minNapNanos;
+        // Written only when changed: a busy thread resets after every pass, and the line these share
+        // with napping is read by the threads that wake it (an event handed over reads it each time).
+        if (spins != 0 || yields != 0 || napNanos != minNapNanos)
+        {
+            spins = 0;
+            yields = 0;
+            napNanos = minNapNanos;
+        }
     }
 
     @Override

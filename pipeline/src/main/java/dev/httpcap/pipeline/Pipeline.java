@@ -442,6 +442,7 @@ public final class Pipeline
                 thread.join();
             }
             sinkRunner.producersDone();
+            handoff.wakeConsumer();
             sinkThread.join();
             runningPublishers = null;
             runningLatency = null;

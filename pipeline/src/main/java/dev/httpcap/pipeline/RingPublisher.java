@@ -154,6 +154,7 @@ final class RingPublisher implements PacketHandler
             {
                 // A pre-allocated singleton: dropping allocates nothing.
                 ringFull++;
+                wakeWorkers(); // a worker napping through a missed wake must not make us drop on
                 return;
             }
         }
@@ -236,10 +237,8 @@ final class RingPublisher implements PacketHandler
         {
             // The blocks already read go back to the kernel while we wait, so it keeps capturing into them.
             source.releaseConsumedFrames();
-            if (publishedSinceWake)
-            {
-                wakeWorkers();
-            }
+            // The ring is full: should a worker nap through a missed wake, this ends it.
+            wakeWorkers();
             LockSupport.parkNanos(FULL_RING_NAP_NANOS);
         }
         while (!ring.hasAvailableCapacity(slots));
