@@ -175,7 +175,10 @@ class KafkaSinkIT
             }
             broker.kill();
             killed = true;
-            // The next window opens on events that come once the producer has noticed.
+            // The next window opens on events that come once the producer has noticed. A fixed wait:
+            // that cannot be seen from outside, and without it the window may close on the few
+            // events already logged and wait for their acknowledgement, which tests nothing (tried:
+            // the test then passes without the fix).
             Thread.sleep(3_000);
             final long before = Files.size(stderr);
             final long written = System.nanoTime();
