@@ -139,14 +139,19 @@ cpu_of() { cut -d' ' -f2- "$work/timed"; }
 gc_pauses() { grep -c 'Pause' "$work/gc.log" 2>/dev/null || true; }
 
 # The baseline's launcher: bin/httpcap in a tree of its own whose app/target/httpcap.jar is the
-# baseline jar (same JVM options; its AOT cache made once here, outside the timed runs).
+# baseline jar (same JVM options; its AOT cache made once here, outside the timed runs, by the same
+# training as ours: the launcher trains on samples/demo.pcap into scripts/kafka/TrainingBroker.java,
+# and makes no cache at all without the first).
 base_launcher=""
 if [[ -n ${HTTPCAP_BASELINE_JAR:-} ]]; then
-  mkdir -p "$work/base/bin" "$work/base/scripts/lib" "$work/base/app/target"
+  mkdir -p "$work/base/bin" "$work/base/scripts/lib" "$work/base/scripts/kafka" "$work/base/samples" "$work/base/app/target"
   cp "$root/bin/httpcap" "$work/base/bin/"
   cp "$root/scripts/lib/"*.sh "$work/base/scripts/lib/"
+  cp "$root/scripts/kafka/TrainingBroker.java" "$work/base/scripts/kafka/"
+  cp "$root/samples/demo.pcap" "$work/base/samples/"
   cp "$HTTPCAP_BASELINE_JAR" "$work/base/app/target/httpcap.jar"
   (unset HTTPCAP_NO_BUILD; "$work/base/bin/httpcap" read "$work/traffic.pcap" --sink file:/dev/null 2>/dev/null)
+  [[ -f $work/base/app/target/httpcap.aot ]] || echo "kafka-sink.sh: the baseline has no AOT cache: its rows are slower for it" >&2
   base_launcher=$work/base/bin/httpcap
 fi
 
