@@ -193,6 +193,12 @@ public final class KafkaSink implements EventSink
             recordError("event offered after the sink was closed");
             return;
         }
+        if (0 == length)
+        {
+            counts.failed.incrementAndGet(); // a record with nothing in it; the log keeps none
+            recordError("an empty event: not sent");
+            return;
+        }
         if (log.append(buffer, offset, length))
         {
             return;

@@ -66,7 +66,11 @@ final class SpillFiles
         return dir.resolve(String.format("%020d%s", id, SUFFIX));
     }
 
-    /** @return the segment id a file name says, or -1 if it is not a segment's name. */
+    /**
+     * @return the segment id a file name says, or -1 if it is not a segment's name: twenty ASCII
+     *         digits (not any Unicode digit) naming an id a position can hold, at most
+     *         {@link SpillQueue#MAX_SEGMENT_ID} (a position keeps the id above its 32 bits of offset).
+     */
     static long segmentId(final Path file)
     {
         final String name = file.getFileName().toString();
@@ -74,14 +78,21 @@ final class SpillFiles
         {
             return -1;
         }
+        long id = 0;
         for (int i = 0; i < 20; i++)
         {
-            if (!Character.isDigit(name.charAt(i)))
+            final char c = name.charAt(i);
+            if (c < '0' || c > '9')
+            {
+                return -1;
+            }
+            id = id * 10 + (c - '0');
+            if (id > SpillQueue.MAX_SEGMENT_ID)
             {
                 return -1;
             }
         }
-        return Long.parseLong(name, 0, 20, 10);
+        return id;
     }
 
     /** @return true if the directory holds a segment other than {@code id} (or cannot be listed). */

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,6 +48,11 @@ final class SpillQueue implements AutoCloseable
     static final int SEGMENT_HEADER = 8;
     static final int RECORD_HEADER = 8;
     static final long FIRST_SEGMENT = 1L << 20;
+    /**
+     * The highest segment id: a position is the id shifted above 32 bits of offset, kept positive
+     * (a file named past it is not taken for a segment; a log rolls 2^31 segments long before).
+     */
+    static final long MAX_SEGMENT_ID = Integer.MAX_VALUE - 1;
     static final int MAX_RECORD_BYTES = 64 << 20;
     static final String SUFFIX = ".spill";
 
@@ -236,6 +242,7 @@ final class SpillQueue implements AutoCloseable
      * Append one record. Buffered: it is on disk after the next {@link #flush()} (or sooner).
      *
      * @return false if the queue is full (or the record longer than {@link #MAX_RECORD_BYTES}).
+     * @throws IllegalArgumentException for an empty record (see {@link SpillWriter#append}).
      */
     boolean append(final DirectBuffer src, final int offset, final int length)
     {
@@ -380,7 +387,8 @@ final class SpillQueue implements AutoCloseable
         final Path file = files.dir().resolve("id");
         if (Files.exists(file))
         {
-            final String id = Files.readString(file).trim();
+            // Bytes as Latin-1: any content reads, and damage that is not text is found below, not thrown.
+            final String id = new String(Files.readAllBytes(file), StandardCharsets.ISO_8859_1).trim();
             if (id.matches("[0-9a-f-]{36}"))
             {
                 return id;

@@ -39,7 +39,13 @@ final class SpillReader
     private long readId;
     private FileChannel readChannel;
     private long readOffset;
+    // The damage skipped (and reported) in the segment being read: from, to; -1 for none. A rewind
+    // to a position at or past its start goes on after it, never into it again.
+    private long damageFrom = -1;
+    private long damageTo = -1;
     private boolean readSkipped;
+    /** The first segment this run writes: from the last segment of earlier runs the reader goes straight there. */
+    private final long firstWriteId;
     private final ByteBuffer readBuffer = ByteBuffer.allocateDirect(READ_CHUNK).order(ByteOrder.LITTLE_ENDIAN);
     private final UnsafeBuffer readView = new UnsafeBuffer(readBuffer);
     private final ByteBuffer readCrcView = readBuffer.duplicate();
@@ -55,6 +61,7 @@ final class SpillReader
         this.writer = writer;
         this.checkpoint = checkpoint;
         this.segmentsAtOpen = segmentsAtOpen;
+        firstWriteId = writer.writeId();
         readId = segmentsAtOpen.isEmpty() ? writer.writeId() : segmentsAtOpen.poll();
         readOffset = startOffset(readId);
         checkpoint.start(position(readId, readOffset));
@@ -160,9 +167,12 @@ final class SpillReader
                 final int length = readView.getInt(at);
                 final int crc = readView.getInt(at + 4);
                 final long recordEnd = readOffset + at + RECORD_HEADER + (long)length;
-                if (length < 0 || length > MAX_RECORD_BYTES)
+                if (length <= 0 || length > MAX_RECORD_BYTES)
                 {
-                    skipRest(limit, readOffset + at, "impossible record length " + length);
+                    // 0 too: the writer keeps no empty record, and eight zero bytes (what a file system
+                    // may leave after a crash, where data was to be) would pass as one, CRC-32C of nothing being 0.
+                    skipRest(limit, readOffset + at, 0 == length ? "zeros where a record should be" :
+                        "impossible record length " + length);
                     at = -1;
                     break;
                 }
@@ -245,6 +255,10 @@ final class SpillReader
         if (committed >>> 32 == readId && !readSkipped)
         {
             readOffset = committed & 0xFFFF_FFFFL;
+            if (damageFrom >= 0 && readOffset >= damageFrom)
+            {
+                readOffset = Math.max(readOffset, damageTo); // a segment without the magic, say: not read after all
+            }
         }
     }
 
@@ -309,9 +323,19 @@ final class SpillReader
             {
                 // read the whole header
             }
+            final long size = readChannel.size();
             if (magic.hasRemaining() || MAGIC != magic.getLong(0))
             {
-                skipRest(Math.max(SEGMENT_HEADER, readChannel.size()), 0, "it does not start with the spill magic");
+                skipRest(Math.max(SEGMENT_HEADER, size), 0, "it does not start with the spill magic");
+            }
+            else if (size < readOffset)
+            {
+                // Cut short of the position already delivered (truncated by hand, or a power loss
+                // that kept the position and not the data): what followed the position is lost.
+                corruptSegments.incrementAndGet();
+                files.notice("spill: " + file + " is damaged at byte " + size + " (it ends before byte " + readOffset +
+                    ", where delivery had come to: cut short, or a power loss kept the position and not the data); " +
+                    "the events written after that position are lost");
             }
             return true;
         }
@@ -389,6 +413,8 @@ final class SpillReader
         files.notice("spill: " + files.segmentPath(readId) + " is damaged at byte " + at + " (" + reason +
             "); skipped its remaining " + skipped + " bytes, the events in them are lost");
         readOffset = Math.max(readOffset, limit);
+        damageFrom = damageFrom < 0 ? at : Math.min(damageFrom, at);
+        damageTo = Math.max(damageTo, readOffset);
     }
 
     private void finishReadSegment()
@@ -412,8 +438,12 @@ final class SpillReader
         }
         readChannel = null;
         readSkipped = false;
+        damageFrom = -1;
+        damageTo = -1;
         final Long next = segmentsAtOpen.poll();
-        readId = null != next ? next : readId + 1;
+        // After the earlier runs' segments, this run's: consecutive from its first, with no need
+        // to visit (open, delete, commit) each id between a stray low-numbered segment and it.
+        readId = null != next ? next : Math.max(readId + 1, firstWriteId);
         readOffset = startOffset(readId);
         checkpoint.commit(position(readId, readOffset));
     }

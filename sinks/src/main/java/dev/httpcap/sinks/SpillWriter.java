@@ -106,9 +106,15 @@ final class SpillWriter
      * Append one record. Buffered: it is on disk after the next {@link #flush()} (or sooner).
      *
      * @return false if the queue is full (or the record longer than {@link SpillQueue#MAX_RECORD_BYTES}).
+     * @throws IllegalArgumentException for an empty record: the reader takes a length of 0 for
+     *         damage (eight zero bytes, as a crash may leave, would otherwise read as one).
      */
     boolean append(final DirectBuffer src, final int offset, final int length)
     {
+        if (length <= 0)
+        {
+            throw new IllegalArgumentException("the spill keeps no empty record (length " + length + ")");
+        }
         final int need = RECORD_HEADER + length;
         if (length > MAX_RECORD_BYTES || diskBytes.get() + need > maxBytes)
         {
