@@ -193,7 +193,7 @@ public final class KafkaSink implements EventSink
             recordError("event offered after the sink was closed");
             return;
         }
-        if (0 == length)
+        if (length <= 0)
         {
             counts.failed.incrementAndGet(); // a record with nothing in it; the log keeps none
             recordError("an empty event: not sent");

@@ -46,6 +46,12 @@ final class SpillCheckpoint implements AutoCloseable
                     files.notice("spill: " + files.dir().resolve("position") +
                         " is damaged; reading every segment from its start");
                 }
+                else if (saved.getLong(0) < 0 || saved.getLong(0) > SpillQueue.MAX_SEGMENT_ID ||
+                    saved.getLong(8) < 0 || saved.getLong(8) > 0xFFFF_FFFFL)
+                {
+                    files.notice("spill: " + files.dir().resolve("position") + " names no position a log can have (segment " +
+                        saved.getLong(0) + " byte " + saved.getLong(8) + "); reading every segment from its start");
+                }
                 else
                 {
                     id = saved.getLong(0);

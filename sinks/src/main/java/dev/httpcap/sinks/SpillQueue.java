@@ -49,10 +49,11 @@ final class SpillQueue implements AutoCloseable
     static final int RECORD_HEADER = 8;
     static final long FIRST_SEGMENT = 1L << 20;
     /**
-     * The highest segment id: a position is the id shifted above 32 bits of offset, kept positive
-     * (a file named past it is not taken for a segment; a log rolls 2^31 segments long before).
+     * The highest segment id: a position is the id shifted above 32 bits of offset, and stays
+     * positive. A file named past it is not taken for a segment, a saved position past it is
+     * damage, and the writer makes none past it (a roll there fails, its appends are counted lost).
      */
-    static final long MAX_SEGMENT_ID = Integer.MAX_VALUE - 1;
+    static final long MAX_SEGMENT_ID = Integer.MAX_VALUE;
     static final int MAX_RECORD_BYTES = 64 << 20;
     static final String SUFFIX = ".spill";
 
@@ -138,6 +139,11 @@ final class SpillQueue implements AutoCloseable
             // position committed elsewhere (in Kafka) never names a record written later.
             final long writeId = Math.max(FIRST_SEGMENT,
                 Math.max(ids.isEmpty() ? 0 : ids.getLast() + 1, openedCheckpoint.savedId() + 1));
+            if (writeId > MAX_SEGMENT_ID)
+            {
+                throw new IOException("spill directory " + dir + " holds segment or position ids up to " + (writeId - 1) +
+                    ", the highest a log can have: no id is left to write this run's events in (a file named so by hand?)");
+            }
             openedWriter = new SpillWriter(files, maxBytes, segmentBytes, writeId);
             runStart = openedWriter.writtenPosition();
             identity = readIdentity();

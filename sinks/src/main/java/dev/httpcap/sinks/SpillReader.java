@@ -39,10 +39,13 @@ final class SpillReader
     private long readId;
     private FileChannel readChannel;
     private long readOffset;
-    // The damage skipped (and reported) in the segment being read: from, to; -1 for none. A rewind
-    // to a position at or past its start goes on after it, never into it again.
-    private long damageFrom = -1;
-    private long damageTo = -1;
+    /**
+     * The end of the segment being read when it was skipped for want of the magic, else -1: a rewind
+     * goes on after it, never into the segment again. Other damage is found again by a read after a
+     * rewind (and reported again); a range kept for it could cover records of the writer's segment
+     * written after it.
+     */
+    private long noMagicSkippedTo = -1;
     private boolean readSkipped;
     /** The first segment this run writes: from the last segment of earlier runs the reader goes straight there. */
     private final long firstWriteId;
@@ -254,11 +257,7 @@ final class SpillReader
         final long committed = checkpoint.committed();
         if (committed >>> 32 == readId && !readSkipped)
         {
-            readOffset = committed & 0xFFFF_FFFFL;
-            if (damageFrom >= 0 && readOffset >= damageFrom)
-            {
-                readOffset = Math.max(readOffset, damageTo); // a segment without the magic, say: not read after all
-            }
+            readOffset = Math.max(committed & 0xFFFF_FFFFL, noMagicSkippedTo);
         }
     }
 
@@ -327,6 +326,7 @@ final class SpillReader
             if (magic.hasRemaining() || MAGIC != magic.getLong(0))
             {
                 skipRest(Math.max(SEGMENT_HEADER, size), 0, "it does not start with the spill magic");
+                noMagicSkippedTo = readOffset;
             }
             else if (size < readOffset)
             {
@@ -413,8 +413,6 @@ final class SpillReader
         files.notice("spill: " + files.segmentPath(readId) + " is damaged at byte " + at + " (" + reason +
             "); skipped its remaining " + skipped + " bytes, the events in them are lost");
         readOffset = Math.max(readOffset, limit);
-        damageFrom = damageFrom < 0 ? at : Math.min(damageFrom, at);
-        damageTo = Math.max(damageTo, readOffset);
     }
 
     private void finishReadSegment()
@@ -438,8 +436,7 @@ final class SpillReader
         }
         readChannel = null;
         readSkipped = false;
-        damageFrom = -1;
-        damageTo = -1;
+        noMagicSkippedTo = -1;
         final Long next = segmentsAtOpen.poll();
         // After the earlier runs' segments, this run's: consecutive from its first, with no need
         // to visit (open, delete, commit) each id between a stray low-numbered segment and it.

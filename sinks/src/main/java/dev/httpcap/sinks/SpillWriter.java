@@ -235,6 +235,10 @@ final class SpillWriter
 
     private void openWriteSegment() throws IOException
     {
+        if (writeId > SpillQueue.MAX_SEGMENT_ID)
+        {
+            throw new IOException("spill: no segment id left past " + SpillQueue.MAX_SEGMENT_ID);
+        }
         final Path file = files.segmentPath(writeId);
         final FileChannel channel = FileChannel.open(
             file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, StandardOpenOption.READ);

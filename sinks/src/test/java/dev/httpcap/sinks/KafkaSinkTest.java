@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -43,6 +44,28 @@ class KafkaSinkTest
                 LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
             }
             assertFalse(sink.spillUnforced(), "not forced within 1 s of a 200 ms interval");
+        }
+        finally
+        {
+            sink.close();
+        }
+    }
+
+    @Test
+    void shouldCountAnEmptyEventFailedAndKeepItOutOfTheLog() throws IOException
+    {
+        // The log keeps no empty record (its reader takes eight zero bytes for damage): nothing may throw out of the sink thread.
+        final KafkaSinkConfig config = new KafkaSinkConfig().bootstrapServers("127.0.0.1:" + unusedPort()).topic("t")
+            .spillDir(dir.resolve("spill")).maxBlockMs(1_000).closeTimeoutMs(100)
+            .delivery(KafkaSinkConfig.Delivery.AT_LEAST_ONCE);
+        final KafkaSink sink = new KafkaSink(config, "test", notice -> { });
+        try
+        {
+            sink.onEvent(new UnsafeBuffer(new byte[8]), 0, 0);
+            sink.flush();
+            assertEquals(1, sink.eventsFailed());
+            assertEquals(0, sink.eventsSpilled());
+            assertTrue(sink.lastError().contains("empty event"), sink.lastError());
         }
         finally
         {
