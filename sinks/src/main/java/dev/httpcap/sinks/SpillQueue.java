@@ -129,6 +129,11 @@ final class SpillQueue implements AutoCloseable
                         ids.add(id);
                         files.diskBytes().addAndGet(Files.size(file));
                     }
+                    else
+                    {
+                        files.notice("spill: " + file + " is not a segment of this log (a segment is named by 20 ASCII digits, " +
+                            "an id up to " + MAX_SEGMENT_ID + "): left alone, not read");
+                    }
                 }
             }
             ids.sort(null);

@@ -1205,8 +1205,10 @@ class SpillQueueFuzzTest
         // whose own file (in ASCII digits) is another.
         final String name = arabicIndic(String.format("%020d", SpillQueue.FIRST_SEGMENT)) + SpillQueue.SUFFIX;
         Files.write(dir.resolve(name), new byte[100]);
-        try (SpillQueue queue = new SpillQueue(dir, MIB, notice -> { }))
+        final List<String> notices = new ArrayList<>();
+        try (SpillQueue queue = new SpillQueue(dir, MIB, notices::add))
         {
+            assertTrue(notices.toString().contains(name + " is not a segment of this log"), notices.toString());
             append(queue, "a");
             queue.flush();
             assertEquals(List.of("a"), readAll(queue));
