@@ -63,7 +63,13 @@ final class SpillFiles
 
     Path segmentPath(final long id)
     {
-        return dir.resolve(String.format("%020d%s", id, SUFFIX));
+        return dir.resolve(segmentName(id));
+    }
+
+    /** @return the file name of segment {@code id}: twenty digits and the suffix. */
+    static String segmentName(final long id)
+    {
+        return String.format("%020d%s", id, SUFFIX);
     }
 
     /**

@@ -67,7 +67,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * fuzzer follows comparisons, and handed the bytes it would soon write a checksum that matches — a
  * forged record, which no checksum tells from a written one.
  * <p>
- * What fuzzing found is at the end of this class, a test each; the runs make the same damage, but for
+ * What fuzzing found is in {@link SpillQueueTest}, a test each; the runs make the same damage, but for
  * segment names past the ids a position holds (2^31) and names in digits other than ASCII. A segment
  * cut short of the position must be reported when records after the position are lost, and may be
  * when none followed it (the reader cannot tell).
@@ -422,7 +422,7 @@ class SpillQueueFuzzTest
                 case 3 -> (segments.isEmpty() ? SpillQueue.FIRST_SEGMENT : segments.lastKey()) + choices.pick(1, 1000);
                 default -> (1L << 30) + choices.pick(0, 1000);
             };
-            final String name = segmentName(id);
+            final String name = SpillFiles.segmentName(id);
             final byte[] content = switch (choices.pick(0, 4))
             {
                 case 0 -> new byte[0];
@@ -438,7 +438,7 @@ class SpillQueueFuzzTest
         private void foreignFile()
         {
             final List<String> segments = new ArrayList<>(segments(after).values());
-            final String like = segments.isEmpty() ? segmentName(SpillQueue.FIRST_SEGMENT) :
+            final String like = segments.isEmpty() ? SpillFiles.segmentName(SpillQueue.FIRST_SEGMENT) :
                 segments.get(choices.pick(0, segments.size() - 1));
             final String digits = like.substring(0, 20);
             // Not in digits other than ASCII, which SpillFiles takes for a segment's (shouldIgnoreAFileNamedInDigitsOtherThanAscii).
@@ -988,16 +988,6 @@ class SpillQueueFuzzTest
         return both;
     }
 
-    private static String arabicIndic(final String digits)
-    {
-        final StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < digits.length(); i++)
-        {
-            sb.append((char)('\u0660' + digits.charAt(i) - '0'));
-        }
-        return sb.toString();
-    }
-
     private static void deleteTree(final Path dir) throws IOException
     {
         try (Stream<Path> files = Files.walk(dir))
@@ -1063,247 +1053,5 @@ class SpillQueueFuzzTest
             });
         }
         assertTrue(reported > 250, "segments the runs damaged: " + reported);
-    }
-
-    // What fuzzing found, each cut down to its smallest case (each failed before the spill was
-    // mended). The runs above make the same damage, but for segment names past the ids a position
-    // holds and names in digits other than ASCII, which their model of the directory does not read.
-
-    @Test
-    void shouldReportASegmentCutShortOfThePosition(@TempDir final Path dir) throws IOException
-    {
-        final List<String> notices = new ArrayList<>();
-        try (SpillQueue queue = new SpillQueue(dir, MIB, notices::add))
-        {
-            append(queue, "a", "b", "c");
-            queue.flush();
-            queue.commit(queue.read(new ArrayList<>(), 2, MIB)); // "a" and "b" delivered, "c" not
-        }
-        // Cut inside "a", short of the position after "b": "c", never delivered, is gone.
-        try (FileChannel segment = FileChannel.open(dir.resolve(segmentName(SpillQueue.FIRST_SEGMENT)), StandardOpenOption.WRITE))
-        {
-            segment.truncate(SpillQueue.SEGMENT_HEADER + SpillQueue.RECORD_HEADER);
-        }
-        try (SpillQueue queue = new SpillQueue(dir, MIB, notices::add))
-        {
-            assertEquals(List.of(), readAll(queue));
-            assertEquals(1, queue.corruptSegments(), "a record not delivered was lost unreported: " + notices);
-        }
-    }
-
-    @Test
-    void shouldNotTakeZerosAfterTheLastRecordForRecords(@TempDir final Path dir) throws IOException
-    {
-        final List<String> notices = new ArrayList<>();
-        try (SpillQueue queue = new SpillQueue(dir, MIB, notices::add))
-        {
-            append(queue, "a");
-        }
-        // What a file system may leave after a crash: the file's new length, zeros where the data was to be.
-        try (FileChannel segment = FileChannel.open(dir.resolve(segmentName(SpillQueue.FIRST_SEGMENT)), StandardOpenOption.APPEND))
-        {
-            segment.write(ByteBuffer.allocate(2 * SpillQueue.RECORD_HEADER));
-        }
-        try (SpillQueue queue = new SpillQueue(dir, MIB, notices::add))
-        {
-            assertEquals(List.of("a"), readAll(queue), "zeros read as empty records ([length 0][CRC-32C of nothing, 0])");
-            assertEquals(1, queue.corruptSegments(), notices.toString());
-        }
-    }
-
-    @Test
-    void shouldNotReadASegmentWithoutTheMagicAfterARewind(@TempDir final Path dir) throws IOException
-    {
-        try (SpillQueue queue = new SpillQueue(dir, MIB, notice -> { }))
-        {
-            append(queue, "a");
-        }
-        final Path segment = dir.resolve(segmentName(SpillQueue.FIRST_SEGMENT));
-        final byte[] bytes = Files.readAllBytes(segment);
-        bytes[0] ^= 1;
-        Files.write(segment, bytes);
-        final List<String> notices = new ArrayList<>();
-        try (SpillQueue queue = new SpillQueue(dir, MIB, notices::add))
-        {
-            final List<byte[]> out = new ArrayList<>();
-            queue.readAhead(out, 100, MIB); // no magic: the segment is skipped, "the events in them are lost"
-            queue.rewind();
-            queue.readAhead(out, 100, MIB);
-            assertEquals(List.of(), out.stream().map(value -> new String(value, StandardCharsets.UTF_8)).toList(), notices.toString());
-        }
-    }
-
-    @Test
-    void shouldTakeANewIdentityWhenTheIdFileIsNotText(@TempDir final Path dir) throws IOException
-    {
-        final String identity;
-        try (SpillQueue queue = new SpillQueue(dir, MIB, notice -> { }))
-        {
-            identity = queue.identity();
-        }
-        final byte[] id = Files.readAllBytes(dir.resolve("id"));
-        id[0] ^= (byte)0x80; // one bit: no longer UTF-8
-        Files.write(dir.resolve("id"), id);
-        final List<String> notices = new ArrayList<>();
-        try (SpillQueue queue = assertDoesNotThrow(() -> new SpillQueue(dir, MIB, notices::add), "opening with the id file damaged"))
-        {
-            assertTrue(queue.identity().matches("[0-9a-f-]{36}") && !queue.identity().equals(identity), queue.identity());
-            assertTrue(notices.toString().contains("damaged"), notices.toString());
-        }
-    }
-
-    @Test
-    void shouldGoFromTheLastSegmentToTheWritersWithoutVisitingTheIdsBetween(@TempDir final Path dir) throws IOException
-    {
-        // A stray segment numbered 0: 2^20 ids lie between it and the first a run writes.
-        Files.write(dir.resolve(segmentName(0)), magic());
-        try (SpillQueue queue = new SpillQueue(dir, MIB, notice -> { }))
-        {
-            append(queue, "a");
-            queue.flush();
-            final long start = System.nanoTime();
-            assertEquals(List.of("a"), readAll(queue));
-            final long millis = (System.nanoTime() - start) / 1_000_000;
-            assertTrue(millis < 1_000, "reading one record took " + millis + " ms: it opened (or tried to) every id up to 2^20, " +
-                "and wrote the position file for each");
-        }
-    }
-
-    @Test
-    void shouldReadPastASegmentNamedBeyondThePositionsRange(@TempDir final Path dir) throws IOException
-    {
-        // Positions keep a segment id in 32 bits: past them, the writer's id wraps to 1 and the reader never catches up.
-        assertReadsPastAStraySegment(dir, (1L << 32) + 5);
-    }
-
-    @Test
-    void shouldOpenWithASegmentNamedLongMaxValue(@TempDir final Path dir) throws IOException
-    {
-        // The writer's id, the last one plus 1, overflows; it writes into the first segment again, which exists.
-        assertReadsPastAStraySegment(dir, Long.MAX_VALUE);
-    }
-
-    @Test
-    void shouldOpenWithASegmentNamedPastLongMaxValue(@TempDir final Path dir) throws IOException
-    {
-        // Twenty digits that do not parse as a long.
-        try (SpillQueue queue = new SpillQueue(dir, MIB, notice -> { }))
-        {
-            append(queue, "a");
-        }
-        Files.write(dir.resolve("99999999999999999999" + SpillQueue.SUFFIX), magic());
-        try (SpillQueue queue = assertDoesNotThrow(() -> new SpillQueue(dir, MIB, notice -> { }), "opening"))
-        {
-            assertEquals(List.of("a"), readAll(queue));
-        }
-    }
-
-    @Test
-    void shouldIgnoreAFileNamedInDigitsOtherThanAscii(@TempDir final Path dir) throws IOException
-    {
-        // Character.isDigit and Long.parseLong take Arabic-Indic digits: the file counts as segment 2^20,
-        // whose own file (in ASCII digits) is another.
-        final String name = arabicIndic(String.format("%020d", SpillQueue.FIRST_SEGMENT)) + SpillQueue.SUFFIX;
-        Files.write(dir.resolve(name), new byte[100]);
-        final List<String> notices = new ArrayList<>();
-        try (SpillQueue queue = new SpillQueue(dir, MIB, notices::add))
-        {
-            assertTrue(notices.toString().contains(name + " is not a segment of this log"), notices.toString());
-            append(queue, "a");
-            queue.flush();
-            assertEquals(List.of("a"), readAll(queue));
-            assertEquals(SpillQueue.SEGMENT_HEADER + SpillQueue.RECORD_HEADER + 1, queue.diskBytes(), "bytes its segments take");
-        }
-        assertEquals(Set.of("id", "lock", "position", name), snapshot(dir).keySet(), "drained, the queue leaves no segment behind");
-    }
-
-    @Test
-    void shouldIgnoreAFileNamedPastTheHighestIdAndRefuseToOpenWithNoIdLeft(@TempDir final Path dir) throws IOException
-    {
-        // Found in review: a stray segment near the highest id let the writer roll past it, to negative positions.
-        final Path past = dir.resolve(segmentName(SpillQueue.MAX_SEGMENT_ID + 1));
-        Files.write(past, magic());
-        assertReadsPastAStraySegment(dir, SpillQueue.MAX_SEGMENT_ID - 1); // the writer takes the highest id
-        assertTrue(Files.exists(past), "not the log's: left alone");
-        Files.write(dir.resolve(segmentName(SpillQueue.MAX_SEGMENT_ID)), magic());
-        final IOException refused = assertThrows(IOException.class, () -> new SpillQueue(dir, MIB, notice -> { }).close());
-        assertTrue(refused.getMessage().contains("no id is left"), refused.getMessage());
-    }
-
-    @Test
-    void shouldReadAgainAfterARewindTheRecordsBetweenTwoDamagesOfTheWritersSegment(@TempDir final Path dir) throws IOException
-    {
-        // Found in review: damage skipped twice in the segment being written, intact records between.
-        // A rewind to before them must read them again (a window sent again), not jump past both damages.
-        final Path segment = dir.resolve(segmentName(SpillQueue.FIRST_SEGMENT));
-        try (SpillQueue queue = new SpillQueue(dir, MIB, notice -> { }))
-        {
-            append(queue, "a");
-            queue.flush();
-            flipLastByte(segment); // "a" damaged
-            queue.commit(queue.read(new ArrayList<>(), 100, MIB));
-            assertEquals(1, queue.corruptSegments());
-            append(queue, "b", "c");
-            queue.flush();
-            final List<byte[]> first = new ArrayList<>();
-            queue.readAhead(first, 100, MIB);
-            append(queue, "d");
-            queue.flush();
-            flipLastByte(segment); // "d" damaged
-            queue.readAhead(new ArrayList<>(), 100, MIB);
-            queue.rewind();
-            final List<byte[]> again = new ArrayList<>();
-            queue.readAhead(again, 100, MIB);
-            assertEquals(List.of("b", "c"), first.stream().map(value -> new String(value, StandardCharsets.UTF_8)).toList());
-            assertEquals(List.of("b", "c"), again.stream().map(value -> new String(value, StandardCharsets.UTF_8)).toList());
-        }
-    }
-
-    private static void flipLastByte(final Path file) throws IOException
-    {
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE))
-        {
-            final ByteBuffer last = ByteBuffer.allocate(1);
-            channel.read(last, channel.size() - 1);
-            last.put(0, (byte)(last.get(0) ^ 1));
-            channel.write(last.rewind(), channel.size() - 1);
-        }
-    }
-
-    private static void assertReadsPastAStraySegment(final Path dir, final long id) throws IOException
-    {
-        try (SpillQueue queue = new SpillQueue(dir, MIB, notice -> { }))
-        {
-            append(queue, "a");
-        }
-        Files.write(dir.resolve(segmentName(id)), magic());
-        try (SpillQueue queue = assertDoesNotThrow(() -> new SpillQueue(dir, MIB, notice -> { }), "opening"))
-        {
-            assertEquals(List.of("a"), readAll(queue));
-            assertTrue(queue.drained(), "drained");
-        }
-    }
-
-    private static void append(final SpillQueue queue, final String... values)
-    {
-        for (final String value : values)
-        {
-            assertTrue(queue.append(value.getBytes(StandardCharsets.UTF_8)));
-        }
-    }
-
-    private static List<String> readAll(final SpillQueue queue)
-    {
-        final List<byte[]> out = new ArrayList<>();
-        for (int i = 0; i < 1000 && !queue.drained(); i++)
-        {
-            queue.commit(queue.read(out, 100, MIB));
-        }
-        return out.stream().map(value -> new String(value, StandardCharsets.UTF_8)).toList();
-    }
-
-    private static String segmentName(final long id)
-    {
-        return String.format("%020d%s", id, SpillQueue.SUFFIX);
     }
 }
